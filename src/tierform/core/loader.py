@@ -1,0 +1,111 @@
+"""Load ``tierform.yaml`` into a :class:`CoverageModel`, reporting every problem with file:line.
+
+The YAML is composed once into nodes so that every key path has the line it was written on;
+pydantic's error locations and :func:`semantic_issues` key paths are mapped back through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from tierform.core.model import CoverageModel, Loc, semantic_issues
+from tierform.errors import ConfigError, Issue
+
+DEFAULT_MODEL_FILE = "tierform.yaml"
+
+
+def starter_text() -> str:
+    """The commented starter model (the recipe's framework) shipped with tierform."""
+    return resources.files("tierform").joinpath("data/tierform.yaml").read_text(encoding="utf-8")
+
+
+def default_model() -> CoverageModel:
+    """The built-in default: the recipe's four-tier framework."""
+    return load_model_text(starter_text(), "<built-in default>")
+
+
+def load_model(path: str | Path | None = None) -> CoverageModel:
+    """Load a model file; with no path, ``./tierform.yaml`` if present, else the default."""
+    if path is None:
+        if not Path(DEFAULT_MODEL_FILE).exists():
+            return default_model()
+        path = DEFAULT_MODEL_FILE
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError([Issue("file not found", file=str(path))]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Issue(f"cannot read: {exc}", file=str(path))]) from None
+    model = load_model_text(text, str(path))
+    if model.accounts.path and not Path(model.accounts.path).is_absolute():
+        # A relative account-book path is relative to the model file, not the shell.
+        model.accounts.path = str(path.parent / model.accounts.path)
+    return model
+
+
+def load_model_text(text: str, filename: str) -> CoverageModel:
+    """Parse and validate model text; raise ConfigError with every issue found."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError([Issue(f"not valid YAML: {exc}", file=filename, line=line)]) from None
+    if root is None:
+        raise ConfigError([Issue("the file is empty", file=filename)])
+    lines: dict[Loc, int] = {}
+    _index_lines(root, (), lines)
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ConfigError([Issue("the top level must be a mapping of keys", file=filename, line=1)])
+    try:
+        model = CoverageModel.model_validate(data)
+    except ValidationError as exc:
+        issues = [_pydantic_issue(err, filename, lines) for err in exc.errors()]
+        raise ConfigError(issues, f"{filename}: {len(issues)} problem(s) in the coverage model") from None
+    problems = semantic_issues(model)
+    if problems:
+        issues = [_issue_at(loc, msg, filename, lines) for loc, msg in problems]
+        raise ConfigError(issues, f"{filename}: {len(issues)} problem(s) in the coverage model")
+    return model
+
+
+def _index_lines(node: yaml.Node, path: Loc, out: dict[Loc, int]) -> None:
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[(*path, key)] = key_node.start_mark.line + 1
+            _index_lines(value_node, (*path, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, (*path, i), out)
+
+
+def _issue_at(loc: Iterable[str | int], message: str, filename: str, lines: dict[Loc, int]) -> Issue:
+    path = tuple(loc)
+    line = None
+    for end in range(len(path), -1, -1):
+        if path[:end] in lines:
+            line = lines[path[:end]]
+            break
+    key = ".".join(str(p) for p in path) or None
+    return Issue(message, file=filename, line=line, key=key)
+
+
+def _pydantic_issue(err: Any, filename: str, lines: dict[Loc, int]) -> Issue:
+    # pydantic adds union/function markers to locations; keep only real keys and indexes.
+    loc = tuple(p for p in err["loc"] if isinstance(p, int) or ("[" not in p and "(" not in p))
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling; `tierform schema` lists every key)"
+    elif err["type"] == "missing":
+        message = "required key is missing"
+    return _issue_at(loc, message, filename, lines)
