@@ -203,13 +203,20 @@ def csm_loads(model: CoverageModel, seg: SegmentResult) -> list[CsmLoad]:
             count[owner] = count.get(owner, 0) + 1
             arr[owner] = arr.get(owner, 0.0) + value
     pools = {t.pool_name: t for t in model.tiers}
+    members = {name: sum(1 for c in model.roster if c.pool == name) for name in pools}
+    tier_counts, tier_arr = seg.counts(), seg.arr()
     loads = []
     for csm in model.roster:
         tier = model.tiers[model.tier_index(csm.tier)] if csm.tier else pools[str(csm.pool)]
         cap = float(csm.capacity) if csm.capacity else (tier.ratio.target if tier.ratio else None)
-        n = count.get(csm.name, 0)
-        loads.append(CsmLoad(csm.name, tier.name, n, arr.get(csm.name, 0.0), cap,
-                             n / cap if cap else None))
+        if csm.pool:
+            # A pool shares its tier's accounts: each member carries an equal share.
+            t = model.tier_index(tier.name)
+            n = round(int(tier_counts[t]) / members[csm.pool])
+            owned = float(tier_arr[t]) / members[csm.pool]
+        else:
+            n, owned = count.get(csm.name, 0), arr.get(csm.name, 0.0)
+        loads.append(CsmLoad(csm.name, tier.name, n, owned, cap, n / cap if cap else None))
     return loads
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tierform.core import health_spec, playbook_spec, rule_spec
 from tierform.core.specs import HealthSpec, Playbook, Rule, TargetSpec
 
 Loc = tuple[str | int, ...]
@@ -238,6 +239,8 @@ def semantic_issues(model: CoverageModel) -> list[tuple[Loc, str]]:
             issues.append((("roster", i, "tier"), f"unknown tier {csm.tier!r}"))
         if csm.pool is not None and csm.pool not in pools:
             issues.append((("roster", i, "pool"), f"unknown pool {csm.pool!r} (pools: {sorted(pools)})"))
+    for section in (health_spec, playbook_spec, rule_spec):
+        issues.extend(section.issues(model))
     for proxy, value in model.accounts.product_tier_acv.items():
         if value < 0:
             issues.append((("accounts", "product_tier_acv", proxy), "ACV proxy is negative"))

@@ -1,0 +1,3 @@
+"""tierform: coverage-model-as-code for customer-success platforms."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,303 @@
+"""Core analysis commands: schema, init, validate, segment, capacity, assign, recommend."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from tierform.cli.common import (
+    accounts_option,
+    config_option,
+    console,
+    emit_json,
+    format_option,
+    handle_errors,
+    load,
+    money,
+    print_checks,
+)
+from tierform.core.assign import assign_books
+from tierform.core.book import read_book
+from tierform.core.breaks import suggest_breaks as natural_breaks
+from tierform.core.capacity import plan_capacity
+from tierform.core.loader import load_model, starter_text
+from tierform.core.model import CoverageModel
+from tierform.core.recommend import PLATFORMS, recommend
+from tierform.core.roster import read_roster, with_roster
+from tierform.core.scenario import growth_scenario, parse_growth
+from tierform.core.segment import segment
+from tierform.errors import ConfigError, Issue
+
+COMMANDS: list[click.Command] = []
+
+
+def command(*args: Any, **kwargs: Any) -> Any:
+    def decorate(f: Any) -> Any:
+        cmd = click.command(*args, **kwargs)(handle_errors(f))
+        COMMANDS.append(cmd)
+        return cmd
+    return decorate
+
+
+def roster_option(f: Any) -> Any:
+    return click.option("--roster", type=click.Path(dir_okay=False, exists=True), default=None,
+                        help="CSM roster (CSV or YAML: name, tier or pool, capacity); "
+                        "replaces the model's roster.")(f)
+
+
+def _apply_roster(model: CoverageModel, roster: str | None) -> CoverageModel:
+    return with_roster(model, read_roster(roster), roster) if roster else model
+
+
+@command("schema")
+def schema_cmd() -> None:
+    """Print the JSON Schema of tierform.yaml (for editor completion and CI checks)."""
+    emit_json(CoverageModel.model_json_schema())
+
+
+@command("init")
+@click.argument("path", type=click.Path(dir_okay=False), default="tierform.yaml")
+@click.option("--platform", default=None,
+              help=f"Sync target to set up: {', '.join(PLATFORMS)}, or 'auto' to pick by the "
+              "recipe's path A-D tree.")
+@click.option("--accounts", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Account book (for --platform auto: counts the customers; also set as accounts.path).")
+@click.option("--customers", type=int, default=None, help="Customer count for --platform auto.")
+@click.option("--budget", type=float, default=None, help="Monthly tooling budget in dollars.")
+@click.option("--existing", default=None, help="The CS platform already in use, if any.")
+@click.option("--plg", is_flag=True, help="The company runs a product-led growth motion.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init_cmd(path: str, platform: str | None, accounts: str | None, customers: int | None,
+             budget: float | None, existing: str | None, plg: bool, force: bool) -> None:
+    """Write a commented starter tierform.yaml (the recipe's four-tier framework)."""
+    target = Path(path)
+    if target.exists() and not force:
+        raise ConfigError([Issue("already exists: pass --force to overwrite", file=path)])
+    text = starter_text()
+    note = ""
+    if platform == "auto":
+        count = customers if customers is not None else (
+            len(read_book(accounts)) if accounts else None)
+        if count is None:
+            raise ConfigError([Issue("--platform auto needs --accounts FILE or --customers N")])
+        rec = recommend(count, existing, budget, plg)
+        platform = rec.adapter
+        note = f"path {rec.path} ({rec.name}): {rec.reason}"
+    if platform is not None:
+        if platform not in PLATFORMS:
+            raise ConfigError([Issue(f"unknown platform {platform!r}: use one of {', '.join(PLATFORMS)}"
+                                     " or auto")])
+        text = _with_target(text, platform, note)
+    if accounts:
+        text = text.replace("  path: null ", f"  path: {json.dumps(str(Path(accounts)))} ", 1)
+    target.write_text(text, encoding="utf-8")
+    console.print(f"wrote {target}" + (f" with a {platform} target" if platform else ""))
+    if note:
+        console.print(note)
+
+
+_TARGET_SETTINGS = {
+    "xlsx": "    path: tierform-coverage.xlsx",
+    "sheets": "    spreadsheet_id: YOUR-SPREADSHEET-ID   # create it yourself and share it with the "
+              "service account\n    credentials: {env: GOOGLE_APPLICATION_CREDENTIALS_JSON}",
+    "vitally": "    subdomain: YOUR-SUBDOMAIN\n    api_key: {env: VITALLY_API_KEY}",
+    "churnzero": "    base_url: https://YOUR-INSTANCE.churnzero.net\n    app_key: {env: CHURNZERO_APP_KEY}",
+    "gainsight": "    base_url: https://YOUR-DOMAIN.gainsightcloud.com\n    access_key: {env: GAINSIGHT_ACCESS_KEY}",
+    "totango": "    base_url: https://api.totango.com\n    api_token: {env: TOTANGO_API_TOKEN}",
+}
+
+
+def _with_target(text: str, platform: str, note: str) -> str:
+    block = (f"targets:\n  {platform}:\n    platform: {platform}\n{_TARGET_SETTINGS[platform]}\n")
+    if note:
+        block = f"# Recommended: {note}\n" + block
+    return re.sub(r"targets:\n(?:  .*\n|    .*\n)*", block, text, count=1)
+
+
+@command("validate")
+@config_option
+@accounts_option()
+@format_option
+def validate_cmd(config: str | None, accounts: str | None, fmt: str) -> None:
+    """Check a model file (every problem at once, with file:line), and the book if given."""
+    model = load_model(config)
+    book_rows = None
+    if accounts or model.accounts.path:
+        model, book = load(config, accounts)
+        book_rows = len(book)
+    if fmt == "json":
+        emit_json({"valid": True, "tiers": [t.name for t in model.tiers], "accounts": book_rows})
+        return
+    console.print(f"[green]valid[/]: {len(model.tiers)} tiers ({', '.join(t.name for t in model.tiers)})"
+                  + (f"; {book_rows} accounts read" if book_rows is not None else ""))
+
+
+@command("segment")
+@accounts_option()
+@config_option
+@format_option
+@click.option("--suggest-breaks", is_flag=True,
+              help="Also suggest tier bounds from natural breaks in the ACV distribution.")
+@click.option("--k", "k", type=int, default=None, help="Number of clusters for --suggest-breaks "
+              "(default: the number of tiers).")
+@click.option("--no-assignments", is_flag=True, help="Leave the per-account list out of JSON.")
+def segment_cmd(accounts: str | None, config: str | None, fmt: str, suggest_breaks: bool,
+                k: int | None, no_assignments: bool) -> None:
+    """Assign every account to exactly one tier and check the distribution (recipe step 1)."""
+    model, book = load(config, accounts)
+    result = segment(model, book)
+    data = result.to_dict(include_assignments=not no_assignments)
+    if suggest_breaks:
+        data["suggested_breaks"] = natural_breaks(model, book.acv, k)
+    if fmt == "json":
+        emit_json(data)
+        return
+    table = Table(title=f"Tiers ({data['summary']['assigned']} of {data['summary']['accounts']} "
+                  "accounts assigned)")
+    for col in ("tier", "ACV from", "ACV below", "accounts", "% accounts", "ARR", "% ARR"):
+        table.add_column(col, justify="left" if col == "tier" else "right")
+    for t in data["tiers"]:
+        table.add_row(t["name"], money(t["min_acv"]), money(t["max_acv"]) if t["max_acv"] else "∞",
+                      f"{t['accounts']:,}", f"{t['share_accounts']:.1f}", money(t["arr"]),
+                      f"{t['share_arr']:.1f}")
+    console.print(table)
+    if suggest_breaks:
+        sb = data["suggested_breaks"]
+        console.print(f"Natural breaks (k={sb['k']}): "
+                      + ", ".join(f"{money(b)} (≈{money(s)})"
+                                  for b, s in zip(sb.get("breaks", []), sb.get("suggested", []),
+                                                  strict=True)))
+    print_checks(data["checks"])
+
+
+
+@command("capacity")
+@accounts_option()
+@config_option
+@format_option
+@roster_option
+@click.option("--add-accounts", type=int, default=None, help="Growth scenario: N new accounts.")
+@click.option("--growth", default=None, help="Growth scenario as a share, e.g. 40%.")
+def capacity_cmd(accounts: str | None, config: str | None, fmt: str, roster: str | None,
+                 add_accounts: int | None, growth: str | None) -> None:
+    """Size the CSM team per tier, grade cost against ARR, and read current books."""
+    model, book = load(config, accounts)
+    model = _apply_roster(model, roster)
+    seg = segment(model, book)
+    result = plan_capacity(model, seg)
+    try:
+        extra = parse_growth(add_accounts, growth, len(book))
+    except ValueError:
+        raise ConfigError([Issue(f"--growth {growth!r} is not a percentage like 40%")]) from None
+    if extra is not None:
+        result.scenario = growth_scenario(model, seg, extra)
+    data = result.to_dict()
+    if fmt == "json":
+        emit_json(data)
+        return
+    table = Table(title=f"Capacity: {data['total_headcount']} CSMs, {money(data['total_cost'])} "
+                  f"({data['cost_pct_arr'] or 0:.2f}% of ARR)")
+    for col in ("tier", "accounts", "ARR", "ratio", "FTE", "headcount", "current", "ARR/CSM",
+                "cost", "% ARR"):
+        table.add_column(col, justify="left" if col == "tier" else "right")
+    for t in data["tiers"]:
+        table.add_row(t["name"], f"{t['accounts']:,}", money(t["arr"]),
+                      f"1:{t['target_ratio']:g}" if t["target_ratio"] else "digital",
+                      f"{t['fte']:.2f}", str(t["headcount"]),
+                      "" if t["current_headcount"] is None else str(t["current_headcount"]),
+                      money(t["arr_per_csm"]), money(t["cost"]),
+                      "" if t["cost_pct_arr"] is None else f"{t['cost_pct_arr']:.2f}")
+    console.print(table)
+    if "csms" in data:
+        loads = Table(title="Current books")
+        for col in ("CSM", "tier", "accounts", "ARR", "capacity", "utilisation"):
+            loads.add_column(col)
+        for c in data["csms"]:
+            loads.add_row(c["name"], c["tier"], str(c["accounts"]), money(c["arr"]),
+                          "" if c["capacity"] is None else f"{c['capacity']:g}",
+                          "" if c["utilisation"] is None else f"{100 * c['utilisation']:.0f}%")
+        console.print(loads)
+    if "scenario" in data:
+        _print_scenario(data["scenario"])
+    print_checks(data["checks"])
+
+
+def _print_scenario(s: dict[str, Any]) -> None:
+    console.print(f"\n[bold]Growth: +{s['add_accounts']} accounts → {s['accounts_after']}[/] "
+                  f"(current headcount {s['current_headcount']}, from the {s['current_basis']})")
+    table = Table()
+    for col in ("tier", "hire: needed", "hire: +CSMs", "redesign: accounts", "redesign: demoted",
+                "redesign: headcount"):
+        table.add_column(col)
+    for h, r in zip(s["hire"]["tiers"], s["redesign"]["tiers"], strict=True):
+        table.add_row(h["tier"], str(h["needed"]), str(h["hires"]), str(r["accounts"]),
+                      str(r["demoted_to_next_tier"]), str(r["headcount"]))
+    console.print(table)
+    console.print(f"hire: {s['hire']['headcount']} CSMs, {money(s['hire']['cost'])}; redesign: "
+                  f"{s['redesign']['headcount']} CSMs, {money(s['redesign']['cost'])}")
+    console.print(f"[bold]→ {s['verdict']}[/]")
+
+
+@command("assign")
+@accounts_option()
+@config_option
+@format_option
+@roster_option
+def assign_cmd(accounts: str | None, config: str | None, fmt: str, roster: str | None) -> None:
+    """Balance books of business per tier, keeping current owners where the balance allows."""
+    model, book = load(config, accounts)
+    model = _apply_roster(model, roster)
+    seg = segment(model, book)
+    result = assign_books(model, seg)
+    data = result.to_dict(book.ids())
+    if fmt == "json":
+        emit_json(data)
+        return
+    table = Table(title="Books of business")
+    for col in ("tier", "owner", "accounts", "ARR", "capacity"):
+        table.add_column(col)
+    for b in data["books"]:
+        table.add_row(b["tier"], b["owner"], str(b["accounts"]), money(b["arr"]),
+                      str(b.get("capacity", b.get("members", ""))))
+    console.print(table)
+    console.print(f"{len(data['moves'])} reassignment(s)")
+    if data["moves"]:
+        moves = Table()
+        for col in ("account", "from", "to", "why"):
+            moves.add_column(col)
+        for m in data["moves"][:200]:
+            moves.add_row(m["account_id"], m["from"] or "—", m["to"] or "—", m["reason"])
+        console.print(moves)
+        if len(data["moves"]) > 200:
+            console.print(f"... {len(data['moves']) - 200} more (use --format json)")
+    if data["checks"]:
+        print_checks(data["checks"])
+
+
+@command("recommend")
+@accounts_option()
+@config_option
+@format_option
+@click.option("--customers", type=int, default=None, help="Customer count (default: the book's).")
+@click.option("--existing", default=None, help="The CS platform already in use, if any.")
+@click.option("--budget", type=float, default=None, help="Monthly tooling budget in dollars.")
+@click.option("--plg", is_flag=True, help="The company runs a product-led growth motion.")
+def recommend_cmd(accounts: str | None, config: str | None, fmt: str, customers: int | None,
+                  existing: str | None, budget: float | None, plg: bool) -> None:
+    """Recommend a platform path (A-D) and adapter by the recipe's decision tree."""
+    if customers is None:
+        _, book = load(config, accounts)
+        customers = len(book)
+    rec = recommend(customers, existing, budget, plg)
+    if fmt == "json":
+        emit_json(rec.to_dict())
+        return
+    console.print(f"[bold]Path {rec.path}: {rec.name}[/] → adapter [bold]{rec.adapter}[/]"
+                  + (f" (or {', '.join(rec.alternatives)})" if rec.alternatives else ""))
+    console.print(f"because {rec.reason}")
+    console.print(f"typical cost {rec.cost}, set-up {rec.speed}")

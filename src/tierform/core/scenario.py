@@ -1,0 +1,136 @@
+"""Growth scenario: hire to keep the ratios, or redesign coverage to hold headcount flat.
+
+New accounts arrive in proportion to today's tier mix, with ACVs spread like the tier's current
+ones (evenly spaced quantiles, so the scenario is deterministic). "Hire" sizes each tier for the
+grown book. "Redesign" keeps today's headcount and, from the top tier down, demotes the smallest
+non-strategic accounts of an overloaded tier to the next tier down (digital tiers absorb any
+number): the hire-vs-redesign decision of the coverage-model concept.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tierform.core.capacity import headcount_for, roster_headcount, tier_cost
+from tierform.core.model import CoverageModel
+from tierform.core.segment import SegmentResult
+
+
+def _split(n: int, weights: np.ndarray) -> list[int]:
+    """Largest-remainder split of ``n`` by ``weights``."""
+    total = float(weights.sum())
+    if n <= 0 or total <= 0:
+        return [0] * len(weights)
+    exact = n * weights / total
+    base = np.floor(exact).astype(int)
+    order = np.argsort(-(exact - base), kind="stable")
+    for i in order[: n - int(base.sum())]:
+        base[i] += 1
+    return base.tolist()
+
+
+def growth_scenario(model: CoverageModel, seg: SegmentResult, add_accounts: int) -> dict[str, Any]:
+    """Compare hiring with redesign for ``add_accounts`` new accounts."""
+    tiers = model.tiers
+    buffer = model.capacity.buffer
+    ok = (seg.tier >= 0) & ~np.isnan(seg.book.acv)
+    strategic = seg.book.bools("strategic")
+    counts = seg.counts()
+    if model.roster:
+        current = roster_headcount(model)
+        basis = "roster"
+    else:
+        current = [headcount_for(float(counts[i]), t.ratio.target if t.has_csm and t.ratio else None,
+                                 buffer)[1] for i, t in enumerate(tiers)]
+        basis = "headcount the model needs for today's book"
+    new = _split(add_accounts, counts.astype(float))
+    books: list[tuple[np.ndarray, np.ndarray]] = []  # (acv, strategic) per tier
+    for i in range(len(tiers)):
+        members = ok & (seg.tier == i)
+        acv = seg.book.acv[members]
+        if new[i] and acv.size:
+            probs = (np.arange(new[i]) + 0.5) / new[i]
+            acv = np.concatenate([acv, np.quantile(acv, probs)])
+        flags = np.concatenate([strategic[members], np.zeros(acv.size - int(members.sum()), bool)])
+        books.append((acv, flags))
+    grown = [b[0].size for b in books]
+    total_arr = float(sum(b[0].sum() for b in books))
+
+    hire_rows, hires, hire_cost = [], 0, 0.0
+    for i, tier in enumerate(tiers):
+        ratio = tier.ratio.target if tier.has_csm and tier.ratio else None
+        need = headcount_for(float(grown[i]), ratio, buffer)[1]
+        add = max(0, need - current[i])
+        hires += add
+        hire_cost += max(need, current[i]) * tier_cost(model, tier)
+        hire_rows.append({"tier": tier.name, "accounts": grown[i], "needed": need,
+                          "current": current[i], "hires": add})
+
+    redesign_rows, demoted_total, stuck_hires, redesign_cost = [], 0, 0, 0.0
+    order = sorted(range(len(tiers)), key=lambda i: -tiers[i].min_acv)
+    carry: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0, bool))
+    for pos, i in enumerate(order):
+        tier = tiers[i]
+        acv = np.concatenate([books[i][0], carry[0]])
+        flags = np.concatenate([books[i][1], carry[1]])
+        ratio = tier.ratio.target if tier.has_csm and tier.ratio else None
+        heads = current[i]
+        limit = math.inf if ratio is None else math.floor(heads * ratio / buffer + 1e-9)
+        overflow = max(0, acv.size - limit) if limit != math.inf else 0
+        is_last = pos == len(order) - 1
+        if overflow and not is_last:
+            candidates = np.flatnonzero(~flags)
+            smallest = candidates[np.argsort(acv[candidates], kind="stable")][:overflow]
+            moved = np.zeros(acv.size, bool)
+            moved[smallest] = True
+            carry = (acv[moved], flags[moved])
+            acv, flags = acv[~moved], flags[~moved]
+            demoted = int(moved.sum())
+        else:
+            carry, demoted = (np.empty(0), np.empty(0, bool)), 0
+        need = headcount_for(float(acv.size), ratio, buffer)[1]
+        extra = max(0, need - heads)
+        stuck_hires += extra
+        demoted_total += demoted
+        redesign_cost += (heads + extra) * tier_cost(model, tier)
+        redesign_rows.append({"tier": tier.name, "accounts": int(acv.size), "headcount": heads + extra,
+                              "demoted_to_next_tier": demoted,
+                              "demoted_arr": round(float(carry[0].sum()), 2)})
+    redesign_rows.sort(key=lambda r: model.tier_index(r["tier"]))
+
+    flat = sum(current)
+    if hires == 0:
+        verdict = "today's headcount covers the growth at the target ratios: no hire, no redesign"
+    elif stuck_hires == 0:
+        verdict = (f"hiring needs {hires} more CSM(s); redesign holds headcount flat at {flat} by "
+                   f"demoting {demoted_total} account(s) to a lower-touch tier")
+    else:
+        verdict = (f"hiring needs {hires} more CSM(s); even after demoting {demoted_total} account(s) "
+                   f"the redesign needs {stuck_hires}")
+    pct = (lambda cost: round(100 * cost / total_arr, 4) if total_arr > 0 else None)
+    return {
+        "add_accounts": add_accounts,
+        "accounts_after": int(sum(grown)),
+        "current_headcount": flat,
+        "current_basis": basis,
+        "hire": {"tiers": hire_rows, "hires": hires, "headcount": flat + hires,
+                 "cost": round(hire_cost, 2), "cost_pct_arr": pct(hire_cost)},
+        "redesign": {"tiers": redesign_rows, "demoted": demoted_total, "hires": stuck_hires,
+                     "headcount": flat + stuck_hires, "holds_headcount_flat": stuck_hires == 0,
+                     "cost": round(redesign_cost, 2), "cost_pct_arr": pct(redesign_cost)},
+        "verdict": verdict,
+    }
+
+
+def parse_growth(add_accounts: int | None, growth: str | None, accounts: int) -> int | None:
+    """``--add-accounts N`` or ``--growth 40%`` as a number of new accounts."""
+    if add_accounts is not None:
+        return add_accounts
+    if growth is None:
+        return None
+    text = growth.strip().rstrip("%")
+    value = float(text)
+    return round(accounts * value / 100)

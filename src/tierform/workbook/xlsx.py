@@ -1,0 +1,108 @@
+"""Draw a :class:`WorkbookSpec` as a local .xlsx (openpyxl), atomically, and read one back."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from tierform.errors import TierformError
+from tierform.workbook.spec import Bool, Date, Formula, Number, SheetSpec, Text, WorkbookSpec
+
+MARKER_PROPERTY = "tierform_managed_sheets"
+
+
+class WorkbookLocked(TierformError):
+    """The workbook is open in another program (or not writable)."""
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Lock files Excel (``~$name``) and LibreOffice (``.~lock.name#``) leave beside an open file."""
+    candidates = [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
+    return [p for p in candidates if p.exists()]
+
+
+def check_writable(path: Path) -> None:
+    locks = lock_files(path)
+    if locks:
+        raise WorkbookLocked(
+            f"{path} is open in another program ({locks[0].name} exists): close it and run again"
+        )
+
+
+def fill_sheet(ws: Any, sheet: SheetSpec) -> None:
+    """Write header and typed rows into an openpyxl worksheet (user text stays text)."""
+    from openpyxl.styles import Font
+
+    ws.append(list(sheet.header))
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for r, row in enumerate(sheet.rows, start=2):
+        for col, value in enumerate(row, start=1):
+            write_cell(ws.cell(row=r, column=col), value)
+    for col, fmt in sheet.number_formats.items():
+        for r in range(2, len(sheet.rows) + 2):
+            ws.cell(row=r, column=col).number_format = fmt
+    from openpyxl.utils import get_column_letter
+
+    for col, width in sheet.widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "A2"
+
+
+def write_cell(target: Any, value: Any) -> None:
+    if value is None:
+        target.value = None
+    elif isinstance(value, Formula):
+        target.value = value.expression
+    elif isinstance(value, Text):
+        target.value = value.value
+        target.data_type = "s"  # never a formula, whatever the text starts with
+    elif isinstance(value, Number | Bool | Date):
+        target.value = value.value
+    else:
+        raise TypeError(f"not a cell: {value!r}")
+
+
+def save_atomic(wb: Any, path: Path) -> None:
+    """Save through a temp file in the same folder and ``os.replace`` (no half-written file)."""
+    path = Path(path)
+    check_writable(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except PermissionError:
+        raise WorkbookLocked(
+            f"cannot write {path}: it is open in another program or read-only; close it and retry"
+        ) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_workbook(spec: WorkbookSpec, path: str | Path) -> None:
+    """Write a fresh workbook holding exactly the spec's sheets."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in spec.sheets:
+        fill_sheet(wb.create_sheet(sheet.title), sheet)
+    save_atomic(wb, Path(path))
+
+
+def read_workbook(path: str | Path) -> dict[str, list[list[Any]]]:
+    """Every sheet as rows of plain values (formulas as their text), header row included."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, data_only=False)
+    try:
+        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    finally:
+        wb.close()
