@@ -174,7 +174,11 @@ def _read_csv(path: Path, encoding: str | None) -> pa.Table:
     enc = encoding or _detect_encoding(path)
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
-        return _csv(path, enc, delimiter)
+        table = _csv(path, enc, delimiter)
+        if encoding is None and enc == "utf-8" and any(pa.types.is_binary(f.type) for f in table.schema):
+            # Valid UTF-8 at the start, not further down (pyarrow then reads bytes): Windows-1252.
+            return _csv(path, "cp1252", delimiter)
+        return table
     except pa.ArrowInvalid as exc:
         if encoding is None and enc == "utf-8" and "UTF8" in str(exc):
             # Valid UTF-8 at the start but not further down: an Excel export in Windows-1252.
@@ -282,11 +286,11 @@ class _Problems:
 
 def clean_table(raw: pa.Table, source: AccountSource, filename: str, first_row: int) -> AccountBook:
     """Map columns, parse and check values; return a clean book or raise BookError."""
-    table = _map_columns(raw, source, filename)
+    warnings: list[Issue] = []
+    table = _map_columns(raw, source, filename, warnings)
     n = table.num_rows
     rows = np.arange(first_row, first_row + n, dtype=np.int64)
     problems = _Problems(filename, rows)
-    warnings: list[Issue] = []
     cols: dict[str, pa.ChunkedArray] = {}
 
     ids = _as_text(table.column("account_id"))
@@ -352,17 +356,20 @@ def clean_table(raw: pa.Table, source: AccountSource, filename: str, first_row: 
     return book
 
 
-def _map_columns(raw: pa.Table, source: AccountSource, filename: str) -> pa.Table:
+def _map_columns(raw: pa.Table, source: AccountSource, filename: str,
+                 warnings: list[Issue]) -> pa.Table:
     present = {name.strip().lower(): name for name in raw.column_names}
     rename: dict[str, str] = {}
     problems = []
     for canonical, crm in source.columns.items():
-        if crm not in raw.column_names:
-            problems.append(Issue(f"mapped column {crm!r} is not in the file "
-                                  f"(columns: {', '.join(raw.column_names[:15])})",
-                                  file=filename, key=f"accounts.columns.{canonical}"))
-        else:
+        if crm in raw.column_names:
             rename[crm] = canonical
+            continue
+        issue = Issue(f"mapped column {crm!r} is not in the file "
+                      f"(columns: {', '.join(raw.column_names[:15])})",
+                      file=filename, key=f"accounts.columns.{canonical}")
+        # Without ids nothing works; any other column is optional and only warned about.
+        (problems if canonical == "account_id" else warnings).append(issue)
     for canonical in CANONICAL:
         if canonical not in rename.values() and canonical in present and present[canonical] not in rename:
             rename[present[canonical]] = canonical

@@ -116,10 +116,9 @@ def suggest_breaks(model: CoverageModel, acv: np.ndarray, k: int | None = None) 
     positive = acv[np.isfinite(acv) & (acv > 0)]
     if positive.size < k:
         return {"k": k, "breaks": [], "message": "too few accounts with an ACV to find breaks"}
-    logs = np.log10(positive)
-    uniq, counts = np.unique(logs, return_counts=True)
-    result = optimal_clusters(uniq, k, counts.astype(float))
-    bounds = [float(10 ** uniq[s]) for s in result.starts[1:]]
+    uniq, counts = np.unique(positive, return_counts=True)
+    result = optimal_clusters(np.log10(uniq), k, counts.astype(float))
+    bounds = [float(uniq[s]) for s in result.starts[1:]]  # exact ACVs, no log round trip
     ordered = model.tiers_low_to_high
     edges = [0.0, *bounds, np.inf]
     clusters = []

@@ -175,7 +175,8 @@ def segment(model: CoverageModel, book: AccountBook) -> SegmentResult:
             keep = (value >= lo - hysteresis.margin_points) & (value < hi + hysteresis.margin_points)
         else:
             m = hysteresis.margin_pct / 100
-            keep = (value >= lo * (1 - m)) & (value < hi * (1 + m))
+            # Rounded so that "10 % above $100K" is exactly $110K, not a float hair above.
+            keep = (value >= np.round(lo * (1 - m), 6)) & (value < np.round(hi * (1 + m), 6))
         keep &= has_prev
         tier[keep] = prev[keep]
         reason[keep] = Reason.kept_previous

@@ -1,0 +1,114 @@
+"""The core commands end to end through click: JSON keys, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from tierform.cli.main import cli
+from tierform.core.loader import load_model
+
+from ..conftest import EXAMPLES
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def _run(*args: str):
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return _run
+
+
+@pytest.fixture
+def example(tmp_path):
+    for name in ("tierform.yaml", "accounts.csv"):
+        shutil.copy(EXAMPLES / name, tmp_path / name)
+    return tmp_path / "tierform.yaml"
+
+
+def test_segment_json_contract(run, example):
+    result = run("segment", "-c", str(example), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"tiers", "assignments", "checks", "summary"}
+    assert set(data["tiers"][0]) == {"name", "min_acv", "max_acv", "accounts", "arr",
+                                     "share_accounts", "share_arr"}
+    assert set(data["assignments"][0]) == {"account_id", "tier", "reason"}
+    assert {"id", "status", "figure", "message"} <= set(data["checks"][0])
+    assert {"accounts", "assigned", "missing_acv"} <= set(data["summary"])
+    # The example book has 400 rows; blanks take the product-tier proxy, so all are assigned.
+    assert data["summary"]["accounts"] == 400 == data["summary"]["assigned"]
+    assert sum(t["accounts"] for t in data["tiers"]) == 400
+
+
+def test_capacity_json_contract_and_growth(run, example):
+    result = run("capacity", "-c", str(example), "--format", "json", "--growth", "40%")
+    data = json.loads(result.stdout)
+    assert {"tiers", "total_headcount", "total_cost", "cost_pct_arr", "checks"} <= set(data)
+    assert {"name", "accounts", "arr", "target_ratio", "buffer", "fte", "headcount",
+            "arr_per_csm", "cost", "cost_pct_arr"} <= set(data["tiers"][0])
+    assert data["total_headcount"] == sum(t["headcount"] for t in data["tiers"])
+    assert data["scenario"]["add_accounts"] == 160
+
+
+def test_text_output_and_accounts_override(run, example, tmp_path):
+    other = tmp_path / "other.csv"
+    other.write_text("Account ID,Annual Contract Value\nZ1,\"$150,000\"\nZ2,\"$1,000\"\n")
+    result = run("segment", "-c", str(example), "--accounts", str(other))
+    assert result.exit_code == 0
+    assert "2 of 2 accounts assigned" in result.stdout
+
+
+def test_bad_book_exits_1_without_traceback(run, example, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Account ID,Annual Contract Value\nZ1,abc\nZ1,5\n")
+    result = run("segment", "-c", str(example), "--accounts", str(bad))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "row 2" in result.stderr and "row 3" in result.stderr and "bad.csv" in result.stderr
+
+
+def test_bad_model_exits_1_with_file_line(run, tmp_path):
+    path = tmp_path / "tierform.yaml"
+    path.write_text("tiers:\n  - name: A\n    min_acv: 5\n    touch_model: digital\n    layer: digital\n")
+    result = run("validate", "-c", str(path))
+    assert result.exit_code == 1
+    assert f"{path}:3" in result.stderr and "gap" in result.stderr
+
+
+def test_schema_init_validate(run, tmp_path):
+    schema = json.loads(run("schema").stdout)
+    assert "tiers" in schema["properties"] and schema["additionalProperties"] is False
+    path = tmp_path / "tierform.yaml"
+    assert run("init", str(path)).exit_code == 0
+    assert run("init", str(path)).exit_code == 1  # no overwrite without --force
+    assert run("validate", "-c", str(path)).exit_code == 0
+
+
+def test_init_platform_auto_uses_the_tree(run, tmp_path):
+    path = tmp_path / "tierform.yaml"
+    result = run("init", str(path), "--platform", "auto", "--customers", "300", "--budget", "1500")
+    assert result.exit_code == 0 and "path B" in result.stdout
+    model = load_model(path)
+    assert [t.platform for t in model.targets.values()] == ["vitally"]
+    assert model.targets["vitally"].model_extra["api_key"] == {"env": "VITALLY_API_KEY"}
+
+
+def test_assign_and_recommend(run, example):
+    data = json.loads(run("assign", "-c", str(example), "--format", "json").stdout)
+    assert len(data["assignments"]) == 400
+    owners = {a["owner"] for a in data["assignments"]}
+    assert {"Ana Ruiz", "Grace Kim", "Growth pod", None} <= owners
+    rec = json.loads(run("recommend", "-c", str(example), "--format", "json").stdout)
+    assert (rec["path"], rec["adapter"]) == ("B", "vitally")
+
+
+def test_missing_book_is_explained(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("segment")
+    assert result.exit_code == 1 and "--accounts" in result.stderr
