@@ -43,11 +43,17 @@ print(f"{elapsed:.4f} {peak_kib} {rows}")
 
 
 def run(stage: str, path: Path) -> tuple[float, float, int]:
-    """Each stage in a fresh interpreter so its peak memory is its own (imports excluded from time)."""
-    prelude = ("import pyarrow, pyarrow.csv, numpy, pydantic, yaml; "
-               "import tierform.core.book, tierform.core.segment, tierform.core.capacity\n")
-    out = subprocess.run([sys.executable, "-c", prelude + CHILD, stage, str(path)],
-                         check=True, capture_output=True, text=True).stdout.split()
+    """Each stage in a fresh interpreter: its peak memory is its own; imports are not timed."""
+    prelude = (
+        "import pyarrow, pyarrow.csv, numpy, pydantic, yaml; "
+        "import tierform.core.book, tierform.core.segment, tierform.core.capacity\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", prelude + CHILD, stage, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     return float(out[0]), int(out[1]) / 1024, int(out[2])
 
 
@@ -64,8 +70,10 @@ def main() -> None:
 
         t0 = time.perf_counter()
         write_csv(generate_accounts(args.accounts, seed=11), str(path))
-        print(f"generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) in "
-              f"{time.perf_counter() - t0:.1f} s")
+        print(
+            f"generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) in "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
     parse = min(run("parse", path)[:2] for _ in range(args.repeat))
     pipe = min(run("pipeline", path)[:2] for _ in range(args.repeat))
     rows = run("pipeline", path)[2]

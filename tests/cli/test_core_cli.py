@@ -36,8 +36,15 @@ def test_segment_json_contract(run, example):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) == {"tiers", "assignments", "checks", "summary"}
-    assert set(data["tiers"][0]) == {"name", "min_acv", "max_acv", "accounts", "arr",
-                                     "share_accounts", "share_arr"}
+    assert set(data["tiers"][0]) == {
+        "name",
+        "min_acv",
+        "max_acv",
+        "accounts",
+        "arr",
+        "share_accounts",
+        "share_arr",
+    }
     assert set(data["assignments"][0]) == {"account_id", "tier", "reason"}
     assert {"id", "status", "figure", "message"} <= set(data["checks"][0])
     assert {"accounts", "assigned", "missing_acv"} <= set(data["summary"])
@@ -50,15 +57,25 @@ def test_capacity_json_contract_and_growth(run, example):
     result = run("capacity", "-c", str(example), "--format", "json", "--growth", "40%")
     data = json.loads(result.stdout)
     assert {"tiers", "total_headcount", "total_cost", "cost_pct_arr", "checks"} <= set(data)
-    assert {"name", "accounts", "arr", "target_ratio", "buffer", "fte", "headcount",
-            "arr_per_csm", "cost", "cost_pct_arr"} <= set(data["tiers"][0])
+    assert {
+        "name",
+        "accounts",
+        "arr",
+        "target_ratio",
+        "buffer",
+        "fte",
+        "headcount",
+        "arr_per_csm",
+        "cost",
+        "cost_pct_arr",
+    } <= set(data["tiers"][0])
     assert data["total_headcount"] == sum(t["headcount"] for t in data["tiers"])
     assert data["scenario"]["add_accounts"] == 160
 
 
 def test_text_output_and_accounts_override(run, example, tmp_path):
     other = tmp_path / "other.csv"
-    other.write_text("Account ID,Annual Contract Value\nZ1,\"$150,000\"\nZ2,\"$1,000\"\n")
+    other.write_text('Account ID,Annual Contract Value\nZ1,"$150,000"\nZ2,"$1,000"\n')
     result = run("segment", "-c", str(example), "--accounts", str(other))
     assert result.exit_code == 0
     assert "2 of 2 accounts assigned" in result.stdout
@@ -75,7 +92,9 @@ def test_bad_book_exits_1_without_traceback(run, example, tmp_path):
 
 def test_bad_model_exits_1_with_file_line(run, tmp_path):
     path = tmp_path / "tierform.yaml"
-    path.write_text("tiers:\n  - name: A\n    min_acv: 5\n    touch_model: digital\n    layer: digital\n")
+    path.write_text(
+        "tiers:\n  - name: A\n    min_acv: 5\n    touch_model: digital\n    layer: digital\n"
+    )
     result = run("validate", "-c", str(path))
     assert result.exit_code == 1
     assert f"{path}:3" in result.stderr and "gap" in result.stderr

@@ -23,7 +23,7 @@ def test_reads_clean_csv(write):
 
 
 def test_currency_formatted_numbers(write):
-    text = ('account_id,acv\nA1,"$1,234.50"\nA2," USD 900 "\nA3,"(1,000)"\nA4,€75\nA5,1e3\n')
+    text = 'account_id,acv\nA1,"$1,234.50"\nA2," USD 900 "\nA3,"(1,000)"\nA4,€75\nA5,1e3\n'
     with pytest.raises(BookError) as err:
         read_book(write("b.csv", text))
     # Only the parenthesised negative is rejected, on its file row (header is row 1).
@@ -59,8 +59,9 @@ def test_blank_acv_is_missing_and_warned_above_threshold(write):
     assert np.isnan(book.acv).tolist() == [False, True, False, True]
     assert book.missing_acv == 2
     # 2 of 4 = 50 %, above the 10 % default: a warning with the recipe's recovery.
-    assert any("2 of 4 accounts (50.0%)" in w.message and "clean-up" in w.message
-               for w in book.warnings)
+    assert any(
+        "2 of 4 accounts (50.0%)" in w.message and "clean-up" in w.message for w in book.warnings
+    )
 
 
 def test_product_tier_proxy_fills_missing_acv(write):
@@ -115,8 +116,10 @@ def test_numeric_ids_keep_their_text(write):
 
 
 def test_dates_levels_and_flags(write):
-    text = ("account_id,acv,renewal_date,complexity,growth_potential,strategic\n"
-            "A1,1,2027-01-31,1,low,yes\nA2,1,01/31/2027,5,High,no\nA3,1,,3,,\n")
+    text = (
+        "account_id,acv,renewal_date,complexity,growth_potential,strategic\n"
+        "A1,1,2027-01-31,1,low,yes\nA2,1,01/31/2027,5,High,no\nA3,1,,3,,\n"
+    )
     book = read_book(write("b.csv", text))
     assert [str(d) for d in book.dates("renewal_date")] == ["2027-01-31", "2027-01-31", "NaT"]
     assert book.numbers("complexity").tolist() == [0.0, 1.0, 0.5]
@@ -166,8 +169,9 @@ def test_unknown_format_and_missing_file(write, tmp_path):
 
 
 def test_signals_are_kept_and_select_subsets():
-    book = book_from_records([{"account_id": "A", "acv": 1, "logins": 3},
-                              {"account_id": "B", "acv": 2, "logins": 4}])
+    book = book_from_records(
+        [{"account_id": "A", "acv": 1, "logins": 3}, {"account_id": "B", "acv": 2, "logins": 4}]
+    )
     assert book.numbers("logins").tolist() == [3.0, 4.0]
     sub = book.select(np.array([False, True]))
     assert sub.ids() == ["B"] and sub.acv.tolist() == [2.0]

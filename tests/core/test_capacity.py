@@ -38,24 +38,34 @@ def test_capacity_per_tier_and_cost_grade(model):
     book = accounts([(30, 200_000), (100, 50_000), (300, 10_000), (200, 2_000)])
     result = plan_capacity(model, segment(model, book))
     rows = {t.name: t for t in result.tiers}
-    # Enterprise 30/15*1.15 = 2.3 -> 3; Mid-Market 100/50*1.15 = 2.3 -> 3; SMB 300/150*1.15 = 2.3 -> 3.
-    assert [rows[n].headcount for n in ("Enterprise", "Mid-Market", "SMB / Growth", "Self-Serve")] == [3, 3, 3, 0]
+    # Enterprise 30/15*1.15 = 2.3 -> 3; Mid-Market 100/50*1.15 = 2.3 -> 3;
+    # SMB 300/150*1.15 = 2.3 -> 3.
+    assert [
+        rows[n].headcount for n in ("Enterprise", "Mid-Market", "SMB / Growth", "Self-Serve")
+    ] == [3, 3, 3, 0]
     assert rows["Enterprise"].fte == pytest.approx(2.3)
     assert rows["Enterprise"].arr_per_csm == pytest.approx(6_000_000 / 3)
     assert rows["Mid-Market"].cost == 3 * 120_000
     assert rows["Mid-Market"].cost_pct_arr == pytest.approx(100 * 360_000 / 5_000_000)
     arr = 6_000_000 + 5_000_000 + 3_000_000 + 400_000
     assert result.total_headcount == 9 and result.total_cost == 9 * 120_000
-    assert result.cost_pct_arr == pytest.approx(100 * 1_080_000 / arr)   # 7.5 %: excellent
+    assert result.cost_pct_arr == pytest.approx(100 * 1_080_000 / arr)  # 7.5 %: excellent
     cost = next(c for c in result.checks if c.id == "cost_pct_arr")
     assert (cost.status, cost.grade) == ("pass", "excellent")
 
 
-@pytest.mark.parametrize(("cost_pct", "grade", "status"), [
-    (7.5, "excellent", "pass"), (8.5, "good", "pass"), (6.5, "good", "pass"),
-    (11.0, "minimum acceptable", "pass"), (5.5, "minimum acceptable", "pass"),
-    (13.0, "below minimum", "fail"), (4.0, "below minimum", "fail"),
-])
+@pytest.mark.parametrize(
+    ("cost_pct", "grade", "status"),
+    [
+        (7.5, "excellent", "pass"),
+        (8.5, "good", "pass"),
+        (6.5, "good", "pass"),
+        (11.0, "minimum acceptable", "pass"),
+        (5.5, "minimum acceptable", "pass"),
+        (13.0, "below minimum", "fail"),
+        (4.0, "below minimum", "fail"),
+    ],
+)
 def test_cost_grades(model, cost_pct, grade, status):
     from tierform.core.capacity import grade_cost
 
@@ -70,8 +80,11 @@ def test_arr_per_csm_limit(model):
 
 
 def test_roster_loads_and_hiring_triggers(model):
-    model.roster = [RosterEntry(name="Ana", tier="Enterprise"), RosterEntry(name="Bo", tier="Enterprise"),
-                    RosterEntry(name="Cy", tier="Mid-Market")]
+    model.roster = [
+        RosterEntry(name="Ana", tier="Enterprise"),
+        RosterEntry(name="Bo", tier="Enterprise"),
+        RosterEntry(name="Cy", tier="Mid-Market"),
+    ]
     # Ana: 21 Enterprise accounts (> 20); Bo: 5; Cy: 66 Mid-Market (> 65) at $50K = $3.3M (> $3M).
     owners = {i: "Ana" for i in range(21)} | {i: "Bo" for i in range(21, 26)}
     owners |= {i: "Cy" for i in range(26, 92)}

@@ -16,13 +16,15 @@ TIER = """
     {hi}
     touch_model: digital
     layer: digital
-    touchpoints: {{onboarding: a, adoption: b, value_delivery: c, renewal: d, expansion: e, escalation: f}}
+    touchpoints: {{onboarding: a, adoption: b, value_delivery: c, renewal: d, expansion: e,
+                  escalation: f}}
 """
 
 
 def tiers_yaml(*bounds: tuple[str, float, float | None]) -> str:
     body = "".join(
-        TIER.format(name=n, lo=lo, hi=f"max_acv: {hi}" if hi is not None else "") for n, lo, hi in bounds
+        TIER.format(name=n, lo=lo, hi=f"max_acv: {hi}" if hi is not None else "")
+        for n, lo, hi in bounds
     )
     return "tiers:" + body
 
@@ -71,9 +73,9 @@ def test_gap_overlap_and_open_top_are_reported_with_lines():
     assert any("gap: no tier covers ACV 1000 to 2000" in m for m in messages)
     assert any("overlap: ACV 4000 to 5000" in m for m in messages)
     assert any("gap: no tier covers ACV >= 9000" in m for m in messages)
-    # Line 1 "tiers:", tier A on lines 2-7, a blank line 8, "- name: B" on 9, its min_acv on 10.
+    # Line 1 "tiers:", tier A on lines 2-8, a blank line 9, "- name: B" on 10, min_acv on 11.
     b_issue = next(i for i in err.value.issues if "1000 to 2000" in i.message)
-    assert (b_issue.file, b_issue.line, b_issue.key) == ("m.yaml", 10, "tiers.1.min_acv")
+    assert (b_issue.file, b_issue.line, b_issue.key) == ("m.yaml", 11, "tiers.1.min_acv")
 
 
 def test_every_problem_reported_at_once():
@@ -94,15 +96,20 @@ capacity:
     by_key = {i.key: i for i in err.value.issues}
     assert "target 90 is outside 40-75" in by_key["tiers.0.ratio"].message
     assert by_key["tiers.0.ratio"].line == 6
-    assert "no touchpoint for adoption, value_delivery, renewal, expansion, escalation" in \
-        by_key["tiers.0.touchpoints"].message
+    assert (
+        "no touchpoint for adoption, value_delivery, renewal, expansion, escalation"
+        in by_key["tiers.0.touchpoints"].message
+    )
     assert "weights sum to 110" in by_key["segmentation.weights"].message
     assert by_key["segmentation.weights"].line == 9
     assert "buffer 0.9 is below 1" in by_key["capacity.buffer"].message
 
 
 def test_unknown_key_and_wrong_type_with_line():
-    text = "tiers:\n  - name: A\n    min_acv: lots\n    touch_model: digital\n    layer: digital\n    colour: red\n"
+    text = (
+        "tiers:\n  - name: A\n    min_acv: lots\n    touch_model: digital\n"
+        "    layer: digital\n    colour: red\n"
+    )
     with pytest.raises(ConfigError) as err:
         load_model_text(text, "m.yaml")
     by_key = {i.key: i for i in err.value.issues}
@@ -127,7 +134,9 @@ def test_bad_yaml_and_missing_file(tmp_path):
 
 
 def test_roster_must_name_known_tier_or_pool():
-    text = starter_text().replace("roster: []", "roster:\n  - {name: Zed, tier: Platinum}\n  - {name: Yan}")
+    text = starter_text().replace(
+        "roster: []", "roster:\n  - {name: Zed, tier: Platinum}\n  - {name: Yan}"
+    )
     with pytest.raises(ConfigError) as err:
         load_model_text(text, "m.yaml")
     msgs = " ".join(i.message for i in err.value.issues)

@@ -23,16 +23,29 @@ def tiers_of(model, b):
 
 def test_acv_bounds_are_half_open(model):
     b = book(*({"acv": v} for v in (0, 4999.99, 5000, 24999, 25000, 99999.99, 100000, 5e6)))
-    assert tiers_of(model, b) == ["Self-Serve", "Self-Serve", "SMB / Growth", "SMB / Growth",
-                                  "Mid-Market", "Mid-Market", "Enterprise", "Enterprise"]
+    assert tiers_of(model, b) == [
+        "Self-Serve",
+        "Self-Serve",
+        "SMB / Growth",
+        "SMB / Growth",
+        "Mid-Market",
+        "Mid-Market",
+        "Enterprise",
+        "Enterprise",
+    ]
 
 
 def test_missing_acv_is_unassigned_and_counted(model):
     b = book({"acv": 1000}, {"acv": None}, {"acv": 200000})
     result = segment(model, b)
     data = result.to_dict()
-    assert data["summary"] == {"accounts": 3, "assigned": 2, "missing_acv": 1, "proxied_acv": 0,
-                               "method": "acv"}
+    assert data["summary"] == {
+        "accounts": 3,
+        "assigned": 2,
+        "missing_acv": 1,
+        "proxied_acv": 0,
+        "method": "acv",
+    }
     cov = next(c for c in data["checks"] if c["id"] == "tier_coverage")
     # 2 of 3 = 66.67 %, below the 95 % minimum: fail.
     assert cov["status"] == "fail" and cov["figure"] == 66.67
@@ -49,9 +62,9 @@ def test_tier_table_and_distribution_checks(model):
     assert rows["Mid-Market"]["share_accounts"] == 20.0
     assert rows["SMB / Growth"]["share_arr"] == round(100 * 60_000 / total, 2)
     checks = {c.id: c for c in result.checks}
-    assert checks["distribution:Enterprise"].status == "pass"      # 10 % in 5-15 %
-    assert checks["distribution:Mid-Market"].status == "pass"      # 20 % in 20-30 %
-    assert checks["distribution:SMB / Growth"].status == "pass"    # 60 % in 50-70 %
+    assert checks["distribution:Enterprise"].status == "pass"  # 10 % in 5-15 %
+    assert checks["distribution:Mid-Market"].status == "pass"  # 20 % in 20-30 %
+    assert checks["distribution:SMB / Growth"].status == "pass"  # 60 % in 50-70 %
     # ARR: Enterprise 150K of 291K = 51.5 % > 40 %: suggest a split.
     conc = checks["arr_concentration"]
     assert conc.status == "warn" and conc.figure == round(100 * 150_000 / total, 2)
@@ -67,15 +80,24 @@ def test_strategic_override_goes_to_top_tier(model):
 
 def test_hysteresis_keeps_previous_tier_within_margin(model):
     # Margin 10 %: a previous Mid-Market account stays until ACV >= 110K or < 22.5K.
-    b = book({"acv": 101_000, "previous_tier": "Mid-Market"},
-             {"acv": 110_000, "previous_tier": "Mid-Market"},
-             {"acv": 23_000, "previous_tier": "Mid-Market"},
-             {"acv": 22_000, "previous_tier": "mid-market"},
-             {"acv": 99_000, "previous_tier": "Enterprise"},
-             {"acv": 89_000, "previous_tier": "Enterprise"},
-             {"acv": 99_000, "previous_tier": None})
-    assert tiers_of(model, b) == ["Mid-Market", "Enterprise", "Mid-Market", "SMB / Growth",
-                                  "Enterprise", "Mid-Market", "Mid-Market"]
+    b = book(
+        {"acv": 101_000, "previous_tier": "Mid-Market"},
+        {"acv": 110_000, "previous_tier": "Mid-Market"},
+        {"acv": 23_000, "previous_tier": "Mid-Market"},
+        {"acv": 22_000, "previous_tier": "mid-market"},
+        {"acv": 99_000, "previous_tier": "Enterprise"},
+        {"acv": 89_000, "previous_tier": "Enterprise"},
+        {"acv": 99_000, "previous_tier": None},
+    )
+    assert tiers_of(model, b) == [
+        "Mid-Market",
+        "Enterprise",
+        "Mid-Market",
+        "SMB / Growth",
+        "Enterprise",
+        "Mid-Market",
+        "Mid-Market",
+    ]
     model.segmentation.hysteresis = None
     assert tiers_of(model, b)[0] == "Enterprise"
 
@@ -85,9 +107,11 @@ def test_multi_factor_score_by_hand(model):
     model.segmentation.strategic_override = False
     # ARR score: log10 scale from $1K (0) to $1M (100): $10K -> 33.33, $100K -> 66.67.
     # complexity 5 -> 1.0, growth 1 -> 0.0 (1-5 scaled to 0-1).
-    b = book({"acv": 10_000, "complexity": 5, "growth_potential": 1, "strategic": True},
-             {"acv": 100_000, "complexity": 3, "growth_potential": 3, "strategic": False},
-             {"acv": 10_000})
+    b = book(
+        {"acv": 10_000, "complexity": 5, "growth_potential": 1, "strategic": True},
+        {"acv": 100_000, "complexity": 3, "growth_potential": 3, "strategic": False},
+        {"acv": 10_000},
+    )
     result = segment(model, b)
     s1 = 0.40 * 100 / 3 + 0.25 * 100 + 0.20 * 0 + 0.15 * 100
     s2 = 0.40 * 200 / 3 + 0.25 * 50 + 0.20 * 50
@@ -116,7 +140,7 @@ def _brute(values, k):
     best = math.inf
     for cuts in itertools.combinations(range(1, len(x)), k - 1):
         b = [0, *cuts, len(x)]
-        cost = sum(((x[b[i]:b[i + 1]] - x[b[i]:b[i + 1]].mean()) ** 2).sum() for i in range(k))
+        cost = sum(((x[b[i] : b[i + 1]] - x[b[i] : b[i + 1]].mean()) ** 2).sum() for i in range(k))
         best = min(best, cost)
     return best
 
@@ -133,8 +157,12 @@ def test_optimal_clusters_match_brute_force():
 
 def test_suggest_breaks_finds_planted_gaps(model):
     rng = np.random.default_rng(5)
-    groups = [rng.uniform(1_000, 2_000, 50), rng.uniform(20_000, 30_000, 30),
-              rng.uniform(200_000, 300_000, 15), rng.uniform(2e6, 3e6, 5)]
+    groups = [
+        rng.uniform(1_000, 2_000, 50),
+        rng.uniform(20_000, 30_000, 30),
+        rng.uniform(200_000, 300_000, 15),
+        rng.uniform(2e6, 3e6, 5),
+    ]
     acv = np.concatenate(groups)
     result = suggest_breaks(model, acv)
     # Each break is the smallest ACV of the next planted group.

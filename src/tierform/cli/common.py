@@ -28,7 +28,11 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def config_option(f: F) -> F:
     return click.option(
-        "-c", "--config", "config", type=click.Path(dir_okay=False), default=None,
+        "-c",
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False),
+        default=None,
         help="Coverage model file (default: ./tierform.yaml, else the built-in default model).",
     )(f)
 
@@ -36,16 +40,24 @@ def config_option(f: F) -> F:
 def accounts_option(required: bool = False) -> Callable[[F], F]:
     def decorate(f: F) -> F:
         return click.option(
-            "--accounts", "accounts", type=click.Path(dir_okay=False), default=None,
+            "--accounts",
+            "accounts",
+            type=click.Path(dir_okay=False),
+            default=None,
             required=required,
             help="Account book: CSV, XLSX or JSON export (default: the model's accounts.path).",
         )(f)
+
     return decorate
 
 
 def format_option(f: F) -> F:
     return click.option(
-        "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
         help="Output as rich text tables or as JSON for other tools.",
     )(f)
 
@@ -69,12 +81,16 @@ def load(config: str | None, accounts: str | None) -> tuple[CoverageModel, Accou
     model = load_model(config)
     path = accounts or model.accounts.path
     if not path:
-        raise BookError([Issue("no account book: pass --accounts FILE or set accounts.path in the model")])
+        raise BookError(
+            [Issue("no account book: pass --accounts FILE or set accounts.path in the model")]
+        )
     book = read_book(Path(path), model.accounts)
     for warning in book.warnings:
         err_console.print(f"[yellow]warning:[/] {warning}", markup=True)
     if book.skipped:
-        err_console.print(f"[yellow]warning:[/] skipped {len(book.skipped)} problem row(s):", markup=True)
+        err_console.print(
+            f"[yellow]warning:[/] skipped {len(book.skipped)} problem row(s):", markup=True
+        )
         for issue in book.skipped:
             err_console.print(f"  {issue}", markup=False)
     return model, book
@@ -99,8 +115,16 @@ def print_checks(checks: list[dict[str, Any]]) -> None:
         style = STATUS_STYLE.get(c["status"], "")
         text = c["message"] + (f"\n→ {c['recovery']}" if c.get("recovery") else "")
         figure = c.get("figure")
-        table.add_row(f"[{style}]{c['status']}[/]", c["id"], "" if figure is None else f"{figure:,}"
-                      if isinstance(figure, (int, float)) else str(figure), text)
+        table.add_row(
+            f"[{style}]{c['status']}[/]",
+            c["id"],
+            ""
+            if figure is None
+            else f"{figure:,}"
+            if isinstance(figure, (int, float))
+            else str(figure),
+            text,
+        )
     console.print(table)
 
 

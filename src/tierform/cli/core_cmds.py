@@ -41,13 +41,17 @@ def command(*args: Any, **kwargs: Any) -> Any:
         cmd = click.command(*args, **kwargs)(handle_errors(f))
         COMMANDS.append(cmd)
         return cmd
+
     return decorate
 
 
 def roster_option(f: Any) -> Any:
-    return click.option("--roster", type=click.Path(dir_okay=False, exists=True), default=None,
-                        help="CSM roster (CSV or YAML: name, tier or pool, capacity); "
-                        "replaces the model's roster.")(f)
+    return click.option(
+        "--roster",
+        type=click.Path(dir_okay=False, exists=True),
+        default=None,
+        help="CSM roster (CSV or YAML: name, tier or pool, capacity); replaces the model's roster.",
+    )(f)
 
 
 def _apply_roster(model: CoverageModel, roster: str | None) -> CoverageModel:
@@ -62,18 +66,33 @@ def schema_cmd() -> None:
 
 @command("init")
 @click.argument("path", type=click.Path(dir_okay=False), default="tierform.yaml")
-@click.option("--platform", default=None,
-              help=f"Sync target to set up: {', '.join(PLATFORMS)}, or 'auto' to pick by the "
-              "recipe's path A-D tree.")
-@click.option("--accounts", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="Account book (for --platform auto: counts the customers; also set as accounts.path).")
+@click.option(
+    "--platform",
+    default=None,
+    help=f"Sync target to set up: {', '.join(PLATFORMS)}, or 'auto' to pick by the "
+    "recipe's path A-D tree.",
+)
+@click.option(
+    "--accounts",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Account book (for --platform auto: counts the customers; also set as accounts.path).",
+)
 @click.option("--customers", type=int, default=None, help="Customer count for --platform auto.")
 @click.option("--budget", type=float, default=None, help="Monthly tooling budget in dollars.")
 @click.option("--existing", default=None, help="The CS platform already in use, if any.")
 @click.option("--plg", is_flag=True, help="The company runs a product-led growth motion.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init_cmd(path: str, platform: str | None, accounts: str | None, customers: int | None,
-             budget: float | None, existing: str | None, plg: bool, force: bool) -> None:
+def init_cmd(
+    path: str,
+    platform: str | None,
+    accounts: str | None,
+    customers: int | None,
+    budget: float | None,
+    existing: str | None,
+    plg: bool,
+    force: bool,
+) -> None:
     """Write a commented starter tierform.yaml (the recipe's four-tier framework)."""
     target = Path(path)
     if target.exists() and not force:
@@ -81,8 +100,9 @@ def init_cmd(path: str, platform: str | None, accounts: str | None, customers: i
     text = starter_text()
     note = ""
     if platform == "auto":
-        count = customers if customers is not None else (
-            len(read_book(accounts)) if accounts else None)
+        count = (
+            customers if customers is not None else (len(read_book(accounts)) if accounts else None)
+        )
         if count is None:
             raise ConfigError([Issue("--platform auto needs --accounts FILE or --customers N")])
         rec = recommend(count, existing, budget, plg)
@@ -90,8 +110,9 @@ def init_cmd(path: str, platform: str | None, accounts: str | None, customers: i
         note = f"path {rec.path} ({rec.name}): {rec.reason}"
     if platform is not None:
         if platform not in PLATFORMS:
-            raise ConfigError([Issue(f"unknown platform {platform!r}: use one of {', '.join(PLATFORMS)}"
-                                     " or auto")])
+            raise ConfigError(
+                [Issue(f"unknown platform {platform!r}: use one of {', '.join(PLATFORMS)} or auto")]
+            )
         text = _with_target(text, platform, note)
     if accounts:
         text = text.replace("  path: null ", f"  path: {json.dumps(str(Path(accounts)))} ", 1)
@@ -103,17 +124,19 @@ def init_cmd(path: str, platform: str | None, accounts: str | None, customers: i
 
 _TARGET_SETTINGS = {
     "xlsx": "    path: tierform-coverage.xlsx",
-    "sheets": "    spreadsheet_id: YOUR-SPREADSHEET-ID   # create it yourself and share it with the "
-              "service account\n    credentials: {env: GOOGLE_APPLICATION_CREDENTIALS_JSON}",
+    "sheets": "    spreadsheet_id: YOUR-SPREADSHEET-ID   # create it, share it with the service "
+    "account\n    credentials: {env: GOOGLE_APPLICATION_CREDENTIALS_JSON}",
     "vitally": "    subdomain: YOUR-SUBDOMAIN\n    api_key: {env: VITALLY_API_KEY}",
-    "churnzero": "    base_url: https://YOUR-INSTANCE.churnzero.net\n    app_key: {env: CHURNZERO_APP_KEY}",
-    "gainsight": "    base_url: https://YOUR-DOMAIN.gainsightcloud.com\n    access_key: {env: GAINSIGHT_ACCESS_KEY}",
+    "churnzero": "    base_url: https://YOUR-INSTANCE.churnzero.net\n"
+    "    app_key: {env: CHURNZERO_APP_KEY}",
+    "gainsight": "    base_url: https://YOUR-DOMAIN.gainsightcloud.com\n"
+    "    access_key: {env: GAINSIGHT_ACCESS_KEY}",
     "totango": "    base_url: https://api.totango.com\n    api_token: {env: TOTANGO_API_TOKEN}",
 }
 
 
 def _with_target(text: str, platform: str, note: str) -> str:
-    block = (f"targets:\n  {platform}:\n    platform: {platform}\n{_TARGET_SETTINGS[platform]}\n")
+    block = f"targets:\n  {platform}:\n    platform: {platform}\n{_TARGET_SETTINGS[platform]}\n"
     if note:
         block = f"# Recommended: {note}\n" + block
     return re.sub(r"targets:\n(?:  .*\n|    .*\n)*", block, text, count=1)
@@ -133,21 +156,37 @@ def validate_cmd(config: str | None, accounts: str | None, fmt: str) -> None:
     if fmt == "json":
         emit_json({"valid": True, "tiers": [t.name for t in model.tiers], "accounts": book_rows})
         return
-    console.print(f"[green]valid[/]: {len(model.tiers)} tiers ({', '.join(t.name for t in model.tiers)})"
-                  + (f"; {book_rows} accounts read" if book_rows is not None else ""))
+    console.print(
+        f"[green]valid[/]: {len(model.tiers)} tiers ({', '.join(t.name for t in model.tiers)})"
+        + (f"; {book_rows} accounts read" if book_rows is not None else "")
+    )
 
 
 @command("segment")
 @accounts_option()
 @config_option
 @format_option
-@click.option("--suggest-breaks", is_flag=True,
-              help="Also suggest tier bounds from natural breaks in the ACV distribution.")
-@click.option("--k", "k", type=int, default=None, help="Number of clusters for --suggest-breaks "
-              "(default: the number of tiers).")
+@click.option(
+    "--suggest-breaks",
+    is_flag=True,
+    help="Also suggest tier bounds from natural breaks in the ACV distribution.",
+)
+@click.option(
+    "--k",
+    "k",
+    type=int,
+    default=None,
+    help="Number of clusters for --suggest-breaks (default: the number of tiers).",
+)
 @click.option("--no-assignments", is_flag=True, help="Leave the per-account list out of JSON.")
-def segment_cmd(accounts: str | None, config: str | None, fmt: str, suggest_breaks: bool,
-                k: int | None, no_assignments: bool) -> None:
+def segment_cmd(
+    accounts: str | None,
+    config: str | None,
+    fmt: str,
+    suggest_breaks: bool,
+    k: int | None,
+    no_assignments: bool,
+) -> None:
     """Assign every account to exactly one tier and check the distribution (recipe step 1)."""
     model, book = load(config, accounts)
     result = segment(model, book)
@@ -157,23 +196,33 @@ def segment_cmd(accounts: str | None, config: str | None, fmt: str, suggest_brea
     if fmt == "json":
         emit_json(data)
         return
-    table = Table(title=f"Tiers ({data['summary']['assigned']} of {data['summary']['accounts']} "
-                  "accounts assigned)")
+    table = Table(
+        title=f"Tiers ({data['summary']['assigned']} of {data['summary']['accounts']} "
+        "accounts assigned)"
+    )
     for col in ("tier", "ACV from", "ACV below", "accounts", "% accounts", "ARR", "% ARR"):
         table.add_column(col, justify="left" if col == "tier" else "right")
     for t in data["tiers"]:
-        table.add_row(t["name"], money(t["min_acv"]), money(t["max_acv"]) if t["max_acv"] else "∞",
-                      f"{t['accounts']:,}", f"{t['share_accounts']:.1f}", money(t["arr"]),
-                      f"{t['share_arr']:.1f}")
+        table.add_row(
+            t["name"],
+            money(t["min_acv"]),
+            money(t["max_acv"]) if t["max_acv"] else "∞",
+            f"{t['accounts']:,}",
+            f"{t['share_accounts']:.1f}",
+            money(t["arr"]),
+            f"{t['share_arr']:.1f}",
+        )
     console.print(table)
     if suggest_breaks:
         sb = data["suggested_breaks"]
-        console.print(f"Natural breaks (k={sb['k']}): "
-                      + ", ".join(f"{money(b)} (≈{money(s)})"
-                                  for b, s in zip(sb.get("breaks", []), sb.get("suggested", []),
-                                                  strict=True)))
+        console.print(
+            f"Natural breaks (k={sb['k']}): "
+            + ", ".join(
+                f"{money(b)} (≈{money(s)})"
+                for b, s in zip(sb.get("breaks", []), sb.get("suggested", []), strict=True)
+            )
+        )
     print_checks(data["checks"])
-
 
 
 @command("capacity")
@@ -183,8 +232,14 @@ def segment_cmd(accounts: str | None, config: str | None, fmt: str, suggest_brea
 @roster_option
 @click.option("--add-accounts", type=int, default=None, help="Growth scenario: N new accounts.")
 @click.option("--growth", default=None, help="Growth scenario as a share, e.g. 40%.")
-def capacity_cmd(accounts: str | None, config: str | None, fmt: str, roster: str | None,
-                 add_accounts: int | None, growth: str | None) -> None:
+def capacity_cmd(
+    accounts: str | None,
+    config: str | None,
+    fmt: str,
+    roster: str | None,
+    add_accounts: int | None,
+    growth: str | None,
+) -> None:
     """Size the CSM team per tier, grade cost against ARR, and read current books."""
     model, book = load(config, accounts)
     model = _apply_roster(model, roster)
@@ -200,27 +255,50 @@ def capacity_cmd(accounts: str | None, config: str | None, fmt: str, roster: str
     if fmt == "json":
         emit_json(data)
         return
-    table = Table(title=f"Capacity: {data['total_headcount']} CSMs, {money(data['total_cost'])} "
-                  f"({data['cost_pct_arr'] or 0:.2f}% of ARR)")
-    for col in ("tier", "accounts", "ARR", "ratio", "FTE", "headcount", "current", "ARR/CSM",
-                "cost", "% ARR"):
+    table = Table(
+        title=f"Capacity: {data['total_headcount']} CSMs, {money(data['total_cost'])} "
+        f"({data['cost_pct_arr'] or 0:.2f}% of ARR)"
+    )
+    for col in (
+        "tier",
+        "accounts",
+        "ARR",
+        "ratio",
+        "FTE",
+        "headcount",
+        "current",
+        "ARR/CSM",
+        "cost",
+        "% ARR",
+    ):
         table.add_column(col, justify="left" if col == "tier" else "right")
     for t in data["tiers"]:
-        table.add_row(t["name"], f"{t['accounts']:,}", money(t["arr"]),
-                      f"1:{t['target_ratio']:g}" if t["target_ratio"] else "digital",
-                      f"{t['fte']:.2f}", str(t["headcount"]),
-                      "" if t["current_headcount"] is None else str(t["current_headcount"]),
-                      money(t["arr_per_csm"]), money(t["cost"]),
-                      "" if t["cost_pct_arr"] is None else f"{t['cost_pct_arr']:.2f}")
+        table.add_row(
+            t["name"],
+            f"{t['accounts']:,}",
+            money(t["arr"]),
+            f"1:{t['target_ratio']:g}" if t["target_ratio"] else "digital",
+            f"{t['fte']:.2f}",
+            str(t["headcount"]),
+            "" if t["current_headcount"] is None else str(t["current_headcount"]),
+            money(t["arr_per_csm"]),
+            money(t["cost"]),
+            "" if t["cost_pct_arr"] is None else f"{t['cost_pct_arr']:.2f}",
+        )
     console.print(table)
     if "csms" in data:
         loads = Table(title="Current books")
         for col in ("CSM", "tier", "accounts", "ARR", "capacity", "utilisation"):
             loads.add_column(col)
         for c in data["csms"]:
-            loads.add_row(c["name"], c["tier"], str(c["accounts"]), money(c["arr"]),
-                          "" if c["capacity"] is None else f"{c['capacity']:g}",
-                          "" if c["utilisation"] is None else f"{100 * c['utilisation']:.0f}%")
+            loads.add_row(
+                c["name"],
+                c["tier"],
+                str(c["accounts"]),
+                money(c["arr"]),
+                "" if c["capacity"] is None else f"{c['capacity']:g}",
+                "" if c["utilisation"] is None else f"{100 * c['utilisation']:.0f}%",
+            )
         console.print(loads)
     if "scenario" in data:
         _print_scenario(data["scenario"])
@@ -228,18 +306,34 @@ def capacity_cmd(accounts: str | None, config: str | None, fmt: str, roster: str
 
 
 def _print_scenario(s: dict[str, Any]) -> None:
-    console.print(f"\n[bold]Growth: +{s['add_accounts']} accounts → {s['accounts_after']}[/] "
-                  f"(current headcount {s['current_headcount']}, from the {s['current_basis']})")
+    console.print(
+        f"\n[bold]Growth: +{s['add_accounts']} accounts → {s['accounts_after']}[/] "
+        f"(current headcount {s['current_headcount']}, from the {s['current_basis']})"
+    )
     table = Table()
-    for col in ("tier", "hire: needed", "hire: +CSMs", "redesign: accounts", "redesign: demoted",
-                "redesign: headcount"):
+    for col in (
+        "tier",
+        "hire: needed",
+        "hire: +CSMs",
+        "redesign: accounts",
+        "redesign: demoted",
+        "redesign: headcount",
+    ):
         table.add_column(col)
     for h, r in zip(s["hire"]["tiers"], s["redesign"]["tiers"], strict=True):
-        table.add_row(h["tier"], str(h["needed"]), str(h["hires"]), str(r["accounts"]),
-                      str(r["demoted_to_next_tier"]), str(r["headcount"]))
+        table.add_row(
+            h["tier"],
+            str(h["needed"]),
+            str(h["hires"]),
+            str(r["accounts"]),
+            str(r["demoted_to_next_tier"]),
+            str(r["headcount"]),
+        )
     console.print(table)
-    console.print(f"hire: {s['hire']['headcount']} CSMs, {money(s['hire']['cost'])}; redesign: "
-                  f"{s['redesign']['headcount']} CSMs, {money(s['redesign']['cost'])}")
+    console.print(
+        f"hire: {s['hire']['headcount']} CSMs, {money(s['hire']['cost'])}; redesign: "
+        f"{s['redesign']['headcount']} CSMs, {money(s['redesign']['cost'])}"
+    )
     console.print(f"[bold]→ {s['verdict']}[/]")
 
 
@@ -262,8 +356,13 @@ def assign_cmd(accounts: str | None, config: str | None, fmt: str, roster: str |
     for col in ("tier", "owner", "accounts", "ARR", "capacity"):
         table.add_column(col)
     for b in data["books"]:
-        table.add_row(b["tier"], b["owner"], str(b["accounts"]), money(b["arr"]),
-                      str(b.get("capacity", b.get("members", ""))))
+        table.add_row(
+            b["tier"],
+            b["owner"],
+            str(b["accounts"]),
+            money(b["arr"]),
+            str(b.get("capacity", b.get("members", ""))),
+        )
     console.print(table)
     console.print(f"{len(data['moves'])} reassignment(s)")
     if data["moves"]:
@@ -287,8 +386,15 @@ def assign_cmd(accounts: str | None, config: str | None, fmt: str, roster: str |
 @click.option("--existing", default=None, help="The CS platform already in use, if any.")
 @click.option("--budget", type=float, default=None, help="Monthly tooling budget in dollars.")
 @click.option("--plg", is_flag=True, help="The company runs a product-led growth motion.")
-def recommend_cmd(accounts: str | None, config: str | None, fmt: str, customers: int | None,
-                  existing: str | None, budget: float | None, plg: bool) -> None:
+def recommend_cmd(
+    accounts: str | None,
+    config: str | None,
+    fmt: str,
+    customers: int | None,
+    existing: str | None,
+    budget: float | None,
+    plg: bool,
+) -> None:
     """Recommend a platform path (A-D) and adapter by the recipe's decision tree."""
     if customers is None:
         _, book = load(config, accounts)
@@ -297,7 +403,9 @@ def recommend_cmd(accounts: str | None, config: str | None, fmt: str, customers:
     if fmt == "json":
         emit_json(rec.to_dict())
         return
-    console.print(f"[bold]Path {rec.path}: {rec.name}[/] → adapter [bold]{rec.adapter}[/]"
-                  + (f" (or {', '.join(rec.alternatives)})" if rec.alternatives else ""))
+    console.print(
+        f"[bold]Path {rec.path}: {rec.name}[/] → adapter [bold]{rec.adapter}[/]"
+        + (f" (or {', '.join(rec.alternatives)})" if rec.alternatives else "")
+    )
     console.print(f"because {rec.reason}")
     console.print(f"typical cost {rec.cost}, set-up {rec.speed}")

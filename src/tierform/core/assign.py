@@ -1,4 +1,4 @@
-"""Books of business: every named-tier account to a CSM of its tier, every pooled account to its pool.
+"""Books of business: named-tier accounts to a CSM of their tier, pooled accounts to their pool.
 
 Balancing is per tier. Each CSM gets a count quota in proportion to their capacity (never above
 it) and an ARR target in the same proportion. Current owners keep their accounts while they are
@@ -30,8 +30,12 @@ class Move:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"account_id": self.account_id, "from": self.from_owner, "to": self.to_owner,
-                "reason": self.reason}
+        return {
+            "account_id": self.account_id,
+            "from": self.from_owner,
+            "to": self.to_owner,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -50,8 +54,9 @@ class AssignResult:
             "checks": [c.to_dict() for c in self.checks],
         }
         if account_ids is not None:
-            out["assignments"] = [{"account_id": a, "owner": o}
-                                  for a, o in zip(account_ids, self.owner, strict=True)]
+            out["assignments"] = [
+                {"account_id": a, "owner": o} for a, o in zip(account_ids, self.owner, strict=True)
+            ]
         return out
 
 
@@ -97,33 +102,55 @@ def assign_books(model: CoverageModel, seg: SegmentResult) -> AssignResult:
             for i in members:
                 owner[i] = None
                 if current[i]:
-                    result.moves.append(Move(ids[i], current[i], None,
-                                             f"{tier.name} is digital-only: no CSM"))
+                    result.moves.append(
+                        Move(ids[i], current[i], None, f"{tier.name} is digital-only: no CSM")
+                    )
             continue
         if tier.layer is CoverageLayer.pooled:
             for i in members:
                 owner[i] = tier.pool_name
                 if current[i] and current[i] != tier.pool_name:
-                    result.moves.append(Move(ids[i], current[i], tier.pool_name,
-                                             f"{tier.name} is covered by a pool"))
+                    result.moves.append(
+                        Move(
+                            ids[i], current[i], tier.pool_name, f"{tier.name} is covered by a pool"
+                        )
+                    )
             pool_size = sum(1 for c in model.roster if c.pool == tier.pool_name)
-            result.books.append({"tier": tier.name, "owner": tier.pool_name, "members": pool_size,
-                                 "accounts": int(members.size),
-                                 "arr": round(float(acv[members].sum()), 2)})
+            result.books.append(
+                {
+                    "tier": tier.name,
+                    "owner": tier.pool_name,
+                    "members": pool_size,
+                    "accounts": int(members.size),
+                    "arr": round(float(acv[members].sum()), 2),
+                }
+            )
             continue
         _assign_named(model, tier, members, ids, current, acv, result)
     return result
 
 
-def _assign_named(model: CoverageModel, tier: Tier, members: np.ndarray, ids: list[str],
-                  current: list[str | None], acv: np.ndarray, result: AssignResult) -> None:
+def _assign_named(
+    model: CoverageModel,
+    tier: Tier,
+    members: np.ndarray,
+    ids: list[str],
+    current: list[str | None],
+    acv: np.ndarray,
+    result: AssignResult,
+) -> None:
     csms = [c for c in model.roster if c.tier == tier.name]
     if not csms:
         if members.size:
-            result.checks.append(Check(
-                f"no_csm:{tier.name}", "fail", int(members.size),
-                f"{tier.name} has {members.size} accounts but no CSM in the roster",
-                f"add {tier.name} CSMs to the roster (tierform capacity sizes the team)"))
+            result.checks.append(
+                Check(
+                    f"no_csm:{tier.name}",
+                    "fail",
+                    int(members.size),
+                    f"{tier.name} has {members.size} accounts but no CSM in the roster",
+                    f"add {tier.name} CSMs to the roster (tierform capacity sizes the team)",
+                )
+            )
         return
     caps = [_capacity(c, tier) for c in csms]
     quota = _quotas(int(members.size), caps)
@@ -143,7 +170,8 @@ def _assign_named(model: CoverageModel, tier: Tier, members: np.ndarray, ids: li
             why = "unowned" if not current[i] else f"{current[i]} is not on the {tier.name} roster"
             pending.append((int(i), why))
         elif count[k] < quota[k] and (
-                count[k] == 0 or arr[k] + acv[i] <= arr_target[k] * (1 + ARR_TOLERANCE) + 1e-6):
+            count[k] == 0 or arr[k] + acv[i] <= arr_target[k] * (1 + ARR_TOLERANCE) + 1e-6
+        ):
             owner[i] = csms[k].name
             count[k] += 1
             arr[k] += acv[i]
@@ -167,10 +195,22 @@ def _assign_named(model: CoverageModel, tier: Tier, members: np.ndarray, ids: li
         if current[i] != csms[k].name:
             result.moves.append(Move(ids[i], current[i], csms[k].name, why))
     for k, csm in enumerate(csms):
-        result.books.append({"tier": tier.name, "owner": csm.name, "accounts": count[k],
-                             "arr": round(arr[k], 2), "capacity": caps[k]})
+        result.books.append(
+            {
+                "tier": tier.name,
+                "owner": csm.name,
+                "accounts": count[k],
+                "arr": round(arr[k], 2),
+                "capacity": caps[k],
+            }
+        )
     if overflow:
-        result.checks.append(Check(
-            f"over_capacity:{tier.name}", "fail", overflow,
-            f"{overflow} {tier.name} accounts left unassigned: every CSM is at capacity",
-            "hire (tierform capacity) or demote the smallest accounts to the next tier"))
+        result.checks.append(
+            Check(
+                f"over_capacity:{tier.name}",
+                "fail",
+                overflow,
+                f"{overflow} {tier.name} accounts left unassigned: every CSM is at capacity",
+                "hire (tierform capacity) or demote the smallest accounts to the next tier",
+            )
+        )

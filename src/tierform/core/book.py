@@ -36,7 +36,15 @@ CANONICAL = (
     "owner",
     "previous_tier",
 )
-TEXT_COLUMNS = ("account_id", "name", "industry", "region", "product_tier", "owner", "previous_tier")
+TEXT_COLUMNS = (
+    "account_id",
+    "name",
+    "industry",
+    "region",
+    "product_tier",
+    "owner",
+    "previous_tier",
+)
 DATE_COLUMNS = ("contract_start", "renewal_date")
 LEVEL_COLUMNS = ("complexity", "growth_potential")
 MAX_LISTED = 20  # per kind of problem; the rest are counted, not listed
@@ -138,7 +146,9 @@ def read_book(path: str | Path, source: AccountSource | None = None) -> AccountB
     return clean_table(table, source, str(path), first_row)
 
 
-def book_from_records(records: list[dict[str, Any]], source: AccountSource | None = None) -> AccountBook:
+def book_from_records(
+    records: list[dict[str, Any]], source: AccountSource | None = None
+) -> AccountBook:
     """Build a book from dicts (the Python API and tests)."""
     return clean_table(pa.Table.from_pylist(records), source or AccountSource(), "<records>", 1)
 
@@ -152,8 +162,12 @@ def _format_from_suffix(path: Path) -> str:
     if suffix in (".json", ".jsonl", ".ndjson"):
         return "json"
     raise BookError(
-        [Issue(f"unknown book format {suffix!r}: use .csv, .xlsx or .json, or set accounts.format",
-               file=str(path))]
+        [
+            Issue(
+                f"unknown book format {suffix!r}: use .csv, .xlsx or .json, or set accounts.format",
+                file=str(path),
+            )
+        ]
     )
 
 
@@ -175,7 +189,11 @@ def _read_csv(path: Path, encoding: str | None) -> pa.Table:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
         table = _csv(path, enc, delimiter)
-        if encoding is None and enc == "utf-8" and any(pa.types.is_binary(f.type) for f in table.schema):
+        if (
+            encoding is None
+            and enc == "utf-8"
+            and any(pa.types.is_binary(f.type) for f in table.schema)
+        ):
             # Valid UTF-8 at the start, not further down (pyarrow then reads bytes): Windows-1252.
             return _csv(path, "cp1252", delimiter)
         return table
@@ -193,7 +211,7 @@ def _csv(path: Path, encoding: str, delimiter: str) -> pa.Table:
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
     convert = pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True)
     table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-    # A UTF-8 BOM that survived into the first header (some readers keep it) is not part of the name.
+    # A UTF-8 BOM that survived into the first header is not part of the name.
     names = [n.lstrip("\ufeff").strip() for n in table.column_names]
     return table.rename_columns(names)
 
@@ -207,13 +225,17 @@ def _read_xlsx(path: Path, sheet: str | None) -> pa.Table:
         raise BookError([Issue(f"cannot open as xlsx: {exc}", file=str(path))]) from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:
-            raise BookError([Issue(f"no sheet {sheet!r} (sheets: {wb.sheetnames})", file=str(path))])
+            raise BookError(
+                [Issue(f"no sheet {sheet!r} (sheets: {wb.sheetnames})", file=str(path))]
+            )
         ws = wb[sheet] if sheet else wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
             raise BookError([Issue("the sheet is empty", file=str(path))])
-        names = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
+        names = [
+            str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)
+        ]
         columns: list[list[Any]] = [[] for _ in names]
         for row in rows:
             if row is None or all(v is None for v in row):
@@ -248,12 +270,14 @@ def _read_json(path: Path) -> pa.Table:
         try:  # JSON lines
             data = [json.loads(line) for line in text.splitlines() if line.strip()]
         except json.JSONDecodeError as exc:
-            raise BookError([Issue(f"not valid JSON: {exc}", file=str(path), line=exc.lineno)]) from None
+            raise BookError(
+                [Issue(f"not valid JSON: {exc}", file=str(path), line=exc.lineno)]
+            ) from None
     if isinstance(data, dict):
         data = data.get("accounts", data.get("data"))
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise BookError(
-            [Issue("expected a list of account objects (or {\"accounts\": [...]})", file=str(path))]
+            [Issue('expected a list of account objects (or {"accounts": [...]})', file=str(path))]
         )
     names: dict[str, None] = {}
     for record in data:
@@ -270,17 +294,25 @@ class _Problems:
         self.issues: list[Issue] = []
         self.bad = np.zeros(len(rows), dtype=bool)
 
-    def add(self, mask: np.ndarray, message: str, key: str, values: pa.ChunkedArray | None = None) -> None:
+    def add(
+        self, mask: np.ndarray, message: str, key: str, values: pa.ChunkedArray | None = None
+    ) -> None:
         idx = np.flatnonzero(mask)
         if idx.size == 0:
             return
         self.bad |= mask
         for i in idx[:MAX_LISTED]:
             shown = f" ({values[int(i)].as_py()!r})" if values is not None else ""
-            self.issues.append(Issue(message + shown, file=self.source, row=int(self.rows[i]), key=key))
+            self.issues.append(
+                Issue(message + shown, file=self.source, row=int(self.rows[i]), key=key)
+            )
         if idx.size > MAX_LISTED:
             self.issues.append(
-                Issue(f"... and {idx.size - MAX_LISTED} more rows: {message}", file=self.source, key=key)
+                Issue(
+                    f"... and {idx.size - MAX_LISTED} more rows: {message}",
+                    file=self.source,
+                    key=key,
+                )
             )
 
 
@@ -300,11 +332,19 @@ def clean_table(raw: pa.Table, source: AccountSource, filename: str, first_row: 
         if name in table.column_names:
             cols[name] = _as_text(table.column(name))
 
-    acv, bad_acv, negative = _parse_acv(table.column("acv")) if "acv" in table.column_names else (
-        np.full(n, np.nan), np.zeros(n, bool), np.zeros(n, bool))
+    acv, bad_acv, negative = (
+        _parse_acv(table.column("acv"))
+        if "acv" in table.column_names
+        else (np.full(n, np.nan), np.zeros(n, bool), np.zeros(n, bool))
+    )
     raw_acv = table.column("acv") if "acv" in table.column_names else None
     problems.add(bad_acv, "ACV is not a number (fix the cell or leave it blank)", "acv", raw_acv)
-    problems.add(negative, "ACV is negative (credit notes and refunds do not belong in the book)", "acv", raw_acv)
+    problems.add(
+        negative,
+        "ACV is negative (credit notes and refunds do not belong in the book)",
+        "acv",
+        raw_acv,
+    )
 
     for name in DATE_COLUMNS:
         if name in table.column_names:
@@ -323,17 +363,26 @@ def clean_table(raw: pa.Table, source: AccountSource, filename: str, first_row: 
 
     dup_mask = _duplicate_mask(ids)
     if source.skip_duplicates:
-        _note_skipped(dup_mask, "duplicate account_id (kept the first)", filename, rows, ids, warnings)
+        _note_skipped(
+            dup_mask, "duplicate account_id (kept the first)", filename, rows, ids, warnings
+        )
     else:
-        problems.add(dup_mask, "duplicate account_id (set accounts.skip_duplicates to keep the first)",
-                     "account_id", ids)
+        problems.add(
+            dup_mask,
+            "duplicate account_id (set accounts.skip_duplicates to keep the first)",
+            "account_id",
+            ids,
+        )
 
     skipped: list[Issue] = []
     keep = ~problems.bad
     if problems.issues:
         if not source.skip_invalid:
-            raise BookError(problems.issues, f"{filename}: {int(problems.bad.sum())} invalid row(s); "
-                            "fix them or set accounts.skip_invalid: true to skip them")
+            raise BookError(
+                problems.issues,
+                f"{filename}: {int(problems.bad.sum())} invalid row(s); "
+                "fix them or set accounts.skip_invalid: true to skip them",
+            )
         skipped = problems.issues
     if source.skip_duplicates:
         keep &= ~dup_mask
@@ -356,8 +405,9 @@ def clean_table(raw: pa.Table, source: AccountSource, filename: str, first_row: 
     return book
 
 
-def _map_columns(raw: pa.Table, source: AccountSource, filename: str,
-                 warnings: list[Issue]) -> pa.Table:
+def _map_columns(
+    raw: pa.Table, source: AccountSource, filename: str, warnings: list[Issue]
+) -> pa.Table:
     present = {name.strip().lower(): name for name in raw.column_names}
     rename: dict[str, str] = {}
     problems = []
@@ -365,21 +415,35 @@ def _map_columns(raw: pa.Table, source: AccountSource, filename: str,
         if crm in raw.column_names:
             rename[crm] = canonical
             continue
-        issue = Issue(f"mapped column {crm!r} is not in the file "
-                      f"(columns: {', '.join(raw.column_names[:15])})",
-                      file=filename, key=f"accounts.columns.{canonical}")
+        issue = Issue(
+            f"mapped column {crm!r} is not in the file "
+            f"(columns: {', '.join(raw.column_names[:15])})",
+            file=filename,
+            key=f"accounts.columns.{canonical}",
+        )
         # Without ids nothing works; any other column is optional and only warned about.
         (problems if canonical == "account_id" else warnings).append(issue)
     for canonical in CANONICAL:
-        if canonical not in rename.values() and canonical in present and present[canonical] not in rename:
+        if (
+            canonical not in rename.values()
+            and canonical in present
+            and present[canonical] not in rename
+        ):
             rename[present[canonical]] = canonical
     if problems:
         raise BookError(problems)
     names = [rename.get(c, c) for c in raw.column_names]
     table = raw.rename_columns(names)
     if "account_id" not in names:
-        raise BookError([Issue("no account_id column: map it with accounts.columns.account_id "
-                               f"(columns: {', '.join(raw.column_names[:15])})", file=filename)])
+        raise BookError(
+            [
+                Issue(
+                    "no account_id column: map it with accounts.columns.account_id "
+                    f"(columns: {', '.join(raw.column_names[:15])})",
+                    file=filename,
+                )
+            ]
+        )
     if len(set(names)) != len(names):
         dupes = sorted({x for x in names if names.count(x) > 1})
         raise BookError([Issue(f"column(s) {dupes} appear twice after mapping", file=filename)])
@@ -424,7 +488,9 @@ def _parse_acv(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray
         ok = pc.match_substring_regex(text, r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
         bad = _mask(pc.and_kleene(pc.is_valid(text), pc.invert(ok.fill_null(False))))
         numeric = pc.if_else(ok.fill_null(False), text, pa.scalar(None, pa.string()))
-        values = np.asarray(pc.cast(numeric, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        values = np.asarray(
+            pc.cast(numeric, pa.float64()).to_numpy(zero_copy_only=False), dtype=float
+        )
     with np.errstate(invalid="ignore"):
         negative = values < 0
     values = np.where(negative | bad, np.nan, values)
@@ -457,8 +523,13 @@ def _parse_level(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         for word, value in _LEVEL_WORDS.items():
             words[_mask(pc.equal(text, word).fill_null(False))] = value
         numeric = pc.cast(
-            pc.if_else(pc.match_substring_regex(text, r"^\d+(\.\d+)?$").fill_null(False), text,
-                       pa.scalar(None, pa.string())), pa.float64())
+            pc.if_else(
+                pc.match_substring_regex(text, r"^\d+(\.\d+)?$").fill_null(False),
+                text,
+                pa.scalar(None, pa.string()),
+            ),
+            pa.float64(),
+        )
         raw = np.asarray(numeric.to_numpy(zero_copy_only=False), dtype=float)
         level = np.where(np.isnan(words), (raw - 1) / 4, words)
         blank = _mask(pc.is_null(text))
@@ -496,8 +567,14 @@ def _duplicate_mask(ids: pa.ChunkedArray) -> np.ndarray:
     return mask
 
 
-def _note_skipped(mask: np.ndarray, message: str, filename: str, rows: np.ndarray,
-                  ids: pa.ChunkedArray, out: list[Issue]) -> None:
+def _note_skipped(
+    mask: np.ndarray,
+    message: str,
+    filename: str,
+    rows: np.ndarray,
+    ids: pa.ChunkedArray,
+    out: list[Issue],
+) -> None:
     idx = np.flatnonzero(mask)
     for i in idx[:MAX_LISTED]:
         out.append(Issue(f"{message} ({ids[int(i)].as_py()!r})", file=filename, row=int(rows[i])))
@@ -523,8 +600,13 @@ def _missing_acv_warnings(book: AccountBook, source: AccountSource, has_acv_colu
     if n == 0:
         return
     if not has_acv_column:
-        book.warnings.append(Issue("the book has no acv column: map it with accounts.columns.acv",
-                                   file=book.source, key="acv"))
+        book.warnings.append(
+            Issue(
+                "the book has no acv column: map it with accounts.columns.acv",
+                file=book.source,
+                key="acv",
+            )
+        )
         return
     share = 100 * missing_given / n
     proxied = int(book.acv_proxied.sum())
@@ -533,10 +615,19 @@ def _missing_acv_warnings(book: AccountBook, source: AccountSource, has_acv_colu
         if proxied:
             detail += f"; {proxied} took the product-tier proxy"
         if share > source.missing_acv_warn_pct:
-            hint = ("run a CRM clean-up sprint; map accounts.product_tier_acv to use product tier as"
-                    " a proxy" if not proxied else "run a CRM clean-up sprint")
-            book.warnings.append(Issue(f"{detail}, above {source.missing_acv_warn_pct:g}%: {hint}",
-                                       file=book.source, key="acv"))
+            hint = (
+                "run a CRM clean-up sprint; map accounts.product_tier_acv to use product tier as"
+                " a proxy"
+                if not proxied
+                else "run a CRM clean-up sprint"
+            )
+            book.warnings.append(
+                Issue(
+                    f"{detail}, above {source.missing_acv_warn_pct:g}%: {hint}",
+                    file=book.source,
+                    key="acv",
+                )
+            )
         elif book.missing_acv:
             book.warnings.append(Issue(detail, file=book.source, key="acv"))
 

@@ -34,7 +34,9 @@ def _prefix(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.nda
     return w, s1, s2
 
 
-def _cost(j: np.ndarray, i: np.ndarray, w: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
+def _cost(
+    j: np.ndarray, i: np.ndarray, w: np.ndarray, s1: np.ndarray, s2: np.ndarray
+) -> np.ndarray:
     """Sum of squared deviations of points j..i-1 (half-open), vectorised."""
     cw = w[i] - w[j]
     c1 = s1[i] - s1[j]
@@ -43,7 +45,9 @@ def _cost(j: np.ndarray, i: np.ndarray, w: np.ndarray, s1: np.ndarray, s2: np.nd
     return np.maximum(out, 0.0)
 
 
-def _layer(prev: np.ndarray, k: int, n: int, pre: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _layer(
+    prev: np.ndarray, k: int, n: int, pre: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray, np.ndarray]:
     """D[k][i] for i in [k, n] given D[k-1] (``prev``), with argmins; monotone D&C by levels."""
     w, s1, s2 = pre
     best = np.full(n + 1, np.inf)
@@ -126,15 +130,21 @@ def suggest_breaks(model: CoverageModel, acv: np.ndarray, k: int | None = None) 
         lo, hi = edges[c], edges[c + 1]
         members = (acv >= lo) & (acv < hi) if c else (acv < hi)
         members &= np.isfinite(acv)
-        clusters.append({
-            "tier": ordered[c].name if len(ordered) == len(edges) - 1 else None,
-            "min_acv": round(lo, 2),
-            "max_acv": None if hi == np.inf else round(hi, 2),
-            "suggested_min_acv": nice(lo),
-            "current_min_acv": ordered[c].min_acv if len(ordered) == len(edges) - 1 else None,
-            "accounts": int(members.sum()),
-            "arr": round(float(acv[members].sum()), 2),
-        })
-    return {"k": k, "breaks": [round(b, 2) for b in bounds],
-            "suggested": [nice(b) for b in bounds], "clusters": clusters,
-            "within_ss_log10": round(result.cost, 6)}
+        clusters.append(
+            {
+                "tier": ordered[c].name if len(ordered) == len(edges) - 1 else None,
+                "min_acv": round(lo, 2),
+                "max_acv": None if hi == np.inf else round(hi, 2),
+                "suggested_min_acv": nice(lo),
+                "current_min_acv": ordered[c].min_acv if len(ordered) == len(edges) - 1 else None,
+                "accounts": int(members.sum()),
+                "arr": round(float(acv[members].sum()), 2),
+            }
+        )
+    return {
+        "k": k,
+        "breaks": [round(b, 2) for b in bounds],
+        "suggested": [nice(b) for b in bounds],
+        "clusters": clusters,
+        "within_ss_log10": round(result.cost, 6),
+    }

@@ -123,13 +123,21 @@ def size_tiers(model: CoverageModel, counts: np.ndarray, arr: np.ndarray) -> lis
         ratio = tier.ratio.target if tier.has_csm and tier.ratio else None
         fte, heads = headcount_for(float(counts[i]), ratio, buffer)
         cost = heads * tier_cost(model, tier)
-        rows.append(TierCapacity(
-            name=tier.name, accounts=int(counts[i]), arr=float(arr[i]), target_ratio=ratio,
-            buffer=buffer, fte=fte, headcount=heads,
-            arr_per_csm=float(arr[i]) / heads if heads else None, cost=cost,
-            cost_pct_arr=100 * cost / float(arr[i]) if arr[i] > 0 else None,
-            current_headcount=None if current is None else current[i],
-        ))
+        rows.append(
+            TierCapacity(
+                name=tier.name,
+                accounts=int(counts[i]),
+                arr=float(arr[i]),
+                target_ratio=ratio,
+                buffer=buffer,
+                fte=fte,
+                headcount=heads,
+                arr_per_csm=float(arr[i]) / heads if heads else None,
+                cost=cost,
+                cost_pct_arr=100 * cost / float(arr[i]) if arr[i] > 0 else None,
+                current_headcount=None if current is None else current[i],
+            )
+        )
     return rows
 
 
@@ -151,8 +159,11 @@ def plan_capacity(model: CoverageModel, seg: SegmentResult) -> CapacityResult:
 def grade_cost(model: CoverageModel, pct: float) -> tuple[str, str]:
     """(status, grade) of CSM cost as % of ARR against the recipe's benchmark bands."""
     bench = model.capacity.cost_benchmark
-    for grade, band in (("excellent", bench.excellent), ("good", bench.good),
-                        ("minimum acceptable", bench.minimum)):
+    for grade, band in (
+        ("excellent", bench.excellent),
+        ("good", bench.good),
+        ("minimum acceptable", bench.minimum),
+    ):
         if band.low <= pct <= band.high:
             return "pass", grade
     return "fail", "below minimum"
@@ -165,30 +176,45 @@ def capacity_checks(model: CoverageModel, result: CapacityResult) -> list[Check]
         if t.arr_per_csm is None:
             continue
         ok = t.arr_per_csm < limit
-        checks.append(Check(
-            f"arr_per_csm:{t.name}", "pass" if ok else "fail", round(t.arr_per_csm, 2),
-            f"{t.name}: ${t.arr_per_csm:,.0f} ARR per CSM (must stay below ${limit:,.0f})",
-            None if ok else f"lower the {t.name} ratio or split the tier so each CSM holds less ARR",
-        ))
+        checks.append(
+            Check(
+                f"arr_per_csm:{t.name}",
+                "pass" if ok else "fail",
+                round(t.arr_per_csm, 2),
+                f"{t.name}: ${t.arr_per_csm:,.0f} ARR per CSM (must stay below ${limit:,.0f})",
+                None
+                if ok
+                else f"lower the {t.name} ratio or split the tier so each CSM holds less ARR",
+            )
+        )
     if result.cost_pct_arr is not None:
         pct = result.cost_pct_arr
         status, grade = grade_cost(model, pct)
         bench = model.capacity.cost_benchmark
         if pct > bench.minimum.high:
-            recovery = ("rebalance tier thresholds to shift accounts to the more cost-effective "
-                        "(pooled or digital) tier, or raise the ratios")
+            recovery = (
+                "rebalance tier thresholds to shift accounts to the more cost-effective "
+                "(pooled or digital) tier, or raise the ratios"
+            )
         elif pct < bench.minimum.low:
-            recovery = ("coverage looks under-funded for the ARR: check ratios against the "
-                        "benchmarks before CSM burnout and account neglect set in")
+            recovery = (
+                "coverage looks under-funded for the ARR: check ratios against the "
+                "benchmarks before CSM burnout and account neglect set in"
+            )
         else:
             recovery = None
-        checks.append(Check(
-            "cost_pct_arr", status, round(pct, 4),
-            f"CSM cost is {pct:.2f}% of ARR ({grade}; benchmark {bench.minimum.low:g}-"
-            f"{bench.minimum.high:g}% minimum, {bench.good.low:g}-{bench.good.high:g}% good, "
-            f"{bench.excellent.low:g}-{bench.excellent.high:g}% excellent)",
-            recovery, grade,
-        ))
+        checks.append(
+            Check(
+                "cost_pct_arr",
+                status,
+                round(pct, 4),
+                f"CSM cost is {pct:.2f}% of ARR ({grade}; benchmark {bench.minimum.low:g}-"
+                f"{bench.minimum.high:g}% minimum, {bench.good.low:g}-{bench.good.high:g}% good, "
+                f"{bench.excellent.low:g}-{bench.excellent.high:g}% excellent)",
+                recovery,
+                grade,
+            )
+        )
     return checks
 
 
@@ -227,44 +253,77 @@ def roster_checks(model: CoverageModel, seg: SegmentResult, loads: list[CsmLoad]
     for load in loads:
         tier = by_name[load.tier]
         trigger = tier.hiring_trigger
-        if trigger is not None and trigger.max_accounts is not None and load.accounts > trigger.max_accounts:
-            checks.append(Check(
-                f"hiring_trigger:{load.name}", "fail", load.accounts,
-                f"{load.name} ({tier.name}) holds {load.accounts} accounts, above "
-                f"{trigger.max_accounts}: hiring trigger", "open a requisition or rebalance books",
-            ))
+        if (
+            trigger is not None
+            and trigger.max_accounts is not None
+            and load.accounts > trigger.max_accounts
+        ):
+            checks.append(
+                Check(
+                    f"hiring_trigger:{load.name}",
+                    "fail",
+                    load.accounts,
+                    f"{load.name} ({tier.name}) holds {load.accounts} accounts, above "
+                    f"{trigger.max_accounts}: hiring trigger",
+                    "open a requisition or rebalance books",
+                )
+            )
         if trigger is not None and trigger.max_arr is not None and load.arr > trigger.max_arr:
-            checks.append(Check(
-                f"hiring_trigger_arr:{load.name}", "fail", round(load.arr, 2),
-                f"{load.name} ({tier.name}) holds ${load.arr:,.0f} ARR, above "
-                f"${trigger.max_arr:,.0f}: hiring trigger", "open a requisition or rebalance books",
-            ))
-        if tier.touch_model is TouchModel.high_touch and \
-                load.accounts > model.capacity.high_touch_reallocate_above:
-            checks.append(Check(
-                f"reallocate:{load.name}", "fail", load.accounts,
-                f"{load.name} carries {load.accounts} high-touch accounts (above "
-                f"{model.capacity.high_touch_reallocate_above})",
-                "re-allocate within 30 days, not 6 months",
-            ))
+            checks.append(
+                Check(
+                    f"hiring_trigger_arr:{load.name}",
+                    "fail",
+                    round(load.arr, 2),
+                    f"{load.name} ({tier.name}) holds ${load.arr:,.0f} ARR, above "
+                    f"${trigger.max_arr:,.0f}: hiring trigger",
+                    "open a requisition or rebalance books",
+                )
+            )
+        if (
+            tier.touch_model is TouchModel.high_touch
+            and load.accounts > model.capacity.high_touch_reallocate_above
+        ):
+            checks.append(
+                Check(
+                    f"reallocate:{load.name}",
+                    "fail",
+                    load.accounts,
+                    f"{load.name} carries {load.accounts} high-touch accounts (above "
+                    f"{model.capacity.high_touch_reallocate_above})",
+                    "re-allocate within 30 days, not 6 months",
+                )
+            )
         if load.utilisation is not None and load.utilisation > 0.9:
-            checks.append(Check(
-                f"utilisation:{load.name}", "warn", round(100 * load.utilisation, 1),
-                f"{load.name} is at {100 * load.utilisation:.0f}% of capacity",
-                "demote the smallest accounts to a lower-touch tier before hiring",
-            ))
+            checks.append(
+                Check(
+                    f"utilisation:{load.name}",
+                    "warn",
+                    round(100 * load.utilisation, 1),
+                    f"{load.name} is at {100 * load.utilisation:.0f}% of capacity",
+                    "demote the smallest accounts to a lower-touch tier before hiring",
+                )
+            )
     for tier in model.tiers:
         if tier.hiring_trigger is not None and tier.hiring_trigger.note:
-            checks.append(Check(
-                f"hiring_trigger_note:{tier.name}", "info", None,
-                f"{tier.name}: hire when {tier.hiring_trigger.note} (not measurable from the book)",
-            ))
+            checks.append(
+                Check(
+                    f"hiring_trigger_note:{tier.name}",
+                    "info",
+                    None,
+                    f"{tier.name}: hire when {tier.hiring_trigger.note} "
+                    "(not measurable from the book)",
+                )
+            )
     rostered = {c.name for c in model.roster}
     stray = sorted({o for o in seg.book.text("owner") if o and o not in rostered})
     if stray:
-        checks.append(Check(
-            "owners_not_in_roster", "warn", len(stray),
-            f"{len(stray)} owner(s) in the book are not in the roster: {', '.join(stray[:5])}",
-            "add them to the roster or reassign their accounts (tierform assign)",
-        ))
+        checks.append(
+            Check(
+                "owners_not_in_roster",
+                "warn",
+                len(stray),
+                f"{len(stray)} owner(s) in the book are not in the roster: {', '.join(stray[:5])}",
+                "add them to the roster or reassign their accounts (tierform assign)",
+            )
+        )
     return checks

@@ -69,7 +69,9 @@ def load_model_text(text: str, filename: str) -> CoverageModel:
         model = CoverageModel.model_validate(data)
     except ValidationError as exc:
         issues = [_pydantic_issue(err, filename, lines) for err in exc.errors()]
-        raise ConfigError(issues, f"{filename}: {len(issues)} problem(s) in the coverage model") from None
+        raise ConfigError(
+            issues, f"{filename}: {len(issues)} problem(s) in the coverage model"
+        ) from None
     problems = semantic_issues(model)
     if problems:
         issues = [_issue_at(loc, msg, filename, lines) for loc, msg in problems]
@@ -89,7 +91,9 @@ def _index_lines(node: yaml.Node, path: Loc, out: dict[Loc, int]) -> None:
             _index_lines(item, (*path, i), out)
 
 
-def _issue_at(loc: Iterable[str | int], message: str, filename: str, lines: dict[Loc, int]) -> Issue:
+def _issue_at(
+    loc: Iterable[str | int], message: str, filename: str, lines: dict[Loc, int]
+) -> Issue:
     path = tuple(loc)
     line = None
     for end in range(len(path), -1, -1):

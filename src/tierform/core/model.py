@@ -78,7 +78,9 @@ class Tier(Model):
     layer: CoverageLayer
     ratio: RatioRange | None = Field(None, description="Accounts per CSM; none for digital tiers.")
     csm_cost: float | None = Field(None, gt=0, description="Fully loaded cost per CSM (override).")
-    pool: str | None = Field(None, description="Pool name for a pooled tier (default: '<tier> pool').")
+    pool: str | None = Field(
+        None, description="Pool name for a pooled tier (default: '<tier> pool')."
+    )
     score_min: float | None = Field(
         None, ge=0, le=100, description="Multi-factor score lower bound (default: from min_acv)."
     )
@@ -163,14 +165,18 @@ class AccountSource(Model):
     path: str | None = None
     format: Literal["csv", "xlsx", "json"] | None = None
     sheet: str | None = Field(None, description="Worksheet name for xlsx books.")
-    encoding: str | None = Field(None, description="Text encoding; default: detect UTF-8/BOM/cp1252.")
+    encoding: str | None = Field(
+        None, description="Text encoding; default: detect UTF-8/BOM/cp1252."
+    )
     columns: dict[str, str] = Field(
         default_factory=dict, description="Canonical column name -> the CRM's column name."
     )
     product_tier_acv: dict[str, float] = Field(
         default_factory=dict, description="ACV proxy per product tier for accounts without ACV."
     )
-    skip_invalid: bool = Field(False, description="Skip invalid rows (reported) instead of failing.")
+    skip_invalid: bool = Field(
+        False, description="Skip invalid rows (reported) instead of failing."
+    )
     skip_duplicates: bool = Field(False, description="Keep the first of duplicate ids (reported).")
     missing_acv_warn_pct: float = Field(10, ge=0, le=100)
 
@@ -238,7 +244,9 @@ def semantic_issues(model: CoverageModel) -> list[tuple[Loc, str]]:
         if csm.tier is not None and csm.tier not in tier_names:
             issues.append((("roster", i, "tier"), f"unknown tier {csm.tier!r}"))
         if csm.pool is not None and csm.pool not in pools:
-            issues.append((("roster", i, "pool"), f"unknown pool {csm.pool!r} (pools: {sorted(pools)})"))
+            issues.append(
+                (("roster", i, "pool"), f"unknown pool {csm.pool!r} (pools: {sorted(pools)})")
+            )
     for section in (health_spec, playbook_spec, rule_spec):
         issues.extend(section.issues(model))
     for proxy, value in model.accounts.product_tier_acv.items():
@@ -251,11 +259,15 @@ def _tier_issues(i: int, tier: Tier) -> list[tuple[Loc, str]]:
     issues: list[tuple[Loc, str]] = []
     where: Loc = ("tiers", i)
     if tier.max_acv is not None and tier.max_acv <= tier.min_acv:
-        issues.append(((*where, "max_acv"), f"max_acv {tier.max_acv:g} <= min_acv {tier.min_acv:g}"))
+        issues.append(
+            ((*where, "max_acv"), f"max_acv {tier.max_acv:g} <= min_acv {tier.min_acv:g}")
+        )
     if tier.ratio is not None:
         r = tier.ratio
         if not r.min <= r.target <= r.max:
-            issues.append(((*where, "ratio"), f"target {r.target:g} is outside {r.min:g}-{r.max:g}"))
+            issues.append(
+                ((*where, "ratio"), f"target {r.target:g} is outside {r.min:g}-{r.max:g}")
+            )
     if tier.layer is not CoverageLayer.digital and tier.ratio is None:
         issues.append(((*where, "ratio"), f"a {tier.layer} tier needs a ratio (accounts per CSM)"))
     if tier.benchmark_share is not None:
@@ -283,11 +295,17 @@ def _partition_issues(tiers: list[Tier]) -> list[tuple[Loc, str]]:
         tier = tiers[i]
         if tier.min_acv > expected:
             issues.append(
-                (("tiers", i, "min_acv"), f"gap: no tier covers ACV {expected:g} to {tier.min_acv:g}")
+                (
+                    ("tiers", i, "min_acv"),
+                    f"gap: no tier covers ACV {expected:g} to {tier.min_acv:g}",
+                )
             )
         elif tier.min_acv < expected:
             issues.append(
-                (("tiers", i, "min_acv"), f"overlap: ACV {tier.min_acv:g} to {expected:g} is in two tiers")
+                (
+                    ("tiers", i, "min_acv"),
+                    f"overlap: ACV {tier.min_acv:g} to {expected:g} is in two tiers",
+                )
             )
         expected = max(expected, tier.upper)
     if expected != math.inf and order:

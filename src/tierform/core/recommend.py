@@ -15,14 +15,35 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 PATHS = {
-    "A": {"name": "Spreadsheet", "adapters": ["xlsx", "sheets"], "min_budget": 0,
-          "cost": "$0", "speed": "1 week"},
-    "B": {"name": "Mid-market CS platform", "adapters": ["vitally", "churnzero"], "min_budget": 500,
-          "cost": "$500-$2,000/mo", "speed": "2-3 weeks"},
-    "C": {"name": "Enterprise CS platform", "adapters": ["gainsight", "totango"],
-          "min_budget": 2000, "cost": "$2,000-$5,000/mo", "speed": "3-4 weeks"},
-    "D": {"name": "Digital-first platform", "adapters": ["gainsight"], "min_budget": 5000,
-          "cost": "$5,000+/mo", "speed": "4-6 weeks", "extra": "product analytics"},
+    "A": {
+        "name": "Spreadsheet",
+        "adapters": ["xlsx", "sheets"],
+        "min_budget": 0,
+        "cost": "$0",
+        "speed": "1 week",
+    },
+    "B": {
+        "name": "Mid-market CS platform",
+        "adapters": ["vitally", "churnzero"],
+        "min_budget": 500,
+        "cost": "$500-$2,000/mo",
+        "speed": "2-3 weeks",
+    },
+    "C": {
+        "name": "Enterprise CS platform",
+        "adapters": ["gainsight", "totango"],
+        "min_budget": 2000,
+        "cost": "$2,000-$5,000/mo",
+        "speed": "3-4 weeks",
+    },
+    "D": {
+        "name": "Digital-first platform",
+        "adapters": ["gainsight"],
+        "min_budget": 5000,
+        "cost": "$5,000+/mo",
+        "speed": "4-6 weeks",
+        "extra": "product analytics",
+    },
 }
 PLATFORMS = ("xlsx", "sheets", "vitally", "churnzero", "gainsight", "totango")
 
@@ -45,8 +66,12 @@ def _affordable(path: str, budget: float | None) -> bool:
     return budget is None or budget >= PATHS[path]["min_budget"]  # type: ignore[operator]
 
 
-def recommend(customers: int, existing_platform: str | None = None, budget: float | None = None,
-              plg: bool = False) -> Recommendation:
+def recommend(
+    customers: int,
+    existing_platform: str | None = None,
+    budget: float | None = None,
+    plg: bool = False,
+) -> Recommendation:
     """Path and adapter for ``customers`` accounts; ``budget`` is monthly, None = not a limit."""
     existing = (existing_platform or "").strip().lower() or None
     if existing in ("none", "spreadsheet"):
@@ -67,8 +92,10 @@ def recommend(customers: int, existing_platform: str | None = None, budget: floa
     while not _affordable(fallback, budget):
         fallback = chr(ord(fallback) - 1)
     if fallback != path:
-        why += (f"; path {path} needs about {PATHS[path]['cost']} but the budget is "
-                f"${budget:,.0f}/mo, so path {fallback}")
+        why += (
+            f"; path {path} needs about {PATHS[path]['cost']} but the budget is "
+            f"${budget:,.0f}/mo, so path {fallback}"
+        )
         if fallback == "A" and customers > 100:
             why += " (a spreadsheet breaks above about 100 accounts: plan the move)"
         path = fallback
@@ -85,5 +112,12 @@ def recommend(customers: int, existing_platform: str | None = None, budget: floa
             why += f"; {existing} belongs to another path (tierform migrate can move the data)"
     if path == "D":
         why += "; pair it with product analytics for product-led signals"
-    return Recommendation(path, str(info["name"]), adapter, [a for a in adapters if a != adapter],
-                          why, str(info["cost"]), str(info["speed"]))
+    return Recommendation(
+        path,
+        str(info["name"]),
+        adapter,
+        [a for a in adapters if a != adapter],
+        why,
+        str(info["cost"]),
+        str(info["speed"]),
+    )

@@ -26,8 +26,10 @@ def read_roster(path: str | Path) -> list[RosterEntry]:
         records: list[dict[str, Any]] = data if isinstance(data, list) else []
         first = 1
     else:
-        records = [{k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
-                   for row in csv.DictReader(text.splitlines())]
+        records = [
+            {k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
+            for row in csv.DictReader(text.splitlines())
+        ]
         first = 2
     entries, issues = [], []
     for n, record in enumerate(records, start=first):
@@ -51,7 +53,15 @@ def with_roster(model: CoverageModel, roster: list[RosterEntry], source: str) ->
     updated = model.model_copy(update={"roster": roster})
     problems = [(loc, msg) for loc, msg in semantic_issues(updated) if loc and loc[0] == "roster"]
     if problems:
-        raise ConfigError([Issue(msg, file=source, row=int(loc[1]) + 2 if len(loc) > 1 and
-                                 isinstance(loc[1], int) else None) for loc, msg in problems],
-                          f"{source}: the roster does not fit the model")
+        raise ConfigError(
+            [
+                Issue(
+                    msg,
+                    file=source,
+                    row=int(loc[1]) + 2 if len(loc) > 1 and isinstance(loc[1], int) else None,
+                )
+                for loc, msg in problems
+            ],
+            f"{source}: the roster does not fit the model",
+        )
     return updated

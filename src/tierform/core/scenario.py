@@ -43,8 +43,12 @@ def growth_scenario(model: CoverageModel, seg: SegmentResult, add_accounts: int)
         current = roster_headcount(model)
         basis = "roster"
     else:
-        current = [headcount_for(float(counts[i]), t.ratio.target if t.has_csm and t.ratio else None,
-                                 buffer)[1] for i, t in enumerate(tiers)]
+        current = [
+            headcount_for(
+                float(counts[i]), t.ratio.target if t.has_csm and t.ratio else None, buffer
+            )[1]
+            for i, t in enumerate(tiers)
+        ]
         basis = "headcount the model needs for today's book"
     new = _split(add_accounts, counts.astype(float))
     books: list[tuple[np.ndarray, np.ndarray]] = []  # (acv, strategic) per tier
@@ -66,8 +70,15 @@ def growth_scenario(model: CoverageModel, seg: SegmentResult, add_accounts: int)
         add = max(0, need - current[i])
         hires += add
         hire_cost += max(need, current[i]) * tier_cost(model, tier)
-        hire_rows.append({"tier": tier.name, "accounts": grown[i], "needed": need,
-                          "current": current[i], "hires": add})
+        hire_rows.append(
+            {
+                "tier": tier.name,
+                "accounts": grown[i],
+                "needed": need,
+                "current": current[i],
+                "hires": add,
+            }
+        )
 
     redesign_rows, demoted_total, stuck_hires, redesign_cost = [], 0, 0, 0.0
     order = sorted(range(len(tiers)), key=lambda i: -tiers[i].min_acv)
@@ -96,31 +107,55 @@ def growth_scenario(model: CoverageModel, seg: SegmentResult, add_accounts: int)
         stuck_hires += extra
         demoted_total += demoted
         redesign_cost += (heads + extra) * tier_cost(model, tier)
-        redesign_rows.append({"tier": tier.name, "accounts": int(acv.size), "headcount": heads + extra,
-                              "demoted_to_next_tier": demoted,
-                              "demoted_arr": round(float(carry[0].sum()), 2)})
+        redesign_rows.append(
+            {
+                "tier": tier.name,
+                "accounts": int(acv.size),
+                "headcount": heads + extra,
+                "demoted_to_next_tier": demoted,
+                "demoted_arr": round(float(carry[0].sum()), 2),
+            }
+        )
     redesign_rows.sort(key=lambda r: model.tier_index(r["tier"]))
 
     flat = sum(current)
     if hires == 0:
         verdict = "today's headcount covers the growth at the target ratios: no hire, no redesign"
     elif stuck_hires == 0:
-        verdict = (f"hiring needs {hires} more CSM(s); redesign holds headcount flat at {flat} by "
-                   f"demoting {demoted_total} account(s) to a lower-touch tier")
+        verdict = (
+            f"hiring needs {hires} more CSM(s); redesign holds headcount flat at {flat} by "
+            f"demoting {demoted_total} account(s) to a lower-touch tier"
+        )
     else:
-        verdict = (f"hiring needs {hires} more CSM(s); even after demoting {demoted_total} account(s) "
-                   f"the redesign needs {stuck_hires}")
-    pct = (lambda cost: round(100 * cost / total_arr, 4) if total_arr > 0 else None)
+        verdict = (
+            f"hiring needs {hires} more CSM(s); even after demoting {demoted_total} account(s) "
+            f"the redesign needs {stuck_hires}"
+        )
+
+    def pct(cost: float) -> float | None:
+        return round(100 * cost / total_arr, 4) if total_arr > 0 else None
+
     return {
         "add_accounts": add_accounts,
         "accounts_after": int(sum(grown)),
         "current_headcount": flat,
         "current_basis": basis,
-        "hire": {"tiers": hire_rows, "hires": hires, "headcount": flat + hires,
-                 "cost": round(hire_cost, 2), "cost_pct_arr": pct(hire_cost)},
-        "redesign": {"tiers": redesign_rows, "demoted": demoted_total, "hires": stuck_hires,
-                     "headcount": flat + stuck_hires, "holds_headcount_flat": stuck_hires == 0,
-                     "cost": round(redesign_cost, 2), "cost_pct_arr": pct(redesign_cost)},
+        "hire": {
+            "tiers": hire_rows,
+            "hires": hires,
+            "headcount": flat + hires,
+            "cost": round(hire_cost, 2),
+            "cost_pct_arr": pct(hire_cost),
+        },
+        "redesign": {
+            "tiers": redesign_rows,
+            "demoted": demoted_total,
+            "hires": stuck_hires,
+            "headcount": flat + stuck_hires,
+            "holds_headcount_flat": stuck_hires == 0,
+            "cost": round(redesign_cost, 2),
+            "cost_pct_arr": pct(redesign_cost),
+        },
         "verdict": verdict,
     }
 

@@ -39,7 +39,11 @@ class Reason(IntEnum):
             Reason.no_acv: "no ACV and no product-tier proxy: not assigned",
         }
         text = texts[self]
-        return text + " (ACV from product-tier proxy)" if proxied and self is not Reason.no_acv else text
+        return (
+            text + " (ACV from product-tier proxy)"
+            if proxied and self is not Reason.no_acv
+            else text
+        )
 
 
 @dataclass
@@ -62,7 +66,9 @@ class SegmentResult:
 
     def arr(self) -> np.ndarray:
         ok = (self.tier >= 0) & ~np.isnan(self.book.acv)
-        return np.bincount(self.tier[ok], weights=self.book.acv[ok], minlength=len(self.model.tiers))
+        return np.bincount(
+            self.tier[ok], weights=self.book.acv[ok], minlength=len(self.model.tiers)
+        )
 
     def tier_names(self) -> list[str | None]:
         names = [t.name for t in self.model.tiers]
@@ -123,8 +129,12 @@ def segment_scores(model: CoverageModel, book: AccountBook) -> np.ndarray:
     complexity = _level(book, "complexity")
     growth = _level(book, "growth_potential")
     strategic = book.bools("strategic").astype(float)
-    return (w.arr * arr_score(book.acv, model) + w.complexity * complexity * 100
-            + w.growth * growth * 100 + w.strategic * strategic * 100) / 100
+    return (
+        w.arr * arr_score(book.acv, model)
+        + w.complexity * complexity * 100
+        + w.growth * growth * 100
+        + w.strategic * strategic * 100
+    ) / 100
 
 
 def score_bounds(model: CoverageModel) -> list[float]:
@@ -172,7 +182,9 @@ def segment(model: CoverageModel, book: AccountBook) -> SegmentResult:
         p = np.where(has_prev, prev, 0)
         lo, hi = lows[p], highs[p]
         if multi:
-            keep = (value >= lo - hysteresis.margin_points) & (value < hi + hysteresis.margin_points)
+            keep = (value >= lo - hysteresis.margin_points) & (
+                value < hi + hysteresis.margin_points
+            )
         else:
             m = hysteresis.margin_pct / 100
             # Rounded so that "10 % above $100K" is exactly $110K, not a float hair above.
@@ -212,14 +224,21 @@ def segment_checks(result: SegmentResult) -> list[Check]:
     checks: list[Check] = []
     coverage = 100 * result.assigned / n if n else 100.0
     unassigned = n - result.assigned
-    status = "pass" if unassigned == 0 else (
-        "warn" if coverage >= model.segmentation.min_coverage_pct else "fail")
-    checks.append(Check(
-        "tier_coverage", status, round(coverage, 2),
-        f"{result.assigned} of {n} accounts assigned to exactly one tier ({coverage:.1f}%)"
-        + (f"; {unassigned} have no ACV" if unassigned else ""),
-        None if unassigned == 0 else "fill the missing ACVs or map accounts.product_tier_acv",
-    ))
+    status = (
+        "pass"
+        if unassigned == 0
+        else ("warn" if coverage >= model.segmentation.min_coverage_pct else "fail")
+    )
+    checks.append(
+        Check(
+            "tier_coverage",
+            status,
+            round(coverage, 2),
+            f"{result.assigned} of {n} accounts assigned to exactly one tier ({coverage:.1f}%)"
+            + (f"; {unassigned} have no ACV" if unassigned else ""),
+            None if unassigned == 0 else "fill the missing ACVs or map accounts.product_tier_acv",
+        )
+    )
     counts, arr = result.counts(), result.arr()
     for i, tier in enumerate(model.tiers):
         if tier.benchmark_share is None:
@@ -227,30 +246,45 @@ def segment_checks(result: SegmentResult) -> list[Check]:
         lo, hi = tier.benchmark_share
         share = 100 * counts[i] / n if n else 0.0
         ok = lo <= share <= hi
-        checks.append(Check(
-            f"distribution:{tier.name}", "pass" if ok else "warn", round(share, 2),
-            f"{tier.name} holds {share:.1f}% of accounts (benchmark {lo:g}-{hi:g}%)",
-            None if ok else "adjust the tier bounds to where the ACV distribution breaks "
-            "(tierform segment --suggest-breaks)",
-        ))
+        checks.append(
+            Check(
+                f"distribution:{tier.name}",
+                "pass" if ok else "warn",
+                round(share, 2),
+                f"{tier.name} holds {share:.1f}% of accounts (benchmark {lo:g}-{hi:g}%)",
+                None
+                if ok
+                else "adjust the tier bounds to where the ACV distribution breaks "
+                "(tierform segment --suggest-breaks)",
+            )
+        )
     total_arr = float(arr.sum())
     if total_arr > 0:
         top = int(np.argmax(arr))
         share = 100 * arr[top] / total_arr
         limit = model.segmentation.max_tier_arr_share
         ok = share <= limit
-        checks.append(Check(
-            "arr_concentration", "pass" if ok else "warn", round(share, 2),
-            f"{model.tiers[top].name} holds {share:.1f}% of ARR (limit {limit:g}%)",
-            None if ok else f"consider splitting {model.tiers[top].name} into two tiers",
-        ))
+        checks.append(
+            Check(
+                "arr_concentration",
+                "pass" if ok else "warn",
+                round(share, 2),
+                f"{model.tiers[top].name} holds {share:.1f}% of ARR (limit {limit:g}%)",
+                None if ok else f"consider splitting {model.tiers[top].name} into two tiers",
+            )
+        )
     if n:
         missing_pct = 100 * int((np.isnan(book.acv) | book.acv_proxied).sum()) / n
         limit = model.accounts.missing_acv_warn_pct
-        checks.append(Check(
-            "missing_acv", "pass" if missing_pct <= limit else "warn", round(missing_pct, 2),
-            f"{missing_pct:.1f}% of accounts have no ACV in the export (limit {limit:g}%)",
-            None if missing_pct <= limit else
-            "run a CRM clean-up sprint; use product tier as a proxy for ACV",
-        ))
+        checks.append(
+            Check(
+                "missing_acv",
+                "pass" if missing_pct <= limit else "warn",
+                round(missing_pct, 2),
+                f"{missing_pct:.1f}% of accounts have no ACV in the export (limit {limit:g}%)",
+                None
+                if missing_pct <= limit
+                else "run a CRM clean-up sprint; use product tier as a proxy for ACV",
+            )
+        )
     return checks

@@ -18,7 +18,7 @@ class WorkbookLocked(TierformError):
 
 
 def lock_files(path: Path) -> list[Path]:
-    """Lock files Excel (``~$name``) and LibreOffice (``.~lock.name#``) leave beside an open file."""
+    """Lock files that Excel (``~$name``) and LibreOffice (``.~lock.name#``) leave beside it."""
     candidates = [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
     return [p for p in candidates if p.exists()]
 
