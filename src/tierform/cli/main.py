@@ -30,6 +30,9 @@ for command in core_cmds.COMMANDS:
     cli.add_command(command)
 
 # Further command modules register here, one line each.
+cli.add_command(__import__("tierform.cli.health_cmds", fromlist=["x"]).health_cmd)
+cli.add_command(__import__("tierform.cli.health_cmds", fromlist=["x"]).playbooks_cmd)
+cli.add_command(__import__("tierform.cli.health_cmds", fromlist=["x"]).rules_group)
 
 
 def main() -> None:

@@ -96,12 +96,12 @@ class AccountBook:
         col = self.column(name)
         if col is None:
             return None
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            col = pc.cast(_clean_number_text(col), pa.float64(), safe=False)
         try:
+            if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+                col = pc.cast(_clean_number_text(col), pa.float64(), safe=False)
             return np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return None
+            return None  # text that is not numbers
 
     def bools(self, name: str) -> np.ndarray:
         col = self.column(name)
@@ -149,8 +149,15 @@ def read_book(path: str | Path, source: AccountSource | None = None) -> AccountB
 def book_from_records(
     records: list[dict[str, Any]], source: AccountSource | None = None
 ) -> AccountBook:
-    """Build a book from dicts (the Python API and tests)."""
-    return clean_table(pa.Table.from_pylist(records), source or AccountSource(), "<records>", 1)
+    """Build a book from dicts (the Python API and tests); a key in any record is a column."""
+    return clean_table(_records_table(records), source or AccountSource(), "<records>", 1)
+
+
+def _records_table(records: list[dict[str, Any]]) -> pa.Table:
+    names: dict[str, None] = {}
+    for record in records:
+        names.update(dict.fromkeys(record))
+    return pa.table({n: _array([r.get(n) for r in records]) for n in names})
 
 
 def _format_from_suffix(path: Path) -> str:
@@ -279,10 +286,7 @@ def _read_json(path: Path) -> pa.Table:
         raise BookError(
             [Issue('expected a list of account objects (or {"accounts": [...]})', file=str(path))]
         )
-    names: dict[str, None] = {}
-    for record in data:
-        names.update(dict.fromkeys(record))
-    return pa.table({n: _array([r.get(n) for r in data]) for n in names})
+    return _records_table(data)
 
 
 class _Problems:

@@ -1,12 +1,221 @@
-"""Health-score section of the model (filled in by the health-score work)."""
+"""Health-score section of the model: signals, normalisers, dimension weights, bands, responses.
 
-from pydantic import BaseModel, ConfigDict
+Every field that is absent falls back to the built-in default (``tierform.core.health_defaults``):
+the recipe's dimensions and weights, the segment-specific per-tier weights, its bands. An empty
+mapping (``tier_weights: {}``) switches a default off. Cross-field rules (weights sum to 100,
+tier and band names exist) are in :func:`issues`, so ``tierform validate`` reports them all.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from tierform.core.model import CoverageModel
+
+Loc = tuple[str | int, ...]
+MissingRule = Literal["reweight", "neutral"]
 
 
-class HealthSpec(BaseModel):
+class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def issues(model: object) -> list[tuple[tuple[str | int, ...], str]]:
-    """Cross-field problems of this section, as (key path, message), for `tierform validate`."""
+class Linear(_Spec):
+    """``worst`` scores 0, ``best`` scores 100, linear between, clipped outside (either order)."""
+
+    type: Literal["linear"]
+    worst: float
+    best: float
+
+
+class Thresholds(_Spec):
+    """A step function: ``steps`` are ``[from_value, score]`` pairs with rising values; a value
+    takes the score of the last step it reaches (below the first step: the first step's score)."""
+
+    type: Literal["thresholds"]
+    steps: list[tuple[float, float]] = Field(min_length=1)
+
+
+class Percentile(_Spec):
+    """The account's percentile rank among the book (or its tier) for this signal."""
+
+    type: Literal["percentile"]
+    higher_is_better: bool = True
+    within: Literal["book", "tier"] = "book"
+
+
+Normaliser = Annotated[Linear | Thresholds | Percentile, Field(discriminator="type")]
+
+
+class Signal(_Spec):
+    """One input of a dimension: a book column put on a 0-100 scale by a declared normaliser."""
+
+    column: str | None = Field(None, description="Book column (default: the signal's name).")
+    dimension: str = Field(min_length=1, description="The dimension this signal feeds.")
+    weight: float = Field(1.0, gt=0, description="Relative weight within its dimension.")
+    normalise: Normaliser
+    date: Literal["days_until", "days_since"] | None = Field(
+        None, description="Read a date column as days until / since the as-of date."
+    )
+    missing: MissingRule | None = Field(
+        None, description="Blank value: reweight (drop it) or neutral (score it neutral)."
+    )
+    optional: bool = Field(
+        False, description="A column absent from the book is allowed (else it is an error)."
+    )
+
+
+class Missing(_Spec):
+    """The declared rule for missing data (never silently zero)."""
+
+    signal: MissingRule = "reweight"
+    dimension: MissingRule = "reweight"
+    neutral_score: float = Field(50, ge=0, le=100)
+
+
+class BandSpec(_Spec):
+    name: str = Field(min_length=1)
+    min: float = Field(ge=0, le=100, description="Lowest score of the band (inclusive).")
+
+
+class Validation(_Spec):
+    """Targets for the churn-history checks (recipe step 5 verify and quality benchmarks)."""
+
+    churn_threshold: float = Field(
+        60, ge=0, le=100, description="Churned accounts should score below."
+    )
+    churned_below_min_pct: float = Field(
+        80, ge=0, le=100, description="Share of churned accounts that must score below it."
+    )
+    correlation: tuple[float, float, float] = Field(
+        (0.4, 0.6, 0.75), description="Minimum, good, excellent score-retention correlation."
+    )
+    cluster_range: tuple[float, float] = (70, 80)
+    cluster_max_pct: float = Field(
+        50, gt=0, le=100, description="More scores than this inside cluster_range is bunching."
+    )
+
+
+class HealthSpec(_Spec):
+    """The health score: ``score = sum(weight x dimension) / sum(weights)``, 0-100."""
+
+    signals: dict[str, Signal] | None = Field(None, description="Signal name -> definition.")
+    weights: dict[str, float] | None = Field(
+        None, description="Dimension weights in percent (sum 100); default: the recipe's."
+    )
+    tier_weights: dict[str, dict[str, float]] | None = Field(
+        None,
+        description="Per-tier dimension weights; default: the segment-specific table "
+        "(none when `weights` is set).",
+    )
+    missing: Missing = Field(default_factory=Missing)
+    bands: list[BandSpec] | None = Field(None, description="Highest band first; default recipe's.")
+    responses: dict[str, dict[str, str]] | None = Field(
+        None, description="Tier -> band -> who is alerted; bands not listed alert no one."
+    )
+    validation: Validation = Field(default_factory=Validation)
+
+
+def issues(model: CoverageModel) -> list[tuple[Loc, str]]:
+    """Cross-field problems of the health section, as (key path, message)."""
+    from tierform.core.health_defaults import RECIPE_WEIGHTS, effective_health
+
+    if model.health is None:
+        return []
+    spec = effective_health(model)
+    given = model.health
+    out: list[tuple[Loc, str]] = []
+    tiers = [t.name for t in model.tiers]
+    signals = spec.signals or {}
+    dims = {s.dimension for s in signals.values()}
+    weights = given.weights if given.weights is not None else RECIPE_WEIGHTS
+    for name, sig in (given.signals or {}).items():
+        where: Loc = ("health", "signals", name)
+        if sig.dimension not in weights:
+            out.append(
+                (
+                    (*where, "dimension"),
+                    f"dimension {sig.dimension!r} has no weight (weights: {sorted(weights)})",
+                )
+            )
+        out.extend(_normaliser_issues((*where, "normalise"), sig))
+    if given.weights is not None:
+        out.extend(_weight_issues(("health", "weights"), given.weights, dims))
+    for tier, tw in (given.tier_weights or {}).items():
+        where = ("health", "tier_weights", tier)
+        if tier not in tiers:
+            out.append((where, f"unknown tier {tier!r} (tiers: {', '.join(tiers)})"))
+        out.extend(_weight_issues(where, tw, dims))
+    bands = spec.bands or []
+    if given.bands is not None:
+        out.extend(_band_issues(given.bands))
+    band_names = {b.name for b in bands}
+    for tier, by_band in (given.responses or {}).items():
+        where = ("health", "responses", tier)
+        if tier not in tiers:
+            out.append((where, f"unknown tier {tier!r} (tiers: {', '.join(tiers)})"))
+        for band in by_band:
+            if band not in band_names:
+                out.append(((*where, band), f"unknown band {band!r} (bands: {sorted(band_names)})"))
+    lo, good, top = given.validation.correlation
+    if not -1 <= lo <= good <= top <= 1:
+        out.append(
+            (
+                ("health", "validation", "correlation"),
+                "must be [minimum, good, excellent] rising within -1..1",
+            )
+        )
+    return out
+
+
+def _weight_issues(where: Loc, weights: dict[str, float], dims: set[str]) -> list[tuple[Loc, str]]:
+    out: list[tuple[Loc, str]] = []
+    for dim, value in weights.items():
+        if dim not in dims:
+            out.append(
+                (
+                    (*where, dim),
+                    f"unknown dimension {dim!r}: no signal feeds it "
+                    f"(dimensions: {', '.join(sorted(dims))})",
+                )
+            )
+        if value < 0:
+            out.append(((*where, dim), f"weight {value:g} is negative"))
+    total = sum(weights.values())
+    if not math.isclose(total, 100, abs_tol=1e-6):
+        out.append((where, f"weights sum to {total:g}, not 100"))
+    return out
+
+
+def _normaliser_issues(where: Loc, sig: Signal) -> list[tuple[Loc, str]]:
+    norm = sig.normalise
+    if isinstance(norm, Linear) and norm.worst == norm.best:
+        return [(where, f"worst and best are both {norm.worst:g}: the signal cannot vary")]
+    if isinstance(norm, Thresholds):
+        values = [v for v, _ in norm.steps]
+        out: list[tuple[Loc, str]] = []
+        if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+            out.append(((*where, "steps"), "step values must rise strictly"))
+        if any(not 0 <= s <= 100 for _, s in norm.steps):
+            out.append(((*where, "steps"), "step scores must be within 0-100"))
+        return out
     return []
+
+
+def _band_issues(bands: list[BandSpec]) -> list[tuple[Loc, str]]:
+    out: list[tuple[Loc, str]] = []
+    names = [b.name for b in bands]
+    mins = [b.min for b in bands]
+    if len(set(names)) != len(names):
+        out.append((("health", "bands"), "band names must be unique"))
+    if any(b >= a for a, b in zip(mins, mins[1:], strict=False)):
+        out.append((("health", "bands"), "list bands highest first, with falling minimums"))
+    if bands and min(mins) != 0:
+        out.append(
+            (("health", "bands"), "the lowest band must start at 0 so every score has a band")
+        )
+    return out

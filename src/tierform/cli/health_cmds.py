@@ -1,0 +1,436 @@
+"""Commands for health scores, the playbook library and automation rules.
+
+``tierform health`` (recipe step 5), ``tierform playbooks`` (step 4 and the lifecycle matrix of
+step 2) and ``tierform rules run`` / ``tierform rules test`` (step 6).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+from rich.table import Table
+
+from tierform.cli.common import (
+    accounts_option,
+    config_option,
+    console,
+    emit_json,
+    err_console,
+    format_option,
+    handle_errors,
+    load,
+    print_checks,
+)
+from tierform.core.book import read_book
+from tierform.core.health import HealthResult, score_health
+from tierform.core.health_calibrate import Calibration, calibrate
+from tierform.core.health_validation import read_churn
+from tierform.core.health_yaml import write_weights
+from tierform.core.loader import DEFAULT_MODEL_FILE, load_model
+from tierform.core.playbooks import coverage_matrix, effective_playbooks
+from tierform.core.rules import run_rules, test_rules
+from tierform.core.segment import segment
+from tierform.errors import ConfigError, Issue
+
+DATE = click.DateTime(["%Y-%m-%d"])
+
+
+def _as_of_option(required: bool) -> Any:
+    return click.option(
+        "--as-of",
+        "as_of",
+        type=DATE,
+        required=required,
+        help="The date to evaluate on, YYYY-MM-DD" + ("." if required else " (default: today)."),
+    )
+
+
+# -- health ----------------------------------------------------------------------------------
+@click.command("health")
+@config_option
+@accounts_option()
+@format_option
+@_as_of_option(required=False)
+@click.option(
+    "--churn",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Churn history: account_id (+ churned) file; default: the book's churned column.",
+)
+@click.option(
+    "--calibrate",
+    "do_calibrate",
+    is_flag=True,
+    help="Fit the dimension weights to the churn history (held-out validation).",
+)
+@click.option(
+    "--holdout",
+    type=click.FloatRange(0.05, 0.9),
+    default=0.3,
+    show_default=True,
+    help="Share of the history kept out of the fit to measure it.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the held-out split.")
+@click.option(
+    "--write",
+    "write",
+    is_flag=True,
+    help="With --calibrate: write the accepted weights back into the model file.",
+)
+@click.option(
+    "--limit",
+    type=int,
+    default=15,
+    show_default=True,
+    help="Text output: how many of the lowest-scoring accounts to list.",
+)
+@handle_errors
+def health_cmd(
+    config: str | None,
+    accounts: str | None,
+    fmt: str,
+    as_of: dt.datetime | None,
+    churn: str | None,
+    do_calibrate: bool,
+    holdout: float,
+    seed: int,
+    write: bool,
+    limit: int,
+) -> None:
+    """Score account health 0-100 with bands, and validate it against churn history."""
+    if write and not do_calibrate:
+        raise click.UsageError("--write needs --calibrate")
+    model, book = load(config, accounts)
+    seg = segment(model, book)
+    kwargs: dict[str, Any] = {"as_of": as_of.date() if as_of else None}
+    if churn:
+        kwargs |= {"churn": read_churn(churn, book), "churn_source": churn}
+    result = score_health(model, book, seg, **kwargs)
+    cal = None
+    if do_calibrate:
+        history = kwargs.get("churn")
+        if history is None:
+            from tierform.core.health_validation import churn_outcome
+
+            history = churn_outcome(book)
+        if history is None:
+            raise ConfigError(
+                [
+                    Issue(
+                        "--calibrate needs churn history: pass --churn FILE or add a "
+                        "churned column to the book"
+                    )
+                ]
+            )
+        cal = calibrate(result, history, holdout=holdout, seed=seed)
+        result.checks.extend(cal.checks)
+    written = None
+    if cal is not None and write:
+        written = _write_back(config, cal)
+    if fmt == "json":
+        data = result.to_dict()
+        if cal is not None:
+            data["calibration"] = cal.to_dict() | {"written": written}
+        emit_json(data)
+        return
+    _print_health(result, limit)
+    if cal is not None:
+        _print_calibration(cal, written)
+    print_checks([c.to_dict() for c in result.checks])
+
+
+def _write_back(config: str | None, cal: Calibration) -> str | None:
+    path = Path(config) if config else Path(DEFAULT_MODEL_FILE)
+    if not path.exists():
+        raise ConfigError(
+            [
+                Issue(
+                    "no model file to write the weights to: pass -c FILE "
+                    "(the built-in default model is read-only)"
+                )
+            ]
+        )
+    if not cal.changed:
+        return None
+    write_weights(path, cal.weights, cal.tier_weights)
+    return str(path)
+
+
+def _print_health(result: HealthResult, limit: int) -> None:
+    weights = result.weights
+    table = Table(title="Health dimensions: weights (%)")
+    table.add_column("dimension")
+    table.add_column("default", justify="right")
+    for tier in weights["tiers"]:
+        table.add_column(tier, justify="right")
+    dims = list(
+        dict.fromkeys([*weights["default"], *(d for w in weights["tiers"].values() for d in w)])
+    )
+    for d in dims:
+        table.add_row(
+            d,
+            f"{weights['default'].get(d, 0):g}",
+            *[f"{w.get(d, 0):g}" for w in weights["tiers"].values()],
+        )
+    console.print(table)
+    names = result.band_names
+    bands = Table(title="Accounts per band")
+    bands.add_column("tier")
+    for name in names:
+        bands.add_column(name, justify="right")
+    bands.add_column("no score", justify="right")
+    tiers = [t.name for t in result.model.tiers]
+    rows: list[str | None] = [*tiers, None]
+    for i, tier in enumerate(rows):
+        member = result.tier == (i if tier is not None else -1)
+        if tier is None and not member.any():
+            continue
+        counts = np.bincount(
+            result.band_index[member & (result.band_index >= 0)], minlength=len(names)
+        )
+        none = int((member & (result.band_index < 0)).sum())
+        bands.add_row(tier or "(no tier)", *[f"{c:,}" for c in counts], f"{none:,}")
+    console.print(bands)
+    spec = result.spec
+    if spec.responses:
+        resp = Table(title="Who is alerted")
+        resp.add_column("tier")
+        for name in names:
+            resp.add_column(name)
+        for tier, alerts in spec.responses.items():
+            resp.add_row(tier, *[alerts.get(n, "—") for n in names])
+        console.print(resp)
+    if limit > 0 and len(result.score):
+        order = np.argsort(np.nan_to_num(result.score, nan=np.inf), kind="stable")[:limit]
+        low = Table(title=f"Lowest {min(limit, len(order))} scores")
+        for col in ("account", "tier", "score", "band", *result.dimensions):
+            low.add_column(col, justify="left" if col in ("account", "tier", "band") else "right")
+        ids = result.book.ids()
+        band = result.band
+        for i in order.tolist():
+            t = int(result.tier[i])
+            low.add_row(
+                ids[i],
+                tiers[t] if t >= 0 else "—",
+                _fmt(result.score[i]),
+                band[i] or "—",
+                *[_fmt(v[i]) for v in result.dimensions.values()],
+            )
+        console.print(low)
+    if result.validation:
+        v = result.validation
+        console.print(
+            f"Validation ({v['source']}, {v['accounts']:,} accounts, {v['churned']:,} churned): "
+            f"correlation {v['correlation']}, AUC {v['auc']}, churned below 60: "
+            f"{v['churned_below_60']}%, grade: {v['grade']}"
+        )
+
+
+def _fmt(value: float) -> str:
+    return "—" if value != value else f"{value:.1f}"
+
+
+def _print_calibration(cal: Calibration, written: str | None) -> None:
+    table = Table(
+        title=f"Calibration (fit on {100 * (1 - cal.holdout):.0f}%, "
+        f"measured on the held-out {100 * cal.holdout:.0f}%)"
+    )
+    for col in (
+        "group",
+        "weights before",
+        "weights after",
+        "held-out corr",
+        "held-out AUC",
+        "note",
+    ):
+        table.add_column(col)
+    for g in cal.groups:
+        table.add_row(
+            g.group,
+            _weights(g.before),
+            _weights(g.after) if g.accepted else "(kept)",
+            f"{g.test_before['correlation']} -> {g.test_after['correlation']}",
+            f"{g.test_before['auc']} -> {g.test_after['auc']}",
+            g.note or "",
+        )
+    console.print(table)
+    if written:
+        console.print(f"[green]wrote[/] the calibrated weights to {written}")
+    elif cal.changed:
+        console.print("weights not written (add --write to save them in the model file)")
+
+
+def _weights(w: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:g}" for k, v in w.items())
+
+
+# -- playbooks -------------------------------------------------------------------------------
+@click.command("playbooks")
+@config_option
+@format_option
+@handle_errors
+def playbooks_cmd(config: str | None, fmt: str) -> None:
+    """The playbook library and the lifecycle coverage matrix (stage x tier), graded."""
+    model = load_model(config)
+    playbooks = effective_playbooks(model)
+    matrix = coverage_matrix(model, playbooks)
+    if fmt == "json":
+        emit_json(
+            {"playbooks": [pb.model_dump(mode="json") for pb in playbooks]} | matrix.to_dict()
+        )
+        return
+    library = Table(
+        title=f"Playbook library ({'model' if model.playbooks is not None else 'built-in'})"
+    )
+    for col in (
+        "playbook",
+        "stage",
+        "tiers",
+        "owner",
+        "trigger",
+        "day: action (channel)",
+        "success",
+        "escalation",
+    ):
+        library.add_column(col)
+    for pb in playbooks:
+        steps = "\n".join(f"{s.day}: {s.action} ({s.channel})" for s in pb.steps)
+        library.add_row(
+            pb.name,
+            pb.stage,
+            ", ".join(pb.tiers),
+            pb.owner,
+            pb.trigger,
+            steps,
+            "; ".join(pb.success_criteria),
+            pb.escalation or "—",
+        )
+    console.print(library)
+    grid = Table(title=f"Lifecycle coverage (grade: {matrix.grade})", show_lines=True)
+    grid.add_column("stage")
+    for tier in matrix.tiers:
+        grid.add_column(tier)
+    for stage in matrix.stages:
+        cells = []
+        for tier in matrix.tiers:
+            c = matrix.cell(stage, tier)
+            cells.append(
+                ", ".join(c.playbooks)
+                if c.playbooks
+                else f"[dim]touchpoint:[/] {c.touchpoint}"
+                if c.touchpoint
+                else "[red]GAP[/]"
+            )
+        grid.add_row(stage, *cells)
+    console.print(grid)
+    print_checks([c.to_dict() for c in matrix.checks])
+
+
+# -- rules -----------------------------------------------------------------------------------
+@click.group("rules")
+def rules_group() -> None:
+    """Automation rules: list the actions due on a book, or test the rules."""
+
+
+@rules_group.command("run")
+@config_option
+@accounts_option()
+@format_option
+@_as_of_option(required=True)
+@click.option(
+    "--previous",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="The previous account book: rules also see what changed since.",
+)
+@click.option("--rule", "only", multiple=True, help="Only this rule (repeatable).")
+@click.option(
+    "--limit",
+    type=int,
+    default=50,
+    show_default=True,
+    help="Text output: how many actions to list.",
+)
+@handle_errors
+def rules_run_cmd(
+    config: str | None,
+    accounts: str | None,
+    fmt: str,
+    as_of: dt.datetime,
+    previous: str | None,
+    only: tuple[str, ...],
+    limit: int,
+) -> None:
+    """Evaluate every rule on the book and list the actions due, with rule and reason."""
+    model, book = load(config, accounts)
+    before = read_book(previous, model.accounts) if previous else None
+    rules = None
+    if only:
+        from tierform.core.rules import effective_rules
+
+        known = {r.name: r for r in effective_rules(model)}
+        unknown = [n for n in only if n not in known]
+        if unknown:
+            raise ConfigError(
+                [Issue(f"unknown rule {n!r} (rules: {', '.join(known)})") for n in unknown]
+            )
+        rules = [known[n] for n in only]
+    run = run_rules(model, book, as_of.date(), before, rules=rules)
+    for note in run.notes:
+        err_console.print(f"[yellow]note:[/] {note}", markup=True)
+    if fmt == "json":
+        emit_json(run.to_dict())
+        return
+    summary = Table(title=f"Actions due as of {run.as_of} ({len(run.actions):,})")
+    summary.add_column("rule")
+    summary.add_column("actions", justify="right")
+    for rule, count in run.by_rule().items():
+        summary.add_row(rule, f"{count:,}")
+    console.print(summary)
+    table = Table(title=f"First {min(limit, len(run.actions))} by due date")
+    for col in ("due", "account", "rule", "action", "reason"):
+        table.add_column(col)
+    for a in run.actions[:limit]:
+        table.add_row(a.due.isoformat(), a.account_id, a.rule, a.action, a.reason)
+    console.print(table)
+
+
+@rules_group.command("test")
+@config_option
+@format_option
+@click.option("--no-generated", is_flag=True, help="Only the test cases written in the model.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when any case fails (default: when the pass rate is below the 80% minimum).",
+)
+@handle_errors
+def rules_test_cmd(config: str | None, fmt: str, no_generated: bool, strict: bool) -> None:
+    """Run the rules' test cases (and five generated sample accounts per rule)."""
+    model = load_model(config)
+    result = test_rules(model, generated=not no_generated)
+    if fmt == "json":
+        emit_json(result.to_dict())
+    else:
+        table = Table(title=f"Rule tests: {result.pass_rate:g}% passed ({result.grade})")
+        for col in ("", "rule", "case", "expected", "got"):
+            table.add_column(col)
+        for c in result.cases:
+            mark = "[green]pass[/]" if c.passed else "[red]FAIL[/]"
+            table.add_row(
+                mark,
+                c.rule,
+                c.case,
+                "\n".join(c.expected) or "(nothing)",
+                "" if c.passed else "\n".join(c.got) or "(nothing)",
+            )
+        console.print(table)
+        print_checks([c.to_dict() for c in result.checks])
+    failing = any(not c.passed for c in result.cases)
+    if result.grade == "below minimum" or (strict and failing):
+        sys.exit(1)

@@ -1,0 +1,56 @@
+"""Normalisers: a raw signal column onto 0-100, on whole columns (NaN in, NaN out)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tierform.core.health_spec import Linear, Normaliser, Percentile, Thresholds
+
+
+def normalise(values: np.ndarray, norm: Normaliser, groups: np.ndarray | None = None) -> np.ndarray:
+    """``values`` (float64, NaN = missing) on 0-100 by the declared normaliser.
+
+    ``groups`` (tier index per account) is used by a percentile normaliser ``within: tier``.
+    """
+    if isinstance(norm, Linear):
+        return linear(values, norm.worst, norm.best)
+    if isinstance(norm, Thresholds):
+        return thresholds(values, norm.steps)
+    if isinstance(norm, Percentile):
+        if norm.within == "tier" and groups is not None:
+            out = np.full(values.shape, np.nan)
+            for g in np.unique(groups):
+                member = groups == g
+                out[member] = percentile_rank(values[member])
+        else:
+            out = percentile_rank(values)
+        return out if norm.higher_is_better else 100 - out
+    raise TypeError(f"unknown normaliser {norm!r}")
+
+
+def linear(values: np.ndarray, worst: float, best: float) -> np.ndarray:
+    """0 at ``worst``, 100 at ``best``, clipped; works in either direction."""
+    with np.errstate(invalid="ignore"):
+        return np.clip((values - worst) / (best - worst), 0.0, 1.0) * 100
+
+
+def thresholds(values: np.ndarray, steps: list[tuple[float, float]]) -> np.ndarray:
+    """The score of the last step whose value is reached (below the first: the first's score)."""
+    at = np.array([v for v, _ in steps], dtype=float)
+    score = np.array([s for _, s in steps], dtype=float)
+    idx = np.clip(np.searchsorted(at, np.nan_to_num(values, nan=at[0]), side="right") - 1, 0, None)
+    return np.where(np.isnan(values), np.nan, score[idx])
+
+
+def percentile_rank(values: np.ndarray) -> np.ndarray:
+    """Mid-rank percentile (share below plus half the ties), 0-100, among the known values."""
+    known = values[~np.isnan(values)]
+    out = np.full(values.shape, np.nan)
+    if known.size == 0:
+        return out
+    ordered = np.sort(known)
+    ok = ~np.isnan(values)
+    below = np.searchsorted(ordered, values[ok], side="left")
+    upto = np.searchsorted(ordered, values[ok], side="right")
+    out[ok] = (below + upto) / 2 / known.size * 100
+    return out

@@ -1,0 +1,179 @@
+"""Health score against churn history: correlation with retention, AUC, churned below 60.
+
+Churn is a float column aligned with the book: 1 = churned, 0 = retained, NaN = unknown (left
+out). Retention is ``1 - churn``, so a sound score correlates positively with it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tierform.core.book import AccountBook, read_book
+from tierform.core.checks import Check
+from tierform.core.health_spec import Validation
+from tierform.core.model import AccountSource
+from tierform.errors import BookError, Issue
+
+_TRUE = ["true", "yes", "y", "1", "churned", "t", "x"]
+_FALSE = ["false", "no", "n", "0", "retained", "f", "active"]
+
+
+def outcome_column(col: pa.ChunkedArray) -> np.ndarray:
+    """A churn flag column (bool, 0/1 or yes/no text) as float: 1, 0 or NaN."""
+    if (
+        pa.types.is_boolean(col.type)
+        or pa.types.is_integer(col.type)
+        or pa.types.is_floating(col.type)
+    ):
+        values = np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        return np.where(np.isnan(values), np.nan, (values != 0).astype(float))
+    text = pc.utf8_trim_whitespace(pc.utf8_lower(pc.cast(col, pa.string())))
+    true = np.asarray(
+        pc.is_in(text, value_set=pa.array(_TRUE)).to_numpy(zero_copy_only=False), dtype=bool
+    )
+    false = np.asarray(
+        pc.is_in(text, value_set=pa.array(_FALSE)).to_numpy(zero_copy_only=False), dtype=bool
+    )
+    return np.where(true, 1.0, np.where(false, 0.0, np.nan))
+
+
+def churn_outcome(book: AccountBook) -> np.ndarray | None:
+    """The book's own ``churned`` column, if it has one."""
+    col = book.column("churned")
+    return None if col is None else outcome_column(col)
+
+
+def read_churn(path: str | Path, book: AccountBook) -> np.ndarray:
+    """Churn history from a file of account ids, aligned with ``book``.
+
+    With a ``churned`` column, each listed account takes its flag and unlisted ones are unknown;
+    without it, the file lists the churned accounts and every other account counts as retained.
+    """
+    history = read_book(path, AccountSource())
+    ids = pa.array(book.ids(), pa.string())
+    index = pc.index_in(ids, value_set=pa.array(history.ids(), pa.string()))
+    idx = np.asarray(index.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if history.has("churned"):
+        flags = outcome_column(history.table.column("churned"))
+        return np.where(idx >= 0, flags[np.clip(idx, 0, None)], np.nan)
+    if len(history) == 0:
+        raise BookError([Issue("the churn file lists no accounts", file=str(path))])
+    return (idx >= 0).astype(float)
+
+
+def correlation(score: np.ndarray, retained: np.ndarray) -> float | None:
+    """Pearson correlation (point-biserial for a 0/1 retention); None if either is constant."""
+    if score.size < 2 or np.std(score) == 0 or np.std(retained) == 0:
+        return None
+    return float(np.corrcoef(score, retained)[0, 1])
+
+
+def auc(score: np.ndarray, positive: np.ndarray) -> float | None:
+    """P(score of a random positive > score of a random negative), ties counting one half."""
+    n_pos = int(positive.sum())
+    n_neg = positive.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return None
+    _, inverse, counts = np.unique(score, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    mid_rank = ends - (counts - 1) / 2  # 1-based average rank of each distinct score
+    rank_sum = float(mid_rank[inverse][positive].sum())
+    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def grade_correlation(r: float | None, bands: tuple[float, float, float]) -> str:
+    lo, good, top = bands
+    if r is None or r <= lo:
+        return "below minimum"
+    return "excellent" if r > top else "good" if r > good else "minimum"
+
+
+def validate_scores(
+    score: np.ndarray, churn: np.ndarray, spec: Validation, source: str
+) -> tuple[dict[str, Any], list[Check]]:
+    """The validation figures and the recipe's checks on them."""
+    ok = ~np.isnan(score) & ~np.isnan(churn)
+    s, churned = score[ok], churn[ok] == 1
+    retained = (~churned).astype(float)
+    r = correlation(s, retained)
+    a = auc(s, ~churned)
+    n_churned = int(churned.sum())
+    threshold = spec.churn_threshold
+
+    def below(limit: float, mask: np.ndarray) -> float | None:
+        return None if not mask.any() else round(100 * float((s[mask] < limit).mean()), 2)
+
+    grade = grade_correlation(r, spec.correlation)
+    figures: dict[str, Any] = {
+        "source": source,
+        "accounts": int(ok.sum()),
+        "churned": n_churned,
+        "correlation": None if r is None else round(r, 4),
+        "auc": None if a is None else round(a, 4),
+        "churned_below_60": below(60, churned),
+        "retained_below_60": below(60, ~churned),
+        "churn_threshold": threshold,
+        "churned_below_threshold": below(threshold, churned),
+        "mean_score_churned": None if not n_churned else round(float(s[churned].mean()), 2),
+        "mean_score_retained": None if n_churned == s.size else round(float(s[~churned].mean()), 2),
+        "grade": grade,
+    }
+    return figures, validation_checks(figures, spec)
+
+
+def validation_checks(figures: dict[str, Any], spec: Validation) -> list[Check]:
+    lo, good, top = spec.correlation
+    r = figures["correlation"]
+    grade = figures["grade"]
+    checks = [
+        Check(
+            "health_churn_correlation",
+            "fail" if grade == "below minimum" else "pass",
+            r,
+            f"score-retention correlation {'n/a' if r is None else f'{r:.3f}'} over "
+            f"{figures['accounts']} accounts ({figures['churned']} churned); benchmark > {lo:g} "
+            f"minimum, > {good:g} good, > {top:g} excellent",
+            "increase the usage-based dimensions (or run tierform health --calibrate)"
+            if grade == "below minimum"
+            else None,
+            grade,
+        )
+    ]
+    a = figures["auc"]
+    checks.append(
+        Check(
+            "health_auc",
+            "info",
+            a,
+            "AUC (a retained account outscores a churned one): "
+            + ("n/a" if a is None else f"{a:.3f}"),
+        )
+    )
+    share = figures["churned_below_threshold"]
+    target = spec.churned_below_min_pct
+    t = spec.churn_threshold
+    if share is None:
+        checks.append(
+            Check(
+                "health_churned_below", "info", None, "no churned account in the history to check"
+            )
+        )
+    else:
+        passed = share >= target
+        checks.append(
+            Check(
+                "health_churned_below",
+                "pass" if passed else "warn",
+                share,
+                f"{share:.1f}% of churned accounts score below {t:g} (target {target:g}%)",
+                None
+                if passed
+                else "start with a simple 3-factor score and iterate (recipe step 5)",
+            )
+        )
+    return checks

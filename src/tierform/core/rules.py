@@ -1,0 +1,544 @@
+"""Automation rules (recipe step 6): evaluate every rule on a book and list the actions due.
+
+A rule fires on whole columns (trigger, then condition); only the accounts it fires on become
+:class:`DueAction` rows, each with the rule, a stable action label (``start_playbook:<name>``,
+``assign_csm:<tier>``, ``notify:<who>``, ``move_tier:<tier>``...), the due date and the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tierform.core.book import AccountBook
+from tierform.core.health import HealthResult
+from tierform.core.model import CoverageModel
+from tierform.core.playbooks import effective_playbooks, playbook_for
+from tierform.core.rule_context import RuleContext
+from tierform.core.rule_defaults import default_rules
+from tierform.core.rule_spec import RESPONDER, Action, Comparison, Rule, Trigger
+from tierform.core.segment import SegmentResult
+
+if TYPE_CHECKING:
+    from tierform.core.rule_testing import RulesTestResult
+
+__all__ = ["DueAction", "RulesRun", "effective_rules", "run_rules", "test_rules"]
+
+Reasons = Callable[[np.ndarray], list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class DueAction:
+    account_id: str
+    rule: str
+    action: str
+    due: dt.date
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "rule": self.rule,
+            "action": self.action,
+            "due": self.due.isoformat(),
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class RulesRun:
+    """The actions due as of a date; ``notes`` say what could not be evaluated and why."""
+
+    as_of: dt.date
+    actions: list[DueAction]
+    notes: list[str] = field(default_factory=list)
+
+    def by_rule(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for a in self.actions:
+            counts[a.rule] = counts.get(a.rule, 0) + 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "actions": [a.to_dict() for a in self.actions]}
+
+
+def effective_rules(model: CoverageModel) -> list[Rule]:
+    """The model's rules, or the built-in ones when the section is absent."""
+    return list(model.rules) if model.rules is not None else default_rules(model)
+
+
+def run_rules(
+    model: CoverageModel,
+    book: AccountBook,
+    as_of: dt.date,
+    previous: AccountBook | None = None,
+    seg: SegmentResult | None = None,
+    health: HealthResult | None = None,
+    *,
+    rules: list[Rule] | None = None,
+    prev_health: HealthResult | None = None,
+) -> RulesRun:
+    """Evaluate the (enabled) rules on ``book`` and, given ``previous``, on the change since."""
+    ctx = RuleContext(model, book, as_of, previous, seg, health, prev_health)
+    rules = effective_rules(model) if rules is None else rules
+    playbooks = effective_playbooks(model)
+    notes: list[str] = []
+    found: list[DueAction] = []
+    for rule in rules:
+        if not rule.enabled:
+            notes.append(f"{rule.name}: disabled")
+            continue
+        fired = _trigger(ctx, rule.trigger, rule.name, notes)
+        if fired is None:
+            continue
+        fires, dates, reasons = fired
+        fires &= _condition(ctx, rule)
+        if fires.any():
+            found.extend(_actions(ctx, rule, fires, dates, reasons, playbooks, notes))
+    return RulesRun(as_of, _dedupe(found), notes)
+
+
+def test_rules(model: CoverageModel, generated: bool = True) -> RulesTestResult:
+    """Run the model's rule test cases and (by default) five generated cases per rule."""
+    from tierform.core.rule_testing import run_rule_tests
+
+    return run_rule_tests(model, generated=generated)
+
+
+test_rules.__test__ = False  # type: ignore[attr-defined]  # an API function, not a pytest test
+
+
+# -- triggers --------------------------------------------------------------------------------
+def _trigger(
+    ctx: RuleContext, trigger: Trigger, rule: str, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray, Reasons] | None:
+    if trigger.type == "account_created":
+        return _created(ctx, trigger)
+    if trigger.type == "days_before_date":
+        return _days_before(ctx, trigger)
+    assert trigger.field is not None
+    cur = ctx.value(trigger.field)
+    if cur is None:
+        notes.append(f"{rule}: the book has no {trigger.field!r}: not evaluated")
+        return None
+    today = np.full(ctx.n, ctx.today)
+    if trigger.type == "threshold_crossed":
+        return _threshold(ctx, trigger, cur), today, _threshold_reasons(ctx, trigger, cur)
+    prev = ctx.value(trigger.field, previous=True)
+    if prev is None:
+        notes.append(
+            f"{rule}: a change of {trigger.field!r} needs a previous book"
+            + (" or a previous_tier column" if trigger.field == "tier" else "")
+            + ": not evaluated"
+        )
+        return None
+    return _changed(ctx, trigger, cur, prev), today, _change_reasons(ctx, trigger.field, cur, prev)
+
+
+def _created(ctx: RuleContext, trigger: Trigger) -> tuple[np.ndarray, np.ndarray, Reasons]:
+    start = ctx.book.dates("contract_start")
+    dates = np.where(np.isnat(start), ctx.today, start)
+    if ctx.prev_index is not None:
+        fires = ctx.prev_index < 0
+
+        def reasons(idx: np.ndarray) -> list[str]:
+            return ["new account: not in the previous book"] * idx.size
+    else:
+        window = np.timedelta64(trigger.within_days, "D")
+        fires = ~np.isnat(start) & (start <= ctx.today) & (start > ctx.today - window)
+
+        def reasons(idx: np.ndarray) -> list[str]:
+            return [f"new account: contract started {d}" for d in start[idx].astype(str)]
+
+    return fires, dates, reasons
+
+
+def _days_before(ctx: RuleContext, trigger: Trigger) -> tuple[np.ndarray, np.ndarray, Reasons]:
+    date = ctx.book.dates(trigger.date_field)
+    if trigger.days_by_tier is not None:
+        by_tier = np.array(
+            [trigger.days_by_tier.get(t.name, np.nan) for t in ctx.model.tiers] + [np.nan],
+            dtype=float,
+        )
+        lead = by_tier[np.where(ctx.tier >= 0, ctx.tier, len(ctx.model.tiers))]
+    else:
+        lead = np.full(ctx.n, float(trigger.days or 0))
+    away = (date - ctx.today).astype("timedelta64[D]").astype(float)
+    away[np.isnat(date)] = np.nan
+    with np.errstate(invalid="ignore"):
+        fires = (away >= 0) & (away <= lead)
+    lead_days = np.nan_to_num(lead).astype(np.int64).astype("timedelta64[D]")
+    due = np.where(fires, date - lead_days, ctx.today)
+
+    def reasons(idx: np.ndarray) -> list[str]:
+        return [
+            f"{trigger.date_field} {d} is {int(a)} days away (prep starts {int(x)} days before)"
+            for d, a, x in zip(date[idx].astype(str), away[idx], lead[idx], strict=True)
+        ]
+
+    return fires, due, reasons
+
+
+def _thresholds(
+    ctx: RuleContext, by_tier: dict[str, float] | None, flat: float | None
+) -> np.ndarray:
+    if by_tier is None:
+        return np.full(ctx.n, np.nan if flat is None else float(flat))
+    table = np.array([by_tier.get(t.name, np.nan) for t in ctx.model.tiers] + [np.nan])
+    return table[np.where(ctx.tier >= 0, ctx.tier, len(ctx.model.tiers))]
+
+
+def _threshold(ctx: RuleContext, trigger: Trigger, cur: Any) -> np.ndarray:
+    cur = _numbers(cur)
+    prev = ctx.value(trigger.field or "", previous=True) if ctx.previous is not None else None
+    prev_num = _numbers(prev) if prev is not None else np.full(ctx.n, np.nan)
+    below = trigger.below is not None or trigger.below_by_tier is not None
+    limit = (
+        _thresholds(ctx, trigger.below_by_tier, trigger.below)
+        if below
+        else _thresholds(ctx, trigger.above_by_tier, trigger.above)
+    )
+    with np.errstate(invalid="ignore"):
+        now = cur < limit if below else cur > limit
+        before = prev_num < limit if below else prev_num > limit
+    # Crossed since the previous book; where there is no earlier value, the level counts.
+    return now & (np.isnan(prev_num) | ~before)
+
+
+def _threshold_reasons(ctx: RuleContext, trigger: Trigger, cur: Any) -> Reasons:
+    below = trigger.below is not None or trigger.below_by_tier is not None
+    limit = (
+        _thresholds(ctx, trigger.below_by_tier, trigger.below)
+        if below
+        else _thresholds(ctx, trigger.above_by_tier, trigger.above)
+    )
+    word = "below" if below else "above"
+    name = trigger.field
+
+    def reasons(idx: np.ndarray) -> list[str]:
+        values = _numbers(cur)[idx]
+        prev = ctx.value(name or "", previous=True) if ctx.previous is not None else None
+        before = _numbers(prev)[idx] if prev is not None else np.full(idx.size, np.nan)
+        return [
+            f"{name} {v:.1f} {word} {t:g}" + ("" if b != b else f" (was {b:.1f})")
+            for v, t, b in zip(values, limit[idx], before, strict=True)
+        ]
+
+    return reasons
+
+
+def _changed(ctx: RuleContext, trigger: Trigger, cur: Any, prev: Any) -> np.ndarray:
+    if isinstance(cur, np.ndarray) and isinstance(prev, np.ndarray):
+        cur_f, prev_f = cur.astype(float), prev.astype(float)
+        if trigger.field == "tier":
+            cur_f = _ranked(ctx, cur_f)
+            prev_f = _ranked(ctx, prev_f)
+        known = ~np.isnan(cur_f) & ~np.isnan(prev_f)
+        with np.errstate(invalid="ignore"):
+            changed = known & (cur_f != prev_f)
+            if trigger.direction == "up":
+                changed &= cur_f > prev_f
+            elif trigger.direction == "down":
+                changed &= cur_f < prev_f
+        if trigger.to is not None:
+            changed &= _equals(ctx, trigger.field or "", cur, trigger.to)
+        return changed
+    cur_t = cur if not isinstance(cur, np.ndarray) else pa.array(cur.astype(str))
+    prev_t = prev if not isinstance(prev, np.ndarray) else pa.array(prev.astype(str))
+    changed = _mask(pc.not_equal(cur_t, prev_t))
+    if trigger.to is not None:
+        changed &= _mask(pc.equal(cur_t, pa.scalar(str(trigger.to))))
+    return changed
+
+
+def _ranked(ctx: RuleContext, tier: np.ndarray) -> np.ndarray:
+    ok = ~np.isnan(tier) & (tier >= 0)
+    out = np.full(tier.shape, np.nan)
+    out[ok] = ctx.rank[tier[ok].astype(np.int64)]
+    return out
+
+
+def _change_reasons(ctx: RuleContext, name: str, cur: Any, prev: Any) -> Reasons:
+    tiers = [t.name for t in ctx.model.tiers]
+
+    def show(values: Any, idx: np.ndarray) -> list[str]:
+        if isinstance(values, np.ndarray):
+            picked = values[idx]
+            if name == "tier":
+                return [tiers[int(v)] if v == v and v >= 0 else "none" for v in picked]
+            if name == "strategic":
+                return ["yes" if v == 1 else "no" for v in picked]
+            return [f"{v:g}" for v in picked]
+        return [str(v) for v in values.take(pa.array(idx)).to_pylist()]
+
+    def reasons(idx: np.ndarray) -> list[str]:
+        label = "tier" if name == "tier" else name
+        extra = []
+        if name == "tier":
+            extra = [f" (ACV {a:,.0f})" if a == a else "" for a in ctx.book.acv[idx]]
+        else:
+            extra = [""] * idx.size
+        return [
+            f"{label} changed from {b} to {a}{e}"
+            for b, a, e in zip(show(prev, idx), show(cur, idx), extra, strict=True)
+        ]
+
+    return reasons
+
+
+# -- conditions ------------------------------------------------------------------------------
+def _condition(ctx: RuleContext, rule: Rule) -> np.ndarray:
+    cond = rule.condition
+    mask = np.ones(ctx.n, dtype=bool)
+    if cond.tiers is not None:
+        mask &= np.isin(ctx.tier, [ctx.tier_index(t) for t in cond.tiers])
+    if cond.bands is not None:
+        mask &= np.isin(ctx.health.band_index, [ctx.band_index(b) for b in cond.bands])
+    if cond.strategic is not None:
+        mask &= ctx.book.bools("strategic") == cond.strategic
+    for cmp in cond.signals:
+        mask &= _compare(ctx, cmp)
+    return mask
+
+
+def _compare(ctx: RuleContext, cmp: Comparison) -> np.ndarray:
+    values = ctx.value(cmp.field)
+    if values is None:
+        return np.zeros(ctx.n, dtype=bool)
+    if isinstance(values, np.ndarray):
+        target = _as_number(ctx, cmp.field, cmp.value)
+        if target is None:
+            return np.zeros(ctx.n, dtype=bool)
+        ops = {
+            "<": np.less,
+            "<=": np.less_equal,
+            ">": np.greater,
+            ">=": np.greater_equal,
+            "==": np.equal,
+            "!=": np.not_equal,
+        }
+        with np.errstate(invalid="ignore"):
+            return ops[cmp.op](values, target) & ~np.isnan(values)
+    fn = {
+        "<": pc.less,
+        "<=": pc.less_equal,
+        ">": pc.greater,
+        ">=": pc.greater_equal,
+        "==": pc.equal,
+        "!=": pc.not_equal,
+    }[cmp.op]
+    return _mask(fn(values, pa.scalar(str(cmp.value))))
+
+
+def _as_number(ctx: RuleContext, name: str, value: float | bool | str) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        if name == "tier":
+            return float(ctx.tier_index(value))
+        if name == "band":
+            return float(ctx.band_index(value))
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return float(value)
+
+
+def _equals(ctx: RuleContext, name: str, values: np.ndarray, to: str | float | bool) -> np.ndarray:
+    target = _as_number(ctx, name, to)
+    return np.zeros(values.shape, dtype=bool) if target is None else values == target
+
+
+def _numbers(values: Any) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values.astype(float)
+    return np.asarray(
+        pc.cast(values, pa.float64(), safe=False).to_numpy(zero_copy_only=False), dtype=float
+    )
+
+
+def _mask(values: Any) -> np.ndarray:
+    return np.asarray(values.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+# -- actions ---------------------------------------------------------------------------------
+def _actions(
+    ctx: RuleContext,
+    rule: Rule,
+    fires: np.ndarray,
+    dates: np.ndarray,
+    reasons: Reasons,
+    playbooks: list[Any],
+    notes: list[str],
+) -> list[DueAction]:
+    ids = ctx.book.table.column("account_id")
+    out: list[DueAction] = []
+    why_cache: dict[int, str] = {}
+    for action in rule.actions:
+        mask = fires.copy()
+        if action.tiers is not None:
+            mask &= np.isin(ctx.tier, [ctx.tier_index(t) for t in action.tiers])
+        if action.bands is not None:
+            mask &= np.isin(ctx.health.band_index, [ctx.band_index(b) for b in action.bands])
+        idx = np.flatnonzero(mask)
+        if idx.size == 0:
+            continue
+        tier = ctx.tier[idx]
+        band = (
+            ctx.health.band_index[idx].astype(np.int64)
+            if _needs_band(action)
+            else np.full(idx.size, -1)
+        )
+        target = ctx.relative_tier(action.tier, tier)
+        origin = tier.copy()
+        if action.type == "move_tier" and ctx.prev_tier is not None:
+            before = ctx.prev_tier[idx]
+            origin = np.where(np.isnan(before), tier, np.nan_to_num(before)).astype(np.int64)
+        keys = np.stack([tier, band, target, origin], axis=1)
+        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+        labels = [
+            _label(ctx, rule, action, int(t), int(b), int(g), int(o), playbooks, notes)
+            for t, b, g, o in uniq
+        ]
+        keep = np.array([labels[i] is not None for i in inverse.ravel()], dtype=bool)
+        idx, inverse = idx[keep], inverse.ravel()[keep]
+        if idx.size == 0:
+            continue
+        missing = [i for i in idx.tolist() if i not in why_cache]
+        if missing:
+            why_cache.update(zip(missing, reasons(np.array(missing, dtype=np.int64)), strict=True))
+        due = (dates[idx] + np.timedelta64(action.due_days, "D")).astype(object)
+        account_ids = ids.take(pa.array(idx)).to_pylist()
+        for k, i in enumerate(idx.tolist()):
+            label, extra = labels[inverse[k]]  # type: ignore[misc]
+            out.append(
+                DueAction(
+                    str(account_ids[k]),
+                    rule.name,
+                    label,
+                    due[k],
+                    why_cache[i] + _detail(action, extra, due[k]),
+                )
+            )
+    return out
+
+
+def _needs_band(action: Action) -> bool:
+    return action.type == "notify" and action.to == RESPONDER
+
+
+def _tier_coverage(ctx: RuleContext, target: int) -> str:
+    tier = ctx.model.tiers[target]
+    layer = str(tier.layer)
+    if layer == "named" and tier.has_csm:
+        return f"assign_csm:{tier.name}"
+    if layer == "pooled":
+        return f"assign_pool:{tier.pool_name}"
+    return f"assign_digital:{tier.name}"
+
+
+def _label(
+    ctx: RuleContext,
+    rule: Rule,
+    action: Action,
+    tier: int,
+    band: int,
+    target: int,
+    origin: int,
+    playbooks: list[Any],
+    notes: list[str],
+) -> tuple[str, str] | None:
+    """The action label for one (tier, band, target, origin) group, and a detail for the
+    reason; None when the action does not apply to that group."""
+    tiers = ctx.model.tiers
+    name = tiers[tier].name if tier >= 0 else None
+    kind = action.type
+    if tier < 0 and (
+        action.stage is not None
+        or action.to == RESPONDER
+        or (kind in ("assign", "move_tier") and action.tier in (None, "segment"))
+    ):
+        note = f"{rule.name}: accounts without a tier (no ACV) were skipped"
+        if note not in notes:
+            notes.append(note)
+        return None
+    if kind in ("assign", "assign_csm", "assign_pool", "move_tier") and target < 0:
+        return None
+    if kind == "assign":
+        return _tier_coverage(ctx, target), ""
+    if kind == "assign_csm":
+        return f"assign_csm:{action.to or tiers[target].name}", ""
+    if kind == "assign_pool":
+        return f"assign_pool:{action.to or tiers[target].pool_name}", ""
+    if kind == "start_playbook":
+        if action.playbook is not None:
+            return f"start_playbook:{action.playbook}", ""
+        pb = playbook_for(playbooks, action.stage or "", name or "")
+        if pb is None:
+            note = f"{rule.name}: no {action.stage} playbook for tier {name}: action skipped"
+            if note not in notes:
+                notes.append(note)
+            return None
+        return f"start_playbook:{pb.name}", ""
+    if kind == "create_task":
+        return f"create_task:{action.text}", ""
+    if kind == "notify":
+        if action.to != RESPONDER:
+            return f"notify:{action.to}", ""
+        bands = ctx.health.band_names
+        who = (
+            (ctx.health.spec.responses or {}).get(name or "", {}).get(bands[band])
+            if band >= 0
+            else None
+        )
+        return (f"notify:{who}", f"band {bands[band]}") if who else None
+    # move_tier
+    if target == origin:
+        return None
+    return f"move_tier:{tiers[target].name}", f"from {tiers[origin].name}"
+
+
+def _detail(action: Action, extra: str, due: dt.date) -> str:
+    parts = [extra] if extra else []
+    if action.type == "move_tier":
+        if action.temporary_days:
+            review = due + dt.timedelta(days=action.temporary_days)
+            parts.append(f"temporary for {action.temporary_days} days (review {review})")
+        if action.overlap_days:
+            until = due + dt.timedelta(days=action.overlap_days)
+            parts.append(
+                f"warm handoff: {action.overlap_days} days' overlap with the previous "
+                f"owner, until {until}"
+            )
+    return "; " + "; ".join(parts) if parts else ""
+
+
+def _dedupe(actions: list[DueAction]) -> list[DueAction]:
+    """One row per account, action and due date; later rules asking the same are named."""
+    first: dict[tuple[str, str, dt.date], int] = {}
+    out: list[DueAction] = []
+    for a in actions:
+        key = (a.account_id, a.action, a.due)
+        if key in first:
+            i = first[key]
+            kept = out[i]
+            out[i] = DueAction(
+                kept.account_id,
+                kept.rule,
+                kept.action,
+                kept.due,
+                f"{kept.reason}; also rule {a.rule}",
+            )
+            continue
+        first[key] = len(out)
+        out.append(a)
+    out.sort(key=lambda a: (a.due, a.account_id))
+    return out
