@@ -131,3 +131,12 @@ def test_missing_book_is_explained(run, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("segment")
     assert result.exit_code == 1 and "--accounts" in result.stderr
+
+
+def test_init_with_a_platform_whose_adapter_is_missing_stays_valid(run, tmp_path):
+    path = tmp_path / "tierform.yaml"
+    result = run("init", str(path), "--platform", "auto", "--customers", "2000", "--budget", "4000")
+    assert result.exit_code == 0 and "path C" in result.stdout
+    text = path.read_text()
+    assert "#    platform: gainsight" in text and "not installed" in text
+    assert load_model(path).targets == {}

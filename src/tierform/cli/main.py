@@ -33,6 +33,7 @@ for command in core_cmds.COMMANDS:
 cli.add_command(__import__("tierform.cli.health_cmds", fromlist=["x"]).health_cmd)
 cli.add_command(__import__("tierform.cli.health_cmds", fromlist=["x"]).playbooks_cmd)
 cli.add_command(__import__("tierform.cli.health_cmds", fromlist=["x"]).rules_group)
+for _cmd in __import__("tierform.cli.sync_cmds", fromlist=["x"]).COMMANDS: cli.add_command(_cmd)  # noqa: E701, E501
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tierform.core import health_spec, playbook_spec, rule_spec
+from tierform.core import health_spec, playbook_spec, rule_spec, target_spec
 from tierform.core.specs import HealthSpec, Playbook, Rule, TargetSpec
 
 Loc = tuple[str | int, ...]
@@ -247,7 +247,7 @@ def semantic_issues(model: CoverageModel) -> list[tuple[Loc, str]]:
             issues.append(
                 (("roster", i, "pool"), f"unknown pool {csm.pool!r} (pools: {sorted(pools)})")
             )
-    for section in (health_spec, playbook_spec, rule_spec):
+    for section in (health_spec, playbook_spec, rule_spec, target_spec):
         issues.extend(section.issues(model))
     for proxy, value in model.accounts.product_tier_acv.items():
         if value < 0:

@@ -1,0 +1,161 @@
+"""The adapter SDK: what a platform adapter implements, and the hooks it may override.
+
+An adapter maps tierform's neutral objects (:mod:`tierform.sync.state`) to a platform and back.
+It never decides *what* to change: the engine (:mod:`tierform.sync.engine`) compiles the desired
+state, calls :meth:`Adapter.read`, diffs, checks safety and capabilities, and hands the ordered
+changes to :meth:`Adapter.apply`. A platform adapter writes:
+
+* ``platform``, ``summary``, ``capabilities`` and ``Settings`` (class attributes);
+* :meth:`read` -- the actual state of what tierform owns, parsed leniently (unparseable values
+  go to ``State.warnings``, never an exception);
+* :meth:`apply` -- perform the changes, yielding one :class:`ChangeResult` per change as it goes.
+
+Everything else has a safe default (octoDNS-style hooks). Contract for every hook: return new
+objects or the argument unchanged; never mutate the state passed in beyond what the docstring
+allows.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from tierform.adapters.capabilities import Capabilities
+from tierform.adapters.settings import AdapterSettings
+from tierform.sync.buildsheet import BuildStep
+from tierform.sync.change import Change, ChangeResult
+from tierform.sync.state import Data, Kind, Scope, State
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AdapterContext:
+    """Where an adapter runs: the target's name, the folder relative paths are resolved against,
+    the state folder, and test/runtime overrides for the HTTP layer (retry waits, clocks)."""
+
+    target: str
+    base_dir: Path = field(default_factory=Path.cwd)
+    state_dir: Path | None = None
+    http_overrides: dict[str, Any] = field(default_factory=dict)
+
+    def path(self, value: str | Path) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+
+@dataclass
+class ApplyContext:
+    """Given to :meth:`Adapter.apply`: the run id, remote ids known from earlier runs (the
+    journal), a callback for progress of long sub-steps (e.g. a large file write), and the
+    whole desired state the plan was made from (for layout decisions such as column order;
+    what to change is only ever the changes passed in)."""
+
+    run_id: str
+    remote_ids: dict[tuple[Kind, str], str] = field(default_factory=dict)
+    on_step: Callable[[str], None] | None = None
+    desired: State = field(default_factory=State)
+
+    def step(self, message: str) -> None:
+        log.info("apply: %s", message)
+        if self.on_step is not None:
+            self.on_step(message)
+
+
+class Adapter(ABC):
+    """Base class of every platform adapter (see the module docstring for the contract)."""
+
+    platform: ClassVar[str]
+    summary: ClassVar[str] = ""
+    capabilities: ClassVar[Capabilities]
+    Settings: ClassVar[type[AdapterSettings]] = AdapterSettings
+
+    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
+        self.settings = settings
+        self.context = context
+        self.log = logging.getLogger(f"tierform.adapters.{self.platform}")
+
+    # -- required -------------------------------------------------------------------------
+
+    @abstractmethod
+    def read(self, scope: Scope) -> State:
+        """Actual state of what tierform owns, for the kinds in ``scope`` that are readable.
+
+        Must return every owned object of those kinds (also ones no longer desired, so they can
+        be deleted) and nothing tierform does not own. Values go through
+        :meth:`State.put`, which canonicalises them.
+        """
+
+    @abstractmethod
+    def apply(self, changes: Sequence[Change], ctx: ApplyContext) -> Iterator[ChangeResult]:
+        """Perform ``changes`` (already ordered and capability-checked), yielding a result per
+        change as soon as it is known. Raise :class:`~tierform.errors.AdapterError` for a failure
+        that stops the run (nothing after it is attempted); yield ``ChangeResult(ok=False)`` for
+        one object that failed while others can go on. An adapter that writes everything at once
+        (a file, one atomic batch) yields all results after the write."""
+
+    # -- hooks with defaults ------------------------------------------------------------
+
+    def normalize_desired(self, desired: State) -> State:
+        """Adjust the desired state to what the platform can represent (round numbers it stores
+        with less precision, drop fields it has no place for). Default: unchanged."""
+        return desired
+
+    def normalize_existing(self, existing: State) -> State:
+        """Adjust what :meth:`read` returned before the diff. Default: unchanged."""
+        return existing
+
+    def include_change(self, change: Change) -> bool:
+        """Drop a false positive (a difference the platform cannot avoid). Default: keep all."""
+        return True
+
+    def extra_changes(self, desired: State, existing: State, changes: list[Change]) -> list[Change]:
+        """Changes beyond the diff (e.g. a marker object). Default: none."""
+        return []
+
+    def build_steps(self, desired: State) -> list[BuildStep]:
+        """Platform-specific build-sheet steps beyond capability gaps (e.g. "assign the CSM from
+        the tf_csm trait"). Default: none. Their status is theirs to set."""
+        return []
+
+    def describe(self, kind: Kind, key: str, data: Data) -> list[str]:
+        """Numbered-step text for a build-sheet entry, in the platform's vocabulary.
+        Default: a neutral description of the object."""
+        return default_description(kind, key, data)
+
+    def plan_meta(self) -> dict[str, Any]:
+        """Extra facts for the plan header (never secrets). Default: none."""
+        return {}
+
+    def close(self) -> None:
+        """Release connections and files. Default: nothing to release."""
+        return None
+
+    def __enter__(self) -> Adapter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def default_description(kind: Kind, key: str, data: Data) -> list[str]:
+    """Neutral build steps for a configuration object."""
+    if kind is Kind.segment:
+        steps = [f"Create a segment named {data.get('name', key)!r}"]
+        filt = data.get("filter")
+        if filt:
+            steps.append(f"Filter: {filt}")
+        return steps
+    if kind is Kind.field:
+        return [f"Create the field {key!r} ({data.get('type', 'text')}), label "
+                f"{data.get('label', key)!r}"]
+    name = data.get("name", key)
+    steps = [f"Create the {kind.value} {name!r}"]
+    summary = data.get("summary")
+    if summary:
+        steps.append(str(summary))
+    return steps

@@ -1,0 +1,166 @@
+"""One response classifier for every HTTP platform: retriable vs fatal, with the platform's text.
+
+==========================================  =========================  ==========================
+what happened                               raised                     retried
+==========================================  =========================  ==========================
+2xx / 3xx                                   nothing                    --
+429                                         RateLimited                yes (Retry-After honoured)
+502, 503; connect error / connect timeout   TransientApiError          yes
+408, 500, 504; read timeout; dropped conn.  UncertainOutcome           idempotent requests only
+401, 403                                    AuthError                  no
+other 4xx                                   PermanentApiError          no
+==========================================  =========================  ==========================
+
+``UncertainOutcome`` means the request may have reached the platform: replaying a non-idempotent
+write (a create) could apply it twice, so only idempotent requests retry it; a write fails the
+run and the next run resumes from a fresh read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import time
+from collections.abc import Callable, Iterable
+
+import httpx
+
+from tierform.errors import (
+    AdapterError,
+    AuthError,
+    PermanentApiError,
+    RateLimited,
+    RetriableError,
+    TransientApiError,
+)
+
+ErrorText = Callable[[httpx.Response], str]
+ErrorHint = Callable[[httpx.Response, str], str | None]
+
+MAX_TEXT = 300
+
+
+class UncertainOutcome(TransientApiError):
+    """A failure after the request may have been processed (see the module docstring)."""
+
+
+def default_error_text(response: httpx.Response) -> str:
+    """The platform's own error text from the common body shapes, else the body's start.
+
+    Reads ``{"message": ...}``, ``{"error": "..."}``, ``{"error": {"message": ...}}``,
+    ``{"errors": [{"message": ...}]}`` and ``{"detail": ...}``.
+    """
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return response.text.strip()[:MAX_TEXT]
+    return _text_of(body)[:MAX_TEXT] if _text_of(body) else response.text.strip()[:MAX_TEXT]
+
+
+def _text_of(body: object) -> str:
+    if isinstance(body, str):
+        return body
+    if isinstance(body, list) and body:
+        return _text_of(body[0])
+    if isinstance(body, dict):
+        for key in ("message", "error_description", "error", "errors", "detail", "title"):
+            if key in body and body[key]:
+                text = _text_of(body[key])
+                if text:
+                    return text
+    return ""
+
+
+def retry_after(response: httpx.Response, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date) or ``RateLimit-Reset``.
+
+    ``RateLimit-Reset`` is seconds until the window resets (the IETF draft); a value that looks
+    like a Unix timestamp (> 10^9) is converted, since some platforms send one.
+    """
+    value = response.headers.get("Retry-After")
+    if value:
+        seconds = _seconds(value, now)
+        if seconds is not None:
+            return seconds
+    reset = response.headers.get("RateLimit-Reset") or response.headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            number = float(reset)
+        except ValueError:
+            return None
+        return max(0.0, number - now()) if number > 1e9 else max(0.0, number)
+    return None
+
+
+def _seconds(value: str, now: Callable[[], float]) -> float | None:
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, when.timestamp() - now())
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """Replace every known secret in ``text`` (a platform echoing a key must not leak it)."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+def classify(response: httpx.Response, *, platform: str, error_text: ErrorText = default_error_text,
+             hint: ErrorHint | None = None, secrets: Iterable[str] = ()) -> None:
+    """Raise the right error for a failed response; return for success."""
+    status = response.status_code
+    if status < 400:
+        return
+    text = scrub(error_text(response), secrets)
+    where = f"{response.request.method} {response.request.url.path}"
+    message = f"{platform}: {where} answered {status}" + (f": {text}" if text else "")
+    extra = hint(response, text) if hint is not None else None
+    if extra:
+        message += f". {extra}"
+    if status == 429:
+        raise RateLimited(message, retry_after=retry_after(response))
+    if status in (502, 503):
+        raise TransientApiError(message, retry_after=retry_after(response))
+    if status in (408, 500, 504) or status >= 500:
+        raise UncertainOutcome(message, retry_after=retry_after(response))
+    if status in (401, 403):
+        raise AuthError(message)
+    raise PermanentApiError(message)
+
+
+def classify_transport_error(exc: httpx.TransportError, *, platform: str,
+                             url: str) -> RetriableError:
+    """A network failure as a retriable error; never repeats headers or the query string."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return TransientApiError(f"{platform}: cannot connect to {url} ({type(exc).__name__}); "
+                                 "check the network, proxy or base_url")
+    return UncertainOutcome(f"{platform}: {url}: connection failed mid-request "
+                            f"({type(exc).__name__})")
+
+
+def is_retriable(exc: BaseException, idempotent: bool) -> bool:
+    if not isinstance(exc, RetriableError):
+        return False
+    return idempotent or not isinstance(exc, UncertainOutcome)
+
+
+__all__ = [
+    "AdapterError",
+    "UncertainOutcome",
+    "classify",
+    "classify_transport_error",
+    "default_error_text",
+    "is_retriable",
+    "retry_after",
+    "scrub",
+]

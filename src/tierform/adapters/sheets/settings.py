@@ -1,0 +1,21 @@
+"""Settings of a Google Sheets target."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from tierform.adapters.settings import EnvSecret, HttpSettings
+
+DEFAULT_BASE_URL = "https://sheets.googleapis.com/"
+
+
+class SheetsSettings(HttpSettings):
+    platform: str = "sheets"
+    spreadsheet_id: str = Field(
+        min_length=10, pattern=r"^[A-Za-z0-9_-]+$",
+        description="The id in the sheet's URL: docs.google.com/spreadsheets/d/<id>/edit. "
+        "Create the spreadsheet yourself and share it with the service account (Editor).")
+    credentials: EnvSecret = Field(
+        description="{env: VAR}: the service-account key JSON, or the path to the key file.")
+    token_url: str | None = Field(
+        None, description="Override the OAuth token endpoint (default: the key's token_uri).")

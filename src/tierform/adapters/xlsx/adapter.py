@@ -1,0 +1,108 @@
+"""``platform: xlsx``: the coverage workbook as a live tracking sheet on disk.
+
+Sync rewrites only the sheets and columns it owns (recorded in the workbook's marker) and keeps
+everything the user added elsewhere; the write is atomic (temp file + rename), so an interrupted
+apply leaves the previous file intact. The workbook is also a source: :meth:`XlsxAdapter.read`
+returns what it holds, parsed leniently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field
+
+from tierform.adapters.base import Adapter, AdapterContext, ApplyContext
+from tierform.adapters.capabilities import FULL, Capabilities
+from tierform.adapters.settings import AdapterSettings
+from tierform.adapters.tabular import Table, layout, parse_sheet
+from tierform.adapters.xlsx.marker import read_marker, set_workbook_marker, workbook_marker
+from tierform.adapters.xlsx.writer import apply_to_sheet, ensure_header, managed_sheet
+from tierform.errors import AdapterError, TierformError
+from tierform.sync.change import Change, ChangeResult
+from tierform.sync.state import Kind, Scope, State
+from tierform.workbook.xlsx import check_writable, save_atomic
+from tierform.workbook.xlsx_read import XlsxReader
+
+
+class XlsxSettings(AdapterSettings):
+    platform: str = "xlsx"
+    path: str = Field(min_length=1, description="The tracking workbook (.xlsx), relative to the "
+                      "model file.")
+
+
+class XlsxAdapter(Adapter):
+    platform: ClassVar[str] = "xlsx"
+    summary: ClassVar[str] = "Local .xlsx tracking workbook (offline default)"
+    capabilities: ClassVar[Capabilities] = FULL
+    Settings = XlsxSettings
+
+    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
+        super().__init__(settings, context)
+        assert isinstance(settings, XlsxSettings)
+        self.path: Path = context.path(settings.path)
+        if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise AdapterError(f"xlsx target {context.target!r}: {self.path.name} is not an "
+                               ".xlsx file; set path to a name ending in .xlsx")
+        self.writes = 0
+
+    def read(self, scope: Scope) -> State:
+        state = State()
+        if not self.path.exists():
+            return state
+        with XlsxReader(self.path) as reader:
+            tables = read_marker(reader)
+            for table in tables.values():
+                if not set(table.kinds) & scope.kinds:
+                    continue
+                if table.title not in reader.titles:
+                    state.warnings.append(f"{self.path.name}: managed sheet {table.title!r} is "
+                                          "missing (renamed or deleted); it will be recreated")
+                    continue
+                parse_sheet(table, reader.rows(table.title), state)
+        return state
+
+    def apply(self, changes: Sequence[Change], ctx: ApplyContext) -> Iterator[ChangeResult]:
+        if not changes:
+            return
+        check_writable(self.path)
+        ctx.step(f"loading {self.path.name}")
+        wb = self._load()
+        current = workbook_marker(wb)
+        managed: dict[str, Table] = dict(current)
+        by_kind: dict[Kind, list[Change]] = {}
+        for change in changes:
+            by_kind.setdefault(change.kind, []).append(change)
+        for table in layout(ctx.desired):
+            table_changes = [c for k in table.kinds for c in by_kind.get(k, [])]
+            old = current.get(table.key)
+            ws = managed_sheet(wb, table, old)
+            header = ensure_header(ws, table, old)
+            if table_changes:
+                ctx.step(f"writing {len(table_changes)} change(s) to sheet {ws.title!r}")
+                apply_to_sheet(ws, table, header, table_changes, ctx.desired)
+            managed[table.key] = Table(table.key, ws.title, table.kinds, table.key_header,
+                                       table.columns, table.label_header, table.kind_header)
+        set_workbook_marker(wb, managed)
+        ctx.step(f"saving {self.path.name}")
+        try:
+            save_atomic(wb, self.path)
+        except TierformError as exc:
+            raise AdapterError(str(exc)) from None
+        self.writes += 1
+        for change in changes:
+            yield ChangeResult(change, ok=True)
+
+    def _load(self) -> object:
+        from openpyxl import Workbook, load_workbook
+
+        if not self.path.exists():
+            wb = Workbook()
+            wb.remove(wb.active)
+            return wb
+        try:
+            return load_workbook(self.path)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise AdapterError(f"cannot open {self.path} as a workbook: {exc}") from None

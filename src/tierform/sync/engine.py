@@ -1,0 +1,200 @@
+"""The sync engine: plan (read, diff, capability gate, safety) and apply (journaled, resumable).
+
+The public flow is fixed here, not in adapters (octoDNS's template methods)::
+
+    desired = compile_desired(model, book)          # tierform.sync.desired
+    plan    = Syncer(adapter, journal).plan(desired)
+    report  = syncer.apply(plan, force=..., checksum=...)
+
+:meth:`Syncer.plan` calls the adapter's hooks in this order: ``normalize_desired`` -> ``read`` ->
+``normalize_existing`` -> diff -> ``include_change`` -> ``extra_changes`` -> the capability gate
+(:func:`~tierform.adapters.capabilities.unsupported`) -> ``build_steps``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tierform.adapters.base import Adapter, ApplyContext
+from tierform.adapters.capabilities import Operation, unsupported
+from tierform.errors import ChecksumMismatch, TierformError
+from tierform.sync.buildsheet import BuildStep, StepStatus
+from tierform.sync.change import Change, ChangeResult, Op, sort_changes
+from tierform.sync.diff import diff_kind
+from tierform.sync.journal import Journal
+from tierform.sync.plan import Plan
+from tierform.sync.safety import SafetyPolicy
+from tierform.sync.state import Data, Kind, Scope, State, payload_hash
+
+log = logging.getLogger(__name__)
+
+RECORD_BATCH = 500
+_STEP_STATUS = {Op.create: StepStatus.missing, Op.update: StepStatus.different,
+                Op.delete: StepStatus.remove}
+
+
+@dataclass
+class ApplyReport:
+    run_id: str
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[ChangeResult] = field(default_factory=list)
+    resumed_from: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+class Syncer:
+    """Plans and applies one target through its adapter, journaling every applied change."""
+
+    def __init__(self, adapter: Adapter, journal: Journal, *, target: str | None = None,
+                 policy: SafetyPolicy | None = None, strict: bool | None = None) -> None:
+        self.adapter = adapter
+        self.journal = journal
+        self.target = target or adapter.context.target
+        self.policy = policy or SafetyPolicy.from_settings(adapter.settings.safety)
+        self.strict = adapter.settings.strict if strict is None else strict
+
+    # -- plan --------------------------------------------------------------------------
+
+    def plan(self, desired: State) -> Plan:
+        a = self.adapter
+        caps = a.capabilities
+        desired = a.normalize_desired(desired)
+        readable = [k for k in Kind if caps.can_read(k)]
+        existing = a.normalize_existing(a.read(Scope.of(desired, readable))) if readable \
+            else State()
+        for kind in Kind:
+            if not caps.can_read(kind) and caps.can_write(kind):
+                self._journal_state(kind, desired, existing)
+        plan = Plan(self.target, a.platform, existing_count=existing.count(),
+                    existing_by_kind={k.value: len(existing.of(k)) for k in existing.kinds()},
+                    desired_count=desired.count(), warnings=list(existing.warnings),
+                    desired=desired)
+        changes: list[Change] = []
+        for kind in Kind:
+            if not desired.of(kind) and not existing.of(kind):
+                continue
+            kind_changes = [c for c in diff_kind(kind, desired, existing) if a.include_change(c)]
+            changes.extend(self._gate(kind, kind_changes, desired, existing, plan))
+        changes.extend(a.extra_changes(desired, existing, changes))
+        plan.changes = sort_changes(changes)
+        plan.build_steps.extend(a.build_steps(desired))
+        plan.build_steps.sort(key=BuildStep.sort_key)
+        plan.meta.update(a.plan_meta())
+        return plan
+
+    def _journal_state(self, kind: Kind, desired: State, existing: State) -> None:
+        """For a kind the platform cannot read back, the journal's last successful write per key
+        stands in for the read: unchanged payloads are no change, so re-runs never duplicate."""
+        last = self.journal.last_payloads(self.target, kind)
+        want = desired.of(kind)
+        have = existing.objects.setdefault(kind, {})
+        for key, h in last.items():
+            data = want.get(key)
+            if data is not None and payload_hash([kind.value, key, data]) == h:
+                have[key] = data
+            else:
+                have[key] = {}  # written before; its content now differs (or is unknown)
+
+    def _gate(self, kind: Kind, changes: list[Change], desired: State, existing: State,
+              plan: Plan) -> list[Change]:
+        """Keep what the platform can do; route every other change through ``unsupported``."""
+        caps = self.adapter.capabilities
+        readable = caps.can_read(kind)
+        kept: list[Change] = []
+        gap_keys: set[str] = set()
+        for change in changes:
+            if caps.allows(kind, Operation(change.op.value)):
+                kept.append(change)
+                continue
+            gap_keys.add(change.key)
+            status = _STEP_STATUS[change.op] if readable else StepStatus.unverified
+            plan.build_steps.append(self._step(kind, change.key,
+                                               change.data or change.existing or {}, status,
+                                               change.op))
+        if readable and not caps.allows(kind, Operation.create):
+            # Objects only a person can create: the build sheet lists the done ones too.
+            for key, data in sorted(desired.of(kind).items()):
+                if key not in gap_keys and existing.of(kind).get(key) == data:
+                    plan.build_steps.append(self._step(kind, key, data, StepStatus.done,
+                                                       Op.create))
+        return kept
+
+    def _step(self, kind: Kind, key: str, data: Data, status: StepStatus, op: Op) -> BuildStep:
+        a = self.adapter
+        verb = {Op.create: "create", Op.update: "update", Op.delete: "delete"}[op]
+        note = a.capabilities.notes.get(kind)
+        reason = note or f"the {a.platform} API cannot {verb} {kind.value}s"
+        title = str(data.get("name") or data.get("label") or key)
+        return unsupported(a.platform, kind, key, reason, strict=self.strict,
+                           steps=a.describe(kind, key, data), title=f"{kind.value}: {title}",
+                           status=status)
+
+    # -- apply -------------------------------------------------------------------------
+
+    def apply(self, plan: Plan, *, force: bool = False, checksum: str | None = None,
+              on_result: Callable[[ChangeResult], None] | None = None,
+              on_step: Callable[[str], None] | None = None) -> ApplyReport:
+        if checksum is not None and checksum != plan.checksum():
+            raise ChecksumMismatch(
+                f"{plan.target}: the plan changed since it was reviewed (checksum "
+                f"{plan.checksum()[:12]}..., expected {checksum[:12]}...): review the new plan")
+        if not force:
+            self.policy.check(plan)
+        previous = self.journal.unfinished(self.target)
+        done = self.journal.applied(previous.run_id) if previous else set()
+        run_id = self.journal.start(self.target, plan.platform, plan.checksum(),
+                                    previous.run_id if previous else None)
+        report = ApplyReport(run_id, {op.value: 0 for op in Op} | {"failed": 0, "skipped": 0},
+                             resumed_from=previous.run_id if previous else None)
+        todo: list[Change] = []
+        skipped: list[ChangeResult] = []
+        for c in plan.changes:
+            if (c.kind.value, c.key, c.op.value, c.payload_hash) in done:
+                skipped.append(ChangeResult(c, ok=True, skipped=True))
+            else:
+                todo.append(c)
+        if skipped:
+            log.info("apply: resuming run %s: %d change(s) already applied",
+                     previous.run_id if previous else "?", len(skipped))
+            self.journal.record(run_id, self.target, skipped)
+            report.counts["skipped"] = len(skipped)
+        ctx = ApplyContext(run_id, self.journal.remote_ids(self.target), on_step, plan.desired)
+        pending: list[ChangeResult] = []
+        try:
+            for result in self.adapter.apply(todo, ctx):
+                pending.append(result)
+                self._count(report, result)
+                if on_result is not None:
+                    on_result(result)
+                if len(pending) >= RECORD_BATCH:
+                    self.journal.record(run_id, self.target, pending)
+                    pending = []
+        except TierformError as exc:
+            self.journal.record(run_id, self.target, pending)
+            self.journal.finish(run_id, "failed", report.counts, str(exc))
+            raise
+        except BaseException:
+            # Keep what is known to be applied; the run stays resumable.
+            self.journal.record(run_id, self.target, pending)
+            self.journal.finish(run_id, "interrupted", report.counts, "interrupted")
+            raise
+        self.journal.record(run_id, self.target, pending)
+        status = "completed" if report.ok else "failed"
+        self.journal.finish(run_id, status, report.counts,
+                            None if report.ok else f"{len(report.failures)} change(s) failed")
+        return report
+
+    @staticmethod
+    def _count(report: ApplyReport, result: ChangeResult) -> None:
+        if result.skipped:
+            report.counts["skipped"] += 1
+        elif result.ok:
+            report.counts[result.change.op.value] += 1
+        else:
+            report.counts["failed"] += 1
+            report.failures.append(result)

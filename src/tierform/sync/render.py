@@ -1,0 +1,116 @@
+"""Plan renderers: text (default), Markdown and JSON, all from ``Plan.to_dict()``-level data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from tierform.sync.change import Change, Op
+from tierform.sync.plan import Plan
+
+SYMBOL = {Op.create: "+", Op.update: "~", Op.delete: "-"}
+MAX_LISTED = 200  # per op; the rest are counted (a 100k-account first sync stays readable)
+
+
+def _value(v: Any) -> str:
+    if v is None:
+        return "(none)"
+    if isinstance(v, dict | list):
+        text = json.dumps(v, sort_keys=True, ensure_ascii=False)
+        return text if len(text) <= 80 else text[:77] + "..."
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+def _name(c: Change) -> str:
+    return f"{c.kind.value} {c.key}" + (f" ({c.label})" if c.label and c.label != c.key else "")
+
+
+def _change_lines(c: Change) -> list[str]:
+    lines = [f"{SYMBOL[c.op]} {_name(c)}"]
+    if c.op is Op.update:
+        lines += [f"    {d.field}: {_value(d.old)} -> {_value(d.new)}" for d in c.diffs]
+    elif c.op is Op.create and c.data:
+        lines += [f"    {k}: {_value(v)}" for k, v in c.data.items()]
+    return lines
+
+
+def _listed(plan: Plan) -> tuple[list[Change], int]:
+    shown: list[Change] = []
+    per_op: dict[Op, int] = {}
+    for c in plan.changes:
+        per_op[c.op] = per_op.get(c.op, 0) + 1
+        if per_op[c.op] <= MAX_LISTED:
+            shown.append(c)
+    return shown, len(plan.changes) - len(shown)
+
+
+def render_text(plan: Plan) -> str:
+    counts = plan.counts()
+    out = [f"Plan for target {plan.target!r} ({plan.platform}): "
+           f"{counts['create']} to create, {counts['update']} to update, "
+           f"{counts['delete']} to delete, {counts['build_steps']} build-sheet step(s); "
+           f"{plan.existing_count} managed object(s) exist"]
+    if plan.is_empty:
+        out.append("No changes: the platform matches the model.")
+    shown, hidden = _listed(plan)
+    for c in shown:
+        out += _change_lines(c)
+    if hidden:
+        out.append(f"... and {hidden} more change(s) (use --format json for all)")
+    if plan.build_steps:
+        out.append("")
+        out.append("Build sheet (the platform's API cannot do these; a person must):")
+        for i, step in enumerate(plan.build_steps, 1):
+            out.append(f"{i}. [{step.status.value}] {step.title}: {step.reason}")
+            out += [f"   {j}) {s}" for j, s in enumerate(step.steps, 1)]
+    for w in plan.warnings:
+        out.append(f"warning: {w}")
+    out.append(f"checksum: {plan.checksum()}")
+    return "\n".join(out)
+
+
+def render_markdown(plan: Plan) -> str:
+    counts = plan.counts()
+    out = [f"## Plan for `{plan.target}` ({plan.platform})", "",
+           "| create | update | delete | build steps | existing |",
+           "|---:|---:|---:|---:|---:|",
+           f"| {counts['create']} | {counts['update']} | {counts['delete']} | "
+           f"{counts['build_steps']} | {plan.existing_count} |", ""]
+    shown, hidden = _listed(plan)
+    if shown:
+        out += ["| op | object | field | old | new |", "|---|---|---|---|---|"]
+        for c in shown:
+            rows = c.diffs if c.op is not Op.delete else []
+            if not rows:
+                out.append(f"| {c.op.value} | {_md(_name(c))} | | | |")
+            for d in rows:
+                out.append(f"| {c.op.value} | {_md(_name(c))} | {_md(d.field)} | "
+                           f"{_md(_value(d.old))} | {_md(_value(d.new))} |")
+        if hidden:
+            out.append(f"\n_... and {hidden} more change(s)._")
+    else:
+        out.append("No changes: the platform matches the model.")
+    if plan.build_steps:
+        out += ["", "### Build sheet", ""]
+        for i, step in enumerate(plan.build_steps, 1):
+            out.append(f"{i}. **{_md(step.title)}** ({step.status.value}): {_md(step.reason)}")
+            out += [f"   {j}. {_md(s)}" for j, s in enumerate(step.steps, 1)]
+    for w in plan.warnings:
+        out.append(f"\n> warning: {_md(w)}")
+    out.append(f"\nchecksum: `{plan.checksum()}`")
+    return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps({**plan.to_dict(), "checksum": plan.checksum()}, indent=2,
+                      ensure_ascii=False, default=str)
+
+
+RENDERERS: dict[str, Callable[[Plan], str]] = {
+    "text": render_text, "markdown": render_markdown, "json": render_json,
+}

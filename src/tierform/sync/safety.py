@@ -1,0 +1,51 @@
+"""Safety thresholds: refuse, without ``--force``, a plan that rewrites too much of a platform.
+
+As in octoDNS: updates and deletes are each compared with the number of managed objects that
+exist; the check applies once at least ``min_existing`` exist (a first sync creates freely).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tierform.adapters.settings import SafetySettings
+from tierform.errors import TooManyChanges
+from tierform.sync.plan import Plan
+
+
+@dataclass(frozen=True)
+class SafetyPolicy:
+    max_update_pct: float = 30.0
+    max_delete_pct: float = 30.0
+    min_existing: int = 10
+
+    @classmethod
+    def from_settings(cls, s: SafetySettings) -> SafetyPolicy:
+        return cls(s.max_update_pct, s.max_delete_pct, s.min_existing)
+
+    def check(self, plan: Plan) -> None:
+        """Raise :class:`TooManyChanges` naming the counts and the way past it.
+
+        Checked per kind of object (a mass rewrite of accounts is not diluted by many
+        unchanged definitions) and over the whole plan.
+        """
+        groups: dict[str, tuple[int, dict[str, int]]] = {}
+        for kind, existing in plan.existing_by_kind.items():
+            counts = {"update": 0, "delete": 0}
+            for change in plan.changes:
+                if change.kind.value == kind and change.op.value in counts:
+                    counts[change.op.value] += 1
+            groups[f"{kind} objects"] = (existing, counts)
+        all_counts = plan.counts()
+        groups["managed objects"] = (plan.existing_count, {"update": all_counts["update"],
+                                                           "delete": all_counts["delete"]})
+        for what, (existing, counts) in groups.items():
+            if existing < max(self.min_existing, 1):
+                continue
+            for op, limit in (("update", self.max_update_pct), ("delete", self.max_delete_pct)):
+                share = 100 * counts[op] / existing
+                if share > limit:
+                    raise TooManyChanges(
+                        f"{plan.target}: the plan would {op} {counts[op]} of {existing} existing "
+                        f"{what} ({share:.0f}%, limit {limit:g}%). Review it, then re-run with "
+                        f"--force (or raise safety.max_{op}_pct on the target)")

@@ -1,0 +1,168 @@
+"""Platform-neutral objects: what tierform manages, keyed so that a diff is set arithmetic.
+
+Desired state (compiled from the model) and actual state (read from a platform) share one shape,
+:class:`State`: per :class:`Kind`, a mapping of stable key -> flat data. Values are canonical
+(:func:`canon`) so equal things compare equal whatever the platform returned (``3`` vs ``3.0``,
+``""`` vs ``None``, a date vs its ISO text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+Data = dict[str, Any]
+
+
+class Kind(StrEnum):
+    """The kinds of object tierform manages, in apply order (definitions, values, work items)."""
+
+    field = "field"
+    segment = "segment"
+    playbook = "playbook"
+    rule = "rule"
+    health = "health"
+    account = "account"
+    work_item = "work_item"
+
+    @property
+    def rank(self) -> int:
+        return KIND_ORDER.index(self)
+
+    @property
+    def is_config(self) -> bool:
+        return self in CONFIG_KINDS
+
+
+KIND_ORDER: list[Kind] = list(Kind)
+CONFIG_KINDS = frozenset({Kind.segment, Kind.playbook, Kind.rule, Kind.health})
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """The identity of one managed object: its kind and stable key."""
+
+    kind: Kind
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.key}"
+
+
+def canon(value: Any) -> Any:
+    """The canonical form of a value, for comparing and hashing (never for display)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value if value != "" else None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        rounded = round(value, 6)
+        return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): canon(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, list | tuple):
+        return [canon(v) for v in value]
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item):
+        return canon(item())
+    return str(value)
+
+
+def canon_data(data: Mapping[str, Any]) -> Data:
+    """Canonical data without null fields (an absent field and a null field are the same)."""
+    out: Data = {}
+    for k in sorted(data):
+        v = canon(data[k])
+        if v is not None:
+            out[k] = v
+    return out
+
+
+def stable_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def payload_hash(value: Any) -> str:
+    return hashlib.sha256(stable_json(value).encode()).hexdigest()
+
+
+@dataclass
+class State:
+    """Objects per kind, each ``key -> canonical data``, plus display labels and remote ids.
+
+    ``labels`` are for people (an account's name) and are never diffed. ``remote_ids`` are the
+    platform's own ids where they differ from the key. ``warnings`` collect what a lenient read
+    could not parse, so nothing is dropped silently.
+    """
+
+    objects: dict[Kind, dict[str, Data]] = field(default_factory=dict)
+    labels: dict[Kind, dict[str, str]] = field(default_factory=dict)
+    remote_ids: dict[Kind, dict[str, str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def put(self, kind: Kind, key: str, data: Mapping[str, Any], label: str | None = None,
+            remote_id: str | None = None) -> None:
+        self.objects.setdefault(kind, {})[key] = canon_data(data)
+        if label:
+            self.labels.setdefault(kind, {})[key] = label
+        if remote_id:
+            self.remote_ids.setdefault(kind, {})[key] = remote_id
+
+    def of(self, kind: Kind) -> dict[str, Data]:
+        return self.objects.get(kind, {})
+
+    def label(self, kind: Kind, key: str) -> str | None:
+        return self.labels.get(kind, {}).get(key)
+
+    def kinds(self) -> list[Kind]:
+        return [k for k in KIND_ORDER if self.objects.get(k)]
+
+    def refs(self) -> Iterator[ObjectRef]:
+        for kind in self.kinds():
+            for key in sorted(self.objects[kind]):
+                yield ObjectRef(kind, key)
+
+    def count(self, kinds: Iterable[Kind] | None = None) -> int:
+        wanted = set(kinds) if kinds is not None else set(Kind)
+        return sum(len(v) for k, v in self.objects.items() if k in wanted)
+
+    def only(self, kinds: Iterable[Kind]) -> State:
+        """A shallow copy restricted to ``kinds``."""
+        wanted = set(kinds)
+        return State(
+            {k: v for k, v in self.objects.items() if k in wanted},
+            {k: v for k, v in self.labels.items() if k in wanted},
+            {k: v for k, v in self.remote_ids.items() if k in wanted},
+            list(self.warnings),
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a read should cover: the kinds, and the keys tierform wants of each kind.
+
+    An adapter may read more (a spreadsheet is read whole) but must return every object it owns
+    of these kinds, including ones not in ``keys`` (so they can be deleted).
+    """
+
+    kinds: frozenset[Kind]
+    keys: Mapping[Kind, frozenset[str]]
+
+    @classmethod
+    def of(cls, desired: State, kinds: Iterable[Kind] | None = None) -> Scope:
+        wanted = frozenset(kinds) if kinds is not None else frozenset(Kind)
+        return cls(wanted, {k: frozenset(desired.of(k)) for k in wanted})

@@ -1,0 +1,113 @@
+"""Draw typed cells for the Google Sheets API v4: ``CellData`` with a typed ``ExtendedValue``.
+
+The Sheets sibling of :mod:`tierform.workbook.xlsx`: user data goes in as ``stringValue`` /
+``numberValue`` / ``boolValue``, so text such as ``=HYPERLINK(...)`` stays inert text; only a
+:class:`~tierform.workbook.spec.Formula` (written by tierform itself) becomes ``formulaValue``.
+Dates are serial numbers with a ``yyyy-mm-dd`` date format, as Sheets stores them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tierform.workbook.spec import Bool, Cell, Date, Formula, Number, SheetSpec, Text, WorkbookSpec
+
+SHEETS_EPOCH = dt.date(1899, 12, 30)
+DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
+# Written with every managed cell: the value, and the number format (so a date shows as a
+# date, and a cell that held a date and now holds text loses the date format).
+CELL_FIELDS = "userEnteredValue,userEnteredFormat.numberFormat"
+
+
+def extended_value(cell: Cell) -> dict[str, Any] | None:
+    if cell is None:
+        return None
+    if isinstance(cell, Text):
+        return {"stringValue": cell.value}
+    if isinstance(cell, Bool):
+        return {"boolValue": cell.value}
+    if isinstance(cell, Number):
+        return {"numberValue": cell.value}
+    if isinstance(cell, Date):
+        return {"numberValue": (cell.value - SHEETS_EPOCH).days}
+    if isinstance(cell, Formula):
+        return {"formulaValue": cell.expression}
+    raise TypeError(f"not a cell: {cell!r}")
+
+
+def cell_data(cell: Cell) -> dict[str, Any]:
+    """``CellData`` for one cell; an empty dict clears the fields in :data:`CELL_FIELDS`."""
+    value = extended_value(cell)
+    if value is None:
+        return {}
+    out: dict[str, Any] = {"userEnteredValue": value}
+    if isinstance(cell, Date):
+        out["userEnteredFormat"] = {"numberFormat": dict(DATE_FORMAT)}
+    return out
+
+
+def update_cells(sheet_id: int, row: int, col: int, cells: list[Cell]) -> dict[str, Any]:
+    """An ``updateCells`` request writing ``cells`` in one row from (row, col), 0-based."""
+    return {"updateCells": {
+        "range": {"sheetId": sheet_id, "startRowIndex": row, "endRowIndex": row + 1,
+                  "startColumnIndex": col, "endColumnIndex": col + len(cells)},
+        "rows": [{"values": [cell_data(c) for c in cells]}],
+        "fields": CELL_FIELDS,
+    }}
+
+
+def bold_header(sheet_id: int, columns: int) -> dict[str, Any]:
+    return {"repeatCell": {
+        "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1,
+                  "startColumnIndex": 0, "endColumnIndex": columns},
+        "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+        "fields": "userEnteredFormat.textFormat.bold",
+    }}
+
+
+def value_of(data: dict[str, Any] | None) -> Any:
+    """The plain value of a ``CellData`` read back (formulas as their ``=`` text)."""
+    if not data:
+        return None
+    ev = data.get("userEnteredValue") or {}
+    for key in ("stringValue", "numberValue", "boolValue", "formulaValue"):
+        if key in ev:
+            return ev[key]
+    if "errorValue" in ev:
+        return None
+    return None
+
+
+def quote_title(title: str) -> str:
+    """A sheet title as an A1 range (``'It''s'``)."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def sheet_requests(sheet: SheetSpec, sheet_id: int, index: int | None = None
+                   ) -> list[dict[str, Any]]:
+    """Requests that add ``sheet`` as a new sheet with its header and rows (a full render)."""
+    props: dict[str, Any] = {"sheetId": sheet_id, "title": sheet.title, "gridProperties": {
+        "rowCount": max(len(sheet.rows) + 1, 2), "columnCount": max(len(sheet.header), 1),
+        "frozenRowCount": 1}}
+    if index is not None:
+        props["index"] = index
+    requests: list[dict[str, Any]] = [{"addSheet": {"properties": props}}]
+    requests.append(update_cells(sheet_id, 0, 0, [Text(h) for h in sheet.header]))
+    requests.append(bold_header(sheet_id, len(sheet.header)))
+    if sheet.rows:
+        requests.append({"updateCells": {
+            "range": {"sheetId": sheet_id, "startRowIndex": 1, "endRowIndex": 1 + len(sheet.rows),
+                      "startColumnIndex": 0, "endColumnIndex": len(sheet.header)},
+            "rows": [{"values": [cell_data(c) for c in row]} for row in sheet.rows],
+            "fields": CELL_FIELDS,
+        }})
+    return requests
+
+
+def workbook_requests(spec: WorkbookSpec, first_sheet_id: int) -> list[dict[str, Any]]:
+    """Every sheet of ``spec`` as new sheets, ids from ``first_sheet_id`` on."""
+    out: list[dict[str, Any]] = []
+    for i, sheet in enumerate(spec.sheets):
+        out += sheet_requests(sheet, first_sheet_id + i)
+    return out

@@ -1,0 +1,415 @@
+"""A stateful fake of the Google Sheets API v4 and Google's OAuth token endpoint, for respx.
+
+Dict-backed and strict about the documented shapes: bearer tokens issued only for a correctly
+signed service-account JWT, 401 without one, 404 for an unknown spreadsheet, 403
+PERMISSION_DENIED unless the spreadsheet is shared with the caller, a required ``fields`` mask
+(responses pruned to it), cell data only for explicit ``ranges``, and ``batchUpdate`` validated
+whole before anything is applied (atomic). Faults can be queued: a status (429 with
+Retry-After, 5xx) for the next matching call, or a connection dropped after a write applied.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+import httpx
+
+TOKEN_URL = "https://oauth2.googleapis.com/token"
+SCOPE = "https://www.googleapis.com/auth/spreadsheets"
+VALUE_KEYS = {"stringValue", "numberValue", "boolValue", "formulaValue"}
+
+
+class BadRequest(Exception):
+    pass
+
+
+def error(code: int, status: str, message: str, headers: dict[str, str] | None = None
+          ) -> httpx.Response:
+    return httpx.Response(code, json={"error": {"code": code, "message": message,
+                                                "status": status}}, headers=headers)
+
+
+def parse_mask(mask: str) -> dict[str, Any]:
+    """'a,b(c,d.e),f.g' -> {'a': {}, 'b': {'c': {}, 'd': {'e': {}}}, 'f': {'g': {}}}."""
+    tree: dict[str, Any] = {}
+    i = 0
+
+    def parse(level: dict[str, Any]) -> None:
+        nonlocal i
+        while i < len(mask):
+            start = i
+            while i < len(mask) and mask[i] not in ",()":
+                i += 1
+            path = mask[start:i].strip()
+            node = level
+            for part in [p for p in path.split(".") if p]:
+                node = node.setdefault(part, {})
+            if i < len(mask) and mask[i] == "(":
+                i += 1
+                parse(node)
+                i += 1  # ')'
+            if i < len(mask) and mask[i] == ",":
+                i += 1
+                continue
+            if i < len(mask) and mask[i] == ")":
+                return
+
+    parse(tree)
+    return tree
+
+
+def prune(value: Any, tree: dict[str, Any]) -> Any:
+    if not tree:
+        return value
+    if isinstance(value, list):
+        return [prune(v, tree) for v in value]
+    if isinstance(value, dict):
+        return {k: prune(v, tree[k]) for k, v in value.items() if k in tree}
+    return value
+
+
+@dataclass
+class Sheet:
+    sheet_id: int
+    title: str
+    index: int
+    rows: int = 1000
+    cols: int = 26
+    frozen: int = 0
+    metadata: list[dict[str, Any]] = field(default_factory=list)
+    cells: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+
+    def value(self, r: int, c: int) -> Any:
+        ev = self.cells.get((r, c), {}).get("userEnteredValue", {})
+        return next(iter(ev.values()), None)
+
+    def grid(self) -> list[list[Any]]:
+        if not self.cells:
+            return []
+        height = max(r for r, _ in self.cells) + 1
+        width = max(c for _, c in self.cells) + 1
+        return [[self.value(r, c) for c in range(width)] for r in range(height)]
+
+
+@dataclass
+class Spreadsheet:
+    spreadsheet_id: str
+    title: str
+    sheets: list[Sheet] = field(default_factory=list)
+    shared_with: set[str] = field(default_factory=set)
+
+    def sheet(self, sheet_id: int) -> Sheet:
+        for s in self.sheets:
+            if s.sheet_id == sheet_id:
+                return s
+        raise BadRequest(f"No grid with id: {sheet_id}")
+
+    def by_title(self, title: str) -> Sheet | None:
+        return next((s for s in self.sheets if s.title == title), None)
+
+
+@dataclass
+class Fault:
+    endpoint: str  # "get" | "batchUpdate" | "token"
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    drop_after_apply: bool = False
+
+
+class FakeSheets:
+    """The fake server. ``router(respx_mock)`` installs its routes."""
+
+    def __init__(self, public_pems: dict[str, bytes] | None = None) -> None:
+        self.spreadsheets: dict[str, Spreadsheet] = {}
+        self.public_pems = dict(public_pems or {})
+        self.tokens: dict[str, str] = {}  # token -> service-account e-mail
+        self.faults: list[Fault] = []
+        self.calls: list[tuple[str, str]] = []  # (endpoint, method + path + query)
+        self.applied_batches = 0
+        self.next_metadata_id = 100
+
+    # -- setup ---------------------------------------------------------------------------
+
+    def create(self, spreadsheet_id: str, shared_with: str | None = None,
+               user_sheets: dict[str, list[list[Any]]] | None = None) -> Spreadsheet:
+        sp = Spreadsheet(spreadsheet_id, "Client CS")
+        for i, (title, rows) in enumerate((user_sheets or {"Sheet1": []}).items()):
+            sheet = Sheet(sheet_id=i, title=title, index=i)
+            for r, row in enumerate(rows):
+                for c, v in enumerate(row):
+                    if v is not None:
+                        sheet.cells[(r, c)] = {"userEnteredValue": _ev(v)}
+            sp.sheets.append(sheet)
+        if shared_with:
+            sp.shared_with.add(shared_with)
+        self.spreadsheets[spreadsheet_id] = sp
+        return sp
+
+    def fail(self, endpoint: str, status: int | None = None, times: int = 1,
+             headers: dict[str, str] | None = None, drop_after_apply: bool = False) -> None:
+        for _ in range(times):
+            self.faults.append(Fault(endpoint, status, dict(headers or {}), drop_after_apply))
+
+    def count(self, endpoint: str) -> int:
+        return sum(1 for e, _ in self.calls if e == endpoint)
+
+    def router(self, mock: Any) -> None:
+        mock.post(TOKEN_URL).mock(side_effect=self.token)
+        mock.route(host="sheets.googleapis.com").mock(side_effect=self.handle)
+
+    def _fault(self, endpoint: str) -> Fault | None:
+        for i, f in enumerate(self.faults):
+            if f.endpoint == endpoint:
+                return self.faults.pop(i)
+        return None
+
+    # -- OAuth ---------------------------------------------------------------------------
+
+    def token(self, request: httpx.Request) -> httpx.Response:
+        from google.auth import jwt
+
+        self.calls.append(("token", "POST /token"))
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return httpx.Response(400, json={"error": "unsupported_grant_type"})
+        try:
+            unverified = jwt.decode(form.get("assertion", ""), verify=False)
+            pem = self.public_pems[unverified["iss"]]
+            claims = jwt.decode(form["assertion"], certs=pem, audience=TOKEN_URL)
+        except Exception:  # noqa: BLE001 - any bad assertion is invalid_grant, as Google says
+            return httpx.Response(400, json={"error": "invalid_grant",
+                                             "error_description": "Invalid JWT Signature."})
+        if SCOPE not in str(claims.get("scope", "")).split():
+            return httpx.Response(400, json={"error": "invalid_scope"})
+        token = "ya29." + secrets.token_urlsafe(24)
+        self.tokens[token] = str(claims["iss"])
+        return httpx.Response(200, json={"access_token": token, "expires_in": 3600,
+                                         "token_type": "Bearer"})
+
+    # -- Sheets --------------------------------------------------------------------------
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path = unquote(request.url.path)
+        endpoint = "batchUpdate" if path.endswith(":batchUpdate") else request.method.lower()
+        self.calls.append((endpoint, f"{request.method} {path}?{request.url.query.decode()}"))
+        auth = request.headers.get("Authorization", "")
+        email = self.tokens.get(auth.removeprefix("Bearer ")) if auth.startswith("Bearer ") \
+            else None
+        if email is None:
+            return error(401, "UNAUTHENTICATED", "Request had invalid authentication "
+                         "credentials. Expected OAuth 2 access token.")
+        fault = self._fault(endpoint)
+        if fault is not None and fault.status is not None:
+            return error(fault.status, {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
+                                        503: "UNAVAILABLE"}.get(fault.status, "UNKNOWN"),
+                         "Quota exceeded for quota metric 'Write requests'" if fault.status == 429
+                         else "The service is currently unavailable.", fault.headers)
+        parts = path.split("/")
+        if len(parts) < 4 or parts[1:3] != ["v4", "spreadsheets"]:
+            return error(404, "NOT_FOUND", "Not found")
+        sid = parts[3].split(":")[0]
+        sp = self.spreadsheets.get(sid)
+        if sp is None:
+            return error(404, "NOT_FOUND", "Requested entity was not found.")
+        if email not in sp.shared_with:
+            return error(403, "PERMISSION_DENIED", "The caller does not have permission")
+        try:
+            if endpoint == "get" and len(parts) == 4 and ":" not in parts[3]:
+                return self.get(sp, request)
+            if endpoint == "batchUpdate" and request.method == "POST":
+                response = self.batch_update(sp, request)
+                if fault is not None and fault.drop_after_apply:
+                    raise httpx.ReadError("connection reset by peer", request=request)
+                return response
+        except BadRequest as exc:
+            return error(400, "INVALID_ARGUMENT", str(exc))
+        return error(404, "NOT_FOUND", f"no such method {request.method} {path}")
+
+    def get(self, sp: Spreadsheet, request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        fields = params.get("fields")
+        if not fields:
+            raise BadRequest("this fake requires a fields mask on every read")
+        ranges = params.get_list("ranges")
+        mask = parse_mask(fields)
+        wants_data = "data" in mask.get("sheets", {})
+        if wants_data and not ranges:
+            raise BadRequest("grid data requested without ranges (would read every sheet)")
+        titles = []
+        for r in ranges:
+            title = r.split("!")[0]
+            if title.startswith("'") and title.endswith("'"):
+                title = title[1:-1].replace("''", "'")
+            if sp.by_title(title) is None:
+                raise BadRequest(f"Unable to parse range: {r}")
+            titles.append(title)
+        sheets = []
+        for s in sorted(sp.sheets, key=lambda s: s.index):
+            if ranges and s.title not in titles:
+                continue
+            out: dict[str, Any] = {
+                "properties": {"sheetId": s.sheet_id, "title": s.title, "index": s.index,
+                               "sheetType": "GRID", "gridProperties": {
+                                   "rowCount": s.rows, "columnCount": s.cols,
+                                   "frozenRowCount": s.frozen}},
+                "developerMetadata": copy.deepcopy(s.metadata),
+            }
+            if wants_data:
+                grid_rows = []
+                height = max([r for r, _ in s.cells] + [-1]) + 1
+                for r in range(height):
+                    width = max([c for rr, c in s.cells if rr == r] + [-1]) + 1
+                    grid_rows.append({"values": [copy.deepcopy(s.cells.get((r, c), {}))
+                                                 for c in range(width)]})
+                out["data"] = [{"startRow": 0, "startColumn": 0, "rowData": grid_rows}]
+            sheets.append(out)
+        body = {"spreadsheetId": sp.spreadsheet_id, "properties": {"title": sp.title},
+                "sheets": sheets}
+        return httpx.Response(200, json=prune(body, mask))
+
+    def batch_update(self, sp: Spreadsheet, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        requests = body.get("requests")
+        if not isinstance(requests, list) or not requests:
+            raise BadRequest("requests must be a non-empty list")
+        work = copy.deepcopy(sp)  # validate + apply on a copy: all or nothing
+        replies = []
+        for i, req in enumerate(requests):
+            if len(req) != 1:
+                raise BadRequest(f"Invalid requests[{i}]: exactly one request kind expected")
+            kind, args = next(iter(req.items()))
+            handler = getattr(self, f"_{kind}", None)
+            if handler is None:
+                raise BadRequest(f"Invalid requests[{i}]: unknown request {kind}")
+            try:
+                replies.append(handler(work, args) or {})
+            except BadRequest as exc:
+                raise BadRequest(f"Invalid requests[{i}].{kind}: {exc}") from None
+        self.spreadsheets[sp.spreadsheet_id] = work
+        self.applied_batches += 1
+        return httpx.Response(200, json={"spreadsheetId": sp.spreadsheet_id, "replies": replies})
+
+    # request kinds -------------------------------------------------------------------
+
+    def _addSheet(self, sp: Spreadsheet, args: dict[str, Any]) -> dict[str, Any]:
+        props = args["properties"]
+        sid = props.get("sheetId", max([s.sheet_id for s in sp.sheets] + [0]) + 1)
+        if not isinstance(sid, int) or sid < 0 or any(s.sheet_id == sid for s in sp.sheets):
+            raise BadRequest(f"A sheet with id {sid} already exists")
+        title = props.get("title", f"Sheet{len(sp.sheets) + 1}")
+        if sp.by_title(title) is not None:
+            raise BadRequest(f'A sheet with the name "{title}" already exists.')
+        grid = props.get("gridProperties", {})
+        sheet = Sheet(sid, title, props.get("index", len(sp.sheets)), grid.get("rowCount", 1000),
+                      grid.get("columnCount", 26), grid.get("frozenRowCount", 0))
+        sp.sheets.append(sheet)
+        return {"addSheet": {"properties": {"sheetId": sid, "title": title}}}
+
+    def _deleteSheet(self, sp: Spreadsheet, args: dict[str, Any]) -> None:
+        sp.sheets.remove(sp.sheet(args["sheetId"]))
+
+    def _createDeveloperMetadata(self, sp: Spreadsheet, args: dict[str, Any]) -> dict[str, Any]:
+        md = copy.deepcopy(args["developerMetadata"])
+        if not md.get("metadataKey"):
+            raise BadRequest("metadataKey is required")
+        if md.get("visibility") not in ("DOCUMENT", "PROJECT"):
+            raise BadRequest("visibility must be DOCUMENT or PROJECT")
+        sheet = sp.sheet(md.get("location", {}).get("sheetId"))
+        self.next_metadata_id += 1
+        md["metadataId"] = self.next_metadata_id
+        md["location"] = {"locationType": "SHEET", "sheetId": sheet.sheet_id}
+        sheet.metadata.append(md)
+        return {"createDeveloperMetadata": {"developerMetadata": md}}
+
+    def _updateDeveloperMetadata(self, sp: Spreadsheet, args: dict[str, Any]) -> None:
+        if args.get("fields") != "metadataValue":
+            raise BadRequest("fields must name what to update")
+        wanted = {f["developerMetadataLookup"]["metadataId"] for f in args["dataFilters"]}
+        hit = False
+        for s in sp.sheets:
+            for md in s.metadata:
+                if md["metadataId"] in wanted:
+                    md["metadataValue"] = args["developerMetadata"]["metadataValue"]
+                    hit = True
+        if not hit:
+            raise BadRequest("no developer metadata matches the data filters")
+
+    def _check_range(self, sheet: Sheet, rng: dict[str, Any]) -> tuple[int, int, int, int]:
+        r0, r1 = rng.get("startRowIndex", 0), rng.get("endRowIndex", sheet.rows)
+        c0, c1 = rng.get("startColumnIndex", 0), rng.get("endColumnIndex", sheet.cols)
+        if not (0 <= r0 <= r1 <= sheet.rows and 0 <= c0 <= c1 <= sheet.cols):
+            raise BadRequest(f"Range ({sheet.title}!R{r0}C{c0}:R{r1}C{c1}) exceeds grid limits. "
+                             f"Max rows: {sheet.rows}, max columns: {sheet.cols}")
+        return r0, r1, c0, c1
+
+    def _updateCells(self, sp: Spreadsheet, args: dict[str, Any]) -> None:
+        if "fields" not in args:
+            raise BadRequest("fields is required")
+        sheet = sp.sheet(args["range"]["sheetId"])
+        r0, r1, c0, c1 = self._check_range(sheet, args["range"])
+        rows = args.get("rows", [])
+        if len(rows) > r1 - r0:
+            raise BadRequest("more rows than the range holds")
+        for r in range(r0, r1):  # fields not covered by the data are cleared
+            values = rows[r - r0].get("values", []) if r - r0 < len(rows) else []
+            if len(values) > c1 - c0:
+                raise BadRequest("more values than the range holds")
+            for c in range(c0, c1):
+                data = values[c - c0] if c - c0 < len(values) else {}
+                ev = data.get("userEnteredValue")
+                if ev is not None and (len(ev) != 1 or next(iter(ev)) not in VALUE_KEYS):
+                    raise BadRequest(f"invalid ExtendedValue {ev}")
+                if ev is None and not data:
+                    sheet.cells.pop((r, c), None)
+                else:
+                    sheet.cells[(r, c)] = copy.deepcopy(data)
+
+    def _repeatCell(self, sp: Spreadsheet, args: dict[str, Any]) -> None:
+        sheet = sp.sheet(args["range"]["sheetId"])
+        self._check_range(sheet, args["range"])
+        if "fields" not in args:
+            raise BadRequest("fields is required")
+
+    def _appendDimension(self, sp: Spreadsheet, args: dict[str, Any]) -> None:
+        sheet = sp.sheet(args["sheetId"])
+        if args.get("length", 0) < 1:
+            raise BadRequest("length must be positive")
+        if args["dimension"] == "ROWS":
+            sheet.rows += args["length"]
+        elif args["dimension"] == "COLUMNS":
+            sheet.cols += args["length"]
+        else:
+            raise BadRequest("dimension must be ROWS or COLUMNS")
+
+    def _deleteDimension(self, sp: Spreadsheet, args: dict[str, Any]) -> None:
+        rng = args["range"]
+        sheet = sp.sheet(rng["sheetId"])
+        if rng.get("dimension") != "ROWS":
+            raise BadRequest("this fake deletes rows only")
+        start, end = rng["startIndex"], rng["endIndex"]
+        if not 0 <= start < end <= sheet.rows:
+            raise BadRequest("row range out of bounds")
+        n = end - start
+        moved: dict[tuple[int, int], dict[str, Any]] = {}
+        for (r, c), v in sheet.cells.items():
+            if r < start:
+                moved[(r, c)] = v
+            elif r >= end:
+                moved[(r - n, c)] = v
+        sheet.cells = moved
+        sheet.rows -= n
+
+
+def _ev(v: Any) -> dict[str, Any]:
+    if isinstance(v, bool):
+        return {"boolValue": v}
+    if isinstance(v, int | float):
+        return {"numberValue": v}
+    if isinstance(v, str) and v.startswith("="):
+        return {"formulaValue": v}
+    return {"stringValue": str(v)}
