@@ -99,7 +99,11 @@ class TransientApiError(RetriableError):
 
 
 class PermanentApiError(AdapterError):
-    """A 4xx that retrying will not fix."""
+    """A 4xx that retrying will not fix; ``status`` is the HTTP status when there was one."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class UnsupportedFeature(AdapterError):

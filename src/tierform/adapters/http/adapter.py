@@ -66,11 +66,15 @@ class HttpAdapter(Adapter):
         """(read pacer, write pacer) from the documented limits or the settings' override."""
         opts: dict[str, Any] = {k: v for k, v in self.context.http_overrides.items()
                                 if k in ("clock", "sleep")}
-        limit = self.http_settings.rate_limit_per_minute or self.rate_limit
-        write_limit = self.http_settings.rate_limit_per_minute or self.write_rate_limit
+        override = self.http_settings.rate_limit_per_minute
+        limit = override or self.rate_limit
         read = Pacer(limit, 60.0, **opts) if limit else None
-        write = Pacer(write_limit, 60.0, **opts) if write_limit else read
-        return read, write
+        if not self.write_rate_limit:
+            # One documented limit covers reads and writes together: one shared pacer, or the
+            # two would run at twice the pace.
+            return read, read
+        write_limit = override or self.write_rate_limit
+        return read, Pacer(write_limit, 60.0, **opts)
 
     def make_client(self) -> ApiClient:
         read, write = self.make_pacers()

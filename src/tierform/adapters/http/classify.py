@@ -135,7 +135,7 @@ def classify(response: httpx.Response, *, platform: str, error_text: ErrorText =
         raise UncertainOutcome(message, retry_after=retry_after(response))
     if status in (401, 403):
         raise AuthError(message)
-    raise PermanentApiError(message)
+    raise PermanentApiError(message, status=status)
 
 
 def classify_transport_error(exc: httpx.TransportError, *, platform: str,

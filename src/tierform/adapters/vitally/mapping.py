@@ -1,0 +1,228 @@
+"""Neutral objects <-> Vitally JSON. Pure functions: no I/O, so every rule is unit-testable.
+
+Where the coverage fields live. Vitally writes any trait key sent in ``traits`` and keeps it as a
+*data trait*; a *custom trait* created in the UI (Settings -> Traits management) gets a
+``vitally.custom.<camelKey>`` key instead [DOC]. tierform writes each field ``tf_x`` to the
+custom trait when one named like it exists (typed, shown in the UI, and what the build sheet asks
+for), else to the data trait ``tf_x`` so a sync works before the build sheet is done. Both forms
+are read; when a custom trait appears later, the old data-trait value is removed on the next
+write. Trait writes merge and ``null`` deletes one key [DOC], so only tierform's keys are sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tierform.sync.state import Data
+
+OURS = "tf_"
+CUSTOM = "vitally.custom."
+# Traits tierform keeps on its tasks and projects to read back exactly what it wrote, whatever
+# Vitally does to HTML descriptions or to assignees a person changes later.
+T_KEY, T_SOURCE, T_REASON, T_ASSIGNEE = "tf_work_item", "tf_source", "tf_reason", "tf_assignee"
+PROJECT_PREFIX = "tfp-"
+
+# customFields' "type" values are not documented [INFERRED]: common spellings map to ours.
+_TYPES = {
+    "text": {"string", "text", "picklist", "select", "dropdown", "enum", "url", "email", "html"},
+    "number": {"number", "numeric", "integer", "int", "float", "decimal", "currency", "percent"},
+    "date": {"date", "datetime", "timestamp"},
+    "bool": {"boolean", "bool", "checkbox"},
+}
+
+
+def squash(text: str) -> str:
+    """``tf_health_score``, ``tfHealthScore`` and ``TF Health score`` all give one key."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def field_key(definition: Mapping[str, Any]) -> str:
+    """The trait key of a customFields entry (the object's shape is undocumented: be lenient)."""
+    for name in ("key", "traitKey", "path", "name"):
+        value = definition.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def field_type(definition: Mapping[str, Any]) -> str | None:
+    raw = str(definition.get("type") or definition.get("dataType") or "").lower()
+    return next((ours for ours, names in _TYPES.items() if raw in names), None)
+
+
+def matches_field(definition: Mapping[str, Any], name: str) -> bool:
+    key = field_key(definition)
+    if key == name:
+        return True
+    target = squash(name)
+    return (key.startswith(CUSTOM) and squash(key[len(CUSTOM):]) == target) or \
+        squash(str(definition.get("label") or "")) == target
+
+
+@dataclass(frozen=True)
+class TraitKeys:
+    """Neutral field name -> the trait key it is written to (custom trait, else data trait)."""
+
+    custom: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def resolve(cls, definitions: Iterable[Mapping[str, Any]], names: Iterable[str]) -> TraitKeys:
+        defs = [d for d in definitions if field_key(d).startswith(CUSTOM)]
+        found: dict[str, str] = {}
+        for name in names:
+            hit = next((d for d in defs if matches_field(d, name)), None)
+            if hit is not None:
+                found[name] = field_key(hit)
+        return cls(found)
+
+    def key(self, name: str) -> str:
+        return self.custom.get(name, name)
+
+    def owned(self, traits: Mapping[str, Any]) -> bool:
+        """Whether an account carries any value tierform wrote."""
+        return any(k.startswith(OURS) and v is not None for k, v in traits.items()) or any(
+            traits.get(k) is not None for k in self.custom.values())
+
+    def neutral(self, traits: Mapping[str, Any]) -> Data:
+        """tierform's fields from an account's traits (a custom trait wins over a data trait)."""
+        out: Data = {k: v for k, v in traits.items() if k.startswith(OURS)}
+        for name, key in self.custom.items():
+            out[name] = traits.get(key)
+        return out
+
+    def stale(self, traits: Mapping[str, Any]) -> list[str]:
+        """Data-trait keys superseded by a custom trait: removed on the next write."""
+        return sorted(n for n in self.custom if traits.get(n) is not None)
+
+
+# -- accounts --------------------------------------------------------------------------------
+
+def account_create(key: str, name: str | None, data: Data, keys: TraitKeys) -> dict[str, Any]:
+    return {"externalId": key, "name": name or key,
+            "traits": {keys.key(n): v for n, v in sorted(data.items())}}
+
+
+def trait_update(changes: Mapping[str, Any], keys: TraitKeys,
+                 stale: Iterable[str] = ()) -> dict[str, Any]:
+    """The ``traits`` object of a merge update: changed fields, nulls for removed ones.
+
+    ``changes`` maps neutral field -> new value (None removes). Nothing else is sent, so traits
+    tierform does not own are never touched.
+    """
+    out = {keys.key(n): v for n, v in sorted(changes.items())}
+    for name in stale:
+        out.setdefault(name, None)
+    return out
+
+
+def batch_message(key: str, traits: Mapping[str, Any], message_id: str) -> dict[str, Any]:
+    """An analytics ``account`` message; ``messageId`` makes a replayed batch a no-op [DOC]."""
+    return {"type": "account", "accountId": key, "traits": dict(traits), "messageId": message_id}
+
+
+# -- tasks -----------------------------------------------------------------------------------
+
+def task_body(key: str, data: Data, account_id: str, assignee_id: str | None) -> dict[str, Any]:
+    """``POST /tasks`` body: an upsert on ``externalId`` [DOC*], so re-runs never duplicate."""
+    reason = data.get("reason")
+    body: dict[str, Any] = {
+        "externalId": key, "accountId": account_id, "name": data.get("title") or key,
+        "dueDate": data.get("due"),
+        "description": f"<p>{html.escape(str(reason))}</p>" if reason else None,
+        "traits": {T_SOURCE: data.get("source"), T_REASON: reason,
+                   T_ASSIGNEE: data.get("assignee")},
+    }
+    if assignee_id:
+        body["assignedToId"] = assignee_id
+    return body
+
+
+def task_data(task: Mapping[str, Any], external_of: Mapping[str, str]) -> Data:
+    traits = task.get("traits") or {}
+    reason = traits.get(T_REASON)
+    if reason is None and task.get("description"):
+        reason = html.unescape(re.sub(r"<[^>]+>", "", str(task["description"]))).strip() or None
+    return {"account_id": external_of.get(str(task.get("accountId"))),
+            "title": task.get("name"), "due": _date(task.get("dueDate")),
+            "source": traits.get(T_SOURCE), "reason": reason,
+            "assignee": traits.get(T_ASSIGNEE)}
+
+
+def is_live(obj: Mapping[str, Any]) -> bool:
+    """DELETE archives tasks and projects (``archivedAt``) and lists may still show them."""
+    return not obj.get("archivedAt")
+
+
+# -- projects --------------------------------------------------------------------------------
+
+def project_key(account_id: str, playbook: str, template: str) -> str:
+    digest = hashlib.sha256("\x1f".join((account_id, playbook, template)).encode()).hexdigest()
+    return f"{PROJECT_PREFIX}{digest[:20]}"
+
+
+def playbook_of(data: Mapping[str, Any]) -> str | None:
+    """The playbook a work item belongs to: ``source: playbook:<name>``, or a rule's
+    ``start_playbook:<name>`` action."""
+    source = str(data.get("source") or "")
+    if source.startswith("playbook:"):
+        return source.split(":", 1)[1].strip() or None
+    title = str(data.get("title") or "")
+    if title.startswith("start_playbook:"):
+        return title.split(":", 1)[1].strip() or None
+    return None
+
+
+def project_items(work_items: Mapping[str, Data], templates: Mapping[str, str]
+                  ) -> dict[str, Data]:
+    """One project per account and playbook that ``project_templates`` names a template for."""
+    out: dict[str, Data] = {}
+    if not templates:
+        return out
+    for key, data in sorted(work_items.items()):
+        playbook, account = playbook_of(data), data.get("account_id")
+        if key.startswith(PROJECT_PREFIX) or playbook is None or account is None:
+            continue
+        template = templates.get(playbook)
+        if template is not None:
+            out[project_key(str(account), playbook, template)] = {
+                "account_id": str(account), "title": playbook, "project_template": template,
+                "source": f"playbook:{playbook}"}
+    return out
+
+
+def project_body(key: str, data: Data, template_id: str, account_id: str,
+                 account_field: str) -> dict[str, Any]:
+    """``POST /projects``: from a template only; the account field is ``customerId`` or
+    ``accountId`` depending on the source (both are documented), chosen by the caller."""
+    return {"templateId": template_id, account_field: account_id, "name": data.get("title"),
+            "traits": project_traits(key, data)}
+
+
+def project_traits(key: str, data: Data) -> dict[str, Any]:
+    """The key is kept as a trait: projects have no externalId to find them by [DOC]."""
+    return {T_KEY: key, T_SOURCE: data.get("source")}
+
+
+def project_data(project: Mapping[str, Any], external_of: Mapping[str, str],
+                 template_ref: Mapping[str, str]) -> Data:
+    traits = project.get("traits") or {}
+    vid = project.get("accountId") or project.get("customerId")
+    return {"account_id": external_of.get(str(vid)), "title": project.get("name"),
+            "project_template": template_ref.get(str(project.get("templateId"))),
+            "source": traits.get(T_SOURCE)}
+
+
+def _date(value: Any) -> str | None:
+    if not value:
+        return None
+    text = str(value)[:10]
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None

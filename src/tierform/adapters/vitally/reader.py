@@ -1,0 +1,223 @@
+"""Reading a Vitally workspace into tierform's neutral state, plus the index apply needs.
+
+One full scan per list (accounts, tasks, and projects/templates/admins only when the plan needs
+them): Vitally has no server-side filter by externalId or date [CODE fiscaltec], so paging
+everything at 100 per request is the cheapest complete read. Accounts match the book by
+``externalId``; ids the platform assigned stay in :class:`Index` for writes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tierform.adapters.vitally.client import VitallyApi
+from tierform.adapters.vitally.mapping import (
+    PROJECT_PREFIX,
+    T_KEY,
+    TraitKeys,
+    field_type,
+    is_live,
+    matches_field,
+    project_data,
+    task_data,
+)
+from tierform.sync.state import Kind, Scope, State
+
+log = logging.getLogger(__name__)
+
+TASK_PREFIX = "tf-"  # work items' external ids (tierform.sync.desired.work_item_id)
+SHOWN = 10
+
+
+@dataclass
+class Index:
+    """What writes need from the last read: Vitally ids, trait keys, admins, templates."""
+
+    keys: TraitKeys = field(default_factory=TraitKeys)
+    vid_of: dict[str, str] = field(default_factory=dict)
+    ext_of: dict[str, str] = field(default_factory=dict)
+    stale: dict[str, list[str]] = field(default_factory=dict)
+    csm_of: dict[str, str | None] = field(default_factory=dict)
+    admins: dict[str, str] = field(default_factory=dict)
+    admin_email: dict[str, str] = field(default_factory=dict)
+    template_id: dict[str, str] = field(default_factory=dict)
+    template_ref: dict[str, str] = field(default_factory=dict)
+    loaded: bool = False
+
+    def admin_id(self, who: str | None) -> str | None:
+        return self.admins.get(who.strip().lower()) if who else None
+
+
+def _some(items: Iterable[str]) -> str:
+    items = sorted(items)
+    more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
+    return ", ".join(items[:SHOWN]) + more
+
+
+class Reader:
+    def __init__(self, api: VitallyApi, desired: State, *, create_accounts: bool,
+                 project_templates: Mapping[str, str]) -> None:
+        self.api = api
+        self.desired = desired
+        self.create_accounts = create_accounts
+        self.project_templates = project_templates
+        self.index = Index()
+
+    def read(self, scope: Scope) -> State:
+        state = State()
+        defs = self.api.custom_fields("accounts")
+        names = set(self.desired.of(Kind.field)) | set(scope.keys.get(Kind.field, ()))
+        self.index.keys = TraitKeys.resolve(defs, names)
+        if Kind.field in scope.kinds:
+            self._fields(defs, scope, state)
+        needs_accounts = bool(scope.kinds & {Kind.account, Kind.work_item})
+        if needs_accounts:
+            self._accounts(scope, state)
+        if Kind.work_item in scope.kinds:
+            self._tasks(state)
+            if self._project_keys():
+                self._templates(state)
+                self._projects(state)
+        if self._people():
+            self._admins(state)
+        self._warn_unmatched(scope, state)
+        self.index.loaded = needs_accounts
+        return state
+
+    # -- definitions ------------------------------------------------------------------
+
+    def _fields(self, defs: list[dict[str, Any]], scope: Scope, state: State) -> None:
+        """A field counts as built when Vitally lists a custom trait named like it; its data is
+        the desired data with Vitally's type, so only a type mismatch shows as different."""
+        for name in sorted(scope.keys.get(Kind.field, ())):
+            hit = next((d for d in defs if matches_field(d, name)), None)
+            if hit is None:
+                continue
+            want = dict(self.desired.of(Kind.field).get(name, {}))
+            typ = field_type(hit)
+            if typ is not None:
+                want["type"] = typ
+            state.put(Kind.field, name, want, label=str(hit.get("label") or name),
+                      remote_id=str(hit.get("id") or "") or None)
+
+    # -- accounts ---------------------------------------------------------------------
+
+    def _accounts(self, scope: Scope, state: State) -> None:
+        idx = self.index
+        latest: dict[str, dict[str, Any]] = {}
+        dups: set[str] = set()
+        for acc in self.api.accounts():
+            ext, vid = acc.get("externalId"), acc.get("id")
+            if not ext or not vid:
+                continue  # no externalId: not matchable, never ours
+            ext, vid = str(ext), str(vid)
+            idx.ext_of[vid] = ext
+            if ext in latest:
+                dups.add(ext)
+            # Newest first (createdAt descending): the last seen is the oldest, which wins.
+            latest[ext] = acc
+        keys = idx.keys
+        for ext, acc in latest.items():
+            vid = str(acc["id"])
+            idx.vid_of[ext] = vid
+            idx.csm_of[ext] = acc.get("csmId")
+            traits = acc.get("traits") or {}
+            if not isinstance(traits, dict):
+                state.warnings.append(f"account {ext}: traits are not an object; ignored")
+                continue
+            stale = keys.stale(traits)
+            if stale:
+                idx.stale[ext] = stale
+            # Only accounts carrying tierform's traits are managed objects; a book account
+            # without them is a create (of tierform's fields on it), not a mass update.
+            if Kind.account in scope.kinds and keys.owned(traits):
+                state.put(Kind.account, ext, keys.neutral(traits), label=acc.get("name"),
+                          remote_id=vid)
+        if dups:
+            state.warnings.append(
+                f"{len(dups)} externalId(s) belong to more than one Vitally account "
+                f"({_some(dups)}): tierform writes to the oldest of each")
+
+    def _warn_unmatched(self, scope: Scope, state: State) -> None:
+        wanted = scope.keys.get(Kind.account, frozenset())
+        missing = sorted(k for k in wanted if k not in self.index.vid_of)
+        if not missing:
+            return
+        if self.create_accounts:
+            state.warnings.append(f"{len(missing)} account(s) of the book are not in Vitally "
+                                  f"and will be created (create_accounts: true): {_some(missing)}")
+            return
+        items = [k for k, d in self.desired.of(Kind.work_item).items()
+                 if d.get("account_id") in set(missing)]
+        state.warnings.append(
+            f"unmatched: {len(missing)} account(s) of the book have no Vitally account with that "
+            f"externalId and are left out ({_some(missing)})"
+            + (f", with {len(items)} work item(s)" if items else "")
+            + "; check the book's account ids, or set create_accounts: true to create them")
+
+    # -- work items -------------------------------------------------------------------
+
+    def _tasks(self, state: State) -> None:
+        for task in self.api.tasks():
+            ext = str(task.get("externalId") or "")
+            if ext.startswith(TASK_PREFIX) and is_live(task):
+                state.put(Kind.work_item, ext, task_data(task, self.index.ext_of),
+                          label=task.get("name"), remote_id=str(task.get("id")))
+
+    def _project_keys(self) -> set[str]:
+        return {k for k in self.desired.of(Kind.work_item) if k.startswith(PROJECT_PREFIX)}
+
+    def _projects(self, state: State) -> None:
+        """Only projects of desired keys: a started project belongs to the team from then on,
+        so tierform never archives one when its playbook is no longer due."""
+        wanted = self._project_keys()
+        for project in self.api.projects():
+            key = (project.get("traits") or {}).get(T_KEY)
+            if key in wanted and is_live(project):
+                state.put(Kind.work_item, str(key),
+                          project_data(project, self.index.ext_of, self.index.template_ref),
+                          label=project.get("name"), remote_id=str(project.get("id")))
+
+    def _templates(self, state: State) -> None:
+        refs = set(self.project_templates.values())
+        for tpl in self.api.project_templates():
+            tid, name = str(tpl.get("id")), str(tpl.get("name") or "")
+            for ref in refs:
+                if ref == tid or ref.strip().lower() == name.strip().lower():
+                    self.index.template_id[ref] = tid
+                    self.index.template_ref[tid] = ref
+        unknown = sorted(refs - set(self.index.template_id))
+        if unknown:
+            state.warnings.append(f"project template(s) not found in Vitally: {_some(unknown)}; "
+                                  "their projects are left out (check project_templates)")
+
+    # -- people -----------------------------------------------------------------------
+
+    def _people(self) -> set[str]:
+        names = {str(d["assignee"]) for d in self.desired.of(Kind.work_item).values()
+                 if d.get("assignee")}
+        names |= {str(d["tf_csm"]) for d in self.desired.of(Kind.account).values()
+                  if d.get("tf_csm")}
+        return names
+
+    def _admins(self, state: State) -> None:
+        for admin in self.api.admins():
+            aid = str(admin.get("id"))
+            for who in (admin.get("name"), admin.get("email")):
+                if who:
+                    self.index.admins[str(who).strip().lower()] = aid
+            if admin.get("email"):
+                self.index.admin_email[aid] = str(admin["email"])
+        assignees: dict[str, int] = {}
+        for data in self.desired.of(Kind.work_item).values():
+            who = data.get("assignee")
+            if who and self.index.admin_id(str(who)) is None:
+                assignees[str(who)] = assignees.get(str(who), 0) + 1
+        if assignees:
+            state.warnings.append(
+                "task assignee(s) not found among Vitally admins (by name or email), left "
+                "unassigned: " + ", ".join(f"{w} ({n})" for w, n in sorted(assignees.items())))
+

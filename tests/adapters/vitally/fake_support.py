@@ -1,0 +1,184 @@
+"""Pieces of the Vitally fake that are not routes: a virtual clock, the sliding-window limiter,
+injectable faults and the request log.
+
+Kept apart from :mod:`.fake` so the limiter can be unit-tested on its own and the route module
+stays readable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class VirtualClock:
+    """Seconds that pass only when something sleeps: tests and the benchmark never wait.
+
+    The adapter's pacer and retry policy get :meth:`sleep`; the fake reads :meth:`__call__`.
+    """
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.start = start
+        self.now = start
+        self.slept = 0.0
+        self.sleeps = 0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.now += seconds
+            self.slept += seconds
+        self.sleeps += 1
+
+    @property
+    def elapsed(self) -> float:
+        return self.now - self.start
+
+
+class SlidingWindow:
+    """Vitally's documented limit: N requests in any rolling ``window`` seconds.
+
+    Headers follow the docs: ``RateLimit-Limit: 1000, 1000;window=60``, ``RateLimit-Remaining``
+    and ``RateLimit-Reset`` = seconds (a delta, not an epoch) until the earliest counted request
+    leaves the window. A refused request is not counted (it did no work).
+    """
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._times: deque[float] = deque()
+        self.peak = 0
+
+    def _expire(self, now: float) -> None:
+        while self._times and self._times[0] <= now - self.window:
+            self._times.popleft()
+
+    def admit(self, now: float) -> bool:
+        self._expire(now)
+        if len(self._times) >= self.limit:
+            return False
+        self._times.append(now)
+        self.peak = max(self.peak, len(self._times))
+        return True
+
+    def fill(self, now: float, count: int) -> None:
+        """Requests someone else made with the same key (another integration, a script)."""
+        self._expire(now)
+        self._times.extend([now] * count)
+
+    def headers(self, now: float) -> dict[str, str]:
+        self._expire(now)
+        remaining = max(0, self.limit - len(self._times))
+        if self._times:
+            reset = max(0, math.ceil(self._times[0] + self.window - now))
+        else:
+            reset = 0
+        return {
+            "RateLimit-Limit": f"{self.limit}, {self.limit};window={int(self.window)}",
+            "RateLimit-Remaining": str(remaining),
+            "RateLimit-Reset": str(reset),
+        }
+
+
+@dataclass
+class Fault:
+    """An injected failure: ``times`` responses with ``status`` for matching requests.
+
+    ``after`` lets that many matching requests through first (a fault mid-run); ``every``
+    spreads the faults over 1 in N matching requests (a storm rather than a wall). With ``process``
+    the request is handled before the failure is returned, so the platform *did* the work (a
+    lost response), which is what makes retrying a non-idempotent write dangerous.
+    """
+
+    status: int
+    times: int = 1
+    methods: frozenset[str] | None = None
+    path_contains: str | None = None
+    after: int = 0
+    process: bool = False
+    body: dict[str, Any] | None = None
+    reset: int = 1
+    every: int = 1
+    seen: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.methods is not None and method not in self.methods:
+            return False
+        return self.path_contains is None or self.path_contains in path
+
+    def fires(self, method: str, path: str) -> bool:
+        """Whether this matching request gets the fault (``every``: 1 in N of them)."""
+        if self.times <= 0 or not self.matches(method, path):
+            return False
+        if self.after > 0:
+            self.after -= 1
+            return False
+        self.seen += 1
+        if (self.seen - 1) % self.every:
+            return False
+        self.times -= 1
+        return True
+
+    def default_body(self) -> dict[str, Any]:
+        if self.body is not None:
+            return self.body
+        if self.status == 400:
+            return {"message": "Bad Request"}
+        if self.status == 401:
+            return {"error": "Invalid API key."}
+        if self.status == 429:
+            return {"error": "Too Many Requests"}
+        return {"error": "Internal Server Error"}
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One request the fake answered."""
+
+    method: str
+    path: str
+    status: int
+    host: str
+    at: float
+    body: Any = None
+    query: str = ""
+
+
+@dataclass
+class RequestLog:
+    """Every request, for assertions on counts and on what was sent."""
+
+    entries: list[Logged] = field(default_factory=list)
+
+    def add(self, entry: Logged) -> None:
+        self.entries.append(entry)
+
+    def count(self, method: str | None = None, path: str | None = None,
+              status: int | Iterable[int] | None = None, prefix: bool = True) -> int:
+        return len(self.select(method, path, status, prefix))
+
+    def select(self, method: str | None = None, path: str | None = None,
+               status: int | Iterable[int] | None = None, prefix: bool = True) -> list[Logged]:
+        statuses = {status} if isinstance(status, int) else (set(status) if status else None)
+        out = []
+        for e in self.entries:
+            if method is not None and e.method != method:
+                continue
+            if path is not None and not (e.path.startswith(path) if prefix else e.path == path):
+                continue
+            if statuses is not None and e.status not in statuses:
+                continue
+            out.append(e)
+        return out
+
+    @property
+    def total(self) -> int:
+        return len(self.entries)
+
+    def writes(self) -> list[Logged]:
+        return [e for e in self.entries if e.method in ("POST", "PUT", "DELETE")]

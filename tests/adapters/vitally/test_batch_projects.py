@@ -1,0 +1,117 @@
+"""The analytics batch for bulk trait writes, and projects started from templates."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tierform.sync.state import Kind
+
+from . import states
+from .states import UNMANAGED, ext
+
+ANALYTICS = {"analytics_key": {"env": "VITALLY_ANALYTICS_KEY"}}
+
+
+def test_bulk_trait_writes_go_through_batch(fake, syncer):
+    states.seed(fake, 150)
+    desired = states.desired(150, tasks=False)
+    sync = syncer(**ANALYTICS)
+    report = sync.apply(sync.plan(desired))
+    assert report.ok and report.counts["create"] == 150
+    batches = fake.log.select(method="POST", path="/analytics/v1/batch")
+    # The empty preflight, then 150 accounts in messages of at most 100.
+    assert [len(b.body) for b in batches] == [0, 100, 50]
+    assert fake.log.count(method="PUT") == 0
+    assert batches[1].body[0] == {
+        "type": "account", "accountId": ext(1), "messageId": batches[1].body[0]["messageId"],
+        "traits": {"tf_tier": "SMB", "tf_csm": "Growth pod", "tf_health_score": 51,
+                   "tf_health_band": "green"}}
+    for i in (1, 75, 150):
+        assert fake.account(ext(i))["traits"] == {**UNMANAGED, **states.account_data(i)}
+    assert syncer(**ANALYTICS).plan(desired).is_empty
+
+
+def test_removals_stay_on_rest(fake, syncer):
+    states.seed(fake, 60)
+    syncer(**ANALYTICS).apply(syncer(**ANALYTICS).plan(states.desired(60, tasks=False)))
+    desired = states.desired(60, tasks=False)
+    for i in range(1, 61):
+        data = states.account_data(i)
+        data["tf_health_score"] = 99
+        if i <= 3:
+            del data["tf_health_band"]  # a removal: null through REST, merge documented
+        desired.put(Kind.account, ext(i), data)
+    before = fake.log.total
+    syncer(**ANALYTICS).apply(syncer(**ANALYTICS).plan(desired), force=True)
+    new = fake.log.entries[before:]
+    assert [e.body for e in new if e.method == "PUT"] == [
+        {"traits": {"tf_health_band": None, "tf_health_score": 99}}] * 3
+    # 60 accounts less ACC-049 (its score is already 50 + 49 = 99) less the 3 on REST.
+    assert [len(e.body) for e in new if e.path.endswith("/batch")] == [0, 56]
+    assert "tf_health_band" not in fake.account(ext(2))["traits"]
+    assert syncer(**ANALYTICS).plan(desired).is_empty
+
+
+def test_batch_below_threshold_uses_rest(fake, syncer):
+    states.seed(fake, 5)
+    syncer(**ANALYTICS).apply(syncer(**ANALYTICS).plan(states.desired(5, tasks=False)))
+    assert fake.log.count(path="/analytics") == 0 and fake.log.count(method="PUT") == 5
+
+
+def test_blocked_message_type_falls_back_to_rest(fake, syncer):
+    states.seed(fake, 120)
+    fake.blocked_types = {"account"}
+    desired = states.desired(120, tasks=False)
+    report = syncer(**ANALYTICS).apply(syncer(**ANALYTICS).plan(desired))
+    assert report.ok
+    assert fake.log.count(path="/analytics/v1/batch", status=400) == 1
+    assert fake.log.count(method="PUT", status=200) == 120
+    assert syncer(**ANALYTICS).plan(desired).is_empty
+
+
+def test_replayed_batch_is_deduplicated(fake, syncer):
+    states.seed(fake, 60)
+    # Processed, then the answer lost: the retry carries the same messageIds.
+    fake.inject(500, methods={"POST"}, path_contains="/batch", after=1, process=True)
+    report = syncer(**ANALYTICS).apply(syncer(**ANALYTICS).plan(states.desired(60, tasks=False)))
+    assert report.ok
+    sent = [b.body for b in fake.log.select(path="/analytics/v1/batch") if b.body]
+    assert len(sent) == 2 and sent[0] == sent[1]
+
+
+TEMPLATES = {"project_templates": {"Enterprise onboarding": "Enterprise Onboarding"}}
+
+
+def test_onboarding_playbook_starts_a_project_once(fake, syncer):
+    states.seed(fake, 6)
+    template = fake.add_template("Enterprise Onboarding", 45)
+    desired = states.desired(6, tasks=False, playbook_tasks=True)
+    syncer(**TEMPLATES).apply(syncer(**TEMPLATES).plan(desired))
+    projects = sorted(fake.projects.values(), key=lambda p: p["_seq"])
+    assert [(p["accountId"], p["templateId"], p["name"]) for p in projects] == [
+        (fake.account(ext(3))["id"], template["id"], "Enterprise onboarding"),
+        (fake.account(ext(6))["id"], template["id"], "Enterprise onboarding")]
+    assert syncer(**TEMPLATES).plan(desired).is_empty
+    syncer(**TEMPLATES).apply(syncer(**TEMPLATES).plan(desired))
+    assert len(fake.projects) == 2
+    # The playbook steps themselves are tasks, one each.
+    assert Counter(t["externalId"][:5] for t in fake.tasks.values()) == {"tf-pb": 2}
+
+
+def test_project_account_field_either_form(fake, syncer):
+    states.seed(fake, 3)
+    fake.add_template("Enterprise Onboarding")
+    fake.project_account_field = "accountId"  # this workspace refuses customerId
+    desired = states.desired(3, tasks=False, playbook_tasks=True)
+    report = syncer(**TEMPLATES).apply(syncer(**TEMPLATES).plan(desired))
+    assert report.ok
+    assert [p["accountId"] for p in fake.projects.values()] == [fake.account(ext(3))["id"]]
+    assert fake.log.count(method="POST", path="/resources/projects", status=400) == 1
+
+
+def test_unknown_template_is_reported_not_attempted(fake, syncer):
+    states.seed(fake, 3)
+    plan = syncer(**TEMPLATES).plan(states.desired(3, tasks=False, playbook_tasks=True))
+    assert any("project template(s) not found in Vitally: Enterprise Onboarding" in w
+               for w in plan.warnings)
+    assert not [c for c in plan.changes if c.key.startswith("tfp-")]
