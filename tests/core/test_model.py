@@ -149,3 +149,10 @@ def test_relative_book_path_is_relative_to_model(tmp_path):
     (sub / "tierform.yaml").write_text(starter_text().replace("path: null", "path: book.csv"))
     m = load_model(sub / "tierform.yaml")
     assert m.accounts.path == str(sub / "book.csv")
+
+
+def test_tier_names_must_differ_by_more_than_case():
+    text = starter_text().replace("name: Self-Serve", "name: enterprise")
+    with pytest.raises(ConfigError) as err:
+        load_model_text(text, "m.yaml")
+    assert any("used twice" in i.message for i in err.value.issues)

@@ -7,7 +7,7 @@ import logging
 import click
 
 from tierform import __version__
-from tierform.cli import core_cmds
+from tierform.cli import core_cmds, health_cmds, report_cmd, sync_cmds
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -21,19 +21,19 @@ def cli(verbose: int) -> None:
     and keep the CS platform aligned with it.
     """
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(
-        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=max(level, logging.DEBUG),
+                        format="%(levelname)s %(name)s: %(message)s")
 
 
-for command in core_cmds.COMMANDS:
+for command in (
+    *core_cmds.COMMANDS,
+    health_cmds.health_cmd,
+    health_cmds.playbooks_cmd,
+    health_cmds.rules_group,
+    report_cmd.report,
+    *sync_cmds.COMMANDS,
+):
     cli.add_command(command)
-
-# Further command modules register here, one line each.
-cli.add_command(__import__("tierform.cli.health_cmds", fromlist=["x"]).health_cmd)
-cli.add_command(__import__("tierform.cli.health_cmds", fromlist=["x"]).playbooks_cmd)
-cli.add_command(__import__("tierform.cli.health_cmds", fromlist=["x"]).rules_group)
-for _cmd in __import__("tierform.cli.sync_cmds", fromlist=["x"]).COMMANDS: cli.add_command(_cmd)  # noqa: E701, E501
 
 
 def main() -> None:

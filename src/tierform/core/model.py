@@ -222,9 +222,11 @@ def semantic_issues(model: CoverageModel) -> list[tuple[Loc, str]]:
     """Cross-field rules of the coverage model, each as (key path, message)."""
     issues: list[tuple[Loc, str]] = []
     names = [t.name for t in model.tiers]
+    folded = [n.casefold() for n in names]  # workbook COUNTIFs and lookups ignore case
     for i, tier in enumerate(model.tiers):
-        if names.count(tier.name) > 1:
-            issues.append((("tiers", i, "name"), f"tier name {tier.name!r} is used twice"))
+        if folded.count(tier.name.casefold()) > 1:
+            issues.append((("tiers", i, "name"), f"tier name {tier.name!r} is used twice "
+                           "(names must differ by more than case)"))
         issues.extend(_tier_issues(i, tier))
     issues.extend(_partition_issues(model.tiers))
     w = model.segmentation.weights

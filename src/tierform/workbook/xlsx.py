@@ -76,6 +76,7 @@ def save_atomic(wb: Any, path: Path) -> None:
         wb.save(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, _new_file_mode())  # mkstemp files are private; the workbook is not
         os.replace(tmp, path)
     except PermissionError:
         raise WorkbookLocked(
@@ -84,6 +85,12 @@ def save_atomic(wb: Any, path: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _new_file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def write_workbook(spec: WorkbookSpec, path: str | Path) -> None:
