@@ -3,33 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from tierform.cli.main import cli
 from tierform.core.loader import load_model, starter_text
-
-from ..conftest import EXAMPLES
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def _run(*args: str):
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-
-    return _run
-
-
-@pytest.fixture
-def example(tmp_path):
-    for name in ("tierform.yaml", "accounts.csv"):
-        shutil.copy(EXAMPLES / name, tmp_path / name)
-    return tmp_path / "tierform.yaml"
 
 
 def test_health_json_contract(run, example):

@@ -90,9 +90,9 @@ def test_retry_after_forms() -> None:
 
 def test_secrets_are_scrubbed_from_error_text() -> None:
     with pytest.raises(AuthError) as err:
-        classify(response(401, {"message": "key sk_live_ABCDEF is revoked"}), platform="demo",
-                 secrets=["sk_live_ABCDEF"])
-    assert "sk_live_ABCDEF" not in str(err.value) and "***" in str(err.value)
+        classify(response(401, {"message": "key tk_test_ABCDEF is revoked"}), platform="demo",
+                 secrets=["tk_test_ABCDEF"])
+    assert "tk_test_ABCDEF" not in str(err.value) and "***" in str(err.value)
 
 
 # -- client: retries and pacing against a stateful fake -----------------------------------

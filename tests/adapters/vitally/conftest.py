@@ -19,7 +19,7 @@ from tierform.sync.journal import Journal
 from .fake import VitallyFake
 from .fake_support import VirtualClock
 
-API_KEY = "sk_live_s3cr3t_TEST_KEY_9f8e7d"
+API_KEY = "tk_test_s3cr3t_TEST_KEY_9f8e7d"
 ANALYTICS_KEY = "an_tok_S3CR3T_analytics_55aa"
 
 MakeAdapter = Callable[..., VitallyAdapter]

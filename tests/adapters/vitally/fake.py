@@ -90,7 +90,7 @@ def _missing(what: str) -> ApiError:
 class VitallyFake:
     """Dict-backed Vitally: accounts, tasks, projects, templates, custom fields, admins."""
 
-    def __init__(self, *, api_key: str = "sk_live_fake_secret", subdomain: str = "acme",
+    def __init__(self, *, api_key: str = "tk_test_fake_secret", subdomain: str = "acme",
                  base_url: str | None = None, analytics_key: str | None = None,
                  limit: int = 1000, window: float = 60.0, clock: VirtualClock | None = None,
                  delete_status: int = 200, account_post: str = "duplicate") -> None:

@@ -18,13 +18,13 @@ from .conftest import ANALYTICS_KEY, API_KEY
 
 def test_bad_key_clear_error_and_no_write(fake, syncer, monkeypatch):
     states.seed(fake)
-    monkeypatch.setenv("VITALLY_API_KEY", "sk_live_wrong_key_123")
+    monkeypatch.setenv("VITALLY_API_KEY", "tk_test_wrong_key_123")
     with pytest.raises(AuthError) as err:
         syncer().plan(states.desired())
     message = str(err.value)
     assert "answered 401: Invalid API key." in message
     assert "check VITALLY_API_KEY" in message and "Vitally REST API" in message
-    assert "sk_live_wrong_key_123" not in message
+    assert "tk_test_wrong_key_123" not in message
     assert fake.log.writes() == []
 
 
@@ -38,7 +38,7 @@ def test_missing_header_shape(fake):
 def test_key_rolled_between_plan_and_apply_writes_nothing(fake, syncer):
     states.seed(fake)
     plan = syncer().plan(states.desired())
-    fake.api_key = "sk_live_rolled"
+    fake.api_key = "tk_test_rolled"
     with pytest.raises(AuthError, match="check VITALLY_API_KEY"):
         syncer().apply(plan)
     assert fake.log.writes() == []

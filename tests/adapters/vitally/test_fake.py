@@ -8,7 +8,7 @@ import pytest
 from .fake import VitallyFake, basic_header
 from .fake_support import SlidingWindow
 
-H = {"Authorization": basic_header("sk_live_fake_secret"), "Content-Type": "application/json"}
+H = {"Authorization": basic_header("tk_test_fake_secret"), "Content-Type": "application/json"}
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from tierform.adapters.vitally.auth import VitallyAuth
 from tierform.adapters.vitally.settings import VitallySettings
 
 KEY = {"env": "VITALLY_API_KEY"}
-TOKEN = "sk_live_abc123_DEF"
-HEADER = "Basic " + base64.b64encode(b"sk_live_abc123_DEF:").decode()  # c2tf...Ojo=
+TOKEN = "tk_test_abc123_DEF"
+HEADER = "Basic " + base64.b64encode(b"tk_test_abc123_DEF:").decode()
 
 
 def _sent(auth: VitallyAuth) -> str:
