@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from tierform.core.model import CoverageModel, Loc, semantic_issues
 from tierform.errors import ConfigError, Issue
@@ -69,6 +69,11 @@ def load_model_text(text: str, filename: str) -> CoverageModel:
         model = CoverageModel.model_validate(data)
     except ValidationError as exc:
         issues = [_pydantic_issue(err, filename, lines) for err in exc.errors()]
+        seen = {(i.key, i.message) for i in issues}
+        for loc, msg in _partial_semantic_issues(data):
+            issue = _issue_at(loc, msg, filename, lines)
+            if (issue.key, issue.message) not in seen:
+                issues.append(issue)
         raise ConfigError(
             issues, f"{filename}: {len(issues)} problem(s) in the coverage model"
         ) from None
@@ -77,6 +82,26 @@ def load_model_text(text: str, filename: str) -> CoverageModel:
         issues = [_issue_at(loc, msg, filename, lines) for loc, msg in problems]
         raise ConfigError(issues, f"{filename}: {len(issues)} problem(s) in the coverage model")
     return model
+
+
+def _partial_semantic_issues(data: dict[str, Any]) -> list[tuple[Loc, str]]:
+    """Cross-field checks on the sections that did validate, so that one typo does not hide
+    a tier gap elsewhere: every problem is reported in one pass."""
+    good: dict[str, Any] = {}
+    for key, value in data.items():
+        info = CoverageModel.model_fields.get(key)
+        if info is None:
+            continue
+        try:
+            good[key] = TypeAdapter(info.annotation).validate_python(value)
+        except ValidationError:
+            continue
+    if "tiers" not in good:
+        return []
+    try:
+        return semantic_issues(CoverageModel.model_construct(**good))
+    except Exception:  # a partial model may trip a check; the shape errors already stand
+        return []
 
 
 def _index_lines(node: yaml.Node, path: Loc, out: dict[Loc, int]) -> None:
