@@ -31,9 +31,22 @@ def check_writable(path: Path) -> None:
         )
 
 
+MAX_ROWS = 1_048_576  # an .xlsx worksheet's hard limit, header included
+
+
+class SheetTooLarge(TierformError):
+    """More rows than a worksheet can hold."""
+
+
 def fill_sheet(ws: Any, sheet: SheetSpec) -> None:
     """Write header and typed rows into an openpyxl worksheet (user text stays text)."""
     from openpyxl.styles import Font
+
+    if len(sheet.rows) + 1 > MAX_ROWS:
+        raise SheetTooLarge(
+            f"sheet {sheet.title!r} needs {len(sheet.rows) + 1:,} rows but an .xlsx worksheet "
+            f"holds {MAX_ROWS:,}: split the book (one run per region, say)"
+        )
 
     ws.append(list(sheet.header))
     for c in ws[1]:
