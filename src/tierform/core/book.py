@@ -414,7 +414,7 @@ def _map_columns(
 ) -> pa.Table:
     present = {name.strip().lower(): name for name in raw.column_names}
     rename: dict[str, str] = {}
-    problems = []
+    problems: list[Issue] = []
     for canonical, crm in source.columns.items():
         if crm in raw.column_names:
             rename[crm] = canonical

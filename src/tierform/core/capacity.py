@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tierform.core.checks import Check
+from tierform.core.checks import Check, Status
 from tierform.core.model import CoverageModel, Tier, TouchModel
 from tierform.core.segment import SegmentResult
 
@@ -156,7 +156,7 @@ def plan_capacity(model: CoverageModel, seg: SegmentResult) -> CapacityResult:
     return result
 
 
-def grade_cost(model: CoverageModel, pct: float) -> tuple[str, str]:
+def grade_cost(model: CoverageModel, pct: float) -> tuple[Status, str]:
     """(status, grade) of CSM cost as % of ARR against the recipe's benchmark bands."""
     bench = model.capacity.cost_benchmark
     for grade, band in (

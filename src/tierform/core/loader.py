@@ -90,7 +90,7 @@ def _partial_semantic_issues(data: dict[str, Any]) -> list[tuple[Loc, str]]:
     good: dict[str, Any] = {}
     for key, value in data.items():
         info = CoverageModel.model_fields.get(key)
-        if info is None:
+        if info is None or info.annotation is None:
             continue
         try:
             good[key] = TypeAdapter(info.annotation).validate_python(value)

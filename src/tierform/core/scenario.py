@@ -80,7 +80,8 @@ def growth_scenario(model: CoverageModel, seg: SegmentResult, add_accounts: int)
             }
         )
 
-    redesign_rows, demoted_total, stuck_hires, redesign_cost = [], 0, 0, 0.0
+    redesign_rows: list[dict[str, Any]] = []
+    demoted_total, stuck_hires, redesign_cost = 0, 0, 0.0
     order = sorted(range(len(tiers)), key=lambda i: -tiers[i].min_acv)
     carry: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0, bool))
     for pos, i in enumerate(order):
@@ -116,7 +117,7 @@ def growth_scenario(model: CoverageModel, seg: SegmentResult, add_accounts: int)
                 "demoted_arr": round(float(carry[0].sum()), 2),
             }
         )
-    redesign_rows.sort(key=lambda r: model.tier_index(r["tier"]))
+    redesign_rows.sort(key=lambda r: model.tier_index(str(r["tier"])))
 
     flat = sum(current)
     if hires == 0:

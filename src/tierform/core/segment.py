@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierform.core.book import AccountBook
-from tierform.core.checks import Check
+from tierform.core.checks import Check, Status
 from tierform.core.model import CoverageModel
 
 NEUTRAL_LEVEL = 0.5  # a blank complexity or growth score counts as "medium", not as zero
@@ -224,7 +224,7 @@ def segment_checks(result: SegmentResult) -> list[Check]:
     checks: list[Check] = []
     coverage = 100 * result.assigned / n if n else 100.0
     unassigned = n - result.assigned
-    status = (
+    status: Status = (
         "pass"
         if unassigned == 0
         else ("warn" if coverage >= model.segmentation.min_coverage_pct else "fail")
