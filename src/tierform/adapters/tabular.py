@@ -226,6 +226,13 @@ class ParsedSheet:
     duplicates: list[str] = field(default_factory=list)
 
 
+def row_key(raw: Any) -> str | None:
+    """A key cell as text, the same for every sink: blank -> None, 1001.0 -> '1001'."""
+    if raw is None or raw == "":
+        return None
+    return str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
+
+
 def parse_sheet(table: Table, rows: list[list[Any]], state: State) -> ParsedSheet:
     """Read ``rows`` (header first) of a managed sheet into ``state``; lenient: problems become
     warnings and the object is still returned (so the diff rewrites it)."""
@@ -250,11 +257,9 @@ def parse_sheet(table: Table, rows: list[list[Any]], state: State) -> ParsedShee
     warnings = state.warnings
     dates: dict[int, str] = {}
     for r, row in enumerate(rows[1:], start=2):
-        raw_key = row[key_col] if key_col < len(row) else None
-        if raw_key is None or raw_key == "":
+        key = row_key(row[key_col] if key_col < len(row) else None)
+        if key is None:
             continue
-        key = str(int(raw_key)) if isinstance(raw_key, float) and raw_key.is_integer() \
-            else str(raw_key).strip()
         kind = default_kind
         if kind_col is not None:
             raw_kind = row[kind_col] if kind_col < len(row) else None

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tierform.adapters.tabular import Table, row_cells, to_cell
+from tierform.adapters.tabular import Table, row_cells, row_key, to_cell
 from tierform.sync.change import Change, Op
 from tierform.sync.state import Kind, State
 from tierform.workbook.sheets import CELL_FIELDS, bold_header, cell_data, update_cells
@@ -209,10 +209,9 @@ def _key_rows(grid: list[list[Any]], table: Table, header: dict[str, int]
         return out
     for r in range(1, len(grid)):
         row = grid[r]
-        raw = row[key_col] if key_col < len(row) else None
-        if raw in (None, ""):
+        key = row_key(row[key_col] if key_col < len(row) else None)
+        if key is None:
             continue
-        key = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
         kind = table.kinds[0]
         if kind_col is not None:
             try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tierform.adapters.tabular import Table, row_cells, to_cell
+from tierform.adapters.tabular import Table, row_cells, row_key, to_cell
 from tierform.sync.change import Change, Op
 from tierform.sync.state import Kind, State
 from tierform.workbook.xlsx import write_cell
@@ -75,10 +75,9 @@ def key_rows(ws: Any, table: Table, header: dict[str, int]) -> dict[tuple[Kind, 
     kind_col = header.get(table.kind_header) if table.kind_header else None
     out: dict[tuple[Kind, str], int] = {}
     for r in range(2, ws.max_row + 1):
-        raw = ws.cell(r, key_col).value
-        if raw is None or raw == "":
+        key = row_key(ws.cell(r, key_col).value)
+        if key is None:
             continue
-        key = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
         kind = table.kinds[0]
         if kind_col is not None:
             try:
