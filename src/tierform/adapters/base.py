@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from tierform.adapters.capabilities import Capabilities
 from tierform.adapters.settings import AdapterSettings
@@ -42,6 +42,9 @@ class AdapterContext:
     base_dir: Path = field(default_factory=Path.cwd)
     state_dir: Path | None = None
     http_overrides: dict[str, Any] = field(default_factory=dict)
+    #: The model's roster, CSM name -> e-mail (None when the roster gives none): how an adapter
+    #: matches a ``tf_csm`` value to a platform user (by e-mail first, else by name).
+    roster: dict[str, str | None] = field(default_factory=dict)
 
     def path(self, value: str | Path) -> Path:
         p = Path(value).expanduser()
@@ -66,15 +69,22 @@ class ApplyContext:
             self.on_step(message)
 
 
-class Adapter(ABC):
-    """Base class of every platform adapter (see the module docstring for the contract)."""
+SettingsT = TypeVar("SettingsT", bound=AdapterSettings)
+
+
+class Adapter(ABC, Generic[SettingsT]):
+    """Base class of every platform adapter (see the module docstring for the contract).
+
+    Generic in its settings model: ``class MyAdapter(Adapter[MySettings])`` types
+    ``self.settings`` as ``MySettings``; ``Settings`` must name the same class.
+    """
 
     platform: ClassVar[str]
     summary: ClassVar[str] = ""
     capabilities: ClassVar[Capabilities]
     Settings: ClassVar[type[AdapterSettings]] = AdapterSettings
 
-    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
+    def __init__(self, settings: SettingsT, context: AdapterContext) -> None:
         self.settings = settings
         self.context = context
         self.log = logging.getLogger(f"tierform.adapters.{self.platform}")

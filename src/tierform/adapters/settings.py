@@ -74,6 +74,9 @@ class HttpSettings(AdapterSettings):
         None, description="Override the API root (region, sandbox, proxy).")
     timeout: float = Field(30, gt=0, description="Seconds to wait for a response.")
     max_retries: int = Field(6, ge=0, le=20, description="Retries of a retriable failure.")
+    max_in_flight: int = Field(
+        4, ge=1, le=16, description="Requests in flight at once where the platform allows "
+        "independent requests (the pace stays the documented limit).")
     rate_limit_per_minute: float | None = Field(
         None, gt=0, description="Pace to this many requests per minute instead of the documented "
         "limit (a plan with a higher limit, or a shared key).")

@@ -153,16 +153,21 @@ class State:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a read should cover: the kinds, and the keys tierform wants of each kind.
+    """What a read should cover: the kinds, the keys tierform wants of each kind, and the
+    desired state those keys come from.
 
     An adapter may read more (a spreadsheet is read whole) but must return every object it owns
-    of these kinds, including ones not in ``keys`` (so they can be deleted).
+    of these kinds, including ones not in ``keys`` (so they can be deleted). ``desired`` is what
+    the plan will be compared with, already through ``normalize_desired``: an adapter may look
+    at it to decide *how* to read (which platform users to resolve, which accounts to match),
+    never to change what it reads back.
     """
 
     kinds: frozenset[Kind]
     keys: Mapping[Kind, frozenset[str]]
+    desired: State = field(default_factory=lambda: State(), compare=False, repr=False)
 
     @classmethod
     def of(cls, desired: State, kinds: Iterable[Kind] | None = None) -> Scope:
         wanted = frozenset(kinds) if kinds is not None else frozenset(Kind)
-        return cls(wanted, {k: frozenset(desired.of(k)) for k in wanted})
+        return cls(wanted, {k: frozenset(desired.of(k)) for k in wanted}, desired)

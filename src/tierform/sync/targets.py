@@ -76,7 +76,8 @@ def open_target(model: CoverageModel, name: str | None, *, model_path: Path | No
     settings = adapter_cls.Settings.model_validate(spec.settings())
     base = model_path.parent if model_path else Path.cwd()
     context = AdapterContext(target=name, base_dir=base, state_dir=base / STATE_DIR,
-                             http_overrides=dict(http_overrides or {}))
+                             http_overrides=dict(http_overrides or {}),
+                             roster={r.name: r.email for r in model.roster})
     return adapter_cls(settings, context)
 
 

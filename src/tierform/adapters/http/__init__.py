@@ -8,7 +8,8 @@
   vs fatal 4xx carrying the platform's error text).
 * ``retry.py`` -- :class:`RetryPolicy`, bounded and jittered, honouring ``Retry-After`` and
   ``RateLimit-Reset``.
-* ``pacer.py`` -- :class:`Pacer`, a token bucket set from the documented limit.
+* ``pacer.py`` -- :class:`Pacer`, a token bucket set from the documented limit (thread-safe).
+* ``concurrency.py`` -- :func:`bounded_map`, a few requests in flight under the one pacer.
 * ``adapter.py`` -- :class:`HttpAdapter`, an Adapter with all of the above wired in.
 """
 
@@ -29,6 +30,7 @@ from tierform.adapters.http.classify import (
     retry_after,
 )
 from tierform.adapters.http.client import ApiClient, default_timeout
+from tierform.adapters.http.concurrency import Outcome, bounded_map
 from tierform.adapters.http.pacer import Pacer
 from tierform.adapters.http.pagination import (
     CursorPaginator,
@@ -42,6 +44,7 @@ from tierform.adapters.http.retry import NO_WAIT, RetryPolicy
 __all__ = [
     "NO_WAIT",
     "ApiClient",
+    "Outcome",
     "ApiKeyAuth",
     "BasicAuth",
     "BearerAuth",
@@ -57,6 +60,7 @@ __all__ = [
     "RetryPolicy",
     "SecretAuth",
     "UncertainOutcome",
+    "bounded_map",
     "chunks",
     "chunks_by_bytes",
     "classify",

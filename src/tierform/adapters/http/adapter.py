@@ -8,7 +8,7 @@ minute) and implements :meth:`make_auth`; ``self.client`` is then a paced, retry
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 
@@ -19,20 +19,21 @@ from tierform.adapters.http.pacer import Pacer
 from tierform.adapters.http.retry import RetryPolicy
 from tierform.adapters.settings import AdapterSettings, HttpSettings
 
+HttpSettingsT = TypeVar("HttpSettingsT", bound=HttpSettings)
 
-class HttpAdapter(Adapter):
+
+class HttpAdapter(Adapter[HttpSettingsT]):
     default_base_url: ClassVar[str]
     rate_limit: ClassVar[float | None] = None  # requests per minute, documented
     write_rate_limit: ClassVar[float | None] = None  # if writes have their own budget
     Settings: ClassVar[type[AdapterSettings]] = HttpSettings
 
-    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
+    def __init__(self, settings: HttpSettingsT, context: AdapterContext) -> None:
         super().__init__(settings, context)
         self._client: ApiClient | None = None
 
     @property
     def http_settings(self) -> HttpSettings:
-        assert isinstance(self.settings, HttpSettings)
         return self.settings
 
     @property

@@ -73,16 +73,21 @@ def _text_of(body: object) -> str:
 
 
 def retry_after(response: httpx.Response, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date) or ``RateLimit-Reset``.
+    """Seconds to wait before the next request, as the server asks for it.
 
-    ``RateLimit-Reset`` is seconds until the window resets (the IETF draft); a value that looks
-    like a Unix timestamp (> 10^9) is converted, since some platforms send one.
+    ``Retry-After`` (seconds or an HTTP date) always counts. ``RateLimit-Reset`` (seconds until
+    the quota window resets, IETF draft; a value > 10^9 is read as a Unix timestamp) is a wait
+    only when the quota is what failed: on a 429, or when ``RateLimit-Remaining`` is 0. APIs
+    such as Vitally's send it on *every* response, so reading it on a 500 would turn each
+    transient server error into a whole-window wait.
     """
     value = response.headers.get("Retry-After")
     if value:
         seconds = _seconds(value, now)
         if seconds is not None:
             return seconds
+    if response.status_code != 429 and not _quota_spent(response):
+        return None
     reset = response.headers.get("RateLimit-Reset") or response.headers.get("X-RateLimit-Reset")
     if reset:
         try:
@@ -91,6 +96,15 @@ def retry_after(response: httpx.Response, now: Callable[[], float] = time.time) 
             return None
         return max(0.0, number - now()) if number > 1e9 else max(0.0, number)
     return None
+
+
+def _quota_spent(response: httpx.Response) -> bool:
+    remaining = response.headers.get("RateLimit-Remaining") or response.headers.get(
+        "X-RateLimit-Remaining")
+    try:
+        return remaining is not None and float(remaining) <= 0
+    except ValueError:
+        return False
 
 
 def _seconds(value: str, now: Callable[[], float]) -> float | None:

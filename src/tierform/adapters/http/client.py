@@ -14,7 +14,9 @@ Contract of :meth:`ApiClient.request`:
 
 from __future__ import annotations
 
+import itertools
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -67,6 +69,8 @@ class ApiClient:
         self.error_text = error_text
         self.error_hint = error_hint
         self.auth = auth
+        self._sent = itertools.count(1)
+        self._sent_lock = threading.Lock()
         self.requests_sent = 0
         if isinstance(timeout, int | float):
             timeout = default_timeout(float(timeout))
@@ -96,7 +100,8 @@ class ApiClient:
         def attempt() -> httpx.Response:
             if pacer is not None:
                 pacer.acquire()
-            self.requests_sent += 1
+            with self._sent_lock:  # requests may run on several threads (bounded_map)
+                self.requests_sent = next(self._sent)
             try:
                 response = self._http.request(method, url, params=params, json=json,
                                               content=content, headers=headers)

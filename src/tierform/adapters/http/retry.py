@@ -1,8 +1,11 @@
 """Bounded, jittered retries (tenacity) that honour ``Retry-After`` / ``RateLimit-Reset``.
 
 The wait before retry *n* is the server's ``retry_after`` when it sent one (capped at
-``max_retry_after``), else full-jitter exponential backoff ``U(0, min(maximum, initial * 2^n))``.
-``sleep`` is injectable: tests pass a recorder and never sleep for real.
+``max_retry_after``; see :func:`~.classify.retry_after` for when a header counts), else
+full-jitter exponential backoff ``U(0, min(maximum, initial * 2^n))``. The budget is bounded
+twice: ``max_attempts`` tries in all, and no retry once ``max_wait_total`` seconds have been
+spent waiting for this one request (counted from the waits themselves, so a virtual clock in
+tests sees the same schedule). ``sleep`` is injectable: tests pass a recorder.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from tierform.adapters.http.classify import is_retriable
 from tierform.errors import RetriableError
@@ -29,6 +32,7 @@ class RetryPolicy:
     initial: float = 1.0
     maximum: float = 64.0
     max_retry_after: float = 300.0
+    max_wait_total: float = 600.0
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
 
@@ -51,8 +55,13 @@ class RetryPolicy:
             log.warning("retry: %s attempt=%d wait=%.1fs reason=%s", what or "request",
                         state.attempt_number, state.upcoming_sleep, exc)
 
+        def stop(state: RetryCallState) -> bool:
+            if state.attempt_number >= max(1, self.max_attempts):
+                return True
+            return state.idle_for >= self.max_wait_total
+
         retrying = Retrying(
-            stop=stop_after_attempt(max(1, self.max_attempts)),
+            stop=stop,
             wait=wait,
             retry=retry_if_exception(lambda e: is_retriable(e, idempotent)),
             sleep=self.sleep,
