@@ -36,17 +36,37 @@ def write_book(path: Path, n: int) -> None:
     rng = random.Random(42)
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
-        out.writerow(["account_id", "name", "acv", "renewal_date", "contract_start",
-                      "logins_per_week", "feature_adoption", "support_tickets", "csat"])
+        out.writerow(
+            [
+                "account_id",
+                "name",
+                "acv",
+                "renewal_date",
+                "contract_start",
+                "logins_per_week",
+                "feature_adoption",
+                "support_tickets",
+                "csat",
+            ]
+        )
         for i in range(n):
             acv = round(10 ** rng.uniform(2.5, 5.6), 2)
             renewal = AS_OF + dt.timedelta(days=rng.randint(-20, 730))
             start = renewal - dt.timedelta(days=365 * rng.randint(1, 3))
             healthy = rng.random() > 0.04
-            out.writerow([f"ACC-{i:06d}", f"Customer {i}", acv, renewal.isoformat(),
-                          start.isoformat(), rng.randint(5, 9) if healthy else rng.randint(0, 2),
-                          round(rng.uniform(0.5, 0.75), 2) if healthy else 0.1,
-                          rng.randint(0, 2), round(rng.uniform(4.2, 5.0), 1)])
+            out.writerow(
+                [
+                    f"ACC-{i:06d}",
+                    f"Customer {i}",
+                    acv,
+                    renewal.isoformat(),
+                    start.isoformat(),
+                    rng.randint(5, 9) if healthy else rng.randint(0, 2),
+                    round(rng.uniform(0.5, 0.75), 2) if healthy else 0.1,
+                    rng.randint(0, 2),
+                    round(rng.uniform(4.2, 5.0), 1),
+                ]
+            )
 
 
 def main() -> int:
@@ -69,8 +89,9 @@ def main() -> int:
     desired = compile_desired(model, read_book(book_path, model.accounts), AS_OF)
     plan = setup.plan(desired)
     if not plan.is_empty:
-        print(f"setup: aligning {target.name} ({len(plan.changes)} changes, once)...",
-              file=sys.stderr)
+        print(
+            f"setup: aligning {target.name} ({len(plan.changes)} changes, once)...", file=sys.stderr
+        )
         t = time.perf_counter()
         setup.apply(plan, force=True)
         print(f"setup: applied in {time.perf_counter() - t:.1f} s", file=sys.stderr)
@@ -89,11 +110,15 @@ def main() -> int:
     assert isinstance(adapter, XlsxAdapter)
     unchanged = (target.stat().st_mtime_ns, target.stat().st_size) == stamp
     print(f"accounts: {n:,}; managed objects in the workbook: {plan.existing_count:,}")
-    print(f"plan time: {total:.2f} s (target < {TARGET_SECONDS:g} s; ratio "
-          f"{total / TARGET_SECONDS:.2f}) = book {t1 - t0:.2f} s + desired state {t2 - t1:.2f} s "
-          f"+ read workbook and diff {t3 - t2:.2f} s")
-    print(f"changes planned: {len(plan.changes)}; writes made: {adapter.writes}; "
-          f"workbook untouched: {unchanged}")
+    print(
+        f"plan time: {total:.2f} s (target < {TARGET_SECONDS:g} s; ratio "
+        f"{total / TARGET_SECONDS:.2f}) = book {t1 - t0:.2f} s + desired state {t2 - t1:.2f} s "
+        f"+ read workbook and diff {t3 - t2:.2f} s"
+    )
+    print(
+        f"changes planned: {len(plan.changes)}; writes made: {adapter.writes}; "
+        f"workbook untouched: {unchanged}"
+    )
     ok = plan.is_empty and adapter.writes == 0 and unchanged
     return 0 if ok and total < TARGET_SECONDS else 1
 

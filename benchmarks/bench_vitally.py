@@ -44,20 +44,43 @@ BANDS = ("green", "yellow", "orange", "red")
 
 def desired(n: int, tasks_every: int) -> State:
     state = State()
-    for name, typ in (("tf_tier", "text"), ("tf_csm", "text"), ("tf_health_score", "number"),
-                      ("tf_health_band", "text"), ("tf_renewal_window", "text")):
+    for name, typ in (
+        ("tf_tier", "text"),
+        ("tf_csm", "text"),
+        ("tf_health_score", "number"),
+        ("tf_health_band", "text"),
+        ("tf_renewal_window", "text"),
+    ):
         state.put(Kind.field, name, {"label": name, "type": typ})
     for i in range(n):
         key = f"ACC-{i:06d}"
-        state.put(Kind.account, key, {
-            "tf_tier": TIERS[i % 4], "tf_csm": f"CSM {i % 40}", "tf_health_score": i % 101,
-            "tf_health_band": BANDS[i % 4], "tf_renewal_window": "91-180",
-            "tf_touch_model": "hybrid", "tf_layer": "named"}, label=f"Customer {i}")
+        state.put(
+            Kind.account,
+            key,
+            {
+                "tf_tier": TIERS[i % 4],
+                "tf_csm": f"CSM {i % 40}",
+                "tf_health_score": i % 101,
+                "tf_health_band": BANDS[i % 4],
+                "tf_renewal_window": "91-180",
+                "tf_touch_model": "hybrid",
+                "tf_layer": "named",
+            },
+            label=f"Customer {i}",
+        )
         if tasks_every and i % tasks_every == 0:
-            state.put(Kind.work_item, f"tf-bench{i:012d}", {
-                "account_id": key, "title": "Renewal prep call", "due": "2025-03-01",
-                "source": "rule:renewal-prep", "reason": "renewal in 90 days",
-                "assignee": f"CSM {i % 40}"})
+            state.put(
+                Kind.work_item,
+                f"tf-bench{i:012d}",
+                {
+                    "account_id": key,
+                    "title": "Renewal prep call",
+                    "due": "2025-03-01",
+                    "source": "rule:renewal-prep",
+                    "reason": "renewal in 90 days",
+                    "assignee": f"CSM {i % 40}",
+                },
+            )
     return state
 
 
@@ -71,8 +94,11 @@ def run(mode: str, n: int, tasks_every: int) -> dict[str, float]:
     spec = {"platform": "vitally", "subdomain": "acme", "api_key": {"env": "VITALLY_API_KEY"}}
     if mode == "batch":
         spec["analytics_key"] = {"env": "VITALLY_ANALYTICS_KEY"}
-    overrides = {"clock": clock, "sleep": clock.sleep,
-                 "retry": RetryPolicy(sleep=clock.sleep, rng=random.Random(1))}
+    overrides = {
+        "clock": clock,
+        "sleep": clock.sleep,
+        "retry": RetryPolicy(sleep=clock.sleep, rng=random.Random(1)),
+    }
     want = desired(n, tasks_every)
     with tempfile.TemporaryDirectory() as tmp, fake.mock():
         ctx = AdapterContext("bench", Path(tmp), Path(tmp), overrides)
@@ -88,34 +114,51 @@ def run(mode: str, n: int, tasks_every: int) -> dict[str, float]:
         journal.close()
         adapter.close()
     rate = (requests - 1) / (elapsed / 60) if elapsed else float("inf")
-    return {"requests": requests, "virtual_s": elapsed, "wall_s": wall, "rate": rate,
-            "share": rate / DOCUMENTED_LIMIT, "r429": r429, "peak": peak,
-            "per_account": requests / n,
-            "failed": report.counts["failed"], "replan_empty": replan_empty}
+    return {
+        "requests": requests,
+        "virtual_s": elapsed,
+        "wall_s": wall,
+        "rate": rate,
+        "share": rate / DOCUMENTED_LIMIT,
+        "r429": r429,
+        "peak": peak,
+        "per_account": requests / n,
+        "failed": report.counts["failed"],
+        "replan_empty": replan_empty,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=20_000)
-    parser.add_argument("--tasks-every", type=int, default=0,
-                        help="also a task for every Nth account (0: none)")
+    parser.add_argument(
+        "--tasks-every", type=int, default=0, help="also a task for every Nth account (0: none)"
+    )
     parser.add_argument("--mode", choices=("rest", "batch", "both"), default="both")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     os.environ["VITALLY_API_KEY"] = KEY
     os.environ["VITALLY_ANALYTICS_KEY"] = ANALYTICS
     modes = ("rest", "batch") if args.mode == "both" else (args.mode,)
-    print(f"Vitally sync of {args.accounts:,} accounts against the fake "
-          f"(limit {DOCUMENTED_LIMIT:.0f}/min sliding window, virtual clock)")
+    print(
+        f"Vitally sync of {args.accounts:,} accounts against the fake "
+        f"(limit {DOCUMENTED_LIMIT:.0f}/min sliding window, virtual clock)"
+    )
     for mode in modes:
         r = run(mode, args.accounts, args.tasks_every)
         print(f"\n[{mode}] trait writes by {'REST PUT' if mode == 'rest' else 'analytics batch'}")
         print(f"  requests:            {r['requests']:,.0f} ({r['per_account']:.3f} per account)")
         print(f"  virtual time:        {r['virtual_s'] / 60:.1f} min (wall {r['wall_s']:.1f} s)")
         bound = r["requests"] > DOCUMENTED_LIMIT
-        print(f"  achieved rate:       {r['rate']:.0f}/min = {100 * r['share']:.1f} % of the "
-              "limit " + ("(limit-bound; target >= 90 %)" if bound else
-                          "(not limit-bound: fewer requests than one minute's budget)"))
+        print(
+            f"  achieved rate:       {r['rate']:.0f}/min = {100 * r['share']:.1f} % of the "
+            "limit "
+            + (
+                "(limit-bound; target >= 90 %)"
+                if bound
+                else "(not limit-bound: fewer requests than one minute's budget)"
+            )
+        )
         print(f"  429s met:            {r['r429']:.0f}; busiest 60 s window: {r['peak']:.0f}")
         print(f"  failed changes:      {r['failed']:.0f}; re-plan empty: {r['replan_empty']}")
 

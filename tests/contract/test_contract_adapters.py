@@ -29,8 +29,10 @@ class TestFakeAdapter(AdapterContract):
     @pytest.fixture
     def harness(self, tmp_path: Path) -> Harness:
         store = FakePlatform()
-        return Harness(lambda: FakeAdapter(FakeSettings(), AdapterContext("fake", tmp_path),
-                                           store=store), tmp_path)
+        return Harness(
+            lambda: FakeAdapter(FakeSettings(), AdapterContext("fake", tmp_path), store=store),
+            tmp_path,
+        )
 
 
 class TestFakeAdapterWithoutConfigWrites(AdapterContract):
@@ -41,15 +43,20 @@ class TestFakeAdapterWithoutConfigWrites(AdapterContract):
         caps = Capabilities.build(field="r", account="rcu", work_item="rcud")
         cls = fake_adapter_class(caps, "datasaas")
         store = FakePlatform()
-        return Harness(lambda: cls(FakeSettings(), AdapterContext("saas", tmp_path),
-                                   store=store), tmp_path)
+        return Harness(
+            lambda: cls(FakeSettings(), AdapterContext("saas", tmp_path), store=store), tmp_path
+        )
 
 
 class TestXlsxAdapter(AdapterContract):
     @pytest.fixture
     def harness(self, tmp_path: Path) -> Harness:
-        return Harness(lambda: XlsxAdapter(XlsxSettings(path="contract.xlsx"),
-                                           AdapterContext("xlsx", tmp_path)), tmp_path)
+        return Harness(
+            lambda: XlsxAdapter(
+                XlsxSettings(path="contract.xlsx"), AdapterContext("xlsx", tmp_path)
+            ),
+            tmp_path,
+        )
 
 
 EMAIL = "contract@proj.iam.gserviceaccount.com"
@@ -59,25 +66,41 @@ SID = "contract-spreadsheet-0001"
 @pytest.fixture(scope="module")
 def key() -> tuple[dict[str, str], bytes]:
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = private.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo)
-    return ({"type": "service_account", "private_key": pem, "client_email": EMAIL,
-             "private_key_id": "k1", "token_uri": TOKEN_URL}, public)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return (
+        {
+            "type": "service_account",
+            "private_key": pem,
+            "client_email": EMAIL,
+            "private_key_id": "k1",
+            "token_uri": TOKEN_URL,
+        },
+        public,
+    )
 
 
 class TestSheetsAdapter(AdapterContract):
     @pytest.fixture
-    def harness(self, tmp_path: Path, key: tuple[dict[str, str], bytes],
-                monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    def harness(
+        self, tmp_path: Path, key: tuple[dict[str, str], bytes], monkeypatch: pytest.MonkeyPatch
+    ) -> Iterator[Harness]:
         monkeypatch.setenv("TF_CONTRACT_SA", json.dumps(key[0]))
         server = FakeSheets({EMAIL: key[1]})
         server.create(SID, shared_with=EMAIL)
-        settings = SheetsSettings.model_validate({
-            "platform": "sheets", "spreadsheet_id": SID, "credentials": {"env": "TF_CONTRACT_SA"}})
+        settings = SheetsSettings.model_validate(
+            {"platform": "sheets", "spreadsheet_id": SID, "credentials": {"env": "TF_CONTRACT_SA"}}
+        )
         no_pace = {"retry": NO_WAIT, "sleep": lambda _s: None}
         with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
             server.router(mock)
-            yield Harness(lambda: SheetsAdapter(settings, AdapterContext(
-                "sheets", tmp_path, http_overrides=no_pace)), tmp_path)
+            yield Harness(
+                lambda: SheetsAdapter(
+                    settings, AdapterContext("sheets", tmp_path, http_overrides=no_pace)
+                ),
+                tmp_path,
+            )

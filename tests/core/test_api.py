@@ -17,7 +17,8 @@ def test_api_matches_cli_json():
     book = tierform.read_book(model.accounts.path, model.accounts)
     seg = tierform.segment(model, book)
     cap = tierform.plan_capacity(model, seg)
-    out = CliRunner().invoke(cli, ["capacity", "-c", str(EXAMPLES / "tierform.yaml"),
-                                   "--format", "json"])
+    out = CliRunner().invoke(
+        cli, ["capacity", "-c", str(EXAMPLES / "tierform.yaml"), "--format", "json"]
+    )
     assert json.loads(out.stdout) == json.loads(json.dumps(cap.to_dict()))
     assert tierform.recommend(len(book), budget=1500).path == "B"

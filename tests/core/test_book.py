@@ -178,7 +178,8 @@ def test_signals_are_kept_and_select_subsets():
 
 
 def test_records_with_uneven_keys_and_text_numbers():
-    book = book_from_records([{"account_id": "A", "acv": 1},
-                              {"account_id": "B", "acv": 2, "note": "vip"}])
+    book = book_from_records(
+        [{"account_id": "A", "acv": 1}, {"account_id": "B", "acv": 2, "note": "vip"}]
+    )
     assert book.text("note") == [None, "vip"]
     assert book.numbers("note") is None  # text that is not numbers

@@ -159,10 +159,13 @@ def test_tier_names_must_differ_by_more_than_case():
 
 
 def test_shape_errors_do_not_hide_cross_field_problems():
-    text = starter_text().replace("max_acv: 25000", "max_acv: 20000").replace(
-        "buffer: 1.15", "buffer: lots")
+    text = (
+        starter_text()
+        .replace("max_acv: 25000", "max_acv: 20000")
+        .replace("buffer: 1.15", "buffer: lots")
+    )
     with pytest.raises(ConfigError) as err:
         load_model_text(text, "m.yaml")
     messages = " | ".join(str(i) for i in err.value.issues)
-    assert "capacity.buffer" in messages                       # the shape error
+    assert "capacity.buffer" in messages  # the shape error
     assert "gap: no tier covers ACV 20000 to 25000" in messages  # and the tier gap

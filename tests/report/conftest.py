@@ -75,9 +75,21 @@ def example_run(tmp_path_factory: pytest.TempPathFactory) -> ExampleRun:
     for name in ("tierform.yaml", "accounts.csv"):
         shutil.copy(EXAMPLES / name, folder / name)
     out = folder / "out"
-    result = CliRunner().invoke(cli, [
-        "report", "--accounts", str(folder / "accounts.csv"), "-c", str(folder / "tierform.yaml"),
-        "--out", str(out), "--as-of", AS_OF.isoformat()], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--accounts",
+            str(folder / "accounts.csv"),
+            "-c",
+            str(folder / "tierform.yaml"),
+            "--out",
+            str(out),
+            "--as-of",
+            AS_OF.isoformat(),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     return ExampleRun(folder, out, result.stdout)
 

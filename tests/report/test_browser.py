@@ -57,9 +57,18 @@ class Figures(HTMLParser):
 
 def dump_dom(page: Path, profile: Path) -> str:
     command = [
-        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-extensions", f"--user-data-dir={profile}", "--dump-dom",
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        f"--user-data-dir={profile}",
+        "--dump-dom",
         page.as_uri(),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
@@ -114,19 +123,28 @@ def test_browser_shows_the_engine_figures(dom: Figures, engine: Engine) -> None:
             continue
         assert float(raw) == pytest.approx(want, rel=1e-12, abs=1e-12), key
         value, decimals = shown_number(text)
-        assert abs(value - want) <= 0.5 * 10 ** -decimals + 1e-9, (key, text, want)
+        assert abs(value - want) <= 0.5 * 10**-decimals + 1e-9, (key, text, want)
 
 
 def test_browser_shows_every_headline_figure(dom: Figures, engine: Engine) -> None:
     keys = {key for key, _, _ in dom.figures}
     n = len(engine.model.tiers)
-    required = {"capacity.total_headcount", "capacity.total_cost", "capacity.cost_pct_arr",
-                "segment.summary.accounts", "health.validation.correlation", "playbooks.grade"}
+    required = {
+        "capacity.total_headcount",
+        "capacity.total_cost",
+        "capacity.cost_pct_arr",
+        "segment.summary.accounts",
+        "health.validation.correlation",
+        "playbooks.grade",
+    }
     for i in range(n):
-        required |= {f"segment.tiers.{i}.{f}" for f in
-                     ("accounts", "share_accounts", "arr", "share_arr")}
-        required |= {f"capacity.tiers.{i}.{f}" for f in
-                     ("accounts", "fte", "headcount", "cost", "cost_pct_arr")}
+        required |= {
+            f"segment.tiers.{i}.{f}" for f in ("accounts", "share_accounts", "arr", "share_arr")
+        }
+        required |= {
+            f"capacity.tiers.{i}.{f}"
+            for f in ("accounts", "fte", "headcount", "cost", "cost_pct_arr")
+        }
         required |= {f"current_headcount.per_tier.{i}"}
         required |= {f"health_by_tier.{i}.{b}" for b in ("green", "yellow", "orange", "red")}
     assert required <= keys, sorted(required - keys)

@@ -31,8 +31,13 @@ from tierform.report.workbook import build_workbook
 from .conftest import AS_OF, ExampleRun
 
 RECIPE_ORDER = [
-    "Tier definitions", "Tier distribution", "Capacity plan", "Books of business",
-    "Playbook library and lifecycle coverage", "Health-score specification", "Automation rules",
+    "Tier definitions",
+    "Tier distribution",
+    "Capacity plan",
+    "Books of business",
+    "Playbook library and lifecycle coverage",
+    "Health-score specification",
+    "Automation rules",
     "Checks against the recipe's benchmarks",
 ]
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -42,7 +47,8 @@ def test_sections_follow_the_recipe(example_run: ExampleRun) -> None:
     html = example_run.html.read_text(encoding="utf-8")
     markdown = example_run.markdown.read_text(encoding="utf-8")
     assert re.findall(r"<h2>\d+\. ([^<]+)</h2>", html) == [
-        t.replace("'", "&#x27;") for t in RECIPE_ORDER]
+        t.replace("'", "&#x27;") for t in RECIPE_ORDER
+    ]
     assert re.findall(r"^## \d+\. (.+)$", markdown, re.M) == RECIPE_ORDER
 
 
@@ -65,8 +71,10 @@ def test_html_is_self_contained_and_print_ready(example_run: ExampleRun) -> None
         assert forbidden not in html.lower(), forbidden
     assert set(re.findall(r"https?://[^\"' )]+", html)) == {SVG_NS}
     assert set(re.findall(r"url\(([^)]*)\)", html)) <= {
-        f"#{c}-p{k}" for c in ("chart-distribution", "chart-capacity", "chart-health")
-        for k in range(4)}
+        f"#{c}-p{k}"
+        for c in ("chart-distribution", "chart-capacity", "chart-health")
+        for k in range(4)
+    }
     assert "@media print" in html and "break-inside:avoid" in html
     # Every chart series has a fill pattern besides its colour, and every bar a text label.
     assert html.count("<pattern") >= 5
@@ -87,8 +95,9 @@ def test_user_text_is_escaped(hostile_csv: Path, tmp_path: Path) -> None:
     assert 'SMB \\<b\\>&\\</b\\> "Growth" \\| \\*x\\*' in markdown
 
 
-def test_missing_parts_are_stated(hostile_csv: Path, monkeypatch: pytest.MonkeyPatch,
-                                  tmp_path: Path) -> None:
+def test_missing_parts_are_stated(
+    hostile_csv: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     real = results_module.optional
 
     def without(module: str, *names: str) -> tuple[list[Any] | None, str | None]:
@@ -127,14 +136,28 @@ def test_churn_history_file_validates_the_score(hostile_csv: Path, tmp_path: Pat
         writer.writerows(rows)
     churned = [r["account_id"] for r in rows if r["churned"] == "true"]
     churn_csv.write_text("account_id\n" + "\n".join(churned) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["report", "--accounts", str(book_csv), "--churn",
-                                      str(churn_csv), "--out", str(tmp_path / "out"),
-                                      "--as-of", AS_OF.isoformat(), "--format", "json"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--accounts",
+            str(book_csv),
+            "--churn",
+            str(churn_csv),
+            "--out",
+            str(tmp_path / "out"),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--format",
+            "json",
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     html = (tmp_path / "out" / "coverage-model.html").read_text(encoding="utf-8")
-    shown = float(re.search(r'data-key="health.validation.correlation" data-value="([^"]+)"',
-                            html).group(1))
+    shown = float(
+        re.search(r'data-key="health.validation.correlation" data-value="([^"]+)"', html).group(1)
+    )
     model = load_model_text(starter_text(), "starter.yaml")
     book = read_book(book_csv, model.accounts)
     score = score_health(model, book, segment(model, book), as_of=AS_OF).score
@@ -144,10 +167,23 @@ def test_churn_history_file_validates_the_score(hostile_csv: Path, tmp_path: Pat
 
 
 def test_cli_json_summary(example_run: ExampleRun, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, [
-        "report", "--accounts", str(example_run.folder / "accounts.csv"),
-        "-c", str(example_run.folder / "tierform.yaml"), "--out", str(tmp_path),
-        "--as-of", AS_OF.isoformat(), "--format", "json"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--accounts",
+            str(example_run.folder / "accounts.csv"),
+            "-c",
+            str(example_run.folder / "tierform.yaml"),
+            "--out",
+            str(tmp_path),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--format",
+            "json",
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert Path(data["files"]["workbook"]).exists() and Path(data["files"]["html"]).exists()
@@ -170,7 +206,8 @@ def test_recovery_comes_from_the_check_or_the_recipe() -> None:
 def test_figures_carry_their_keys() -> None:
     fig = Fig("$1,000", "capacity.total_cost", 1000.0)
     assert 'data-key="capacity.total_cost" data-value="1000.0"' in render_html(
-        _one_figure_document(fig))
+        _one_figure_document(fig)
+    )
 
 
 def _one_figure_document(fig: Fig) -> Any:
@@ -181,7 +218,9 @@ def _one_figure_document(fig: Fig) -> Any:
 
 def test_optional_parts_say_what_is_missing() -> None:
     assert results_module.optional("tierform.core.not_written_yet", "f") == (
-        None, "tierform.core.not_written_yet is not part of this installation")
+        None,
+        "tierform.core.not_written_yet is not part of this installation",
+    )
     funcs, why = results_module.optional("tierform.core.checks", "worst", "not_there")
     assert funcs is None and why == "tierform.core.checks does not provide not_there"
     funcs, why = results_module.optional("tierform.core.checks", "worst")

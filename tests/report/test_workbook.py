@@ -33,8 +33,18 @@ from tierform.workbook.xlsx import write_workbook
 
 from .conftest import AS_OF, HOSTILE_NAMES, Engine, ExampleRun
 
-PORTABLE = {"ROUNDUP", "ROUND", "COUNTIF", "COUNTIFS", "SUMIF", "SUM", "IF", "AND", "COUNTA",
-            "SUBSTITUTE"}
+PORTABLE = {
+    "ROUNDUP",
+    "ROUND",
+    "COUNTIF",
+    "COUNTIFS",
+    "SUMIF",
+    "SUM",
+    "IF",
+    "AND",
+    "COUNTA",
+    "SUBSTITUTE",
+}
 
 
 def evaluate(path: Path) -> dict[str, Any]:
@@ -48,7 +58,8 @@ def evaluate(path: Path) -> dict[str, Any]:
         if found:
             cell = value.value[0][0]
             out[f"{found.group(1).upper()}!{found.group(2)}"] = (
-                cell.item() if hasattr(cell, "item") else cell)
+                cell.item() if hasattr(cell, "item") else cell
+            )
     return out
 
 
@@ -91,8 +102,7 @@ def hand_count(folder: Path, model: CoverageModel) -> tuple[Counter[str], dict[s
         for row in reader:
             text = row[cols.get("acv", "acv")].replace("$", "").replace(",", "").strip()
             acv = float(text) if text else model.accounts.product_tier_acv[row["product_tier"]]
-            tier = next(t.name for t in model.tiers
-                        if t.min_acv <= acv < (t.max_acv or math.inf))
+            tier = next(t.name for t in model.tiers if t.min_acv <= acv < (t.max_acv or math.inf))
             if row["strategic"].strip().lower() == "true":
                 tier = top
             counts[tier] += 1
@@ -100,8 +110,9 @@ def hand_count(folder: Path, model: CoverageModel) -> tuple[Counter[str], dict[s
     return counts, arr
 
 
-def test_capacity_formulas_give_the_engine_figures(evaluated: dict[str, Any],
-                                                   engine: Engine) -> None:
+def test_capacity_formulas_give_the_engine_figures(
+    evaluated: dict[str, Any], engine: Engine
+) -> None:
     cap = engine.cap
     for i, t in enumerate(cap.tiers):
         r = i + 2
@@ -112,9 +123,11 @@ def test_capacity_formulas_give_the_engine_figures(evaluated: dict[str, Any],
         assert evaluated[f"CAPACITY!G{r}"] == t.headcount
         assert evaluated[f"CAPACITY!I{r}"] == pytest.approx(t.cost)
         assert number_or_blank(evaluated[f"CAPACITY!J{r}"]) == (
-            None if t.arr_per_csm is None else pytest.approx(t.arr_per_csm, rel=1e-12))
+            None if t.arr_per_csm is None else pytest.approx(t.arr_per_csm, rel=1e-12)
+        )
         assert number_or_blank(evaluated[f"CAPACITY!K{r}"]) == (
-            None if t.cost_pct_arr is None else pytest.approx(t.cost_pct_arr, rel=1e-12))
+            None if t.cost_pct_arr is None else pytest.approx(t.cost_pct_arr, rel=1e-12)
+        )
         check = next((c for c in cap.checks if c.id == f"arr_per_csm:{t.name}"), None)
         assert (evaluated[f"CAPACITY!L{r}"] or None) == (check.status if check else None)
     total = len(cap.tiers) + 2
@@ -125,34 +138,38 @@ def test_capacity_formulas_give_the_engine_figures(evaluated: dict[str, Any],
     assert evaluated[f"CAPACITY!L{total}"] == grade
 
 
-def test_capacity_matches_a_hand_count_of_the_csv(example_run: ExampleRun,
-                                                  evaluated: dict[str, Any],
-                                                  engine: Engine) -> None:
+def test_capacity_matches_a_hand_count_of_the_csv(
+    example_run: ExampleRun, evaluated: dict[str, Any], engine: Engine
+) -> None:
     model = engine.model
     counts, arr = hand_count(example_run.folder, model)
     buffer = Fraction(str(model.capacity.buffer))
     for i, tier in enumerate(model.tiers):
         needed = 0
         if tier.has_csm and tier.ratio and counts[tier.name]:
-            needed = math.ceil(Fraction(counts[tier.name]) / Fraction(str(tier.ratio.target))
-                               * buffer)
+            needed = math.ceil(
+                Fraction(counts[tier.name]) / Fraction(str(tier.ratio.target)) * buffer
+            )
         assert evaluated[f"CAPACITY!B{i + 2}"] == counts[tier.name]
         assert evaluated[f"CAPACITY!C{i + 2}"] == pytest.approx(arr.get(tier.name, 0.0))
         assert evaluated[f"CAPACITY!G{i + 2}"] == needed == engine.cap.tiers[i].headcount
 
 
-def test_tier_shares_and_health_counts_are_live(evaluated: dict[str, Any],
-                                                engine: Engine) -> None:
+def test_tier_shares_and_health_counts_are_live(evaluated: dict[str, Any], engine: Engine) -> None:
     header = [evaluated.get(f"TIERS!{c}1") for c in "ABCDEFGHIJKLMNOPQRST"]
     share_col = "ABCDEFGHIJKLMNOPQRST"[header.index("% of accounts")]
     arr_col = "ABCDEFGHIJKLMNOPQRST"[header.index("% of ARR")]
     for i, row in enumerate(engine.json["segment"]["tiers"]):
-        assert evaluated[f"TIERS!{share_col}{i + 2}"] == pytest.approx(row["share_accounts"],
-                                                                       abs=0.005)
+        assert evaluated[f"TIERS!{share_col}{i + 2}"] == pytest.approx(
+            row["share_accounts"], abs=0.005
+        )
         assert evaluated[f"TIERS!{arr_col}{i + 2}"] == pytest.approx(row["share_arr"], abs=0.005)
     cells = {k: v for k, v in evaluated.items() if k.startswith("HEALTH!")}
-    first = next(int(k.removeprefix("HEALTH!A")) for k, v in cells.items()
-                 if re.fullmatch(r"HEALTH!A\d+", k) and str(v).startswith("Accounts per health"))
+    first = next(
+        int(k.removeprefix("HEALTH!A"))
+        for k, v in cells.items()
+        if re.fullmatch(r"HEALTH!A\d+", k) and str(v).startswith("Accounts per health")
+    )
     bands = [cells[f"HEALTH!{c}{first + 1}"] for c in "BCDE"]
     counts = Counter((a["tier"], a["band"]) for a in engine.json["health"]["accounts"])
     for i, tier in enumerate(engine.model.tiers):
@@ -160,11 +177,11 @@ def test_tier_shares_and_health_counts_are_live(evaluated: dict[str, Any],
             assert cells[f"HEALTH!{c}{first + 2 + i}"] == counts[(tier.name, band)]
 
 
-def test_changing_a_ratio_recomputes(example_run: ExampleRun, engine: Engine,
-                                     tmp_path: Path) -> None:
+def test_changing_a_ratio_recomputes(
+    example_run: ExampleRun, engine: Engine, tmp_path: Path
+) -> None:
     edited = tmp_path / "edited.xlsx"
-    edit_inputs(example_run.workbook, edited, {"tiers.1.ratio.target": 40,
-                                               "capacity.buffer": 1.2})
+    edit_inputs(example_run.workbook, edited, {"tiers.1.ratio.target": 40, "capacity.buffer": 1.2})
     values = evaluate(edited)
     model = read_model(edited)
     assert model.tiers[1].ratio is not None and model.tiers[1].ratio.target == 40
@@ -183,8 +200,11 @@ def test_formulas_use_portable_functions(example_run: ExampleRun) -> None:
         for row in ws.iter_rows():
             for c in row:
                 if c.data_type == "f":
-                    used |= {t.value.rstrip("(").upper() for t in Tokenizer(c.value).items
-                             if t.type == "FUNC" and t.subtype == "OPEN"}
+                    used |= {
+                        t.value.rstrip("(").upper()
+                        for t in Tokenizer(c.value).items
+                        if t.type == "FUNC" and t.subtype == "OPEN"
+                    }
     assert used and used <= PORTABLE, used - PORTABLE
     assert "ROUNDUP" in used and "COUNTIF" in used
 
@@ -192,16 +212,30 @@ def test_formulas_use_portable_functions(example_run: ExampleRun) -> None:
 def _libreoffice(path: Path, tmp_path: Path) -> Any:
     """The workbook as LibreOffice recalculates it (converted headless, values only)."""
     done = subprocess.run(
-        ["soffice", "--headless", "--norestore", f"-env:UserInstallation={tmp_path.as_uri()}/lo",
-         "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(path)],
-        capture_output=True, text=True, check=False, timeout=300)
+        [
+            "soffice",
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={tmp_path.as_uri()}/lo",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path / "lo"),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return load_workbook(tmp_path / "lo" / path.name, data_only=True)
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_libreoffice_recalculates_to_the_engine(example_run: ExampleRun, engine: Engine,
-                                                tmp_path: Path) -> None:
+def test_libreoffice_recalculates_to_the_engine(
+    example_run: ExampleRun, engine: Engine, tmp_path: Path
+) -> None:
     ws = _libreoffice(example_run.workbook, tmp_path)["Capacity"]
     for i, t in enumerate(engine.cap.tiers):
         assert ws.cell(row=i + 2, column=7).value == t.headcount
@@ -209,25 +243,32 @@ def test_libreoffice_recalculates_to_the_engine(example_run: ExampleRun, engine:
     assert ws.cell(row=len(engine.cap.tiers) + 2, column=7).value == engine.cap.total_headcount
 
 
-def test_example_workbook_reads_back_as_the_model(example_run: ExampleRun,
-                                                  engine: Engine) -> None:
+def test_example_workbook_reads_back_as_the_model(example_run: ExampleRun, engine: Engine) -> None:
     assert read_model(example_run.workbook) == engine.model
 
 
 def _edge_model() -> CoverageModel:
     data = yaml.safe_load(starter_text())
-    data["segmentation"] = {"method": "multi_factor", "hysteresis": None,
-                            "strategic_override": False, "max_tier_arr_share": 55}
+    data["segmentation"] = {
+        "method": "multi_factor",
+        "hysteresis": None,
+        "strategic_override": False,
+        "max_tier_arr_share": 55,
+    }
     data["tiers"][0] |= {"csm_cost": 150000, "score_min": 70, "pool": None}
     data["tiers"][1] |= {"benchmark_share": None, "hiring_trigger": None}
     data["tiers"][3]["ratio"] = {"min": 500, "max": 2000, "target": 1000}  # digital, no CSM
-    data["roster"] = [{"name": "Ana Ruiz", "tier": "Enterprise", "capacity": 12},
-                      {"name": "=Sam Lee", "pool": "SMB / Growth pool"}]
+    data["roster"] = [
+        {"name": "Ana Ruiz", "tier": "Enterprise", "capacity": 12},
+        {"name": "=Sam Lee", "pool": "SMB / Growth pool"},
+    ]
     data["capacity"]["cost_benchmark"] = {"good": {"low": 6.5, "high": 9}}
     data["accounts"]["product_tier_acv"] = {"Starter": 3000}
     data["name"] = "+Edge model"
-    data["health"] = {"weights": {"usage": 45, "engagement": 15, "support": 20, "financial": 20},
-                      "missing": {"signal": "neutral"}}
+    data["health"] = {
+        "weights": {"usage": 45, "engagement": 15, "support": 20, "financial": 20},
+        "missing": {"signal": "neutral"},
+    }
     return load_model_text(yaml.safe_dump(data, sort_keys=False), "edge.yaml")
 
 
@@ -242,9 +283,15 @@ def test_round_trip_gives_the_same_model(make: Any, hostile_csv: Path, tmp_path:
 
 def test_edited_inputs_and_tiers_are_read(example_run: ExampleRun, tmp_path: Path) -> None:
     edited = tmp_path / "edited.xlsx"
-    edit_inputs(example_run.workbook, edited, {"capacity.buffer": 1.25,
-                                               "segmentation.hysteresis.margin_pct": None,
-                                               "segmentation.hysteresis.margin_points": None})
+    edit_inputs(
+        example_run.workbook,
+        edited,
+        {
+            "capacity.buffer": 1.25,
+            "segmentation.hysteresis.margin_pct": None,
+            "segmentation.hysteresis.margin_points": None,
+        },
+    )
     wb = load_workbook(edited)
     wb["Tiers"]["B3"] = 30000  # Mid-Market from $30K
     wb["Tiers"]["C4"] = 30000  # SMB / Growth up to $30K
@@ -261,14 +308,25 @@ def test_a_bad_edit_names_its_cell(example_run: ExampleRun, tmp_path: Path) -> N
     row = input_row(edited, "capacity.buffer")
     with pytest.raises(ConfigError) as err:
         read_model(edited)
-    assert any(issue.key and issue.key.startswith(f"Inputs!B{row} ")
-               for issue in err.value.issues), err.value.issues
+    assert any(
+        issue.key and issue.key.startswith(f"Inputs!B{row} ") for issue in err.value.issues
+    ), err.value.issues
 
 
 def test_user_text_is_never_a_formula(hostile_csv: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["report", "--accounts", str(hostile_csv), "--out",
-                                      str(tmp_path), "--as-of", AS_OF.isoformat()],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--accounts",
+            str(hostile_csv),
+            "--out",
+            str(tmp_path),
+            "--as-of",
+            AS_OF.isoformat(),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     path = tmp_path / "coverage-model.xlsx"
     ws = load_workbook(path)["Assignments"]
@@ -283,23 +341,35 @@ def test_user_text_is_never_a_formula(hostile_csv: Path, tmp_path: Path) -> None
     assert "<f>" not in assignments and "<f " not in assignments
 
 
-@pytest.mark.parametrize("lock", ["~$coverage-model.xlsx", ".~lock.coverage-model.xlsx#"],
-                         ids=["excel", "libreoffice"])
-def test_a_workbook_open_elsewhere_is_reported(example_run: ExampleRun, tmp_path: Path,
-                                               lock: str) -> None:
+@pytest.mark.parametrize(
+    "lock", ["~$coverage-model.xlsx", ".~lock.coverage-model.xlsx#"], ids=["excel", "libreoffice"]
+)
+def test_a_workbook_open_elsewhere_is_reported(
+    example_run: ExampleRun, tmp_path: Path, lock: str
+) -> None:
     out = tmp_path / "out"
     shutil.copytree(example_run.out, out)
     before = (out / "coverage-model.xlsx").read_bytes(), (out / "coverage-model.html").read_text()
     (out / lock).write_text("lock")
-    result = CliRunner().invoke(cli, [
-        "report", "--accounts", str(example_run.folder / "accounts.csv"),
-        "-c", str(example_run.folder / "tierform.yaml"), "--out", str(out)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--accounts",
+            str(example_run.folder / "accounts.csv"),
+            "-c",
+            str(example_run.folder / "tierform.yaml"),
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 1
     assert "open in another program" in result.output and "close it" in result.output
     after = (out / "coverage-model.xlsx").read_bytes(), (out / "coverage-model.html").read_text()
     assert after == before
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["charts", "coverage-model.html", "coverage-model.md", "coverage-model.xlsx", lock])
+        ["charts", "coverage-model.html", "coverage-model.md", "coverage-model.xlsx", lock]
+    )
 
 
 def _awkward(hostile_csv: Path, tmp_path: Path, growth: str) -> tuple[Path, Any]:
@@ -329,4 +399,6 @@ def test_awkward_tier_names_in_libreoffice(hostile_csv: Path, tmp_path: Path) ->
     ws = _libreoffice(path, tmp_path)["Capacity"]
     for i, t in enumerate(data.cap.tiers):
         assert (ws.cell(row=i + 2, column=2).value, ws.cell(row=i + 2, column=7).value) == (
-            t.accounts, t.headcount)
+            t.accounts,
+            t.headcount,
+        )

@@ -21,8 +21,9 @@ from tierform.testing import FakeAdapter, FakePlatform, fake_adapter_class, samp
 from tierform.testing.fake import FakeSettings
 
 
-def syncer(tmp_path: Path, store: FakePlatform, cls: type[FakeAdapter] = FakeAdapter,
-           strict: bool = False) -> Syncer:
+def syncer(
+    tmp_path: Path, store: FakePlatform, cls: type[FakeAdapter] = FakeAdapter, strict: bool = False
+) -> Syncer:
     adapter = cls(FakeSettings(strict=strict), AdapterContext("fake", tmp_path), store=store)
     return Syncer(adapter, Journal(tmp_path / "journal.sqlite"))
 
@@ -76,12 +77,20 @@ def test_field_level_diffs(tmp_path: Path) -> None:
     plan = syncer(tmp_path, store).plan(sample_desired(4))
     [change] = plan.changes
     assert [(d.field, d.old, d.new) for d in change.diffs] == [
-        ("tf_tier", "Enterprise", "Mid-Market")]
+        ("tf_tier", "Enterprise", "Mid-Market")
+    ]
 
 
 NO_CONFIG = Capabilities.build(
     notes={Kind.segment: "segments are built in the UI"},
-    field="r", segment="r", playbook="", rule="", health="", account="rcud", work_item="rcud")
+    field="r",
+    segment="r",
+    playbook="",
+    rule="",
+    health="",
+    account="rcud",
+    work_item="rcud",
+)
 
 
 def test_capability_gaps_become_build_steps_nothing_silent(tmp_path: Path) -> None:
@@ -97,12 +106,14 @@ def test_capability_gaps_become_build_steps_nothing_silent(tmp_path: Path) -> No
             assert (kind, key) in steps, (kind, key)  # every gap is listed
     done = [s for s in plan.build_steps if s.kind is Kind.segment and s.status is StepStatus.done]
     assert len(done) == 2
-    missing = [s for s in plan.build_steps if s.kind is Kind.segment
-               and s.status is StepStatus.missing]
+    missing = [
+        s for s in plan.build_steps if s.kind is Kind.segment and s.status is StepStatus.missing
+    ]
     assert len(missing) == len(desired.of(Kind.segment)) - 2
     assert missing[0].reason == "segments are built in the UI"
     assert {s.status for s in plan.build_steps if s.kind is Kind.playbook} == {
-        StepStatus.unverified}
+        StepStatus.unverified
+    }
     assert plan.has_drift  # missing segments are drift
 
 
@@ -113,8 +124,14 @@ def test_strict_mode_fails_on_a_gap(tmp_path: Path) -> None:
 
 
 WRITE_ONLY_TASKS = Capabilities.build(
-    field="rcud", segment="rcud", playbook="rcud", rule="rcud", health="rcud", account="rcud",
-    work_item="cud")
+    field="rcud",
+    segment="rcud",
+    playbook="rcud",
+    rule="rcud",
+    health="rcud",
+    account="rcud",
+    work_item="cud",
+)
 
 
 def test_write_only_kind_uses_journal_state_no_duplicates(tmp_path: Path) -> None:

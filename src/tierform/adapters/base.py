@@ -161,8 +161,10 @@ def default_description(kind: Kind, key: str, data: Data) -> list[str]:
             steps.append(f"Filter: {filt}")
         return steps
     if kind is Kind.field:
-        return [f"Create the field {key!r} ({data.get('type', 'text')}), label "
-                f"{data.get('label', key)!r}"]
+        return [
+            f"Create the field {key!r} ({data.get('type', 'text')}), label "
+            f"{data.get('label', key)!r}"
+        ]
     name = data.get("name", key)
     steps = [f"Create the {kind.value} {name!r}"]
     summary = data.get("summary")

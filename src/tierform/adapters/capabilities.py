@@ -40,8 +40,9 @@ class Capabilities:
     notes: Mapping[Kind, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, notes: Mapping[Kind, str] | None = None,
-              **kinds: Iterable[Operation | str]) -> Capabilities:
+    def build(
+        cls, notes: Mapping[Kind, str] | None = None, **kinds: Iterable[Operation | str]
+    ) -> Capabilities:
         """``Capabilities.build(account="rcud", work_item=[...])``: letters r/c/u/d or ops."""
         ops: dict[Kind, frozenset[Operation]] = {}
         for name, spec in kinds.items():
@@ -64,8 +65,12 @@ class Capabilities:
 
 def _ops(spec: Iterable[Operation | str]) -> Iterable[Operation]:
     if isinstance(spec, str) and all(c in "rcud" for c in spec):
-        letters = {"r": Operation.read, "c": Operation.create, "u": Operation.update,
-                   "d": Operation.delete}
+        letters = {
+            "r": Operation.read,
+            "c": Operation.create,
+            "u": Operation.update,
+            "d": Operation.delete,
+        }
         return [letters[c] for c in spec]
     return [Operation(s) for s in spec]
 
@@ -73,9 +78,17 @@ def _ops(spec: Iterable[Operation | str]) -> Iterable[Operation]:
 FULL = Capabilities({k: frozenset(Operation) for k in Kind})
 
 
-def unsupported(platform: str, kind: Kind, key: str, reason: str, *, strict: bool,
-                steps: list[str] | None = None, title: str | None = None,
-                status: StepStatus = StepStatus.unverified) -> BuildStep:
+def unsupported(
+    platform: str,
+    kind: Kind,
+    key: str,
+    reason: str,
+    *,
+    strict: bool,
+    steps: list[str] | None = None,
+    title: str | None = None,
+    status: StepStatus = StepStatus.unverified,
+) -> BuildStep:
     """The single place a capability gap is handled.
 
     Strict: raise :class:`UnsupportedFeature` naming the object and how to proceed. Lenient:
@@ -86,5 +99,11 @@ def unsupported(platform: str, kind: Kind, key: str, reason: str, *, strict: boo
             f"{platform}: {kind.value} {key!r}: {reason}. The platform's API cannot do this; "
             "set `strict: false` on the target to get a build-sheet step instead"
         )
-    return BuildStep(kind=kind, key=key, title=title or f"{kind.value} {key}", reason=reason,
-                     steps=list(steps or []), status=status)
+    return BuildStep(
+        kind=kind,
+        key=key,
+        title=title or f"{kind.value} {key}",
+        reason=reason,
+        steps=list(steps or []),
+        status=status,
+    )

@@ -58,15 +58,28 @@ class Registry:
             return self._loaded[platform]
         target = self._targets.get(platform)
         if target is None:
-            raise ConfigError([Issue(f"no adapter for platform {platform!r} (installed: "
-                                     f"{', '.join(self.names()) or 'none'})", key="platform")])
+            raise ConfigError(
+                [
+                    Issue(
+                        f"no adapter for platform {platform!r} (installed: "
+                        f"{', '.join(self.names()) or 'none'})",
+                        key="platform",
+                    )
+                ]
+            )
         module_name, _, attr = target.partition(":")
         try:
             adapter = getattr(import_module(module_name), attr)
         except (ImportError, AttributeError) as exc:
-            raise ConfigError([Issue(f"adapter {platform!r} cannot be loaded from {target}: {exc}"
-                                     " (is its package installed with its extras?)",
-                                     key="platform")]) from None
+            raise ConfigError(
+                [
+                    Issue(
+                        f"adapter {platform!r} cannot be loaded from {target}: {exc}"
+                        " (is its package installed with its extras?)",
+                        key="platform",
+                    )
+                ]
+            ) from None
         if not (isinstance(adapter, type) and issubclass(adapter, Adapter)):
             raise ConfigError([Issue(f"{target} is not a tierform Adapter", key="platform")])
         self._loaded[platform] = adapter

@@ -36,8 +36,14 @@ class EnvSecret(BaseModel):
         value = os.environ.get(self.env)
         if not value or not value.strip():
             place = f" (needed by {where})" if where else ""
-            raise ConfigError([Issue(f"environment variable {self.env} is not set{place}: "
-                                     f"export {self.env}=... before running")])
+            raise ConfigError(
+                [
+                    Issue(
+                        f"environment variable {self.env} is not set{place}: "
+                        f"export {self.env}=... before running"
+                    )
+                ]
+            )
         return SecretStr(value.strip())
 
     def __repr__(self) -> str:
@@ -71,15 +77,23 @@ class HttpSettings(AdapterSettings):
     """Settings every HTTP platform accepts."""
 
     base_url: str | None = Field(
-        None, description="Override the API root (region, sandbox, proxy).")
+        None, description="Override the API root (region, sandbox, proxy)."
+    )
     timeout: float = Field(30, gt=0, description="Seconds to wait for a response.")
     max_retries: int = Field(6, ge=0, le=20, description="Retries of a retriable failure.")
     max_in_flight: int = Field(
-        4, ge=1, le=16, description="Requests in flight at once where the platform allows "
-        "independent requests (the pace stays the documented limit).")
+        4,
+        ge=1,
+        le=16,
+        description="Requests in flight at once where the platform allows "
+        "independent requests (the pace stays the documented limit).",
+    )
     rate_limit_per_minute: float | None = Field(
-        None, gt=0, description="Pace to this many requests per minute instead of the documented "
-        "limit (a plan with a higher limit, or a shared key).")
+        None,
+        gt=0,
+        description="Pace to this many requests per minute instead of the documented "
+        "limit (a plan with a higher limit, or a shared key).",
+    )
 
     @field_validator("base_url")
     @classmethod

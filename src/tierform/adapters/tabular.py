@@ -61,27 +61,62 @@ class Table:
         return out + [c.header for c in self.columns]
 
     def marker(self) -> dict[str, Any]:
-        return {"title": self.title, "columns": {c.field: c.header for c in self.columns},
-                "types": {c.field: c.type for c in self.columns if c.type != "text"}}
+        return {
+            "title": self.title,
+            "columns": {c.field: c.header for c in self.columns},
+            "types": {c.field: c.type for c in self.columns if c.type != "text"},
+        }
 
     def row_key(self, kind: Kind, key: str) -> str:
         return f"{kind.value}:{key}" if self.kind_header else key
 
 
 _FIXED: list[Table] = [
-    Table("tasks", "Tasks", (Kind.work_item,), "Task ID", (
-        Column("account_id", "Account ID"), Column("title", "Task"),
-        Column("due", "Due", "date"), Column("assignee", "Assignee"),
-        Column("source", "Source"), Column("reason", "Reason"))),
-    Table("fields", "Fields", (Kind.field,), "Field", (
-        Column("label", "Label"), Column("type", "Type"), Column("options", "Values", "json"),
-        Column("description", "Description"))),
-    Table("segments", "Segments", (Kind.segment,), "Segment", (
-        Column("name", "Name"), Column("filter", "Filter", "json"),
-        Column("description", "Description"))),
-    Table("setup", "Setup", (Kind.playbook, Kind.rule, Kind.health), "Key", (
-        Column("name", "Name"), Column("definition", "Definition", "json")),
-          kind_header="Kind"),
+    Table(
+        "tasks",
+        "Tasks",
+        (Kind.work_item,),
+        "Task ID",
+        (
+            Column("account_id", "Account ID"),
+            Column("title", "Task"),
+            Column("due", "Due", "date"),
+            Column("assignee", "Assignee"),
+            Column("source", "Source"),
+            Column("reason", "Reason"),
+        ),
+    ),
+    Table(
+        "fields",
+        "Fields",
+        (Kind.field,),
+        "Field",
+        (
+            Column("label", "Label"),
+            Column("type", "Type"),
+            Column("options", "Values", "json"),
+            Column("description", "Description"),
+        ),
+    ),
+    Table(
+        "segments",
+        "Segments",
+        (Kind.segment,),
+        "Segment",
+        (
+            Column("name", "Name"),
+            Column("filter", "Filter", "json"),
+            Column("description", "Description"),
+        ),
+    ),
+    Table(
+        "setup",
+        "Setup",
+        (Kind.playbook, Kind.rule, Kind.health),
+        "Key",
+        (Column("name", "Name"), Column("definition", "Definition", "json")),
+        kind_header="Kind",
+    ),
 ]
 
 _FIELD_TYPES: dict[str, ColType] = {"number": "number", "date": "date", "bool": "bool"}
@@ -89,11 +124,13 @@ _FIELD_TYPES: dict[str, ColType] = {"number": "number", "date": "date", "bool": 
 
 def account_table(fields: Mapping[str, Data]) -> Table:
     """The Accounts sheet for these field definitions (in their order)."""
-    columns = tuple(Column(name, str(f.get("label") or name),
-                           _FIELD_TYPES.get(str(f.get("type")), "text"))
-                    for name, f in fields.items())
-    return Table("accounts", "Accounts", (Kind.account,), "Account ID", columns,
-                 label_header="Account")
+    columns = tuple(
+        Column(name, str(f.get("label") or name), _FIELD_TYPES.get(str(f.get("type")), "text"))
+        for name, f in fields.items()
+    )
+    return Table(
+        "accounts", "Accounts", (Kind.account,), "Account ID", columns, label_header="Account"
+    )
 
 
 def layout(desired: State) -> list[Table]:
@@ -107,8 +144,9 @@ def _ordered_fields(desired: State) -> dict[str, Data]:
     # which the labels dict preserves (insertion order of compile_desired).
     order = list(desired.labels.get(Kind.field, {})) or sorted(desired.of(Kind.field))
     have = desired.of(Kind.field)
-    return {k: have[k] for k in order if k in have} | {k: v for k, v in have.items()
-                                                      if k not in order}
+    return {k: have[k] for k in order if k in have} | {
+        k: v for k, v in have.items() if k not in order
+    }
 
 
 def table_from_marker(key: str, marker: Mapping[str, Any]) -> Table | None:
@@ -117,19 +155,34 @@ def table_from_marker(key: str, marker: Mapping[str, Any]) -> Table | None:
     if not isinstance(columns_map, Mapping):
         return None
     types = marker.get("types") if isinstance(marker.get("types"), Mapping) else {}
-    columns = tuple(Column(str(f), str(h), types.get(f, "text"))  # type: ignore[union-attr]
-                    for f, h in columns_map.items())
+    columns = tuple(
+        Column(str(f), str(h), types.get(f, "text"))  # type: ignore[union-attr]
+        for f, h in columns_map.items()
+    )
     base = next((t for t in _FIXED if t.key == key), None)
     if key == "accounts":
-        return Table("accounts", str(marker.get("title", "Accounts")), (Kind.account,),
-                     "Account ID", columns, label_header="Account")
+        return Table(
+            "accounts",
+            str(marker.get("title", "Accounts")),
+            (Kind.account,),
+            "Account ID",
+            columns,
+            label_header="Account",
+        )
     if base is None:
         return None
-    return Table(base.key, str(marker.get("title", base.title)), base.kinds, base.key_header,
-                 columns, kind_header=base.kind_header)
+    return Table(
+        base.key,
+        str(marker.get("title", base.title)),
+        base.kinds,
+        base.key_header,
+        columns,
+        kind_header=base.kind_header,
+    )
 
 
 # -- cells -----------------------------------------------------------------------------------
+
 
 def to_cell(value: Any, type_: ColType) -> Cell:
     """A canonical value as a typed cell; user text always stays Text (never a formula)."""
@@ -158,8 +211,9 @@ def _iso(text: str) -> dt.date | None:
         return None
 
 
-def from_cell(value: Any, type_: ColType, warnings: list[str] | None = None,
-              where: str = "") -> Any:
+def from_cell(
+    value: Any, type_: ColType, warnings: list[str] | None = None, where: str = ""
+) -> Any:
     """A cell's value read back, leniently, as the canonical value it stands for."""
     if value is None or value == "":
         return None
@@ -191,8 +245,7 @@ def from_cell(value: Any, type_: ColType, warnings: list[str] | None = None,
     return canon(value)
 
 
-def row_cells(table: Table, kind: Kind, key: str, label: str | None, data: Data
-              ) -> list[Cell]:
+def row_cells(table: Table, kind: Kind, key: str, label: str | None, data: Data) -> list[Cell]:
     """The full row of typed cells for one object, in ``table.headers`` order."""
     cells: list[Cell] = [Text(kind.value)] if table.kind_header else []
     cells.append(Text(key))
@@ -215,6 +268,7 @@ def to_workbook_spec(desired: State) -> WorkbookSpec:
 
 
 # -- reading a sheet back ----------------------------------------------------------------------
+
 
 @dataclass
 class ParsedSheet:
@@ -244,13 +298,15 @@ def parse_sheet(table: Table, rows: list[list[Any]], state: State) -> ParsedShee
     key_col = index.get(table.key_header)
     if key_col is None:
         if rows:
-            state.warnings.append(f"sheet {table.title!r}: no {table.key_header!r} column; "
-                                  "its rows are not read")
+            state.warnings.append(
+                f"sheet {table.title!r}: no {table.key_header!r} column; its rows are not read"
+            )
         return parsed
     kind_col = index.get(table.kind_header) if table.kind_header else None
     label_col = index.get(table.label_header) if table.label_header else None
     cols: list[tuple[str, int, ColType]] = [
-        (c.field, index[c.header], c.type) for c in table.columns if c.header in index]
+        (c.field, index[c.header], c.type) for c in table.columns if c.header in index
+    ]
     default_kind = table.kinds[0]
     objects = {k: state.objects.setdefault(k, {}) for k in table.kinds}
     labels = {k: state.labels.setdefault(k, {}) for k in table.kinds}
@@ -272,8 +328,9 @@ def parse_sheet(table: Table, rows: list[list[Any]], state: State) -> ParsedShee
                 continue
         if (kind, key) in parsed.rows:
             parsed.duplicates.append(key)
-            warnings.append(f"sheet {table.title!r} row {r}: {key!r} appears twice; "
-                            "the later row is ignored")
+            warnings.append(
+                f"sheet {table.title!r} row {r}: {key!r} appears twice; the later row is ignored"
+            )
             continue
         parsed.rows[(kind, key)] = r
         data: dict[str, Any] = {}

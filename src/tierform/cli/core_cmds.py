@@ -142,9 +142,11 @@ def _with_target(text: str, platform: str, note: str) -> str:
     if platform not in Registry.discover().names():
         # Recommending a platform is not the same as having its adapter: keep the model valid.
         commented = "".join(f"#{line}\n" for line in block.splitlines())
-        block = (f"# The {platform} adapter is not installed in this tierform; the target is kept\n"
-                 f"# here, commented out, until it is (`tierform adapters` lists what is).\n"
-                 f"{commented}targets: {{}}\n")
+        block = (
+            f"# The {platform} adapter is not installed in this tierform; the target is kept\n"
+            f"# here, commented out, until it is (`tierform adapters` lists what is).\n"
+            f"{commented}targets: {{}}\n"
+        )
     if note:
         block = f"# Recommended: {note}\n" + block
     return re.sub(r"targets:\n(?:  .*\n|    .*\n)*", block, text, count=1)

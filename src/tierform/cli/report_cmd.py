@@ -25,18 +25,39 @@ from tierform.report import prepare, write_report
 @click.command("report")
 @config_option
 @accounts_option()
-@click.option("--out", "out", type=click.Path(file_okay=False), default="out", show_default=True,
-              help="Folder for coverage-model.html, coverage-model.md (+ charts/) and "
-                   "coverage-model.xlsx.")
-@click.option("--churn", "churn", type=click.Path(dir_okay=False), default=None,
-              help="Churn history (account ids, optional churned column) to validate the health "
-                   "score; default: the book's churned column, if any.")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Date the health signals are read at (renewal proximity); default: today.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default="out",
+    show_default=True,
+    help="Folder for coverage-model.html, coverage-model.md (+ charts/) and coverage-model.xlsx.",
+)
+@click.option(
+    "--churn",
+    "churn",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Churn history (account ids, optional churned column) to validate the health "
+    "score; default: the book's churned column, if any.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date the health signals are read at (renewal proximity); default: today.",
+)
 @format_option
 @handle_errors
-def report(config: str | None, accounts: str | None, out: str, churn: str | None,
-           as_of: dt.datetime | None, fmt: str) -> None:
+def report(
+    config: str | None,
+    accounts: str | None,
+    out: str,
+    churn: str | None,
+    as_of: dt.datetime | None,
+    fmt: str,
+) -> None:
     """Write the coverage-model document and workbook a CS leader signs off.
 
     The document has the tier definitions, tier distribution, capacity plan, books of business,
@@ -50,17 +71,29 @@ def report(config: str | None, accounts: str | None, out: str, churn: str | None
     tally = {s: sum(1 for c in checks if c.status == s) for s in ("pass", "warn", "fail", "info")}
     missing = data.missing()
     if fmt == "json":
-        emit_json({
-            "files": {"html": str(files.html), "markdown": str(files.markdown),
-                      "workbook": str(files.workbook), "charts": [str(p) for p in files.charts]},
-            "checks": tally, "missing": missing,
-            "capacity": {"total_headcount": data.cap.total_headcount,
-                         "cost_pct_arr": data.cap.to_dict()["cost_pct_arr"]},
-        })
+        emit_json(
+            {
+                "files": {
+                    "html": str(files.html),
+                    "markdown": str(files.markdown),
+                    "workbook": str(files.workbook),
+                    "charts": [str(p) for p in files.charts],
+                },
+                "checks": tally,
+                "missing": missing,
+                "capacity": {
+                    "total_headcount": data.cap.total_headcount,
+                    "cost_pct_arr": data.cap.to_dict()["cost_pct_arr"],
+                },
+            }
+        )
         return
     table = Table(title="Coverage model written", show_header=False)
-    for name, path in (("document", files.html), ("markdown", files.markdown),
-                       ("workbook", files.workbook)):
+    for name, path in (
+        ("document", files.html),
+        ("markdown", files.markdown),
+        ("workbook", files.workbook),
+    ):
         table.add_row(name, str(path))
     console.print(table)
     summary = ", ".join(f"[{STATUS_STYLE[s]}]{n} {s}[/]" for s, n in tally.items() if n)

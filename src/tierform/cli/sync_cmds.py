@@ -32,23 +32,54 @@ def _model_path(config: str | None) -> Path | None:
 @click.command("sync")
 @config_option
 @accounts_option()
-@click.option("-t", "--target", "target", default=None,
-              help="Target name under `targets:` in the model (default: the only one).")
+@click.option(
+    "-t",
+    "--target",
+    "target",
+    default=None,
+    help="Target name under `targets:` in the model (default: the only one).",
+)
 @click.option("--apply", "do_apply", is_flag=True, help="Apply the plan (default: dry run).")
-@click.option("--checksum", default=None, metavar="SHA256",
-              help="Apply only if the plan still has this checksum (the one you reviewed).")
-@click.option("--check", "check", is_flag=True,
-              help="Exit 2 if the platform differs from the model (drift), 0 if aligned.")
+@click.option(
+    "--checksum",
+    default=None,
+    metavar="SHA256",
+    help="Apply only if the plan still has this checksum (the one you reviewed).",
+)
+@click.option(
+    "--check",
+    "check",
+    is_flag=True,
+    help="Exit 2 if the platform differs from the model (drift), 0 if aligned.",
+)
 @click.option("--force", is_flag=True, help="Apply even past the safety thresholds.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="How to print the plan.")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Compute renewal windows, health and due tasks as of this date "
-              "(default: today).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the plan.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Compute renewal windows, health and due tasks as of this date (default: today).",
+)
 @handle_errors
-def sync_cmd(config: str | None, accounts: str | None, target: str | None, do_apply: bool,
-             checksum: str | None, check: bool, force: bool, fmt: str,
-             as_of: dt.datetime | None) -> None:
+def sync_cmd(
+    config: str | None,
+    accounts: str | None,
+    target: str | None,
+    do_apply: bool,
+    checksum: str | None,
+    check: bool,
+    force: bool,
+    fmt: str,
+    as_of: dt.datetime | None,
+) -> None:
     """Plan the changes that align a platform with the model; apply them with --apply.
 
     Dry run by default: prints the plan (creates, updates, deletes, build-sheet steps) and its
@@ -73,14 +104,18 @@ def sync_cmd(config: str | None, accounts: str | None, target: str | None, do_ap
             click.echo(RENDERERS[fmt](plan))
             if check:
                 if plan.has_drift:
-                    raise DriftDetected(f"target {plan.target!r} differs from the model: "
-                                        f"{len(plan.changes)} change(s) to apply")
+                    raise DriftDetected(
+                        f"target {plan.target!r} differs from the model: "
+                        f"{len(plan.changes)} change(s) to apply"
+                    )
                 err_console.print(f"target {plan.target!r} is aligned with the model")
                 return
             if not (do_apply or checksum):
                 if not plan.is_empty:
-                    err_console.print("dry run: nothing applied; re-run with --apply "
-                                      f"(or --checksum {plan.checksum()})")
+                    err_console.print(
+                        "dry run: nothing applied; re-run with --apply "
+                        f"(or --checksum {plan.checksum()})"
+                    )
                 return
             if plan.is_empty:
                 err_console.print("nothing to apply")
@@ -95,26 +130,43 @@ def _apply(syncer: Any, plan: Any, force: bool, checksum: str | None) -> None:
 
     total = len(plan.changes)
     if total >= PROGRESS_FROM:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      console=err_console, transient=True) as progress:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress:
             task = progress.add_task("applying", total=total)
             report = syncer.apply(
-                plan, force=force, checksum=checksum,
+                plan,
+                force=force,
+                checksum=checksum,
                 on_result=lambda _r: progress.advance(task),
-                on_step=lambda msg: progress.update(task, description=msg))
+                on_step=lambda msg: progress.update(task, description=msg),
+            )
     else:
         report = syncer.apply(plan, force=force, checksum=checksum)
     c = report.counts
-    resumed = f"; resumed run {report.resumed_from} ({c['skipped']} already applied)" \
-        if report.resumed_from else ""
-    console.print(f"applied: {c['create']} created, {c['update']} updated, {c['delete']} deleted, "
-                  f"{c['failed']} failed (run {report.run_id}){resumed}")
+    resumed = (
+        f"; resumed run {report.resumed_from} ({c['skipped']} already applied)"
+        if report.resumed_from
+        else ""
+    )
+    console.print(
+        f"applied: {c['create']} created, {c['update']} updated, {c['delete']} deleted, "
+        f"{c['failed']} failed (run {report.run_id}){resumed}"
+    )
     for failure in report.failures[:20]:
-        err_console.print(f"  failed: {failure.change.kind.value} {failure.change.key}: "
-                          f"{failure.error}", markup=False)
+        err_console.print(
+            f"  failed: {failure.change.kind.value} {failure.change.key}: {failure.error}",
+            markup=False,
+        )
     if not report.ok:
-        raise AdapterError(f"{len(report.failures)} change(s) failed; fix the cause and run "
-                           "`tierform sync --apply` again (applied changes are not repeated)")
+        raise AdapterError(
+            f"{len(report.failures)} change(s) failed; fix the cause and run "
+            "`tierform sync --apply` again (applied changes are not repeated)"
+        )
 
 
 @click.command("history")
@@ -122,11 +174,13 @@ def _apply(syncer: Any, plan: Any, force: bool, checksum: str | None) -> None:
 @click.option("-t", "--target", "target", default=None, help="Only runs of this target.")
 @click.option("--run", "run_id", default=None, help="Show the changes recorded for one run.")
 @click.option("--limit", default=20, show_default=True, help="How many runs to list.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @handle_errors
-def history_cmd(config: str | None, target: str | None, run_id: str | None, limit: int,
-                fmt: str) -> None:
+def history_cmd(
+    config: str | None, target: str | None, run_id: str | None, limit: int, fmt: str
+) -> None:
     """List past sync runs from the journal (or the changes of one run with --run)."""
     from rich.table import Table
 
@@ -147,8 +201,15 @@ def history_cmd(config: str | None, target: str | None, run_id: str | None, limi
             for col in ("#", "op", "kind", "key", "result", "remote id", "error"):
                 table.add_column(col)
             for e in entries:
-                table.add_row(str(e["seq"]), e["op"], e["kind"], e["key"], e["result"],
-                              e["remote_id"] or "", e["error"] or "")
+                table.add_row(
+                    str(e["seq"]),
+                    e["op"],
+                    e["kind"],
+                    e["key"],
+                    e["result"],
+                    e["remote_id"] or "",
+                    e["error"] or "",
+                )
             console.print(table)
             return
         runs = journal.runs(target, limit)
@@ -159,20 +220,39 @@ def history_cmd(config: str | None, target: str | None, run_id: str | None, limi
             console.print(f"no sync runs recorded yet ({journal.path})")
             return
         table = Table(title="Sync runs")
-        for col in ("run", "target", "platform", "started", "status", "created", "updated",
-                    "deleted", "failed"):
+        for col in (
+            "run",
+            "target",
+            "platform",
+            "started",
+            "status",
+            "created",
+            "updated",
+            "deleted",
+            "failed",
+        ):
             table.add_column(col)
         for r in runs:
-            table.add_row(r.run_id, r.target, r.platform, r.started, r.status, str(r.created),
-                          str(r.updated), str(r.deleted), str(r.failed))
+            table.add_row(
+                r.run_id,
+                r.target,
+                r.platform,
+                r.started,
+                r.status,
+                str(r.created),
+                str(r.updated),
+                str(r.deleted),
+                str(r.failed),
+            )
         console.print(table)
     finally:
         journal.close()
 
 
 @click.command("adapters")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @handle_errors
 def adapters_cmd(fmt: str) -> None:
     """List installed platform adapters and what each can read, create, update and delete."""
@@ -183,10 +263,20 @@ def adapters_cmd(fmt: str) -> None:
 
     found = Registry.discover().available()
     if fmt == "json":
-        emit_json({name: (a if isinstance(a, str) else
-                          {"summary": a.summary, "capabilities": a.capabilities.matrix(),
-                           "notes": {k.value: v for k, v in a.capabilities.notes.items()}})
-                   for name, a in found.items()})
+        emit_json(
+            {
+                name: (
+                    a
+                    if isinstance(a, str)
+                    else {
+                        "summary": a.summary,
+                        "capabilities": a.capabilities.matrix(),
+                        "notes": {k.value: v for k, v in a.capabilities.notes.items()},
+                    }
+                )
+                for name, a in found.items()
+            }
+        )
         return
     for name, adapter in found.items():
         if isinstance(adapter, str):
@@ -198,9 +288,11 @@ def adapters_cmd(fmt: str) -> None:
         matrix = adapter.capabilities.matrix()
         for kind in Kind:
             ops = matrix[kind.value]
-            table.add_row(kind.value, *("yes" if ops[o] else "-" for o in
-                                        ("read", "create", "update", "delete")),
-                          adapter.capabilities.notes.get(kind, ""))
+            table.add_row(
+                kind.value,
+                *("yes" if ops[o] else "-" for o in ("read", "create", "update", "delete")),
+                adapter.capabilities.notes.get(kind, ""),
+            )
         console.print(table)
 
 

@@ -225,8 +225,12 @@ def semantic_issues(model: CoverageModel) -> list[tuple[Loc, str]]:
     folded = [n.casefold() for n in names]  # workbook COUNTIFs and lookups ignore case
     for i, tier in enumerate(model.tiers):
         if folded.count(tier.name.casefold()) > 1:
-            issues.append((("tiers", i, "name"), f"tier name {tier.name!r} is used twice "
-                           "(names must differ by more than case)"))
+            issues.append(
+                (
+                    ("tiers", i, "name"),
+                    f"tier name {tier.name!r} is used twice (names must differ by more than case)",
+                )
+            )
         issues.extend(_tier_issues(i, tier))
     issues.extend(_partition_issues(model.tiers))
     w = model.segmentation.weights

@@ -43,6 +43,7 @@ def issues(model: CoverageModel) -> list[tuple[Loc, str]]:
             continue
         from tierform.sync.targets import settings_problems
 
-        out.extend((("targets", name, *loc), msg)
-                   for loc, msg in settings_problems(adapter.Settings, spec))
+        out.extend(
+            (("targets", name, *loc), msg) for loc, msg in settings_problems(adapter.Settings, spec)
+        )
     return out

@@ -63,8 +63,10 @@ def _pattern(pid: str, style: Style) -> str:
         "cross": '<path d="M0 0L0 8M0 0L8 0" stroke="#ffffff" stroke-width="2"/>',
     }[style.pattern]
     rotate = ' patternTransform="rotate(45)"' if style.pattern != "dots" else ""
-    return (f'<pattern id="{pid}" width="8" height="8" patternUnits="userSpaceOnUse"{rotate}>'
-            f"{base}{mark}</pattern>")
+    return (
+        f'<pattern id="{pid}" width="8" height="8" patternUnits="userSpaceOnUse"{rotate}>'
+        f"{base}{mark}</pattern>"
+    )
 
 
 def _fill(pid: str, style: Style) -> str:
@@ -138,38 +140,56 @@ def grouped_bars(
     plot_top = LEGEND_H + 4
     plot_bottom = plot_top + len(categories) * (group_h + GROUP_GAP)
     for t in ticks:
-        body.append(f'<line x1="{x(t):.1f}" y1="{plot_top - 2}" x2="{x(t):.1f}" '
-                    f'y2="{plot_bottom:.1f}" stroke="#d0d0d0" stroke-width="0.8"/>')
-        body.append(f'<text x="{x(t):.1f}" y="{plot_bottom + 15:.1f}" text-anchor="middle" '
-                    f'fill="#444">{escape(fmt(t))}</text>')
+        body.append(
+            f'<line x1="{x(t):.1f}" y1="{plot_top - 2}" x2="{x(t):.1f}" '
+            f'y2="{plot_bottom:.1f}" stroke="#d0d0d0" stroke-width="0.8"/>'
+        )
+        body.append(
+            f'<text x="{x(t):.1f}" y="{plot_bottom + 15:.1f}" text-anchor="middle" '
+            f'fill="#444">{escape(fmt(t))}</text>'
+        )
     for i, name in enumerate(categories):
         y0 = plot_top + i * (group_h + GROUP_GAP) + GROUP_GAP / 2
         band = bands[i] if bands else None
         if band is not None:  # around the first series' bar, the one the band is about
-            body.append(f'<rect x="{x(band[0]):.1f}" y="{y0 - 3:.1f}" '
-                        f'width="{max(x(band[1]) - x(band[0]), 1.5):.1f}" height="{BAR_H + 6}" '
-                        'fill="#e6e6e6" stroke="#555" stroke-dasharray="4 2"/>')
-        body.append(f'<text x="{LABEL_W - 8}" y="{y0 + group_h / 2 + 4:.1f}" text-anchor="end" '
-                    f'font-weight="600">{escape(_short(name))}</text>')
+            body.append(
+                f'<rect x="{x(band[0]):.1f}" y="{y0 - 3:.1f}" '
+                f'width="{max(x(band[1]) - x(band[0]), 1.5):.1f}" height="{BAR_H + 6}" '
+                'fill="#e6e6e6" stroke="#555" stroke-dasharray="4 2"/>'
+            )
+        body.append(
+            f'<text x="{LABEL_W - 8}" y="{y0 + group_h / 2 + 4:.1f}" text-anchor="end" '
+            f'font-weight="600">{escape(_short(name))}</text>'
+        )
         for k, s in enumerate(series):
             v = s.values[i]
             y = y0 + k * (BAR_H + 3)
             text = (s.labels[i] if s.labels else None) or ("n/a" if v is None else fmt(v))
             w = 0.0 if v is None else max(x(v) - LABEL_W, 0.0)
             if w > 0:
-                body.append(f'<rect x="{LABEL_W}" y="{y:.1f}" width="{w:.1f}" height="{BAR_H}" '
-                            f'fill="{_fill(f"{cid}-p{k}", s.style)}" stroke="#1a1a1a" '
-                            'stroke-width="0.6"/>')
-            body.append(f'<text x="{LABEL_W + w + 5:.1f}" y="{y + BAR_H - 4:.1f}" {HALO}>'
-                        f"{escape(text)}</text>")
+                body.append(
+                    f'<rect x="{LABEL_W}" y="{y:.1f}" width="{w:.1f}" height="{BAR_H}" '
+                    f'fill="{_fill(f"{cid}-p{k}", s.style)}" stroke="#1a1a1a" '
+                    'stroke-width="0.6"/>'
+                )
+            body.append(
+                f'<text x="{LABEL_W + w + 5:.1f}" y="{y + BAR_H - 4:.1f}" {HALO}>'
+                f"{escape(text)}</text>"
+            )
     if ref is not None:
         rx = x(ref[0])
-        body.append(f'<line x1="{rx:.1f}" y1="{plot_top - 4}" x2="{rx:.1f}" y2="{plot_bottom:.1f}" '
-                    'stroke="#b3261e" stroke-width="1.5" stroke-dasharray="6 3"/>')
-        body.append(f'<text x="{rx + 4:.1f}" y="{plot_bottom - 4:.1f}" fill="#b3261e" {HALO}>'
-                    f"{escape(ref[1])}</text>")
-    body.append(f'<line x1="{LABEL_W}" y1="{plot_top - 4}" x2="{LABEL_W}" y2="{plot_bottom:.1f}" '
-                'stroke="#1a1a1a"/>')
+        body.append(
+            f'<line x1="{rx:.1f}" y1="{plot_top - 4}" x2="{rx:.1f}" y2="{plot_bottom:.1f}" '
+            'stroke="#b3261e" stroke-width="1.5" stroke-dasharray="6 3"/>'
+        )
+        body.append(
+            f'<text x="{rx + 4:.1f}" y="{plot_bottom - 4:.1f}" fill="#b3261e" {HALO}>'
+            f"{escape(ref[1])}</text>"
+        )
+    body.append(
+        f'<line x1="{LABEL_W}" y1="{plot_top - 4}" x2="{LABEL_W}" y2="{plot_bottom:.1f}" '
+        'stroke="#1a1a1a"/>'
+    )
     return _frame(cid, title, height, defs, body)
 
 
@@ -183,30 +203,39 @@ def stacked_bars(
     plot_w = WIDTH - LABEL_W - VALUE_W
     height = LEGEND_H + len(categories) * (BAR_H + 8 + GROUP_GAP) + AXIS_H
     defs = [_pattern(f"{cid}-p{k}", p.style) for k, p in enumerate(parts)]
-    body = _legend(cid, [(p.name, _fill(f"{cid}-p{k}", p.style), "")
-                         for k, p in enumerate(parts)], 6)
+    body = _legend(
+        cid, [(p.name, _fill(f"{cid}-p{k}", p.style), "") for k, p in enumerate(parts)], 6
+    )
     plot_top = LEGEND_H + 6
     for i, name in enumerate(categories):
         y = plot_top + i * (BAR_H + 8 + GROUP_GAP)
         total = sum(p.values[i] or 0 for p in parts)
-        body.append(f'<text x="{LABEL_W - 8}" y="{y + BAR_H - 1:.1f}" text-anchor="end" '
-                    f'font-weight="600">{escape(_short(name))}</text>')
+        body.append(
+            f'<text x="{LABEL_W - 8}" y="{y + BAR_H - 1:.1f}" text-anchor="end" '
+            f'font-weight="600">{escape(_short(name))}</text>'
+        )
         x = float(LABEL_W)
         for k, p in enumerate(parts):
             v = p.values[i] or 0
             if not total or not v:
                 continue
             w = plot_w * v / total
-            body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{BAR_H + 8}" '
-                        f'fill="{_fill(f"{cid}-p{k}", p.style)}" stroke="#1a1a1a" '
-                        'stroke-width="0.6"/>')
+            body.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{BAR_H + 8}" '
+                f'fill="{_fill(f"{cid}-p{k}", p.style)}" stroke="#1a1a1a" '
+                'stroke-width="0.6"/>'
+            )
             text = p.labels[i] if p.labels else f"{v:,.0f}"
             if w >= 8 * len(text) + 6:
-                body.append(f'<text x="{x + w / 2:.1f}" y="{y + BAR_H:.1f}" text-anchor="middle" '
-                            f'font-weight="700" fill="{p.style.ink}" stroke="{p.style.color}" '
-                            f'stroke-width="3" paint-order="stroke">{escape(text)}</text>')
+                body.append(
+                    f'<text x="{x + w / 2:.1f}" y="{y + BAR_H:.1f}" text-anchor="middle" '
+                    f'font-weight="700" fill="{p.style.ink}" stroke="{p.style.color}" '
+                    f'stroke-width="3" paint-order="stroke">{escape(text)}</text>'
+                )
             x += w
         note = f"n = {total:,.0f}" if total else "no accounts"
-        body.append(f'<text x="{LABEL_W + plot_w + 6:.1f}" y="{y + BAR_H:.1f}" fill="#444">'
-                    f"{escape(note)}</text>")
+        body.append(
+            f'<text x="{LABEL_W + plot_w + 6:.1f}" y="{y + BAR_H:.1f}" fill="#444">'
+            f"{escape(note)}</text>"
+        )
     return _frame(cid, title, height, defs, body)

@@ -105,8 +105,10 @@ def inline(part: Inline) -> str:
     if isinstance(part, Fig):
         if part.key is None:
             return f'<span class="fig">{escape(part.text)}</span>'
-        return (f'<span class="fig" data-key="{escape(part.key)}" '
-                f'data-value="{escape(_value_attr(part.value))}">{escape(part.text)}</span>')
+        return (
+            f'<span class="fig" data-key="{escape(part.key)}" '
+            f'data-value="{escape(_value_attr(part.value))}">{escape(part.text)}</span>'
+        )
     return escape(part).replace("\n", "<br>")
 
 
@@ -118,15 +120,21 @@ def _cell(tag: str, part: Inline, numeric: bool, wide: bool = False) -> str:
 
 def table(t: Table) -> str:
     head = "".join(_cell("th", h, i in t.numeric, i in t.wide) for i, h in enumerate(t.header))
-    body = "".join("<tr>" + "".join(_cell("td", c, i in t.numeric) for i, c in enumerate(row))
-                   + "</tr>" for row in t.rows)
-    foot = "".join("<tr>" + "".join(_cell("td", c, i in t.numeric) for i, c in enumerate(row))
-                   + "</tr>" for row in t.foot)
+    body = "".join(
+        "<tr>" + "".join(_cell("td", c, i in t.numeric) for i, c in enumerate(row)) + "</tr>"
+        for row in t.rows
+    )
+    foot = "".join(
+        "<tr>" + "".join(_cell("td", c, i in t.numeric) for i, c in enumerate(row)) + "</tr>"
+        for row in t.foot
+    )
     caption = f"<caption>{escape(t.caption)}</caption>" if t.caption else ""
     tfoot = f"<tfoot>{foot}</tfoot>" if foot else ""
     narrow = ' class="narrow"' if len(t.header) <= 2 else ""
-    return (f'<div class="table-wrap"><table{narrow}>{caption}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody>{tfoot}</table></div>")
+    return (
+        f'<div class="table-wrap"><table{narrow}>{caption}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody>{tfoot}</table></div>"
+    )
 
 
 def block(b: Block) -> str:
@@ -138,27 +146,29 @@ def block(b: Block) -> str:
         return table(b)
     if isinstance(b, Notice):
         word = "Missing:" if b.kind == "missing" else "Note:"
-        return (f'<div class="notice {b.kind}" role="note"><strong>{word}</strong>'
-                f"{escape(b.text)}</div>")
+        return (
+            f'<div class="notice {b.kind}" role="note"><strong>{word}</strong>'
+            f"{escape(b.text)}</div>"
+        )
     if isinstance(b, Chart):
-        return (f'<figure class="chart"><figcaption>{escape(b.title)}</figcaption>'
-                f"{b.svg}</figure>")
+        return f'<figure class="chart"><figcaption>{escape(b.title)}</figcaption>{b.svg}</figure>'
     if isinstance(b, KeyFigures):
-        items = "".join(f'<div class="kpi"><span class="label">{escape(name)}</span>'
-                        f'<span class="value">{inline(fig)}</span></div>' for name, fig in b.items)
+        items = "".join(
+            f'<div class="kpi"><span class="label">{escape(name)}</span>'
+            f'<span class="value">{inline(fig)}</span></div>'
+            for name, fig in b.items
+        )
         return f'<div class="kpis">{items}</div>'
     raise TypeError(f"unknown block {b!r}")
 
 
 def section(s: Section, number: int) -> str:
     body = "".join(block(b) for b in s.blocks)
-    return (f'<section id="{escape(s.id)}"><h2>{number}. {escape(s.title)}</h2>{body}'
-            "</section>")
+    return f'<section id="{escape(s.id)}"><h2>{number}. {escape(s.title)}</h2>{body}</section>'
 
 
 def render_html(doc: Document) -> str:
-    toc = "".join(f'<li><a href="#{escape(s.id)}">{escape(s.title)}</a></li>'
-                  for s in doc.sections)
+    toc = "".join(f'<li><a href="#{escape(s.id)}">{escape(s.title)}</a></li>' for s in doc.sections)
     summary = "".join(block(b) for b in doc.summary)
     sections = "".join(section(s, i) for i, s in enumerate(doc.sections, start=1))
     return (

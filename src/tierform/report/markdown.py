@@ -89,7 +89,11 @@ def slug(heading: str) -> str:
 def render_markdown(doc: Document) -> str:
     head = [f"# {escape_md(doc.title)}", f"Coverage model: {escape_md(doc.subtitle)}"]
     head += [block(b) for b in doc.summary]
-    head.append("\n".join(f"{i}. [{escape_md(s.title)}](#{slug(f'{i}. {s.title}')})"
-                          for i, s in enumerate(doc.sections, start=1)))
+    head.append(
+        "\n".join(
+            f"{i}. [{escape_md(s.title)}](#{slug(f'{i}. {s.title}')})"
+            for i, s in enumerate(doc.sections, start=1)
+        )
+    )
     body = [section(s, i) for i, s in enumerate(doc.sections, start=1)]
     return "\n\n".join(head + body) + "\n"

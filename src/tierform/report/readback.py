@@ -45,8 +45,12 @@ def model_from_sheets(sheets: dict[str, list[list[Any]]], filename: str) -> Cove
         if title not in sheets:
             raise ConfigError([Issue(f"the workbook has no {title} sheet", file=filename)])
     where: dict[tuple[str | int, ...], str] = {}
-    data: dict[str, Any] = yaml.safe_load(
-        "\n".join(str(r[0]) if r and r[0] is not None else "" for r in sheets[MODEL][1:])) or {}
+    data: dict[str, Any] = (
+        yaml.safe_load(
+            "\n".join(str(r[0]) if r and r[0] is not None else "" for r in sheets[MODEL][1:])
+        )
+        or {}
+    )
     settings: dict[str, Any] = {}
     tier_inputs: dict[int, dict[str, Any]] = {}
     for n, row in enumerate(sheets[INPUTS][1:], start=2):
@@ -66,8 +70,9 @@ def model_from_sheets(sheets: dict[str, list[list[Any]]], filename: str) -> Cove
         else:
             data[section] = values
     data["tiers"] = _tiers(sheets[TIERS], tier_inputs, where)
-    data = {k: _blank_groups(v) if k in ("segmentation", "capacity") else v
-            for k, v in data.items()}
+    data = {
+        k: _blank_groups(v) if k in ("segmentation", "capacity") else v for k, v in data.items()
+    }
     try:
         model = CoverageModel.model_validate(data)
     except ValidationError as exc:
@@ -80,8 +85,11 @@ def model_from_sheets(sheets: dict[str, list[list[Any]]], filename: str) -> Cove
     return model
 
 
-def _tiers(rows: list[list[Any]], tier_inputs: dict[int, dict[str, Any]],
-           where: dict[tuple[str | int, ...], str]) -> list[dict[str, Any]]:
+def _tiers(
+    rows: list[list[Any]],
+    tier_inputs: dict[int, dict[str, Any]],
+    where: dict[tuple[str | int, ...], str],
+) -> list[dict[str, Any]]:
     header = [str(h).strip() if h is not None else "" for h in rows[0]] if rows else []
     columns = {h: header.index(h) for h, _ in TIER_COLUMNS if h in header}
     tiers: list[dict[str, Any]] = []
@@ -115,8 +123,9 @@ def _tiers(rows: list[list[Any]], tier_inputs: dict[int, dict[str, Any]],
     return tiers
 
 
-def _issue(loc: tuple[str | int, ...], message: str, filename: str,
-           where: dict[tuple[str | int, ...], str]) -> Issue:
+def _issue(
+    loc: tuple[str | int, ...], message: str, filename: str, where: dict[tuple[str | int, ...], str]
+) -> Issue:
     key = ".".join(str(p) for p in loc)
     for end in range(len(loc), 0, -1):
         if loc[:end] in where:

@@ -64,13 +64,20 @@ class ReportData:
             ("Rules", "rules", self.rules.get("tests")),
         ):
             checks = getattr(found, "checks", None) or []
-            out += [(area, f"{name}.checks.{i}", c) for i, c in enumerate(checks)
-                    if isinstance(c, Check)]
+            out += [
+                (area, f"{name}.checks.{i}", c)
+                for i, c in enumerate(checks)
+                if isinstance(c, Check)
+            ]
         return out
 
     def missing(self) -> dict[str, str]:
-        parts = {"books": self.assign, "playbooks": self.playbooks, "health": self.health,
-                 "rules": self.rules}
+        parts = {
+            "books": self.assign,
+            "playbooks": self.playbooks,
+            "health": self.health,
+            "rules": self.rules,
+        }
         return {k: p.missing for k, p in parts.items() if p.missing}
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,16 +85,18 @@ class ReportData:
         out: dict[str, Any] = {
             "segment": self.seg.to_dict(include_assignments=False),
             "capacity": self.cap.to_dict(),
-            "current_headcount": {"per_tier": self.current.per_tier,
-                                  "source": self.current.source},
+            "current_headcount": {"per_tier": self.current.per_tier, "source": self.current.source},
         }
         assign = self.assign.get("result")
         if assign is not None:
             out["assign"] = assign.to_dict()
         health = self.health.get("result")
         if health is not None:  # the engine's health JSON without its per-account list
-            out["health"] = {"weights": health.weights, "validation": health.validation,
-                             "checks": [c.to_dict() for c in health.checks]}
+            out["health"] = {
+                "weights": health.weights,
+                "validation": health.validation,
+                "checks": [c.to_dict() for c in health.checks],
+            }
             out["health_by_tier"] = self.health.get("by_tier")
         matrix = self.playbooks.get("matrix")
         if matrix is not None:
@@ -116,8 +125,9 @@ def optional(module: str, *names: str) -> tuple[list[Any] | None, str | None]:
     return [getattr(mod, n) for n in names], None
 
 
-def current_headcount(model: CoverageModel, seg: SegmentResult,
-                      cap: CapacityResult) -> CurrentHeadcount:
+def current_headcount(
+    model: CoverageModel, seg: SegmentResult, cap: CapacityResult
+) -> CurrentHeadcount:
     """From the roster when the model has one, else the distinct owners in the book, each
     counted in the tier that holds most of their accounts."""
     if model.roster:
@@ -145,8 +155,9 @@ def _assign(model: CoverageModel, seg: SegmentResult) -> Part:
         return Part(missing=f"Balanced books of business could not be built: {exc}")
 
 
-def health_by_tier(model: CoverageModel, seg: SegmentResult, bands: list[str | None],
-                   names: list[str]) -> list[dict[str, int]]:
+def health_by_tier(
+    model: CoverageModel, seg: SegmentResult, bands: list[str | None], names: list[str]
+) -> list[dict[str, int]]:
     """Accounts per health band in each tier (tier order, band order ``names``)."""
     table = [dict.fromkeys(names, 0) for _ in model.tiers]
     for tier, band in zip(seg.tier.tolist(), bands, strict=True):
@@ -155,8 +166,13 @@ def health_by_tier(model: CoverageModel, seg: SegmentResult, bands: list[str | N
     return table
 
 
-def _health(model: CoverageModel, book: AccountBook, seg: SegmentResult,
-            as_of: dt.date | None, churn: str | Path | None) -> Part:
+def _health(
+    model: CoverageModel,
+    book: AccountBook,
+    seg: SegmentResult,
+    as_of: dt.date | None,
+    churn: str | Path | None,
+) -> Part:
     funcs, missing = optional("tierform.core.health", "score_health", "effective_health")
     if funcs is None:
         return Part(missing=f"Health scoring: {missing}.")
@@ -175,8 +191,14 @@ def _health(model: CoverageModel, book: AccountBook, seg: SegmentResult,
     names = [str(n) for n in getattr(result, "band_names", [])]
     bands = [None if b is None else str(b) for b in list(result.band)]
     names += [b for b in dict.fromkeys(bands) if b is not None and b not in names]
-    return Part({"spec": spec, "result": result, "band_names": names,
-                 "by_tier": health_by_tier(model, seg, bands, names)})
+    return Part(
+        {
+            "spec": spec,
+            "result": result,
+            "band_names": names,
+            "by_tier": health_by_tier(model, seg, bands, names),
+        }
+    )
 
 
 def _playbooks(model: CoverageModel) -> Part:
@@ -190,8 +212,9 @@ def _playbooks(model: CoverageModel) -> Part:
         return Part(missing=f"The playbook library could not be built: {exc}")
 
 
-def _rules(model: CoverageModel, book: AccountBook, seg: SegmentResult, health: Part,
-           as_of: dt.date | None) -> Part:
+def _rules(
+    model: CoverageModel, book: AccountBook, seg: SegmentResult, health: Part, as_of: dt.date | None
+) -> Part:
     funcs, missing = optional("tierform.core.rules", "effective_rules")
     if funcs is None:
         return Part(missing=f"Automation rules: {missing}.")
@@ -206,8 +229,9 @@ def _rules(model: CoverageModel, book: AccountBook, seg: SegmentResult, health: 
     test_rules, run_rules = extra
     try:
         part.values["tests"] = test_rules(model)
-        part.values["run"] = run_rules(model, book, as_of or dt.date.today(), seg=seg,
-                                       health=health.get("result"))
+        part.values["run"] = run_rules(
+            model, book, as_of or dt.date.today(), seg=seg, health=health.get("result")
+        )
     except ModuleNotFoundError as exc:
         if not (exc.name or "").startswith("tierform."):
             raise
@@ -217,14 +241,22 @@ def _rules(model: CoverageModel, book: AccountBook, seg: SegmentResult, health: 
     return part
 
 
-def gather(model: CoverageModel, book: AccountBook, *, as_of: dt.date | None = None,
-           churn: str | Path | None = None) -> ReportData:
+def gather(
+    model: CoverageModel,
+    book: AccountBook,
+    *,
+    as_of: dt.date | None = None,
+    churn: str | Path | None = None,
+) -> ReportData:
     """Run every part of the engine the report draws on (``churn``: a churn-history file)."""
     seg = segment(model, book)
     cap = plan_capacity(model, seg)
     health = _health(model, book, seg, as_of, churn)
     return ReportData(
-        model=model, book=book, seg=seg, cap=cap,
+        model=model,
+        book=book,
+        seg=seg,
+        cap=cap,
         current=current_headcount(model, seg, cap),
         assign=_assign(model, seg),
         health=health,

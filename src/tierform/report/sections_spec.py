@@ -39,10 +39,11 @@ from tierform.report.tabulate import compact, plain_data, scalar_text
 def touchpoint_matrix(data: ReportData) -> Table:
     """Lifecycle stage x tier from the tiers' touchpoints (recipe step 2)."""
     tiers = data.model.tiers
-    return Table(["Lifecycle stage", *[t.name for t in tiers]],
-                 [[label(s.value), *[t.touchpoints.get(s) or "GAP" for t in tiers]]
-                  for s in LifecycleStage],
-                 caption="Lifecycle coverage from the tiers' touchpoints")
+    return Table(
+        ["Lifecycle stage", *[t.name for t in tiers]],
+        [[label(s.value), *[t.touchpoints.get(s) or "GAP" for t in tiers]] for s in LifecycleStage],
+        caption="Lifecycle coverage from the tiers' touchpoints",
+    )
 
 
 OWNERS = {"named_csm": "Named CSM", "pool": "Pool", "automation": "Automation"}
@@ -58,12 +59,31 @@ def arrows(text: str | None) -> str:
 
 def playbook_table(playbooks: list[Any]) -> Table:
     return Table(
-        ["Playbook", "Stage", "Tiers", "Trigger", "Owner", "Day 0-90 actions",
-         "Success criteria", "Escalation"],
-        [[pb.name, label(pb.stage), ", ".join(pb.tiers), pb.trigger,
-          OWNERS.get(pb.owner, label(pb.owner)), steps_text(pb.steps, "\n"),
-          "\n".join(pb.success_criteria), arrows(pb.escalation)]
-         for pb in playbooks], wide=frozenset({5}))
+        [
+            "Playbook",
+            "Stage",
+            "Tiers",
+            "Trigger",
+            "Owner",
+            "Day 0-90 actions",
+            "Success criteria",
+            "Escalation",
+        ],
+        [
+            [
+                pb.name,
+                label(pb.stage),
+                ", ".join(pb.tiers),
+                pb.trigger,
+                OWNERS.get(pb.owner, label(pb.owner)),
+                steps_text(pb.steps, "\n"),
+                "\n".join(pb.success_criteria),
+                arrows(pb.escalation),
+            ]
+            for pb in playbooks
+        ],
+        wide=frozenset({5}),
+    )
 
 
 def matrix_table(matrix: Any) -> Table:
@@ -86,19 +106,31 @@ def playbook_library(data: ReportData, js: dict[str, Any]) -> Section:
     section = Section("playbooks", "Playbook library and lifecycle coverage")
     part = data.playbooks
     if part.missing:
-        return section.add(Notice("missing", part.missing + " The lifecycle coverage below "
-                                                            "comes from the tiers' touchpoints."),
-                           touchpoint_matrix(data))
+        return section.add(
+            Notice(
+                "missing",
+                part.missing + " The lifecycle coverage below comes from the tiers' touchpoints.",
+            ),
+            touchpoint_matrix(data),
+        )
     matrix = part.get("matrix")
     grade = js["playbooks"]["grade"]
     gaps = len(matrix.gaps)
     section.add(
-        Paragraph(["Playbook coverage grade: ", Fig(grade, "playbooks.grade", grade),
-                   " (recipe benchmark: onboarding + renewal minimum; + adoption + expansion "
-                   "good; all stages + escalation paths excellent). Lifecycle gaps: ",
-                   fig_count(gaps, None), "."]),
-        Heading("Lifecycle coverage matrix"), matrix_table(matrix),
-        Heading("Playbooks"), playbook_table(part.get("playbooks")),
+        Paragraph(
+            [
+                "Playbook coverage grade: ",
+                Fig(grade, "playbooks.grade", grade),
+                " (recipe benchmark: onboarding + renewal minimum; + adoption + expansion "
+                "good; all stages + escalation paths excellent). Lifecycle gaps: ",
+                fig_count(gaps, None),
+                ".",
+            ]
+        ),
+        Heading("Lifecycle coverage matrix"),
+        matrix_table(matrix),
+        Heading("Playbooks"),
+        playbook_table(part.get("playbooks")),
     )
     return section
 
@@ -109,15 +141,23 @@ def _band_chart(data: ReportData) -> list[Block]:
     tiers = [t.name for t in data.model.tiers]
     rows: list[list[Inline]] = [
         [tiers[i], *[fig_count(counts[b], f"health_by_tier.{i}.{b}") for b in names]]
-        for i, counts in enumerate(by_tier)]
-    table = Table(["Tier", *[label(b) for b in names]], rows,
-                  frozenset(range(1, len(names) + 1)), caption="Accounts per health band")
-    styles = [charts.BAND_STYLES.get(b.lower(), charts.SERIES_STYLES[k % 4])
-              for k, b in enumerate(names)]
+        for i, counts in enumerate(by_tier)
+    ]
+    table = Table(
+        ["Tier", *[label(b) for b in names]],
+        rows,
+        frozenset(range(1, len(names) + 1)),
+        caption="Accounts per health band",
+    )
+    styles = [
+        charts.BAND_STYLES.get(b.lower(), charts.SERIES_STYLES[k % 4]) for k, b in enumerate(names)
+    ]
     svg = charts.stacked_bars(
-        "chart-health", "Health-band distribution per tier", tiers,
-        [charts.Series(label(b), [c[b] for c in by_tier], styles[k])
-         for k, b in enumerate(names)])
+        "chart-health",
+        "Health-band distribution per tier",
+        tiers,
+        [charts.Series(label(b), [c[b] for c in by_tier], styles[k]) for k, b in enumerate(names)],
+    )
     return [table, Chart("chart-health", "Health-band distribution per tier", svg)]
 
 
@@ -126,8 +166,12 @@ def band_ranges(spec: Any) -> list[tuple[str, str]]:
     bands = sorted(spec.bands or [], key=lambda b: -b.min)
     out, top = [], None
     for b in bands:
-        out.append((b.name, f"{number(b.min)}–100" if top is None
-                    else f"{number(b.min)} to < {number(top)}"))
+        out.append(
+            (
+                b.name,
+                f"{number(b.min)}–100" if top is None else f"{number(b.min)} to < {number(top)}",
+            )
+        )
         top = b.min
     return out
 
@@ -137,11 +181,15 @@ def weights_table(result: Any) -> Table:
     default: dict[str, float] = weights.get("default", {})
     tiers: dict[str, dict[str, float]] = weights.get("tiers", {})
     dims = list(dict.fromkeys([*default, *(d for w in tiers.values() for d in w)]))
-    return Table(["Dimension", "Default weight", *tiers],
-                 [[label(d), pct(default.get(d), 0),
-                   *[pct(w.get(d), 0) for w in tiers.values()]] for d in dims],
-                 frozenset(range(1, len(tiers) + 2)),
-                 caption="Dimension weights (% of the score) per tier")
+    return Table(
+        ["Dimension", "Default weight", *tiers],
+        [
+            [label(d), pct(default.get(d), 0), *[pct(w.get(d), 0) for w in tiers.values()]]
+            for d in dims
+        ],
+        frozenset(range(1, len(tiers) + 2)),
+        caption="Dimension weights (% of the score) per tier",
+    )
 
 
 def normaliser_text(norm: Any) -> str:
@@ -150,8 +198,7 @@ def normaliser_text(norm: Any) -> str:
     if kind == "linear":
         return f"linear: {number(norm.worst, 4)} scores 0, {number(norm.best, 4)} scores 100"
     if kind == "thresholds":
-        return "steps: " + ", ".join(f"from {number(v, 4)} → {number(sc)}"
-                                     for v, sc in norm.steps)
+        return "steps: " + ", ".join(f"from {number(v, 4)} → {number(sc)}" for v, sc in norm.steps)
     if kind == "percentile":
         better = "higher" if norm.higher_is_better else "lower"
         return f"percentile within the {norm.within} ({better} is better)"
@@ -162,11 +209,22 @@ def signals_table(spec: Any, result: Any) -> Table:
     absent = set(getattr(result, "signals_absent", []))
     rows: list[list[Inline]] = []
     for name, sig in (spec.signals or {}).items():
-        rows.append([name, label(sig.dimension), sig.column or name, number(sig.weight),
-                     normaliser_text(sig.normalise), sig.missing or spec.missing.signal,
-                     "not in the book" if name in absent else "used"])
-    return Table(["Signal", "Dimension", "Column", "Weight", "Normaliser", "If blank",
-                  "In this book"], rows, caption="Signals and how each is put on a 0-100 scale")
+        rows.append(
+            [
+                name,
+                label(sig.dimension),
+                sig.column or name,
+                number(sig.weight),
+                normaliser_text(sig.normalise),
+                sig.missing or spec.missing.signal,
+                "not in the book" if name in absent else "used",
+            ]
+        )
+    return Table(
+        ["Signal", "Dimension", "Column", "Weight", "Normaliser", "If blank", "In this book"],
+        rows,
+        caption="Signals and how each is put on a 0-100 scale",
+    )
 
 
 VALIDATION_LABELS = {
@@ -192,21 +250,28 @@ def health_spec(data: ReportData, js: dict[str, Any]) -> Section:
         return section.add(Notice("missing", part.missing))
     spec, result = part.get("spec"), part.get("result")
     section.add(
-        Paragraph(["Score = weighted mean of the dimension scores (0-100) with the weights of "
-                   "the account's tier; a dimension is the weighted mean of its signals. "
-                   f"Missing data: a blank signal is handled by '{spec.missing.signal}', a "
-                   f"dimension with no signal by '{spec.missing.dimension}' (neutral score "
-                   f"{number(spec.missing.neutral_score)}), never as zero."]),
-        weights_table(result), signals_table(spec, result),
-        Table(["Band", "Score"], [[label(n), r] for n, r in band_ranges(spec)],
-              caption="Bands"),
+        Paragraph(
+            [
+                "Score = weighted mean of the dimension scores (0-100) with the weights of "
+                "the account's tier; a dimension is the weighted mean of its signals. "
+                f"Missing data: a blank signal is handled by '{spec.missing.signal}', a "
+                f"dimension with no signal by '{spec.missing.dimension}' (neutral score "
+                f"{number(spec.missing.neutral_score)}), never as zero."
+            ]
+        ),
+        weights_table(result),
+        signals_table(spec, result),
+        Table(["Band", "Score"], [[label(n), r] for n, r in band_ranges(spec)], caption="Bands"),
     )
     responses: dict[str, dict[str, str]] = spec.responses or {}
     names = [b.name for b in spec.bands or []]
-    section.add(Table(["Tier", *[label(b) for b in names]],
-                      [[t, *[alerts.get(b, "—") for b in names]]
-                       for t, alerts in responses.items()],
-                      caption="Response rules: who is alerted at each band"))
+    section.add(
+        Table(
+            ["Tier", *[label(b) for b in names]],
+            [[t, *[alerts.get(b, "—") for b in names]] for t, alerts in responses.items()],
+            caption="Response rules: who is alerted at each band",
+        )
+    )
     validation = js["health"].get("validation")
     section.add(Heading("Validation against churn history"))
     if validation:
@@ -220,8 +285,13 @@ def health_spec(data: ReportData, js: dict[str, Any]) -> Section:
                 rows.append([name, scalar_text(v)])
         section.add(Table(["Figure", "Value"], rows, frozenset({1})))
     else:
-        section.add(Notice("note", "No churn history: pass --churn FILE or add a churned column "
-                                   "to the account book to validate the score."))
+        section.add(
+            Notice(
+                "note",
+                "No churn history: pass --churn FILE or add a churned column "
+                "to the account book to validate the score.",
+            )
+        )
     section.add(Heading("Health bands per tier"), *_band_chart(data))
     return section
 
@@ -250,47 +320,99 @@ def automation_rules(data: ReportData) -> Section:
     rows: list[list[Inline]] = []
     for rule in part.get("rules") or []:
         results = cases.get(rule.name, [])
-        rows.append([rule.name, rule.description or "—", spec_text(rule.trigger),
-                     spec_text(rule.condition), "\n".join(spec_text(a) for a in rule.actions),
-                     "yes" if rule.enabled else "no",
-                     f"{sum(results)} of {len(results)}" if results else "—",
-                     fig_count(due.get(rule.name, 0), None) if run is not None else "—"])
+        rows.append(
+            [
+                rule.name,
+                rule.description or "—",
+                spec_text(rule.trigger),
+                spec_text(rule.condition),
+                "\n".join(spec_text(a) for a in rule.actions),
+                "yes" if rule.enabled else "no",
+                f"{sum(results)} of {len(results)}" if results else "—",
+                fig_count(due.get(rule.name, 0), None) if run is not None else "—",
+            ]
+        )
     if tests is not None:
         rate = tests.pass_rate
-        section.add(Paragraph(["Rule tests (the model's cases and five generated accounts per "
-                               "rule, recipe step 6): ",
-                               Fig(pct(rate, 1), "rules.pass_rate", rate), " passed (",
-                               tests.grade, "; benchmark > 80% minimum, > 95% good, 100% "
-                               "excellent)."]))
+        section.add(
+            Paragraph(
+                [
+                    "Rule tests (the model's cases and five generated accounts per "
+                    "rule, recipe step 6): ",
+                    Fig(pct(rate, 1), "rules.pass_rate", rate),
+                    " passed (",
+                    tests.grade,
+                    "; benchmark > 80% minimum, > 95% good, 100% excellent).",
+                ]
+            )
+        )
     if part.get("note"):
         section.add(Notice("note", part.get("note")))
     as_of = getattr(run, "as_of", None)
-    return section.add(Table(
-        ["Rule", "Purpose", "Trigger", "Condition", "Actions", "Enabled", "Tests passed",
-         f"Due {as_of.isoformat()}" if as_of else "Due now"], rows, frozenset({6, 7})))
+    return section.add(
+        Table(
+            [
+                "Rule",
+                "Purpose",
+                "Trigger",
+                "Condition",
+                "Actions",
+                "Enabled",
+                "Tests passed",
+                f"Due {as_of.isoformat()}" if as_of else "Due now",
+            ],
+            rows,
+            frozenset({6, 7}),
+        )
+    )
 
 
 def checks_section(data: ReportData) -> Section:
     rows: list[list[Inline]] = []
     for area, prefix, check in data.checks():
         figure = check.figure
-        shown: Inline = ("—" if figure is None else
-                         Fig(number(figure, 2) if isinstance(figure, int | float) else str(figure),
-                             f"{prefix}.figure", figure))
+        shown: Inline = (
+            "—"
+            if figure is None
+            else Fig(
+                number(figure, 2) if isinstance(figure, int | float) else str(figure),
+                f"{prefix}.figure",
+                figure,
+            )
+        )
         reference = recipe_reference(check)[0] or "—"
-        rows.append([Badge(check.status), area, check.id, shown,
-                     check.message + (f" ({check.grade})" if check.grade and check.grade
-                                      not in check.message else ""),
-                     recovery_for(check) or "—", reference])
+        rows.append(
+            [
+                Badge(check.status),
+                area,
+                check.id,
+                shown,
+                check.message
+                + (f" ({check.grade})" if check.grade and check.grade not in check.message else ""),
+                recovery_for(check) or "—",
+                reference,
+            ]
+        )
     section = Section("checks", "Checks against the recipe's benchmarks")
-    section.add(Paragraph(["Every check with its status and, for a warning or failure, the "
-                           "recovery action."]),
-                Table(["Status", "Area", "Check", "Figure", "Finding", "Recovery action",
-                       "Recipe"], rows, frozenset({3}), wide=frozenset({4, 5})))
+    section.add(
+        Paragraph(
+            ["Every check with its status and, for a warning or failure, the recovery action."]
+        ),
+        Table(
+            ["Status", "Area", "Check", "Figure", "Finding", "Recovery action", "Recipe"],
+            rows,
+            frozenset({3}),
+            wide=frozenset({4, 5}),
+        ),
+    )
     missing = data.missing()
     if missing:
-        section.add(Notice("missing", "Not checked, because the part is missing: "
-                                      + "; ".join(missing.values())))
+        section.add(
+            Notice(
+                "missing",
+                "Not checked, because the part is missing: " + "; ".join(missing.values()),
+            )
+        )
     return section
 
 
@@ -300,19 +422,40 @@ def summary(data: ReportData, js: dict[str, Any]) -> list[Block]:
     checks = [c for _, _, c in data.checks()]
     tally = {s: sum(1 for c in checks if c.status == s) for s in ("pass", "warn", "fail")}
     grade = next((c.grade for c in data.cap.checks if c.id == "cost_pct_arr"), None)
-    blocks: list[Block] = [KeyFigures([
-        ("Accounts", fig_count(seg["summary"]["accounts"], "segment.summary.accounts")),
-        ("Tiered", fig_count(seg["summary"]["assigned"], "segment.summary.assigned")),
-        ("ARR", fig_money(sum(t["arr"] for t in seg["tiers"]), None, cur)),
-        ("CSMs needed", fig_count(cap["total_headcount"], "capacity.total_headcount")),
-        ("CSM cost", fig_money(cap["total_cost"], "capacity.total_cost", cur)),
-        ("Cost % of ARR" + (f" ({grade})" if grade else ""),
-         fig_pct(cap["cost_pct_arr"], "capacity.cost_pct_arr", 2)),
-    ])]
-    blocks.append(Paragraph([
-        "Checks: ", Badge("pass"), " ", fig_count(tally["pass"], None), "   ", Badge("warn"), " ",
-        fig_count(tally["warn"], None), "   ", Badge("fail"), " ", fig_count(tally["fail"], None),
-        " (details in the last section)."]))
+    blocks: list[Block] = [
+        KeyFigures(
+            [
+                ("Accounts", fig_count(seg["summary"]["accounts"], "segment.summary.accounts")),
+                ("Tiered", fig_count(seg["summary"]["assigned"], "segment.summary.assigned")),
+                ("ARR", fig_money(sum(t["arr"] for t in seg["tiers"]), None, cur)),
+                ("CSMs needed", fig_count(cap["total_headcount"], "capacity.total_headcount")),
+                ("CSM cost", fig_money(cap["total_cost"], "capacity.total_cost", cur)),
+                (
+                    "Cost % of ARR" + (f" ({grade})" if grade else ""),
+                    fig_pct(cap["cost_pct_arr"], "capacity.cost_pct_arr", 2),
+                ),
+            ]
+        )
+    ]
+    blocks.append(
+        Paragraph(
+            [
+                "Checks: ",
+                Badge("pass"),
+                " ",
+                fig_count(tally["pass"], None),
+                "   ",
+                Badge("warn"),
+                " ",
+                fig_count(tally["warn"], None),
+                "   ",
+                Badge("fail"),
+                " ",
+                fig_count(tally["fail"], None),
+                " (details in the last section).",
+            ]
+        )
+    )
     for text in data.missing().values():
         blocks.append(Notice("missing", text))
     return blocks
@@ -322,15 +465,23 @@ def build_document(data: ReportData) -> Document:
     """The whole coverage-model document, sections in the recipe's order."""
     js = data.to_dict()
     book = data.book
-    subtitle = (f"{count(len(book))} accounts from {Path(book.source).name}; "
-                f"{len(data.model.tiers)} tiers; currency {data.model.currency}")
+    subtitle = (
+        f"{count(len(book))} accounts from {Path(book.source).name}; "
+        f"{len(data.model.tiers)} tiers; currency {data.model.currency}"
+    )
     return Document(
-        title=data.model.name, subtitle=subtitle, summary=summary(data, js),
+        title=data.model.name,
+        subtitle=subtitle,
+        summary=summary(data, js),
         sections=[
-            tier_definitions(data), tier_distribution(data, js), capacity_plan(data, js),
-            books_of_business(data, js), playbook_library(data, js), health_spec(data, js),
-            automation_rules(data), checks_section(data),
+            tier_definitions(data),
+            tier_distribution(data, js),
+            capacity_plan(data, js),
+            books_of_business(data, js),
+            playbook_library(data, js),
+            health_spec(data, js),
+            automation_rules(data),
+            checks_section(data),
         ],
         missing=list(data.missing().values()),
     )
-

@@ -29,9 +29,14 @@ PLAYBOOKS, HEALTH, RULES, CHECKS, MODEL = "Playbooks", "Health", "Rules", "Check
 MONEY, DECIMAL, PERCENT = "#,##0", "0.00", "0.00"
 
 TIER_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Tier", "name"), ("Min ACV", "min_acv"), ("Max ACV", "max_acv"),
-    ("Touch model", "touch_model"), ("Coverage layer", "layer"), ("Pool", "pool"),
-    ("Score min", "score_min"), ("Hiring trigger note", "hiring_trigger.note"),
+    ("Tier", "name"),
+    ("Min ACV", "min_acv"),
+    ("Max ACV", "max_acv"),
+    ("Touch model", "touch_model"),
+    ("Coverage layer", "layer"),
+    ("Pool", "pool"),
+    ("Score min", "score_min"),
+    ("Hiring trigger note", "hiring_trigger.note"),
     *((f"Touchpoint: {s.value}", f"touchpoints.{s.value}") for s in LifecycleStage),
 )
 """(header, model field) of the Tiers sheet's definition columns; read back by header."""
@@ -44,21 +49,26 @@ LABELS = {
     "capacity.csm_cost": "Fully loaded cost per CSM per year",
     "capacity.max_arr_per_csm": "ARR per CSM must stay below",
     "capacity.high_touch_reallocate_above": "High-touch accounts per CSM that call for "
-                                            "re-allocation",
+    "re-allocation",
     "segmentation.method": "Segmentation method (acv or multi_factor)",
     "segmentation.strategic_override": "Strategic accounts go to the top tier",
     "segmentation.max_tier_arr_share": "Warn when one tier holds more than this % of ARR",
     "segmentation.min_coverage_pct": "Minimum % of accounts tiered",
     "accounts.missing_acv_warn_pct": "Warn when more than this % of accounts lack ACV",
     "segmentation.hysteresis.margin_pct": "Hysteresis: keep the previous tier within this % of "
-                                          "a bound",
+    "a bound",
     "segmentation.hysteresis.margin_points": "Hysteresis (multi-factor): score points",
     "segmentation.arr_scale.floor": "ARR score 0 at this ACV (multi-factor)",
     "segmentation.arr_scale.ceiling": "ARR score 100 at this ACV (multi-factor)",
-    **{f"segmentation.weights.{k}": f"Multi-factor weight: {k} (%)"
-       for k in ("arr", "complexity", "growth", "strategic")},
-    **{f"capacity.cost_benchmark.{band}.{end}": f"CSM cost % of ARR, {band} band: {end}"
-       for band in ("minimum", "good", "excellent") for end in ("low", "high")},
+    **{
+        f"segmentation.weights.{k}": f"Multi-factor weight: {k} (%)"
+        for k in ("arr", "complexity", "growth", "strategic")
+    },
+    **{
+        f"capacity.cost_benchmark.{band}.{end}": f"CSM cost % of ARR, {band} band: {end}"
+        for band in ("minimum", "good", "excellent")
+        for end in ("low", "high")
+    },
 }
 NOTES = {
     "capacity.buffer": "1.15 = 15% on top of accounts / ratio (recipe step 3)",
@@ -114,13 +124,18 @@ class Inputs:
     """The Inputs sheet: one tunable per row; ``ref(key)`` is its absolute cell address."""
 
     def __init__(self) -> None:
-        self.sheet = SheetSpec("inputs", INPUTS, ["Input", "Value", "Note", "Key"],
-                               widths={1: 52, 2: 16, 3: 40, 4: 40})
+        self.sheet = SheetSpec(
+            "inputs", INPUTS, ["Input", "Value", "Note", "Key"], widths={1: 52, 2: 16, 3: 40, 4: 40}
+        )
         self.rows: dict[str, int] = {}
 
     def add(self, key: str, value: Any, name: str | None = None, note: str = "") -> None:
-        self.sheet.add(name or LABELS.get(key) or label(key.replace(".", " ")), value,
-                       note or NOTES.get(key), Text(key))
+        self.sheet.add(
+            name or LABELS.get(key) or label(key.replace(".", " ")),
+            value,
+            note or NOTES.get(key),
+            Text(key),
+        )
         self.rows[key] = len(self.sheet.rows) + 1
 
     def ref(self, key: str) -> str:
@@ -150,24 +165,48 @@ def inputs_sheet(model: CoverageModel) -> Inputs:
     for i, tier in enumerate(model.tiers):
         key, ratio = f"tiers.{i}", tier.ratio
         note = "blank = no CSM" if ratio is None else "Capacity sizes the tier with this"
-        inputs.add(f"{key}.ratio.target", ratio and ratio.target,
-                   f"{tier.name}: accounts per CSM (target)", note)
-        inputs.add(f"{key}.ratio.min", ratio and ratio.min,
-                   f"{tier.name}: accounts per CSM, benchmark low")
-        inputs.add(f"{key}.ratio.max", ratio and ratio.max,
-                   f"{tier.name}: accounts per CSM, benchmark high")
-        inputs.add(f"{key}.csm_cost", tier.csm_cost, f"{tier.name}: cost per CSM override",
-                   "blank = the model's cost per CSM")
+        inputs.add(
+            f"{key}.ratio.target",
+            ratio and ratio.target,
+            f"{tier.name}: accounts per CSM (target)",
+            note,
+        )
+        inputs.add(
+            f"{key}.ratio.min", ratio and ratio.min, f"{tier.name}: accounts per CSM, benchmark low"
+        )
+        inputs.add(
+            f"{key}.ratio.max",
+            ratio and ratio.max,
+            f"{tier.name}: accounts per CSM, benchmark high",
+        )
+        inputs.add(
+            f"{key}.csm_cost",
+            tier.csm_cost,
+            f"{tier.name}: cost per CSM override",
+            "blank = the model's cost per CSM",
+        )
         trigger = tier.hiring_trigger
-        inputs.add(f"{key}.hiring_trigger.max_accounts", trigger and trigger.max_accounts,
-                   f"{tier.name}: hire when a CSM holds more accounts than")
-        inputs.add(f"{key}.hiring_trigger.max_arr", trigger and trigger.max_arr,
-                   f"{tier.name}: hire when a CSM holds more ARR than")
+        inputs.add(
+            f"{key}.hiring_trigger.max_accounts",
+            trigger and trigger.max_accounts,
+            f"{tier.name}: hire when a CSM holds more accounts than",
+        )
+        inputs.add(
+            f"{key}.hiring_trigger.max_arr",
+            trigger and trigger.max_arr,
+            f"{tier.name}: hire when a CSM holds more ARR than",
+        )
         share = tier.benchmark_share
-        inputs.add(f"{key}.benchmark_share.low", share and share[0],
-                   f"{tier.name}: benchmark share of accounts, low %")
-        inputs.add(f"{key}.benchmark_share.high", share and share[1],
-                   f"{tier.name}: benchmark share of accounts, high %")
+        inputs.add(
+            f"{key}.benchmark_share.low",
+            share and share[0],
+            f"{tier.name}: benchmark share of accounts, low %",
+        )
+        inputs.add(
+            f"{key}.benchmark_share.high",
+            share and share[1],
+            f"{tier.name}: benchmark share of accounts, high %",
+        )
     return inputs
 
 
@@ -182,8 +221,12 @@ def _tier_value(tier: Tier, field: str) -> Any:
 
 def tiers_sheet(model: CoverageModel, inputs: Inputs, ranges: Ranges) -> SheetSpec:
     live = ["Accounts per CSM (target)", "Accounts", "ARR", "% of accounts", "% of ARR"]
-    sheet = SheetSpec("tiers", TIERS, [h for h, _ in TIER_COLUMNS] + live,
-                      widths={1: 18, 2: 12, 3: 12, 4: 14, 5: 14, 6: 16, 7: 10, 8: 30})
+    sheet = SheetSpec(
+        "tiers",
+        TIERS,
+        [h for h, _ in TIER_COLUMNS] + live,
+        widths={1: 18, 2: 12, 3: 12, 4: 14, 5: 14, 6: 16, 7: 10, 8: 30},
+    )
     first = len(TIER_COLUMNS) + 1
     for c in range(9, first):
         sheet.widths[c] = 34
@@ -201,25 +244,46 @@ def tiers_sheet(model: CoverageModel, inputs: Inputs, ranges: Ranges) -> SheetSp
             Formula(f"=IF({arr_total}>0,{CAPACITY}!C{r}/{arr_total}*100,0)"),
         ]
         sheet.add(*values)
-    sheet.number_formats.update({2: MONEY, 3: MONEY, first + 2: MONEY, first + 3: PERCENT,
-                                 first + 4: PERCENT})
+    sheet.number_formats.update(
+        {2: MONEY, 3: MONEY, first + 2: MONEY, first + 3: PERCENT, first + 4: PERCENT}
+    )
     return sheet
 
 
-CAPACITY_HEADER = ["Tier", "Accounts", "ARR", "Accounts per CSM", "Buffer", "FTE",
-                   "CSMs needed", "Cost per CSM", "CSM cost", "ARR per CSM", "Cost % of ARR",
-                   "ARR per CSM check", "CSMs today", "Hiring trigger"]
+CAPACITY_HEADER = [
+    "Tier",
+    "Accounts",
+    "ARR",
+    "Accounts per CSM",
+    "Buffer",
+    "FTE",
+    "CSMs needed",
+    "Cost per CSM",
+    "CSM cost",
+    "ARR per CSM",
+    "Cost % of ARR",
+    "ARR per CSM check",
+    "CSMs today",
+    "Hiring trigger",
+]
 
 
 def capacity_sheet(data: ReportData, inputs: Inputs, ranges: Ranges) -> SheetSpec:
     """Headcount per tier from live formulas; the total row carries the cost grade."""
     model = data.model
-    sheet = SheetSpec("capacity", CAPACITY, list(CAPACITY_HEADER),
-                      widths={1: 18.0, 14: 44.0} | {c: 14.0 for c in range(2, 14)})
+    sheet = SheetSpec(
+        "capacity",
+        CAPACITY,
+        list(CAPACITY_HEADER),
+        widths={1: 18.0, 14: 44.0} | {c: 14.0 for c in range(2, 14)},
+    )
     tiers_col, acv = ranges("Tier"), ranges("ACV")
     wild = has_wildcards([t.name for t in model.tiers])
-    buffer, cost, max_arr = (inputs.ref("capacity.buffer"), inputs.ref("capacity.csm_cost"),
-                             inputs.ref("capacity.max_arr_per_csm"))
+    buffer, cost, max_arr = (
+        inputs.ref("capacity.buffer"),
+        inputs.ref("capacity.csm_cost"),
+        inputs.ref("capacity.max_arr_per_csm"),
+    )
     current = data.current.per_tier
     for i, tier in enumerate(model.tiers):
         r = i + 2
@@ -243,42 +307,66 @@ def capacity_sheet(data: ReportData, inputs: Inputs, ranges: Ranges) -> SheetSpe
         )
     last, t = len(model.tiers) + 1, len(model.tiers) + 2
     sheet.add(
-        "Total", Formula(f"=SUM(B2:B{last})"), Formula(f"=SUM(C2:C{last})"), None, None,
-        Formula(f"=SUM(F2:F{last})"), Formula(f"=SUM(G2:G{last})"), None,
-        Formula(f"=SUM(I2:I{last})"), None, Formula(f'=IF(C{t}>0,I{t}/C{t}*100,"")'),
+        "Total",
+        Formula(f"=SUM(B2:B{last})"),
+        Formula(f"=SUM(C2:C{last})"),
+        None,
+        None,
+        Formula(f"=SUM(F2:F{last})"),
+        Formula(f"=SUM(G2:G{last})"),
+        None,
+        Formula(f"=SUM(I2:I{last})"),
+        None,
+        Formula(f'=IF(C{t}>0,I{t}/C{t}*100,"")'),
         Formula(grade_formula(f"K{t}", inputs)),
         None if current is None else Formula(f"=SUM(M2:M{last})"),
         "Total row: the cost grade sits under ARR per CSM check",
     )
-    sheet.number_formats.update({3: MONEY, 6: DECIMAL, 8: MONEY, 9: MONEY, 10: MONEY,
-                                 11: PERCENT})
-    sheet.note = (f"Required CSMs = ROUNDUP(accounts / ratio x buffer). Counts re-read "
-                  f"{ASSIGNMENTS}; ratios, buffer and costs come from {INPUTS}.")
+    sheet.number_formats.update({3: MONEY, 6: DECIMAL, 8: MONEY, 9: MONEY, 10: MONEY, 11: PERCENT})
+    sheet.note = (
+        f"Required CSMs = ROUNDUP(accounts / ratio x buffer). Counts re-read "
+        f"{ASSIGNMENTS}; ratios, buffer and costs come from {INPUTS}."
+    )
     return sheet
 
 
 def grade_formula(cell: str, inputs: Inputs) -> str:
     """The recipe's cost-% grade, best band first (as the engine grades it)."""
+
     def band(name: str) -> str:
         lo = inputs.ref(f"capacity.cost_benchmark.{name}.low")
         hi = inputs.ref(f"capacity.cost_benchmark.{name}.high")
         return f"AND({cell}>={lo},{cell}<={hi})"
 
-    return (f'=IF({cell}="","",IF({band("excellent")},"excellent",IF({band("good")},"good",'
-            f'IF({band("minimum")},"minimum acceptable","below minimum"))))')
+    return (
+        f'=IF({cell}="","",IF({band("excellent")},"excellent",IF({band("good")},"good",'
+        f'IF({band("minimum")},"minimum acceptable","below minimum"))))'
+    )
 
 
 def assignments_sheet(data: ReportData) -> SheetSpec:
     book, seg = data.book, data.seg
     health = data.health.get("result")
     assign = data.assign.get("result")
-    header = ["Account ID", "Account name", "Tier", "ACV", "ACV source", "Reason", "Owner today",
-              "Proposed owner"]
+    header = [
+        "Account ID",
+        "Account name",
+        "Tier",
+        "ACV",
+        "ACV source",
+        "Reason",
+        "Owner today",
+        "Proposed owner",
+    ]
     if health is not None:
         header += ["Health score", "Health band"]
-    sheet = SheetSpec("assignments", ASSIGNMENTS, header,
-                      widths={1: 14, 2: 30, 3: 16, 4: 12, 5: 16, 6: 44, 7: 16, 8: 16},
-                      number_formats={4: MONEY})
+    sheet = SheetSpec(
+        "assignments",
+        ASSIGNMENTS,
+        header,
+        widths={1: 14, 2: 30, 3: 16, 4: 12, 5: 16, 6: 44, 7: 16, 8: 16},
+        number_formats={4: MONEY},
+    )
     names, owners = book.text("name"), book.text("owner")
     proxied = book.acv_proxied.tolist()
     proposed = assign.owner if assign is not None else [None] * len(book)
@@ -287,21 +375,29 @@ def assignments_sheet(data: ReportData) -> SheetSpec:
     bands = list(getattr(health, "band", [])) if health is not None else []
     for k, (row, acv) in enumerate(zip(rows, book.acv.tolist(), strict=True)):
         values: list[Any] = [
-            Text(row["account_id"]), Text(names[k] or ""), row["tier"], acv,
+            Text(row["account_id"]),
+            Text(names[k] or ""),
+            row["tier"],
+            acv,
             "" if acv != acv else ("product-tier proxy" if proxied[k] else "export"),
-            row["reason"], owners[k], proposed[k],
+            row["reason"],
+            owners[k],
+            proposed[k],
         ]
         if health is not None:
             score = scores[k]
-            values += [None if score is None else float(score),
-                       None if bands[k] is None else str(bands[k])]
+            values += [
+                None if score is None else float(score),
+                None if bands[k] is None else str(bands[k]),
+            ]
         sheet.add(*values)
     return sheet
 
 
 def _missing_sheet(key: str, title: str, missing: str, width: int = 6) -> SheetSpec:
-    sheet = SheetSpec(key, title, [title] + [""] * (width - 1),
-                      widths={c: 28.0 for c in range(1, width + 1)})
+    sheet = SheetSpec(
+        key, title, [title] + [""] * (width - 1), widths={c: 28.0 for c in range(1, width + 1)}
+    )
     sheet.add(Text("Missing: " + missing))
     return sheet
 
@@ -316,23 +412,49 @@ def playbooks_sheet(data: ReportData) -> SheetSpec:
         for s in LifecycleStage:
             sheet.add(label(s.value), *[t.touchpoints.get(s) or "GAP" for t in model.tiers])
         return sheet
-    sheet = SheetSpec("playbooks", PLAYBOOKS,
-                      ["Playbook", "Stage", "Tiers", "Trigger", "Owner", "Day 0-90 actions",
-                       "Success criteria", "Escalation"],
-                      widths={1: 30, 2: 14, 3: 24, 4: 36, 5: 12, 6: 70, 7: 44, 8: 30})
+    sheet = SheetSpec(
+        "playbooks",
+        PLAYBOOKS,
+        [
+            "Playbook",
+            "Stage",
+            "Tiers",
+            "Trigger",
+            "Owner",
+            "Day 0-90 actions",
+            "Success criteria",
+            "Escalation",
+        ],
+        widths={1: 30, 2: 14, 3: 24, 4: 36, 5: 12, 6: 70, 7: 44, 8: 30},
+    )
     for pb in part.get("playbooks"):
-        sheet.add(Text(pb.name), pb.stage, Text(", ".join(pb.tiers)), Text(pb.trigger),
-                  pb.owner, Text(steps_text(pb.steps)), Text("; ".join(pb.success_criteria)),
-                  None if pb.escalation is None else Text(pb.escalation))
+        sheet.add(
+            Text(pb.name),
+            pb.stage,
+            Text(", ".join(pb.tiers)),
+            Text(pb.trigger),
+            pb.owner,
+            Text(steps_text(pb.steps)),
+            Text("; ".join(pb.success_criteria)),
+            None if pb.escalation is None else Text(pb.escalation),
+        )
     matrix = part.get("matrix")
     sheet.add(None)
     sheet.add(Text(f"Lifecycle coverage matrix (grade: {matrix.grade})"))
     sheet.add("Lifecycle stage", *matrix.tiers)
     for stage in matrix.stages:
         cells = [matrix.cell(stage, t) for t in matrix.tiers]
-        sheet.add(label(stage), *[Text(", ".join(c.playbooks)) if c.playbooks else
-                                  Text(f"touchpoint: {c.touchpoint}") if c.touchpoint else
-                                  Text(f"GAP: {c.fix or ''}") for c in cells])
+        sheet.add(
+            label(stage),
+            *[
+                Text(", ".join(c.playbooks))
+                if c.playbooks
+                else Text(f"touchpoint: {c.touchpoint}")
+                if c.touchpoint
+                else Text(f"GAP: {c.fix or ''}")
+                for c in cells
+            ],
+        )
     return sheet
 
 
@@ -344,8 +466,12 @@ def health_sheet(data: ReportData, ranges: Ranges) -> SheetSpec:
     spec, result = part.get("spec"), part.get("result")
     names: list[str] = part.get("band_names") or []
     width = max(len(tiers), len(names)) + 2
-    sheet = SheetSpec("health", HEALTH, ["Health score"] + [""] * (width - 1),
-                      widths={1: 30.0} | {c: 18.0 for c in range(2, width + 1)})
+    sheet = SheetSpec(
+        "health",
+        HEALTH,
+        ["Health score"] + [""] * (width - 1),
+        widths={1: 30.0} | {c: 18.0 for c in range(2, width + 1)},
+    )
     weights = result.weights
     sheet.add(Text("Dimension weights (% of the score)"))
     sheet.add("Dimension", "Default", *weights["tiers"])
@@ -361,14 +487,14 @@ def health_sheet(data: ReportData, ranges: Ranges) -> SheetSpec:
     sheet.add(Text("Response rules: who is alerted at each band"))
     sheet.add("Tier", *names)
     for tier, alerts in (spec.responses or {}).items():
-        sheet.add(Text(tier), *[None if alerts.get(b) is None else Text(alerts[b])
-                                for b in names])
+        sheet.add(Text(tier), *[None if alerts.get(b) is None else Text(alerts[b]) for b in names])
     sheet.add(None)
     sheet.add(Text("Validation against churn history"))
     if result.validation:
         for k, v in result.validation.items():
-            sheet.add(Text(VALIDATION_LABELS.get(k, (label(k), ""))[0]),
-                      v if is_scalar(v) else compact(v))
+            sheet.add(
+                Text(VALIDATION_LABELS.get(k, (label(k), ""))[0]), v if is_scalar(v) else compact(v)
+            )
     else:
         sheet.add(Text("no churn history given (--churn FILE or a churned column)"))
     if not ranges.has("Health band") or not names:
@@ -380,40 +506,64 @@ def health_sheet(data: ReportData, ranges: Ranges) -> SheetSpec:
     wild = has_wildcards(tiers + names)
     for i in range(len(tiers)):
         r = len(sheet.rows) + 2
-        sheet.add(Formula(f"={TIERS}!$A${i + 2}"), *[
-            Formula(f"=COUNTIFS({ranges('Tier')},{criterion(f'$A{r}', wild)},"
+        sheet.add(
+            Formula(f"={TIERS}!$A${i + 2}"),
+            *[
+                Formula(
+                    f"=COUNTIFS({ranges('Tier')},{criterion(f'$A{r}', wild)},"
                     f"{ranges('Health band')},"
-                    f"{criterion(f'{column_letter(k + 2)}${head}', wild)})")
-            for k in range(len(names))])
+                    f"{criterion(f'{column_letter(k + 2)}${head}', wild)})"
+                )
+                for k in range(len(names))
+            ],
+        )
     return sheet
 
 
 def rules_sheet(data: ReportData) -> SheetSpec:
     if data.rules.missing:
         return _missing_sheet("rules", RULES, data.rules.missing)
-    sheet = SheetSpec("rules", RULES, ["Rule", "Purpose", "Trigger", "Condition", "Actions",
-                                       "Enabled", "Test cases"],
-                      widths={1: 28, 2: 40, 3: 50, 4: 40, 5: 60, 6: 9, 7: 10})
+    sheet = SheetSpec(
+        "rules",
+        RULES,
+        ["Rule", "Purpose", "Trigger", "Condition", "Actions", "Enabled", "Test cases"],
+        widths={1: 28, 2: 40, 3: 50, 4: 40, 5: 60, 6: 9, 7: 10},
+    )
     for rule in data.rules.get("rules") or []:
         r = plain_data(rule)
-        sheet.add(Text(str(r.get("name", ""))), Text(str(r.get("description") or "")),
-                  Text(compact(r.get("trigger", {}))), Text(compact(r.get("condition", {}))),
-                  Text(compact(r.get("actions", []))), bool(r.get("enabled", True)),
-                  len(r.get("tests", [])))
+        sheet.add(
+            Text(str(r.get("name", ""))),
+            Text(str(r.get("description") or "")),
+            Text(compact(r.get("trigger", {}))),
+            Text(compact(r.get("condition", {}))),
+            Text(compact(r.get("actions", []))),
+            bool(r.get("enabled", True)),
+            len(r.get("tests", [])),
+        )
     return sheet
 
 
 def checks_sheet(data: ReportData) -> SheetSpec:
-    sheet = SheetSpec("checks", CHECKS, ["Status", "Area", "Check", "Figure", "Grade", "Finding",
-                                         "Recovery action", "Recipe"],
-                      widths={1: 8, 2: 11, 3: 28, 4: 14, 5: 18, 6: 70, 7: 70, 8: 20})
+    sheet = SheetSpec(
+        "checks",
+        CHECKS,
+        ["Status", "Area", "Check", "Figure", "Grade", "Finding", "Recovery action", "Recipe"],
+        widths={1: 8, 2: 11, 3: 28, 4: 14, 5: 18, 6: 70, 7: 70, 8: 20},
+    )
     for area, _, check in data.checks():
         figure = check.figure
-        sheet.add(check.status, area, Text(check.id),
-                  figure if isinstance(figure, int | float) else (None if figure is None
-                                                                   else Text(str(figure))),
-                  check.grade, check.message, recovery_for(check),
-                  recipe_reference(check)[0])
+        sheet.add(
+            check.status,
+            area,
+            Text(check.id),
+            figure
+            if isinstance(figure, int | float)
+            else (None if figure is None else Text(str(figure))),
+            check.grade,
+            check.message,
+            recovery_for(check),
+            recipe_reference(check)[0],
+        )
     for text in data.missing().values():
         sheet.add("missing", None, None, None, None, text)
     return sheet
@@ -446,14 +596,16 @@ def build_workbook(data: ReportData) -> WorkbookSpec:
     inputs = inputs_sheet(model)
     assignments = assignments_sheet(data)
     ranges = assignment_ranges(assignments)
-    return WorkbookSpec([
-        inputs.sheet,
-        tiers_sheet(model, inputs, ranges),
-        capacity_sheet(data, inputs, ranges),
-        assignments,
-        playbooks_sheet(data),
-        health_sheet(data, ranges),
-        rules_sheet(data),
-        checks_sheet(data),
-        model_sheet(model),
-    ])
+    return WorkbookSpec(
+        [
+            inputs.sheet,
+            tiers_sheet(model, inputs, ranges),
+            capacity_sheet(data, inputs, ranges),
+            assignments,
+            playbooks_sheet(data),
+            health_sheet(data, ranges),
+            rules_sheet(data),
+            checks_sheet(data),
+            model_sheet(model),
+        ]
+    )

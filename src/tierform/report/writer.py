@@ -30,8 +30,12 @@ class ReportFiles:
     charts: tuple[Path, ...]
 
 
-def prepare(model: CoverageModel, book: AccountBook, churn: str | Path | None = None,
-            as_of: dt.date | None = None) -> ReportData:
+def prepare(
+    model: CoverageModel,
+    book: AccountBook,
+    churn: str | Path | None = None,
+    as_of: dt.date | None = None,
+) -> ReportData:
     """Run the engine for the report (``churn``: a churn-history file for health validation)."""
     return gather(model, book, as_of=as_of, churn=churn)
 
@@ -65,8 +69,12 @@ def write_report(data: ReportData, out: str | Path, stem: str = STEM) -> ReportF
     doc = build_document(data)
     html, markdown = render_html(doc), render_markdown(doc)
     spec = build_workbook(data)
-    files = ReportFiles(out / f"{stem}.html", out / f"{stem}.md", out / f"{stem}.xlsx",
-                        tuple(out / CHART_DIR / f"{c.id}.svg" for c in doc.charts()))
+    files = ReportFiles(
+        out / f"{stem}.html",
+        out / f"{stem}.md",
+        out / f"{stem}.xlsx",
+        tuple(out / CHART_DIR / f"{c.id}.svg" for c in doc.charts()),
+    )
     write_workbook(spec, files.workbook)  # first: the one most likely to be locked
     for chart, path in zip(doc.charts(), files.charts, strict=True):
         write_text_atomic(path, chart.svg + "\n")

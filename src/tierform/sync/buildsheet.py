@@ -39,5 +39,11 @@ class BuildStep:
         return (self.kind.rank, self.key)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "key": self.key, "title": self.title,
-                "status": self.status.value, "reason": self.reason, "steps": list(self.steps)}
+        return {
+            "kind": self.kind.value,
+            "key": self.key,
+            "title": self.title,
+            "status": self.status.value,
+            "reason": self.reason,
+            "steps": list(self.steps),
+        }

@@ -76,8 +76,11 @@ class Change:
 def diff_data(old: Data | None, new: Data | None) -> list[FieldDiff]:
     """Field-level differences of two canonical data dicts (absent == null)."""
     old, new = old or {}, new or {}
-    return [FieldDiff(k, old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
-            if old.get(k) != new.get(k)]
+    return [
+        FieldDiff(k, old.get(k), new.get(k))
+        for k in sorted(set(old) | set(new))
+        if old.get(k) != new.get(k)
+    ]
 
 
 def sort_changes(changes: list[Change]) -> list[Change]:

@@ -67,8 +67,7 @@ class Inputs:
     work_items: list[WorkItem] = field(default_factory=list)
 
 
-def compile_desired(model: CoverageModel, book: AccountBook,
-                    as_of: dt.date | None = None) -> State:
+def compile_desired(model: CoverageModel, book: AccountBook, as_of: dt.date | None = None) -> State:
     """The desired state of every managed object for this model and book."""
     as_of = as_of or dt.date.today()
     inputs = compute_inputs(model, book, as_of)
@@ -83,8 +82,9 @@ def compute_inputs(model: CoverageModel, book: AccountBook, as_of: dt.date) -> I
     result = _score(model, book, seg, as_of)
     health, band, dims, band_names = _health(result, len(book))
     names = book.text("name")
-    inputs = Inputs(book.ids(), names, seg.tier_names(), owner, seg.score, health, band, dims,
-                    band_names)
+    inputs = Inputs(
+        book.ids(), names, seg.tier_names(), owner, seg.score, health, band, dims, band_names
+    )
     inputs.work_items = _work_items(model, book, as_of, seg, result, inputs)
     return inputs
 
@@ -108,16 +108,18 @@ def _score(model: CoverageModel, book: AccountBook, seg: Any, as_of: dt.date) ->
     return score_health(model, book, seg, as_of=as_of)
 
 
-def _health(result: Any, n: int
-            ) -> tuple[np.ndarray | None, list[str | None], dict[str, np.ndarray], list[str]]:
+def _health(
+    result: Any, n: int
+) -> tuple[np.ndarray | None, list[str | None], dict[str, np.ndarray], list[str]]:
     if result is None:
         return None, [None] * n, {}, []
     names = list(getattr(result, "band_names", []) or [])
     return np.asarray(result.score, dtype=float), list(result.band), dict(result.dimensions), names
 
 
-def _work_items(model: CoverageModel, book: AccountBook, as_of: dt.date, seg: Any,
-                health: Any, inputs: Inputs) -> list[WorkItem]:
+def _work_items(
+    model: CoverageModel, book: AccountBook, as_of: dt.date, seg: Any, health: Any, inputs: Inputs
+) -> list[WorkItem]:
     """Due rule actions; a ``start_playbook:<name>`` action becomes one task per step of that
     playbook (due = the action's due date + the step's day), unless automation runs it."""
     try:
@@ -134,8 +136,7 @@ def _work_items(model: CoverageModel, book: AccountBook, as_of: dt.date, seg: An
         rule, label = str(_get(action, "rule") or ""), str(_get(action, "action") or "")
         due, reason = _as_date(_get(action, "due")), _get(action, "reason")
         assignee = owner_of.get(account_id)
-        pb = playbooks.get(label.split(":", 1)[1]) if label.startswith("start_playbook:") \
-            else None
+        pb = playbooks.get(label.split(":", 1)[1]) if label.startswith("start_playbook:") else None
         if pb is not None and _get(pb, "owner") != "automation" and _get(pb, "steps"):
             name = _get(pb, "name")
             why = f"{reason}; via rule {rule}" if reason else f"rule {rule}"
@@ -143,9 +144,17 @@ def _work_items(model: CoverageModel, book: AccountBook, as_of: dt.date, seg: An
                 step_due = due + dt.timedelta(days=int(_get(step, "day") or 0)) if due else None
                 if step_due is not None and step_due > horizon:
                     continue
-                _keep_earliest(found, WorkItem(account_id, f"playbook:{name}",
-                                               f"{name}: {_get(step, 'action')}", step_due, why,
-                                               assignee))
+                _keep_earliest(
+                    found,
+                    WorkItem(
+                        account_id,
+                        f"playbook:{name}",
+                        f"{name}: {_get(step, 'action')}",
+                        step_due,
+                        why,
+                        assignee,
+                    ),
+                )
             continue
         _keep_earliest(found, WorkItem(account_id, f"rule:{rule}", label, due, reason, assignee))
     return list(found.values())
@@ -179,12 +188,15 @@ def renewal_windows(book: AccountBook, as_of: dt.date) -> list[str | None]:
     days[np.isnat(dates)] = np.nan
     edges = np.array([0, 31, 61, 91, 181], dtype=float)
     idx = np.searchsorted(edges, days, side="right")
-    return [None if d != d else RENEWAL_WINDOWS[int(i)] for d, i in zip(days.tolist(),
-                                                                        idx.tolist(), strict=True)]
+    return [
+        None if d != d else RENEWAL_WINDOWS[int(i)]
+        for d, i in zip(days.tolist(), idx.tolist(), strict=True)
+    ]
 
 
-def migrations(model: CoverageModel, book: AccountBook,
-               tiers: list[str | None]) -> list[str | None]:
+def migrations(
+    model: CoverageModel, book: AccountBook, tiers: list[str | None]
+) -> list[str | None]:
     """up / down / none against ``previous_tier`` (tiers ranked by min_acv); None if unknown."""
     if not book.has("previous_tier"):
         return [None] * len(book)
@@ -212,9 +224,13 @@ def build_state(model: CoverageModel, book: AccountBook, inputs: Inputs, as_of: 
     dims = sorted(inputs.dimensions)
     dim_fields = {d: f"tf_health_{field_name(d)}" for d in dims}
     fields = coverage_fields(
-        [t.name for t in model.tiers], sorted({t.touch_model.value for t in model.tiers}),
-        sorted({t.layer.value for t in model.tiers}), inputs.band_names,
-        [field_name(d) for d in dims], inputs.score is not None)
+        [t.name for t in model.tiers],
+        sorted({t.touch_model.value for t in model.tiers}),
+        sorted({t.layer.value for t in model.tiers}),
+        inputs.band_names,
+        [field_name(d) for d in dims],
+        inputs.score is not None,
+    )
     for f in fields:
         state.put(Kind.field, f.name, f.to_data(), label=f.label)
     _config_objects(model, state, fields)
@@ -254,39 +270,72 @@ def build_state(model: CoverageModel, book: AccountBook, inputs: Inputs, as_of: 
             data["tf_open_tasks"] = len(items)
         # Values are already canonical (str, rounded float, None): skip canon_data's walk,
         # which matters at 100k accounts.
-        objects[aid] = {k: (int(v) if isinstance(v, float) and v.is_integer() else v)
-                        for k, v in sorted(data.items()) if v is not None and v != ""}
+        objects[aid] = {
+            k: (int(v) if isinstance(v, float) and v.is_integer() else v)
+            for k, v in sorted(data.items())
+            if v is not None and v != ""
+        }
         name = inputs.names[i]
         if name:
             labels[aid] = name
     for item in sorted(inputs.work_items, key=lambda w: w.external_id):
-        state.put(Kind.work_item, item.external_id, {
-            "account_id": item.account_id, "title": item.title, "due": item.due,
-            "source": item.source, "reason": item.reason, "assignee": item.assignee,
-        }, label=f"{item.title} ({item.account_id})")
+        state.put(
+            Kind.work_item,
+            item.external_id,
+            {
+                "account_id": item.account_id,
+                "title": item.title,
+                "due": item.due,
+                "source": item.source,
+                "reason": item.reason,
+                "assignee": item.assignee,
+            },
+            label=f"{item.title} ({item.account_id})",
+        )
     return state
 
 
 def _config_objects(model: CoverageModel, state: State, fields: list[FieldDef]) -> None:
     options = {f.name: f.options for f in fields}
     for tier in model.tiers:
-        state.put(Kind.segment, f"tier-{field_name(tier.name)}", _segment(
-            f"Tier: {tier.name}", [("tf_tier", "eq", tier.name)],
-            f"Accounts in the {tier.name} tier"))
+        state.put(
+            Kind.segment,
+            f"tier-{field_name(tier.name)}",
+            _segment(
+                f"Tier: {tier.name}",
+                [("tf_tier", "eq", tier.name)],
+                f"Accounts in the {tier.name} tier",
+            ),
+        )
     for band in options.get("tf_health_band", ()):
-        state.put(Kind.segment, f"health-{field_name(band)}", _segment(
-            f"Health: {band}", [("tf_health_band", "eq", band)], f"Accounts in the {band} band"))
-    state.put(Kind.segment, "renewal-next-90-days", _segment(
-        "Renewal in the next 90 days",
-        [("tf_renewal_window", "in", ["overdue", "0-30", "31-60", "61-90"])],
-        "Renewal date within 90 days (or overdue)"))
-    state.put(Kind.segment, "tier-migration", _segment(
-        "Tier migration", [("tf_migration", "in", ["up", "down"])],
-        "Accounts that moved tier since the previous assignment"))
+        state.put(
+            Kind.segment,
+            f"health-{field_name(band)}",
+            _segment(
+                f"Health: {band}", [("tf_health_band", "eq", band)], f"Accounts in the {band} band"
+            ),
+        )
+    state.put(
+        Kind.segment,
+        "renewal-next-90-days",
+        _segment(
+            "Renewal in the next 90 days",
+            [("tf_renewal_window", "in", ["overdue", "0-30", "31-60", "61-90"])],
+            "Renewal date within 90 days (or overdue)",
+        ),
+    )
+    state.put(
+        Kind.segment,
+        "tier-migration",
+        _segment(
+            "Tier migration",
+            [("tf_migration", "in", ["up", "down"])],
+            "Accounts that moved tier since the previous assignment",
+        ),
+    )
     for playbook in _playbooks(model):
         name = str(_get(playbook, "name"))
-        state.put(Kind.playbook, field_name(name), {"name": name,
-                                                    "definition": _dump(playbook)})
+        state.put(Kind.playbook, field_name(name), {"name": name, "definition": _dump(playbook)})
     for rule in _rules(model):
         name = str(_get(rule, "name"))
         state.put(Kind.rule, field_name(name), {"name": name, "definition": _dump(rule)})
@@ -296,8 +345,11 @@ def _config_objects(model: CoverageModel, state: State, fields: list[FieldDef]) 
 
 
 def _segment(name: str, conditions: list[tuple[str, str, Any]], description: str) -> dict[str, Any]:
-    return {"name": name, "description": description,
-            "filter": [{"field": f, "op": op, "value": v} for f, op, v in conditions]}
+    return {
+        "name": name,
+        "description": description,
+        "filter": [{"field": f, "op": op, "value": v} for f, op, v in conditions],
+    }
 
 
 def _playbooks(model: CoverageModel) -> list[Any]:

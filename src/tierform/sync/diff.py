@@ -18,11 +18,24 @@ def diff_kind(kind: Kind, desired: State, existing: State) -> list[Change]:
         if old is None:
             changes.append(Change(Op.create, kind, key, data, None, diff_data(None, data), label))
         elif old != data:
-            changes.append(Change(Op.update, kind, key, data, old, diff_data(old, data), label,
-                                  remote.get(key)))
+            changes.append(
+                Change(
+                    Op.update, kind, key, data, old, diff_data(old, data), label, remote.get(key)
+                )
+            )
     for key in have.keys() - want.keys():
-        changes.append(Change(Op.delete, kind, key, None, have[key], [],
-                              existing.label(kind, key), remote.get(key)))
+        changes.append(
+            Change(
+                Op.delete,
+                kind,
+                key,
+                None,
+                have[key],
+                [],
+                existing.label(kind, key),
+                remote.get(key),
+            )
+        )
     return changes
 
 

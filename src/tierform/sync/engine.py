@@ -31,8 +31,11 @@ from tierform.sync.state import Data, Kind, Scope, State, payload_hash
 log = logging.getLogger(__name__)
 
 RECORD_BATCH = 500
-_STEP_STATUS = {Op.create: StepStatus.missing, Op.update: StepStatus.different,
-                Op.delete: StepStatus.remove}
+_STEP_STATUS = {
+    Op.create: StepStatus.missing,
+    Op.update: StepStatus.different,
+    Op.delete: StepStatus.remove,
+}
 
 
 @dataclass
@@ -50,8 +53,15 @@ class ApplyReport:
 class Syncer:
     """Plans and applies one target through its adapter, journaling every applied change."""
 
-    def __init__(self, adapter: Adapter, journal: Journal, *, target: str | None = None,
-                 policy: SafetyPolicy | None = None, strict: bool | None = None) -> None:
+    def __init__(
+        self,
+        adapter: Adapter,
+        journal: Journal,
+        *,
+        target: str | None = None,
+        policy: SafetyPolicy | None = None,
+        strict: bool | None = None,
+    ) -> None:
         self.adapter = adapter
         self.journal = journal
         self.target = target or adapter.context.target
@@ -65,15 +75,21 @@ class Syncer:
         caps = a.capabilities
         desired = a.normalize_desired(desired)
         readable = [k for k in Kind if caps.can_read(k)]
-        existing = a.normalize_existing(a.read(Scope.of(desired, readable))) if readable \
-            else State()
+        existing = (
+            a.normalize_existing(a.read(Scope.of(desired, readable))) if readable else State()
+        )
         for kind in Kind:
             if not caps.can_read(kind) and caps.can_write(kind):
                 self._journal_state(kind, desired, existing)
-        plan = Plan(self.target, a.platform, existing_count=existing.count(),
-                    existing_by_kind={k.value: len(existing.of(k)) for k in existing.kinds()},
-                    desired_count=desired.count(), warnings=list(existing.warnings),
-                    desired=desired)
+        plan = Plan(
+            self.target,
+            a.platform,
+            existing_count=existing.count(),
+            existing_by_kind={k.value: len(existing.of(k)) for k in existing.kinds()},
+            desired_count=desired.count(),
+            warnings=list(existing.warnings),
+            desired=desired,
+        )
         changes: list[Change] = []
         for kind in Kind:
             if not desired.of(kind) and not existing.of(kind):
@@ -100,8 +116,9 @@ class Syncer:
             else:
                 have[key] = {}  # written before; its content now differs (or is unknown)
 
-    def _gate(self, kind: Kind, changes: list[Change], desired: State, existing: State,
-              plan: Plan) -> list[Change]:
+    def _gate(
+        self, kind: Kind, changes: list[Change], desired: State, existing: State, plan: Plan
+    ) -> list[Change]:
         """Keep what the platform can do; route every other change through ``unsupported``."""
         caps = self.adapter.capabilities
         readable = caps.can_read(kind)
@@ -113,15 +130,16 @@ class Syncer:
                 continue
             gap_keys.add(change.key)
             status = _STEP_STATUS[change.op] if readable else StepStatus.unverified
-            plan.build_steps.append(self._step(kind, change.key,
-                                               change.data or change.existing or {}, status,
-                                               change.op))
+            plan.build_steps.append(
+                self._step(
+                    kind, change.key, change.data or change.existing or {}, status, change.op
+                )
+            )
         if readable and not caps.allows(kind, Operation.create):
             # Objects only a person can create: the build sheet lists the done ones too.
             for key, data in sorted(desired.of(kind).items()):
                 if key not in gap_keys and existing.of(kind).get(key) == data:
-                    plan.build_steps.append(self._step(kind, key, data, StepStatus.done,
-                                                       Op.create))
+                    plan.build_steps.append(self._step(kind, key, data, StepStatus.done, Op.create))
         return kept
 
     def _step(self, kind: Kind, key: str, data: Data, status: StepStatus, op: Op) -> BuildStep:
@@ -130,27 +148,45 @@ class Syncer:
         note = a.capabilities.notes.get(kind)
         reason = note or f"the {a.platform} API cannot {verb} {kind.value}s"
         title = str(data.get("name") or data.get("label") or key)
-        return unsupported(a.platform, kind, key, reason, strict=self.strict,
-                           steps=a.describe(kind, key, data), title=f"{kind.value}: {title}",
-                           status=status)
+        return unsupported(
+            a.platform,
+            kind,
+            key,
+            reason,
+            strict=self.strict,
+            steps=a.describe(kind, key, data),
+            title=f"{kind.value}: {title}",
+            status=status,
+        )
 
     # -- apply -------------------------------------------------------------------------
 
-    def apply(self, plan: Plan, *, force: bool = False, checksum: str | None = None,
-              on_result: Callable[[ChangeResult], None] | None = None,
-              on_step: Callable[[str], None] | None = None) -> ApplyReport:
+    def apply(
+        self,
+        plan: Plan,
+        *,
+        force: bool = False,
+        checksum: str | None = None,
+        on_result: Callable[[ChangeResult], None] | None = None,
+        on_step: Callable[[str], None] | None = None,
+    ) -> ApplyReport:
         if checksum is not None and checksum != plan.checksum():
             raise ChecksumMismatch(
                 f"{plan.target}: the plan changed since it was reviewed (checksum "
-                f"{plan.checksum()[:12]}..., expected {checksum[:12]}...): review the new plan")
+                f"{plan.checksum()[:12]}..., expected {checksum[:12]}...): review the new plan"
+            )
         if not force:
             self.policy.check(plan)
         previous = self.journal.unfinished(self.target)
         done = self.journal.applied(previous.run_id) if previous else set()
-        run_id = self.journal.start(self.target, plan.platform, plan.checksum(),
-                                    previous.run_id if previous else None)
-        report = ApplyReport(run_id, {op.value: 0 for op in Op} | {"failed": 0, "skipped": 0},
-                             resumed_from=previous.run_id if previous else None)
+        run_id = self.journal.start(
+            self.target, plan.platform, plan.checksum(), previous.run_id if previous else None
+        )
+        report = ApplyReport(
+            run_id,
+            {op.value: 0 for op in Op} | {"failed": 0, "skipped": 0},
+            resumed_from=previous.run_id if previous else None,
+        )
         todo: list[Change] = []
         skipped: list[ChangeResult] = []
         for c in plan.changes:
@@ -159,8 +195,11 @@ class Syncer:
             else:
                 todo.append(c)
         if skipped:
-            log.info("apply: resuming run %s: %d change(s) already applied",
-                     previous.run_id if previous else "?", len(skipped))
+            log.info(
+                "apply: resuming run %s: %d change(s) already applied",
+                previous.run_id if previous else "?",
+                len(skipped),
+            )
             self.journal.record(run_id, self.target, skipped)
             report.counts["skipped"] = len(skipped)
         ctx = ApplyContext(run_id, self.journal.remote_ids(self.target), on_step, plan.desired)
@@ -185,8 +224,12 @@ class Syncer:
             raise
         self.journal.record(run_id, self.target, pending)
         status = "completed" if report.ok else "failed"
-        self.journal.finish(run_id, status, report.counts,
-                            None if report.ok else f"{len(report.failures)} change(s) failed")
+        self.journal.finish(
+            run_id,
+            status,
+            report.counts,
+            None if report.ok else f"{len(report.failures)} change(s) failed",
+        )
         return report
 
     @staticmethod

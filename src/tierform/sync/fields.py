@@ -27,38 +27,67 @@ class FieldDef:
     options: tuple[str, ...] = field(default_factory=tuple)
 
     def to_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"label": self.label, "type": self.type,
-                                "description": self.description}
+        data: dict[str, Any] = {
+            "label": self.label,
+            "type": self.type,
+            "description": self.description,
+        }
         if self.options:
             data["options"] = list(self.options)
         return data
 
 
-def coverage_fields(tier_names: list[str], touch_models: list[str], layers: list[str],
-                    bands: list[str], dimensions: list[str], scored: bool) -> list[FieldDef]:
+def coverage_fields(
+    tier_names: list[str],
+    touch_models: list[str],
+    layers: list[str],
+    bands: list[str],
+    dimensions: list[str],
+    scored: bool,
+) -> list[FieldDef]:
     """The field catalogue for one model, in display order."""
     fields = [
         FieldDef("tf_tier", "Tier", "text", "Coverage tier from the model", tuple(tier_names)),
-        FieldDef("tf_touch_model", "Touch model", "text", "The tier's touch model",
-                 tuple(touch_models)),
-        FieldDef("tf_layer", "Coverage layer", "text", "Named CSM, pooled team or digital",
-                 tuple(layers)),
+        FieldDef(
+            "tf_touch_model", "Touch model", "text", "The tier's touch model", tuple(touch_models)
+        ),
+        FieldDef(
+            "tf_layer", "Coverage layer", "text", "Named CSM, pooled team or digital", tuple(layers)
+        ),
     ]
     if scored:
-        fields.append(FieldDef("tf_segment_score", "Segment score", "number",
-                               "Multi-factor segmentation score, 0-100"))
+        fields.append(
+            FieldDef(
+                "tf_segment_score",
+                "Segment score",
+                "number",
+                "Multi-factor segmentation score, 0-100",
+            )
+        )
     fields += [
         FieldDef("tf_csm", "CSM / pool", "text", "Assigned CSM (named tiers) or pool (pooled)"),
         FieldDef("tf_health_score", "Health score", "number", "Health score, 0-100"),
         FieldDef("tf_health_band", "Health band", "text", "Health band", tuple(bands)),
     ]
-    fields += [FieldDef(f"tf_health_{d}", f"Health: {d}", "number",
-                        f"Health dimension {d}, 0-100") for d in dimensions]
     fields += [
-        FieldDef("tf_renewal_window", "Renewal window", "text",
-                 "Days until renewal, bucketed", RENEWAL_WINDOWS),
-        FieldDef("tf_migration", "Tier migration", "text",
-                 "Moved up or down a tier since the previous assignment", MIGRATIONS),
+        FieldDef(f"tf_health_{d}", f"Health: {d}", "number", f"Health dimension {d}, 0-100")
+        for d in dimensions
+    ]
+    fields += [
+        FieldDef(
+            "tf_renewal_window",
+            "Renewal window",
+            "text",
+            "Days until renewal, bucketed",
+            RENEWAL_WINDOWS,
+        ),
+        FieldDef(
+            "tf_migration",
+            "Tier migration",
+            "text",
+            "Moved up or down a tier since the previous assignment",
+            MIGRATIONS,
+        ),
         FieldDef("tf_next_step", "Next step", "text", "The earliest due task"),
         FieldDef("tf_open_tasks", "Due tasks", "number", "Number of due tasks"),
     ]

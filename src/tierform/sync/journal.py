@@ -97,26 +97,38 @@ class Journal:
 
     # -- runs --------------------------------------------------------------------------
 
-    def start(self, target: str, platform: str, checksum: str,
-              resumed_from: str | None = None) -> str:
+    def start(
+        self, target: str, platform: str, checksum: str, resumed_from: str | None = None
+    ) -> str:
         run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         with self._db:
             self._db.execute(
                 "INSERT INTO runs (run_id, target, platform, started, status, checksum, "
                 "resumed_from) VALUES (?, ?, ?, ?, 'running', ?, ?)",
-                (run_id, target, platform, _now(), checksum, resumed_from))
+                (run_id, target, platform, _now(), checksum, resumed_from),
+            )
         self._seq[run_id] = 0
         return run_id
 
-    def finish(self, run_id: str, status: str, counts: dict[str, int],
-               error: str | None = None) -> None:
+    def finish(
+        self, run_id: str, status: str, counts: dict[str, int], error: str | None = None
+    ) -> None:
         with self._db:
             self._db.execute(
                 "UPDATE runs SET finished=?, status=?, created=?, updated=?, deleted=?, failed=?,"
                 " skipped=?, error=? WHERE run_id=?",
-                (_now(), status, counts.get("create", 0), counts.get("update", 0),
-                 counts.get("delete", 0), counts.get("failed", 0), counts.get("skipped", 0),
-                 error, run_id))
+                (
+                    _now(),
+                    status,
+                    counts.get("create", 0),
+                    counts.get("update", 0),
+                    counts.get("delete", 0),
+                    counts.get("failed", 0),
+                    counts.get("skipped", 0),
+                    error,
+                    run_id,
+                ),
+            )
 
     def record(self, run_id: str, target: str, results: Iterable[ChangeResult]) -> None:
         """Append results in one transaction (call per batch: a crash keeps what was recorded)."""
@@ -125,14 +137,30 @@ class Journal:
             self._seq[run_id] = self._seq.get(run_id, 0) + 1
             c = r.change
             result = "skipped" if r.skipped else ("ok" if r.ok else "failed")
-            rows.append((run_id, self._seq[run_id], target, c.kind.value, c.key, c.op.value,
-                         c.payload_hash, result, r.remote_id, r.error, _now()))
+            rows.append(
+                (
+                    run_id,
+                    self._seq[run_id],
+                    target,
+                    c.kind.value,
+                    c.key,
+                    c.op.value,
+                    c.payload_hash,
+                    result,
+                    r.remote_id,
+                    r.error,
+                    _now(),
+                )
+            )
         with self._db:
             self._db.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     def runs(self, target: str | None = None, limit: int = 20) -> list[Run]:
-        sql = "SELECT * FROM runs" + (" WHERE target=?" if target else "") + \
-            " ORDER BY started DESC, rowid DESC LIMIT ?"
+        sql = (
+            "SELECT * FROM runs"
+            + (" WHERE target=?" if target else "")
+            + " ORDER BY started DESC, rowid DESC LIMIT ?"
+        )
         args: tuple[Any, ...] = (target, limit) if target else (limit,)
         return [Run(*row) for row in self._db.execute(sql, args)]
 
@@ -143,7 +171,9 @@ class Journal:
     def entries(self, run_id: str) -> list[dict[str, Any]]:
         cur = self._db.execute(
             "SELECT seq, kind, key, op, payload_hash, result, remote_id, error, at FROM entries "
-            "WHERE run_id=? ORDER BY seq", (run_id,))
+            "WHERE run_id=? ORDER BY seq",
+            (run_id,),
+        )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur]
 
@@ -152,8 +182,8 @@ class Journal:
     def unfinished(self, target: str) -> Run | None:
         """The latest run of ``target`` if it did not complete (died or failed)."""
         row = self._db.execute(
-            "SELECT * FROM runs WHERE target=? ORDER BY started DESC, rowid DESC LIMIT 1",
-            (target,)).fetchone()
+            "SELECT * FROM runs WHERE target=? ORDER BY started DESC, rowid DESC LIMIT 1", (target,)
+        ).fetchone()
         if row is None:
             return None
         run = Run(*row)
@@ -168,8 +198,9 @@ class Journal:
         while current and current not in seen:
             seen.add(current)
             for row in self._db.execute(
-                    "SELECT kind, key, op, payload_hash FROM entries WHERE run_id=? AND "
-                    "result='ok'", (current,)):
+                "SELECT kind, key, op, payload_hash FROM entries WHERE run_id=? AND result='ok'",
+                (current,),
+            ):
                 done.add(tuple(row))  # type: ignore[arg-type]
             run = self.run(current)
             current = run.resumed_from if run else None
@@ -179,8 +210,10 @@ class Journal:
         """Key -> payload hash of the last successful create/update per key (deletes remove)."""
         out: dict[str, str] = {}
         for key, op, h in self._db.execute(
-                "SELECT key, op, payload_hash FROM entries WHERE target=? AND kind=? AND "
-                "result='ok' ORDER BY at, run_id, seq", (target, kind.value)):
+            "SELECT key, op, payload_hash FROM entries WHERE target=? AND kind=? AND "
+            "result='ok' ORDER BY at, run_id, seq",
+            (target, kind.value),
+        ):
             if op == Op.delete.value:
                 out.pop(key, None)
             else:
@@ -190,7 +223,9 @@ class Journal:
     def remote_ids(self, target: str) -> dict[tuple[Kind, str], str]:
         out: dict[tuple[Kind, str], str] = {}
         for kind, key, rid in self._db.execute(
-                "SELECT kind, key, remote_id FROM entries WHERE target=? AND result='ok' AND "
-                "remote_id IS NOT NULL ORDER BY at, run_id, seq", (target,)):
+            "SELECT kind, key, remote_id FROM entries WHERE target=? AND result='ok' AND "
+            "remote_id IS NOT NULL ORDER BY at, run_id, seq",
+            (target,),
+        ):
             out[(Kind(kind), key)] = rid
         return out

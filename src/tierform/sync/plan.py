@@ -50,8 +50,11 @@ class Plan:
         return {
             "target": self.target,
             "platform": self.platform,
-            "summary": {**self.counts(), "existing": self.existing_count,
-                        "desired": self.desired_count},
+            "summary": {
+                **self.counts(),
+                "existing": self.existing_count,
+                "desired": self.desired_count,
+            },
             "changes": [c.to_dict() for c in self.changes],
             "build_steps": [s.to_dict() for s in self.build_steps],
             "warnings": list(self.warnings),

@@ -47,10 +47,12 @@ def _listed(plan: Plan) -> tuple[list[Change], int]:
 
 def render_text(plan: Plan) -> str:
     counts = plan.counts()
-    out = [f"Plan for target {plan.target!r} ({plan.platform}): "
-           f"{counts['create']} to create, {counts['update']} to update, "
-           f"{counts['delete']} to delete, {counts['build_steps']} build-sheet step(s); "
-           f"{plan.existing_count} managed object(s) exist"]
+    out = [
+        f"Plan for target {plan.target!r} ({plan.platform}): "
+        f"{counts['create']} to create, {counts['update']} to update, "
+        f"{counts['delete']} to delete, {counts['build_steps']} build-sheet step(s); "
+        f"{plan.existing_count} managed object(s) exist"
+    ]
     if plan.is_empty:
         out.append("No changes: the platform matches the model.")
     shown, hidden = _listed(plan)
@@ -72,11 +74,15 @@ def render_text(plan: Plan) -> str:
 
 def render_markdown(plan: Plan) -> str:
     counts = plan.counts()
-    out = [f"## Plan for `{plan.target}` ({plan.platform})", "",
-           "| create | update | delete | build steps | existing |",
-           "|---:|---:|---:|---:|---:|",
-           f"| {counts['create']} | {counts['update']} | {counts['delete']} | "
-           f"{counts['build_steps']} | {plan.existing_count} |", ""]
+    out = [
+        f"## Plan for `{plan.target}` ({plan.platform})",
+        "",
+        "| create | update | delete | build steps | existing |",
+        "|---:|---:|---:|---:|---:|",
+        f"| {counts['create']} | {counts['update']} | {counts['delete']} | "
+        f"{counts['build_steps']} | {plan.existing_count} |",
+        "",
+    ]
     shown, hidden = _listed(plan)
     if shown:
         out += ["| op | object | field | old | new |", "|---|---|---|---|---|"]
@@ -85,8 +91,10 @@ def render_markdown(plan: Plan) -> str:
             if not rows:
                 out.append(f"| {c.op.value} | {_md(_name(c))} | | | |")
             for d in rows:
-                out.append(f"| {c.op.value} | {_md(_name(c))} | {_md(d.field)} | "
-                           f"{_md(_value(d.old))} | {_md(_value(d.new))} |")
+                out.append(
+                    f"| {c.op.value} | {_md(_name(c))} | {_md(d.field)} | "
+                    f"{_md(_value(d.old))} | {_md(_value(d.new))} |"
+                )
         if hidden:
             out.append(f"\n_... and {hidden} more change(s)._")
     else:
@@ -107,10 +115,13 @@ def _md(text: str) -> str:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps({**plan.to_dict(), "checksum": plan.checksum()}, indent=2,
-                      ensure_ascii=False, default=str)
+    return json.dumps(
+        {**plan.to_dict(), "checksum": plan.checksum()}, indent=2, ensure_ascii=False, default=str
+    )
 
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {
-    "text": render_text, "markdown": render_markdown, "json": render_json,
+    "text": render_text,
+    "markdown": render_markdown,
+    "json": render_json,
 }

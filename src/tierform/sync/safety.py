@@ -37,8 +37,10 @@ class SafetyPolicy:
                     counts[change.op.value] += 1
             groups[f"{kind} objects"] = (existing, counts)
         all_counts = plan.counts()
-        groups["managed objects"] = (plan.existing_count, {"update": all_counts["update"],
-                                                           "delete": all_counts["delete"]})
+        groups["managed objects"] = (
+            plan.existing_count,
+            {"update": all_counts["update"], "delete": all_counts["delete"]},
+        )
         for what, (existing, counts) in groups.items():
             if existing < max(self.min_existing, 1):
                 continue
@@ -48,4 +50,5 @@ class SafetyPolicy:
                     raise TooManyChanges(
                         f"{plan.target}: the plan would {op} {counts[op]} of {existing} existing "
                         f"{what} ({share:.0f}%, limit {limit:g}%). Review it, then re-run with "
-                        f"--force (or raise safety.max_{op}_pct on the target)")
+                        f"--force (or raise safety.max_{op}_pct on the target)"
+                    )

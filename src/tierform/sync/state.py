@@ -114,8 +114,14 @@ class State:
     remote_ids: dict[Kind, dict[str, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
-    def put(self, kind: Kind, key: str, data: Mapping[str, Any], label: str | None = None,
-            remote_id: str | None = None) -> None:
+    def put(
+        self,
+        kind: Kind,
+        key: str,
+        data: Mapping[str, Any],
+        label: str | None = None,
+        remote_id: str | None = None,
+    ) -> None:
         self.objects.setdefault(kind, {})[key] = canon_data(data)
         if label:
             self.labels.setdefault(kind, {})[key] = label

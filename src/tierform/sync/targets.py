@@ -19,8 +19,9 @@ from tierform.sync.journal import STATE_DIR
 Loc = tuple[str | int, ...]
 
 
-def settings_problems(settings_model: type[AdapterSettings], spec: TargetSpec
-                      ) -> list[tuple[Loc, str]]:
+def settings_problems(
+    settings_model: type[AdapterSettings], spec: TargetSpec
+) -> list[tuple[Loc, str]]:
     """Validation problems of a target's settings; messages never include the input value."""
     try:
         settings_model.model_validate(spec.settings())
@@ -40,24 +41,49 @@ def settings_problems(settings_model: type[AdapterSettings], spec: TargetSpec
 
 def choose_target(model: CoverageModel, name: str | None, where: str) -> str:
     if not model.targets:
-        raise ConfigError([Issue("the model has no targets: add e.g. `targets: {workbook: "
-                                 "{platform: xlsx, path: coverage.xlsx}}`", file=where,
-                                 key="targets")])
+        raise ConfigError(
+            [
+                Issue(
+                    "the model has no targets: add e.g. `targets: {workbook: "
+                    "{platform: xlsx, path: coverage.xlsx}}`",
+                    file=where,
+                    key="targets",
+                )
+            ]
+        )
     if name is None:
         if len(model.targets) == 1:
             return next(iter(model.targets))
-        raise ConfigError([Issue(f"several targets: choose one with --target "
-                                 f"({', '.join(sorted(model.targets))})", file=where)])
+        raise ConfigError(
+            [
+                Issue(
+                    f"several targets: choose one with --target "
+                    f"({', '.join(sorted(model.targets))})",
+                    file=where,
+                )
+            ]
+        )
     if name not in model.targets:
-        raise ConfigError([Issue(f"no target {name!r} (targets: "
-                                 f"{', '.join(sorted(model.targets))})", file=where,
-                                 key="targets")])
+        raise ConfigError(
+            [
+                Issue(
+                    f"no target {name!r} (targets: {', '.join(sorted(model.targets))})",
+                    file=where,
+                    key="targets",
+                )
+            ]
+        )
     return name
 
 
-def open_target(model: CoverageModel, name: str | None, *, model_path: Path | None = None,
-                registry: Registry | None = None,
-                http_overrides: dict[str, Any] | None = None) -> Adapter:
+def open_target(
+    model: CoverageModel,
+    name: str | None,
+    *,
+    model_path: Path | None = None,
+    registry: Registry | None = None,
+    http_overrides: dict[str, Any] | None = None,
+) -> Adapter:
     """The configured adapter for target ``name`` (the only target when ``name`` is None)."""
     where = str(model_path) if model_path else "<built-in default model>"
     name = choose_target(model, name, where)
@@ -66,18 +92,24 @@ def open_target(model: CoverageModel, name: str | None, *, model_path: Path | No
     try:
         adapter_cls = registry.get(spec.platform)
     except ConfigError as exc:
-        raise ConfigError([_located(("targets", name, "platform"), exc.issues[0].message,
-                                    model_path)]) from None
+        raise ConfigError(
+            [_located(("targets", name, "platform"), exc.issues[0].message, model_path)]
+        ) from None
     problems = settings_problems(adapter_cls.Settings, spec)
     if problems:
-        raise ConfigError([_located(("targets", name, *loc), msg, model_path)
-                           for loc, msg in problems],
-                          f"{where}: target {name!r} ({spec.platform}) is not valid")
+        raise ConfigError(
+            [_located(("targets", name, *loc), msg, model_path) for loc, msg in problems],
+            f"{where}: target {name!r} ({spec.platform}) is not valid",
+        )
     settings = adapter_cls.Settings.model_validate(spec.settings())
     base = model_path.parent if model_path else Path.cwd()
-    context = AdapterContext(target=name, base_dir=base, state_dir=base / STATE_DIR,
-                             http_overrides=dict(http_overrides or {}),
-                             roster={r.name: r.email for r in model.roster})
+    context = AdapterContext(
+        target=name,
+        base_dir=base,
+        state_dir=base / STATE_DIR,
+        http_overrides=dict(http_overrides or {}),
+        roster={r.name: r.email for r in model.roster},
+    )
     return adapter_cls(settings, context)
 
 
@@ -102,8 +134,9 @@ def _line_of(path: Path, loc: Loc) -> int | None:
                     break
             else:
                 return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and \
-                part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
             line = node.start_mark.line + 1
         else:

@@ -44,13 +44,15 @@ def sample_desired(n: int = 12, *, as_of: dt.date = AS_OF, variant: int = 0) -> 
 
     records: list[dict[str, Any]] = []
     for i in range(n):
-        records.append({
-            "account_id": f"ACC-{i:04d}",
-            "name": "=HYPERLINK(\"http://x\")" if i == 1 else f"Account {i}",
-            "acv": [2_000, 12_000, 40_000, 150_000][i % 4] * (10 if variant and i == 0 else 1),
-            "renewal_date": (as_of + dt.timedelta(days=20 + 37 * i)).isoformat(),
-            "logins_per_week": (i * 3) % 9,
-        })
+        records.append(
+            {
+                "account_id": f"ACC-{i:04d}",
+                "name": '=HYPERLINK("http://x")' if i == 1 else f"Account {i}",
+                "acv": [2_000, 12_000, 40_000, 150_000][i % 4] * (10 if variant and i == 0 else 1),
+                "renewal_date": (as_of + dt.timedelta(days=20 + 37 * i)).isoformat(),
+                "logins_per_week": (i * 3) % 9,
+            }
+        )
     return compile_desired(default_model(), book_from_records(records), as_of)
 
 

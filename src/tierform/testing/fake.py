@@ -42,8 +42,9 @@ class FakeAdapter(Adapter):
     capabilities: ClassVar[Capabilities] = FULL
     Settings = FakeSettings
 
-    def __init__(self, settings: AdapterSettings, context: AdapterContext,
-                 store: FakePlatform | None = None) -> None:
+    def __init__(
+        self, settings: AdapterSettings, context: AdapterContext, store: FakePlatform | None = None
+    ) -> None:
         super().__init__(settings, context)
         self.store = store if store is not None else FakePlatform()
 
@@ -78,5 +79,6 @@ class FakeAdapter(Adapter):
 def fake_adapter_class(capabilities: Capabilities, name: str = "fake") -> type[FakeAdapter]:
     """A FakeAdapter subclass with other capabilities (e.g. a platform that cannot create
     segments, or cannot read work items back)."""
-    return type(f"FakeAdapter_{name}", (FakeAdapter,),
-                {"capabilities": capabilities, "platform": name})
+    return type(
+        f"FakeAdapter_{name}", (FakeAdapter,), {"capabilities": capabilities, "platform": name}
+    )

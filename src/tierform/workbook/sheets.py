@@ -49,21 +49,35 @@ def cell_data(cell: Cell) -> dict[str, Any]:
 
 def update_cells(sheet_id: int, row: int, col: int, cells: list[Cell]) -> dict[str, Any]:
     """An ``updateCells`` request writing ``cells`` in one row from (row, col), 0-based."""
-    return {"updateCells": {
-        "range": {"sheetId": sheet_id, "startRowIndex": row, "endRowIndex": row + 1,
-                  "startColumnIndex": col, "endColumnIndex": col + len(cells)},
-        "rows": [{"values": [cell_data(c) for c in cells]}],
-        "fields": CELL_FIELDS,
-    }}
+    return {
+        "updateCells": {
+            "range": {
+                "sheetId": sheet_id,
+                "startRowIndex": row,
+                "endRowIndex": row + 1,
+                "startColumnIndex": col,
+                "endColumnIndex": col + len(cells),
+            },
+            "rows": [{"values": [cell_data(c) for c in cells]}],
+            "fields": CELL_FIELDS,
+        }
+    }
 
 
 def bold_header(sheet_id: int, columns: int) -> dict[str, Any]:
-    return {"repeatCell": {
-        "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1,
-                  "startColumnIndex": 0, "endColumnIndex": columns},
-        "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
-        "fields": "userEnteredFormat.textFormat.bold",
-    }}
+    return {
+        "repeatCell": {
+            "range": {
+                "sheetId": sheet_id,
+                "startRowIndex": 0,
+                "endRowIndex": 1,
+                "startColumnIndex": 0,
+                "endColumnIndex": columns,
+            },
+            "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+            "fields": "userEnteredFormat.textFormat.bold",
+        }
+    }
 
 
 def value_of(data: dict[str, Any] | None) -> Any:
@@ -84,24 +98,40 @@ def quote_title(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def sheet_requests(sheet: SheetSpec, sheet_id: int, index: int | None = None
-                   ) -> list[dict[str, Any]]:
+def sheet_requests(
+    sheet: SheetSpec, sheet_id: int, index: int | None = None
+) -> list[dict[str, Any]]:
     """Requests that add ``sheet`` as a new sheet with its header and rows (a full render)."""
-    props: dict[str, Any] = {"sheetId": sheet_id, "title": sheet.title, "gridProperties": {
-        "rowCount": max(len(sheet.rows) + 1, 2), "columnCount": max(len(sheet.header), 1),
-        "frozenRowCount": 1}}
+    props: dict[str, Any] = {
+        "sheetId": sheet_id,
+        "title": sheet.title,
+        "gridProperties": {
+            "rowCount": max(len(sheet.rows) + 1, 2),
+            "columnCount": max(len(sheet.header), 1),
+            "frozenRowCount": 1,
+        },
+    }
     if index is not None:
         props["index"] = index
     requests: list[dict[str, Any]] = [{"addSheet": {"properties": props}}]
     requests.append(update_cells(sheet_id, 0, 0, [Text(h) for h in sheet.header]))
     requests.append(bold_header(sheet_id, len(sheet.header)))
     if sheet.rows:
-        requests.append({"updateCells": {
-            "range": {"sheetId": sheet_id, "startRowIndex": 1, "endRowIndex": 1 + len(sheet.rows),
-                      "startColumnIndex": 0, "endColumnIndex": len(sheet.header)},
-            "rows": [{"values": [cell_data(c) for c in row]} for row in sheet.rows],
-            "fields": CELL_FIELDS,
-        }})
+        requests.append(
+            {
+                "updateCells": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "startRowIndex": 1,
+                        "endRowIndex": 1 + len(sheet.rows),
+                        "startColumnIndex": 0,
+                        "endColumnIndex": len(sheet.header),
+                    },
+                    "rows": [{"values": [cell_data(c) for c in row]} for row in sheet.rows],
+                    "fields": CELL_FIELDS,
+                }
+            }
+        )
     return requests
 
 

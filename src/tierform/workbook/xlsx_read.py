@@ -66,8 +66,10 @@ class XlsxReader:
             self._zip = zipfile.ZipFile(self.path)
             self._sheet_paths = self._sheets()
         except (OSError, zipfile.BadZipFile, KeyError, expat.ExpatError) as exc:
-            raise UnreadableWorkbook(f"{self.path}: not a readable .xlsx workbook ({exc}); "
-                                     "was it saved in another format?") from None
+            raise UnreadableWorkbook(
+                f"{self.path}: not a readable .xlsx workbook ({exc}); "
+                "was it saved in another format?"
+            ) from None
         self._strings: list[str] | None = None
 
     def close(self) -> None:
@@ -89,8 +91,11 @@ class XlsxReader:
         def rel(name: str, attrs: dict[str, str]) -> None:
             if _local(name) == "Relationship":
                 target = attrs.get("Target", "")
-                target = target.lstrip("/") if target.startswith("/") else \
-                    posixpath.normpath(posixpath.join("xl", target))
+                target = (
+                    target.lstrip("/")
+                    if target.startswith("/")
+                    else posixpath.normpath(posixpath.join("xl", target))
+                )
                 rels[attrs.get("Id", "")] = target
 
         _parse(self._zip.read("xl/_rels/workbook.xml.rels"), start=rel)
@@ -235,8 +240,9 @@ class XlsxReader:
                 return fast
             _parse(data, start, end, chars)
         except (KeyError, expat.ExpatError) as exc:
-            raise UnreadableWorkbook(f"{self.path}: sheet {title!r} cannot be read ({exc})") \
-                from None
+            raise UnreadableWorkbook(
+                f"{self.path}: sheet {title!r} cannot be read ({exc})"
+            ) from None
         while out and not any(v is not None for v in out[-1]):
             out.pop()
         return out
@@ -247,8 +253,9 @@ class XlsxReader:
 # else (rich text, prefixed tags, shared-formula refs) makes the fast path decline.
 _CELL = re.compile(
     rb'<c r="([A-Z]{1,3})(\d+)"(?: s="\d+")?(?: t="(\w+)")?(?: s="\d+")?\s*'
-    rb'(?:/>|>(?:<f>([^<]*)</f>)?(?:<v>([^<]*)</v>|<v\s*/>|<is><t(?: [^>]*)?>([^<]*)</t></is>)?'
-    rb'</c>)')
+    rb"(?:/>|>(?:<f>([^<]*)</f>)?(?:<v>([^<]*)</v>|<v\s*/>|<is><t(?: [^>]*)?>([^<]*)</t></is>)?"
+    rb"</c>)"
+)
 _LETTERS: dict[bytes, int] = {}
 
 

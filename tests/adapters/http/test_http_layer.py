@@ -43,20 +43,30 @@ class Clock:
         self.t += s
 
 
-def response(status: int, body: object = None, headers: dict[str, str] | None = None,
-             method: str = "GET", path: str = "/x") -> httpx.Response:
-    return httpx.Response(status, json=body, headers=headers,
-                          request=httpx.Request(method, BASE.rstrip("/") + path))
+def response(
+    status: int,
+    body: object = None,
+    headers: dict[str, str] | None = None,
+    method: str = "GET",
+    path: str = "/x",
+) -> httpx.Response:
+    return httpx.Response(
+        status, json=body, headers=headers, request=httpx.Request(method, BASE.rstrip("/") + path)
+    )
 
 
 # -- classifier ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("body, text", [
-    ({"message": "bad trait"}, "bad trait"),
-    ({"error": "no such account"}, "no such account"),
-    ({"error": {"message": "quota", "status": "X"}}, "quota"),
-    ({"errors": [{"message": "first"}]}, "first"),
-])
+
+@pytest.mark.parametrize(
+    "body, text",
+    [
+        ({"message": "bad trait"}, "bad trait"),
+        ({"error": "no such account"}, "no such account"),
+        ({"error": {"message": "quota", "status": "X"}}, "quota"),
+        ({"errors": [{"message": "first"}]}, "first"),
+    ],
+)
 def test_fatal_4xx_carries_the_platform_text(body: object, text: str) -> None:
     with pytest.raises(PermanentApiError) as err:
         classify(response(422, body), platform="demo")
@@ -90,12 +100,16 @@ def test_retry_after_forms() -> None:
 
 def test_secrets_are_scrubbed_from_error_text() -> None:
     with pytest.raises(AuthError) as err:
-        classify(response(401, {"message": "key tk_test_ABCDEF is revoked"}), platform="demo",
-                 secrets=["tk_test_ABCDEF"])
+        classify(
+            response(401, {"message": "key tk_test_ABCDEF is revoked"}),
+            platform="demo",
+            secrets=["tk_test_ABCDEF"],
+        )
     assert "tk_test_ABCDEF" not in str(err.value) and "***" in str(err.value)
 
 
 # -- client: retries and pacing against a stateful fake -----------------------------------
+
 
 class FlakyServer:
     """Answers each path from a script of statuses, then 200 with a counter."""
@@ -147,7 +161,8 @@ def test_retries_are_bounded(mock: respx.MockRouter) -> None:
 
 
 def test_non_idempotent_write_is_not_replayed_after_a_dropped_connection(
-        mock: respx.MockRouter) -> None:
+    mock: respx.MockRouter,
+) -> None:
     server = FlakyServer({"/w": [httpx.ReadError("reset")]})
     mock.route(host="api.example.test").mock(side_effect=server)
     with pytest.raises(UncertainOutcome):
@@ -193,6 +208,7 @@ def test_pacer_holds_when_the_server_budget_is_spent() -> None:
 
 # -- paginators -----------------------------------------------------------------------------
 
+
 def test_cursor_pagination_and_loop_detection(mock: respx.MockRouter) -> None:
     pages = {None: ([1, 2], "c1"), "c1": ([3], "c2"), "c2": ([4], None)}
 
@@ -217,7 +233,7 @@ def test_offset_and_page_paginators(mock: respx.MockRouter) -> None:
             start, size = int(p["offset"]), int(p["limit"])
         else:
             start, size = (int(p["page"]) - 1) * int(p["per_page"]), int(p["per_page"])
-        return httpx.Response(200, json={"data": data[start:start + size]})
+        return httpx.Response(200, json={"data": data[start : start + size]})
 
     mock.get(BASE + "rows").mock(side_effect=serve)
     c = client(Clock())
@@ -229,6 +245,7 @@ def test_offset_and_page_paginators(mock: respx.MockRouter) -> None:
 
 
 # -- auth -----------------------------------------------------------------------------------
+
 
 class CountingTokenAuth(RefreshingTokenAuth):
     def __init__(self) -> None:

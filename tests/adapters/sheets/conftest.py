@@ -22,19 +22,28 @@ from tierform.adapters.sheets import SheetsAdapter, SheetsSettings
 @pytest.fixture(scope="session")
 def sa_key() -> tuple[dict[str, str], bytes]:
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = private.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo)
-    info = {"type": "service_account", "project_id": "client-project",
-            "private_key_id": "0123abcd", "private_key": pem, "client_email": SA_EMAIL,
-            "client_id": "1234567890", "token_uri": TOKEN_URL}
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    info = {
+        "type": "service_account",
+        "project_id": "client-project",
+        "private_key_id": "0123abcd",
+        "private_key": pem,
+        "client_email": SA_EMAIL,
+        "client_id": "1234567890",
+        "token_uri": TOKEN_URL,
+    }
     return info, public
 
 
 @pytest.fixture
-def server(sa_key: tuple[dict[str, str], bytes], monkeypatch: pytest.MonkeyPatch
-           ) -> Iterator[FakeSheets]:
+def server(
+    sa_key: tuple[dict[str, str], bytes], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FakeSheets]:
     info, public = sa_key
     monkeypatch.setenv(ENV, json.dumps(info))
     fake = FakeSheets({SA_EMAIL: public})
@@ -51,11 +60,19 @@ def clock() -> FakeClock:
 @pytest.fixture
 def make_adapter(tmp_path: Path, clock: FakeClock) -> Callable[..., SheetsAdapter]:
     def make(**settings: object) -> SheetsAdapter:
-        values = {"platform": "sheets", "spreadsheet_id": SHEET_ID,
-                  "credentials": {"env": ENV}, **settings}
+        values = {
+            "platform": "sheets",
+            "spreadsheet_id": SHEET_ID,
+            "credentials": {"env": ENV},
+            **settings,
+        }
         policy = RetryPolicy(max_attempts=7, initial=0.0, maximum=0.0, sleep=clock.sleep)
-        context = AdapterContext("gsheet", tmp_path, tmp_path / ".tierform",
-                                 {"retry": policy, "clock": clock.now, "sleep": clock.sleep})
+        context = AdapterContext(
+            "gsheet",
+            tmp_path,
+            tmp_path / ".tierform",
+            {"retry": policy, "clock": clock.now, "sleep": clock.sleep},
+        )
         return SheetsAdapter(SheetsSettings.model_validate(values), context)
 
     return make

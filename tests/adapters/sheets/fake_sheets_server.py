@@ -28,10 +28,12 @@ class BadRequest(Exception):
     pass
 
 
-def error(code: int, status: str, message: str, headers: dict[str, str] | None = None
-          ) -> httpx.Response:
-    return httpx.Response(code, json={"error": {"code": code, "message": message,
-                                                "status": status}}, headers=headers)
+def error(
+    code: int, status: str, message: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    return httpx.Response(
+        code, json={"error": {"code": code, "message": message, "status": status}}, headers=headers
+    )
 
 
 def parse_mask(mask: str) -> dict[str, Any]:
@@ -135,8 +137,12 @@ class FakeSheets:
 
     # -- setup ---------------------------------------------------------------------------
 
-    def create(self, spreadsheet_id: str, shared_with: str | None = None,
-               user_sheets: dict[str, list[list[Any]]] | None = None) -> Spreadsheet:
+    def create(
+        self,
+        spreadsheet_id: str,
+        shared_with: str | None = None,
+        user_sheets: dict[str, list[list[Any]]] | None = None,
+    ) -> Spreadsheet:
         sp = Spreadsheet(spreadsheet_id, "Client CS")
         for i, (title, rows) in enumerate((user_sheets or {"Sheet1": []}).items()):
             sheet = Sheet(sheet_id=i, title=title, index=i)
@@ -150,8 +156,14 @@ class FakeSheets:
         self.spreadsheets[spreadsheet_id] = sp
         return sp
 
-    def fail(self, endpoint: str, status: int | None = None, times: int = 1,
-             headers: dict[str, str] | None = None, drop_after_apply: bool = False) -> None:
+    def fail(
+        self,
+        endpoint: str,
+        status: int | None = None,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        drop_after_apply: bool = False,
+    ) -> None:
         for _ in range(times):
             self.faults.append(Fault(endpoint, status, dict(headers or {}), drop_after_apply))
 
@@ -182,14 +194,16 @@ class FakeSheets:
             pem = self.public_pems[unverified["iss"]]
             claims = jwt.decode(form["assertion"], certs=pem, audience=TOKEN_URL)
         except Exception:  # noqa: BLE001 - any bad assertion is invalid_grant, as Google says
-            return httpx.Response(400, json={"error": "invalid_grant",
-                                             "error_description": "Invalid JWT Signature."})
+            return httpx.Response(
+                400, json={"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+            )
         if SCOPE not in str(claims.get("scope", "")).split():
             return httpx.Response(400, json={"error": "invalid_scope"})
         token = "ya29." + secrets.token_urlsafe(24)
         self.tokens[token] = str(claims["iss"])
-        return httpx.Response(200, json={"access_token": token, "expires_in": 3600,
-                                         "token_type": "Bearer"})
+        return httpx.Response(
+            200, json={"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
+        )
 
     # -- Sheets --------------------------------------------------------------------------
 
@@ -198,17 +212,27 @@ class FakeSheets:
         endpoint = "batchUpdate" if path.endswith(":batchUpdate") else request.method.lower()
         self.calls.append((endpoint, f"{request.method} {path}?{request.url.query.decode()}"))
         auth = request.headers.get("Authorization", "")
-        email = self.tokens.get(auth.removeprefix("Bearer ")) if auth.startswith("Bearer ") \
-            else None
+        email = (
+            self.tokens.get(auth.removeprefix("Bearer ")) if auth.startswith("Bearer ") else None
+        )
         if email is None:
-            return error(401, "UNAUTHENTICATED", "Request had invalid authentication "
-                         "credentials. Expected OAuth 2 access token.")
+            return error(
+                401,
+                "UNAUTHENTICATED",
+                "Request had invalid authentication credentials. Expected OAuth 2 access token.",
+            )
         fault = self._fault(endpoint)
         if fault is not None and fault.status is not None:
-            return error(fault.status, {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
-                                        503: "UNAVAILABLE"}.get(fault.status, "UNKNOWN"),
-                         "Quota exceeded for quota metric 'Write requests'" if fault.status == 429
-                         else "The service is currently unavailable.", fault.headers)
+            return error(
+                fault.status,
+                {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}.get(
+                    fault.status, "UNKNOWN"
+                ),
+                "Quota exceeded for quota metric 'Write requests'"
+                if fault.status == 429
+                else "The service is currently unavailable.",
+                fault.headers,
+            )
         parts = path.split("/")
         if len(parts) < 4 or parts[1:3] != ["v4", "spreadsheets"]:
             return error(404, "NOT_FOUND", "Not found")
@@ -253,10 +277,17 @@ class FakeSheets:
             if ranges and s.title not in titles:
                 continue
             out: dict[str, Any] = {
-                "properties": {"sheetId": s.sheet_id, "title": s.title, "index": s.index,
-                               "sheetType": "GRID", "gridProperties": {
-                                   "rowCount": s.rows, "columnCount": s.cols,
-                                   "frozenRowCount": s.frozen}},
+                "properties": {
+                    "sheetId": s.sheet_id,
+                    "title": s.title,
+                    "index": s.index,
+                    "sheetType": "GRID",
+                    "gridProperties": {
+                        "rowCount": s.rows,
+                        "columnCount": s.cols,
+                        "frozenRowCount": s.frozen,
+                    },
+                },
                 "developerMetadata": copy.deepcopy(s.metadata),
             }
             if wants_data:
@@ -264,12 +295,16 @@ class FakeSheets:
                 height = max([r for r, _ in s.cells] + [-1]) + 1
                 for r in range(height):
                     width = max([c for rr, c in s.cells if rr == r] + [-1]) + 1
-                    grid_rows.append({"values": [copy.deepcopy(s.cells.get((r, c), {}))
-                                                 for c in range(width)]})
+                    grid_rows.append(
+                        {"values": [copy.deepcopy(s.cells.get((r, c), {})) for c in range(width)]}
+                    )
                 out["data"] = [{"startRow": 0, "startColumn": 0, "rowData": grid_rows}]
             sheets.append(out)
-        body = {"spreadsheetId": sp.spreadsheet_id, "properties": {"title": sp.title},
-                "sheets": sheets}
+        body = {
+            "spreadsheetId": sp.spreadsheet_id,
+            "properties": {"title": sp.title},
+            "sheets": sheets,
+        }
         return httpx.Response(200, json=prune(body, mask))
 
     def batch_update(self, sp: Spreadsheet, request: httpx.Request) -> httpx.Response:
@@ -305,8 +340,14 @@ class FakeSheets:
         if sp.by_title(title) is not None:
             raise BadRequest(f'A sheet with the name "{title}" already exists.')
         grid = props.get("gridProperties", {})
-        sheet = Sheet(sid, title, props.get("index", len(sp.sheets)), grid.get("rowCount", 1000),
-                      grid.get("columnCount", 26), grid.get("frozenRowCount", 0))
+        sheet = Sheet(
+            sid,
+            title,
+            props.get("index", len(sp.sheets)),
+            grid.get("rowCount", 1000),
+            grid.get("columnCount", 26),
+            grid.get("frozenRowCount", 0),
+        )
         sp.sheets.append(sheet)
         return {"addSheet": {"properties": {"sheetId": sid, "title": title}}}
 
@@ -343,8 +384,10 @@ class FakeSheets:
         r0, r1 = rng.get("startRowIndex", 0), rng.get("endRowIndex", sheet.rows)
         c0, c1 = rng.get("startColumnIndex", 0), rng.get("endColumnIndex", sheet.cols)
         if not (0 <= r0 <= r1 <= sheet.rows and 0 <= c0 <= c1 <= sheet.cols):
-            raise BadRequest(f"Range ({sheet.title}!R{r0}C{c0}:R{r1}C{c1}) exceeds grid limits. "
-                             f"Max rows: {sheet.rows}, max columns: {sheet.cols}")
+            raise BadRequest(
+                f"Range ({sheet.title}!R{r0}C{c0}:R{r1}C{c1}) exceeds grid limits. "
+                f"Max rows: {sheet.rows}, max columns: {sheet.cols}"
+            )
         return r0, r1, c0, c1
 
     def _updateCells(self, sp: Spreadsheet, args: dict[str, Any]) -> None:

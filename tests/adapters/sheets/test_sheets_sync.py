@@ -23,8 +23,9 @@ def syncer(make_adapter, tmp_path: Path) -> Syncer:
     return Syncer(make_adapter(), Journal(tmp_path / ".tierform" / "journal.sqlite"))
 
 
-def test_plan_apply_replan_is_empty_with_one_batch(server: FakeSheets, make_adapter,
-                                                   tmp_path: Path) -> None:
+def test_plan_apply_replan_is_empty_with_one_batch(
+    server: FakeSheets, make_adapter, tmp_path: Path
+) -> None:
     server.create(SHEET_ID, shared_with=SA_EMAIL)
     desired = sample_desired(8)
     s = syncer(make_adapter, tmp_path)
@@ -40,8 +41,9 @@ def test_plan_apply_replan_is_empty_with_one_batch(server: FakeSheets, make_adap
     assert server.count("batchUpdate") == 1
 
 
-def test_cells_are_typed_and_user_text_stays_text(server: FakeSheets, make_adapter,
-                                                  tmp_path: Path) -> None:
+def test_cells_are_typed_and_user_text_stays_text(
+    server: FakeSheets, make_adapter, tmp_path: Path
+) -> None:
     sp = server.create(SHEET_ID, shared_with=SA_EMAIL)
     desired = sample_desired(4)
     s = syncer(make_adapter, tmp_path)
@@ -58,10 +60,17 @@ def test_cells_are_typed_and_user_text_stays_text(server: FakeSheets, make_adapt
     assert sp.sheets[0].title == "Sheet1"  # the user's sheet is untouched
 
 
-def test_marked_sheets_and_unmanaged_data_survive(server: FakeSheets, make_adapter,
-                                                  tmp_path: Path) -> None:
-    server.create(SHEET_ID, shared_with=SA_EMAIL, user_sheets={
-        "Notes": [["mine", 1], ["keep", 2]], "Accounts": [["user's own Accounts sheet"]]})
+def test_marked_sheets_and_unmanaged_data_survive(
+    server: FakeSheets, make_adapter, tmp_path: Path
+) -> None:
+    server.create(
+        SHEET_ID,
+        shared_with=SA_EMAIL,
+        user_sheets={
+            "Notes": [["mine", 1], ["keep", 2]],
+            "Accounts": [["user's own Accounts sheet"]],
+        },
+    )
     s = syncer(make_adapter, tmp_path)
     s.apply(s.plan(sample_desired(6)))
     sp = server.spreadsheets[SHEET_ID]
@@ -87,8 +96,9 @@ def test_marked_sheets_and_unmanaged_data_survive(server: FakeSheets, make_adapt
     assert reads and all("Notes" not in q for q in reads)
 
 
-def test_check_detects_outside_edit_then_resync_aligns(server: FakeSheets, make_adapter,
-                                                       tmp_path: Path) -> None:
+def test_check_detects_outside_edit_then_resync_aligns(
+    server: FakeSheets, make_adapter, tmp_path: Path
+) -> None:
     server.create(SHEET_ID, shared_with=SA_EMAIL)
     desired = sample_desired(6)
     s = syncer(make_adapter, tmp_path)
@@ -105,15 +115,19 @@ def test_check_detects_outside_edit_then_resync_aligns(server: FakeSheets, make_
     assert not syncer(make_adapter, tmp_path).plan(desired).has_drift
 
 
-def test_deleted_accounts_remove_their_rows_bottom_up(server: FakeSheets, make_adapter,
-                                                      tmp_path: Path) -> None:
+def test_deleted_accounts_remove_their_rows_bottom_up(
+    server: FakeSheets, make_adapter, tmp_path: Path
+) -> None:
     server.create(SHEET_ID, shared_with=SA_EMAIL)
     s = syncer(make_adapter, tmp_path)
     s.apply(s.plan(sample_desired(8)))
     fewer = sample_desired(5)
     plan = syncer(make_adapter, tmp_path).plan(fewer)
     assert {c.key for c in plan.changes if c.op is Op.delete and c.kind is Kind.account} == {
-        "ACC-0005", "ACC-0006", "ACC-0007"}
+        "ACC-0005",
+        "ACC-0006",
+        "ACC-0007",
+    }
     syncer(make_adapter, tmp_path).apply(plan, force=True)
     ids = [r[0] for r in server.spreadsheets[SHEET_ID].by_title("Accounts").grid()[1:]]
     assert sorted(ids) == [f"ACC-{i:04d}" for i in range(5)]
@@ -121,7 +135,8 @@ def test_deleted_accounts_remove_their_rows_bottom_up(server: FakeSheets, make_a
 
 
 def test_429_and_5xx_are_retried_honouring_retry_after_and_paced(
-        server: FakeSheets, make_adapter, tmp_path: Path, clock: FakeClock) -> None:
+    server: FakeSheets, make_adapter, tmp_path: Path, clock: FakeClock
+) -> None:
     server.create(SHEET_ID, shared_with=SA_EMAIL)
     server.fail("get", 500)
     server.fail("get", 429, headers={"Retry-After": "7"})
@@ -137,8 +152,9 @@ def test_429_and_5xx_are_retried_honouring_retry_after_and_paced(
     assert server.count("batchUpdate") == 3
 
 
-def test_pacing_spaces_writes_one_second_apart(server: FakeSheets, make_adapter,
-                                               tmp_path: Path, clock: FakeClock) -> None:
+def test_pacing_spaces_writes_one_second_apart(
+    server: FakeSheets, make_adapter, tmp_path: Path, clock: FakeClock
+) -> None:
     server.create(SHEET_ID, shared_with=SA_EMAIL)
     adapter = make_adapter()
     adapter.client  # noqa: B018 - build the client (and its pacers)
@@ -151,7 +167,8 @@ def test_pacing_spaces_writes_one_second_apart(server: FakeSheets, make_adapter,
 
 
 def test_dropped_connection_after_write_resumes_without_duplicates(
-        server: FakeSheets, make_adapter, tmp_path: Path) -> None:
+    server: FakeSheets, make_adapter, tmp_path: Path
+) -> None:
     server.create(SHEET_ID, shared_with=SA_EMAIL)
     desired = sample_desired(6)
     server.fail("batchUpdate", drop_after_apply=True)
@@ -170,8 +187,9 @@ def test_dropped_connection_after_write_resumes_without_duplicates(
     assert len(ids) == len(set(ids)) == 6
 
 
-def test_not_shared_403_explains_sharing_and_writes_nothing(server: FakeSheets, make_adapter,
-                                                            tmp_path: Path) -> None:
+def test_not_shared_403_explains_sharing_and_writes_nothing(
+    server: FakeSheets, make_adapter, tmp_path: Path
+) -> None:
     server.create(SHEET_ID, shared_with=None)
     with pytest.raises(AuthError) as err:
         syncer(make_adapter, tmp_path).plan(sample_desired(3))
@@ -181,15 +199,17 @@ def test_not_shared_403_explains_sharing_and_writes_nothing(server: FakeSheets, 
     assert server.count("batchUpdate") == 0
 
 
-def test_missing_spreadsheet_404_says_create_it_yourself(server: FakeSheets, make_adapter,
-                                                         tmp_path: Path) -> None:
+def test_missing_spreadsheet_404_says_create_it_yourself(
+    server: FakeSheets, make_adapter, tmp_path: Path
+) -> None:
     with pytest.raises(Exception) as err:
         syncer(make_adapter, tmp_path).plan(sample_desired(3))
     assert "spreadsheet_id" in str(err.value) and "cannot create one" in str(err.value)
 
 
-def test_bad_key_is_a_clear_error(server: FakeSheets, make_adapter, tmp_path: Path,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_key_is_a_clear_error(
+    server: FakeSheets, make_adapter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server.create(SHEET_ID, shared_with=SA_EMAIL)
     monkeypatch.setenv(ENV, '{"type": "authorized_user"}')
     with pytest.raises(ConfigError) as err:
@@ -200,9 +220,13 @@ def test_bad_key_is_a_clear_error(server: FakeSheets, make_adapter, tmp_path: Pa
         syncer(make_adapter, tmp_path).plan(sample_desired(3))
 
 
-def test_secrets_appear_nowhere(server: FakeSheets, make_adapter, tmp_path: Path,
-                                sa_key: tuple[dict[str, str], bytes],
-                                caplog: pytest.LogCaptureFixture) -> None:
+def test_secrets_appear_nowhere(
+    server: FakeSheets,
+    make_adapter,
+    tmp_path: Path,
+    sa_key: tuple[dict[str, str], bytes],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)
     server.create(SHEET_ID, shared_with=SA_EMAIL)
     server.fail("batchUpdate", 429, headers={"Retry-After": "1"})
@@ -212,8 +236,14 @@ def test_secrets_appear_nowhere(server: FakeSheets, make_adapter, tmp_path: Path
     adapter = make_adapter()
     issued = list(server.tokens)
     key_body = sa_key[0]["private_key"].split("-----")[2].strip().splitlines()[3]
-    texts = [render_text(plan), render_json(plan), caplog.text, repr(adapter),
-             repr(adapter.settings), str(adapter.settings.model_dump())]
+    texts = [
+        render_text(plan),
+        render_json(plan),
+        caplog.text,
+        repr(adapter),
+        repr(adapter.settings),
+        str(adapter.settings.model_dump()),
+    ]
     journal = (tmp_path / ".tierform" / "journal.sqlite").read_bytes().decode("latin-1")
     for secret in [*issued, key_body]:
         assert issued, "a token was issued"
@@ -221,8 +251,9 @@ def test_secrets_appear_nowhere(server: FakeSheets, make_adapter, tmp_path: Path
             assert secret not in text
 
 
-def test_fields_mask_and_auth_header_are_enforced(server: FakeSheets, make_adapter,
-                                                  tmp_path: Path) -> None:
+def test_fields_mask_and_auth_header_are_enforced(
+    server: FakeSheets, make_adapter, tmp_path: Path
+) -> None:
     server.create(SHEET_ID, shared_with=SA_EMAIL)
     syncer(make_adapter, tmp_path).plan(sample_desired(3))
     gets = [q for e, q in server.calls if e == "get"]

@@ -41,8 +41,11 @@ def fake(clock: VirtualClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Vital
 
 def overrides(clock: VirtualClock) -> dict[str, Any]:
     """Pacer and retries on the virtual clock: nothing in these tests sleeps for real."""
-    return {"clock": clock, "sleep": clock.sleep,
-            "retry": RetryPolicy(max_attempts=7, sleep=clock.sleep, rng=random.Random(7))}
+    return {
+        "clock": clock,
+        "sleep": clock.sleep,
+        "retry": RetryPolicy(max_attempts=7, sleep=clock.sleep, rng=random.Random(7)),
+    }
 
 
 @pytest.fixture
@@ -50,11 +53,16 @@ def make_adapter(clock: VirtualClock, tmp_path: Path) -> Iterator[MakeAdapter]:
     made: list[VitallyAdapter] = []
 
     def _make(**settings: Any) -> VitallyAdapter:
-        spec: dict[str, Any] = {"platform": "vitally", "subdomain": "acme",
-                                "api_key": {"env": "VITALLY_API_KEY"}, **settings}
-        adapter = VitallyAdapter(VitallySettings.model_validate(spec),
-                                 AdapterContext("cs", tmp_path, tmp_path / ".tierform",
-                                                overrides(clock)))
+        spec: dict[str, Any] = {
+            "platform": "vitally",
+            "subdomain": "acme",
+            "api_key": {"env": "VITALLY_API_KEY"},
+            **settings,
+        }
+        adapter = VitallyAdapter(
+            VitallySettings.model_validate(spec),
+            AdapterContext("cs", tmp_path, tmp_path / ".tierform", overrides(clock)),
+        )
         made.append(adapter)
         return adapter
 

@@ -49,12 +49,33 @@ import respx
 
 from .fake_support import Fault, Logged, RequestLog, SlidingWindow, VirtualClock
 
-READ_ONLY_ACCOUNT = ("csmId", "accountExecutiveId", "keyRoles", "segments", "healthScore",
-                     "npsScore", "usersCount")
-TASK_FIELDS = ("name", "description", "dueDate", "assignedToId", "completedById", "completedAt",
-               "categoryId", "tags")
-PROJECT_FIELDS = ("name", "targetStartDate", "targetCompletionDate", "projectStatusId",
-                  "projectCategoryId", "ownedByVitallyUserId")
+READ_ONLY_ACCOUNT = (
+    "csmId",
+    "accountExecutiveId",
+    "keyRoles",
+    "segments",
+    "healthScore",
+    "npsScore",
+    "usersCount",
+)
+TASK_FIELDS = (
+    "name",
+    "description",
+    "dueDate",
+    "assignedToId",
+    "completedById",
+    "completedAt",
+    "categoryId",
+    "tags",
+)
+PROJECT_FIELDS = (
+    "name",
+    "targetStartDate",
+    "targetCompletionDate",
+    "projectStatusId",
+    "projectCategoryId",
+    "ownedByVitallyUserId",
+)
 Handler = Callable[..., httpx.Response]
 
 
@@ -62,8 +83,9 @@ def basic_header(token: str) -> str:
     return "Basic " + base64.b64encode(f"{token}:".encode()).decode()
 
 
-def _merge_traits(target: dict[str, Any], traits: dict[str, Any], nulls_delete: bool = True
-                  ) -> None:
+def _merge_traits(
+    target: dict[str, Any], traits: dict[str, Any], nulls_delete: bool = True
+) -> None:
     for key, value in traits.items():
         if value is None:
             if nulls_delete:
@@ -90,10 +112,19 @@ def _missing(what: str) -> ApiError:
 class VitallyFake:
     """Dict-backed Vitally: accounts, tasks, projects, templates, custom fields, admins."""
 
-    def __init__(self, *, api_key: str = "tk_test_fake_secret", subdomain: str = "acme",
-                 base_url: str | None = None, analytics_key: str | None = None,
-                 limit: int = 1000, window: float = 60.0, clock: VirtualClock | None = None,
-                 delete_status: int = 200, account_post: str = "duplicate") -> None:
+    def __init__(
+        self,
+        *,
+        api_key: str = "tk_test_fake_secret",
+        subdomain: str = "acme",
+        base_url: str | None = None,
+        analytics_key: str | None = None,
+        limit: int = 1000,
+        window: float = 60.0,
+        clock: VirtualClock | None = None,
+        delete_status: int = 200,
+        account_post: str = "duplicate",
+    ) -> None:
         self.api_key = api_key
         self.analytics_key = analytics_key
         self.rest_base = (base_url or f"https://{subdomain}.rest.vitally.io/resources").rstrip("/")
@@ -129,45 +160,101 @@ class VitallyFake:
         when = dt.datetime.fromtimestamp(self.clock(), tz=dt.UTC)
         return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
-    def add_account(self, external_id: str, name: str, traits: dict[str, Any] | None = None,
-                    **fields: Any) -> dict[str, Any]:
+    def add_account(
+        self, external_id: str, name: str, traits: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
         now = self._stamp()
-        acc = {"id": self._new_id(), "createdAt": now, "updatedAt": now,
-               "externalId": external_id, "name": name, "organizationId": None,
-               "accountOwnerId": None, "traits": dict(traits or {}), "mrr": None,
-               "nextRenewalDate": None, "churnedAt": None, "trialEndDate": None,
-               "usersCount": 0, "npsScore": None, "healthScore": None, "csmId": None,
-               "accountExecutiveId": None, "keyRoles": [], "segments": [], "_seq": self._seq}
+        acc = {
+            "id": self._new_id(),
+            "createdAt": now,
+            "updatedAt": now,
+            "externalId": external_id,
+            "name": name,
+            "organizationId": None,
+            "accountOwnerId": None,
+            "traits": dict(traits or {}),
+            "mrr": None,
+            "nextRenewalDate": None,
+            "churnedAt": None,
+            "trialEndDate": None,
+            "usersCount": 0,
+            "npsScore": None,
+            "healthScore": None,
+            "csmId": None,
+            "accountExecutiveId": None,
+            "keyRoles": [],
+            "segments": [],
+            "_seq": self._seq,
+        }
         acc.update(fields)
         self.accounts[acc["id"]] = acc
         self._by_ext.setdefault(external_id, []).append(acc["id"])
         return acc
 
     def add_admin(self, name: str, email: str) -> dict[str, Any]:
-        admin = {"id": self._new_id(), "name": name, "email": email, "licenseStatus": "active",
-                 "createdAt": self._stamp(), "updatedAt": self._stamp(), "_seq": self._seq}
+        admin = {
+            "id": self._new_id(),
+            "name": name,
+            "email": email,
+            "licenseStatus": "active",
+            "createdAt": self._stamp(),
+            "updatedAt": self._stamp(),
+            "_seq": self._seq,
+        }
         self.admins[admin["id"]] = admin
         return admin
 
     def add_template(self, name: str, duration_days: int = 30) -> dict[str, Any]:
-        tpl = {"id": self._new_id(), "name": name, "durationInDays": duration_days,
-               "createdAt": self._stamp(), "updatedAt": self._stamp(), "_seq": self._seq}
+        tpl = {
+            "id": self._new_id(),
+            "name": name,
+            "durationInDays": duration_days,
+            "createdAt": self._stamp(),
+            "updatedAt": self._stamp(),
+            "_seq": self._seq,
+        }
         self.templates[tpl["id"]] = tpl
         return tpl
 
-    def add_custom_field(self, model: str, key: str, label: str, type_: str = "string"
-                         ) -> dict[str, Any]:
+    def add_custom_field(
+        self, model: str, key: str, label: str, type_: str = "string"
+    ) -> dict[str, Any]:
         # The field object's shape is not documented [INFERRED]: id, key, label, type, model.
-        cf = {"id": self._new_id(), "model": model, "key": key, "label": label, "type": type_,
-              "createdAt": self._stamp()}
+        cf = {
+            "id": self._new_id(),
+            "model": model,
+            "key": key,
+            "label": label,
+            "type": type_,
+            "createdAt": self._stamp(),
+        }
         self.custom_fields.append(cf)
         return cf
 
-    def inject(self, status: int, times: int = 1, *, methods: Iterable[str] | None = None,
-               path_contains: str | None = None, after: int = 0, process: bool = False,
-               body: dict[str, Any] | None = None, reset: int = 1, every: int = 1) -> Fault:
-        fault = Fault(status, times, frozenset(methods) if methods else None, path_contains,
-                      after, process, body, reset, every)
+    def inject(
+        self,
+        status: int,
+        times: int = 1,
+        *,
+        methods: Iterable[str] | None = None,
+        path_contains: str | None = None,
+        after: int = 0,
+        process: bool = False,
+        body: dict[str, Any] | None = None,
+        reset: int = 1,
+        every: int = 1,
+    ) -> Fault:
+        fault = Fault(
+            status,
+            times,
+            frozenset(methods) if methods else None,
+            path_contains,
+            after,
+            process,
+            body,
+            reset,
+            every,
+        )
         self.faults.append(fault)
         return fault
 
@@ -180,8 +267,7 @@ class VitallyFake:
 
     def accounts_with(self, external_id: str) -> list[dict[str, Any]]:
         """Accounts with this externalId, oldest first (tests may delete from ``accounts``)."""
-        return [self.accounts[i] for i in self._by_ext.get(external_id, [])
-                if i in self.accounts]
+        return [self.accounts[i] for i in self._by_ext.get(external_id, []) if i in self.accounts]
 
     def live_tasks(self) -> list[dict[str, Any]]:
         return [t for t in self.tasks.values() if t.get("archivedAt") is None]
@@ -193,7 +279,8 @@ class VitallyFake:
         router = respx.mock(assert_all_mocked=True, assert_all_called=False)
         router.route(url__startswith=self.rest_base + "/").mock(side_effect=self.handle_rest)
         router.route(url__startswith=self.analytics_base + "/").mock(
-            side_effect=self.handle_analytics)
+            side_effect=self.handle_analytics
+        )
         return router
 
     def handle_rest(self, request: httpx.Request) -> httpx.Response:
@@ -201,34 +288,49 @@ class VitallyFake:
 
     def handle_analytics(self, request: httpx.Request) -> httpx.Response:
         key = self.analytics_key
-        ok = key is not None and (self._auth_ok(request, key)
-                                  # The analytics docs print "Authorization: Basic [your token]",
-                                  # so the token sent as-is is accepted too [DOC, ambiguous].
-                                  or request.headers.get("Authorization") == f"Basic {key}")
+        ok = key is not None and (
+            self._auth_ok(request, key)
+            # The analytics docs print "Authorization: Basic [your token]",
+            # so the token sent as-is is accepted too [DOC, ambiguous].
+            or request.headers.get("Authorization") == f"Basic {key}"
+        )
         return self._serve(request, self._analytics, ok)
 
     def _auth_ok(self, request: httpx.Request, key: str) -> bool:
         return request.headers.get("Authorization") == basic_header(key)
 
-    def _serve(self, request: httpx.Request, handler: Callable[[httpx.Request], Any],
-               auth_ok: bool) -> httpx.Response:
+    def _serve(
+        self, request: httpx.Request, handler: Callable[[httpx.Request], Any], auth_ok: bool
+    ) -> httpx.Response:
         now = self.clock()
         path = request.url.path
         method = request.method
         body = _json_or_none(request)
         fault = self._take_fault(method, path)
         if fault is not None and fault.status == 429:
-            return self._reply(request, body, 429, fault.default_body(),
-                               {**self.limiter.headers(now), "RateLimit-Remaining": "0",
-                                "RateLimit-Reset": str(fault.reset)})
+            return self._reply(
+                request,
+                body,
+                429,
+                fault.default_body(),
+                {
+                    **self.limiter.headers(now),
+                    "RateLimit-Remaining": "0",
+                    "RateLimit-Reset": str(fault.reset),
+                },
+            )
         if not self.limiter.admit(now):
             self.rate_limited += 1
-            return self._reply(request, body, 429, {"error": "Too Many Requests"},
-                               self.limiter.headers(now))
+            return self._reply(
+                request, body, 429, {"error": "Too Many Requests"}, self.limiter.headers(now)
+            )
         headers = self.limiter.headers(now)
         if not auth_ok:
-            err = ("Authorization header not present." if "Authorization" not in request.headers
-                   else "Invalid API key.")
+            err = (
+                "Authorization header not present."
+                if "Authorization" not in request.headers
+                else "Invalid API key."
+            )
             return self._reply(request, body, 401, {"error": err}, headers)
         if fault is not None and not fault.process:
             return self._reply(request, body, fault.status, fault.default_body(), headers)
@@ -243,11 +345,21 @@ class VitallyFake:
     def _take_fault(self, method: str, path: str) -> Fault | None:
         return next((f for f in self.faults if f.fires(method, path)), None)
 
-    def _reply(self, request: httpx.Request, body: Any, status: int, payload: Any,
-               headers: dict[str, str]) -> httpx.Response:
+    def _reply(
+        self, request: httpx.Request, body: Any, status: int, payload: Any, headers: dict[str, str]
+    ) -> httpx.Response:
         host = urlsplit(str(request.url)).netloc
-        self.log.add(Logged(request.method, request.url.path, status, host, self.clock(), body,
-                            request.url.query.decode()))
+        self.log.add(
+            Logged(
+                request.method,
+                request.url.path,
+                status,
+                host,
+                self.clock(),
+                body,
+                request.url.query.decode(),
+            )
+        )
         if status == 204 or payload is None:
             return httpx.Response(status, headers=headers)
         return httpx.Response(status, json=_public(payload), headers=headers)
@@ -281,7 +393,7 @@ class VitallyFake:
 
     def _rest(self, request: httpx.Request) -> tuple[int, Any]:
         base_path = urlsplit(self.rest_base).path
-        sub = request.url.path[len(base_path):]
+        sub = request.url.path[len(base_path) :]
         for method, pattern, handler in self._routes:
             m = pattern.fullmatch(sub)
             if m and method == request.method:
@@ -305,7 +417,7 @@ class VitallyFake:
 
         def wanted(acc: dict[str, Any]) -> bool:
             churned = acc.get("churnedAt") is not None
-            return (status == "activeOrChurned" or (status == "churned") == churned)
+            return status == "activeOrChurned" or (status == "churned") == churned
 
         return 200, _page(request, [a for a in self.accounts.values() if wanted(a)])
 
@@ -346,8 +458,7 @@ class VitallyFake:
         self._check_account_body(body)
         return self._apply_account_update(acc, body)
 
-    def _apply_account_update(self, acc: dict[str, Any], body: dict[str, Any]
-                              ) -> tuple[int, Any]:
+    def _apply_account_update(self, acc: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
         if "externalId" in body and body["externalId"] != acc["externalId"]:
             raise _bad("externalId can only be set on create")
         if "name" in body:
@@ -385,8 +496,7 @@ class VitallyFake:
 
     def _account_tasks(self, request: httpx.Request, ref: str) -> tuple[int, Any]:
         acc = self._find_account(ref)
-        return 200, _page(request, [t for t in self.tasks.values()
-                                    if t["accountId"] == acc["id"]])
+        return 200, _page(request, [t for t in self.tasks.values() if t["accountId"] == acc["id"]])
 
     def _get_task(self, request: httpx.Request, ref: str) -> tuple[int, Any]:
         return 200, self._find_task(ref)
@@ -401,8 +511,9 @@ class VitallyFake:
         body = _body(request)
         self._check_task_refs(body)
         ext = body.get("externalId")
-        existing = next((t for t in self.tasks.values()
-                         if ext and t.get("externalId") == ext), None)
+        existing = next(
+            (t for t in self.tasks.values() if ext and t.get("externalId") == ext), None
+        )
         if existing is not None:  # "Tasks are unique on externalId" [DOC*]
             existing["archivedAt"] = None
             return self._apply_task_update(existing, body)
@@ -410,11 +521,25 @@ class VitallyFake:
             if not body.get(req):
                 raise _bad(f"{req} is required")
         now = self._stamp()
-        task = {"id": self._new_id(), "createdAt": now, "updatedAt": now, "externalId": ext,
-                "accountId": body["accountId"], "organizationId": None, "name": body["name"],
-                "description": None, "dueDate": None, "assignedToId": None,
-                "completedById": None, "completedAt": None, "categoryId": None, "tags": [],
-                "archivedAt": None, "traits": {}, "_seq": self._seq}
+        task = {
+            "id": self._new_id(),
+            "createdAt": now,
+            "updatedAt": now,
+            "externalId": ext,
+            "accountId": body["accountId"],
+            "organizationId": None,
+            "name": body["name"],
+            "description": None,
+            "dueDate": None,
+            "assignedToId": None,
+            "completedById": None,
+            "completedAt": None,
+            "categoryId": None,
+            "tags": [],
+            "archivedAt": None,
+            "traits": {},
+            "_seq": self._seq,
+        }
         self.tasks[task["id"]] = task
         return self._apply_task_update(task, body)
 
@@ -452,29 +577,44 @@ class VitallyFake:
 
     def _account_projects(self, request: httpx.Request, ref: str) -> tuple[int, Any]:
         acc = self._find_account(ref)
-        return 200, _page(request, [p for p in self.projects.values()
-                                    if p["accountId"] == acc["id"]])
+        return 200, _page(
+            request, [p for p in self.projects.values() if p["accountId"] == acc["id"]]
+        )
 
     def _create_project(self, request: httpx.Request) -> tuple[int, Any]:
         body = _body(request)
         tpl = self.templates.get(body.get("templateId") or "")
         if tpl is None:
             raise _bad("templateId must be the id of a project template")
-        fields = [self.project_account_field] if self.project_account_field else [
-            "accountId", "customerId"]
+        fields = (
+            [self.project_account_field]
+            if self.project_account_field
+            else ["accountId", "customerId"]
+        )
         account_id = next((body[f] for f in fields if body.get(f)), None)
         if account_id is None and not body.get("organizationId"):
             raise _bad(f"{' or '.join(fields)} or organizationId is required")
         if account_id is not None and account_id not in self.accounts:
             raise _bad("the account does not exist")
         now = self._stamp()
-        project = {"id": self._new_id(), "createdAt": now, "updatedAt": now,
-                   "name": body.get("name") or tpl["name"], "accountId": account_id,
-                   "organizationId": body.get("organizationId"), "templateId": tpl["id"],
-                   "durationInDays": tpl["durationInDays"], "targetStartDate": None,
-                   "targetCompletionDate": None, "ownedByVitallyUserId": None,
-                   "projectCategoryId": None, "projectStatusId": None, "archivedAt": None,
-                   "traits": {}, "_seq": self._seq}
+        project = {
+            "id": self._new_id(),
+            "createdAt": now,
+            "updatedAt": now,
+            "name": body.get("name") or tpl["name"],
+            "accountId": account_id,
+            "organizationId": body.get("organizationId"),
+            "templateId": tpl["id"],
+            "durationInDays": tpl["durationInDays"],
+            "targetStartDate": None,
+            "targetCompletionDate": None,
+            "ownedByVitallyUserId": None,
+            "projectCategoryId": None,
+            "projectStatusId": None,
+            "archivedAt": None,
+            "traits": {},
+            "_seq": self._seq,
+        }
         self.projects[project["id"]] = project
         for key in PROJECT_FIELDS:
             if key in body:

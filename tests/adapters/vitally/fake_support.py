@@ -158,12 +158,22 @@ class RequestLog:
     def add(self, entry: Logged) -> None:
         self.entries.append(entry)
 
-    def count(self, method: str | None = None, path: str | None = None,
-              status: int | Iterable[int] | None = None, prefix: bool = True) -> int:
+    def count(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | Iterable[int] | None = None,
+        prefix: bool = True,
+    ) -> int:
         return len(self.select(method, path, status, prefix))
 
-    def select(self, method: str | None = None, path: str | None = None,
-               status: int | Iterable[int] | None = None, prefix: bool = True) -> list[Logged]:
+    def select(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | Iterable[int] | None = None,
+        prefix: bool = True,
+    ) -> list[Logged]:
         statuses = {status} if isinstance(status, int) else (set(status) if status else None)
         out = []
         for e in self.entries:

@@ -10,8 +10,12 @@ from tierform.sync.state import Kind, State
 from .fake import VitallyFake
 
 FIELDS: dict[str, dict[str, Any]] = {
-    "tf_tier": {"label": "Tier", "type": "text", "description": "Coverage tier",
-                "options": ["Enterprise", "SMB"]},
+    "tf_tier": {
+        "label": "Tier",
+        "type": "text",
+        "description": "Coverage tier",
+        "options": ["Enterprise", "SMB"],
+    },
     "tf_csm": {"label": "CSM / pool", "type": "text", "description": "Assigned CSM or pool"},
     "tf_health_score": {"label": "Health score", "type": "number", "description": "0-100"},
     "tf_health_band": {"label": "Health band", "type": "text", "description": "Band"},
@@ -21,9 +25,12 @@ FIELDS: dict[str, dict[str, Any]] = {
 def account_data(i: int) -> dict[str, Any]:
     """Account ACC-00i: every third is Enterprise with Ana Ruiz, the rest SMB in Growth pod."""
     enterprise = i % 3 == 0
-    return {"tf_tier": "Enterprise" if enterprise else "SMB",
-            "tf_csm": "Ana Ruiz" if enterprise else "Growth pod",
-            "tf_health_score": 50 + i, "tf_health_band": "green" if i % 2 else "yellow"}
+    return {
+        "tf_tier": "Enterprise" if enterprise else "SMB",
+        "tf_csm": "Ana Ruiz" if enterprise else "Growth pod",
+        "tf_health_score": 50 + i,
+        "tf_health_band": "green" if i % 2 else "yellow",
+    }
 
 
 def ext(i: int) -> str:
@@ -36,9 +43,14 @@ def task_key(i: int) -> str:
 
 def task_data(i: int, due: str = "2025-02-01") -> dict[str, Any]:
     enterprise = i % 3 == 0
-    return {"account_id": ext(i), "title": f"Check in on {ext(i)}", "due": due,
-            "source": "rule:health-drop-alert", "reason": f"health <b>{50 + i}</b> below 60",
-            "assignee": "Ana Ruiz" if enterprise else "Growth pod"}
+    return {
+        "account_id": ext(i),
+        "title": f"Check in on {ext(i)}",
+        "due": due,
+        "source": "rule:health-drop-alert",
+        "reason": f"health <b>{50 + i}</b> below 60",
+        "assignee": "Ana Ruiz" if enterprise else "Growth pod",
+    }
 
 
 def desired(n: int = 9, *, tasks: bool = True, playbook_tasks: bool = False) -> State:
@@ -47,34 +59,83 @@ def desired(n: int = 9, *, tasks: bool = True, playbook_tasks: bool = False) -> 
     s = State()
     for name, data in FIELDS.items():
         s.put(Kind.field, name, data, label=data["label"])
-    s.put(Kind.segment, "tier-enterprise", {
-        "name": "Tier: Enterprise", "description": "Accounts in the Enterprise tier",
-        "filter": [{"field": "tf_tier", "op": "eq", "value": "Enterprise"}]})
-    s.put(Kind.playbook, "enterprise_onboarding", {"name": "Enterprise onboarding", "definition": {
-        "name": "Enterprise onboarding", "stage": "onboarding", "tiers": ["Enterprise"],
-        "trigger": "contract signed", "owner": "named_csm",
-        "steps": [{"day": 0, "action": "Kickoff call", "channel": "call"},
-                  {"day": 7, "action": "Send the welcome pack", "channel": "email"}],
-        "success_criteria": ["first value in 30 days"], "escalation": "CSM -> CS manager"}})
-    s.put(Kind.rule, "health_drop_alert", {"name": "health-drop-alert", "definition": {
-        "name": "health-drop-alert", "trigger": {"type": "threshold_crossed",
-                                                  "field": "health_score", "below": 60},
-        "condition": {"tiers": ["Enterprise"]},
-        "actions": [{"type": "notify", "to": "responder"},
-                    {"type": "create_task", "text": "Call the sponsor", "due_days": 3}]}})
-    s.put(Kind.health, "health-score", {"name": "Health score", "definition": {
-        "weights": {"usage": 60, "support": 40},
-        "bands": [{"name": "green", "min": 70}, {"name": "yellow", "min": 40},
-                  {"name": "red", "min": 0}]}})
+    s.put(
+        Kind.segment,
+        "tier-enterprise",
+        {
+            "name": "Tier: Enterprise",
+            "description": "Accounts in the Enterprise tier",
+            "filter": [{"field": "tf_tier", "op": "eq", "value": "Enterprise"}],
+        },
+    )
+    s.put(
+        Kind.playbook,
+        "enterprise_onboarding",
+        {
+            "name": "Enterprise onboarding",
+            "definition": {
+                "name": "Enterprise onboarding",
+                "stage": "onboarding",
+                "tiers": ["Enterprise"],
+                "trigger": "contract signed",
+                "owner": "named_csm",
+                "steps": [
+                    {"day": 0, "action": "Kickoff call", "channel": "call"},
+                    {"day": 7, "action": "Send the welcome pack", "channel": "email"},
+                ],
+                "success_criteria": ["first value in 30 days"],
+                "escalation": "CSM -> CS manager",
+            },
+        },
+    )
+    s.put(
+        Kind.rule,
+        "health_drop_alert",
+        {
+            "name": "health-drop-alert",
+            "definition": {
+                "name": "health-drop-alert",
+                "trigger": {"type": "threshold_crossed", "field": "health_score", "below": 60},
+                "condition": {"tiers": ["Enterprise"]},
+                "actions": [
+                    {"type": "notify", "to": "responder"},
+                    {"type": "create_task", "text": "Call the sponsor", "due_days": 3},
+                ],
+            },
+        },
+    )
+    s.put(
+        Kind.health,
+        "health-score",
+        {
+            "name": "Health score",
+            "definition": {
+                "weights": {"usage": 60, "support": 40},
+                "bands": [
+                    {"name": "green", "min": 70},
+                    {"name": "yellow", "min": 40},
+                    {"name": "red", "min": 0},
+                ],
+            },
+        },
+    )
     for i in range(1, n + 1):
         s.put(Kind.account, ext(i), account_data(i), label=f"Customer {i}")
         if tasks and i % 2 == 0:
             s.put(Kind.work_item, task_key(i), task_data(i), label=f"task {i}")
         if playbook_tasks and i % 3 == 0:
-            s.put(Kind.work_item, f"tf-pb{i:017d}", {
-                "account_id": ext(i), "title": "Enterprise onboarding: Kickoff call",
-                "due": "2025-02-03", "source": "playbook:Enterprise onboarding",
-                "reason": "new account", "assignee": "Ana Ruiz"})
+            s.put(
+                Kind.work_item,
+                f"tf-pb{i:017d}",
+                {
+                    "account_id": ext(i),
+                    "title": "Enterprise onboarding: Kickoff call",
+                    "due": "2025-02-03",
+                    "source": "playbook:Enterprise onboarding",
+                    "reason": "new account",
+                    "assignee": "Ana Ruiz",
+                },
+            )
     return s
 
 

@@ -23,9 +23,16 @@ def test_bulk_trait_writes_go_through_batch(fake, syncer):
     assert [len(b.body) for b in batches] == [0, 100, 50]
     assert fake.log.count(method="PUT") == 0
     assert batches[1].body[0] == {
-        "type": "account", "accountId": ext(1), "messageId": batches[1].body[0]["messageId"],
-        "traits": {"tf_tier": "SMB", "tf_csm": "Growth pod", "tf_health_score": 51,
-                   "tf_health_band": "green"}}
+        "type": "account",
+        "accountId": ext(1),
+        "messageId": batches[1].body[0]["messageId"],
+        "traits": {
+            "tf_tier": "SMB",
+            "tf_csm": "Growth pod",
+            "tf_health_score": 51,
+            "tf_health_band": "green",
+        },
+    }
     for i in (1, 75, 150):
         assert fake.account(ext(i))["traits"] == {**UNMANAGED, **states.account_data(i)}
     assert syncer(**ANALYTICS).plan(desired).is_empty
@@ -45,7 +52,8 @@ def test_removals_stay_on_rest(fake, syncer):
     syncer(**ANALYTICS).apply(syncer(**ANALYTICS).plan(desired), force=True)
     new = fake.log.entries[before:]
     assert [e.body for e in new if e.method == "PUT"] == [
-        {"traits": {"tf_health_band": None, "tf_health_score": 99}}] * 3
+        {"traits": {"tf_health_band": None, "tf_health_score": 99}}
+    ] * 3
     # 60 accounts less ACC-049 (its score is already 50 + 49 = 99) less the 3 on REST.
     assert [len(e.body) for e in new if e.path.endswith("/batch")] == [0, 56]
     assert "tf_health_band" not in fake.account(ext(2))["traits"]
@@ -90,7 +98,8 @@ def test_onboarding_playbook_starts_a_project_once(fake, syncer):
     projects = sorted(fake.projects.values(), key=lambda p: p["_seq"])
     assert [(p["accountId"], p["templateId"], p["name"]) for p in projects] == [
         (fake.account(ext(3))["id"], template["id"], "Enterprise onboarding"),
-        (fake.account(ext(6))["id"], template["id"], "Enterprise onboarding")]
+        (fake.account(ext(6))["id"], template["id"], "Enterprise onboarding"),
+    ]
     assert syncer(**TEMPLATES).plan(desired).is_empty
     syncer(**TEMPLATES).apply(syncer(**TEMPLATES).plan(desired))
     assert len(fake.projects) == 2
@@ -112,6 +121,8 @@ def test_project_account_field_either_form(fake, syncer):
 def test_unknown_template_is_reported_not_attempted(fake, syncer):
     states.seed(fake, 3)
     plan = syncer(**TEMPLATES).plan(states.desired(3, tasks=False, playbook_tasks=True))
-    assert any("project template(s) not found in Vitally: Enterprise Onboarding" in w
-               for w in plan.warnings)
+    assert any(
+        "project template(s) not found in Vitally: Enterprise Onboarding" in w
+        for w in plan.warnings
+    )
     assert not [c for c in plan.changes if c.key.startswith("tfp-")]

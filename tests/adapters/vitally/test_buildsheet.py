@@ -20,23 +20,28 @@ def test_segments_playbooks_rules_health_in_vitally_terms(fake, syncer):
     steps = _steps(syncer().plan(states.desired()))
     seg = steps[(Kind.segment, "tier-enterprise")]
     assert seg.status is StepStatus.unverified
-    assert seg.steps == ["Settings > Data Management > Segments > Create segment",
-                         "Name: 'Tier: Enterprise'; object: Accounts",
-                         "Filter (all must match): account trait `tf_tier` is `Enterprise`",
-                         "Description: Accounts in the Enterprise tier"]
+    assert seg.steps == [
+        "Settings > Data Management > Segments > Create segment",
+        "Name: 'Tier: Enterprise'; object: Accounts",
+        "Filter (all must match): account trait `tf_tier` is `Enterprise`",
+        "Description: Accounts in the Enterprise tier",
+    ]
     playbook = steps[(Kind.playbook, "enterprise_onboarding")].steps
-    assert playbook[1] == ("Trigger filter: account trait `tf_tier` is any of `Enterprise` "
-                           "AND contract signed")
-    assert playbook[2] == ("Action (day 0): Create a task 'Kickoff call', assigned to the "
-                           "account's CSM (key role)")
+    assert playbook[1] == (
+        "Trigger filter: account trait `tf_tier` is any of `Enterprise` AND contract signed"
+    )
+    assert playbook[2] == (
+        "Action (day 0): Create a task 'Kickoff call', assigned to the account's CSM (key role)"
+    )
     rule = steps[(Kind.rule, "health_drop_alert")].steps
     assert "Trigger: account trait `tf_health_score` falls below 60" in rule
     assert "Action: Create a task 'Call the sponsor', due in 3 days" in rule
     health = steps[(Kind.health, "health-score")].steps
-    assert health[1:] == ["Measure: account trait `tf_health_support` (0-100), weight 40%",
-                          "Measure: account trait `tf_health_usage` (0-100), weight 60%",
-                          "Thresholds on Vitally's 0-10 scale: green from 7, yellow from 4, "
-                          "red from 0"]
+    assert health[1:] == [
+        "Measure: account trait `tf_health_support` (0-100), weight 40%",
+        "Measure: account trait `tf_health_usage` (0-100), weight 60%",
+        "Thresholds on Vitally's 0-10 scale: green from 7, yellow from 4, red from 0",
+    ]
 
 
 def test_csm_is_said_plainly_and_verified_from_csm_id(fake, syncer):
@@ -59,9 +64,9 @@ def test_csm_is_said_plainly_and_verified_from_csm_id(fake, syncer):
 def test_fields_verified_through_custom_fields(fake, syncer):
     states.seed(fake)
     steps = _steps(syncer().plan(states.desired()))
-    assert {k for (kind, k), s in steps.items()
-            if kind is Kind.field and s.status is StepStatus.missing} == {
-        "tf_tier", "tf_csm", "tf_health_score", "tf_health_band"}
+    assert {
+        k for (kind, k), s in steps.items() if kind is Kind.field and s.status is StepStatus.missing
+    } == {"tf_tier", "tf_csm", "tf_health_score", "tf_health_band"}
     fake.add_custom_field("accounts", "vitally.custom.tfTier", "tf_tier", "string")
     fake.add_custom_field("accounts", "vitally.custom.tfHealthScore", "tf_health_score", "text")
     fake.add_custom_field("users", "vitally.custom.tfCsm", "tf_csm", "string")  # wrong model
@@ -83,11 +88,17 @@ def test_values_move_to_a_custom_trait_once_it_exists(fake, syncer):
     syncer().apply(plan)
     assert {str(e.body) for e in fake.log.entries[before:] if e.method == "PUT"} == {
         str({"traits": {"vitally.custom.tfTier": "SMB", "tf_tier": None}}),
-        str({"traits": {"vitally.custom.tfTier": "Enterprise", "tf_tier": None}})}
+        str({"traits": {"vitally.custom.tfTier": "Enterprise", "tf_tier": None}}),
+    }
     assert fake.account(ext(3))["traits"] == {
-        **UNMANAGED, "vitally.custom.tfTier": "Enterprise", "tf_csm": "Ana Ruiz",
-        "tf_health_score": 53, "tf_health_band": "green"}
+        **UNMANAGED,
+        "vitally.custom.tfTier": "Enterprise",
+        "tf_csm": "Ana Ruiz",
+        "tf_health_score": 53,
+        "tf_health_band": "green",
+    }
     assert syncer().plan(desired).is_empty
     seg = _steps(syncer().plan(desired))[(Kind.segment, "tier-enterprise")]
-    assert seg.steps[2] == ("Filter (all must match): custom trait `tf_tier` "
-                            "(`vitally.custom.tfTier`) is `Enterprise`")
+    assert seg.steps[2] == (
+        "Filter (all must match): custom trait `tf_tier` (`vitally.custom.tfTier`) is `Enterprise`"
+    )

@@ -27,7 +27,7 @@ TARGET = """targets:
 def project(tmp_path, fake, clock, monkeypatch):
     """The example model with a Vitally target, 150 accounts of its book, and the workspace."""
     model = (EXAMPLES / "tierform.yaml").read_text(encoding="utf-8")
-    model = model[:model.index("targets:")] + TARGET
+    model = model[: model.index("targets:")] + TARGET
     (tmp_path / "tierform.yaml").write_text(model, encoding="utf-8")
     lines = (EXAMPLES / "accounts.csv").read_text(encoding="utf-8").splitlines()[:151]
     (tmp_path / "accounts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -38,18 +38,32 @@ def project(tmp_path, fake, clock, monkeypatch):
         fake.add_admin(name, name.split()[0].lower() + "@example.com")
     fake.add_template("SMB onboarding")
     # As if installed with its entry point; and the virtual clock, so nothing sleeps.
-    monkeypatch.setitem(registry.BUILTIN, "vitally",
-                        "tierform.adapters.vitally.adapter:VitallyAdapter")
+    monkeypatch.setitem(
+        registry.BUILTIN, "vitally", "tierform.adapters.vitally.adapter:VitallyAdapter"
+    )
     real_open = targets.open_target
-    monkeypatch.setattr(targets, "open_target", lambda *a, **k: real_open(
-        *a, **{**k, "http_overrides": overrides(clock)}))
+    monkeypatch.setattr(
+        targets,
+        "open_target",
+        lambda *a, **k: real_open(*a, **{**k, "http_overrides": overrides(clock)}),
+    )
     return tmp_path
 
 
 def _sync(project: Path, *args: str):
-    return CliRunner().invoke(cli, ["sync", "-c", str(project / "tierform.yaml"), "--accounts",
-                                    str(project / "accounts.csv"), "--as-of", "2025-01-15",
-                                    *args])
+    return CliRunner().invoke(
+        cli,
+        [
+            "sync",
+            "-c",
+            str(project / "tierform.yaml"),
+            "--accounts",
+            str(project / "accounts.csv"),
+            "--as-of",
+            "2025-01-15",
+            *args,
+        ],
+    )
 
 
 def test_sync_dry_run_apply_then_aligned(project, fake):

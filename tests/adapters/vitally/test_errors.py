@@ -52,7 +52,8 @@ def test_bad_analytics_key_fails_before_any_write(fake, syncer, monkeypatch):
     with pytest.raises(AuthError, match="check VITALLY_ANALYTICS_KEY"):
         sync.apply(plan)
     assert [(e.method, e.path) for e in fake.log.writes()] == [
-        ("POST", "/analytics/v1/batch")]  # the empty preflight batch, refused
+        ("POST", "/analytics/v1/batch")
+    ]  # the empty preflight batch, refused
     assert all(a["traits"] == states.UNMANAGED for a in fake.accounts.values())
 
 
@@ -74,8 +75,9 @@ def test_wrong_base_url_404_names_the_url(fake, syncer):
 
 def test_message_body_shape_reported_per_object(fake, syncer):
     states.seed(fake, 4)
-    fake.inject(400, methods={"POST"}, path_contains="/tasks",
-                body={"message": "externalId is required"})
+    fake.inject(
+        400, methods={"POST"}, path_contains="/tasks", body={"message": "externalId is required"}
+    )
     report = syncer().apply(syncer().plan(states.desired(4)))
     assert report.counts["failed"] == 1 and report.counts["create"] == 5
     assert "answered 400: externalId is required" in report.failures[0].error
@@ -112,11 +114,22 @@ def test_secrets_never_in_logs_plans_or_journal(fake, syncer, caplog, tmp_path):
     fake.inject(401, methods={"GET"}, body={"error": f"bad key {API_KEY}"})  # echoing server
     with pytest.raises(AuthError) as err:
         syncer().plan(states.desired())
-    outputs = [caplog.text, render_text(plan), render_markdown(plan), render_json(plan),
-               str(err.value), repr(sync.adapter.settings), str(plan.meta)]
+    outputs = [
+        caplog.text,
+        render_text(plan),
+        render_markdown(plan),
+        render_json(plan),
+        str(err.value),
+        repr(sync.adapter.settings),
+        str(plan.meta),
+    ]
     outputs += [p.read_bytes().decode("latin-1") for p in tmp_path.rglob("*") if p.is_file()]
-    secrets = [API_KEY, ANALYTICS_KEY, base64.b64encode(f"{API_KEY}:".encode()).decode(),
-               base64.b64encode(f"{ANALYTICS_KEY}:".encode()).decode()]
+    secrets = [
+        API_KEY,
+        ANALYTICS_KEY,
+        base64.b64encode(f"{API_KEY}:".encode()).decode(),
+        base64.b64encode(f"{ANALYTICS_KEY}:".encode()).decode(),
+    ]
     for text in outputs:
         for secret in secrets:
             assert secret not in text

@@ -41,9 +41,13 @@ def test_example_model_round_trip(fake, syncer, tmp_path):
     wanted = {k for k in desired.of(Kind.work_item)}
     assert set(tasks) == wanted and len(fake.tasks) == len(wanted)
     assert max(Counter(t["externalId"] for t in fake.tasks.values()).values()) == 1
-    onboarding = {d["account_id"] for d in desired.of(Kind.work_item).values()
-                  if d["source"] == "playbook:SMB / Growth onboarding"}
+    onboarding = {
+        d["account_id"]
+        for d in desired.of(Kind.work_item).values()
+        if d["source"] == "playbook:SMB / Growth onboarding"
+    }
     assert onboarding and wanted
-    assert {fake.accounts[p["accountId"]]["externalId"] for p in fake.projects.values()} == \
-        onboarding
+    assert {
+        fake.accounts[p["accountId"]]["externalId"] for p in fake.projects.values()
+    } == onboarding
     assert all(p["templateId"] == template["id"] for p in fake.projects.values())

@@ -50,14 +50,16 @@ def test_updated_at_paging_skips_a_record_updated_mid_scan(server):
 
 def test_limits_and_bad_params(server):
     assert _get(server, "/accounts", limit="101").json() == {
-        "message": "limit must be between 1 and 100"}
+        "message": "limit must be between 1 and 100"
+    }
     assert _get(server, "/accounts", status="gone").status_code == 400
 
 
 def test_traits_merge_and_null_deletes(server):
     server.add_account("A", "A", {"keep": 1, "drop": 2})
-    r = httpx.put(server.rest_base + "/accounts/A", json={"traits": {"drop": None, "new": 3}},
-                  headers=H)
+    r = httpx.put(
+        server.rest_base + "/accounts/A", json={"traits": {"drop": None, "new": 3}}, headers=H
+    )
     assert r.json()["traits"] == {"keep": 1, "new": 3}
     r = httpx.put(server.rest_base + "/accounts/A", json={"csmId": "x"}, headers=H)
     assert r.status_code == 400 and r.json() == {"message": "csmId is not editable via the API"}
@@ -67,8 +69,7 @@ def test_task_post_upserts_on_external_id(server):
     acc = server.add_account("A", "A")
     body = {"externalId": "t1", "accountId": acc["id"], "name": "One"}
     first = httpx.post(server.rest_base + "/tasks", json=body, headers=H).json()
-    second = httpx.post(server.rest_base + "/tasks", json={**body, "name": "Two"},
-                        headers=H).json()
+    second = httpx.post(server.rest_base + "/tasks", json={**body, "name": "Two"}, headers=H).json()
     assert first["id"] == second["id"] and len(server.tasks) == 1
     assert server.tasks[first["id"]]["name"] == "Two"
 
@@ -113,7 +114,8 @@ def test_batch_limits(clock):
         assert httpx.post(url, json=too_many, headers=auth).status_code == 400
         no_id = [{"type": "account", "accountId": "A", "traits": {}}]
         assert httpx.post(url, json=no_id, headers=auth).json() == {
-            "message": "Every message needs a timestamp or a messageId"}
+            "message": "Every message needs a timestamp or a messageId"
+        }
         ok = [{"type": "account", "accountId": "A", "traits": {"t": 1}, "messageId": "m"}]
         assert httpx.post(url, json=ok, headers=auth).json() == {"message": "Success."}
         assert fake.account("A")["traits"] == {"t": 1}

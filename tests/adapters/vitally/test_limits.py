@@ -128,7 +128,9 @@ def test_lost_response_on_task_upsert_does_not_duplicate(fake, syncer):
     report = syncer().apply(syncer().plan(states.desired(4)))
     assert report.ok
     assert Counter(t["externalId"] for t in fake.tasks.values()) == {
-        states.task_key(2): 1, states.task_key(4): 1}
+        states.task_key(2): 1,
+        states.task_key(4): 1,
+    }
 
 
 def test_interrupted_apply_resumes_without_duplicates(fake, syncer):

@@ -25,8 +25,17 @@ def _sent(auth: VitallyAuth) -> str:
     return next(auth.auth_flow(request)).headers["Authorization"]
 
 
-@pytest.mark.parametrize("value", [TOKEN, f"  {TOKEN}\n", HEADER, f"Authorization: {HEADER}",
-                                   HEADER.removeprefix("Basic "), "basic " + HEADER[6:]])
+@pytest.mark.parametrize(
+    "value",
+    [
+        TOKEN,
+        f"  {TOKEN}\n",
+        HEADER,
+        f"Authorization: {HEADER}",
+        HEADER.removeprefix("Basic "),
+        "basic " + HEADER[6:],
+    ],
+)
 def test_every_form_of_the_key_sends_the_same_header(value):
     auth = VitallyAuth(SecretStr(value))
     assert _sent(auth) == HEADER
@@ -41,8 +50,12 @@ def test_urls_per_region():
     assert eu.rest_url() == "https://rest.vitally-eu.io/resources"
     proxy = VitallySettings(platform="vitally", base_url="https://proxy.local/v/", api_key=KEY)
     assert proxy.rest_url() == "https://proxy.local/v"
-    with_batch = VitallySettings(platform="vitally", subdomain="acme", api_key=KEY,
-                                 analytics_key={"env": "VITALLY_ANALYTICS_KEY"})
+    with_batch = VitallySettings(
+        platform="vitally",
+        subdomain="acme",
+        api_key=KEY,
+        analytics_key={"env": "VITALLY_ANALYTICS_KEY"},
+    )
     assert with_batch.analytics_url() == "https://acme.api.vitally.io/analytics/v1"
 
 
@@ -50,8 +63,7 @@ def test_invalid_settings_say_what_to_set():
     with pytest.raises(ValidationError, match="set `subdomain`"):
         VitallySettings(platform="vitally", api_key=KEY)
     with pytest.raises(ValidationError, match="no EU host"):
-        VitallySettings(platform="vitally", region="eu", api_key=KEY,
-                        analytics_key={"env": "X"})
+        VitallySettings(platform="vitally", region="eu", api_key=KEY, analytics_key={"env": "X"})
     with pytest.raises(ValidationError, match="never inline"):
         VitallySettings(platform="vitally", subdomain="acme", api_key=TOKEN)
     with pytest.raises(ValidationError, match="Extra inputs"):

@@ -51,10 +51,12 @@ def test_workbook_content_is_typed_and_readable(tmp_path: Path) -> None:
     ws = wb["Accounts"]
     header = [c.value for c in ws[1]]
     assert header[:2] == ["Account ID", "Account"] and "Tier" in header
-    rows = {r[0]: dict(zip(header, r, strict=False)) for r in ws.iter_rows(min_row=2,
-                                                                            values_only=True)}
-    evil = ws.cell(row=[r[0].row for r in ws.iter_rows(min_row=2) if r[0].value == "ACC-0001"][0],
-                   column=2)
+    rows = {
+        r[0]: dict(zip(header, r, strict=False)) for r in ws.iter_rows(min_row=2, values_only=True)
+    }
+    evil = ws.cell(
+        row=[r[0].row for r in ws.iter_rows(min_row=2) if r[0].value == "ACC-0001"][0], column=2
+    )
     assert evil.value == '=HYPERLINK("http://x")' and evil.data_type == "s"  # text, not formula
     # Expected values computed independently from the default model's bounds:
     # ACC-0002 has ACV 40,000 -> Mid-Market (25,000 <= ACV < 100,000), hybrid touch.
@@ -120,9 +122,9 @@ def test_read_back_as_a_source_is_lenient(tmp_path: Path) -> None:
     assert any("not a number" in w for w in state.warnings)
 
 
-def test_interrupted_apply_leaves_previous_file_and_resumes(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch
-                                                            ) -> None:
+def test_interrupted_apply_leaves_previous_file_and_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tierform.adapters.xlsx.adapter as mod
 
     desired = sample_desired(5)
@@ -147,8 +149,10 @@ def test_interrupted_apply_leaves_previous_file_and_resumes(tmp_path: Path,
     report = s3.apply(s3.plan(changed))
     assert report.resumed_from is not None
     assert syncer(tmp_path).plan(changed).is_empty
-    ids = [r[0] for r in openpyxl.load_workbook(path)["Accounts"].iter_rows(min_row=2,
-                                                                            values_only=True)]
+    ids = [
+        r[0]
+        for r in openpyxl.load_workbook(path)["Accounts"].iter_rows(min_row=2, values_only=True)
+    ]
     assert sorted(ids) == [f"ACC-{i:04d}" for i in range(5)]  # no duplicate rows
 
 
@@ -187,8 +191,19 @@ def _project(tmp_path: Path, n: int = 12, step: int = 9000) -> Path:
 
 
 def run(tmp_path: Path, *args: str) -> object:
-    return CliRunner().invoke(cli, ["sync", "-c", str(tmp_path / "tierform.yaml"), "--accounts",
-                                    str(tmp_path / "accounts.csv"), "--as-of", AS_OF, *args])
+    return CliRunner().invoke(
+        cli,
+        [
+            "sync",
+            "-c",
+            str(tmp_path / "tierform.yaml"),
+            "--accounts",
+            str(tmp_path / "accounts.csv"),
+            "--as-of",
+            AS_OF,
+            *args,
+        ],
+    )
 
 
 def test_cli_check_exit_codes_follow_outside_edits(tmp_path: Path) -> None:
@@ -228,8 +243,9 @@ def test_cli_safety_threshold_needs_force(tmp_path: Path) -> None:
     assert run(tmp_path, "--apply").exit_code == 0
     # Every account grows past the Big bound: 20 of 20 existing accounts would be updated.
     text = (tmp_path / "accounts.csv").read_text().splitlines()
-    rows = [text[0]] + [",".join(r.split(",")[:2] + ["900000"] + r.split(",")[3:])
-                        for r in text[1:]]
+    rows = [text[0]] + [
+        ",".join(r.split(",")[:2] + ["900000"] + r.split(",")[3:]) for r in text[1:]
+    ]
     (tmp_path / "accounts.csv").write_text("\n".join(rows) + "\n")
     refused = run(tmp_path, "--apply")
     assert refused.exit_code == 2 and "--force" in refused.output
@@ -241,15 +257,26 @@ def test_cli_safety_threshold_needs_force(tmp_path: Path) -> None:
 def test_cli_history_and_adapters(tmp_path: Path) -> None:
     _project(tmp_path)
     run(tmp_path, "--apply")
-    out = CliRunner().invoke(cli, ["history", "-c", str(tmp_path / "tierform.yaml"),
-                                   "--format", "json"])
+    out = CliRunner().invoke(
+        cli, ["history", "-c", str(tmp_path / "tierform.yaml"), "--format", "json"]
+    )
     assert out.exit_code == 0
     import json
 
     runs = json.loads(out.stdout)
     assert runs[0]["status"] == "completed" and runs[0]["created"] > 0
-    one = CliRunner().invoke(cli, ["history", "-c", str(tmp_path / "tierform.yaml"), "--run",
-                                   runs[0]["run_id"], "--format", "json"])
+    one = CliRunner().invoke(
+        cli,
+        [
+            "history",
+            "-c",
+            str(tmp_path / "tierform.yaml"),
+            "--run",
+            runs[0]["run_id"],
+            "--format",
+            "json",
+        ],
+    )
     assert {e["op"] for e in json.loads(one.stdout)["entries"]} == {Op.create.value}
     listed = CliRunner().invoke(cli, ["adapters", "--format", "json"])
     found = json.loads(listed.stdout)
@@ -259,9 +286,14 @@ def test_cli_history_and_adapters(tmp_path: Path) -> None:
 
 def test_cli_bad_target_settings_name_file_and_key(tmp_path: Path) -> None:
     _project(tmp_path)
-    text = (tmp_path / "tierform.yaml").read_text().replace(
-        "{platform: xlsx, path: out/tracking.xlsx}",
-        "{platform: xlsx, path: out/tracking.xlsx, colour: red}")
+    text = (
+        (tmp_path / "tierform.yaml")
+        .read_text()
+        .replace(
+            "{platform: xlsx, path: out/tracking.xlsx}",
+            "{platform: xlsx, path: out/tracking.xlsx, colour: red}",
+        )
+    )
     (tmp_path / "tierform.yaml").write_text(text)
     out = run(tmp_path)
     assert out.exit_code == 1

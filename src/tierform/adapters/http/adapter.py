@@ -65,8 +65,9 @@ class HttpAdapter(Adapter[HttpSettingsT]):
 
     def make_pacers(self) -> tuple[Pacer | None, Pacer | None]:
         """(read pacer, write pacer) from the documented limits or the settings' override."""
-        opts: dict[str, Any] = {k: v for k, v in self.context.http_overrides.items()
-                                if k in ("clock", "sleep")}
+        opts: dict[str, Any] = {
+            k: v for k, v in self.context.http_overrides.items() if k in ("clock", "sleep")
+        }
         override = self.http_settings.rate_limit_per_minute
         limit = override or self.rate_limit
         read = Pacer(limit, 60.0, **opts) if limit else None

@@ -30,8 +30,9 @@ class SecretAuth(httpx.Auth):
 class HeaderAuth(SecretAuth):
     """A secret sent in one header, with an optional scheme prefix (``Bearer``, ``Basic``)."""
 
-    def __init__(self, secret: SecretStr | str, header: str = "Authorization",
-                 prefix: str = "") -> None:
+    def __init__(
+        self, secret: SecretStr | str, header: str = "Authorization", prefix: str = ""
+    ) -> None:
         self._secret = secret if isinstance(secret, SecretStr) else SecretStr(secret)
         self.header = header
         self.prefix = prefix

@@ -23,8 +23,9 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def chunks_by_bytes(items: Iterable[Any], max_bytes: int, max_items: int | None = None
-                    ) -> Iterator[list[Any]]:
+def chunks_by_bytes(
+    items: Iterable[Any], max_bytes: int, max_items: int | None = None
+) -> Iterator[list[Any]]:
     """Consecutive lists whose JSON stays under ``max_bytes`` (an item alone may exceed it)."""
     batch: list[Any] = []
     size = 2

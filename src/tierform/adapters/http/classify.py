@@ -100,7 +100,8 @@ def retry_after(response: httpx.Response, now: Callable[[], float] = time.time) 
 
 def _quota_spent(response: httpx.Response) -> bool:
     remaining = response.headers.get("RateLimit-Remaining") or response.headers.get(
-        "X-RateLimit-Remaining")
+        "X-RateLimit-Remaining"
+    )
     try:
         return remaining is not None and float(remaining) <= 0
     except ValueError:
@@ -129,8 +130,14 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-def classify(response: httpx.Response, *, platform: str, error_text: ErrorText = default_error_text,
-             hint: ErrorHint | None = None, secrets: Iterable[str] = ()) -> None:
+def classify(
+    response: httpx.Response,
+    *,
+    platform: str,
+    error_text: ErrorText = default_error_text,
+    hint: ErrorHint | None = None,
+    secrets: Iterable[str] = (),
+) -> None:
     """Raise the right error for a failed response; return for success."""
     status = response.status_code
     if status < 400:
@@ -152,14 +159,18 @@ def classify(response: httpx.Response, *, platform: str, error_text: ErrorText =
     raise PermanentApiError(message, status=status)
 
 
-def classify_transport_error(exc: httpx.TransportError, *, platform: str,
-                             url: str) -> RetriableError:
+def classify_transport_error(
+    exc: httpx.TransportError, *, platform: str, url: str
+) -> RetriableError:
     """A network failure as a retriable error; never repeats headers or the query string."""
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return TransientApiError(f"{platform}: cannot connect to {url} ({type(exc).__name__}); "
-                                 "check the network, proxy or base_url")
-    return UncertainOutcome(f"{platform}: {url}: connection failed mid-request "
-                            f"({type(exc).__name__})")
+        return TransientApiError(
+            f"{platform}: cannot connect to {url} ({type(exc).__name__}); "
+            "check the network, proxy or base_url"
+        )
+    return UncertainOutcome(
+        f"{platform}: {url}: connection failed mid-request ({type(exc).__name__})"
+    )
 
 
 def is_retriable(exc: BaseException, idempotent: bool) -> bool:

@@ -78,8 +78,11 @@ class ApiClient:
             base_url=base_url,
             auth=auth,
             timeout=timeout or default_timeout(),
-            headers={"User-Agent": f"tierform/{__version__}", "Accept": "application/json",
-                     **(headers or {})},
+            headers={
+                "User-Agent": f"tierform/{__version__}",
+                "Accept": "application/json",
+                **(headers or {}),
+            },
             follow_redirects=False,
             transport=transport,
         )
@@ -87,10 +90,18 @@ class ApiClient:
     def secrets(self) -> list[str]:
         return self.auth.secrets() if isinstance(self.auth, SecretAuth) else []
 
-    def request(self, method: str, url: str, *, params: Any = None,
-                json: Any = None, content: bytes | None = None,
-                headers: dict[str, str] | None = None, idempotent: bool | None = None,
-                write: bool | None = None) -> httpx.Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        idempotent: bool | None = None,
+        write: bool | None = None,
+    ) -> httpx.Response:
         method = method.upper()
         idem = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         is_write = method not in READ_METHODS if write is None else write
@@ -103,16 +114,21 @@ class ApiClient:
             with self._sent_lock:  # requests may run on several threads (bounded_map)
                 self.requests_sent = next(self._sent)
             try:
-                response = self._http.request(method, url, params=params, json=json,
-                                              content=content, headers=headers)
+                response = self._http.request(
+                    method, url, params=params, json=json, content=content, headers=headers
+                )
             except httpx.TransportError as exc:
-                raise classify_transport_error(exc, platform=self.platform,
-                                               url=label) from None
+                raise classify_transport_error(exc, platform=self.platform, url=label) from None
             log.debug("http: %s -> %d", label, response.status_code)
             if pacer is not None:
                 pacer.observe(response)
-            classify(response, platform=self.platform, error_text=self.error_text,
-                     hint=self.error_hint, secrets=self.secrets())
+            classify(
+                response,
+                platform=self.platform,
+                error_text=self.error_text,
+                hint=self.error_hint,
+                secrets=self.secrets(),
+            )
             return response
 
         return self.retry.call(attempt, idempotent=idem, what=label)
@@ -124,15 +140,22 @@ class ApiClient:
         response = self.request(method, url, json=body, **kwargs)
         return response.json() if response.content else None
 
-    def paginate(self, url: str, paginator: Paginator, *, method: str = "GET",
-                 params: dict[str, Any] | None = None,
-                 body: Callable[[dict[str, Any]], Any] | None = None) -> Iterator[Any]:
+    def paginate(
+        self,
+        url: str,
+        paginator: Paginator,
+        *,
+        method: str = "GET",
+        params: dict[str, Any] | None = None,
+        body: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> Iterator[Any]:
         """Yield every record of every page (``body`` builds a JSON body for POST searches)."""
         while not paginator.finished:
             page_params = {**(params or {}), **paginator.params()}
             if body is not None:
-                response = self.request(method, url, json=body(page_params), idempotent=True,
-                                        write=False)
+                response = self.request(
+                    method, url, json=body(page_params), idempotent=True, write=False
+                )
             else:
                 response = self.request(method, url, params=page_params)
             yield from paginator.advance(response)

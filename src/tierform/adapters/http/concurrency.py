@@ -32,8 +32,9 @@ class Outcome(Generic[T, R]):
         return self.error is None
 
 
-def bounded_map(fn: Callable[[T], R], items: Iterable[T], in_flight: int = 4
-                ) -> Iterator[Outcome[T, R]]:
+def bounded_map(
+    fn: Callable[[T], R], items: Iterable[T], in_flight: int = 4
+) -> Iterator[Outcome[T, R]]:
     """``fn`` over ``items`` with at most ``in_flight`` calls running, in input order.
 
     Exceptions are captured per item (the caller decides which stop the run); a consumer that

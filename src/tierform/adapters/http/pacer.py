@@ -21,9 +21,15 @@ log = logging.getLogger(__name__)
 
 
 class Pacer:
-    def __init__(self, requests: float, per: float = 60.0, *, burst: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        requests: float,
+        per: float = 60.0,
+        *,
+        burst: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if requests <= 0 or per <= 0:
             raise ValueError("a pace needs a positive number of requests per positive period")
         self.interval = per / requests
@@ -63,7 +69,8 @@ class Pacer:
     def observe(self, response: httpx.Response) -> None:
         """Hold requests until the server's window resets when it says the budget is spent."""
         remaining = response.headers.get("RateLimit-Remaining") or response.headers.get(
-            "X-RateLimit-Remaining")
+            "X-RateLimit-Remaining"
+        )
         if remaining is None:
             return
         try:

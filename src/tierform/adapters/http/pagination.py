@@ -57,23 +57,31 @@ class Paginator(ABC):
         items = self.records(body)
         self._advance(response, body)
         if not self.finished and self.pages >= self.max_pages:
-            raise PaginationLoop(f"{response.request.url.path}: more than {self.max_pages} pages; "
-                                 "stopping (raise max_pages if the data really is that large)")
+            raise PaginationLoop(
+                f"{response.request.url.path}: more than {self.max_pages} pages; "
+                "stopping (raise max_pages if the data really is that large)"
+            )
         return items
 
     def _check(self, token: str, path: str) -> None:
         if token in self._seen:
-            raise PaginationLoop(f"{path}: the platform returned the same page twice "
-                                 f"(page {self.pages}); stopping instead of looping")
+            raise PaginationLoop(
+                f"{path}: the platform returned the same page twice "
+                f"(page {self.pages}); stopping instead of looping"
+            )
         self._seen.add(token)
 
 
 class CursorPaginator(Paginator):
     """``?<cursor_param>=<token>`` from ``next_cursor(body)`` until it is empty."""
 
-    def __init__(self, cursor_param: str = "cursor",
-                 next_cursor: Callable[[Any], str | None] | None = None,
-                 extra: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        cursor_param: str = "cursor",
+        next_cursor: Callable[[Any], str | None] | None = None,
+        extra: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.cursor_param = cursor_param
         self.next_cursor = next_cursor or (lambda b: b.get("next") if isinstance(b, dict) else None)
@@ -95,9 +103,14 @@ class CursorPaginator(Paginator):
 class OffsetPaginator(Paginator):
     """``?offset=N&limit=L``; finished on a short page (or ``total`` reached when known)."""
 
-    def __init__(self, limit: int = 100, offset_param: str = "offset",
-                 limit_param: str = "limit", total: Callable[[Any], int | None] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        limit: int = 100,
+        offset_param: str = "offset",
+        limit_param: str = "limit",
+        total: Callable[[Any], int | None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.limit = limit
         self.offset = 0
@@ -121,9 +134,15 @@ class OffsetPaginator(Paginator):
 class PagePaginator(Paginator):
     """``?page=N&per_page=S`` from ``start``; finished on a short page or ``has_more`` false."""
 
-    def __init__(self, size: int = 100, page_param: str = "page", size_param: str = "per_page",
-                 start: int = 1, has_more: Callable[[Any], bool | None] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        size: int = 100,
+        page_param: str = "page",
+        size_param: str = "per_page",
+        start: int = 1,
+        has_more: Callable[[Any], bool | None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.size = size
         self.page = start

@@ -52,8 +52,13 @@ class RetryPolicy:
 
         def before_sleep(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
-            log.warning("retry: %s attempt=%d wait=%.1fs reason=%s", what or "request",
-                        state.attempt_number, state.upcoming_sleep, exc)
+            log.warning(
+                "retry: %s attempt=%d wait=%.1fs reason=%s",
+                what or "request",
+                state.attempt_number,
+                state.upcoming_sleep,
+                exc,
+            )
 
         def stop(state: RetryCallState) -> bool:
             if state.attempt_number >= max(1, self.max_attempts):

@@ -63,9 +63,12 @@ class SheetsAdapter(HttpAdapter):
     def make_auth(self) -> httpx.Auth:
         cred = self.sheets_settings.credentials
         info = load_key(cred.resolve(f"targets.{self.context.target}.credentials"), cred.env)
-        self._auth = ServiceAccountAuth(info, token_url=self.sheets_settings.token_url,
-                                        transport=self.context.http_overrides.get("transport"),
-                                        timeout=self.sheets_settings.timeout)
+        self._auth = ServiceAccountAuth(
+            info,
+            token_url=self.sheets_settings.token_url,
+            transport=self.context.http_overrides.get("transport"),
+            timeout=self.sheets_settings.timeout,
+        )
         return self._auth
 
     @property
@@ -90,13 +93,17 @@ class SheetsAdapter(HttpAdapter):
         if status == 403 and ("SERVICE_DISABLED" in text or "has not been used" in text):
             return "enable the Google Sheets API for the service account's Cloud project"
         if status == 403:
-            return (f"share the spreadsheet with {email} as Editor (open it, Share, add that "
-                    "address, choose Editor). Service accounts cannot create spreadsheets: "
-                    "create it yourself, then share it")
+            return (
+                f"share the spreadsheet with {email} as Editor (open it, Share, add that "
+                "address, choose Editor). Service accounts cannot create spreadsheets: "
+                "create it yourself, then share it"
+            )
         if status == 404:
-            return (f"no spreadsheet {sid}: check spreadsheet_id (the id between /d/ and /edit "
-                    "in the sheet's URL). The spreadsheet must exist: create it yourself and "
-                    f"share it with {email}; a service account cannot create one")
+            return (
+                f"no spreadsheet {sid}: check spreadsheet_id (the id between /d/ and /edit "
+                "in the sheet's URL). The spreadsheet must exist: create it yourself and "
+                f"share it with {email}; a service account cannot create one"
+            )
         if status == 401:
             return "the access token was refused: check the service-account key is current"
         if status == 400 and response.request.url.path.endswith(":batchUpdate"):
@@ -123,9 +130,14 @@ class SheetsAdapter(HttpAdapter):
                 except json.JSONDecodeError:
                     continue
                 if isinstance(marker, dict) and "key" in marker and marker["key"] not in found:
-                    found[str(marker["key"])] = (sid, title, marker, md.get("metadataId"),
-                                                 int(grid.get("rowCount", 0)),
-                                                 int(grid.get("columnCount", 0)))
+                    found[str(marker["key"])] = (
+                        sid,
+                        title,
+                        marker,
+                        md.get("metadataId"),
+                        int(grid.get("rowCount", 0)),
+                        int(grid.get("columnCount", 0)),
+                    )
         values = self.api.values([f[1] for f in found.values()])
         for key, (sid, title, marker, mid, rows, cols) in found.items():
             table = table_from_marker(key, {**marker, "title": title})
@@ -155,8 +167,11 @@ class SheetsAdapter(HttpAdapter):
         requests = plan_requests(layout(ctx.desired), changes, ctx.desired, snap)
         batches = list(chunks_by_bytes(requests, MAX_BATCH_BYTES))
         if len(batches) > 1:
-            self.log.warning("apply: %d requests exceed 2 MB; sending %d atomic batches",
-                             len(requests), len(batches))
+            self.log.warning(
+                "apply: %d requests exceed 2 MB; sending %d atomic batches",
+                len(requests),
+                len(batches),
+            )
         for i, batch in enumerate(batches, 1):
             ctx.step(f"batchUpdate {i}/{len(batches)} ({len(batch)} requests)")
             self.api.batch_update(batch)

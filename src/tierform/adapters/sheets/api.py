@@ -15,11 +15,14 @@ from urllib.parse import quote
 from tierform.adapters.http.client import ApiClient
 from tierform.workbook.sheets import quote_title
 
-METADATA_FIELDS = ("spreadsheetId,properties.title,sheets(properties(sheetId,title,index,"
-                   "gridProperties(rowCount,columnCount)),developerMetadata(metadataId,"
-                   "metadataKey,metadataValue))")
-VALUES_FIELDS = ("sheets(properties.sheetId,data(startRow,startColumn,"
-                 "rowData.values.userEnteredValue))")
+METADATA_FIELDS = (
+    "spreadsheetId,properties.title,sheets(properties(sheetId,title,index,"
+    "gridProperties(rowCount,columnCount)),developerMetadata(metadataId,"
+    "metadataKey,metadataValue))"
+)
+VALUES_FIELDS = (
+    "sheets(properties.sheetId,data(startRow,startColumn,rowData.values.userEnteredValue))"
+)
 
 
 class SheetsApi:
@@ -56,5 +59,6 @@ class SheetsApi:
     def batch_update(self, requests: list[dict[str, Any]]) -> dict[str, Any]:
         body = {"requests": requests, "includeSpreadsheetInResponse": False}
         # Not idempotent (addSheet): replayed only when Google surely did not process it.
-        return dict(self.client.send_json("POST", self.path + ":batchUpdate", body,
-                                          idempotent=False) or {})
+        return dict(
+            self.client.send_json("POST", self.path + ":batchUpdate", body, idempotent=False) or {}
+        )

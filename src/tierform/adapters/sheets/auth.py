@@ -34,17 +34,25 @@ class HttpxGoogleRequest:
     def __init__(self, client: httpx.Client) -> None:
         self._client = client
 
-    def __call__(self, url: str, method: str = "GET", body: bytes | None = None,
-                 headers: dict[str, str] | None = None, timeout: float | None = None,
-                 **_: Any) -> _Response:
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+        **_: Any,
+    ) -> _Response:
         from google.auth import exceptions
 
         try:
-            response = self._client.request(method, url, content=body, headers=headers,
-                                            timeout=timeout or 30.0)
+            response = self._client.request(
+                method, url, content=body, headers=headers, timeout=timeout or 30.0
+            )
         except httpx.HTTPError as exc:
-            raise exceptions.TransportError(f"{type(exc).__name__} calling the token "
-                                            "endpoint") from None
+            raise exceptions.TransportError(
+                f"{type(exc).__name__} calling the token endpoint"
+            ) from None
         return _Response(response)
 
 
@@ -56,25 +64,47 @@ def load_key(secret: SecretStr, variable: str) -> dict[str, Any]:
         try:
             raw = path.read_text(encoding="utf-8")
         except OSError:
-            raise ConfigError([Issue(f"environment variable {variable} must hold the "
-                                     "service-account key JSON or the path of the key file; "
-                                     "the path it holds cannot be read")]) from None
+            raise ConfigError(
+                [
+                    Issue(
+                        f"environment variable {variable} must hold the "
+                        "service-account key JSON or the path of the key file; "
+                        "the path it holds cannot be read"
+                    )
+                ]
+            ) from None
     try:
         info = json.loads(raw)
     except json.JSONDecodeError:
         info = None
-    if not isinstance(info, dict) or info.get("type") != "service_account" or \
-            not info.get("client_email") or not info.get("private_key"):
-        raise ConfigError([Issue(f"environment variable {variable} does not hold a "
-                                 "service-account key (JSON with type service_account, "
-                                 "client_email and private_key): download a key in Google Cloud "
-                                 "console -> IAM -> Service accounts -> Keys")])
+    if (
+        not isinstance(info, dict)
+        or info.get("type") != "service_account"
+        or not info.get("client_email")
+        or not info.get("private_key")
+    ):
+        raise ConfigError(
+            [
+                Issue(
+                    f"environment variable {variable} does not hold a "
+                    "service-account key (JSON with type service_account, "
+                    "client_email and private_key): download a key in Google Cloud "
+                    "console -> IAM -> Service accounts -> Keys"
+                )
+            ]
+        )
     return info
 
 
 class ServiceAccountAuth(RefreshingTokenAuth):
-    def __init__(self, info: dict[str, Any], *, token_url: str | None = None,
-                 transport: httpx.BaseTransport | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        info: dict[str, Any],
+        *,
+        token_url: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         super().__init__()
         self.email = str(info["client_email"])
         self._info = dict(info)
@@ -89,10 +119,17 @@ class ServiceAccountAuth(RefreshingTokenAuth):
 
             try:
                 self._creds = service_account.Credentials.from_service_account_info(
-                    self._info, scopes=[SCOPE])
+                    self._info, scopes=[SCOPE]
+                )
             except (ValueError, KeyError):
-                raise ConfigError([Issue("the service-account key cannot be used (its "
-                                         "private_key is not a valid PEM key)")]) from None
+                raise ConfigError(
+                    [
+                        Issue(
+                            "the service-account key cannot be used (its "
+                            "private_key is not a valid PEM key)"
+                        )
+                    ]
+                ) from None
         return self._creds
 
     def token_valid(self) -> bool:
@@ -107,13 +144,16 @@ class ServiceAccountAuth(RefreshingTokenAuth):
             creds.refresh(HttpxGoogleRequest(self._http))
         except exceptions.RefreshError as exc:
             reason = str(exc.args[0]) if exc.args else "refused"
-            raise AuthError(f"sheets: Google refused the service-account key of {self.email} "
-                            f"({reason.split(':')[0]}): check that the key is current (not "
-                            "deleted in Google Cloud) and the Sheets API is enabled for its "
-                            "project") from None
+            raise AuthError(
+                f"sheets: Google refused the service-account key of {self.email} "
+                f"({reason.split(':')[0]}): check that the key is current (not "
+                "deleted in Google Cloud) and the Sheets API is enabled for its "
+                "project"
+            ) from None
         except exceptions.TransportError:
-            raise TransientApiError("sheets: cannot reach Google's token endpoint; check the "
-                                    "network or proxy") from None
+            raise TransientApiError(
+                "sheets: cannot reach Google's token endpoint; check the network or proxy"
+            ) from None
         return str(creds.token)
 
     def secrets(self) -> list[str]:

@@ -46,8 +46,7 @@ class Snapshot:
 
 
 def marker_value(table: Table) -> str:
-    return json.dumps({"key": table.key, **table.marker()}, sort_keys=True,
-                      separators=(",", ":"))
+    return json.dumps({"key": table.key, **table.marker()}, sort_keys=True, separators=(",", ":"))
 
 
 def _free_id(key: str, used: set[int]) -> int:
@@ -67,8 +66,9 @@ def _free_title(title: str, used: set[str]) -> str:
     return candidate
 
 
-def plan_requests(tables: Sequence[Table], changes: Sequence[Change], desired: State,
-                  snap: Snapshot) -> list[dict[str, Any]]:
+def plan_requests(
+    tables: Sequence[Table], changes: Sequence[Change], desired: State, snap: Snapshot
+) -> list[dict[str, Any]]:
     by_kind: dict[Kind, list[Change]] = {}
     for change in changes:
         by_kind.setdefault(change.kind, []).append(change)
@@ -80,8 +80,9 @@ def plan_requests(tables: Sequence[Table], changes: Sequence[Change], desired: S
         todo = [c for k in table.kinds for c in by_kind.get(k, [])]
         current = snap.managed.get(table.key)
         if current is None:
-            head += _new_sheet(table, todo, desired, _free_id(table.key, ids),
-                               _free_title(table.title, titles))
+            head += _new_sheet(
+                table, todo, desired, _free_id(table.key, ids), _free_title(table.title, titles)
+            )
         else:
             b, t = _existing_sheet(table, todo, desired, current)
             body += b
@@ -89,18 +90,39 @@ def plan_requests(tables: Sequence[Table], changes: Sequence[Change], desired: S
     return head + body + tail
 
 
-def _new_sheet(table: Table, changes: Sequence[Change], desired: State, sheet_id: int,
-               title: str) -> list[dict[str, Any]]:
-    rows = [row_cells(table, c.kind, c.key, desired.label(c.kind, c.key) or c.label,
-                      c.data or {}) for c in changes if c.op is not Op.delete]
+def _new_sheet(
+    table: Table, changes: Sequence[Change], desired: State, sheet_id: int, title: str
+) -> list[dict[str, Any]]:
+    rows = [
+        row_cells(table, c.kind, c.key, desired.label(c.kind, c.key) or c.label, c.data or {})
+        for c in changes
+        if c.op is not Op.delete
+    ]
     headers = table.headers
     out: list[dict[str, Any]] = [
-        {"addSheet": {"properties": {"sheetId": sheet_id, "title": title, "gridProperties": {
-            "rowCount": max(2, len(rows) + 1), "columnCount": len(headers),
-            "frozenRowCount": 1}}}},
-        {"createDeveloperMetadata": {"developerMetadata": {
-            "metadataKey": MARKER_KEY, "metadataValue": marker_value(table),
-            "location": {"sheetId": sheet_id}, "visibility": "PROJECT"}}},
+        {
+            "addSheet": {
+                "properties": {
+                    "sheetId": sheet_id,
+                    "title": title,
+                    "gridProperties": {
+                        "rowCount": max(2, len(rows) + 1),
+                        "columnCount": len(headers),
+                        "frozenRowCount": 1,
+                    },
+                }
+            }
+        },
+        {
+            "createDeveloperMetadata": {
+                "developerMetadata": {
+                    "metadataKey": MARKER_KEY,
+                    "metadataValue": marker_value(table),
+                    "location": {"sheetId": sheet_id},
+                    "visibility": "PROJECT",
+                }
+            }
+        },
         update_cells(sheet_id, 0, 0, [Text(h) for h in headers]),
         bold_header(sheet_id, len(headers)),
     ]
@@ -111,16 +133,24 @@ def _new_sheet(table: Table, changes: Sequence[Change], desired: State, sheet_id
 
 def _block(sheet_id: int, row: int, col: int, rows: list[list[Cell]]) -> dict[str, Any]:
     width = max(len(r) for r in rows)
-    return {"updateCells": {
-        "range": {"sheetId": sheet_id, "startRowIndex": row, "endRowIndex": row + len(rows),
-                  "startColumnIndex": col, "endColumnIndex": col + width},
-        "rows": [{"values": [cell_data(c) for c in r]} for r in rows],
-        "fields": CELL_FIELDS,
-    }}
+    return {
+        "updateCells": {
+            "range": {
+                "sheetId": sheet_id,
+                "startRowIndex": row,
+                "endRowIndex": row + len(rows),
+                "startColumnIndex": col,
+                "endColumnIndex": col + width,
+            },
+            "rows": [{"values": [cell_data(c) for c in r]} for r in rows],
+            "fields": CELL_FIELDS,
+        }
+    }
 
 
-def _existing_sheet(table: Table, changes: Sequence[Change], desired: State,
-                    cur: ManagedSheet) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _existing_sheet(
+    table: Table, changes: Sequence[Change], desired: State, cur: ManagedSheet
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     sid = cur.sheet_id
     out: list[dict[str, Any]] = []
     header_row = cur.rows[0] if cur.rows else []
@@ -140,26 +170,43 @@ def _existing_sheet(table: Table, changes: Sequence[Change], desired: State,
     for fname, was in old.items():  # our column no longer managed: clear it (header too)
         if fname not in new_fields and was in header:
             col = header.pop(was)
-            out.append({"updateCells": {"range": {
-                "sheetId": sid, "startRowIndex": 0, "endRowIndex": cur.row_count,
-                "startColumnIndex": col, "endColumnIndex": col + 1}, "fields": CELL_FIELDS}})
+            out.append(
+                {
+                    "updateCells": {
+                        "range": {
+                            "sheetId": sid,
+                            "startRowIndex": 0,
+                            "endRowIndex": cur.row_count,
+                            "startColumnIndex": col,
+                            "endColumnIndex": col + 1,
+                        },
+                        "fields": CELL_FIELDS,
+                    }
+                }
+            )
     missing = [h for h in table.headers if h not in header]
     columns = cur.column_count
     if missing:
         first = max(used_cols, max(header.values(), default=-1) + 1)
         need = first + len(missing) - columns
         if need > 0:
-            out.append({"appendDimension": {"sheetId": sid, "dimension": "COLUMNS",
-                                            "length": need}})
+            out.append(
+                {"appendDimension": {"sheetId": sid, "dimension": "COLUMNS", "length": need}}
+            )
             columns += need
         for i, name in enumerate(missing):
             header[name] = first + i
             out.append(update_cells(sid, 0, first + i, [Text(name)]))
     if marker_value(table) != marker_value(cur.table):
-        out.append({"updateDeveloperMetadata": {
-            "dataFilters": [{"developerMetadataLookup": {"metadataId": cur.metadata_id}}],
-            "developerMetadata": {"metadataValue": marker_value(table)},
-            "fields": "metadataValue"}})
+        out.append(
+            {
+                "updateDeveloperMetadata": {
+                    "dataFilters": [{"developerMetadataLookup": {"metadataId": cur.metadata_id}}],
+                    "developerMetadata": {"metadataValue": marker_value(table)},
+                    "fields": "metadataValue",
+                }
+            }
+        )
     positions = [header[h] for h in table.headers]
     field_col = {c.field: header[c.header] for c in table.columns}
     types = {c.field: c.type for c in table.columns}
@@ -178,30 +225,43 @@ def _existing_sheet(table: Table, changes: Sequence[Change], desired: State,
         if where is None:
             appended.append(row_cells(table, change.kind, change.key, label, data))
             continue
-        cells = {field_col[d.field]: to_cell(data.get(d.field), types[d.field])
-                 for d in change.diffs if d.field in field_col}
+        cells = {
+            field_col[d.field]: to_cell(data.get(d.field), types[d.field])
+            for d in change.diffs
+            if d.field in field_col
+        }
         if table.label_header and label:
             cells[header[table.label_header]] = Text(label)
         out += [update_cells(sid, where, start, run) for start, run in _runs(cells)]
     if appended:
         need = next_row + len(appended) - cur.row_count
         if need > 0:
-            out.append({"appendDimension": {"sheetId": sid, "dimension": "ROWS",
-                                            "length": need}})
+            out.append({"appendDimension": {"sheetId": sid, "dimension": "ROWS", "length": need}})
         if positions == list(range(positions[0], positions[0] + len(positions))):
             out.append(_block(sid, next_row, positions[0], appended))
         else:
             for i, row in enumerate(appended):
                 cells = dict(zip(positions, row, strict=True))
                 out += [update_cells(sid, next_row + i, s, run) for s, run in _runs(cells)]
-    deletes = [{"deleteDimension": {"range": {"sheetId": sid, "dimension": "ROWS",
-                                              "startIndex": start, "endIndex": start + count}}}
-               for start, count in _blocks(sorted(doomed, reverse=True))]
+    deletes = [
+        {
+            "deleteDimension": {
+                "range": {
+                    "sheetId": sid,
+                    "dimension": "ROWS",
+                    "startIndex": start,
+                    "endIndex": start + count,
+                }
+            }
+        }
+        for start, count in _blocks(sorted(doomed, reverse=True))
+    ]
     return out, deletes
 
 
-def _key_rows(grid: list[list[Any]], table: Table, header: dict[str, int]
-              ) -> dict[tuple[Kind, str], int]:
+def _key_rows(
+    grid: list[list[Any]], table: Table, header: dict[str, int]
+) -> dict[tuple[Kind, str], int]:
     key_col = header.get(table.key_header)
     kind_col = header.get(table.kind_header) if table.kind_header else None
     out: dict[tuple[Kind, str], int] = {}

@@ -12,10 +12,14 @@ DEFAULT_BASE_URL = "https://sheets.googleapis.com/"
 class SheetsSettings(HttpSettings):
     platform: str = "sheets"
     spreadsheet_id: str = Field(
-        min_length=10, pattern=r"^[A-Za-z0-9_-]+$",
+        min_length=10,
+        pattern=r"^[A-Za-z0-9_-]+$",
         description="The id in the sheet's URL: docs.google.com/spreadsheets/d/<id>/edit. "
-        "Create the spreadsheet yourself and share it with the service account (Editor).")
+        "Create the spreadsheet yourself and share it with the service account (Editor).",
+    )
     credentials: EnvSecret = Field(
-        description="{env: VAR}: the service-account key JSON, or the path to the key file.")
+        description="{env: VAR}: the service-account key JSON, or the path to the key file."
+    )
     token_url: str | None = Field(
-        None, description="Override the OAuth token endpoint (default: the key's token_uri).")
+        None, description="Override the OAuth token endpoint (default: the key's token_uri)."
+    )

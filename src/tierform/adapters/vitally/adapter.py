@@ -32,24 +32,28 @@ from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.state import Data, Kind, Scope, State
 
 DOCUMENTED_LIMIT = 1000.0  # requests/minute, sliding window [DOC]
-CSM_REASON = ("Vitally's API cannot assign an account's CSM (csmId is read-only; accountOwnerId "
-              "can only be cleared), so tierform writes the CSM or pool to the account trait "
-              "`tf_csm` and these playbooks assign it in Vitally")
+CSM_REASON = (
+    "Vitally's API cannot assign an account's CSM (csmId is read-only; accountOwnerId "
+    "can only be cleared), so tierform writes the CSM or pool to the account trait "
+    "`tf_csm` and these playbooks assign it in Vitally"
+)
 
 CAPABILITIES = Capabilities.build(
     notes={
         Kind.field: "Vitally's API cannot create custom traits (Settings > Traits management); "
-                    "it reads them (customFields), so each is verified",
+        "it reads them (customFields), so each is verified",
         Kind.segment: "Vitally's API cannot create segments (Settings > Data Management > "
-                      "Segments)",
+        "Segments)",
         Kind.playbook: "Vitally's API cannot create playbooks (Settings > Playbooks)",
         Kind.rule: "Vitally's API cannot create automation; rules are built as playbooks",
         Kind.health: "Vitally's API cannot configure health scores (Settings > Health Scores)",
         Kind.account: "coverage fields are account traits (merge); the CSM is the trait tf_csm "
-                      "(the API cannot set csmId); delete removes tierform's traits only",
+        "(the API cannot set csmId); delete removes tierform's traits only",
         Kind.work_item: "tasks upserted by externalId; projects started from templates",
     },
-    field="r", account="rcud", work_item="rcud",
+    field="r",
+    account="rcud",
+    work_item="rcud",
 )
 
 
@@ -100,11 +104,17 @@ class VitallyAdapter(HttpAdapter):
         # One pacer for both hosts: whether analytics calls count against the REST limit is
         # undocumented, so the cautious reading is that they do.
         self._analytics = ApiClient(
-            url + "/", platform=self.platform,
+            url + "/",
+            platform=self.platform,
             auth=VitallyAuth(secret.resolve(f"target {self.context.target!r} analytics_key")),
-            timeout=self.vs.timeout, retry=self.retry_policy(), read_pacer=rest.read_pacer,
-            write_pacer=rest.write_pacer, error_text=self.error_text, error_hint=self.error_hint,
-            transport=self.context.http_overrides.get("transport"))
+            timeout=self.vs.timeout,
+            retry=self.retry_policy(),
+            read_pacer=rest.read_pacer,
+            write_pacer=rest.write_pacer,
+            error_text=self.error_text,
+            error_hint=self.error_hint,
+            transport=self.context.http_overrides.get("transport"),
+        )
         return self._analytics
 
     # -- plan -------------------------------------------------------------------------
@@ -113,25 +123,36 @@ class VitallyAdapter(HttpAdapter):
         """Adds a project per account and templated playbook (``project_templates``)."""
         items = project_items(desired.of(Kind.work_item), self.vs.project_templates)
         if items:
-            out = State({k: dict(v) for k, v in desired.objects.items()},
-                        {k: dict(v) for k, v in desired.labels.items()},
-                        {k: dict(v) for k, v in desired.remote_ids.items()},
-                        list(desired.warnings))
+            out = State(
+                {k: dict(v) for k, v in desired.objects.items()},
+                {k: dict(v) for k, v in desired.labels.items()},
+                {k: dict(v) for k, v in desired.remote_ids.items()},
+                list(desired.warnings),
+            )
             for key, data in items.items():
-                out.put(Kind.work_item, key, data, label=f"project {data['title']} "
-                        f"({data['account_id']})")
+                out.put(
+                    Kind.work_item,
+                    key,
+                    data,
+                    label=f"project {data['title']} ({data['account_id']})",
+                )
             desired = out
         self._desired = desired
         return desired
 
     def read(self, scope: Scope) -> State:
-        reader = Reader(self.api, self._desired, create_accounts=self.vs.create_accounts,
-                        project_templates=self.vs.project_templates)
+        reader = Reader(
+            self.api,
+            self._desired,
+            create_accounts=self.vs.create_accounts,
+            project_templates=self.vs.project_templates,
+        )
         state = reader.read(scope)
         self.index = reader.index
         if any(d.get("tf_csm") for d in self._desired.of(Kind.account).values()):
-            state.warnings.append("CSM assignment: " + CSM_REASON + " (see the build step "
-                                  "'Assign CSMs from tf_csm')")
+            state.warnings.append(
+                "CSM assignment: " + CSM_REASON + " (see the build step 'Assign CSMs from tf_csm')"
+            )
         return state
 
     def include_change(self, change: Change) -> bool:
@@ -142,7 +163,8 @@ class VitallyAdapter(HttpAdapter):
             data = change.data or {}
             account = str(data.get("account_id"))
             known = account in self.index.vid_of or (
-                self.vs.create_accounts and account in self._desired.of(Kind.account))
+                self.vs.create_accounts and account in self._desired.of(Kind.account)
+            )
             if not known:
                 return False
             if change.key.startswith(PROJECT_PREFIX) and change.op is Op.create:
@@ -159,8 +181,16 @@ class VitallyAdapter(HttpAdapter):
         if not owners:
             return []
         status, reason = self._csm_status(desired)
-        return [BuildStep(Kind.playbook, "assign-csm-from-trait", "playbook: Assign CSMs from "
-                          "tf_csm", reason, bs.csm_steps(owners), status)]
+        return [
+            BuildStep(
+                Kind.playbook,
+                "assign-csm-from-trait",
+                "playbook: Assign CSMs from tf_csm",
+                reason,
+                bs.csm_steps(owners),
+                status,
+            )
+        ]
 
     def _csm_status(self, desired: State) -> tuple[StepStatus, str]:
         """Verified from each account's csmId where tf_csm names an admin."""
@@ -192,9 +222,11 @@ class VitallyAdapter(HttpAdapter):
         return super().describe(kind, key, data)
 
     def plan_meta(self) -> dict[str, Any]:
-        return {"base_url": self.vs.rest_url(),
-                "trait_writes": "analytics batch" if self.vs.analytics_key else "REST",
-                "requests": self.client.requests_sent if self._client else 0}
+        return {
+            "base_url": self.vs.rest_url(),
+            "trait_writes": "analytics batch" if self.vs.analytics_key else "REST",
+            "requests": self.client.requests_sent if self._client else 0,
+        }
 
     # -- apply ------------------------------------------------------------------------
 
@@ -204,8 +236,13 @@ class VitallyAdapter(HttpAdapter):
             if not self._desired.objects:
                 self.normalize_desired(ctx.desired)
             self.read(Scope.of(self._desired, [Kind.account, Kind.work_item]))
-        writer = Writer(self.api, self.index, ctx, batch_min=self.vs.batch_min,
-                        create_accounts=self.vs.create_accounts)
+        writer = Writer(
+            self.api,
+            self.index,
+            ctx,
+            batch_min=self.vs.batch_min,
+            create_accounts=self.vs.create_accounts,
+        )
         yield from writer.run(changes)
 
     def close(self) -> None:

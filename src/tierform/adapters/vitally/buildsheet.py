@@ -16,14 +16,30 @@ from tierform.sync.state import Data
 
 KeyOf = Callable[[str], str]
 
-_OPS = {"eq": "is", "ne": "is not", "in": "is any of", "not_in": "is none of",
-        "gt": "is greater than", "gte": "is at least", "lt": "is less than", "lte": "is at most",
-        "exists": "has any value",
-        "==": "is", "!=": "is not", ">": "is greater than", ">=": "is at least",
-        "<": "is less than", "<=": "is at most"}
+_OPS = {
+    "eq": "is",
+    "ne": "is not",
+    "in": "is any of",
+    "not_in": "is none of",
+    "gt": "is greater than",
+    "gte": "is at least",
+    "lt": "is less than",
+    "lte": "is at most",
+    "exists": "has any value",
+    "==": "is",
+    "!=": "is not",
+    ">": "is greater than",
+    ">=": "is at least",
+    "<": "is less than",
+    "<=": "is at most",
+}
 _TYPES = {"text": "Text", "number": "Number", "date": "Date", "bool": "Boolean"}
-_FIELD_ALIASES = {"tier": "tf_tier", "band": "tf_health_band", "health_score": "tf_health_score",
-                  "days_to_renewal": "tf_renewal_window"}
+_FIELD_ALIASES = {
+    "tier": "tf_tier",
+    "band": "tf_health_band",
+    "health_score": "tf_health_score",
+    "days_to_renewal": "tf_renewal_window",
+}
 
 
 def trait(name: str, key_of: KeyOf) -> str:
@@ -40,9 +56,11 @@ def condition(cond: Mapping[str, Any], key_of: KeyOf) -> str:
 
 def segment_steps(key: str, data: Data, key_of: KeyOf) -> list[str]:
     filters = data.get("filter") or []
-    steps = ["Settings > Data Management > Segments > Create segment",
-             f"Name: {data.get('name', key)!r}; object: Accounts",
-             "Filter (all must match): " + " AND ".join(condition(c, key_of) for c in filters)]
+    steps = [
+        "Settings > Data Management > Segments > Create segment",
+        f"Name: {data.get('name', key)!r}; object: Accounts",
+        "Filter (all must match): " + " AND ".join(condition(c, key_of) for c in filters),
+    ]
     if data.get("description"):
         steps.append(f"Description: {data['description']}")
     return steps
@@ -50,45 +68,57 @@ def segment_steps(key: str, data: Data, key_of: KeyOf) -> list[str]:
 
 def field_steps(key: str, data: Data, key_of: KeyOf) -> list[str]:
     typ = _TYPES.get(str(data.get("type")), "Text")
-    steps = ["Settings > Traits management > Accounts > create a custom trait",
-             f"Name: `{key}` (exactly: tierform finds the trait by this name); type: {typ}"]
+    steps = [
+        "Settings > Traits management > Accounts > create a custom trait",
+        f"Name: `{key}` (exactly: tierform finds the trait by this name); type: {typ}",
+    ]
     if data.get("options"):
         steps.append("Values: " + ", ".join(str(o) for o in data["options"]))
     if data.get("description"):
         steps.append(f"Description: {data['description']} (label {data.get('label', key)!r})")
-    steps.append(f"Until it exists, tierform writes the data trait `{key}`; afterwards it writes "
-                 "the custom trait and removes the data trait on the next sync")
+    steps.append(
+        f"Until it exists, tierform writes the data trait `{key}`; afterwards it writes "
+        "the custom trait and removes the data trait on the next sync"
+    )
     return steps
 
 
 def _owner(owner: str | None) -> str:
-    return {"named_csm": "the account's CSM (key role)",
-            "pool": "the pool named in account trait `tf_csm` (round robin)",
-            "automation": "nobody: an automated action"}.get(owner or "", owner or "the CSM")
+    return {
+        "named_csm": "the account's CSM (key role)",
+        "pool": "the pool named in account trait `tf_csm` (round robin)",
+        "automation": "nobody: an automated action",
+    }.get(owner or "", owner or "the CSM")
 
 
-def playbook_steps(key: str, data: Data, key_of: KeyOf, template: str | None = None
-                   ) -> list[str]:
+def playbook_steps(key: str, data: Data, key_of: KeyOf, template: str | None = None) -> list[str]:
     d = data.get("definition") or {}
     if not isinstance(d, Mapping):
         return [f"Settings > Playbooks > Create New: {data.get('name', key)!r}", str(d)]
     tiers = [str(t) for t in d.get("tiers") or []]
     steps = [f"Settings > Playbooks > Create New: {data.get('name', key)!r}, object: Accounts"]
     if tiers:
-        steps.append("Trigger filter: " + condition({"field": "tf_tier", "op": "in",
-                                                     "value": tiers}, key_of)
-                     + (f" AND {d['trigger']}" if d.get("trigger") else ""))
+        steps.append(
+            "Trigger filter: "
+            + condition({"field": "tf_tier", "op": "in", "value": tiers}, key_of)
+            + (f" AND {d['trigger']}" if d.get("trigger") else "")
+        )
     if template:
-        steps.append(f"Action: create a project from the template {template!r} (tierform also "
-                     "starts it through the API for accounts it is due for)")
+        steps.append(
+            f"Action: create a project from the template {template!r} (tierform also "
+            "starts it through the API for accounts it is due for)"
+        )
     for step in d.get("steps") or []:
         if isinstance(step, Mapping):
             verb = "Send an email" if step.get("channel") == "email" else "Create a task"
-            steps.append(f"Action (day {step.get('day', 0)}): {verb} {step.get('action')!r}, "
-                         f"assigned to {_owner(d.get('owner'))}")
+            steps.append(
+                f"Action (day {step.get('day', 0)}): {verb} {step.get('action')!r}, "
+                f"assigned to {_owner(d.get('owner'))}"
+            )
     if d.get("success_criteria"):
-        steps.append("Success criteria (playbook description): "
-                     + "; ".join(map(str, d["success_criteria"])))
+        steps.append(
+            "Success criteria (playbook description): " + "; ".join(map(str, d["success_criteria"]))
+        )
     if d.get("escalation"):
         steps.append(f"Escalation: {d['escalation']}")
     return steps
@@ -98,18 +128,23 @@ def rule_steps(key: str, data: Data, key_of: KeyOf) -> list[str]:
     d = data.get("definition") or {}
     if not isinstance(d, Mapping):
         return [f"Settings > Playbooks > Create New: {data.get('name', key)!r}", str(d)]
-    steps = [f"Settings > Playbooks > Create New: {data.get('name', key)!r} (Vitally runs "
-             "automation rules as playbooks), object: Accounts"]
+    steps = [
+        f"Settings > Playbooks > Create New: {data.get('name', key)!r} (Vitally runs "
+        "automation rules as playbooks), object: Accounts"
+    ]
     if d.get("description"):
         steps.append(str(d["description"]))
     steps.append("Trigger: " + _trigger(d.get("trigger") or {}, key_of))
     cond = d.get("condition") or {}
     if cond.get("tiers"):
-        steps.append("Filter: " + condition({"field": "tf_tier", "op": "in",
-                                             "value": cond["tiers"]}, key_of))
+        steps.append(
+            "Filter: " + condition({"field": "tf_tier", "op": "in", "value": cond["tiers"]}, key_of)
+        )
     if cond.get("bands"):
-        steps.append("Filter: " + condition({"field": "tf_health_band", "op": "in",
-                                             "value": cond["bands"]}, key_of))
+        steps.append(
+            "Filter: "
+            + condition({"field": "tf_health_band", "op": "in", "value": cond["bands"]}, key_of)
+        )
     for action in d.get("actions") or []:
         if isinstance(action, Mapping):
             steps.append("Action: " + _action(action))
@@ -131,8 +166,10 @@ def _trigger(t: Mapping[str, Any], key_of: KeyOf) -> str:
     if kind == "account_created":
         return "an account is created (enters the playbook when it first matches)"
     if kind == "days_before_date":
-        return (f"{trait('tf_renewal_window', key_of)} changes (renewal within "
-                f"{t.get('days') or t.get('days_by_tier')} days)")
+        return (
+            f"{trait('tf_renewal_window', key_of)} changes (renewal within "
+            f"{t.get('days') or t.get('days_by_tier')} days)"
+        )
     if kind == "threshold_crossed":
         below = t.get("below") if t.get("below") is not None else t.get("below_by_tier")
         if below:
@@ -170,15 +207,22 @@ def health_steps(key: str, data: Data, key_of: KeyOf) -> list[str]:
         for dim, w in sorted(weights.items()):
             if not float(w):
                 continue  # weight 0: not part of the score
-            steps.append(f"Measure: {trait(f'tf_health_{field_name(str(dim))}', key_of)} (0-100), "
-                         f"weight {100 * float(w) / total:.0f}%")
+            steps.append(
+                f"Measure: {trait(f'tf_health_{field_name(str(dim))}', key_of)} (0-100), "
+                f"weight {100 * float(w) / total:.0f}%"
+            )
     else:
         steps.append(f"Measure: {trait('tf_health_score', key_of)} (0-100), weight 100%")
     bands = d.get("bands") if isinstance(d, Mapping) else None
     if isinstance(bands, list) and bands:
-        steps.append("Thresholds on Vitally's 0-10 scale: " + ", ".join(
-            f"{b.get('name')} from {float(b.get('min', 0)) / 10:g}" for b in bands
-            if isinstance(b, Mapping)))
+        steps.append(
+            "Thresholds on Vitally's 0-10 scale: "
+            + ", ".join(
+                f"{b.get('name')} from {float(b.get('min', 0)) / 10:g}"
+                for b in bands
+                if isinstance(b, Mapping)
+            )
+        )
     return steps
 
 
@@ -187,8 +231,9 @@ def csm_steps(owners: Mapping[str, str | None]) -> list[str]:
     steps = []
     for value, email in sorted(owners.items()):
         who = f"the admin {email}" if email else f"{value!r} (round robin among its members)"
-        steps.append(f"Settings > Playbooks > Create New 'tierform CSM: {value}', object: "
-                     f"Accounts; trigger: account trait `tf_csm` is `{value}`; action: Assign a "
-                     f"Key Role: CSM -> {who}")
+        steps.append(
+            f"Settings > Playbooks > Create New 'tierform CSM: {value}', object: "
+            f"Accounts; trigger: account trait `tf_csm` is `{value}`; action: Assign a "
+            f"Key Role: CSM -> {who}"
+        )
     return steps
-

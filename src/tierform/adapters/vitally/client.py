@@ -22,27 +22,36 @@ BATCH = 100  # analytics /batch: at most 100 messages [DOC]
 _OBJECT_PATH = re.compile(r"/(accounts|tasks|projects)/[^/]+$")
 
 
-def error_hint(response: httpx.Response, env: str, analytics_env: str | None,
-               rest_url: str) -> str | None:
+def error_hint(
+    response: httpx.Response, env: str, analytics_env: str | None, rest_url: str
+) -> str | None:
     """What to check after a 401/403/404, naming the variable (never its value)."""
     status = response.status_code
     path = response.request.url.path
     if "/analytics/" in path and status in (401, 403):
-        return (f"check {analytics_env}: it must hold the token of Vitally's 'Vitally API' "
-                "(analytics) integration, which is separate from the REST API token")
+        return (
+            f"check {analytics_env}: it must hold the token of Vitally's 'Vitally API' "
+            "(analytics) integration, which is separate from the REST API token"
+        )
     if status == 401:
-        return (f"check {env}: it must hold the REST API secret token (or the 'Basic ...' header "
-                "value) from Settings > Integrations > Vitally REST API; the key may have been "
-                "rolled or deleted")
+        return (
+            f"check {env}: it must hold the REST API secret token (or the 'Basic ...' header "
+            "value) from Settings > Integrations > Vitally REST API; the key may have been "
+            "rolled or deleted"
+        )
     if status == 403:
-        return ("the key was accepted but refused here: check that the Vitally REST API "
-                "integration is switched on and that subdomain/region name the workspace the key "
-                "belongs to")
+        return (
+            "the key was accepted but refused here: check that the Vitally REST API "
+            "integration is switched on and that subdomain/region name the workspace the key "
+            "belongs to"
+        )
     if status == 404:
         if _OBJECT_PATH.search(path):
             return "the object is gone from Vitally (deleted since the plan read it?): re-plan"
-        return (f"check subdomain, region and base_url: requests go to {rest_url} (US: "
-                "https://<subdomain>.rest.vitally.io, EU: https://rest.vitally-eu.io)")
+        return (
+            f"check subdomain, region and base_url: requests go to {rest_url} (US: "
+            "https://<subdomain>.rest.vitally.io, EU: https://rest.vitally-eu.io)"
+        )
     return None
 
 

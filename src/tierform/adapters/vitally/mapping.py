@@ -61,8 +61,9 @@ def matches_field(definition: Mapping[str, Any], name: str) -> bool:
     if key == name:
         return True
     target = squash(name)
-    return (key.startswith(CUSTOM) and squash(key[len(CUSTOM):]) == target) or \
-        squash(str(definition.get("label") or "")) == target
+    return (key.startswith(CUSTOM) and squash(key[len(CUSTOM) :]) == target) or squash(
+        str(definition.get("label") or "")
+    ) == target
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ class TraitKeys:
     def owned(self, traits: Mapping[str, Any]) -> bool:
         """Whether an account carries any value tierform wrote."""
         return any(k.startswith(OURS) and v is not None for k, v in traits.items()) or any(
-            traits.get(k) is not None for k in self.custom.values())
+            traits.get(k) is not None for k in self.custom.values()
+        )
 
     def neutral(self, traits: Mapping[str, Any]) -> Data:
         """tierform's fields from an account's traits (a custom trait wins over a data trait)."""
@@ -103,13 +105,18 @@ class TraitKeys:
 
 # -- accounts --------------------------------------------------------------------------------
 
+
 def account_create(key: str, name: str | None, data: Data, keys: TraitKeys) -> dict[str, Any]:
-    return {"externalId": key, "name": name or key,
-            "traits": {keys.key(n): v for n, v in sorted(data.items())}}
+    return {
+        "externalId": key,
+        "name": name or key,
+        "traits": {keys.key(n): v for n, v in sorted(data.items())},
+    }
 
 
-def trait_update(changes: Mapping[str, Any], keys: TraitKeys,
-                 stale: Iterable[str] = ()) -> dict[str, Any]:
+def trait_update(
+    changes: Mapping[str, Any], keys: TraitKeys, stale: Iterable[str] = ()
+) -> dict[str, Any]:
     """The ``traits`` object of a merge update: changed fields, nulls for removed ones.
 
     ``changes`` maps neutral field -> new value (None removes). Nothing else is sent, so traits
@@ -128,15 +135,21 @@ def batch_message(key: str, traits: Mapping[str, Any], message_id: str) -> dict[
 
 # -- tasks -----------------------------------------------------------------------------------
 
+
 def task_body(key: str, data: Data, account_id: str, assignee_id: str | None) -> dict[str, Any]:
     """``POST /tasks`` body: an upsert on ``externalId`` [DOC*], so re-runs never duplicate."""
     reason = data.get("reason")
     body: dict[str, Any] = {
-        "externalId": key, "accountId": account_id, "name": data.get("title") or key,
+        "externalId": key,
+        "accountId": account_id,
+        "name": data.get("title") or key,
         "dueDate": data.get("due"),
         "description": f"<p>{html.escape(str(reason))}</p>" if reason else None,
-        "traits": {T_SOURCE: data.get("source"), T_REASON: reason,
-                   T_ASSIGNEE: data.get("assignee")},
+        "traits": {
+            T_SOURCE: data.get("source"),
+            T_REASON: reason,
+            T_ASSIGNEE: data.get("assignee"),
+        },
     }
     if assignee_id:
         body["assignedToId"] = assignee_id
@@ -148,10 +161,14 @@ def task_data(task: Mapping[str, Any], external_of: Mapping[str, str]) -> Data:
     reason = traits.get(T_REASON)
     if reason is None and task.get("description"):
         reason = html.unescape(re.sub(r"<[^>]+>", "", str(task["description"]))).strip() or None
-    return {"account_id": external_of.get(str(task.get("accountId"))),
-            "title": task.get("name"), "due": _date(task.get("dueDate")),
-            "source": traits.get(T_SOURCE), "reason": reason,
-            "assignee": traits.get(T_ASSIGNEE)}
+    return {
+        "account_id": external_of.get(str(task.get("accountId"))),
+        "title": task.get("name"),
+        "due": _date(task.get("dueDate")),
+        "source": traits.get(T_SOURCE),
+        "reason": reason,
+        "assignee": traits.get(T_ASSIGNEE),
+    }
 
 
 def is_live(obj: Mapping[str, Any]) -> bool:
@@ -160,6 +177,7 @@ def is_live(obj: Mapping[str, Any]) -> bool:
 
 
 # -- projects --------------------------------------------------------------------------------
+
 
 def project_key(account_id: str, playbook: str, template: str) -> str:
     digest = hashlib.sha256("\x1f".join((account_id, playbook, template)).encode()).hexdigest()
@@ -178,8 +196,7 @@ def playbook_of(data: Mapping[str, Any]) -> str | None:
     return None
 
 
-def project_items(work_items: Mapping[str, Data], templates: Mapping[str, str]
-                  ) -> dict[str, Data]:
+def project_items(work_items: Mapping[str, Data], templates: Mapping[str, str]) -> dict[str, Data]:
     """One project per account and playbook that ``project_templates`` names a template for."""
     out: dict[str, Data] = {}
     if not templates:
@@ -191,17 +208,25 @@ def project_items(work_items: Mapping[str, Data], templates: Mapping[str, str]
         template = templates.get(playbook)
         if template is not None:
             out[project_key(str(account), playbook, template)] = {
-                "account_id": str(account), "title": playbook, "project_template": template,
-                "source": f"playbook:{playbook}"}
+                "account_id": str(account),
+                "title": playbook,
+                "project_template": template,
+                "source": f"playbook:{playbook}",
+            }
     return out
 
 
-def project_body(key: str, data: Data, template_id: str, account_id: str,
-                 account_field: str) -> dict[str, Any]:
+def project_body(
+    key: str, data: Data, template_id: str, account_id: str, account_field: str
+) -> dict[str, Any]:
     """``POST /projects``: from a template only; the account field is ``customerId`` or
     ``accountId`` depending on the source (both are documented), chosen by the caller."""
-    return {"templateId": template_id, account_field: account_id, "name": data.get("title"),
-            "traits": project_traits(key, data)}
+    return {
+        "templateId": template_id,
+        account_field: account_id,
+        "name": data.get("title"),
+        "traits": project_traits(key, data),
+    }
 
 
 def project_traits(key: str, data: Data) -> dict[str, Any]:
@@ -209,13 +234,17 @@ def project_traits(key: str, data: Data) -> dict[str, Any]:
     return {T_KEY: key, T_SOURCE: data.get("source")}
 
 
-def project_data(project: Mapping[str, Any], external_of: Mapping[str, str],
-                 template_ref: Mapping[str, str]) -> Data:
+def project_data(
+    project: Mapping[str, Any], external_of: Mapping[str, str], template_ref: Mapping[str, str]
+) -> Data:
     traits = project.get("traits") or {}
     vid = project.get("accountId") or project.get("customerId")
-    return {"account_id": external_of.get(str(vid)), "title": project.get("name"),
-            "project_template": template_ref.get(str(project.get("templateId"))),
-            "source": traits.get(T_SOURCE)}
+    return {
+        "account_id": external_of.get(str(vid)),
+        "title": project.get("name"),
+        "project_template": template_ref.get(str(project.get("templateId"))),
+        "source": traits.get(T_SOURCE),
+    }
 
 
 def _date(value: Any) -> str | None:

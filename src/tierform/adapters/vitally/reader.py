@@ -58,8 +58,14 @@ def _some(items: Iterable[str]) -> str:
 
 
 class Reader:
-    def __init__(self, api: VitallyApi, desired: State, *, create_accounts: bool,
-                 project_templates: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        api: VitallyApi,
+        desired: State,
+        *,
+        create_accounts: bool,
+        project_templates: Mapping[str, str],
+    ) -> None:
         self.api = api
         self.desired = desired
         self.create_accounts = create_accounts
@@ -100,8 +106,13 @@ class Reader:
             typ = field_type(hit)
             if typ is not None:
                 want["type"] = typ
-            state.put(Kind.field, name, want, label=str(hit.get("label") or name),
-                      remote_id=str(hit.get("id") or "") or None)
+            state.put(
+                Kind.field,
+                name,
+                want,
+                label=str(hit.get("label") or name),
+                remote_id=str(hit.get("id") or "") or None,
+            )
 
     # -- accounts ---------------------------------------------------------------------
 
@@ -134,12 +145,14 @@ class Reader:
             # Only accounts carrying tierform's traits are managed objects; a book account
             # without them is a create (of tierform's fields on it), not a mass update.
             if Kind.account in scope.kinds and keys.owned(traits):
-                state.put(Kind.account, ext, keys.neutral(traits), label=acc.get("name"),
-                          remote_id=vid)
+                state.put(
+                    Kind.account, ext, keys.neutral(traits), label=acc.get("name"), remote_id=vid
+                )
         if dups:
             state.warnings.append(
                 f"{len(dups)} externalId(s) belong to more than one Vitally account "
-                f"({_some(dups)}): tierform writes to the oldest of each")
+                f"({_some(dups)}): tierform writes to the oldest of each"
+            )
 
     def _warn_unmatched(self, scope: Scope, state: State) -> None:
         wanted = scope.keys.get(Kind.account, frozenset())
@@ -147,16 +160,22 @@ class Reader:
         if not missing:
             return
         if self.create_accounts:
-            state.warnings.append(f"{len(missing)} account(s) of the book are not in Vitally "
-                                  f"and will be created (create_accounts: true): {_some(missing)}")
+            state.warnings.append(
+                f"{len(missing)} account(s) of the book are not in Vitally "
+                f"and will be created (create_accounts: true): {_some(missing)}"
+            )
             return
-        items = [k for k, d in self.desired.of(Kind.work_item).items()
-                 if d.get("account_id") in set(missing)]
+        items = [
+            k
+            for k, d in self.desired.of(Kind.work_item).items()
+            if d.get("account_id") in set(missing)
+        ]
         state.warnings.append(
             f"unmatched: {len(missing)} account(s) of the book have no Vitally account with that "
             f"externalId and are left out ({_some(missing)})"
             + (f", with {len(items)} work item(s)" if items else "")
-            + "; check the book's account ids, or set create_accounts: true to create them")
+            + "; check the book's account ids, or set create_accounts: true to create them"
+        )
 
     # -- work items -------------------------------------------------------------------
 
@@ -164,8 +183,13 @@ class Reader:
         for task in self.api.tasks():
             ext = str(task.get("externalId") or "")
             if ext.startswith(TASK_PREFIX) and is_live(task):
-                state.put(Kind.work_item, ext, task_data(task, self.index.ext_of),
-                          label=task.get("name"), remote_id=str(task.get("id")))
+                state.put(
+                    Kind.work_item,
+                    ext,
+                    task_data(task, self.index.ext_of),
+                    label=task.get("name"),
+                    remote_id=str(task.get("id")),
+                )
 
     def _project_keys(self) -> set[str]:
         return {k for k in self.desired.of(Kind.work_item) if k.startswith(PROJECT_PREFIX)}
@@ -177,9 +201,13 @@ class Reader:
         for project in self.api.projects():
             key = (project.get("traits") or {}).get(T_KEY)
             if key in wanted and is_live(project):
-                state.put(Kind.work_item, str(key),
-                          project_data(project, self.index.ext_of, self.index.template_ref),
-                          label=project.get("name"), remote_id=str(project.get("id")))
+                state.put(
+                    Kind.work_item,
+                    str(key),
+                    project_data(project, self.index.ext_of, self.index.template_ref),
+                    label=project.get("name"),
+                    remote_id=str(project.get("id")),
+                )
 
     def _templates(self, state: State) -> None:
         refs = set(self.project_templates.values())
@@ -191,16 +219,22 @@ class Reader:
                     self.index.template_ref[tid] = ref
         unknown = sorted(refs - set(self.index.template_id))
         if unknown:
-            state.warnings.append(f"project template(s) not found in Vitally: {_some(unknown)}; "
-                                  "their projects are left out (check project_templates)")
+            state.warnings.append(
+                f"project template(s) not found in Vitally: {_some(unknown)}; "
+                "their projects are left out (check project_templates)"
+            )
 
     # -- people -----------------------------------------------------------------------
 
     def _people(self) -> set[str]:
-        names = {str(d["assignee"]) for d in self.desired.of(Kind.work_item).values()
-                 if d.get("assignee")}
-        names |= {str(d["tf_csm"]) for d in self.desired.of(Kind.account).values()
-                  if d.get("tf_csm")}
+        names = {
+            str(d["assignee"])
+            for d in self.desired.of(Kind.work_item).values()
+            if d.get("assignee")
+        }
+        names |= {
+            str(d["tf_csm"]) for d in self.desired.of(Kind.account).values() if d.get("tf_csm")
+        }
         return names
 
     def _admins(self, state: State) -> None:
@@ -219,5 +253,5 @@ class Reader:
         if assignees:
             state.warnings.append(
                 "task assignee(s) not found among Vitally admins (by name or email), left "
-                "unassigned: " + ", ".join(f"{w} ({n})" for w, n in sorted(assignees.items())))
-
+                "unassigned: " + ", ".join(f"{w} ({n})" for w, n in sorted(assignees.items()))
+            )

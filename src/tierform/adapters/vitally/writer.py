@@ -38,8 +38,15 @@ PROJECT_ACCOUNT_FIELDS = ("customerId", "accountId")
 
 
 class Writer:
-    def __init__(self, api: VitallyApi, index: Index, ctx: ApplyContext, *,
-                 batch_min: int, create_accounts: bool) -> None:
+    def __init__(
+        self,
+        api: VitallyApi,
+        index: Index,
+        ctx: ApplyContext,
+        *,
+        batch_min: int,
+        create_accounts: bool,
+    ) -> None:
         self.api = api
         self.index = index
         self.ctx = ctx
@@ -78,10 +85,16 @@ class Writer:
         """
         if self.api.analytics is None:
             return set()
-        out = {id(c) for c in changes
-               if c.kind is Kind.account and c.op is not Op.delete and c.data is not None
-               and all(d.new is not None for d in c.diffs) and not self.index.stale.get(c.key)
-               and c.key in self.index.vid_of}
+        out = {
+            id(c)
+            for c in changes
+            if c.kind is Kind.account
+            and c.op is not Op.delete
+            and c.data is not None
+            and all(d.new is not None for d in c.diffs)
+            and not self.index.stale.get(c.key)
+            and c.key in self.index.vid_of
+        }
         return out if len(out) >= self.batch_min else set()
 
     def _batch(self, changes: list[Change]) -> Iterator[ChangeResult]:
@@ -89,14 +102,14 @@ class Writer:
         use_batch = True
         for chunk in chunks(changes, BATCH):
             if use_batch:
-                messages = [batch_message(c.key, trait_update(_new(c), keys), self._mid(c))
-                            for c in chunk]
+                messages = [
+                    batch_message(c.key, trait_update(_new(c), keys), self._mid(c)) for c in chunk
+                ]
                 try:
                     self.api.batch(messages)
                 except PermanentApiError as exc:
                     # e.g. the workspace blocks "account" messages (400) [DOC]: fall back.
-                    log.warning("batch: refused (%s); writing the remaining accounts by REST",
-                                exc)
+                    log.warning("batch: refused (%s); writing the remaining accounts by REST", exc)
                     use_batch = False
                 else:
                     for c in chunk:
@@ -122,8 +135,9 @@ class Writer:
                 return self._task(change)
         except PermanentApiError as exc:
             return ChangeResult(change, ok=False, error=str(exc))
-        return ChangeResult(change, ok=False,
-                            error=f"vitally: cannot write {change.kind.value} objects")
+        return ChangeResult(
+            change, ok=False, error=f"vitally: cannot write {change.kind.value} objects"
+        )
 
     def _remote(self, change: Change) -> str | None:
         """The platform's id: for accounts the last read's (authoritative), else the plan's or
@@ -139,9 +153,13 @@ class Writer:
             self.api.update_account(existing, trait_update(change.data or {}, keys, stale))
             return ChangeResult(change, ok=True, remote_id=existing)
         if change.op is Op.create and not self.create_accounts:
-            return ChangeResult(change, ok=False, error=f"vitally: no account with externalId "
-                                f"{change.key!r} (deleted since the plan?); tierform creates "
-                                "accounts only with create_accounts: true")
+            return ChangeResult(
+                change,
+                ok=False,
+                error=f"vitally: no account with externalId "
+                f"{change.key!r} (deleted since the plan?); tierform creates "
+                "accounts only with create_accounts: true",
+            )
         if change.op is Op.create:
             body = account_create(change.key, change.label, change.data or {}, keys)
             new_id = str(self.api.create_account(body).get("id") or "")
@@ -151,8 +169,9 @@ class Writer:
             return ChangeResult(change, ok=True, remote_id=new_id or None)
         vid = self._remote(change)
         if not vid:
-            return ChangeResult(change, ok=False, error=f"vitally: account {change.key} has no "
-                                "Vitally id (re-plan)")
+            return ChangeResult(
+                change, ok=False, error=f"vitally: account {change.key} has no Vitally id (re-plan)"
+            )
         if change.op is Op.update:
             traits = trait_update(_new(change), keys, stale)
         else:  # delete: the account is not ours; only tierform's traits are removed
@@ -190,15 +209,22 @@ class Writer:
             pid = self._remote(change)
             if not pid:
                 return ChangeResult(change, ok=False, error="vitally: project id unknown")
-            self.api.update_project(pid, {"name": data.get("title"),
-                                          "traits": project_traits(change.key, data)})
+            self.api.update_project(
+                pid, {"name": data.get("title"), "traits": project_traits(change.key, data)}
+            )
             return ChangeResult(change, ok=True, remote_id=pid)
         vid = self._account_vid(change)
         tid = self.index.template_id.get(str(data.get("project_template")))
         if vid is None or tid is None:
-            return _no_account(change) if vid is None else ChangeResult(
-                change, ok=False, error=f"vitally: project template "
-                f"{data.get('project_template')!r} not found")
+            return (
+                _no_account(change)
+                if vid is None
+                else ChangeResult(
+                    change,
+                    ok=False,
+                    error=f"vitally: project template {data.get('project_template')!r} not found",
+                )
+            )
         return ChangeResult(change, ok=True, remote_id=self._create_project(change, tid, vid))
 
     def _create_project(self, change: Change, tid: str, vid: str) -> str | None:
@@ -206,7 +232,8 @@ class Writer:
         for name in list(self.project_fields):
             try:
                 project = self.api.create_project(
-                    project_body(change.key, change.data or {}, tid, vid, name))
+                    project_body(change.key, change.data or {}, tid, vid, name)
+                )
             except PermanentApiError as exc:
                 last = exc
                 if len(self.project_fields) > 1:
@@ -225,5 +252,8 @@ def _new(change: Change) -> dict[str, Any]:
 
 def _no_account(change: Change) -> ChangeResult:
     account = (change.data or {}).get("account_id")
-    return ChangeResult(change, ok=False, error=f"vitally: no Vitally account with externalId "
-                        f"{account!r} for this work item")
+    return ChangeResult(
+        change,
+        ok=False,
+        error=f"vitally: no Vitally account with externalId {account!r} for this work item",
+    )

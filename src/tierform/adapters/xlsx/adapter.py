@@ -29,8 +29,9 @@ from tierform.workbook.xlsx_read import XlsxReader
 
 class XlsxSettings(AdapterSettings):
     platform: str = "xlsx"
-    path: str = Field(min_length=1, description="The tracking workbook (.xlsx), relative to the "
-                      "model file.")
+    path: str = Field(
+        min_length=1, description="The tracking workbook (.xlsx), relative to the model file."
+    )
 
 
 class XlsxAdapter(Adapter):
@@ -44,8 +45,10 @@ class XlsxAdapter(Adapter):
         assert isinstance(settings, XlsxSettings)
         self.path: Path = context.path(settings.path)
         if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
-            raise AdapterError(f"xlsx target {context.target!r}: {self.path.name} is not an "
-                               ".xlsx file; set path to a name ending in .xlsx")
+            raise AdapterError(
+                f"xlsx target {context.target!r}: {self.path.name} is not an "
+                ".xlsx file; set path to a name ending in .xlsx"
+            )
         self.writes = 0
 
     def read(self, scope: Scope) -> State:
@@ -58,8 +61,10 @@ class XlsxAdapter(Adapter):
                 if not set(table.kinds) & scope.kinds:
                     continue
                 if table.title not in reader.titles:
-                    state.warnings.append(f"{self.path.name}: managed sheet {table.title!r} is "
-                                          "missing (renamed or deleted); it will be recreated")
+                    state.warnings.append(
+                        f"{self.path.name}: managed sheet {table.title!r} is "
+                        "missing (renamed or deleted); it will be recreated"
+                    )
                     continue
                 parse_sheet(table, reader.rows(table.title), state)
         return state
@@ -83,8 +88,15 @@ class XlsxAdapter(Adapter):
             if table_changes:
                 ctx.step(f"writing {len(table_changes)} change(s) to sheet {ws.title!r}")
                 apply_to_sheet(ws, table, header, table_changes, ctx.desired)
-            managed[table.key] = Table(table.key, ws.title, table.kinds, table.key_header,
-                                       table.columns, table.label_header, table.kind_header)
+            managed[table.key] = Table(
+                table.key,
+                ws.title,
+                table.kinds,
+                table.key_header,
+                table.columns,
+                table.label_header,
+                table.kind_header,
+            )
         set_workbook_marker(wb, managed)
         ctx.step(f"saving {self.path.name}")
         try:

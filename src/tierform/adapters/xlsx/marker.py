@@ -28,9 +28,11 @@ def read_marker(reader: XlsxReader) -> dict[str, Table]:
 
 
 def marker_json(tables: dict[str, Table]) -> str:
-    return json.dumps({"version": MARKER_VERSION,
-                       "sheets": {k: t.marker() for k, t in sorted(tables.items())}},
-                      sort_keys=True, separators=(",", ":"))
+    return json.dumps(
+        {"version": MARKER_VERSION, "sheets": {k: t.marker() for k, t in sorted(tables.items())}},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
 
 
 def workbook_marker(wb: Any) -> dict[str, Table]:

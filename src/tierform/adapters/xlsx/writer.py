@@ -88,8 +88,9 @@ def key_rows(ws: Any, table: Table, header: dict[str, int]) -> dict[tuple[Kind, 
     return out
 
 
-def apply_to_sheet(ws: Any, table: Table, header: dict[str, int], changes: Sequence[Change],
-                   desired: State) -> None:
+def apply_to_sheet(
+    ws: Any, table: Table, header: dict[str, int], changes: Sequence[Change], desired: State
+) -> None:
     rows = key_rows(ws, table, header)
     columns = [header[h] for h in table.headers]
     types = {c.field: c.type for c in table.columns}
@@ -114,8 +115,7 @@ def apply_to_sheet(ws: Any, table: Table, header: dict[str, int], changes: Seque
         for diff in change.diffs:
             target = field_col.get(diff.field)
             if target is not None:
-                write_cell(ws.cell(where, target),
-                           to_cell(data.get(diff.field), types[diff.field]))
+                write_cell(ws.cell(where, target), to_cell(data.get(diff.field), types[diff.field]))
         if table.label_header and label:
             write_cell(ws.cell(where, header[table.label_header]), to_cell(label, "text"))
     for start, count in _runs(sorted(doomed, reverse=True)):
