@@ -15,9 +15,9 @@ import datetime as dt
 import time
 
 from tierform.core.book import clean_table
-from tierform.core.health import score_health
+from tierform.core.health.score import score_health
 from tierform.core.loader import default_model
-from tierform.core.rules import run_rules
+from tierform.core.rules.engine import run_rules
 from tierform.core.segment import segment
 from tierform.sample import AS_OF, generate_accounts
 

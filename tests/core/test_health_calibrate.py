@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from tierform.core.book import book_from_records
-from tierform.core.health import score_health
-from tierform.core.health_calibrate import calibrate, compositions, lattice_fit
-from tierform.core.health_spec import HealthSpec
-from tierform.core.health_yaml import update_weights_text
+from tierform.core.health.calibrate import calibrate, compositions, lattice_fit
+from tierform.core.health.score import score_health
+from tierform.core.health.spec import HealthSpec
+from tierform.core.health.write_weights import update_weights_text
 from tierform.core.loader import default_model, load_model_text, starter_text
 
 DIMS = ("usage", "engagement", "support", "financial")

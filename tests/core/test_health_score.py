@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from tierform.core.book import book_from_records
-from tierform.core.health import band_of, effective_health, score_health
-from tierform.core.health_normalise import linear, percentile_rank, thresholds
-from tierform.core.health_spec import HealthSpec
+from tierform.core.health.normalise import linear, percentile_rank, thresholds
+from tierform.core.health.score import band_of, effective_health, score_health
+from tierform.core.health.spec import HealthSpec
 from tierform.core.loader import default_model, load_model_text, starter_text
 from tierform.core.model import CoverageModel
 from tierform.errors import ConfigError

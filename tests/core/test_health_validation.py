@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from tierform.core.book import book_from_records
-from tierform.core.health import score_health
-from tierform.core.health_spec import HealthSpec
-from tierform.core.health_validation import auc, correlation, read_churn
+from tierform.core.health.churn_validation import auc, correlation, read_churn
+from tierform.core.health.score import score_health
+from tierform.core.health.spec import HealthSpec
 from tierform.core.loader import default_model
 from tierform.core.model import CoverageModel
 

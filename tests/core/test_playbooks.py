@@ -6,8 +6,8 @@ import pytest
 
 from tierform.core.loader import default_model, load_model_text, starter_text
 from tierform.core.model import LifecycleStage
-from tierform.core.playbook_spec import STAGES, Playbook
-from tierform.core.playbooks import coverage_matrix, effective_playbooks
+from tierform.core.playbooks.library import coverage_matrix, effective_playbooks
+from tierform.core.playbooks.spec import STAGES, Playbook
 from tierform.errors import ConfigError
 
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from tierform.core import rules as rules_api
 from tierform.core.book import book_from_records
-from tierform.core.health_spec import HealthSpec
+from tierform.core.health.spec import HealthSpec
 from tierform.core.loader import default_model, load_model_text, starter_text
 from tierform.core.model import CoverageModel
-from tierform.core.rules import effective_rules, run_rules
+from tierform.core.rules.engine import effective_rules, run_rules
+from tierform.core.rules.testing import run_rule_tests
 from tierform.errors import ConfigError
 
 AS_OF = dt.date(2026, 3, 1)
@@ -299,7 +299,7 @@ rules:
 
 def test_model_cases_and_pass_rate() -> None:
     model = load_model_text(starter_text() + MODEL_RULE, "tierform.yaml")
-    result = rules_api.test_rules(model, generated=False)
+    result = run_rule_tests(model, generated=False)
     assert result.pass_rate == 50.0
     assert result.grade == "below minimum"
     failed = next(c for c in result.cases if not c.passed)
@@ -308,13 +308,13 @@ def test_model_cases_and_pass_rate() -> None:
     assert set(data) == {"cases", "pass_rate"}
     assert set(data["cases"][0]) == {"rule", "case", "passed", "expected", "got"}
     # with the generated sample accounts: five more, all passing -> 6 of 7
-    with_generated = rules_api.test_rules(model)
+    with_generated = run_rule_tests(model)
     assert len(with_generated.cases) == 7
     assert with_generated.pass_rate == pytest.approx(100 * 6 / 7, abs=0.01)
 
 
 def test_default_rules_pass_five_generated_cases_each() -> None:
-    result = rules_api.test_rules(default_model())
+    result = run_rule_tests(default_model())
     assert len(result.cases) == 9 * 5
     assert result.pass_rate == 100.0 and result.grade == "excellent"
     for name in {c.rule for c in result.cases}:
@@ -333,5 +333,5 @@ def test_a_broken_engine_expectation_is_caught() -> None:
         ),
         "tierform.yaml",
     )
-    result = rules_api.test_rules(model, generated=False)
+    result = run_rule_tests(model, generated=False)
     assert result.pass_rate == 0.0

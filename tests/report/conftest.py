@@ -17,10 +17,10 @@ from tierform.cli.main import cli
 from tierform.core.assign import assign_books
 from tierform.core.book import AccountBook, read_book
 from tierform.core.capacity import CapacityResult, plan_capacity
-from tierform.core.health import score_health
+from tierform.core.health.score import score_health
 from tierform.core.loader import load_model
 from tierform.core.model import CoverageModel
-from tierform.core.playbooks import coverage_matrix
+from tierform.core.playbooks.library import coverage_matrix
 from tierform.core.segment import SegmentResult, segment
 from tierform.sample import generate_accounts, write_csv
 
@@ -109,7 +109,7 @@ def engine(example_run: ExampleRun) -> Engine:
         "playbooks": coverage_matrix(model).to_dict(),
     }
     try:
-        from tierform.core.rules import test_rules
+        from tierform.core.rules.testing import run_rule_tests as test_rules
     except ImportError:  # the report then shows no rule-test figures either
         return Engine(model, book, seg, cap, data)
     tests = test_rules(model)

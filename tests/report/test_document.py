@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from tierform.cli.main import cli
 from tierform.core.book import read_book
 from tierform.core.checks import Check
-from tierform.core.health import score_health
+from tierform.core.health.score import score_health
 from tierform.core.loader import load_model_text, starter_text
 from tierform.core.segment import segment
+from tierform.errors import TierformError
 from tierform.report import prepare, write_report
-from tierform.report import results as results_module
 from tierform.report.document import Fig
 from tierform.report.html import render_html
 from tierform.report.markdown import escape_md, render_markdown
@@ -98,27 +98,34 @@ def test_user_text_is_escaped(hostile_csv: Path, tmp_path: Path) -> None:
 def test_missing_parts_are_stated(
     hostile_csv: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    real = results_module.optional
+    import tierform.core.design as design_module
 
-    def without(module: str, *names: str) -> tuple[list[Any] | None, str | None]:
-        if module in ("tierform.core.health", "tierform.core.playbooks", "tierform.core.rules"):
-            return None, f"{module} is not part of this installation"
-        return real(module, *names)
+    def failing(part: str) -> Any:
+        def fail(*_args: Any, **_kwargs: Any) -> Any:
+            raise TierformError(f"{part} input is unusable")
 
-    monkeypatch.setattr(results_module, "optional", without)
+        return fail
+
+    for name, part in (
+        ("score_health", "health"),
+        ("coverage_matrix", "playbooks"),
+        ("run_rules", "rules"),
+    ):
+        monkeypatch.setattr(design_module, name, failing(part))
     model = load_model_text(starter_text(), "starter.yaml")
     data = prepare(model, read_book(hostile_csv, model.accounts), as_of=AS_OF)
     doc = build_document(data)
     assert [s.title for s in doc.sections] == RECIPE_ORDER
-    assert len(doc.missing) == 3
+    assert len(doc.missing) == 2  # health and playbooks; the rules list stands, its run is a note
     html = render_html(doc)
-    for module in ("health", "playbooks", "rules"):
-        assert re.search(f"Missing:</strong>[^<]*tierform.core.{module} is not part", html)
+    for part in ("health", "playbooks"):
+        assert re.search(f"Missing:</strong>[^<]*{part} input is unusable", html)
+    assert "Rule actions could not be computed: rules input is unusable" in html
     assert "Lifecycle coverage from the tiers&#x27; touchpoints" in html
     assert "Not checked, because the part is missing" in html
     assert "chart-health" not in html
     sheets = {s.title: s for s in build_workbook(data).sheets}
-    for title in ("Playbooks", "Health", "Rules"):
+    for title in ("Playbooks", "Health"):
         first = sheets[title].rows[0][0]
         assert first is not None and str(getattr(first, "value", "")).startswith("Missing: ")
     assert "> **Missing:**" in render_markdown(doc)
@@ -216,12 +223,3 @@ def _one_figure_document(fig: Fig) -> Any:
     return Document("t", "s", sections=[Section("x", "X").add(Paragraph([fig]))])
 
 
-def test_optional_parts_say_what_is_missing() -> None:
-    assert results_module.optional("tierform.core.not_written_yet", "f") == (
-        None,
-        "tierform.core.not_written_yet is not part of this installation",
-    )
-    funcs, why = results_module.optional("tierform.core.checks", "worst", "not_there")
-    assert funcs is None and why == "tierform.core.checks does not provide not_there"
-    funcs, why = results_module.optional("tierform.core.checks", "worst")
-    assert why is None and funcs is not None and funcs[0]([]) == "pass"

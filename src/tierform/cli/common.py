@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 
 from tierform.core.book import AccountBook, read_book
-from tierform.core.loader import load_model
+from tierform.core.loader import DEFAULT_MODEL_FILE, load_model
 from tierform.core.model import CoverageModel
 from tierform.errors import BookError, Issue, TierformError
 
@@ -74,6 +74,13 @@ def handle_errors(f: F) -> F:
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
+
+
+def model_path(config: str | None) -> Path | None:
+    """The model file a command reads: ``-c``, else ``./tierform.yaml`` when present."""
+    if config:
+        return Path(config)
+    return Path(DEFAULT_MODEL_FILE) if Path(DEFAULT_MODEL_FILE).exists() else None
 
 
 def load(config: str | None, accounts: str | None) -> tuple[CoverageModel, AccountBook]:

@@ -18,6 +18,7 @@ from tierform.cli.common import (
     format_option,
     handle_errors,
     load,
+    model_path,
     money,
     print_checks,
 )
@@ -158,7 +159,10 @@ def _with_target(text: str, platform: str, note: str) -> str:
 @format_option
 def validate_cmd(config: str | None, accounts: str | None, fmt: str) -> None:
     """Check a model file (every problem at once, with file:line), and the book if given."""
+    from tierform.sync.targets import check_targets
+
     model = load_model(config)
+    check_targets(model, model_path(config))
     book_rows = None
     if accounts or model.accounts.path:
         model, book = load(config, accounts)

@@ -27,13 +27,14 @@ from tierform.cli.common import (
     print_checks,
 )
 from tierform.core.book import read_book
-from tierform.core.health import HealthResult, score_health
-from tierform.core.health_calibrate import Calibration, calibrate
-from tierform.core.health_validation import read_churn
-from tierform.core.health_yaml import write_weights
+from tierform.core.health.calibrate import Calibration, calibrate
+from tierform.core.health.churn_validation import read_churn
+from tierform.core.health.score import HealthResult, score_health
+from tierform.core.health.write_weights import write_weights
 from tierform.core.loader import DEFAULT_MODEL_FILE, load_model
-from tierform.core.playbooks import coverage_matrix, effective_playbooks
-from tierform.core.rules import run_rules, test_rules
+from tierform.core.playbooks.library import coverage_matrix, effective_playbooks
+from tierform.core.rules.engine import run_rules
+from tierform.core.rules.testing import run_rule_tests
 from tierform.core.segment import segment
 from tierform.errors import ConfigError, Issue
 
@@ -115,7 +116,7 @@ def health_cmd(
     if do_calibrate:
         history = kwargs.get("churn")
         if history is None:
-            from tierform.core.health_validation import churn_outcome
+            from tierform.core.health.churn_validation import churn_outcome
 
             history = churn_outcome(book)
         if history is None:
@@ -371,7 +372,7 @@ def rules_run_cmd(
     before = read_book(previous, model.accounts) if previous else None
     rules = None
     if only:
-        from tierform.core.rules import effective_rules
+        from tierform.core.rules.engine import effective_rules
 
         known = {r.name: r for r in effective_rules(model)}
         unknown = [n for n in only if n not in known]
@@ -413,7 +414,7 @@ def rules_run_cmd(
 def rules_test_cmd(config: str | None, fmt: str, no_generated: bool, strict: bool) -> None:
     """Run the rules' test cases (and five generated sample accounts per rule)."""
     model = load_model(config)
-    result = test_rules(model, generated=not no_generated)
+    result = run_rule_tests(model, generated=not no_generated)
     if fmt == "json":
         emit_json(result.to_dict())
     else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import click
@@ -16,17 +15,11 @@ from tierform.cli.common import (
     err_console,
     handle_errors,
     load,
+    model_path,
 )
-from tierform.core.loader import DEFAULT_MODEL_FILE
 from tierform.errors import AdapterError, DriftDetected
 
 PROGRESS_FROM = 200  # changes; smaller applies finish before a bar is worth drawing
-
-
-def _model_path(config: str | None) -> Path | None:
-    if config:
-        return Path(config)
-    return Path(DEFAULT_MODEL_FILE) if Path(DEFAULT_MODEL_FILE).exists() else None
 
 
 @click.command("sync")
@@ -93,9 +86,9 @@ def sync_cmd(
     from tierform.sync.targets import open_target
 
     model, book = load(config, accounts)
-    model_path = _model_path(config)
-    adapter = open_target(model, target, model_path=model_path)
-    journal = Journal.beside(model_path)
+    path = model_path(config)
+    adapter = open_target(model, target, model_path=path)
+    journal = Journal.beside(path)
     try:
         with adapter:
             syncer = Syncer(adapter, journal)
@@ -187,7 +180,7 @@ def history_cmd(
     from tierform.errors import TierformError
     from tierform.sync.journal import Journal
 
-    journal = Journal.beside(_model_path(config))
+    journal = Journal.beside(model_path(config))
     try:
         if run_id:
             run = journal.run(run_id)

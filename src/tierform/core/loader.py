@@ -1,12 +1,12 @@
 """Load ``tierform.yaml`` into a :class:`CoverageModel`, reporting every problem with file:line.
 
 The YAML is composed once into nodes so that every key path has the line it was written on;
-pydantic's error locations and :func:`semantic_issues` key paths are mapped back through it.
+pydantic's error locations and the validation key paths are mapped back through it
+(:mod:`tierform.core.locate`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,9 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from tierform.core.model import CoverageModel, Loc, semantic_issues
+from tierform.core.locate import Lines, issue_at, line_index
+from tierform.core.model import CoverageModel, Loc
+from tierform.core.validation import semantic_issues
 from tierform.errors import ConfigError, Issue
 
 DEFAULT_MODEL_FILE = "tierform.yaml"
@@ -60,8 +62,7 @@ def load_model_text(text: str, filename: str) -> CoverageModel:
         raise ConfigError([Issue(f"not valid YAML: {exc}", file=filename, line=line)]) from None
     if root is None:
         raise ConfigError([Issue("the file is empty", file=filename)])
-    lines: dict[Loc, int] = {}
-    _index_lines(root, (), lines)
+    lines = line_index(root)
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
         raise ConfigError([Issue("the top level must be a mapping of keys", file=filename, line=1)])
@@ -71,7 +72,7 @@ def load_model_text(text: str, filename: str) -> CoverageModel:
         issues = [_pydantic_issue(err, filename, lines) for err in exc.errors()]
         seen = {(i.key, i.message) for i in issues}
         for loc, msg in _partial_semantic_issues(data):
-            issue = _issue_at(loc, msg, filename, lines)
+            issue = issue_at(loc, msg, filename, lines)
             if (issue.key, issue.message) not in seen:
                 issues.append(issue)
         raise ConfigError(
@@ -79,7 +80,7 @@ def load_model_text(text: str, filename: str) -> CoverageModel:
         ) from None
     problems = semantic_issues(model)
     if problems:
-        issues = [_issue_at(loc, msg, filename, lines) for loc, msg in problems]
+        issues = [issue_at(loc, msg, filename, lines) for loc, msg in problems]
         raise ConfigError(issues, f"{filename}: {len(issues)} problem(s) in the coverage model")
     return model
 
@@ -104,32 +105,7 @@ def _partial_semantic_issues(data: dict[str, Any]) -> list[tuple[Loc, str]]:
         return []
 
 
-def _index_lines(node: yaml.Node, path: Loc, out: dict[Loc, int]) -> None:
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            out[(*path, key)] = key_node.start_mark.line + 1
-            _index_lines(value_node, (*path, key), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_lines(item, (*path, i), out)
-
-
-def _issue_at(
-    loc: Iterable[str | int], message: str, filename: str, lines: dict[Loc, int]
-) -> Issue:
-    path = tuple(loc)
-    line = None
-    for end in range(len(path), -1, -1):
-        if path[:end] in lines:
-            line = lines[path[:end]]
-            break
-    key = ".".join(str(p) for p in path) or None
-    return Issue(message, file=filename, line=line, key=key)
-
-
-def _pydantic_issue(err: Any, filename: str, lines: dict[Loc, int]) -> Issue:
+def _pydantic_issue(err: Any, filename: str, lines: Lines) -> Issue:
     # pydantic adds union/function markers to locations; keep only real keys and indexes.
     loc = tuple(p for p in err["loc"] if isinstance(p, int) or ("[" not in p and "(" not in p))
     message = err["msg"]
@@ -137,4 +113,4 @@ def _pydantic_issue(err: Any, filename: str, lines: dict[Loc, int]) -> Issue:
         message = "unknown key (check the spelling; `tierform schema` lists every key)"
     elif err["type"] == "missing":
         message = "required key is missing"
-    return _issue_at(loc, message, filename, lines)
+    return issue_at(loc, message, filename, lines)

@@ -9,7 +9,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from tierform.core.model import CoverageModel, RosterEntry, semantic_issues
+from tierform.core.model import CoverageModel, RosterEntry
+from tierform.core.validation import semantic_issues
 from tierform.errors import ConfigError, Issue
 
 

@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from tierform.core.model import CoverageModel, semantic_issues
+from tierform.core.model import CoverageModel
+from tierform.core.validation import semantic_issues
 from tierform.errors import ConfigError, Issue
 from tierform.report.workbook import INPUTS, MODEL, TIER_COLUMNS, TIERS
 from tierform.workbook.spec import column_letter

@@ -1,13 +1,12 @@
-"""Run the engine for the report: the core results, and each optional part if it is installed.
+"""The engine's results as the report reads them, from one :func:`~tierform.core.design.design`.
 
-Health scoring, playbooks and automation rules are separate parts of tierform. When one is not
-importable the report still renders and says, in that section, what is missing.
+A part that could not be computed for this model and book is a :class:`Part` with ``missing``
+set: the report still renders and says, in that section, what is missing and why.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,11 @@ from typing import Any
 import numpy as np
 
 from tierform.core.book import AccountBook
-from tierform.core.capacity import CapacityResult, plan_capacity
+from tierform.core.capacity import CapacityResult
 from tierform.core.checks import Check
+from tierform.core.design import design
 from tierform.core.model import CoverageModel
-from tierform.core.segment import SegmentResult, segment
-from tierform.errors import TierformError
+from tierform.core.segment import SegmentResult
 
 
 @dataclass
@@ -108,23 +107,6 @@ class ReportData:
         return out
 
 
-def optional(module: str, *names: str) -> tuple[list[Any] | None, str | None]:
-    """The named functions of an optional module, or a sentence saying what is missing."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        name = exc.name or ""
-        if module.startswith(name) and name:
-            return None, f"{module} is not part of this installation"
-        if name.startswith("tierform."):  # present, but a part it builds on is not
-            return None, f"{module} needs {name}, which is not part of this installation"
-        raise
-    absent = [n for n in names if not callable(getattr(mod, n, None))]
-    if absent:
-        return None, f"{module} does not provide {', '.join(absent)}"
-    return [getattr(mod, n) for n in names], None
-
-
 def current_headcount(
     model: CoverageModel, seg: SegmentResult, cap: CapacityResult
 ) -> CurrentHeadcount:
@@ -145,100 +127,12 @@ def current_headcount(
     return CurrentHeadcount(per_tier, "book owners")
 
 
-def _assign(model: CoverageModel, seg: SegmentResult) -> Part:
-    funcs, missing = optional("tierform.core.assign", "assign_books")
-    if funcs is None:
-        return Part(missing=f"Balanced books of business: {missing}.")
-    try:
-        return Part({"result": funcs[0](model, seg)})
-    except TierformError as exc:
-        return Part(missing=f"Balanced books of business could not be built: {exc}")
-
-
-def health_by_tier(
-    model: CoverageModel, seg: SegmentResult, bands: list[str | None], names: list[str]
-) -> list[dict[str, int]]:
-    """Accounts per health band in each tier (tier order, band order ``names``)."""
-    table = [dict.fromkeys(names, 0) for _ in model.tiers]
-    for tier, band in zip(seg.tier.tolist(), bands, strict=True):
-        if tier >= 0 and band in table[tier]:
-            table[tier][band] += 1
-    return table
-
-
-def _health(
-    model: CoverageModel,
-    book: AccountBook,
-    seg: SegmentResult,
-    as_of: dt.date | None,
-    churn: str | Path | None,
-) -> Part:
-    funcs, missing = optional("tierform.core.health", "score_health", "effective_health")
-    if funcs is None:
-        return Part(missing=f"Health scoring: {missing}.")
-    score_health, effective_health = funcs
-    kwargs: dict[str, Any] = {"as_of": as_of}
-    if churn is not None:
-        validation, why = optional("tierform.core.health_validation", "read_churn")
-        if validation is None:
-            return Part(missing=f"Churn history cannot be read: {why}.")
-        kwargs |= {"churn": validation[0](churn, book), "churn_source": str(churn)}
-    try:
-        spec = effective_health(model)
-        result = score_health(model, book, seg, **kwargs)
-    except TierformError as exc:
-        return Part(missing=f"Health scores could not be computed: {exc}")
-    names = [str(n) for n in getattr(result, "band_names", [])]
-    bands = [None if b is None else str(b) for b in list(result.band)]
-    names += [b for b in dict.fromkeys(bands) if b is not None and b not in names]
-    return Part(
-        {
-            "spec": spec,
-            "result": result,
-            "band_names": names,
-            "by_tier": health_by_tier(model, seg, bands, names),
-        }
-    )
-
-
-def _playbooks(model: CoverageModel) -> Part:
-    funcs, missing = optional("tierform.core.playbooks", "effective_playbooks", "coverage_matrix")
-    if funcs is None:
-        return Part(missing=f"Playbook library: {missing}.")
-    try:
-        playbooks = funcs[0](model)
-        return Part({"playbooks": playbooks, "matrix": funcs[1](model, playbooks)})
-    except TierformError as exc:
-        return Part(missing=f"The playbook library could not be built: {exc}")
-
-
-def _rules(
-    model: CoverageModel, book: AccountBook, seg: SegmentResult, health: Part, as_of: dt.date | None
-) -> Part:
-    funcs, missing = optional("tierform.core.rules", "effective_rules")
-    if funcs is None:
-        return Part(missing=f"Automation rules: {missing}.")
-    try:
-        part = Part({"rules": funcs[0](model)})
-    except TierformError as exc:
-        return Part(missing=f"The automation rules could not be built: {exc}")
-    extra, _ = optional("tierform.core.rules", "test_rules", "run_rules")
-    if extra is None:
-        part.values["note"] = "Rule tests and due actions are not part of this installation."
-        return part
-    test_rules, run_rules = extra
-    try:
-        part.values["tests"] = test_rules(model)
-        part.values["run"] = run_rules(
-            model, book, as_of or dt.date.today(), seg=seg, health=health.get("result")
-        )
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("tierform."):
-            raise
-        part.values["note"] = f"Rule tests are not available: {exc.name} is missing."
-    except TierformError as exc:
-        part.values["note"] = f"Rule tests could not run: {exc}"
-    return part
+MISSING = {
+    "books": "Balanced books of business could not be built",
+    "health": "Health scores could not be computed",
+    "playbooks": "The playbook library could not be built",
+    "rules": "The automation rules could not be run",
+}
 
 
 def gather(
@@ -248,18 +142,41 @@ def gather(
     as_of: dt.date | None = None,
     churn: str | Path | None = None,
 ) -> ReportData:
-    """Run every part of the engine the report draws on (``churn``: a churn-history file)."""
-    seg = segment(model, book)
-    cap = plan_capacity(model, seg)
-    health = _health(model, book, seg, as_of, churn)
+    """Run the engine once for the report (``churn``: a churn-history file)."""
+    d = design(model, book, as_of or dt.date.today(), churn=churn, rule_tests=True)
+
+    def missing(part: str) -> str | None:
+        exc = d.errors.get(part)
+        return f"{MISSING[part]}: {exc}" if exc is not None else None
+
+    health = Part(missing=missing("health"))
+    if d.health is not None:
+        health.values = {
+            "spec": d.specs.health,
+            "result": d.health,
+            "band_names": d.band_names(),
+            "by_tier": d.health_by_tier(),
+        }
+    rules = Part({"rules": d.specs.rules})
+    if d.rule_run is not None:
+        rules.values["run"] = d.rule_run
+    elif "rules" in d.errors:
+        rules.values["note"] = f"Rule actions could not be computed: {d.errors['rules']}"
+    if d.rule_tests is not None:
+        rules.values["tests"] = d.rule_tests
+    elif "rule_tests" in d.errors:
+        rules.values["note"] = f"Rule tests could not run: {d.errors['rule_tests']}"
     return ReportData(
         model=model,
         book=book,
-        seg=seg,
-        cap=cap,
-        current=current_headcount(model, seg, cap),
-        assign=_assign(model, seg),
+        seg=d.seg,
+        cap=d.capacity,
+        current=current_headcount(model, d.seg, d.capacity),
+        assign=Part({"result": d.books} if d.books is not None else {}, missing("books")),
         health=health,
-        playbooks=_playbooks(model),
-        rules=_rules(model, book, seg, health, as_of),
+        playbooks=Part(
+            {"playbooks": d.specs.playbooks, "matrix": d.matrix} if d.matrix is not None else {},
+            missing("playbooks"),
+        ),
+        rules=rules,
     )

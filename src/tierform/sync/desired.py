@@ -5,8 +5,8 @@ configuration objects (segments as filters on those fields, playbooks, rules, th
 Work items: one per due rule action or playbook step, with a deterministic external id so a
 re-run updates the same task instead of creating another.
 
-Assignment, health, rules and playbooks come from their core modules when present; a model
-without those sections simply yields fewer fields and no work items.
+Everything comes from one run of the engine (:func:`~tierform.core.design.design`); a model
+without health, playbook or rule sections takes the built-in ones.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from tierform.core.book import AccountBook
+from tierform.core.design import Design, design
 from tierform.core.model import CoverageModel
 from tierform.sync.fields import MIGRATIONS, RENEWAL_WINDOWS, FieldDef, coverage_fields, field_name
 from tierform.sync.state import Kind, State
@@ -51,105 +53,44 @@ def work_item_id(account_id: str, source: str, title: str) -> str:
     return f"tf-{digest[:20]}"
 
 
-@dataclass
-class Inputs:
-    """The computed columns desired state is built from (kept for tests and renderers)."""
-
-    ids: list[str]
-    names: list[str | None]
-    tier: list[str | None]
-    owner: list[str | None]
-    score: np.ndarray | None
-    health: np.ndarray | None
-    band: list[str | None]
-    dimensions: dict[str, np.ndarray]
-    band_names: list[str]
-    work_items: list[WorkItem] = field(default_factory=list)
-
-
 def compile_desired(model: CoverageModel, book: AccountBook, as_of: dt.date | None = None) -> State:
     """The desired state of every managed object for this model and book."""
-    as_of = as_of or dt.date.today()
-    inputs = compute_inputs(model, book, as_of)
-    return build_state(model, book, inputs, as_of)
+    return desired_state(design(model, book, as_of or dt.date.today()))
 
 
-def compute_inputs(model: CoverageModel, book: AccountBook, as_of: dt.date) -> Inputs:
-    from tierform.core.segment import segment
-
-    seg = segment(model, book)
-    owner = _owners(model, seg)
-    result = _score(model, book, seg, as_of)
-    health, band, dims, band_names = _health(result, len(book))
-    names = book.text("name")
-    inputs = Inputs(
-        book.ids(), names, seg.tier_names(), owner, seg.score, health, band, dims, band_names
-    )
-    inputs.work_items = _work_items(model, book, as_of, seg, result, inputs)
-    return inputs
+def desired_state(d: Design) -> State:
+    """The desired state of a computed design. A sync cannot go on without the books, the
+    health scores or the rules' due actions, so their errors stop it here."""
+    d.require("books", "health", "rules")
+    return build_state(d, work_items(d))
 
 
-def _owners(model: CoverageModel, seg: Any) -> list[str | None]:
-    try:
-        from tierform.core.assign import assign_books
-    except ImportError:
-        return [None] * len(seg.book)
-    if not model.roster:
-        pools = {i: t.pool_name for i, t in enumerate(model.tiers) if t.layer.value == "pooled"}
-        return [pools.get(i) for i in seg.tier.tolist()]
-    return list(assign_books(model, seg).owner)
-
-
-def _score(model: CoverageModel, book: AccountBook, seg: Any, as_of: dt.date) -> Any:
-    try:
-        from tierform.core.health import score_health
-    except ImportError:
-        return None
-    return score_health(model, book, seg, as_of=as_of)
-
-
-def _health(
-    result: Any, n: int
-) -> tuple[np.ndarray | None, list[str | None], dict[str, np.ndarray], list[str]]:
-    if result is None:
-        return None, [None] * n, {}, []
-    names = list(getattr(result, "band_names", []) or [])
-    return np.asarray(result.score, dtype=float), list(result.band), dict(result.dimensions), names
-
-
-def _work_items(
-    model: CoverageModel, book: AccountBook, as_of: dt.date, seg: Any, health: Any, inputs: Inputs
-) -> list[WorkItem]:
+def work_items(d: Design) -> list[WorkItem]:
     """Due rule actions; a ``start_playbook:<name>`` action becomes one task per step of that
     playbook (due = the action's due date + the step's day), unless automation runs it."""
-    try:
-        from tierform.core.rules import run_rules
-    except ImportError:
+    if d.rule_run is None:
         return []
-    owner_of = dict(zip(inputs.ids, inputs.owner, strict=True))
-    playbooks = {str(_get(p, "name")): p for p in _playbooks(model)}
-    result = run_rules(model, book, as_of, previous=None, seg=seg, health=health)
-    horizon = as_of + dt.timedelta(days=DUE_HORIZON_DAYS)
+    owner_of = dict(zip(d.book.ids(), d.owners(), strict=True))
+    playbooks = {p.name: p for p in d.specs.playbooks}
+    horizon = d.as_of + dt.timedelta(days=DUE_HORIZON_DAYS)
     found: dict[str, WorkItem] = {}
-    for action in getattr(result, "actions", []):
-        account_id = str(_get(action, "account_id"))
-        rule, label = str(_get(action, "rule") or ""), str(_get(action, "action") or "")
-        due, reason = _as_date(_get(action, "due")), _get(action, "reason")
+    for action in d.rule_run.actions:
+        account_id, rule, label = action.account_id, action.rule, action.action
+        due, reason = action.due, action.reason
         assignee = owner_of.get(account_id)
         pb = playbooks.get(label.split(":", 1)[1]) if label.startswith("start_playbook:") else None
-        if pb is not None and _get(pb, "owner") != "automation" and _get(pb, "steps"):
-            name = _get(pb, "name")
+        if pb is not None and pb.owner != "automation" and pb.steps:
             why = f"{reason}; via rule {rule}" if reason else f"rule {rule}"
-            for step in _get(pb, "steps"):
-                step_due = due + dt.timedelta(days=int(_get(step, "day") or 0)) if due else None
-                if step_due is not None and step_due > horizon:
+            for step in pb.steps:
+                step_due = due + dt.timedelta(days=step.day)
+                if step_due > horizon:
                     continue
                 _keep_earliest(
                     found,
                     WorkItem(
                         account_id,
-                        f"playbook:{name}",
-                        f"{name}: {_get(step, 'action')}",
+                        f"playbook:{pb.name}",
+                        f"{pb.name}: {step.action}",
                         step_due,
                         why,
                         assignee,
@@ -166,19 +107,6 @@ def _keep_earliest(found: dict[str, WorkItem], item: WorkItem) -> None:
     have = found.get(key)
     if have is None or (item.due or dt.date.max) < (have.due or dt.date.max):
         found[key] = item
-
-
-def _get(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-
-
-def _as_date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
 
 
 def renewal_windows(book: AccountBook, as_of: dt.date) -> list[str | None]:
@@ -219,41 +147,49 @@ def _round(values: np.ndarray | None, n: int) -> list[float | None]:
     return [None if v != v else v for v in rounded.tolist()]
 
 
-def build_state(model: CoverageModel, book: AccountBook, inputs: Inputs, as_of: dt.date) -> State:
+def build_state(d: Design, items: list[WorkItem]) -> State:
+    """Field definitions, configuration objects, per-account coverage fields and work items."""
+    model, book, as_of = d.model, d.book, d.as_of
+    health_result = d.health
+    dimensions = dict(health_result.dimensions) if health_result is not None else {}
+    ids, names, tiers, owners = book.ids(), book.text("name"), d.seg.tier_names(), d.owners()
+    bands = list(health_result.band) if health_result is not None else [None] * len(book)
     state = State()
-    dims = sorted(inputs.dimensions)
-    dim_fields = {d: f"tf_health_{field_name(d)}" for d in dims}
+    dims = sorted(dimensions)
+    dim_fields = {dim: f"tf_health_{field_name(dim)}" for dim in dims}
     fields = coverage_fields(
         [t.name for t in model.tiers],
         sorted({t.touch_model.value for t in model.tiers}),
         sorted({t.layer.value for t in model.tiers}),
-        inputs.band_names,
-        [field_name(d) for d in dims],
-        inputs.score is not None,
+        d.band_names(),
+        [field_name(dim) for dim in dims],
+        d.seg.score is not None,
     )
     for f in fields:
         state.put(Kind.field, f.name, f.to_data(), label=f.label)
-    _config_objects(model, state, fields)
+    _config_objects(d, state, fields)
 
     tier_by_name = {t.name: t for t in model.tiers}
     windows = renewal_windows(book, as_of)
-    moves = migrations(model, book, inputs.tier)
-    scores = _round(inputs.score, 1)
-    health = _round(inputs.health, 1)
-    dim_values = {d: _round(inputs.dimensions[d], 1) for d in dims}
+    moves = migrations(model, book, tiers)
+    scores = _round(d.seg.score, 1)
+    health = _round(
+        None if health_result is None else np.asarray(health_result.score, dtype=float), 1
+    )
+    dim_values = {dim: _round(dimensions[dim], 1) for dim in dims}
     due: dict[str, list[WorkItem]] = {}
-    for item in inputs.work_items:
+    for item in items:
         due.setdefault(item.account_id, []).append(item)
     objects = state.objects.setdefault(Kind.account, {})
     labels = state.labels.setdefault(Kind.account, {})
-    for i, aid in enumerate(inputs.ids):
-        tier = tier_by_name.get(inputs.tier[i] or "")
+    for i, aid in enumerate(ids):
+        tier = tier_by_name.get(tiers[i] or "")
         data: dict[str, Any] = {
-            "tf_tier": inputs.tier[i],
+            "tf_tier": tiers[i],
             "tf_touch_model": tier.touch_model.value if tier else None,
             "tf_layer": tier.layer.value if tier else None,
-            "tf_csm": inputs.owner[i],
-            "tf_health_band": inputs.band[i],
+            "tf_csm": owners[i],
+            "tf_health_band": bands[i],
             "tf_renewal_window": windows[i],
             "tf_migration": moves[i],
         }
@@ -261,13 +197,13 @@ def build_state(model: CoverageModel, book: AccountBook, inputs: Inputs, as_of: 
             data["tf_segment_score"] = scores[i]
         if health:
             data["tf_health_score"] = health[i]
-        for d in dims:
-            data[dim_fields[d]] = dim_values[d][i]
-        items = due.get(aid)
-        if items:
-            first = min(items, key=lambda w: (w.due or dt.date.max, w.title))
+        for dim in dims:
+            data[dim_fields[dim]] = dim_values[dim][i]
+        account_items = due.get(aid)
+        if account_items:
+            first = min(account_items, key=lambda w: (w.due or dt.date.max, w.title))
             data["tf_next_step"] = first.title
-            data["tf_open_tasks"] = len(items)
+            data["tf_open_tasks"] = len(account_items)
         # Values are already canonical (str, rounded float, None): skip canon_data's walk,
         # which matters at 100k accounts.
         objects[aid] = {
@@ -275,10 +211,10 @@ def build_state(model: CoverageModel, book: AccountBook, inputs: Inputs, as_of: 
             for k, v in sorted(data.items())
             if v is not None and v != ""
         }
-        name = inputs.names[i]
+        name = names[i]
         if name:
             labels[aid] = name
-    for item in sorted(inputs.work_items, key=lambda w: w.external_id):
+    for item in sorted(items, key=lambda w: w.external_id):
         state.put(
             Kind.work_item,
             item.external_id,
@@ -295,7 +231,8 @@ def build_state(model: CoverageModel, book: AccountBook, inputs: Inputs, as_of: 
     return state
 
 
-def _config_objects(model: CoverageModel, state: State, fields: list[FieldDef]) -> None:
+def _config_objects(d: Design, state: State, fields: list[FieldDef]) -> None:
+    model = d.model
     options = {f.name: f.options for f in fields}
     for tier in model.tiers:
         state.put(
@@ -333,15 +270,19 @@ def _config_objects(model: CoverageModel, state: State, fields: list[FieldDef]) 
             "Accounts that moved tier since the previous assignment",
         ),
     )
-    for playbook in _playbooks(model):
-        name = str(_get(playbook, "name"))
-        state.put(Kind.playbook, field_name(name), {"name": name, "definition": _dump(playbook)})
-    for rule in _rules(model):
-        name = str(_get(rule, "name"))
-        state.put(Kind.rule, field_name(name), {"name": name, "definition": _dump(rule)})
-    health = _health_spec(model)
-    if health is not None:
-        state.put(Kind.health, "health-score", {"name": "Health score", "definition": health})
+    for playbook in d.specs.playbooks:
+        state.put(
+            Kind.playbook,
+            field_name(playbook.name),
+            {"name": playbook.name, "definition": _dump(playbook)},
+        )
+    for rule in d.specs.rules:
+        state.put(Kind.rule, field_name(rule.name), {"name": rule.name, "definition": _dump(rule)})
+    state.put(
+        Kind.health,
+        "health-score",
+        {"name": "Health score", "definition": _dump(d.specs.health)},
+    )
 
 
 def _segment(name: str, conditions: list[tuple[str, str, Any]], description: str) -> dict[str, Any]:
@@ -352,36 +293,5 @@ def _segment(name: str, conditions: list[tuple[str, str, Any]], description: str
     }
 
 
-def _playbooks(model: CoverageModel) -> list[Any]:
-    try:
-        from tierform.core.playbooks import effective_playbooks
-    except ImportError:
-        return list(model.playbooks or [])
-    return list(effective_playbooks(model) or [])
-
-
-def _rules(model: CoverageModel) -> list[Any]:
-    try:
-        from tierform.core.rules import effective_rules
-    except ImportError:
-        return list(model.rules or [])
-    return list(effective_rules(model) or [])
-
-
-def _health_spec(model: CoverageModel) -> dict[str, Any] | None:
-    try:
-        from tierform.core.health import effective_health
-    except ImportError:
-        return None if model.health is None else _dump(model.health)
-    return _dump(effective_health(model))
-
-
-def _dump(obj: Any) -> Any:
-    dump = getattr(obj, "model_dump", None)
-    if callable(dump):
-        return dump(mode="json", exclude_none=True)
-    if hasattr(obj, "__dataclass_fields__"):
-        import dataclasses
-
-        return dataclasses.asdict(obj)
-    return obj
+def _dump(spec: BaseModel) -> dict[str, Any]:
+    return spec.model_dump(mode="json", exclude_none=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from tierform.adapters.base import Adapter, AdapterContext
 from tierform.adapters.registry import Registry
 from tierform.adapters.settings import AdapterSettings
+from tierform.core.locate import file_lines, issue_at
 from tierform.core.model import CoverageModel
 from tierform.core.target_spec import TargetSpec
 from tierform.errors import ConfigError, Issue
@@ -114,31 +114,34 @@ def open_target(
 
 
 def _located(loc: Loc, message: str, model_path: Path | None) -> Issue:
-    key = ".".join(str(p) for p in loc)
-    line = _line_of(model_path, loc) if model_path else None
-    return Issue(message, file=str(model_path) if model_path else None, line=line, key=key)
+    return issue_at(loc, message, str(model_path) if model_path else None, file_lines(model_path))
 
 
-def _line_of(path: Path, loc: Loc) -> int | None:
-    """The line of the deepest key of ``loc`` that exists in the YAML file."""
-    try:
-        node: Any = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader)
-    except (OSError, yaml.YAMLError):
-        return None
-    line = None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if k.value == part:
-                    line, node = k.start_mark.line + 1, v
-                    break
-            else:
-                return line
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
+def target_issues(model: CoverageModel, registry: Registry | None = None) -> list[tuple[Loc, str]]:
+    """Each target's settings checked by its adapter, as (key path, message) -- for
+    ``tierform validate``; :func:`open_target` runs the same check for the target it opens."""
+    registry = registry or Registry.discover()
+    out: list[tuple[Loc, str]] = []
+    for name, spec in model.targets.items():
+        try:
+            adapter = registry.get(spec.platform)
+        except ConfigError as exc:
+            out.append((("targets", name, "platform"), exc.issues[0].message))
+            continue
+        out.extend(
+            (("targets", name, *loc), msg) for loc, msg in settings_problems(adapter.Settings, spec)
+        )
+    return out
+
+
+def check_targets(
+    model: CoverageModel, model_path: Path | None = None, registry: Registry | None = None
+) -> None:
+    """Raise one ConfigError listing every target problem, each at its file:line."""
+    problems = target_issues(model, registry)
+    if problems:
+        where = str(model_path) if model_path else "<built-in default model>"
+        raise ConfigError(
+            [_located(loc, msg, model_path) for loc, msg in problems],
+            f"{where}: {len(problems)} problem(s) in the targets",
+        )

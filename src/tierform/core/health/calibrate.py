@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from tierform.core.checks import Check
-from tierform.core.health import HealthResult, score_columns
-from tierform.core.health_validation import auc, correlation
+from tierform.core.health.churn_validation import auc, correlation
+from tierform.core.health.score import HealthResult, score_columns
 
 MIN_EVENTS = 20  # churned and retained accounts each, in a group's training part
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tierform.core.health_spec import BandSpec, HealthSpec, Linear, Signal, Thresholds
+from tierform.core.health.spec import BandSpec, HealthSpec, Linear, Signal, Thresholds
 
 if TYPE_CHECKING:
     from tierform.core.model import CoverageModel, Tier

@@ -12,8 +12,8 @@ from typing import Any
 
 from tierform.core.checks import Check
 from tierform.core.model import CoverageModel, Tier
-from tierform.core.playbook_defaults import default_playbooks, expansion_tiers
-from tierform.core.playbook_spec import STAGES, Playbook
+from tierform.core.playbooks.defaults import default_playbooks, expansion_tiers
+from tierform.core.playbooks.spec import STAGES, Playbook
 
 __all__ = ["Cell", "CoverageMatrix", "coverage_matrix", "effective_playbooks", "playbook_for"]
 

@@ -17,10 +17,10 @@ import pyarrow as pa
 
 from tierform.core.book import AccountBook
 from tierform.core.checks import Check
-from tierform.core.health_defaults import effective_health
-from tierform.core.health_normalise import normalise
-from tierform.core.health_spec import HealthSpec, Signal
-from tierform.core.health_validation import churn_outcome, validate_scores
+from tierform.core.health.churn_validation import churn_outcome, validate_scores
+from tierform.core.health.defaults import effective_health
+from tierform.core.health.normalise import normalise
+from tierform.core.health.spec import HealthSpec, Signal
 from tierform.core.model import CoverageModel
 from tierform.core.segment import SegmentResult, segment
 from tierform.errors import ConfigError, Issue
@@ -99,10 +99,12 @@ def score_health(
     as_of: dt.date | None = None,
     churn: np.ndarray | None = None,
     churn_source: str = "churned column",
+    spec: HealthSpec | None = None,
 ) -> HealthResult:
     """Score every account; validate against churn history when ``churn`` (1 = churned, NaN =
-    unknown) is given or the book has a ``churned`` column."""
-    spec = effective_health(model)
+    unknown) is given or the book has a ``churned`` column. ``spec``: the resolved health
+    section when the caller has it (else resolved here)."""
+    spec = effective_health(model) if spec is None else spec
     seg = seg if seg is not None else segment(model, book)
     as_of = as_of or dt.date.today()
     tier = seg.tier

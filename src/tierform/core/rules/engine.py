@@ -10,25 +10,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierform.core.book import AccountBook
-from tierform.core.health import HealthResult
+from tierform.core.health.score import HealthResult
 from tierform.core.model import CoverageModel
-from tierform.core.playbooks import effective_playbooks, playbook_for
-from tierform.core.rule_context import RuleContext
-from tierform.core.rule_defaults import default_rules
-from tierform.core.rule_spec import RESPONDER, Action, Comparison, Rule, Trigger
+from tierform.core.playbooks.library import effective_playbooks, playbook_for
+from tierform.core.playbooks.spec import Playbook
+from tierform.core.rules.context import RuleContext
+from tierform.core.rules.defaults import default_rules
+from tierform.core.rules.spec import RESPONDER, Action, Comparison, Rule, Trigger
 from tierform.core.segment import SegmentResult
 
-if TYPE_CHECKING:
-    from tierform.core.rule_testing import RulesTestResult
-
-__all__ = ["DueAction", "RulesRun", "effective_rules", "run_rules", "test_rules"]
+__all__ = ["DueAction", "RulesRun", "effective_rules", "run_rules"]
 
 Reasons = Callable[[np.ndarray], list[str]]
 
@@ -83,12 +81,14 @@ def run_rules(
     health: HealthResult | None = None,
     *,
     rules: list[Rule] | None = None,
+    playbooks: list[Playbook] | None = None,
     prev_health: HealthResult | None = None,
 ) -> RulesRun:
-    """Evaluate the (enabled) rules on ``book`` and, given ``previous``, on the change since."""
+    """Evaluate the (enabled) rules on ``book`` and, given ``previous``, on the change since.
+    ``rules`` / ``playbooks``: the resolved sections when the caller has them."""
     ctx = RuleContext(model, book, as_of, previous, seg, health, prev_health)
     rules = effective_rules(model) if rules is None else rules
-    playbooks = effective_playbooks(model)
+    playbooks = effective_playbooks(model) if playbooks is None else playbooks
     notes: list[str] = []
     found: list[DueAction] = []
     for rule in rules:
@@ -103,16 +103,6 @@ def run_rules(
         if fires.any():
             found.extend(_actions(ctx, rule, fires, dates, reasons, playbooks, notes))
     return RulesRun(as_of, _dedupe(found), notes)
-
-
-def test_rules(model: CoverageModel, generated: bool = True) -> RulesTestResult:
-    """Run the model's rule test cases and (by default) five generated cases per rule."""
-    from tierform.core.rule_testing import run_rule_tests
-
-    return run_rule_tests(model, generated=generated)
-
-
-test_rules.__test__ = False  # type: ignore[attr-defined]  # an API function, not a pytest test
 
 
 # -- triggers --------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tierform.core.health_defaults import effective_health
-from tierform.core.health_spec import HealthSpec
-from tierform.core.playbook_defaults import expansion_tiers, renewal_leads
-from tierform.core.rule_spec import RESPONDER, Rule
+from tierform.core.health.defaults import effective_health
+from tierform.core.health.spec import HealthSpec
+from tierform.core.playbooks.defaults import expansion_tiers, renewal_leads
+from tierform.core.rules.spec import RESPONDER, Rule
 
 if TYPE_CHECKING:
     from tierform.core.model import CoverageModel

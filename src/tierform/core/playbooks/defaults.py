@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tierform.core.playbook_spec import Owner, Playbook, Stage, Step
+from tierform.core.playbooks.spec import Owner, Playbook, Stage, Step
 
 if TYPE_CHECKING:
     from tierform.core.model import CoverageModel, Tier

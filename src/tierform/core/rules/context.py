@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierform.core.book import AccountBook
-from tierform.core.health import HealthResult, score_health
+from tierform.core.health.score import HealthResult, score_health
 from tierform.core.model import CoverageModel
 from tierform.core.segment import SegmentResult, segment
 

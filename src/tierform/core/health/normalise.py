@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tierform.core.health_spec import Linear, Normaliser, Percentile, Thresholds
+from tierform.core.health.spec import Linear, Normaliser, Percentile, Thresholds
 
 
 def normalise(values: np.ndarray, norm: Normaliser, groups: np.ndarray | None = None) -> np.ndarray:

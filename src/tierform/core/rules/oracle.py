@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tierform.core.health_defaults import effective_health
+from tierform.core.health.defaults import effective_health
 from tierform.core.model import CoverageModel, Tier
-from tierform.core.playbooks import effective_playbooks, playbook_for
-from tierform.core.rule_spec import RESPONDER, Action, Rule, RuleCase
+from tierform.core.playbooks.library import effective_playbooks, playbook_for
+from tierform.core.rules.spec import RESPONDER, Action, Rule, RuleCase
 
 AS_OF = dt.date(2026, 1, 15)
 CASES_PER_RULE = 5

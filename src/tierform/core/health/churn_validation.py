@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from tierform.core.book import AccountBook, read_book
 from tierform.core.checks import Check
-from tierform.core.health_spec import Validation
+from tierform.core.health.spec import Validation
 from tierform.core.model import AccountSource
 from tierform.errors import BookError, Issue
 

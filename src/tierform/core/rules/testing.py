@@ -4,7 +4,7 @@ Two sources of cases: the ``tests`` of each rule in the model, and generated one
 case is built so that its outcome is known from the construction (a renewal exactly ``lead`` days
 away must fire, one a day further must not; a score one point under the threshold after being
 above it must fire, one exactly on it must not...). Its expected actions come from the rule's
-declaration and the model by :mod:`tierform.core.rule_oracle`, not from the rule engine.
+declaration and the model by :mod:`tierform.core.rules.oracle`, not from the rule engine.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import numpy as np
 
 from tierform.core.book import AccountBook, book_from_records
 from tierform.core.checks import Check
-from tierform.core.health import HealthResult, band_of, score_health
+from tierform.core.health.score import HealthResult, band_of, score_health
 from tierform.core.model import AccountSource, CoverageModel
-from tierform.core.rule_oracle import generate_cases
-from tierform.core.rule_spec import Rule, RuleCase
-from tierform.core.rules import effective_rules, run_rules
+from tierform.core.rules.engine import effective_rules, run_rules
+from tierform.core.rules.oracle import generate_cases
+from tierform.core.rules.spec import Rule, RuleCase
 from tierform.core.segment import segment
 from tierform.errors import TierformError
 
