@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from tierform.adapters.base import AdapterContext
+from tierform.sync.adapter import AdapterContext
 from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
 from tierform.core.book import read_book
 from tierform.core.loader import default_model

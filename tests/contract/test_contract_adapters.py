@@ -12,8 +12,8 @@ import respx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tierform.adapters.base import AdapterContext
-from tierform.adapters.capabilities import Capabilities
+from tierform.sync.adapter import AdapterContext
+from tierform.sync.capabilities import Capabilities
 from tierform.adapters.http.retry import NO_WAIT
 from tierform.adapters.sheets import SheetsAdapter, SheetsSettings
 from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tierform.adapters.base import AdapterContext
-from tierform.adapters.capabilities import Capabilities
+from tierform.sync.adapter import AdapterContext
+from tierform.sync.capabilities import Capabilities
 from tierform.errors import ChecksumMismatch, TooManyChanges, UnsupportedFeature
 from tierform.sync.buildsheet import StepStatus
 from tierform.sync.change import Op

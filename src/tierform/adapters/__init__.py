@@ -1,13 +1,16 @@
-"""Platform adapters behind one SDK: :class:`Adapter`, capabilities, the registry, the HTTP layer.
+"""Platform adapters (one sub-package each) and the shared HTTP layer (``adapters.http``).
 
-Write a platform adapter by subclassing :class:`Adapter` (or :class:`HttpAdapter` for an HTTP API)
-and registering it in the ``tierform.adapters`` entry-point group.
+The adapter contract itself lives beside the engine that drives it (:mod:`tierform.sync.adapter`,
+``capabilities``, ``settings``, ``registry``), so the arrows run platforms -> sync -> core. It is
+re-exported here, the one import path for third-party plugins: subclass :class:`Adapter` (or
+:class:`~tierform.adapters.http.HttpAdapter` for an HTTP API) and register it in the
+``tierform.adapters`` entry-point group.
 """
 
-from tierform.adapters.base import Adapter, AdapterContext, ApplyContext
-from tierform.adapters.capabilities import Capabilities, Operation, unsupported
-from tierform.adapters.registry import Registry
-from tierform.adapters.settings import AdapterSettings, EnvSecret, HttpSettings
+from tierform.sync.adapter import Adapter, AdapterContext, ApplyContext
+from tierform.sync.capabilities import Capabilities, Operation, unsupported
+from tierform.sync.registry import Registry
+from tierform.sync.settings import AdapterSettings, EnvSecret, HttpSettings
 
 __all__ = [
     "Adapter",

@@ -137,7 +137,7 @@ _TARGET_SETTINGS = {
 
 
 def _with_target(text: str, platform: str, note: str) -> str:
-    from tierform.adapters.registry import Registry
+    from tierform.sync.registry import Registry
 
     block = f"targets:\n  {platform}:\n    platform: {platform}\n{_TARGET_SETTINGS[platform]}\n"
     if platform not in Registry.discover().names():

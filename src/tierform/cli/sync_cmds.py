@@ -251,7 +251,7 @@ def adapters_cmd(fmt: str) -> None:
     """List installed platform adapters and what each can read, create, update and delete."""
     from rich.table import Table
 
-    from tierform.adapters.registry import Registry
+    from tierform.sync.registry import Registry
     from tierform.sync.state import Kind
 
     found = Registry.discover().available()

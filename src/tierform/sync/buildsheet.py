@@ -1,6 +1,6 @@
 """Build-sheet steps: what a person must create in the platform's UI because its API cannot.
 
-A step is the lenient form of a capability gap (see :func:`tierform.adapters.capabilities.
+A step is the lenient form of a capability gap (see :func:`tierform.sync.capabilities.
 unsupported`). Where the platform can read the object, the engine marks the step ``done``,
 ``missing`` or ``different``; where it cannot, ``unverified``.
 """

@@ -8,7 +8,7 @@ The public flow is fixed here, not in adapters (octoDNS's template methods)::
 
 :meth:`Syncer.plan` calls the adapter's hooks in this order: ``normalize_desired`` -> ``read`` ->
 ``normalize_existing`` -> diff -> ``include_change`` -> ``extra_changes`` -> the capability gate
-(:func:`~tierform.adapters.capabilities.unsupported`) -> ``build_steps``.
+(:func:`~tierform.sync.capabilities.unsupported`) -> ``build_steps``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tierform.adapters.base import Adapter, ApplyContext
-from tierform.adapters.capabilities import Operation, unsupported
 from tierform.errors import ChecksumMismatch, TierformError
+from tierform.sync.adapter import Adapter, ApplyContext
 from tierform.sync.buildsheet import BuildStep, StepStatus
+from tierform.sync.capabilities import Operation, unsupported
 from tierform.sync.change import Change, ChangeResult, Op, sort_changes
 from tierform.sync.diff import diff_kind
 from tierform.sync.journal import Journal

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tierform.adapters.settings import SafetySettings
 from tierform.errors import TooManyChanges
 from tierform.sync.plan import Plan
+from tierform.sync.settings import SafetySettings
 
 
 @dataclass(frozen=True)

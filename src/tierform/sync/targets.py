@@ -7,14 +7,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tierform.adapters.base import Adapter, AdapterContext
-from tierform.adapters.registry import Registry
-from tierform.adapters.settings import AdapterSettings
 from tierform.core.locate import file_lines, issue_at
 from tierform.core.model import CoverageModel
 from tierform.core.target_spec import TargetSpec
 from tierform.errors import ConfigError, Issue
+from tierform.sync.adapter import Adapter, AdapterContext
 from tierform.sync.journal import STATE_DIR
+from tierform.sync.registry import Registry
+from tierform.sync.settings import AdapterSettings
 
 Loc = tuple[str | int, ...]
 

@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 
-from tierform.adapters.base import Adapter
-from tierform.adapters.capabilities import Operation
+from tierform.sync.adapter import Adapter
+from tierform.sync.capabilities import Operation
 from tierform.sync.change import Op
 from tierform.sync.engine import Syncer
 from tierform.sync.journal import Journal
@@ -149,7 +149,7 @@ class AdapterContract:
             assert adapter.capabilities.allows(change.kind, Operation(change.op.value))
 
     def test_empty_apply_writes_nothing(self, harness: Harness) -> None:
-        from tierform.adapters.base import ApplyContext
+        from tierform.sync.adapter import ApplyContext
 
         adapter = harness.make()
         assert list(adapter.apply([], ApplyContext("empty"))) == []

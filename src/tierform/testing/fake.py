@@ -7,10 +7,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from tierform.adapters.base import Adapter, AdapterContext, ApplyContext
-from tierform.adapters.capabilities import FULL, Capabilities
-from tierform.adapters.settings import AdapterSettings
+from tierform.sync.adapter import Adapter, AdapterContext, ApplyContext
+from tierform.sync.capabilities import FULL, Capabilities
 from tierform.sync.change import Change, ChangeResult, Op
+from tierform.sync.settings import AdapterSettings
 from tierform.sync.state import Data, Kind, Scope, State
 
 
@@ -36,14 +36,14 @@ class FakeSettings(AdapterSettings):
     platform: str = "fake"
 
 
-class FakeAdapter(Adapter):
+class FakeAdapter(Adapter[FakeSettings]):
     platform: ClassVar[str] = "fake"
     summary: ClassVar[str] = "In-memory platform for tests"
     capabilities: ClassVar[Capabilities] = FULL
     Settings = FakeSettings
 
     def __init__(
-        self, settings: AdapterSettings, context: AdapterContext, store: FakePlatform | None = None
+        self, settings: FakeSettings, context: AdapterContext, store: FakePlatform | None = None
     ) -> None:
         super().__init__(settings, context)
         self.store = store if store is not None else FakePlatform()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tierform.adapters.base import AdapterContext
+from tierform.sync.adapter import AdapterContext
 from tierform.adapters.http.retry import RetryPolicy
 from tierform.adapters.vitally.adapter import VitallyAdapter
 from tierform.adapters.vitally.settings import VitallySettings

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import tierform.sync.targets as targets
-from tierform.adapters import registry
+from tierform.sync import registry
 from tierform.cli.main import cli
 
 from .conftest import overrides

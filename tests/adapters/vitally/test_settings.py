@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from tierform.adapters.registry import Registry
+from tierform.sync.registry import Registry
 from tierform.adapters.vitally.adapter import VitallyAdapter
 from tierform.adapters.vitally.auth import VitallyAuth
 from tierform.adapters.vitally.settings import VitallySettings

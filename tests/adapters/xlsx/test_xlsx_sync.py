@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from tierform.adapters.base import AdapterContext
+from tierform.sync.adapter import AdapterContext
 from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
 from tierform.cli.main import cli
 from tierform.sync.change import Op

@@ -1,4 +1,4 @@
-"""``HttpAdapter``: an :class:`~tierform.adapters.base.Adapter` with the shared HTTP layer wired in.
+"""``HttpAdapter``: an :class:`~tierform.sync.adapter.Adapter` with the shared HTTP layer wired in.
 
 A platform declares ``default_base_url`` and ``rate_limit`` (its documented limit, requests per
 minute) and implements :meth:`make_auth`; ``self.client`` is then a paced, retrying
@@ -12,12 +12,12 @@ from typing import Any, ClassVar, TypeVar
 
 import httpx
 
-from tierform.adapters.base import Adapter, AdapterContext
 from tierform.adapters.http.classify import default_error_text
 from tierform.adapters.http.client import ApiClient
 from tierform.adapters.http.pacer import Pacer
 from tierform.adapters.http.retry import RetryPolicy
-from tierform.adapters.settings import AdapterSettings, HttpSettings
+from tierform.sync.adapter import Adapter, AdapterContext
+from tierform.sync.settings import AdapterSettings, HttpSettings
 
 HttpSettingsT = TypeVar("HttpSettingsT", bound=HttpSettings)
 

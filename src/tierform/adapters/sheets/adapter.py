@@ -18,12 +18,9 @@ from typing import Any, ClassVar
 
 import httpx
 
-from tierform.adapters.base import AdapterContext, ApplyContext
-from tierform.adapters.capabilities import FULL, Capabilities
 from tierform.adapters.http.adapter import HttpAdapter
 from tierform.adapters.http.batching import chunks_by_bytes
 from tierform.adapters.http.classify import default_error_text
-from tierform.adapters.settings import AdapterSettings
 from tierform.adapters.sheets.api import SheetsApi
 from tierform.adapters.sheets.auth import ServiceAccountAuth, load_key
 from tierform.adapters.sheets.planner import (
@@ -34,6 +31,8 @@ from tierform.adapters.sheets.planner import (
 )
 from tierform.adapters.sheets.settings import DEFAULT_BASE_URL, SheetsSettings
 from tierform.adapters.tabular import layout, parse_sheet, table_from_marker
+from tierform.sync.adapter import AdapterContext, ApplyContext
+from tierform.sync.capabilities import FULL, Capabilities
 from tierform.sync.change import Change, ChangeResult
 from tierform.sync.state import Scope, State
 from tierform.workbook.sheets import value_of
@@ -41,7 +40,7 @@ from tierform.workbook.sheets import value_of
 MAX_BATCH_BYTES = 2_000_000  # Google's recommended maximum payload
 
 
-class SheetsAdapter(HttpAdapter):
+class SheetsAdapter(HttpAdapter[SheetsSettings]):
     platform: ClassVar[str] = "sheets"
     summary: ClassVar[str] = "Google Sheets spreadsheet (service account, API v4)"
     capabilities: ClassVar[Capabilities] = FULL
@@ -50,9 +49,8 @@ class SheetsAdapter(HttpAdapter):
     write_rate_limit: ClassVar[float | None] = 60  # write requests per minute per user
     Settings = SheetsSettings
 
-    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
+    def __init__(self, settings: SheetsSettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
-        assert isinstance(settings, SheetsSettings)
         self.sheets_settings = settings
         self._auth: ServiceAccountAuth | None = None
         self._snapshot: Snapshot | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from tierform.adapters.settings import EnvSecret, HttpSettings
+from tierform.sync.settings import EnvSecret, HttpSettings
 
 DEFAULT_BASE_URL = "https://sheets.googleapis.com/"
 

@@ -15,11 +15,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from tierform.adapters.base import AdapterContext, ApplyContext
-from tierform.adapters.capabilities import Capabilities
 from tierform.adapters.http.adapter import HttpAdapter
 from tierform.adapters.http.client import ApiClient
-from tierform.adapters.settings import AdapterSettings
 from tierform.adapters.vitally import buildsheet as bs
 from tierform.adapters.vitally.auth import VitallyAuth
 from tierform.adapters.vitally.client import VitallyApi, error_hint
@@ -27,8 +24,11 @@ from tierform.adapters.vitally.mapping import PROJECT_PREFIX, project_items
 from tierform.adapters.vitally.reader import Index, Reader
 from tierform.adapters.vitally.settings import VitallySettings
 from tierform.adapters.vitally.writer import Writer
+from tierform.sync.adapter import AdapterContext, ApplyContext
 from tierform.sync.buildsheet import BuildStep, StepStatus
+from tierform.sync.capabilities import Capabilities
 from tierform.sync.change import Change, ChangeResult, Op
+from tierform.sync.settings import AdapterSettings
 from tierform.sync.state import Data, Kind, Scope, State
 
 DOCUMENTED_LIMIT = 1000.0  # requests/minute, sliding window [DOC]
@@ -57,7 +57,7 @@ CAPABILITIES = Capabilities.build(
 )
 
 
-class VitallyAdapter(HttpAdapter):
+class VitallyAdapter(HttpAdapter[VitallySettings]):
     platform: ClassVar[str] = "vitally"
     summary: ClassVar[str] = "Vitally: account traits, tasks, projects; build sheet for the rest"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
@@ -67,16 +67,14 @@ class VitallyAdapter(HttpAdapter):
     # exactly, and a 429 costs a full RateLimit-Reset wait.
     rate_limit: ClassVar[float | None] = DOCUMENTED_LIMIT * 0.95
 
-    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
+    def __init__(self, settings: VitallySettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
         self._api: VitallyApi | None = None
         self._analytics: ApiClient | None = None
-        self._desired = State()
         self.index = Index()
 
     @property
     def vs(self) -> VitallySettings:
-        assert isinstance(self.settings, VitallySettings)
         return self.settings
 
     @property
@@ -137,19 +135,18 @@ class VitallyAdapter(HttpAdapter):
                     label=f"project {data['title']} ({data['account_id']})",
                 )
             desired = out
-        self._desired = desired
         return desired
 
     def read(self, scope: Scope) -> State:
         reader = Reader(
             self.api,
-            self._desired,
+            scope.desired,
             create_accounts=self.vs.create_accounts,
             project_templates=self.vs.project_templates,
         )
         state = reader.read(scope)
         self.index = reader.index
-        if any(d.get("tf_csm") for d in self._desired.of(Kind.account).values()):
+        if any(d.get("tf_csm") for d in scope.desired.of(Kind.account).values()):
             state.warnings.append(
                 "CSM assignment: " + CSM_REASON + " (see the build step 'Assign CSMs from tf_csm')"
             )
@@ -163,7 +160,7 @@ class VitallyAdapter(HttpAdapter):
             data = change.data or {}
             account = str(data.get("account_id"))
             known = account in self.index.vid_of or (
-                self.vs.create_accounts and account in self._desired.of(Kind.account)
+                self.vs.create_accounts and account in self.index.desired_accounts
             )
             if not known:
                 return False
@@ -232,10 +229,9 @@ class VitallyAdapter(HttpAdapter):
 
     def apply(self, changes: Sequence[Change], ctx: ApplyContext) -> Iterator[ChangeResult]:
         if changes and not self.index.loaded:
-            # Applied without a read in this process: load the ids writes need.
-            if not self._desired.objects:
-                self.normalize_desired(ctx.desired)
-            self.read(Scope.of(self._desired, [Kind.account, Kind.work_item]))
+            # Applied without a read in this process: load the ids writes need (the plan's
+            # desired state has been through normalize_desired already).
+            self.read(Scope.of(ctx.desired, [Kind.account, Kind.work_item]))
         writer = Writer(
             self.api,
             self.index,

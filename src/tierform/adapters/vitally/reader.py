@@ -45,6 +45,7 @@ class Index:
     admin_email: dict[str, str] = field(default_factory=dict)
     template_id: dict[str, str] = field(default_factory=dict)
     template_ref: dict[str, str] = field(default_factory=dict)
+    desired_accounts: frozenset[str] = frozenset()
     loaded: bool = False
 
     def admin_id(self, who: str | None) -> str | None:
@@ -70,7 +71,7 @@ class Reader:
         self.desired = desired
         self.create_accounts = create_accounts
         self.project_templates = project_templates
-        self.index = Index()
+        self.index = Index(desired_accounts=frozenset(desired.of(Kind.account)))
 
     def read(self, scope: Scope) -> State:
         state = State()

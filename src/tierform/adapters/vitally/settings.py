@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from tierform.adapters.settings import EnvSecret, HttpSettings
+from tierform.sync.settings import EnvSecret, HttpSettings
 
 US_REST = "https://{subdomain}.rest.vitally.io/resources"
 EU_REST = "https://rest.vitally-eu.io/resources"

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from tierform.adapters.base import ApplyContext
 from tierform.adapters.http.batching import chunks
 from tierform.adapters.vitally.client import BATCH, VitallyApi
 from tierform.adapters.vitally.mapping import (
@@ -27,6 +26,7 @@ from tierform.adapters.vitally.mapping import (
 )
 from tierform.adapters.vitally.reader import Index
 from tierform.errors import PermanentApiError
+from tierform.sync.adapter import ApplyContext
 from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.state import Kind
 

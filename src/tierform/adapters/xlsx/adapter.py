@@ -14,14 +14,14 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from tierform.adapters.base import Adapter, AdapterContext, ApplyContext
-from tierform.adapters.capabilities import FULL, Capabilities
-from tierform.adapters.settings import AdapterSettings
 from tierform.adapters.tabular import Table, layout, parse_sheet
 from tierform.adapters.xlsx.marker import read_marker, set_workbook_marker, workbook_marker
 from tierform.adapters.xlsx.writer import apply_to_sheet, ensure_header, managed_sheet
 from tierform.errors import AdapterError, TierformError
+from tierform.sync.adapter import Adapter, AdapterContext, ApplyContext
+from tierform.sync.capabilities import FULL, Capabilities
 from tierform.sync.change import Change, ChangeResult
+from tierform.sync.settings import AdapterSettings
 from tierform.sync.state import Kind, Scope, State
 from tierform.workbook.xlsx import check_writable, save_atomic
 from tierform.workbook.xlsx_read import XlsxReader
@@ -34,15 +34,14 @@ class XlsxSettings(AdapterSettings):
     )
 
 
-class XlsxAdapter(Adapter):
+class XlsxAdapter(Adapter[XlsxSettings]):
     platform: ClassVar[str] = "xlsx"
     summary: ClassVar[str] = "Local .xlsx tracking workbook (offline default)"
     capabilities: ClassVar[Capabilities] = FULL
     Settings = XlsxSettings
 
-    def __init__(self, settings: AdapterSettings, context: AdapterContext) -> None:
+    def __init__(self, settings: XlsxSettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
-        assert isinstance(settings, XlsxSettings)
         self.path: Path = context.path(settings.path)
         if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
             raise AdapterError(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tierform.core.health.defaults import effective_health
-from tierform.core.playbooks.library import effective_playbooks
 from tierform.core.model import CoverageModel
+from tierform.core.playbooks.library import effective_playbooks
 from tierform.core.rules.spec import RESPONDER, TIER_WORDS, Action, Trigger
 
 Loc = tuple[str | int, ...]

@@ -1,18 +1,29 @@
-"""The adapter SDK: what a platform adapter implements, and the hooks it may override.
+"""The adapter contract: what a platform adapter implements, and the hooks it may override.
 
 An adapter maps tierform's neutral objects (:mod:`tierform.sync.state`) to a platform and back.
 It never decides *what* to change: the engine (:mod:`tierform.sync.engine`) compiles the desired
-state, calls :meth:`Adapter.read`, diffs, checks safety and capabilities, and hands the ordered
-changes to :meth:`Adapter.apply`. A platform adapter writes:
+state, reads, diffs, checks safety and capabilities, and hands the ordered changes to
+:meth:`Adapter.apply`. A platform adapter declares ``platform``, ``summary``, ``capabilities``
+and ``Settings`` (its pydantic settings model; ``Adapter`` is generic in it) and writes
+:meth:`~Adapter.read` and :meth:`~Adapter.apply`. Everything else has a safe default.
 
-* ``platform``, ``summary``, ``capabilities`` and ``Settings`` (class attributes);
-* :meth:`read` -- the actual state of what tierform owns, parsed leniently (unparseable values
-  go to ``State.warnings``, never an exception);
-* :meth:`apply` -- perform the changes, yielding one :class:`ChangeResult` per change as it goes.
+The engine calls the hooks in this order, once per plan (octoDNS's provider template):
 
-Everything else has a safe default (octoDNS-style hooks). Contract for every hook: return new
-objects or the argument unchanged; never mutate the state passed in beyond what the docstring
-allows.
+1. :meth:`~Adapter.normalize_desired` -- may return a *new* desired state (values the platform
+   stores differently, objects it adds such as a project per playbook); never mutates its input.
+2. :meth:`~Adapter.read` -- gets ``scope.desired`` (the result of 1) to decide *how* to read
+   (which accounts to match, which users to resolve); returns what the platform has. It may keep
+   what it read for :meth:`~Adapter.apply` (platform ids), nothing it was not given.
+3. :meth:`~Adapter.normalize_existing` -- may return a new existing state; never mutates.
+4. the diff, then :meth:`~Adapter.include_change` per change -- may drop a change (never alter
+   it), and only for a reason the read reported as a warning.
+5. :meth:`~Adapter.extra_changes` -- changes beyond the diff; 6. the capability gate;
+   7. :meth:`~Adapter.build_steps` and :meth:`~Adapter.describe` -- the build sheet;
+   8. :meth:`~Adapter.plan_meta`.
+
+:meth:`~Adapter.apply` may run in a process that did not plan (a resumed run): it then reads
+what it needs from ``ctx.desired``, which is the state of step 1. It yields one
+:class:`ChangeResult` per change, as soon as the platform has confirmed it.
 """
 
 from __future__ import annotations
@@ -24,10 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
-from tierform.adapters.capabilities import Capabilities
-from tierform.adapters.settings import AdapterSettings
 from tierform.sync.buildsheet import BuildStep
+from tierform.sync.capabilities import Capabilities
 from tierform.sync.change import Change, ChangeResult
+from tierform.sync.settings import AdapterSettings
 from tierform.sync.state import Data, Kind, Scope, State
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from importlib import import_module
 from importlib.metadata import entry_points
 
-from tierform.adapters.base import Adapter
 from tierform.errors import ConfigError, Issue
+from tierform.sync.adapter import Adapter
 
 log = logging.getLogger(__name__)
 
