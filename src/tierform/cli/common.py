@@ -1,29 +1,74 @@
-"""Shared CLI plumbing: the common options, loading model and book, output and error handling."""
+"""Shared CLI plumbing: the common options, loading model and book, output and error handling.
+
+Only click, rich's console and the error tree are imported here: a command imports the engine
+inside its own body, so ``tierform --help`` and a small command start fast.
+
+User text is printed literally everywhere: both consoles have rich markup *off*, so a CRM name,
+an id or a file path containing ``[/]`` or ``[red]`` is shown as written, never parsed. Style
+comes only from code, through :func:`styled` (or ``style=``) and :class:`rich.text.Text` cells.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.text import Text
 
-from tierform.core.book import AccountBook, read_book
-from tierform.core.loader import DEFAULT_MODEL_FILE, load_model
-from tierform.core.model import CoverageModel
 from tierform.errors import BookError, Issue, TierformError
+
+if TYPE_CHECKING:
+    from tierform.core.book import AccountBook
+    from tierform.core.model import CoverageModel
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-console = Console(highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True, markup=False)
 if not console.is_terminal:
     # Piped or captured output: wide enough that tables keep tier names whole.
-    console = Console(highlight=False, soft_wrap=True, width=160)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, width=160, markup=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """Literal text with code-chosen styles: ``styled(("error:", "bold red"), " ", message)``."""
+    return Text.assemble(*parts)
+
+
+def command(name: str, **kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:
+    """A click command whose expected errors become a message and an exit code."""
+
+    def decorate(f: Callable[..., Any]) -> click.Command:
+        return click.command(name, **kwargs)(handle_errors(f))
+
+    return decorate
+
+
+DATE = click.DateTime(["%Y-%m-%d"])
+
+
+def as_of_option(required: bool = False) -> Callable[[F], F]:
+    def decorate(f: F) -> F:
+        return click.option(
+            "--as-of",
+            "as_of",
+            type=DATE,
+            required=required,
+            help="The date to evaluate on, YYYY-MM-DD"
+            + ("." if required else " (default: today)."),
+        )(f)
+
+    return decorate
+
+
+def as_date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
 
 
 def config_option(f: F) -> F:
@@ -70,7 +115,7 @@ def handle_errors(f: F) -> F:
         try:
             return f(*args, **kwargs)
         except TierformError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", markup=True)
+            err_console.print(styled(("error:", "bold red"), f" {exc}"))
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
@@ -78,6 +123,8 @@ def handle_errors(f: F) -> F:
 
 def model_path(config: str | None) -> Path | None:
     """The model file a command reads: ``-c``, else ``./tierform.yaml`` when present."""
+    from tierform.core.loader import DEFAULT_MODEL_FILE
+
     if config:
         return Path(config)
     return Path(DEFAULT_MODEL_FILE) if Path(DEFAULT_MODEL_FILE).exists() else None
@@ -85,6 +132,9 @@ def model_path(config: str | None) -> Path | None:
 
 def load(config: str | None, accounts: str | None) -> tuple[CoverageModel, AccountBook]:
     """The model and its book: ``--accounts`` wins over the model's ``accounts.path``."""
+    from tierform.core.book import read_book
+    from tierform.core.loader import load_model
+
     model = load_model(config)
     path = accounts or model.accounts.path
     if not path:
@@ -93,18 +143,21 @@ def load(config: str | None, accounts: str | None) -> tuple[CoverageModel, Accou
         )
     book = read_book(Path(path), model.accounts)
     for warning in book.warnings:
-        err_console.print(f"[yellow]warning:[/] {warning}", markup=True)
+        err_console.print(styled(("warning:", "yellow"), f" {warning}"))
     if book.skipped:
         err_console.print(
-            f"[yellow]warning:[/] skipped {len(book.skipped)} problem row(s):", markup=True
+            styled(("warning:", "yellow"), f" skipped {len(book.skipped)} problem row(s):")
         )
         for issue in book.skipped:
-            err_console.print(f"  {issue}", markup=False)
+            err_console.print(f"  {issue}")
     return model, book
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
+    """``data`` as indented JSON on stdout (see ``jsonout`` for the types and NaN)."""
+    from tierform.cli.jsonout import write_json
+
+    write_json(data, lambda piece: click.echo(piece, nl=False))
 
 
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "info": "cyan"}
@@ -123,7 +176,7 @@ def print_checks(checks: list[dict[str, Any]]) -> None:
         text = c["message"] + (f"\n→ {c['recovery']}" if c.get("recovery") else "")
         figure = c.get("figure")
         table.add_row(
-            f"[{style}]{c['status']}[/]",
+            Text(c["status"], style=style),
             c["id"],
             ""
             if figure is None

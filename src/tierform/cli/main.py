@@ -1,4 +1,8 @@
-"""The ``tierform`` command: a click group; each command lives in its own module."""
+"""The ``tierform`` command: a click group; each command lives in a module named for what it does.
+
+Command modules import only click and :mod:`tierform.cli.common` at import time; the engine is
+imported inside each command's body, so ``tierform --help`` does not load numpy or pyarrow.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,15 @@ import logging
 import click
 
 from tierform import __version__
-from tierform.cli import core_cmds, health_cmds, report_cmd, sync_cmds
+from tierform.cli import (
+    coverage_cmds,
+    health_cmd,
+    model_cmds,
+    playbooks_cmd,
+    report_cmd,
+    rules_cmds,
+    sync_cmds,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -27,10 +39,16 @@ def cli(verbose: int) -> None:
 
 
 for command in (
-    *core_cmds.COMMANDS,
-    health_cmds.health_cmd,
-    health_cmds.playbooks_cmd,
-    health_cmds.rules_group,
+    model_cmds.schema_cmd,
+    model_cmds.init_cmd,
+    model_cmds.validate_cmd,
+    coverage_cmds.segment_cmd,
+    coverage_cmds.capacity_cmd,
+    coverage_cmds.assign_cmd,
+    coverage_cmds.recommend_cmd,
+    health_cmd.health_cmd,
+    playbooks_cmd.playbooks_cmd,
+    rules_cmds.rules_group,
     report_cmd.report,
     *sync_cmds.COMMANDS,
 ):

@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from tierform.cli.common import (
     STATUS_STYLE,
@@ -18,8 +17,8 @@ from tierform.cli.common import (
     format_option,
     handle_errors,
     load,
+    styled,
 )
-from tierform.report import prepare, write_report
 
 
 @click.command("report")
@@ -64,6 +63,11 @@ def report(
     playbook library, health-score specification, automation rules and every check with its
     recovery action. The workbook's Capacity sheet recomputes from its Inputs sheet.
     """
+    from rich.table import Table
+    from rich.text import Text
+
+    from tierform.report import prepare, write_report
+
     model, book = load(config, accounts)
     data = prepare(model, book, churn, as_of.date() if as_of else None)
     files = write_report(data, Path(out))
@@ -96,7 +100,8 @@ def report(
     ):
         table.add_row(name, str(path))
     console.print(table)
-    summary = ", ".join(f"[{STATUS_STYLE[s]}]{n} {s}[/]" for s, n in tally.items() if n)
-    console.print(f"checks: {summary}", markup=True)
+    counts = [(f"{n} {s}", STATUS_STYLE[s]) for s, n in tally.items() if n]
+    summary = Text(", ").join(Text(label, style=style) for label, style in counts)
+    console.print(Text("checks: ") + summary)
     for text in missing.values():
-        err_console.print(f"[yellow]missing:[/] {text}", markup=True)
+        err_console.print(styled(("missing:", "yellow"), f" {text}"))

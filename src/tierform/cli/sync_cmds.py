@@ -16,6 +16,7 @@ from tierform.cli.common import (
     handle_errors,
     load,
     model_path,
+    styled,
 )
 from tierform.errors import AdapterError, DriftDetected
 
@@ -152,8 +153,7 @@ def _apply(syncer: Any, plan: Any, force: bool, checksum: str | None) -> None:
     )
     for failure in report.failures[:20]:
         err_console.print(
-            f"  failed: {failure.change.kind.value} {failure.change.key}: {failure.error}",
-            markup=False,
+            f"  failed: {failure.change.kind.value} {failure.change.key}: {failure.error}"
         )
     if not report.ok:
         raise AdapterError(
@@ -273,7 +273,7 @@ def adapters_cmd(fmt: str) -> None:
         return
     for name, adapter in found.items():
         if isinstance(adapter, str):
-            console.print(f"[bold]{name}[/]: not loadable: {adapter}")
+            console.print(styled((name, "bold"), f": not loadable: {adapter}"))
             continue
         table = Table(title=f"{name}: {adapter.summary}", title_justify="left")
         for col in ("object", "read", "create", "update", "delete", "note"):

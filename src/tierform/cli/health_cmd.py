@@ -1,62 +1,38 @@
-"""Commands for health scores, the playbook library and automation rules.
-
-``tierform health`` (recipe step 5), ``tierform playbooks`` (step 4 and the lifecycle matrix of
-step 2) and ``tierform rules run`` / ``tierform rules test`` (step 6).
-"""
+"""``tierform health``: score every account (recipe step 5), validate the score against churn
+history, and calibrate the weights (written back into the model with ``--write``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import numpy as np
-from rich.table import Table
 
 from tierform.cli.common import (
     accounts_option,
+    as_of_option,
     config_option,
     console,
     emit_json,
-    err_console,
     format_option,
     handle_errors,
     load,
     print_checks,
+    styled,
 )
-from tierform.core.book import read_book
-from tierform.core.health.calibrate import Calibration, calibrate
-from tierform.core.health.churn_validation import read_churn
-from tierform.core.health.score import HealthResult, score_health
-from tierform.core.health.write_weights import write_weights
-from tierform.core.loader import DEFAULT_MODEL_FILE, load_model
-from tierform.core.playbooks.library import coverage_matrix, effective_playbooks
-from tierform.core.rules.engine import run_rules
-from tierform.core.rules.testing import run_rule_tests
-from tierform.core.segment import segment
 from tierform.errors import ConfigError, Issue
 
-DATE = click.DateTime(["%Y-%m-%d"])
+if TYPE_CHECKING:
+    from tierform.core.health.calibrate import Calibration
+    from tierform.core.health.score import HealthResult
 
 
-def _as_of_option(required: bool) -> Any:
-    return click.option(
-        "--as-of",
-        "as_of",
-        type=DATE,
-        required=required,
-        help="The date to evaluate on, YYYY-MM-DD" + ("." if required else " (default: today)."),
-    )
-
-
-# -- health ----------------------------------------------------------------------------------
 @click.command("health")
 @config_option
 @accounts_option()
 @format_option
-@_as_of_option(required=False)
+@as_of_option(required=False)
 @click.option(
     "--churn",
     type=click.Path(dir_okay=False, exists=True),
@@ -104,6 +80,11 @@ def health_cmd(
     limit: int,
 ) -> None:
     """Score account health 0-100 with bands, and validate it against churn history."""
+    from tierform.core.health.calibrate import calibrate
+    from tierform.core.health.churn_validation import read_churn
+    from tierform.core.health.score import score_health
+    from tierform.core.segment import segment
+
     if write and not do_calibrate:
         raise click.UsageError("--write needs --calibrate")
     model, book = load(config, accounts)
@@ -146,6 +127,9 @@ def health_cmd(
 
 
 def _write_back(config: str | None, cal: Calibration) -> str | None:
+    from tierform.core.health.write_weights import write_weights
+    from tierform.core.loader import DEFAULT_MODEL_FILE
+
     path = Path(config) if config else Path(DEFAULT_MODEL_FILE)
     if not path.exists():
         raise ConfigError(
@@ -163,6 +147,9 @@ def _write_back(config: str | None, cal: Calibration) -> str | None:
 
 
 def _print_health(result: HealthResult, limit: int) -> None:
+    import numpy as np
+    from rich.table import Table
+
     weights = result.weights
     table = Table(title="Health dimensions: weights (%)")
     table.add_column("dimension")
@@ -237,6 +224,8 @@ def _fmt(value: float) -> str:
 
 
 def _print_calibration(cal: Calibration, written: str | None) -> None:
+    from rich.table import Table
+
     table = Table(
         title=f"Calibration (fit on {100 * (1 - cal.holdout):.0f}%, "
         f"measured on the held-out {100 * cal.holdout:.0f}%)"
@@ -261,177 +250,10 @@ def _print_calibration(cal: Calibration, written: str | None) -> None:
         )
     console.print(table)
     if written:
-        console.print(f"[green]wrote[/] the calibrated weights to {written}")
+        console.print(styled(("wrote", "green"), f" the calibrated weights to {written}"))
     elif cal.changed:
         console.print("weights not written (add --write to save them in the model file)")
 
 
 def _weights(w: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:g}" for k, v in w.items())
-
-
-# -- playbooks -------------------------------------------------------------------------------
-@click.command("playbooks")
-@config_option
-@format_option
-@handle_errors
-def playbooks_cmd(config: str | None, fmt: str) -> None:
-    """The playbook library and the lifecycle coverage matrix (stage x tier), graded."""
-    model = load_model(config)
-    playbooks = effective_playbooks(model)
-    matrix = coverage_matrix(model, playbooks)
-    if fmt == "json":
-        emit_json(
-            {"playbooks": [pb.model_dump(mode="json") for pb in playbooks]} | matrix.to_dict()
-        )
-        return
-    library = Table(
-        title=f"Playbook library ({'model' if model.playbooks is not None else 'built-in'})"
-    )
-    for col in (
-        "playbook",
-        "stage",
-        "tiers",
-        "owner",
-        "trigger",
-        "day: action (channel)",
-        "success",
-        "escalation",
-    ):
-        library.add_column(col)
-    for pb in playbooks:
-        steps = "\n".join(f"{s.day}: {s.action} ({s.channel})" for s in pb.steps)
-        library.add_row(
-            pb.name,
-            pb.stage,
-            ", ".join(pb.tiers),
-            pb.owner,
-            pb.trigger,
-            steps,
-            "; ".join(pb.success_criteria),
-            pb.escalation or "—",
-        )
-    console.print(library)
-    grid = Table(title=f"Lifecycle coverage (grade: {matrix.grade})", show_lines=True)
-    grid.add_column("stage")
-    for tier in matrix.tiers:
-        grid.add_column(tier)
-    for stage in matrix.stages:
-        cells = []
-        for tier in matrix.tiers:
-            c = matrix.cell(stage, tier)
-            cells.append(
-                ", ".join(c.playbooks)
-                if c.playbooks
-                else f"[dim]touchpoint:[/] {c.touchpoint}"
-                if c.touchpoint
-                else "[red]GAP[/]"
-            )
-        grid.add_row(stage, *cells)
-    console.print(grid)
-    print_checks([c.to_dict() for c in matrix.checks])
-
-
-# -- rules -----------------------------------------------------------------------------------
-@click.group("rules")
-def rules_group() -> None:
-    """Automation rules: list the actions due on a book, or test the rules."""
-
-
-@rules_group.command("run")
-@config_option
-@accounts_option()
-@format_option
-@_as_of_option(required=True)
-@click.option(
-    "--previous",
-    type=click.Path(dir_okay=False, exists=True),
-    default=None,
-    help="The previous account book: rules also see what changed since.",
-)
-@click.option("--rule", "only", multiple=True, help="Only this rule (repeatable).")
-@click.option(
-    "--limit",
-    type=int,
-    default=50,
-    show_default=True,
-    help="Text output: how many actions to list.",
-)
-@handle_errors
-def rules_run_cmd(
-    config: str | None,
-    accounts: str | None,
-    fmt: str,
-    as_of: dt.datetime,
-    previous: str | None,
-    only: tuple[str, ...],
-    limit: int,
-) -> None:
-    """Evaluate every rule on the book and list the actions due, with rule and reason."""
-    model, book = load(config, accounts)
-    before = read_book(previous, model.accounts) if previous else None
-    rules = None
-    if only:
-        from tierform.core.rules.engine import effective_rules
-
-        known = {r.name: r for r in effective_rules(model)}
-        unknown = [n for n in only if n not in known]
-        if unknown:
-            raise ConfigError(
-                [Issue(f"unknown rule {n!r} (rules: {', '.join(known)})") for n in unknown]
-            )
-        rules = [known[n] for n in only]
-    run = run_rules(model, book, as_of.date(), before, rules=rules)
-    for note in run.notes:
-        err_console.print(f"[yellow]note:[/] {note}", markup=True)
-    if fmt == "json":
-        emit_json(run.to_dict())
-        return
-    summary = Table(title=f"Actions due as of {run.as_of} ({len(run.actions):,})")
-    summary.add_column("rule")
-    summary.add_column("actions", justify="right")
-    for rule, count in run.by_rule().items():
-        summary.add_row(rule, f"{count:,}")
-    console.print(summary)
-    table = Table(title=f"First {min(limit, len(run.actions))} by due date")
-    for col in ("due", "account", "rule", "action", "reason"):
-        table.add_column(col)
-    for a in run.actions[:limit]:
-        table.add_row(a.due.isoformat(), a.account_id, a.rule, a.action, a.reason)
-    console.print(table)
-
-
-@rules_group.command("test")
-@config_option
-@format_option
-@click.option("--no-generated", is_flag=True, help="Only the test cases written in the model.")
-@click.option(
-    "--strict",
-    is_flag=True,
-    help="Exit 1 when any case fails (default: when the pass rate is below the 80% minimum).",
-)
-@handle_errors
-def rules_test_cmd(config: str | None, fmt: str, no_generated: bool, strict: bool) -> None:
-    """Run the rules' test cases (and five generated sample accounts per rule)."""
-    model = load_model(config)
-    result = run_rule_tests(model, generated=not no_generated)
-    if fmt == "json":
-        emit_json(result.to_dict())
-    else:
-        table = Table(title=f"Rule tests: {result.pass_rate:g}% passed ({result.grade})")
-        for col in ("", "rule", "case", "expected", "got"):
-            table.add_column(col)
-        for c in result.cases:
-            mark = "[green]pass[/]" if c.passed else "[red]FAIL[/]"
-            table.add_row(
-                mark,
-                c.rule,
-                c.case,
-                "\n".join(c.expected) or "(nothing)",
-                "" if c.passed else "\n".join(c.got) or "(nothing)",
-            )
-        console.print(table)
-        print_checks([c.to_dict() for c in result.checks])
-    failing = any(not c.passed for c in result.cases)
-    if result.grade == "below minimum" or (strict and failing):
-        sys.exit(1)

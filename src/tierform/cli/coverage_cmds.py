@@ -1,49 +1,28 @@
-"""Core analysis commands: schema, init, validate, segment, capacity, assign, recommend."""
+"""The coverage-design commands: ``segment`` (tiers), ``capacity`` (team size and cost),
+``assign`` (books of business) and ``recommend`` (the platform path A-D)."""
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
 from tierform.cli.common import (
     accounts_option,
+    command,
     config_option,
     console,
     emit_json,
     format_option,
-    handle_errors,
     load,
-    model_path,
     money,
     print_checks,
+    styled,
 )
-from tierform.core.assign import assign_books
-from tierform.core.book import read_book
-from tierform.core.breaks import suggest_breaks as natural_breaks
-from tierform.core.capacity import plan_capacity
-from tierform.core.loader import load_model, starter_text
-from tierform.core.model import CoverageModel
-from tierform.core.recommend import PLATFORMS, recommend
-from tierform.core.roster import read_roster, with_roster
-from tierform.core.scenario import growth_scenario, parse_growth
-from tierform.core.segment import segment
 from tierform.errors import ConfigError, Issue
 
-COMMANDS: list[click.Command] = []
-
-
-def command(*args: Any, **kwargs: Any) -> Any:
-    def decorate(f: Any) -> Any:
-        cmd = click.command(*args, **kwargs)(handle_errors(f))
-        COMMANDS.append(cmd)
-        return cmd
-
-    return decorate
+if TYPE_CHECKING:
+    from tierform.core.model import CoverageModel
 
 
 def roster_option(f: Any) -> Any:
@@ -56,124 +35,9 @@ def roster_option(f: Any) -> Any:
 
 
 def _apply_roster(model: CoverageModel, roster: str | None) -> CoverageModel:
+    from tierform.core.roster import read_roster, with_roster
+
     return with_roster(model, read_roster(roster), roster) if roster else model
-
-
-@command("schema")
-def schema_cmd() -> None:
-    """Print the JSON Schema of tierform.yaml (for editor completion and CI checks)."""
-    emit_json(CoverageModel.model_json_schema())
-
-
-@command("init")
-@click.argument("path", type=click.Path(dir_okay=False), default="tierform.yaml")
-@click.option(
-    "--platform",
-    default=None,
-    help=f"Sync target to set up: {', '.join(PLATFORMS)}, or 'auto' to pick by the "
-    "recipe's path A-D tree.",
-)
-@click.option(
-    "--accounts",
-    type=click.Path(dir_okay=False, exists=True),
-    default=None,
-    help="Account book (for --platform auto: counts the customers; also set as accounts.path).",
-)
-@click.option("--customers", type=int, default=None, help="Customer count for --platform auto.")
-@click.option("--budget", type=float, default=None, help="Monthly tooling budget in dollars.")
-@click.option("--existing", default=None, help="The CS platform already in use, if any.")
-@click.option("--plg", is_flag=True, help="The company runs a product-led growth motion.")
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init_cmd(
-    path: str,
-    platform: str | None,
-    accounts: str | None,
-    customers: int | None,
-    budget: float | None,
-    existing: str | None,
-    plg: bool,
-    force: bool,
-) -> None:
-    """Write a commented starter tierform.yaml (the recipe's four-tier framework)."""
-    target = Path(path)
-    if target.exists() and not force:
-        raise ConfigError([Issue("already exists: pass --force to overwrite", file=path)])
-    text = starter_text()
-    note = ""
-    if platform == "auto":
-        count = (
-            customers if customers is not None else (len(read_book(accounts)) if accounts else None)
-        )
-        if count is None:
-            raise ConfigError([Issue("--platform auto needs --accounts FILE or --customers N")])
-        rec = recommend(count, existing, budget, plg)
-        platform = rec.adapter
-        note = f"path {rec.path} ({rec.name}): {rec.reason}"
-    if platform is not None:
-        if platform not in PLATFORMS:
-            raise ConfigError(
-                [Issue(f"unknown platform {platform!r}: use one of {', '.join(PLATFORMS)} or auto")]
-            )
-        text = _with_target(text, platform, note)
-    if accounts:
-        text = text.replace("  path: null ", f"  path: {json.dumps(str(Path(accounts)))} ", 1)
-    target.write_text(text, encoding="utf-8")
-    console.print(f"wrote {target}" + (f" with a {platform} target" if platform else ""))
-    if note:
-        console.print(note)
-
-
-_TARGET_SETTINGS = {
-    "xlsx": "    path: tierform-coverage.xlsx",
-    "sheets": "    spreadsheet_id: YOUR-SPREADSHEET-ID   # create it, share it with the service "
-    "account\n    credentials: {env: GOOGLE_APPLICATION_CREDENTIALS_JSON}",
-    "vitally": "    subdomain: YOUR-SUBDOMAIN\n    api_key: {env: VITALLY_API_KEY}",
-    "churnzero": "    base_url: https://YOUR-INSTANCE.churnzero.net\n"
-    "    app_key: {env: CHURNZERO_APP_KEY}",
-    "gainsight": "    base_url: https://YOUR-DOMAIN.gainsightcloud.com\n"
-    "    access_key: {env: GAINSIGHT_ACCESS_KEY}",
-    "totango": "    base_url: https://api.totango.com\n    api_token: {env: TOTANGO_API_TOKEN}",
-}
-
-
-def _with_target(text: str, platform: str, note: str) -> str:
-    from tierform.sync.registry import Registry
-
-    block = f"targets:\n  {platform}:\n    platform: {platform}\n{_TARGET_SETTINGS[platform]}\n"
-    if platform not in Registry.discover().names():
-        # Recommending a platform is not the same as having its adapter: keep the model valid.
-        commented = "".join(f"#{line}\n" for line in block.splitlines())
-        block = (
-            f"# The {platform} adapter is not installed in this tierform; the target is kept\n"
-            f"# here, commented out, until it is (`tierform adapters` lists what is).\n"
-            f"{commented}targets: {{}}\n"
-        )
-    if note:
-        block = f"# Recommended: {note}\n" + block
-    return re.sub(r"targets:\n(?:  .*\n|    .*\n)*", block, text, count=1)
-
-
-@command("validate")
-@config_option
-@accounts_option()
-@format_option
-def validate_cmd(config: str | None, accounts: str | None, fmt: str) -> None:
-    """Check a model file (every problem at once, with file:line), and the book if given."""
-    from tierform.sync.targets import check_targets
-
-    model = load_model(config)
-    check_targets(model, model_path(config))
-    book_rows = None
-    if accounts or model.accounts.path:
-        model, book = load(config, accounts)
-        book_rows = len(book)
-    if fmt == "json":
-        emit_json({"valid": True, "tiers": [t.name for t in model.tiers], "accounts": book_rows})
-        return
-    console.print(
-        f"[green]valid[/]: {len(model.tiers)} tiers ({', '.join(t.name for t in model.tiers)})"
-        + (f"; {book_rows} accounts read" if book_rows is not None else "")
-    )
 
 
 @command("segment")
@@ -202,6 +66,11 @@ def segment_cmd(
     no_assignments: bool,
 ) -> None:
     """Assign every account to exactly one tier and check the distribution (recipe step 1)."""
+    from rich.table import Table
+
+    from tierform.core.breaks import suggest_breaks as natural_breaks
+    from tierform.core.segment import segment
+
     model, book = load(config, accounts)
     result = segment(model, book)
     data = result.to_dict(include_assignments=not no_assignments)
@@ -255,6 +124,12 @@ def capacity_cmd(
     growth: str | None,
 ) -> None:
     """Size the CSM team per tier, grade cost against ARR, and read current books."""
+    from rich.table import Table
+
+    from tierform.core.capacity import plan_capacity
+    from tierform.core.scenario import growth_scenario, parse_growth
+    from tierform.core.segment import segment
+
     model, book = load(config, accounts)
     model = _apply_roster(model, roster)
     seg = segment(model, book)
@@ -320,9 +195,14 @@ def capacity_cmd(
 
 
 def _print_scenario(s: dict[str, Any]) -> None:
+    from rich.table import Table
+
     console.print(
-        f"\n[bold]Growth: +{s['add_accounts']} accounts → {s['accounts_after']}[/] "
-        f"(current headcount {s['current_headcount']}, from the {s['current_basis']})"
+        styled(
+            "\n",
+            (f"Growth: +{s['add_accounts']} accounts → {s['accounts_after']}", "bold"),
+            f" (current headcount {s['current_headcount']}, from the {s['current_basis']})",
+        )
     )
     table = Table()
     for col in (
@@ -348,7 +228,7 @@ def _print_scenario(s: dict[str, Any]) -> None:
         f"hire: {s['hire']['headcount']} CSMs, {money(s['hire']['cost'])}; redesign: "
         f"{s['redesign']['headcount']} CSMs, {money(s['redesign']['cost'])}"
     )
-    console.print(f"[bold]→ {s['verdict']}[/]")
+    console.print(f"→ {s['verdict']}", style="bold")
 
 
 @command("assign")
@@ -358,6 +238,11 @@ def _print_scenario(s: dict[str, Any]) -> None:
 @roster_option
 def assign_cmd(accounts: str | None, config: str | None, fmt: str, roster: str | None) -> None:
     """Balance books of business per tier, keeping current owners where the balance allows."""
+    from rich.table import Table
+
+    from tierform.core.assign import assign_books
+    from tierform.core.segment import segment
+
     model, book = load(config, accounts)
     model = _apply_roster(model, roster)
     seg = segment(model, book)
@@ -410,6 +295,8 @@ def recommend_cmd(
     plg: bool,
 ) -> None:
     """Recommend a platform path (A-D) and adapter by the recipe's decision tree."""
+    from tierform.core.recommend import recommend
+
     if customers is None:
         _, book = load(config, accounts)
         customers = len(book)
@@ -418,8 +305,12 @@ def recommend_cmd(
         emit_json(rec.to_dict())
         return
     console.print(
-        f"[bold]Path {rec.path}: {rec.name}[/] → adapter [bold]{rec.adapter}[/]"
-        + (f" (or {', '.join(rec.alternatives)})" if rec.alternatives else "")
+        styled(
+            (f"Path {rec.path}: {rec.name}", "bold"),
+            " → adapter ",
+            (rec.adapter, "bold"),
+            f" (or {', '.join(rec.alternatives)})" if rec.alternatives else "",
+        )
     )
     console.print(f"because {rec.reason}")
     console.print(f"typical cost {rec.cost}, set-up {rec.speed}")
