@@ -66,7 +66,7 @@ def main() -> None:
     DATA.mkdir(exist_ok=True)
     path = DATA / f"accounts-{args.accounts}.csv"
     if not path.exists():
-        from tierform.sample import generate_accounts, write_csv
+        from tierform.testing.sample import generate_accounts, write_csv
 
         t0 = time.perf_counter()
         write_csv(generate_accounts(args.accounts, seed=11), str(path))

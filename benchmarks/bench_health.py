@@ -19,7 +19,7 @@ from tierform.core.health.score import score_health
 from tierform.core.loader import default_model
 from tierform.core.rules.engine import run_rules
 from tierform.core.segment import segment
-from tierform.sample import AS_OF, generate_accounts
+from tierform.testing.sample import AS_OF, generate_accounts
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tierform.sample import generate_accounts, write_csv
+from tierform.testing.sample import generate_accounts, write_csv
 
 CRM_HEADERS = {
     "account_id": "Account ID",

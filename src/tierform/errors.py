@@ -128,3 +128,30 @@ class DriftDetected(TierformError):
     """The platform differs from the model (``sync --check``)."""
 
     exit_code = 2
+
+
+# -- HTTP platforms --------------------------------------------------------------------------
+class UncertainOutcome(TransientApiError):
+    """A failure after the request may have been processed: replaying a non-idempotent write
+    could apply it twice, so only idempotent requests retry it (see adapters.http.classify)."""
+
+
+class PaginationLoop(PermanentApiError):
+    """The platform returned a page it had already returned."""
+
+
+# -- files ------------------------------------------------------------------------------------
+class JournalError(TierformError):
+    """The journal file cannot be opened or written."""
+
+
+class UnreadableWorkbook(TierformError):
+    """The file is not a readable .xlsx workbook."""
+
+
+class WorkbookLocked(TierformError):
+    """The workbook is open in another program (or not writable)."""
+
+
+class SheetTooLarge(TierformError):
+    """More rows than a worksheet can hold."""

@@ -22,7 +22,7 @@ from tierform.core.loader import load_model
 from tierform.core.model import CoverageModel
 from tierform.core.playbooks.library import coverage_matrix
 from tierform.core.segment import SegmentResult, segment
-from tierform.sample import generate_accounts, write_csv
+from tierform.testing.sample import generate_accounts, write_csv
 
 from ..conftest import EXAMPLES
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tierform.sync.state import Data, Kind, State, canon, stable_json
-from tierform.workbook.spec import Bool, Cell, Date, Number, SheetSpec, Text, WorkbookSpec
+from tierform.workbook.spec import Bool, Cell, Date, Number, Text
 from tierform.workbook.xlsx_read import serial_to_date
 
 ColType = Literal["text", "number", "date", "bool", "json"]
@@ -255,18 +255,6 @@ def row_cells(table: Table, kind: Kind, key: str, label: str | None, data: Data)
     return cells
 
 
-def to_workbook_spec(desired: State) -> WorkbookSpec:
-    """The whole tracking workbook as one renderer-neutral spec (the "one spec" both sinks draw)."""
-    spec = WorkbookSpec()
-    for table in layout(desired):
-        sheet = SheetSpec(table.key, table.title, table.headers)
-        for kind in table.kinds:
-            for key, data in sorted(desired.of(kind).items()):
-                sheet.rows.append(row_cells(table, kind, key, desired.label(kind, key), data))
-        spec.sheets.append(sheet)
-    return spec
-
-
 # -- reading a sheet back ----------------------------------------------------------------------
 
 
@@ -360,8 +348,3 @@ def parse_sheet(table: Table, rows: list[list[Any]], state: State) -> ParsedShee
         if label_col is not None and label_col < n and row[label_col] not in (None, ""):
             labels[kind][key] = str(row[label_col])
     return parsed
-
-
-def tables_for(kinds: Iterable[Kind], tables: list[Table]) -> list[Table]:
-    wanted = set(kinds)
-    return [t for t in tables if wanted & set(t.kinds)]

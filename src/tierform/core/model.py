@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -218,8 +218,3 @@ class CoverageModel(Model):
     @property
     def tiers_low_to_high(self) -> list[Tier]:
         return sorted(self.tiers, key=lambda t: t.min_acv)
-
-
-def dump_model(model: CoverageModel) -> dict[str, Any]:
-    """The model as plain data (for YAML/JSON), without unset optional sections."""
-    return model.model_dump(mode="json", exclude_none=True)

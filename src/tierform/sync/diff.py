@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from tierform.sync.change import Change, Op, diff_data
 from tierform.sync.state import Kind, State
 
@@ -36,12 +34,4 @@ def diff_kind(kind: Kind, desired: State, existing: State) -> list[Change]:
                 remote.get(key),
             )
         )
-    return changes
-
-
-def diff(desired: State, existing: State, kinds: Iterable[Kind] | None = None) -> list[Change]:
-    """Every change that turns ``existing`` into ``desired`` for ``kinds`` (default: all)."""
-    changes: list[Change] = []
-    for kind in kinds if kinds is not None else list(Kind):
-        changes.extend(diff_kind(kind, desired, existing))
     return changes

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tierform.errors import TierformError
+from tierform.errors import JournalError
 from tierform.sync.change import ChangeResult, Op
 from tierform.sync.state import Kind
 
@@ -44,10 +44,6 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_by_key ON entries (target, kind, key);
 """
-
-
-class JournalError(TierformError):
-    """The journal file cannot be opened or written."""
 
 
 @dataclass

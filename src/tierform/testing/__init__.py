@@ -1,4 +1,5 @@
-"""Shipped test helpers: an in-memory :class:`FakeAdapter` and the adapter conformance suite.
+"""Shipped test helpers: an in-memory :class:`FakeAdapter`, the adapter conformance suite, and
+``sample``, the deterministic account-book generator behind the example and the benchmarks.
 
 A platform adapter (a third party's too) proves itself by subclassing
 :class:`~tierform.testing.conformance.AdapterContract` in its own tests and providing a

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tierform.workbook.spec import Bool, Cell, Date, Formula, Number, SheetSpec, Text, WorkbookSpec
+from tierform.workbook.spec import Bool, Cell, Date, Formula, Number, Text
 
 SHEETS_EPOCH = dt.date(1899, 12, 30)
 DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
@@ -96,48 +96,3 @@ def value_of(data: dict[str, Any] | None) -> Any:
 def quote_title(title: str) -> str:
     """A sheet title as an A1 range (``'It''s'``)."""
     return "'" + title.replace("'", "''") + "'"
-
-
-def sheet_requests(
-    sheet: SheetSpec, sheet_id: int, index: int | None = None
-) -> list[dict[str, Any]]:
-    """Requests that add ``sheet`` as a new sheet with its header and rows (a full render)."""
-    props: dict[str, Any] = {
-        "sheetId": sheet_id,
-        "title": sheet.title,
-        "gridProperties": {
-            "rowCount": max(len(sheet.rows) + 1, 2),
-            "columnCount": max(len(sheet.header), 1),
-            "frozenRowCount": 1,
-        },
-    }
-    if index is not None:
-        props["index"] = index
-    requests: list[dict[str, Any]] = [{"addSheet": {"properties": props}}]
-    requests.append(update_cells(sheet_id, 0, 0, [Text(h) for h in sheet.header]))
-    requests.append(bold_header(sheet_id, len(sheet.header)))
-    if sheet.rows:
-        requests.append(
-            {
-                "updateCells": {
-                    "range": {
-                        "sheetId": sheet_id,
-                        "startRowIndex": 1,
-                        "endRowIndex": 1 + len(sheet.rows),
-                        "startColumnIndex": 0,
-                        "endColumnIndex": len(sheet.header),
-                    },
-                    "rows": [{"values": [cell_data(c) for c in row]} for row in sheet.rows],
-                    "fields": CELL_FIELDS,
-                }
-            }
-        )
-    return requests
-
-
-def workbook_requests(spec: WorkbookSpec, first_sheet_id: int) -> list[dict[str, Any]]:
-    """Every sheet of ``spec`` as new sheets, ids from ``first_sheet_id`` on."""
-    out: list[dict[str, Any]] = []
-    for i, sheet in enumerate(spec.sheets):
-        out += sheet_requests(sheet, first_sheet_id + i)
-    return out

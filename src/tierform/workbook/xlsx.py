@@ -7,14 +7,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tierform.errors import TierformError
+from tierform.errors import SheetTooLarge, WorkbookLocked
 from tierform.workbook.spec import Bool, Date, Formula, Number, SheetSpec, Text, WorkbookSpec
 
 MARKER_PROPERTY = "tierform_managed_sheets"
-
-
-class WorkbookLocked(TierformError):
-    """The workbook is open in another program (or not writable)."""
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -32,10 +28,6 @@ def check_writable(path: Path) -> None:
 
 
 MAX_ROWS = 1_048_576  # an .xlsx worksheet's hard limit, header included
-
-
-class SheetTooLarge(TierformError):
-    """More rows than a worksheet can hold."""
 
 
 def fill_sheet(ws: Any, sheet: SheetSpec) -> None:

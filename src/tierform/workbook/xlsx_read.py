@@ -20,14 +20,10 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
-from tierform.errors import TierformError
+from tierform.errors import UnreadableWorkbook
 
 Value = str | float | int | bool | None
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
-class UnreadableWorkbook(TierformError):
-    """The file is not a readable .xlsx workbook."""
 
 
 def _local(name: str) -> str:

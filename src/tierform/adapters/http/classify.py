@@ -33,16 +33,13 @@ from tierform.errors import (
     RateLimited,
     RetriableError,
     TransientApiError,
+    UncertainOutcome,
 )
 
 ErrorText = Callable[[httpx.Response], str]
 ErrorHint = Callable[[httpx.Response, str], str | None]
 
 MAX_TEXT = 300
-
-
-class UncertainOutcome(TransientApiError):
-    """A failure after the request may have been processed (see the module docstring)."""
 
 
 def default_error_text(response: httpx.Response) -> str:

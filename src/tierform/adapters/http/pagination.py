@@ -15,13 +15,9 @@ from typing import Any
 
 import httpx
 
-from tierform.errors import PermanentApiError
+from tierform.errors import PaginationLoop
 
 Records = Callable[[Any], list[Any]]
-
-
-class PaginationLoop(PermanentApiError):
-    """The platform returned a page it had already returned."""
 
 
 def _records_default(body: Any) -> list[Any]:

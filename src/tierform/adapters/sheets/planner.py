@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tierform.adapters.tabular import Table, row_cells, row_key, to_cell
+from tierform.adapters.sheet_edit import column_runs, key_rows, plan_header, plan_rows
+from tierform.adapters.tabular import Table, row_cells
 from tierform.sync.change import Change, Op
 from tierform.sync.state import Kind, State
 from tierform.workbook.sheets import CELL_FIELDS, bold_header, cell_data, update_cells
@@ -152,51 +153,15 @@ def _existing_sheet(
     table: Table, changes: Sequence[Change], desired: State, cur: ManagedSheet
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     sid = cur.sheet_id
-    out: list[dict[str, Any]] = []
-    header_row = cur.rows[0] if cur.rows else []
-    header: dict[str, int] = {}
-    for i, h in enumerate(header_row):
-        if h not in (None, "") and str(h).strip() not in header:
-            header[str(h).strip()] = i
     used_cols = max([len(r) for r in cur.rows] + [0])
-    old = {c.field: c.header for c in cur.table.columns}
-    new_fields = {c.field for c in table.columns}
-    for column in table.columns:  # our column's label changed: rename it in place
-        was = old.get(column.field)
-        if was and was != column.header and was in header and column.header not in header:
-            col = header.pop(was)
-            header[column.header] = col
-            out.append(update_cells(sid, 0, col, [Text(column.header)]))
-    for fname, was in old.items():  # our column no longer managed: clear it (header too)
-        if fname not in new_fields and was in header:
-            col = header.pop(was)
-            out.append(
-                {
-                    "updateCells": {
-                        "range": {
-                            "sheetId": sid,
-                            "startRowIndex": 0,
-                            "endRowIndex": cur.row_count,
-                            "startColumnIndex": col,
-                            "endColumnIndex": col + 1,
-                        },
-                        "fields": CELL_FIELDS,
-                    }
-                }
-            )
-    missing = [h for h in table.headers if h not in header]
-    columns = cur.column_count
-    if missing:
-        first = max(used_cols, max(header.values(), default=-1) + 1)
-        need = first + len(missing) - columns
-        if need > 0:
-            out.append(
-                {"appendDimension": {"sheetId": sid, "dimension": "COLUMNS", "length": need}}
-            )
-            columns += need
-        for i, name in enumerate(missing):
-            header[name] = first + i
-            out.append(update_cells(sid, 0, first + i, [Text(name)]))
+    edit = plan_header(table, cur.table, cur.rows[0] if cur.rows else [], used_cols)
+    header = edit.header
+    out: list[dict[str, Any]] = [update_cells(sid, 0, col, [Text(n)]) for col, n in edit.renamed]
+    out += [_clear_column(sid, col, cur.row_count) for col in edit.cleared_columns]
+    need = edit.width - cur.column_count
+    if edit.added_headers and need > 0:
+        out.append({"appendDimension": {"sheetId": sid, "dimension": "COLUMNS", "length": need}})
+    out += [update_cells(sid, 0, col, [Text(n)]) for col, n in edit.added_headers]
     if marker_value(table) != marker_value(cur.table):
         out.append(
             {
@@ -207,42 +172,25 @@ def _existing_sheet(
                 }
             }
         )
-    positions = [header[h] for h in table.headers]
-    field_col = {c.field: header[c.header] for c in table.columns}
-    types = {c.field: c.type for c in table.columns}
-    rows = _key_rows(cur.rows, table, header)
-    next_row = max(len(cur.rows), 1)
-    appended: list[list[Cell]] = []
-    doomed: list[int] = []
-    for change in changes:
-        where = rows.get((change.kind, change.key))
-        if change.op is Op.delete:
-            if where is not None:
-                doomed.append(where)
-            continue
-        data = change.data or {}
-        label = desired.label(change.kind, change.key) or change.label
-        if where is None:
-            appended.append(row_cells(table, change.kind, change.key, label, data))
-            continue
-        cells = {
-            field_col[d.field]: to_cell(data.get(d.field), types[d.field])
-            for d in change.diffs
-            if d.field in field_col
-        }
-        if table.label_header and label:
-            cells[header[table.label_header]] = Text(label)
-        out += [update_cells(sid, where, start, run) for start, run in _runs(cells)]
-    if appended:
-        need = next_row + len(appended) - cur.row_count
+    key_col = header.get(table.key_header)
+    kind_col = header.get(table.kind_header) if table.kind_header else None
+    grid = cur.rows[1:]
+    keys = [_at(r, key_col) for r in grid] if key_col is not None else []
+    kinds = [_at(r, kind_col) for r in grid] if kind_col is not None else None
+    plan_rows(edit, table, key_rows(table, keys, kinds), len(cur.rows), changes, desired)
+    for row, cells in edit.updates.items():
+        out += [update_cells(sid, row, start, run) for start, run in column_runs(cells)]
+    if edit.appended:
+        first, positions = edit.first_new_row, edit.positions
+        need = first + len(edit.appended) - cur.row_count
         if need > 0:
             out.append({"appendDimension": {"sheetId": sid, "dimension": "ROWS", "length": need}})
         if positions == list(range(positions[0], positions[0] + len(positions))):
-            out.append(_block(sid, next_row, positions[0], appended))
+            out.append(_block(sid, first, positions[0], edit.appended))
         else:
-            for i, row in enumerate(appended):
-                cells = dict(zip(positions, row, strict=True))
-                out += [update_cells(sid, next_row + i, s, run) for s, run in _runs(cells)]
+            for i, row_cells_ in enumerate(edit.appended):
+                cells = dict(zip(positions, row_cells_, strict=True))
+                out += [update_cells(sid, first + i, s, run) for s, run in column_runs(cells)]
     deletes = [
         {
             "deleteDimension": {
@@ -254,50 +202,25 @@ def _existing_sheet(
                 }
             }
         }
-        for start, count in _blocks(sorted(doomed, reverse=True))
+        for start, count in edit.deleted
     ]
     return out, deletes
 
 
-def _key_rows(
-    grid: list[list[Any]], table: Table, header: dict[str, int]
-) -> dict[tuple[Kind, str], int]:
-    key_col = header.get(table.key_header)
-    kind_col = header.get(table.kind_header) if table.kind_header else None
-    out: dict[tuple[Kind, str], int] = {}
-    if key_col is None:
-        return out
-    for r in range(1, len(grid)):
-        row = grid[r]
-        key = row_key(row[key_col] if key_col < len(row) else None)
-        if key is None:
-            continue
-        kind = table.kinds[0]
-        if kind_col is not None:
-            try:
-                kind = Kind(str(row[kind_col] if kind_col < len(row) else "").strip())
-            except ValueError:
-                continue
-        out.setdefault((kind, key), r)
-    return out
+def _at(row: list[Any], col: int | None) -> Any:
+    return row[col] if col is not None and col < len(row) else None
 
 
-def _runs(cells: dict[int, Cell]) -> list[tuple[int, list[Cell]]]:
-    """Cells by column as (first column, contiguous cells) runs."""
-    out: list[tuple[int, list[Cell]]] = []
-    for col in sorted(cells):
-        if out and out[-1][0] + len(out[-1][1]) == col:
-            out[-1][1].append(cells[col])
-        else:
-            out.append((col, [cells[col]]))
-    return out
-
-
-def _blocks(desc: list[int]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for r in desc:
-        if out and out[-1][0] == r + 1:
-            out[-1] = (r, out[-1][1] + 1)
-        else:
-            out.append((r, 1))
-    return out
+def _clear_column(sid: int, col: int, rows: int) -> dict[str, Any]:
+    return {
+        "updateCells": {
+            "range": {
+                "sheetId": sid,
+                "startRowIndex": 0,
+                "endRowIndex": rows,
+                "startColumnIndex": col,
+                "endColumnIndex": col + 1,
+            },
+            "fields": CELL_FIELDS,
+        }
+    }

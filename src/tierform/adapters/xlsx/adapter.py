@@ -16,7 +16,7 @@ from pydantic import Field
 
 from tierform.adapters.tabular import Table, layout, parse_sheet
 from tierform.adapters.xlsx.marker import read_marker, set_workbook_marker, workbook_marker
-from tierform.adapters.xlsx.writer import apply_to_sheet, ensure_header, managed_sheet
+from tierform.adapters.xlsx.writer import edit_sheet, managed_sheet
 from tierform.errors import AdapterError, TierformError
 from tierform.sync.adapter import Adapter, AdapterContext, ApplyContext
 from tierform.sync.capabilities import FULL, Capabilities
@@ -83,10 +83,9 @@ class XlsxAdapter(Adapter[XlsxSettings]):
             table_changes = [c for k in table.kinds for c in by_kind.get(k, [])]
             old = current.get(table.key)
             ws = managed_sheet(wb, table, old)
-            header = ensure_header(ws, table, old)
             if table_changes:
                 ctx.step(f"writing {len(table_changes)} change(s) to sheet {ws.title!r}")
-                apply_to_sheet(ws, table, header, table_changes, ctx.desired)
+            edit_sheet(ws, table, old, table_changes, ctx.desired)
             managed[table.key] = Table(
                 table.key,
                 ws.title,
