@@ -10,39 +10,77 @@ The Python API mirrors the commands::
     cap = tierform.plan_capacity(model, seg)               # cap.to_dict() == capacity --format json
     books = tierform.assign_books(model, seg)
     rec = tierform.recommend(customers=len(book), budget=1500)
+    d = tierform.design(model, book, as_of)                # every part at once: report, sync
 
 Names resolve lazily, so ``import tierform`` stays cheap.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_EXPORTS = {
-    "load_model": "tierform.core.loader",
-    "default_model": "tierform.core.loader",
-    "CoverageModel": "tierform.core.model",
-    "read_book": "tierform.core.book",
-    "book_from_records": "tierform.core.book",
-    "AccountBook": "tierform.core.book",
-    "segment": "tierform.core.segment",
-    "suggest_breaks": "tierform.core.breaks",
-    "plan_capacity": "tierform.core.capacity",
-    "growth_scenario": "tierform.core.scenario",
-    "assign_books": "tierform.core.assign",
-    "read_roster": "tierform.core.roster",
-    "recommend": "tierform.core.recommend",
-    "TierformError": "tierform.errors",
-}
+if TYPE_CHECKING:
+    from tierform.core.assign import assign_books
+    from tierform.core.book import AccountBook, book_from_records, read_book
+    from tierform.core.breaks import suggest_breaks
+    from tierform.core.capacity import plan_capacity
+    from tierform.core.design import design
+    from tierform.core.loader import default_model, load_model
+    from tierform.core.model import CoverageModel
+    from tierform.core.recommend import recommend
+    from tierform.core.roster import read_roster
+    from tierform.core.scenario import growth_scenario
+    from tierform.core.segment import segment
+    from tierform.errors import TierformError
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "AccountBook",
+    "CoverageModel",
+    "TierformError",
+    "__version__",
+    "assign_books",
+    "book_from_records",
+    "default_model",
+    "design",
+    "growth_scenario",
+    "load_model",
+    "plan_capacity",
+    "read_book",
+    "read_roster",
+    "recommend",
+    "segment",
+    "suggest_breaks",
+]
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    """Each name on first use (plain imports, so ``import tierform`` stays cheap)."""
+    if name in ("load_model", "default_model"):
+        from tierform.core import loader as module
+    elif name == "CoverageModel":
+        from tierform.core import model as module
+    elif name in ("read_book", "book_from_records", "AccountBook"):
+        from tierform.core import book as module
+    elif name == "segment":
+        from tierform.core import segment as module
+    elif name == "suggest_breaks":
+        from tierform.core import breaks as module
+    elif name == "plan_capacity":
+        from tierform.core import capacity as module
+    elif name == "growth_scenario":
+        from tierform.core import scenario as module
+    elif name == "assign_books":
+        from tierform.core import assign as module
+    elif name == "read_roster":
+        from tierform.core import roster as module
+    elif name == "recommend":
+        from tierform.core import recommend as module
+    elif name == "design":
+        from tierform.core import design as module
+    elif name == "TierformError":
+        from tierform import errors as module
+    else:
         raise AttributeError(f"module 'tierform' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    return getattr(module, name)
