@@ -17,10 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-from tierform.sync.adapter import AdapterContext
 from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
 from tierform.core.book import read_book
 from tierform.core.loader import default_model
+from tierform.sync.adapter import AdapterContext
 from tierform.sync.desired import compile_desired
 from tierform.sync.engine import Syncer
 from tierform.sync.journal import Journal

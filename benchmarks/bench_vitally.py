@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from tests.adapters.vitally.fake import VitallyFake  # noqa: E402
 from tests.adapters.vitally.fake_support import VirtualClock  # noqa: E402
-from tierform.sync.adapter import AdapterContext  # noqa: E402
 from tierform.adapters.http.retry import RetryPolicy  # noqa: E402
 from tierform.adapters.vitally.adapter import DOCUMENTED_LIMIT, VitallyAdapter  # noqa: E402
 from tierform.adapters.vitally.settings import VitallySettings  # noqa: E402
+from tierform.sync.adapter import AdapterContext  # noqa: E402
 from tierform.sync.engine import Syncer  # noqa: E402
 from tierform.sync.journal import Journal  # noqa: E402
 from tierform.sync.state import Kind, State  # noqa: E402

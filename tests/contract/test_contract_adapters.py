@@ -12,11 +12,11 @@ import respx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tierform.sync.adapter import AdapterContext
-from tierform.sync.capabilities import Capabilities
 from tierform.adapters.http.retry import NO_WAIT
 from tierform.adapters.sheets import SheetsAdapter, SheetsSettings
 from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
+from tierform.sync.adapter import AdapterContext
+from tierform.sync.capabilities import Capabilities
 from tierform.testing import AdapterContract, FakePlatform, Harness, fake_adapter_class
 from tierform.testing.fake import FakeAdapter, FakeSettings
 

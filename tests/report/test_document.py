@@ -221,5 +221,3 @@ def _one_figure_document(fig: Fig) -> Any:
     from tierform.report.document import Document, Paragraph, Section
 
     return Document("t", "s", sections=[Section("x", "X").add(Paragraph([fig]))])
-
-

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tierform.sync.adapter import AdapterContext
-from tierform.sync.capabilities import Capabilities
 from tierform.errors import ChecksumMismatch, TooManyChanges, UnsupportedFeature
+from tierform.sync.adapter import AdapterContext
 from tierform.sync.buildsheet import StepStatus
+from tierform.sync.capabilities import Capabilities
 from tierform.sync.change import Op
 from tierform.sync.engine import Syncer
 from tierform.sync.journal import Journal

@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fake_sheets_server import TOKEN_URL, FakeSheets
 from sheets_support import ENV, SA_EMAIL, SHEET_ID, FakeClock
 
-from tierform.sync.adapter import AdapterContext
 from tierform.adapters.http.retry import RetryPolicy
 from tierform.adapters.sheets import SheetsAdapter, SheetsSettings
+from tierform.sync.adapter import AdapterContext
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from tierform.sync.adapter import AdapterContext
 from tierform.adapters.http.retry import RetryPolicy
 from tierform.adapters.vitally.adapter import VitallyAdapter
 from tierform.adapters.vitally.settings import VitallySettings
+from tierform.sync.adapter import AdapterContext
 from tierform.sync.engine import Syncer
 from tierform.sync.journal import Journal
 

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 import tierform.sync.targets as targets
-from tierform.sync import registry
 from tierform.cli.main import cli
+from tierform.sync import registry
 
 from .conftest import overrides
 

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from tierform.sync.registry import Registry
 from tierform.adapters.vitally.adapter import VitallyAdapter
 from tierform.adapters.vitally.auth import VitallyAuth
 from tierform.adapters.vitally.settings import VitallySettings
+from tierform.sync.registry import Registry
 
 KEY = {"env": "VITALLY_API_KEY"}
 TOKEN = "tk_test_abc123_DEF"

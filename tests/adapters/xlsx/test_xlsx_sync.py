@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from tierform.sync.adapter import AdapterContext
 from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
 from tierform.cli.main import cli
+from tierform.sync.adapter import AdapterContext
 from tierform.sync.change import Op
 from tierform.sync.engine import Syncer
 from tierform.sync.journal import Journal
