@@ -20,7 +20,7 @@ from tierform.adapters.http.client import ApiClient
 from tierform.adapters.vitally import buildsheet as bs
 from tierform.adapters.vitally.auth import VitallyAuth
 from tierform.adapters.vitally.client import VitallyApi, error_hint
-from tierform.adapters.vitally.mapping import PROJECT_PREFIX, project_items
+from tierform.adapters.vitally.projects import PROJECT_PREFIX, project_items
 from tierform.adapters.vitally.reader import Index, Reader
 from tierform.adapters.vitally.settings import VitallySettings
 from tierform.adapters.vitally.writer import Writer

@@ -12,7 +12,6 @@ write. Trait writes merge and ``null`` deletes one key [DOC], so only tierform's
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 import re
 from collections.abc import Iterable, Mapping
@@ -26,7 +25,6 @@ CUSTOM = "vitally.custom."
 # Traits tierform keeps on its tasks and projects to read back exactly what it wrote, whatever
 # Vitally does to HTML descriptions or to assignees a person changes later.
 T_KEY, T_SOURCE, T_REASON, T_ASSIGNEE = "tf_work_item", "tf_source", "tf_reason", "tf_assignee"
-PROJECT_PREFIX = "tfp-"
 
 # customFields' "type" values are not documented [INFERRED]: common spellings map to ours.
 _TYPES = {
@@ -174,77 +172,6 @@ def task_data(task: Mapping[str, Any], external_of: Mapping[str, str]) -> Data:
 def is_live(obj: Mapping[str, Any]) -> bool:
     """DELETE archives tasks and projects (``archivedAt``) and lists may still show them."""
     return not obj.get("archivedAt")
-
-
-# -- projects --------------------------------------------------------------------------------
-
-
-def project_key(account_id: str, playbook: str, template: str) -> str:
-    digest = hashlib.sha256("\x1f".join((account_id, playbook, template)).encode()).hexdigest()
-    return f"{PROJECT_PREFIX}{digest[:20]}"
-
-
-def playbook_of(data: Mapping[str, Any]) -> str | None:
-    """The playbook a work item belongs to: ``source: playbook:<name>``, or a rule's
-    ``start_playbook:<name>`` action."""
-    source = str(data.get("source") or "")
-    if source.startswith("playbook:"):
-        return source.split(":", 1)[1].strip() or None
-    title = str(data.get("title") or "")
-    if title.startswith("start_playbook:"):
-        return title.split(":", 1)[1].strip() or None
-    return None
-
-
-def project_items(work_items: Mapping[str, Data], templates: Mapping[str, str]) -> dict[str, Data]:
-    """One project per account and playbook that ``project_templates`` names a template for."""
-    out: dict[str, Data] = {}
-    if not templates:
-        return out
-    for key, data in sorted(work_items.items()):
-        playbook, account = playbook_of(data), data.get("account_id")
-        if key.startswith(PROJECT_PREFIX) or playbook is None or account is None:
-            continue
-        template = templates.get(playbook)
-        if template is not None:
-            out[project_key(str(account), playbook, template)] = {
-                "account_id": str(account),
-                "title": playbook,
-                "project_template": template,
-                "source": f"playbook:{playbook}",
-            }
-    return out
-
-
-def project_body(
-    key: str, data: Data, template_id: str, account_id: str, account_field: str
-) -> dict[str, Any]:
-    """``POST /projects``: from a template only; the account field is ``customerId`` or
-    ``accountId`` depending on the source (both are documented), chosen by the caller."""
-    return {
-        "templateId": template_id,
-        account_field: account_id,
-        "name": data.get("title"),
-        "traits": project_traits(key, data),
-    }
-
-
-def project_traits(key: str, data: Data) -> dict[str, Any]:
-    """The key is kept as a trait: projects have no externalId to find them by [DOC]."""
-    return {T_KEY: key, T_SOURCE: data.get("source")}
-
-
-def project_data(
-    project: Mapping[str, Any], external_of: Mapping[str, str], template_ref: Mapping[str, str]
-) -> Data:
-    traits = project.get("traits") or {}
-    vid = project.get("accountId") or project.get("customerId")
-    return {
-        "account_id": external_of.get(str(vid)),
-        "title": project.get("name"),
-        "project_template": template_ref.get(str(project.get("templateId"))),
-        "source": traits.get(T_SOURCE),
-    }
 
 
 def _date(value: Any) -> str | None:

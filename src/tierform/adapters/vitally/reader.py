@@ -15,15 +15,14 @@ from typing import Any
 
 from tierform.adapters.vitally.client import VitallyApi
 from tierform.adapters.vitally.mapping import (
-    PROJECT_PREFIX,
     T_KEY,
     TraitKeys,
     field_type,
     is_live,
     matches_field,
-    project_data,
     task_data,
 )
+from tierform.adapters.vitally.projects import PROJECT_PREFIX, project_data
 from tierform.sync.state import Kind, Scope, State
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""Applying changes to Vitally: trait merges, task upserts, projects from templates.
+"""Applying changes to Vitally: trait merges and task upserts (projects: :mod:`.projects`; bulk
+trait writes: :mod:`.batch`).
 
 Order is the engine's (accounts before the work items that need their ids). One object failing
 with a 4xx is reported and the rest go on; an auth failure or exhausted retries stop the run,
@@ -8,22 +9,13 @@ created for keys the read did not find).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterator, Sequence
-from typing import Any
 
-from tierform.adapters.http.batching import chunks
-from tierform.adapters.vitally.client import BATCH, VitallyApi
-from tierform.adapters.vitally.mapping import (
-    PROJECT_PREFIX,
-    account_create,
-    batch_message,
-    project_body,
-    project_traits,
-    task_body,
-    trait_update,
-)
+from tierform.adapters.vitally.batch import TraitBatch, new_values
+from tierform.adapters.vitally.client import VitallyApi
+from tierform.adapters.vitally.mapping import account_create, task_body, trait_update
+from tierform.adapters.vitally.projects import PROJECT_PREFIX, ProjectWriter
 from tierform.adapters.vitally.reader import Index
 from tierform.errors import PermanentApiError
 from tierform.sync.adapter import ApplyContext
@@ -31,10 +23,6 @@ from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.state import Kind
 
 log = logging.getLogger(__name__)
-
-# Sources disagree on the project's account field [DOC* vs DOC*/CODE]; the first that the
-# platform accepts is kept for the rest of the run.
-PROJECT_ACCOUNT_FIELDS = ("customerId", "accountId")
 
 
 class Writer:
@@ -52,13 +40,16 @@ class Writer:
         self.ctx = ctx
         self.batch_min = batch_min
         self.create_accounts = create_accounts
-        self.project_fields = list(PROJECT_ACCOUNT_FIELDS)
+        self.projects = ProjectWriter(
+            api, index.template_id, self._remote, self._account_vid, _no_account
+        )
+        self.bulk = TraitBatch(api, index, ctx.run_id, batch_min, self._one)
 
     def run(self, changes: Sequence[Change]) -> Iterator[ChangeResult]:
         if not changes:
             return
         self.api.check()  # bad credentials fail here, before any write
-        batched = self._batchable(changes)
+        batched = self.bulk.batchable(changes)
         if batched:
             self.api.check_analytics()
         done_batch = False
@@ -66,62 +57,9 @@ class Writer:
             if id(change) in batched:
                 if not done_batch:
                     done_batch = True
-                    yield from self._batch([c for c in changes if id(c) in batched])
+                    yield from self.bulk.write([c for c in changes if id(c) in batched])
                 continue
             yield self._one(change)
-
-    # -- bulk trait writes ------------------------------------------------------------
-
-    def _batchable(self, changes: Sequence[Change]) -> set[int]:
-        """Account trait writes that may go through the analytics ``/batch`` endpoint.
-
-        Why: the REST API has no bulk write, so N accounts cost N PUTs against 1000
-        requests/min; ``/batch`` takes 100 account messages per request [DOC], cutting a
-        20,000-account sync from ~20 minutes of paced PUTs to ~200 requests. Only updates
-        that set values qualify: the analytics docs do not say that ``null`` deletes a
-        trait, so removals (and moving values off a superseded data trait) stay on REST,
-        whose merge semantics are documented. Accounts Vitally does not have yet stay on
-        REST too (``/batch`` would create them, and tasks need the id a REST create returns).
-        """
-        if self.api.analytics is None:
-            return set()
-        out = {
-            id(c)
-            for c in changes
-            if c.kind is Kind.account
-            and c.op is not Op.delete
-            and c.data is not None
-            and all(d.new is not None for d in c.diffs)
-            and not self.index.stale.get(c.key)
-            and c.key in self.index.vid_of
-        }
-        return out if len(out) >= self.batch_min else set()
-
-    def _batch(self, changes: list[Change]) -> Iterator[ChangeResult]:
-        keys = self.index.keys
-        use_batch = True
-        for chunk in chunks(changes, BATCH):
-            if use_batch:
-                messages = [
-                    batch_message(c.key, trait_update(_new(c), keys), self._mid(c)) for c in chunk
-                ]
-                try:
-                    self.api.batch(messages)
-                except PermanentApiError as exc:
-                    # e.g. the workspace blocks "account" messages (400) [DOC]: fall back.
-                    log.warning("batch: refused (%s); writing the remaining accounts by REST", exc)
-                    use_batch = False
-                else:
-                    for c in chunk:
-                        yield ChangeResult(c, ok=True, remote_id=self.index.vid_of.get(c.key))
-                    continue
-            for c in chunk:
-                yield self._one(c)
-
-    def _mid(self, change: Change) -> str:
-        """Dedupe key: a retried batch in this run is ignored, a later run's write is not."""
-        text = "\x1f".join((self.ctx.run_id, change.key, change.payload_hash))
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     # -- one object -------------------------------------------------------------------
 
@@ -131,7 +69,7 @@ class Writer:
                 return self._account(change)
             if change.kind is Kind.work_item:
                 if change.key.startswith(PROJECT_PREFIX):
-                    return self._project(change)
+                    return self.projects.write(change)
                 return self._task(change)
         except PermanentApiError as exc:
             return ChangeResult(change, ok=False, error=str(exc))
@@ -173,7 +111,7 @@ class Writer:
                 change, ok=False, error=f"vitally: account {change.key} has no Vitally id (re-plan)"
             )
         if change.op is Op.update:
-            traits = trait_update(_new(change), keys, stale)
+            traits = trait_update(new_values(change), keys, stale)
         else:  # delete: the account is not ours; only tierform's traits are removed
             traits = trait_update({n: None for n in change.existing or {}}, keys, stale)
         self.api.update_account(vid, traits)
@@ -197,57 +135,6 @@ class Writer:
         body = task_body(change.key, data, vid, self.index.admin_id(str(who)) if who else None)
         task = self.api.upsert_task(body)
         return ChangeResult(change, ok=True, remote_id=str(task.get("id") or "") or None)
-
-    def _project(self, change: Change) -> ChangeResult:
-        data = change.data or {}
-        if change.op is Op.delete:
-            pid = self._remote(change)
-            if pid:
-                self.api.delete_project(pid)
-            return ChangeResult(change, ok=True, remote_id=pid)
-        if change.op is Op.update:
-            pid = self._remote(change)
-            if not pid:
-                return ChangeResult(change, ok=False, error="vitally: project id unknown")
-            self.api.update_project(
-                pid, {"name": data.get("title"), "traits": project_traits(change.key, data)}
-            )
-            return ChangeResult(change, ok=True, remote_id=pid)
-        vid = self._account_vid(change)
-        tid = self.index.template_id.get(str(data.get("project_template")))
-        if vid is None or tid is None:
-            return (
-                _no_account(change)
-                if vid is None
-                else ChangeResult(
-                    change,
-                    ok=False,
-                    error=f"vitally: project template {data.get('project_template')!r} not found",
-                )
-            )
-        return ChangeResult(change, ok=True, remote_id=self._create_project(change, tid, vid))
-
-    def _create_project(self, change: Change, tid: str, vid: str) -> str | None:
-        last: PermanentApiError | None = None
-        for name in list(self.project_fields):
-            try:
-                project = self.api.create_project(
-                    project_body(change.key, change.data or {}, tid, vid, name)
-                )
-            except PermanentApiError as exc:
-                last = exc
-                if len(self.project_fields) > 1:
-                    self.project_fields.remove(name)  # this form was refused: try the other
-                    continue
-                raise
-            self.project_fields = [name]
-            return str(project.get("id") or "") or None
-        assert last is not None
-        raise last
-
-
-def _new(change: Change) -> dict[str, Any]:
-    return {d.field: d.new for d in change.diffs}
 
 
 def _no_account(change: Change) -> ChangeResult:
