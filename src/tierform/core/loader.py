@@ -11,11 +11,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from tierform.core.locate import Lines, issue_at, line_index
+from tierform.core.locate import Lines, issue_at
 from tierform.core.model import CoverageModel, Loc
+from tierform.core.safe_yaml import load_yaml
 from tierform.core.validation import semantic_issues
 from tierform.errors import ConfigError, Issue
 
@@ -54,16 +54,10 @@ def load_model(path: str | Path | None = None) -> CoverageModel:
 
 def load_model_text(text: str, filename: str) -> CoverageModel:
     """Parse and validate model text; raise ConfigError with every issue found."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError([Issue(f"not valid YAML: {exc}", file=filename, line=line)]) from None
-    if root is None:
+    doc = load_yaml(text, filename)  # refuses what a model cannot hold, with file:line
+    if doc.data is None:
         raise ConfigError([Issue("the file is empty", file=filename)])
-    lines = line_index(root)
-    data = yaml.safe_load(text)
+    data, lines = doc.data, doc.lines
     if not isinstance(data, dict):
         raise ConfigError([Issue("the top level must be a mapping of keys", file=filename, line=1)])
     try:

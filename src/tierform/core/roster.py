@@ -6,10 +6,10 @@ import csv
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from tierform.core.model import CoverageModel, RosterEntry
+from tierform.core.safe_yaml import load_yaml
 from tierform.core.validation import semantic_issues
 from tierform.errors import ConfigError, Issue
 
@@ -21,7 +21,7 @@ def read_roster(path: str | Path) -> list[RosterEntry]:
     except OSError as exc:
         raise ConfigError([Issue(f"cannot read roster: {exc}", file=str(path))]) from None
     if path.suffix.lower() in (".yaml", ".yml"):
-        data = yaml.safe_load(text) or []
+        data = load_yaml(text, str(path)).data or []
         if isinstance(data, dict):
             data = data.get("roster", [])
         records: list[dict[str, Any]] = data if isinstance(data, list) else []
