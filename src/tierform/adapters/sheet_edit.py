@@ -7,6 +7,10 @@ of which existing rows to write, which rows to append and which rows to delete (
 blocks). The xlsx adapter replays it on an openpyxl worksheet; the Sheets adapter turns it into
 ``batchUpdate`` requests. Rows are matched by key, so the user's own columns stay beside the
 object they belong to; the user's columns and cells are never addressed.
+
+Rows are never deleted: an object that leaves the model keeps its row, its key cell becomes
+``removed: <key>`` and tierform's cells in it are cleared. Deleting rows would shift every user
+formula beside or below them onto other accounts (and costs a rewrite of the sheet per block).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tierform.adapters.tabular import Table, row_cells, row_key, to_cell
+from tierform.adapters.tabular import REMOVED_PREFIX, Table, row_cells, row_key, to_cell
 from tierform.sync.change import Change, Op
 from tierform.sync.state import Kind, State
 from tierform.workbook.spec import Cell, Text
@@ -33,7 +37,7 @@ class SheetEdit:
     first_new_row: int = 1
     appended: list[list[Cell]] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)
-    deleted: list[tuple[int, int]] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
 
     @property
     def width(self) -> int:
@@ -57,7 +61,7 @@ def key_rows(
     out: dict[tuple[Kind, str], int] = {}
     for r, raw in enumerate(keys, start=1):
         key = row_key(raw)
-        if key is None:
+        if key is None or key.startswith(REMOVED_PREFIX):
             continue
         kind = table.kinds[0]
         if kinds is not None:
@@ -105,18 +109,20 @@ def plan_rows(
     desired: State,
 ) -> SheetEdit:
     """Row edits for ``changes``: diffs written into the object's row, new objects appended
-    after the last used row, deleted objects' rows removed as bottom-up blocks."""
+    after the last used row, deleted objects' rows marked removed (see the module docstring)."""
     header = edit.header
     edit.positions = [header[h] for h in table.headers]
     field_col = {c.field: header[c.header] for c in table.columns}
     types = {c.field: c.type for c in table.columns}
     edit.first_new_row = max(row_count, 1)
-    doomed: list[int] = []
     for change in changes:
         where = rows.get((change.kind, change.key))
         if change.op is Op.delete:
             if where is not None:
-                doomed.append(where)
+                cells = edit.updates.setdefault(where, {})
+                cells[header[table.key_header]] = Text(f"{REMOVED_PREFIX}{change.key}")
+                cells.update(dict.fromkeys(field_col.values()))
+                edit.removed.append(where)
             continue
         data = change.data or {}
         label = desired.label(change.kind, change.key) or change.label
@@ -130,19 +136,7 @@ def plan_rows(
                 cells[col] = to_cell(data.get(diff.field), types[diff.field])
         if table.label_header and label:
             cells[header[table.label_header]] = Text(label)
-    edit.deleted = row_blocks(sorted(doomed, reverse=True))
     return edit
-
-
-def row_blocks(desc: list[int]) -> list[tuple[int, int]]:
-    """Descending row numbers as (first row, count) blocks, bottom block first."""
-    out: list[tuple[int, int]] = []
-    for r in desc:
-        if out and out[-1][0] == r + 1:
-            out[-1] = (r, out[-1][1] + 1)
-        else:
-            out.append((r, 1))
-    return out
 
 
 def column_runs(cells: dict[int, Cell]) -> list[tuple[int, list[Cell]]]:

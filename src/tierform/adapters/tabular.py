@@ -31,6 +31,9 @@ from tierform.workbook.xlsx_read import serial_to_date
 
 ColType = Literal["text", "number", "date", "bool", "json"]
 MARKER_VERSION = 1
+REMOVED_PREFIX = (
+    "removed: "  # the key cell of a row whose object left the model (kept, not deleted)
+)
 
 
 @dataclass(frozen=True)
@@ -302,7 +305,7 @@ def parse_sheet(table: Table, rows: list[list[Any]], state: State) -> ParsedShee
     dates: dict[int, str] = {}
     for r, row in enumerate(rows[1:], start=2):
         key = row_key(row[key_col] if key_col < len(row) else None)
-        if key is None:
+        if key is None or key.startswith(REMOVED_PREFIX):
             continue
         kind = default_kind
         if kind_col is not None:

@@ -20,11 +20,56 @@ def lock_files(path: Path) -> list[Path]:
 
 
 def check_writable(path: Path) -> None:
+    """Refuse a workbook that is open elsewhere or marked read-only (file or folder).
+
+    Read-only is read from the permission bits, not ``os.access``: a run as root may write
+    anything, but a file someone made read-only must not be replaced behind their back.
+    """
     locks = lock_files(path)
     if locks:
         raise WorkbookLocked(
             f"{path} is open in another program ({locks[0].name} exists): close it and run again"
         )
+    if path.exists() and not path.stat().st_mode & 0o222:
+        raise WorkbookLocked(f"{path} is read-only: make it writable (or choose another path)")
+    folder = path.parent if path.parent != Path("") else Path(".")
+    if folder.exists() and not (folder.stat().st_mode & 0o222 and os.access(folder, os.W_OK)):
+        raise WorkbookLocked(f"cannot write in {folder}: the folder is read-only")
+
+
+TEMP_MARK = ".tierform-tmp-"
+
+
+def temp_files(path: Path) -> list[Path]:
+    """Temp files a save of ``path`` left behind (``.<name>.tierform-tmp-<pid>-...``)."""
+    return sorted(path.parent.glob(f".{path.name}{TEMP_MARK}*"))
+
+
+def clean_stale_temps(path: Path) -> list[Path]:
+    """Remove temp files of saves whose process is gone (killed mid-save); return them."""
+    removed = []
+    for tmp in temp_files(path):
+        pid = tmp.name.removeprefix(f".{path.name}{TEMP_MARK}").split("-", 1)[0]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        try:
+            tmp.unlink()
+        except OSError:
+            continue
+        removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 MAX_ROWS = 1_048_576  # an .xlsx worksheet's hard limit, header included
@@ -73,9 +118,11 @@ def write_cell(target: Any, value: Any) -> None:
 def save_atomic(wb: Any, path: Path) -> None:
     """Save through a temp file in the same folder and ``os.replace`` (no half-written file)."""
     path = Path(path)
-    check_writable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
+    check_writable(path)
+    clean_stale_temps(path)
+    prefix = f".{path.name}{TEMP_MARK}{os.getpid()}-"
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".xlsx", dir=path.parent)
     os.close(fd)
     try:
         wb.save(tmp)
@@ -83,9 +130,10 @@ def save_atomic(wb: Any, path: Path) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, _new_file_mode())  # mkstemp files are private; the workbook is not
         os.replace(tmp, path)
-    except PermissionError:
+    except OSError as exc:
         raise WorkbookLocked(
-            f"cannot write {path}: it is open in another program or read-only; close it and retry"
+            f"cannot write {path}: it is open in another program or read-only ({exc.strerror}); "
+            "close it and retry"
         ) from None
     finally:
         if os.path.exists(tmp):

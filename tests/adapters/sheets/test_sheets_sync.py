@@ -115,7 +115,7 @@ def test_check_detects_outside_edit_then_resync_aligns(
     assert not syncer(make_adapter, tmp_path).plan(desired).has_drift
 
 
-def test_deleted_accounts_remove_their_rows_bottom_up(
+def test_deleted_accounts_keep_their_rows_marked_removed(
     server: FakeSheets, make_adapter, tmp_path: Path
 ) -> None:
     server.create(SHEET_ID, shared_with=SA_EMAIL)
@@ -129,8 +129,15 @@ def test_deleted_accounts_remove_their_rows_bottom_up(
         "ACC-0007",
     }
     syncer(make_adapter, tmp_path).apply(plan, force=True)
-    ids = [r[0] for r in server.spreadsheets[SHEET_ID].by_title("Accounts").grid()[1:]]
-    assert sorted(ids) == [f"ACC-{i:04d}" for i in range(5)]
+    grid = server.spreadsheets[SHEET_ID].by_title("Accounts").grid()
+    ids = [r[0] for r in grid[1:]]
+    # No row moved: rows 1-8 hold the same accounts, the last three marked removed with
+    # tierform's cells cleared (a user formula beside a row still means that account).
+    assert ids == [f"ACC-{i:04d}" for i in range(5)] + [
+        f"removed: ACC-{i:04d}" for i in range(5, 8)
+    ]
+    tier = grid[0].index("Tier")
+    assert all(r[tier] in (None, "") for r in grid[6:9])
     assert syncer(make_adapter, tmp_path).plan(fewer).is_empty
 
 

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
 from tierform.cli.main import cli
+from tierform.errors import AdapterError, TierformError
 from tierform.sync.adapter import AdapterContext
 from tierform.sync.change import Op
 from tierform.sync.engine import Syncer
@@ -299,3 +300,80 @@ def test_cli_bad_target_settings_name_file_and_key(tmp_path: Path) -> None:
     assert out.exit_code == 1
     assert "targets.workbook.colour" in out.output and "tierform.yaml:" in out.output
     assert "Traceback" not in out.output
+
+
+def test_removed_accounts_keep_their_rows_so_user_formulas_stay_put(tmp_path: Path) -> None:
+    s = syncer(tmp_path)
+    s.apply(s.plan(sample_desired(12)))
+    path = tmp_path / "tracking.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Accounts"]
+    note = ws.max_column + 1
+    ws.cell(1, note, "Owner note")
+    # A user formula on every row that names the account of its own row.
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, note, f'="note for "&A{r}')
+    before = {r: ws.cell(r, 1).value for r in range(2, ws.max_row + 1)}
+    wb.save(path)
+    fewer = sample_desired(7)  # ACC-0007..ACC-0011 leave the book
+    s2 = syncer(tmp_path)
+    s2.apply(s2.plan(fewer), force=True)
+    ws = openpyxl.load_workbook(path)["Accounts"]
+    for r, key in before.items():
+        assert ws.cell(r, note).value == f'="note for "&A{r}'  # not shifted
+        gone = int(key.split("-")[1]) >= 7
+        assert ws.cell(r, 1).value == (f"removed: {key}" if gone else key)
+        if gone:
+            tier = [c.value for c in ws[1]].index("Tier") + 1
+            assert ws.cell(r, tier).value is None
+    assert syncer(tmp_path).plan(fewer).is_empty
+    again = sample_desired(12)  # they come back: new rows, the removed ones stay as they are
+    s3 = syncer(tmp_path)
+    s3.apply(s3.plan(again), force=True)
+    ws = openpyxl.load_workbook(path)["Accounts"]
+    keys = [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)]
+    assert keys.count("ACC-0008") == 1 and keys.count("removed: ACC-0008") == 1
+    assert syncer(tmp_path).plan(again).is_empty
+
+
+def test_read_only_workbook_or_folder_is_refused(tmp_path: Path) -> None:
+    s = syncer(tmp_path)
+    s.apply(s.plan(sample_desired(3)))
+    path = tmp_path / "tracking.xlsx"
+    before = path.read_bytes()
+    path.chmod(0o444)
+    try:
+        with pytest.raises(TierformError, match="read-only"):
+            syncer(tmp_path).apply(syncer(tmp_path).plan(sample_desired(4)))
+        assert path.read_bytes() == before
+    finally:
+        path.chmod(0o644)
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        adapter = XlsxAdapter(XlsxSettings(path="book.xlsx"), AdapterContext("w", folder))
+        j = Journal(tmp_path / "j.sqlite")
+        with pytest.raises(TierformError, match="folder is read-only"):
+            Syncer(adapter, j).apply(Syncer(adapter, j).plan(sample_desired(2)))
+        assert not (folder / "book.xlsx").exists()
+    finally:
+        folder.chmod(0o755)
+
+
+def test_temp_file_of_a_killed_save_is_cleaned_up(tmp_path: Path) -> None:
+    s = syncer(tmp_path)
+    s.apply(s.plan(sample_desired(3)))
+    # What a save killed mid-way leaves: a temp file named for a process that is gone.
+    dead_pid = 2**22 + 12345
+    stale = tmp_path / f".tracking.xlsx.tierform-tmp-{dead_pid}-abc.xlsx"
+    stale.write_bytes(b"partial")
+    s2 = syncer(tmp_path)
+    s2.apply(s2.plan(sample_desired(4)))
+    assert not stale.exists()
+    assert not list(tmp_path.glob(".tracking.xlsx.tierform-tmp-*"))
+
+
+def test_macro_enabled_target_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(AdapterError, match="macro-enabled"):
+        make(tmp_path, "tracking.xlsm")

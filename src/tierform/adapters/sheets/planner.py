@@ -1,9 +1,10 @@
 """Turn changes into one list of ``batchUpdate`` requests against the managed sheets.
 
 Order inside the batch (requests run in order, all or nothing): new sheets (addSheet, marker,
-header, rows); then per existing sheet header fixes, grid growth, cell updates and appended
-rows; row deletions last, bottom-up, so earlier row numbers stay valid. Only managed sheets and
-the managed columns of their rows are addressed; user columns and sheets never appear.
+header, rows); then per existing sheet header fixes, grid growth, cell updates (including the
+rows of removed objects, which are marked, never deleted: see :mod:`~tierform.adapters.sheet_edit`)
+and appended rows. Only managed sheets and the managed columns of their rows are addressed; user
+columns and sheets never appear.
 """
 
 from __future__ import annotations
@@ -75,7 +76,6 @@ def plan_requests(
         by_kind.setdefault(change.kind, []).append(change)
     head: list[dict[str, Any]] = []
     body: list[dict[str, Any]] = []
-    tail: list[dict[str, Any]] = []
     ids, titles = set(snap.sheet_ids), set(snap.titles)
     for table in tables:
         todo = [c for k in table.kinds for c in by_kind.get(k, [])]
@@ -85,10 +85,8 @@ def plan_requests(
                 table, todo, desired, _free_id(table.key, ids), _free_title(table.title, titles)
             )
         else:
-            b, t = _existing_sheet(table, todo, desired, current)
-            body += b
-            tail = t + tail  # later sheets' deletions do not move earlier sheets' rows
-    return head + body + tail
+            body += _existing_sheet(table, todo, desired, current)
+    return head + body
 
 
 def _new_sheet(
@@ -151,7 +149,7 @@ def _block(sheet_id: int, row: int, col: int, rows: list[list[Cell]]) -> dict[st
 
 def _existing_sheet(
     table: Table, changes: Sequence[Change], desired: State, cur: ManagedSheet
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> list[dict[str, Any]]:
     sid = cur.sheet_id
     used_cols = max([len(r) for r in cur.rows] + [0])
     edit = plan_header(table, cur.table, cur.rows[0] if cur.rows else [], used_cols)
@@ -191,20 +189,7 @@ def _existing_sheet(
             for i, row_cells_ in enumerate(edit.appended):
                 cells = dict(zip(positions, row_cells_, strict=True))
                 out += [update_cells(sid, first + i, s, run) for s, run in column_runs(cells)]
-    deletes = [
-        {
-            "deleteDimension": {
-                "range": {
-                    "sheetId": sid,
-                    "dimension": "ROWS",
-                    "startIndex": start,
-                    "endIndex": start + count,
-                }
-            }
-        }
-        for start, count in edit.deleted
-    ]
-    return out, deletes
+    return out
 
 
 def _at(row: list[Any], col: int | None) -> Any:

@@ -43,7 +43,14 @@ class XlsxAdapter(Adapter[XlsxSettings]):
     def __init__(self, settings: XlsxSettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
         self.path: Path = context.path(settings.path)
-        if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
+        if self.path.suffix.lower() == ".xlsm":
+            # Saving through openpyxl would drop the VBA project and the macro content type.
+            raise AdapterError(
+                f"xlsx target {context.target!r}: {self.path.name} is a macro-enabled workbook; "
+                "tierform would lose its macros. Point the target at a separate .xlsx file "
+                "(your .xlsm can link to it)"
+            )
+        if self.path.suffix.lower() != ".xlsx":
             raise AdapterError(
                 f"xlsx target {context.target!r}: {self.path.name} is not an "
                 ".xlsx file; set path to a name ending in .xlsx"

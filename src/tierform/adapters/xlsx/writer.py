@@ -77,5 +77,3 @@ def _write_rows(ws: Any, edit: SheetEdit) -> None:
         r = edit.first_new_row + i + 1
         for col, value in zip(edit.positions, cells_in_row, strict=True):
             write_cell(ws.cell(r, col + 1), value)
-    for start, count in edit.deleted:
-        ws.delete_rows(start + 1, count)
