@@ -6,14 +6,13 @@ imported inside each command's body, so ``tierform --help`` does not load numpy 
 
 from __future__ import annotations
 
-import logging
-
 import click
 
 from tierform import __version__
 from tierform.cli import (
     coverage_cmds,
     health_cmd,
+    logs,
     model_cmds,
     playbooks_cmd,
     report_cmd,
@@ -32,10 +31,7 @@ def cli(verbose: int) -> None:
     tierform.yaml and an account export, write the document and workbook a CS leader signs off,
     and keep the CS platform aligned with it.
     """
-    level = logging.WARNING - 10 * verbose
-    logging.basicConfig(
-        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(verbose)
 
 
 for command in (

@@ -15,6 +15,25 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from tierform.errors import ConfigError, Issue
 
+SECRET_PREFIXES = ("sk_", "pk_", "rk_", "ghp_", "gho_", "github_pat_", "xox", "eyj")
+
+
+def looks_like_secret(name: str) -> bool:
+    """Whether an ``{env: ...}`` name is more likely a pasted key than a variable name:
+    a known key prefix (``sk_live_...``, ``xoxb-...``, a JWT's ``eyJ``), or a long run that mixes
+    cases and digits the way random tokens do (variable names are words: ``VITALLY_API_KEY``)."""
+    lowered = name.lower()
+    if lowered.startswith(SECRET_PREFIXES) and not name.isupper():
+        return True
+    if name.startswith("AKIA") and len(name) == 20 and name.isalnum():  # an AWS access key id
+        return True
+    has_digit = any(c.isdigit() for c in name)
+    mixed_case = any(c.islower() for c in name) and any(c.isupper() for c in name)
+    if len(name) >= 20 and has_digit and mixed_case:
+        return True
+    longest_word = max((len(part) for part in name.split("_")), default=0)
+    return len(name) >= 32 and has_digit and longest_word >= 24
+
 
 class EnvSecret(BaseModel):
     """A secret held in an environment variable: ``api_key: {env: VITALLY_API_KEY}``."""
@@ -29,6 +48,12 @@ class EnvSecret(BaseModel):
         if isinstance(value, str):
             # Never echo the value: it may be the secret itself.
             raise ValueError("write secrets as {env: VARIABLE_NAME}, never inline in the model")
+        if isinstance(value, dict) and isinstance(value.get("env"), str):
+            if looks_like_secret(value["env"]):
+                raise ValueError(
+                    "this looks like a secret value, not a variable name: put the value in an "
+                    "environment variable and write {env: VARIABLE_NAME}"
+                )
         return value
 
     def resolve(self, where: str = "") -> SecretStr:
@@ -100,4 +125,10 @@ class HttpSettings(AdapterSettings):
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("base_url must start with https:// (or http:// for a local proxy)")
+        if value is not None and "@" in value.split("://", 1)[1].split("/", 1)[0]:
+            # Never echo it: the part before "@" is a credential.
+            raise ValueError(
+                "base_url must not carry credentials (user:password@host): give the key in "
+                "the target's secret settings as {env: VARIABLE_NAME}"
+            )
         return value
