@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from tierform.core.book import AccountBook
-from tierform.core.design import Design, design
+from tierform.core.design import Design, Specs, design
 from tierform.core.model import CoverageModel
 from tierform.sync.fields import MIGRATIONS, RENEWAL_WINDOWS, FieldDef, coverage_fields, field_name
 from tierform.sync.state import Kind, State
@@ -154,20 +154,9 @@ def build_state(d: Design, items: list[WorkItem]) -> State:
     dimensions = dict(health_result.dimensions) if health_result is not None else {}
     ids, names, tiers, owners = book.ids(), book.text("name"), d.seg.tier_names(), d.owners()
     bands = list(health_result.band) if health_result is not None else [None] * len(book)
-    state = State()
     dims = sorted(dimensions)
     dim_fields = {dim: f"tf_health_{field_name(dim)}" for dim in dims}
-    fields = coverage_fields(
-        [t.name for t in model.tiers],
-        sorted({t.touch_model.value for t in model.tiers}),
-        sorted({t.layer.value for t in model.tiers}),
-        d.band_names(),
-        [field_name(dim) for dim in dims],
-        d.seg.score is not None,
-    )
-    for f in fields:
-        state.put(Kind.field, f.name, f.to_data(), label=f.label)
-    _config_objects(d, state, fields)
+    state = model_objects(model, d.specs, d.band_names(), dims, d.seg.score is not None)
 
     tier_by_name = {t.name: t for t in model.tiers}
     windows = renewal_windows(book, as_of)
@@ -231,8 +220,30 @@ def build_state(d: Design, items: list[WorkItem]) -> State:
     return state
 
 
-def _config_objects(d: Design, state: State, fields: list[FieldDef]) -> None:
-    model = d.model
+def model_objects(
+    model: CoverageModel, specs: Specs, bands: list[str], dims: list[str], scored: bool
+) -> State:
+    """The objects that come from the model alone: field definitions (for these health bands
+    and dimensions) and configuration objects (segments, playbooks, rules, health). A
+    migration builds its target's build sheet from these, with no account book."""
+    state = State()
+    fields = coverage_fields(
+        [t.name for t in model.tiers],
+        sorted({t.touch_model.value for t in model.tiers}),
+        sorted({t.layer.value for t in model.tiers}),
+        bands,
+        [field_name(dim) for dim in dims],
+        scored,
+    )
+    for f in fields:
+        state.put(Kind.field, f.name, f.to_data(), label=f.label)
+    _config_objects(model, specs, state, fields)
+    return state
+
+
+def _config_objects(
+    model: CoverageModel, specs: Specs, state: State, fields: list[FieldDef]
+) -> None:
     options = {f.name: f.options for f in fields}
     for tier in model.tiers:
         state.put(
@@ -270,18 +281,18 @@ def _config_objects(d: Design, state: State, fields: list[FieldDef]) -> None:
             "Accounts that moved tier since the previous assignment",
         ),
     )
-    for playbook in d.specs.playbooks:
+    for playbook in specs.playbooks:
         state.put(
             Kind.playbook,
             field_name(playbook.name),
             {"name": playbook.name, "definition": _dump(playbook)},
         )
-    for rule in d.specs.rules:
+    for rule in specs.rules:
         state.put(Kind.rule, field_name(rule.name), {"name": rule.name, "definition": _dump(rule)})
     state.put(
         Kind.health,
         "health-score",
-        {"name": "Health score", "definition": _dump(d.specs.health)},
+        {"name": "Health score", "definition": _dump(specs.health)},
     )
 
 
