@@ -58,29 +58,51 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """Each name on first use (plain imports, so ``import tierform`` stays cheap)."""
     if name in ("load_model", "default_model"):
-        from tierform.core import loader as module
-    elif name == "CoverageModel":
-        from tierform.core import model as module
-    elif name in ("read_book", "book_from_records", "AccountBook"):
-        from tierform.core import book as module
-    elif name == "segment":
-        from tierform.core import segment as module
-    elif name == "suggest_breaks":
-        from tierform.core import breaks as module
-    elif name == "plan_capacity":
-        from tierform.core import capacity as module
-    elif name == "growth_scenario":
-        from tierform.core import scenario as module
-    elif name == "assign_books":
-        from tierform.core import assign as module
-    elif name == "read_roster":
-        from tierform.core import roster as module
-    elif name == "recommend":
-        from tierform.core import recommend as module
-    elif name == "design":
-        from tierform.core import design as module
-    elif name == "TierformError":
-        from tierform import errors as module
-    else:
-        raise AttributeError(f"module 'tierform' has no attribute {name!r}")
-    return getattr(module, name)
+        from tierform.core import loader
+
+        return getattr(loader, name)
+    if name == "CoverageModel":
+        from tierform.core import model
+
+        return model.CoverageModel
+    if name in ("read_book", "book_from_records", "AccountBook"):
+        from tierform.core import book
+
+        return getattr(book, name)
+    if name == "segment":
+        from tierform.core import segment
+
+        return segment.segment
+    if name == "suggest_breaks":
+        from tierform.core import breaks
+
+        return breaks.suggest_breaks
+    if name == "plan_capacity":
+        from tierform.core import capacity
+
+        return capacity.plan_capacity
+    if name == "growth_scenario":
+        from tierform.core import scenario
+
+        return scenario.growth_scenario
+    if name == "assign_books":
+        from tierform.core import assign
+
+        return assign.assign_books
+    if name == "read_roster":
+        from tierform.core import roster
+
+        return roster.read_roster
+    if name == "recommend":
+        from tierform.core import recommend
+
+        return recommend.recommend
+    if name == "design":
+        from tierform.core import design
+
+        return design.design
+    if name == "TierformError":
+        from tierform import errors
+
+        return errors.TierformError
+    raise AttributeError(f"module 'tierform' has no attribute {name!r}")

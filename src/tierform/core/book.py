@@ -3,6 +3,10 @@
 A book is held as columns (a pyarrow table plus numpy arrays for the numbers the engine needs),
 never as per-account Python objects, so a million-account export costs little more than parsing
 it. Every rejected value is reported with the file's row number; nothing is dropped silently.
+
+Reading each format is in ``book_csv``, ``book_xlsx`` and ``book_json``; reading numbers, dates
+and storable text is in ``book_numbers``, ``book_dates`` and ``book_text``. This module maps the
+columns, checks the values and holds the result.
 """
 
 from __future__ import annotations
@@ -16,8 +20,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
+from tierform.core import book_dates, book_numbers
+from tierform.core.book_csv import read_csv
+from tierform.core.book_json import read_json_records
+from tierform.core.book_text import clean_text_columns, nested_values
+from tierform.core.book_xlsx import read_xlsx_rows
 from tierform.core.model import AccountSource
 from tierform.errors import BookError, Issue
 
@@ -48,11 +56,13 @@ TEXT_COLUMNS = (
 DATE_COLUMNS = ("contract_start", "renewal_date")
 LEVEL_COLUMNS = ("complexity", "growth_potential")
 MAX_LISTED = 20  # per kind of problem; the rest are counted, not listed
+# No single account's annual contract reaches a trillion: a larger figure is a unit or export
+# error, and refusing it keeps every sum, share and chart axis finite and exact to the cent.
+MAX_ACV = 1e12
 
 _LEVEL_WORDS = {"low": 0.0, "medium": 0.5, "med": 0.5, "mid": 0.5, "high": 1.0}
 _TRUE = ["true", "yes", "y", "1", "x", "t"]
 _FALSE = ["false", "no", "n", "0", "", "f"]
-_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%Y")
 
 
 @dataclass
@@ -73,6 +83,7 @@ class AccountBook:
     warnings: list[Issue] = field(default_factory=list)
     skipped: list[Issue] = field(default_factory=list)
     missing_acv: int = 0
+    number_format: str | None = None  # the configured format; None: detected per column
 
     def __len__(self) -> int:
         return self.table.num_rows
@@ -97,11 +108,12 @@ class AccountBook:
         if col is None:
             return None
         try:
-            if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-                col = pc.cast(_clean_number_text(col), pa.float64(), safe=False)
-            return np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+            parsed = book_numbers.parse_number_column(col, self.number_format)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        if (parsed.bad & (parsed.kind != book_numbers.NOT_FINITE)).any():
             return None  # text that is not numbers
+        return parsed.values  # NaN (refused when the book was read) stays a blank
 
     def bools(self, name: str) -> np.ndarray:
         col = self.column(name)
@@ -116,6 +128,10 @@ class AccountBook:
             return np.full(len(self), np.datetime64("NaT"), dtype="datetime64[D]")
         return np.asarray(col.to_numpy(zero_copy_only=False), dtype="datetime64[D]")
 
+    def has_usable_acv(self) -> bool:
+        """Whether any account has an ACV (its own or the product-tier proxy) to tier on."""
+        return bool((~np.isnan(self.acv)).any())
+
     def select(self, mask: np.ndarray) -> AccountBook:
         """A sub-book of the rows where ``mask`` is true (keeps messages' row numbers)."""
         return AccountBook(
@@ -127,37 +143,125 @@ class AccountBook:
             warnings=list(self.warnings),
             skipped=list(self.skipped),
             missing_acv=int(np.isnan(self.acv[mask]).sum()),
+            number_format=self.number_format,
         )
 
 
-def read_book(path: str | Path, source: AccountSource | None = None) -> AccountBook:
-    """Read and clean an account book; raise BookError listing every problem found."""
+def read_book(
+    path: str | Path,
+    source: AccountSource | None = None,
+    *,
+    number_format: str | None = None,
+    date_format: str | None = None,
+) -> AccountBook:
+    """Read and clean an account book; raise BookError listing every problem found.
+
+    ``number_format`` ("1,234.56" or "1.234,56") and ``date_format`` (strptime style, e.g.
+    "%d/%m/%Y") default to ``accounts.number_format`` / ``accounts.date_format`` when the model
+    has them; unset, both are decided per column from the values that can only be read one way.
+    """
     source = source or AccountSource()
     path = Path(path)
     if not path.exists():
-        raise BookError([Issue("file not found", file=str(path))])
+        raise BookError([Issue("file not found: check the path", file=str(path))])
+    if path.is_dir():
+        raise BookError([Issue("is a folder, not an account book", file=str(path))])
     fmt = source.format or _format_from_suffix(path)
-    if fmt == "csv":
-        table, first_row = _read_csv(path, source.encoding), 2
-    elif fmt == "xlsx":
-        table, first_row = _read_xlsx(path, source.sheet), 2
-    else:
-        table, first_row = _read_json(path), 1
-    return clean_table(table, source, str(path), first_row)
+    notes: list[Issue] = []
+    try:
+        if fmt == "csv":
+            # Ids and ACVs stay text: "00123" keeps its zeros, "2.000" its number format.
+            as_text = tuple(
+                name
+                for canonical in ("account_id", "acv")
+                for name in (canonical, source.columns.get(canonical, canonical))
+            )
+            csv_book = read_csv(path, source.encoding, as_text)
+            table, first_row, notes = csv_book.table, csv_book.first_row, csv_book.notes
+        elif fmt == "xlsx":
+            table, first_row = _read_xlsx(path, source.sheet), 2
+        else:
+            table, first_row = _read_json(path, source), 1
+    except OSError as exc:
+        raise BookError([Issue(f"cannot read the file: {exc.strerror}", file=str(path))]) from None
+    if table.num_rows == 0:
+        raise BookError(
+            [
+                Issue(
+                    "the book has a header but no account rows: export the accounts again",
+                    file=str(path),
+                )
+            ]
+        )
+    return clean_table(
+        table,
+        source,
+        str(path),
+        first_row,
+        notes,
+        number_format=number_format,
+        date_format=date_format,
+    )
 
 
 def book_from_records(
     records: list[dict[str, Any]], source: AccountSource | None = None
 ) -> AccountBook:
     """Build a book from dicts (the Python API and tests); a key in any record is a column."""
-    return clean_table(_records_table(records), source or AccountSource(), "<records>", 1)
+    source = source or AccountSource()
+    return clean_table(_records_table(records, source, "<records>", 1), source, "<records>", 1)
 
 
-def _records_table(records: list[dict[str, Any]]) -> pa.Table:
+def _records_table(
+    records: list[dict[str, Any]], source: AccountSource, filename: str, first_row: int
+) -> pa.Table:
+    nested = nested_values(records)
+    if nested:
+        records = _flatten_nested(records, nested, source, filename, first_row)
     names: dict[str, None] = {}
     for record in records:
         names.update(dict.fromkeys(record))
-    return pa.table({n: _array([r.get(n) for r in records]) for n in names})
+    return pa.table({str(n): _array([r.get(n) for r in records]) for n in names})
+
+
+def _flatten_nested(
+    records: list[dict[str, Any]],
+    nested: list[tuple[int, str]],
+    source: AccountSource,
+    filename: str,
+    first_row: int,
+) -> list[dict[str, Any]]:
+    """Objects or lists as values: refused in the canonical columns, JSON text elsewhere."""
+    canonical = set(CANONICAL) | set(source.columns.values())
+    refused = [(i, key) for i, key in nested if key in canonical]
+    if refused:
+        issues = [
+            Issue(
+                f"{key} is an object or a list, not a value: export it as text or a number",
+                file=filename,
+                row=i + first_row,
+                key=key,
+            )
+            for i, key in refused[:MAX_LISTED]
+        ]
+        if len(refused) > MAX_LISTED:
+            issues.append(
+                Issue(f"... and {len(refused) - MAX_LISTED} more object values", file=filename)
+            )
+        raise BookError(issues, f"{filename}: account fields hold objects or lists")
+    records = [dict(r) for r in records]
+    for i, key in nested:
+        try:
+            records[i][key] = json.dumps(records[i][key], ensure_ascii=False)
+        except (RecursionError, ValueError):
+            raise BookError(
+                [
+                    Issue(
+                        "value nested too deeply to read", file=filename, row=i + first_row, key=key
+                    )
+                ]
+            ) from None
+    return records
 
 
 def _format_from_suffix(path: Path) -> str:
@@ -178,115 +282,21 @@ def _format_from_suffix(path: Path) -> str:
     )
 
 
-def _detect_encoding(path: Path) -> str:
-    with path.open("rb") as fh:
-        head = fh.read(1 << 16)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not merely a character cut at the sample's end
-            return "cp1252"
-    return "utf-8"
-
-
-def _read_csv(path: Path, encoding: str | None) -> pa.Table:
-    enc = encoding or _detect_encoding(path)
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    try:
-        table = _csv(path, enc, delimiter)
-        if (
-            encoding is None
-            and enc == "utf-8"
-            and any(pa.types.is_binary(f.type) for f in table.schema)
-        ):
-            # Valid UTF-8 at the start, not further down (pyarrow then reads bytes): Windows-1252.
-            return _csv(path, "cp1252", delimiter)
-        return table
-    except pa.ArrowInvalid as exc:
-        if encoding is None and enc == "utf-8" and "UTF8" in str(exc):
-            # Valid UTF-8 at the start but not further down: an Excel export in Windows-1252.
-            return _csv(path, "cp1252", delimiter)
-        raise BookError([Issue(f"cannot parse as CSV: {exc}", file=str(path))]) from None
-    except (LookupError, UnicodeError) as exc:
-        raise BookError([Issue(f"cannot decode as {enc}: {exc}", file=str(path))]) from None
-
-
-def _csv(path: Path, encoding: str, delimiter: str) -> pa.Table:
-    read = pacsv.ReadOptions(encoding=encoding, block_size=1 << 24)
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
-    convert = pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True)
-    table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-    # A UTF-8 BOM that survived into the first header is not part of the name.
-    names = [n.lstrip("\ufeff").strip() for n in table.column_names]
-    return table.rename_columns(names)
-
-
 def _read_xlsx(path: Path, sheet: str | None) -> pa.Table:
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise BookError([Issue(f"cannot open as xlsx: {exc}", file=str(path))]) from None
-    try:
-        if sheet is not None and sheet not in wb.sheetnames:
-            raise BookError(
-                [Issue(f"no sheet {sheet!r} (sheets: {wb.sheetnames})", file=str(path))]
-            )
-        ws = wb[sheet] if sheet else wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise BookError([Issue("the sheet is empty", file=str(path))])
-        names = [
-            str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)
-        ]
-        columns: list[list[Any]] = [[] for _ in names]
-        for row in rows:
-            if row is None or all(v is None for v in row):
-                continue
-            for i in range(len(names)):
-                value = row[i] if i < len(row) else None
-                columns[i].append(_xlsx_value(value))
-    finally:
-        wb.close()
+    names, columns = read_xlsx_rows(path, sheet)
     return pa.table({n: _array(c) for n, c in zip(names, columns, strict=True)})
-
-
-def _xlsx_value(value: Any) -> Any:
-    if hasattr(value, "date") and callable(value.date):
-        return value.date().isoformat()
-    return value
 
 
 def _array(values: list[Any]) -> pa.Array:
     """A column from mixed cells: one type if they agree, else text."""
     try:
         return pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
         return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
-def _read_json(path: Path) -> pa.Table:
-    text = path.read_text(encoding="utf-8-sig")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        try:  # JSON lines
-            data = [json.loads(line) for line in text.splitlines() if line.strip()]
-        except json.JSONDecodeError as exc:
-            raise BookError(
-                [Issue(f"not valid JSON: {exc}", file=str(path), line=exc.lineno)]
-            ) from None
-    if isinstance(data, dict):
-        data = data.get("accounts", data.get("data"))
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise BookError(
-            [Issue('expected a list of account objects (or {"accounts": [...]})', file=str(path))]
-        )
-    return _records_table(data)
+def _read_json(path: Path, source: AccountSource) -> pa.Table:
+    return _records_table(read_json_records(path, source.encoding), source, str(path), 1)
 
 
 class _Problems:
@@ -306,7 +316,7 @@ class _Problems:
             return
         self.bad |= mask
         for i in idx[:MAX_LISTED]:
-            shown = f" ({values[int(i)].as_py()!r})" if values is not None else ""
+            shown = f" ({_shown(values, int(i))})" if values is not None else ""
             self.issues.append(
                 Issue(message + shown, file=self.source, row=int(self.rows[i]), key=key)
             )
@@ -320,12 +330,34 @@ class _Problems:
             )
 
 
-def clean_table(raw: pa.Table, source: AccountSource, filename: str, first_row: int) -> AccountBook:
+def _shown(values: pa.ChunkedArray, i: int) -> str:
+    """A cell as the user wrote it, shortened; safe for values Python cannot hold (year 0)."""
+    try:
+        text = repr(values[i].as_py())
+    except (OverflowError, ValueError):
+        text = repr(str(pc.cast(values[i], pa.string())))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def clean_table(
+    raw: pa.Table,
+    source: AccountSource,
+    filename: str,
+    first_row: int,
+    notes: list[Issue] | None = None,
+    *,
+    number_format: str | None = None,
+    date_format: str | None = None,
+) -> AccountBook:
     """Map columns, parse and check values; return a clean book or raise BookError."""
-    warnings: list[Issue] = []
+    number_format = number_format or source.number_format
+    date_format = date_format or source.date_format
+    _check_formats(number_format, date_format, filename)
+    warnings: list[Issue] = list(notes or [])
     table = _map_columns(raw, source, filename, warnings)
     n = table.num_rows
     rows = np.arange(first_row, first_row + n, dtype=np.int64)
+    table = clean_text_columns(table, rows, filename, warnings)
     problems = _Problems(filename, rows)
     cols: dict[str, pa.ChunkedArray] = {}
 
@@ -336,25 +368,15 @@ def clean_table(raw: pa.Table, source: AccountSource, filename: str, first_row: 
         if name in table.column_names:
             cols[name] = _as_text(table.column(name))
 
-    acv, bad_acv, negative = (
-        _parse_acv(table.column("acv"))
-        if "acv" in table.column_names
-        else (np.full(n, np.nan), np.zeros(n, bool), np.zeros(n, bool))
-    )
     raw_acv = table.column("acv") if "acv" in table.column_names else None
-    problems.add(bad_acv, "ACV is not a number (fix the cell or leave it blank)", "acv", raw_acv)
-    problems.add(
-        negative,
-        "ACV is negative (credit notes and refunds do not belong in the book)",
-        "acv",
-        raw_acv,
-    )
+    if raw_acv is not None:
+        acv = _parse_acv(raw_acv, number_format, problems, warnings)
+    else:
+        acv = np.full(n, np.nan)
 
     for name in DATE_COLUMNS:
         if name in table.column_names:
-            parsed, bad = _parse_dates(table.column(name))
-            problems.add(bad, "not a date (use YYYY-MM-DD)", name, table.column(name))
-            cols[name] = parsed
+            cols[name] = _parse_dates(table.column(name), name, date_format, problems, warnings)
     for name in LEVEL_COLUMNS:
         if name in table.column_names:
             level, bad = _parse_level(table.column(name))
@@ -364,6 +386,9 @@ def clean_table(raw: pa.Table, source: AccountSource, filename: str, first_row: 
         flag, bad = _parse_bool(table.column("strategic"))
         problems.add(bad, "expected true/false or yes/no", "strategic", table.column("strategic"))
         cols["strategic"] = flag
+    extra = [c for c in table.column_names if c not in CANONICAL]
+    for name in extra:
+        _check_finite(table.column(name), name, problems)
 
     dup_mask = _duplicate_mask(ids)
     if source.skip_duplicates:
@@ -391,7 +416,6 @@ def clean_table(raw: pa.Table, source: AccountSource, filename: str, first_row: 
     if source.skip_duplicates:
         keep &= ~dup_mask
 
-    extra = [c for c in table.column_names if c not in CANONICAL]
     out = {name: cols[name] for name in CANONICAL if name in cols}
     for name in extra:
         out[name] = table.column(name)
@@ -404,9 +428,35 @@ def clean_table(raw: pa.Table, source: AccountSource, filename: str, first_row: 
     if not keep.all():
         clean = clean.filter(pa.array(keep))
         acv, acv_proxied, rows = acv[keep], acv_proxied[keep], rows[keep]
-    book = AccountBook(clean, acv, acv_proxied, rows, filename, warnings, skipped)
+    book = AccountBook(
+        clean, acv, acv_proxied, rows, filename, warnings, skipped, number_format=number_format
+    )
     _missing_acv_warnings(book, source, raw_acv is not None)
     return book
+
+
+def _check_formats(number_format: str | None, date_format: str | None, filename: str) -> None:
+    issues = []
+    if number_format is not None and number_format not in book_numbers.NUMBER_FORMATS:
+        issues.append(
+            Issue(
+                f"unknown number format {number_format!r}: use "
+                f"{' or '.join(repr(f) for f in book_numbers.NUMBER_FORMATS)}",
+                file=filename,
+                key="accounts.number_format",
+            )
+        )
+    if date_format is not None and not book_dates.valid_format(date_format):
+        issues.append(
+            Issue(
+                f"unusable date format {date_format!r}: use day, month and year codes as in "
+                "'%d/%m/%Y' or '%m/%d/%Y'",
+                file=filename,
+                key="accounts.date_format",
+            )
+        )
+    if issues:
+        raise BookError(issues)
 
 
 def _map_columns(
@@ -462,8 +512,10 @@ def _as_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
     if not pa.types.is_string(col.type):
         if pa.types.is_floating(col.type):
             # Ids read as numbers come back as "123.0"; integral floats lose the ".0".
-            as_int = pc.cast(col, pa.int64(), safe=False)
-            integral = pc.equal(pc.cast(as_int, pa.float64()), col)
+            # Only finite values within float64's exact integer range can be whole numbers.
+            safe = pc.and_(pc.is_finite(col), pc.less(pc.abs(col), 2.0**53)).fill_null(False)
+            as_int = pc.cast(pc.if_else(safe, col, 0.0), pa.int64(), safe=False)
+            integral = pc.and_(safe, pc.equal(pc.cast(as_int, pa.float64()), col))
             col = pc.if_else(integral, pc.cast(as_int, pa.string()), pc.cast(col, pa.string()))
         else:
             col = pc.cast(col, pa.string())
@@ -471,49 +523,93 @@ def _as_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
-def _clean_number_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """'$1,234.50', ' 1 234 ', 'USD 900', '(1,000)' -> '1234.50', '1234', '900', '-1000'."""
-    text = pc.utf8_trim_whitespace(col)
-    text = pc.replace_substring_regex(text, r"^\((.*)\)$", r"-\1")
-    text = pc.replace_substring_regex(text, r"[\s,$€£¥]|USD|EUR|GBP|usd|eur|gbp", "")
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-
-
-def _parse_acv(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """ACV as float64 (NaN blank), with masks of non-numeric and negative values."""
-    n = len(col)
-    if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
-        values = np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
-        bad = np.zeros(n, dtype=bool)
-    elif pa.types.is_null(col.type):
-        values, bad = np.full(n, np.nan), np.zeros(n, dtype=bool)
-    else:
-        text = _clean_number_text(_as_text(col))
-        ok = pc.match_substring_regex(text, r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-        bad = _mask(pc.and_kleene(pc.is_valid(text), pc.invert(ok.fill_null(False))))
-        numeric = pc.if_else(ok.fill_null(False), text, pa.scalar(None, pa.string()))
-        values = np.asarray(
-            pc.cast(numeric, pa.float64()).to_numpy(zero_copy_only=False), dtype=float
-        )
+def _parse_acv(
+    col: pa.ChunkedArray, number_format: str | None, problems: _Problems, notes: list[Issue]
+) -> np.ndarray:
+    """ACV as float64 (NaN where blank or refused); every refused cell goes to ``problems``."""
+    parsed = book_numbers.parse_number_column(col, number_format)
+    for kind in np.unique(parsed.kind[parsed.bad]):
+        message = book_numbers.kind_message(int(kind), parsed.number_format, "ACV")
+        problems.add(parsed.kind == kind, message, "acv", col)
+    values = parsed.values
     with np.errstate(invalid="ignore"):
         negative = values < 0
-    values = np.where(negative | bad, np.nan, values)
-    return values, bad, negative
+        huge = values >= MAX_ACV
+    problems.add(
+        negative, "ACV is negative (credit notes and refunds do not belong in the book)", "acv", col
+    )
+    problems.add(
+        huge,
+        f"ACV is {MAX_ACV:,.0f} or more, beyond any single contract: check the units or the "
+        "export (an overflowed or pasted cell)",
+        "acv",
+        col,
+    )
+    if (
+        number_format is None
+        and parsed.detected
+        and parsed.number_format != book_numbers.DECIMAL_POINT
+    ):
+        notes.append(
+            Issue(
+                f"ACV read as {parsed.number_format} (decimal comma, thousands dot) from the "
+                "values that can only be read that way; set accounts.number_format to fix it",
+                file=problems.source,
+                key="acv",
+            )
+        )
+    elif number_format is None and parsed.ambiguous_dots:
+        notes.append(
+            Issue(
+                f"{parsed.ambiguous_dots} ACV(s) like '12.500' read with a decimal point (12.5); "
+                "if the book writes thousands with dots, set accounts.number_format: '1.234,56'",
+                file=problems.source,
+                key="acv",
+            )
+        )
+    return np.where(negative | huge | parsed.bad, np.nan, values)
 
 
-def _parse_dates(col: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
-    if pa.types.is_date(col.type):
-        return col.cast(pa.date32()), np.zeros(len(col), dtype=bool)
-    if pa.types.is_timestamp(col.type):
-        return pc.cast(col, pa.date32()), np.zeros(len(col), dtype=bool)
-    text = _as_text(col)
-    result: pa.ChunkedArray | None = None
-    for fmt in _DATE_FORMATS:
-        parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
-        result = parsed if result is None else pc.coalesce(result, parsed)
-    assert result is not None
-    bad = _mask(pc.and_(pc.is_valid(text), pc.is_null(result)))
-    return pc.cast(result, pa.date32()), bad
+def _parse_dates(
+    col: pa.ChunkedArray,
+    name: str,
+    date_format: str | None,
+    problems: _Problems,
+    notes: list[Issue],
+) -> pa.ChunkedArray:
+    parsed = book_dates.parse_date_column(col, date_format)
+    for kind in np.unique(parsed.kind[parsed.kind != book_dates.OK]):
+        message = book_dates.kind_message(int(kind), parsed.slash_order)
+        problems.add(parsed.kind == kind, message, name, col)
+    if parsed.detected and parsed.slash_order == book_dates.DAY_FIRST:
+        notes.append(
+            Issue(
+                "dates read day-first (D/M/YYYY) for the whole column, from the values whose "
+                "first number is above 12; set accounts.date_format to fix it",
+                file=problems.source,
+                key=name,
+            )
+        )
+    return parsed.dates
+
+
+def _check_finite(col: pa.ChunkedArray, name: str, problems: _Problems) -> None:
+    """Infinities and NaN in a numeric column (a health signal) are refused like ACVs are."""
+    if not (
+        pa.types.is_floating(col.type)
+        or pa.types.is_string(col.type)
+        or pa.types.is_large_string(col.type)
+    ):
+        return
+    try:
+        parsed = book_numbers.parse_number_column(col, None)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return
+    not_finite = parsed.kind == book_numbers.NOT_FINITE
+    others = parsed.bad & ~not_finite
+    if not_finite.any() and not others.any():
+        message = book_numbers.kind_message(book_numbers.NOT_FINITE, parsed.number_format, name)
+        problems.add(not_finite, message, name, col)
 
 
 def _parse_level(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -521,6 +617,7 @@ def _parse_level(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     n = len(col)
     if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
         raw = np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        valid = _mask(pc.is_valid(col))
     else:
         text = pc.utf8_lower(_as_text(col))
         words = np.full(n, np.nan)
@@ -540,7 +637,7 @@ def _parse_level(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         bad = ~blank & (np.isnan(level) | (level < 0) | (level > 1))
         return np.where(bad, np.nan, level), bad
     with np.errstate(invalid="ignore"):
-        bad = ~np.isnan(raw) & ((raw < 1) | (raw > 5))
+        bad = valid & (np.isnan(raw) | (raw < 1) | (raw > 5))
     return np.where(bad, np.nan, (raw - 1) / 4), bad
 
 

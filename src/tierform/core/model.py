@@ -181,6 +181,14 @@ class AccountSource(Model):
     )
     skip_duplicates: bool = Field(False, description="Keep the first of duplicate ids (reported).")
     missing_acv_warn_pct: float = Field(10, ge=0, le=100)
+    number_format: Literal["1,234.56", "1.234,56"] | None = Field(
+        None, description="Number format of the book; default: detected per column."
+    )
+    date_format: str | None = Field(
+        None,
+        description="strptime format for non-ISO dates, e.g. '%d/%m/%Y'; default: detected "
+        "per column.",
+    )
 
 
 class RosterEntry(Model):
@@ -207,6 +215,11 @@ class CoverageModel(Model):
     health: HealthSpec | None = None
     playbooks: list[Playbook] | None = None
     rules: list[Rule] | None = None
+    rollout: list[str] | None = Field(
+        None,
+        description="Tiers whose work items a sync creates, in go-live order (the recipe: "
+        "Enterprise first, then Mid-Market, then the digital tiers). Absent: every tier.",
+    )
     targets: dict[str, TargetSpec] = Field(default_factory=dict)
 
     def tier_index(self, name: str) -> int:

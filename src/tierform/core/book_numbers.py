@@ -1,0 +1,190 @@
+"""Money and number cells as CRM exports write them, read right or refused, never guessed.
+
+A column is read in one number format, ``1,234.56`` (decimal point) or ``1.234,56`` (decimal
+comma). The format comes from ``accounts.number_format`` when set, else from the column's
+unambiguous values (``1.234,50`` can only be decimal-comma; ``1,234.50`` or ``12.5`` only
+decimal-point); a column with no such evidence is decimal-point, the CRM default. Digit groups
+must be well formed (``$1,2,3`` is refused, not read as 123), and infinities and NaN are refused:
+a figure no one can act on must not reach a chart or a sum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+DECIMAL_POINT = "1,234.56"
+DECIMAL_COMMA = "1.234,56"
+NUMBER_FORMATS = (DECIMAL_POINT, DECIMAL_COMMA)
+
+# Kinds of unreadable cells, so callers can word each one.
+OK, NOT_A_NUMBER, NOT_FINITE, BAD_GROUPING, OTHER_FORMAT = 0, 1, 2, 3, 4
+
+_CURRENCY = (
+    r"(?i)^(?:usd|eur|gbp|cad|aud|nzd|chf|jpy|cny|inr|sek|nok|dkk|brl|mxn|sgd|hkd|zar|pln)"
+    r"(?:\s+|$)|(?:\s+|^)(?:usd|eur|gbp|cad|aud|nzd|chf|jpy|cny|inr|sek|nok|dkk|brl|mxn|sgd"
+    r"|hkd|zar|pln)$|[$€£¥₹]"
+)
+_SPACES = "\u00a0\u202f\u2009 "  # no-break, narrow no-break, thin and plain space
+_EXP = r"(?:[eE][-+]?\d+)?"
+
+
+def _grouped(sep: str) -> str:
+    return rf"\d{{1,3}}(?:{sep}\d{{3}})+"
+
+
+def _pattern(groups: list[str], decimal: str) -> str:
+    integer = "|".join([r"\d+", *(_grouped(g) for g in groups)])
+    return rf"^(?:(?:{integer})(?:{decimal}\d*)?|{decimal}\d+)$"
+
+
+_POINT_RE = _pattern([",", f"[{_SPACES}]", "'"], r"\.")
+_COMMA_RE = _pattern([r"\.", f"[{_SPACES}]"], ",")
+_SCIENTIFIC_RE = r"^(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$"
+_NON_FINITE_RE = r"(?i)^(?:nan|inf|infinity|1\.#inf|1\.#ind|1\.#qnan)$"
+_DIGITS_AND_SEPARATORS_RE = rf"^[\d.,'{_SPACES}]+$"
+# Decimal-point reading of a value a decimal-comma book means as thousands: worth a note.
+_AMBIGUOUS_DOT_RE = r"^\d{1,3}\.\d{3}$"
+_PLAIN_RE = r"^-?\d+(?:\.\d+)?$"
+
+
+@dataclass
+class ParsedNumbers:
+    """A column read as float64: ``values`` (NaN where blank or unreadable), ``kind`` per cell
+    (OK or why not), the format used, and whether it was detected rather than configured."""
+
+    values: np.ndarray
+    kind: np.ndarray
+    number_format: str
+    detected: bool
+    ambiguous_dots: int = 0
+
+    @property
+    def bad(self) -> np.ndarray:
+        return self.kind != OK
+
+
+def _mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.asarray(values.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _strip(text: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """The digits of a cell without currency, outer spaces and sign; and whether it was negative."""
+    text = pc.utf8_trim_whitespace(text)
+    paren = pc.match_substring_regex(text, r"^\(.*\)$")
+    text = pc.replace_substring_regex(text, r"^\((.*)\)$", r"\1")
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, _CURRENCY, ""))
+    minus = pc.match_substring_regex(text, r"^-")
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"^[-+]", ""))
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, _CURRENCY, ""))
+    return text, pc.xor(paren.fill_null(False), minus.fill_null(False))
+
+
+def _to_float(text: pa.ChunkedArray, ok: np.ndarray, number_format: str) -> np.ndarray:
+    if number_format == DECIMAL_COMMA:
+        digits = pc.replace_substring_regex(text, rf"[.{_SPACES}]", "")
+        digits = pc.replace_substring(digits, ",", ".")
+    else:
+        digits = pc.replace_substring_regex(text, rf"[,'{_SPACES}]", "")
+    numeric = pc.if_else(pa.array(ok), digits, pa.scalar(None, pa.string()))
+    return np.asarray(pc.cast(numeric, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+
+
+def _plain(col: pa.ChunkedArray) -> ParsedNumbers | None:
+    """The fast path for a clean export (``-1234.5`` only): one regex and a cast, same result."""
+    if not pc.all(pc.match_substring_regex(col, _PLAIN_RE)).as_py():
+        return None
+    values = np.array(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+    kind = np.zeros(len(values), dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        kind[np.isinf(values)] = NOT_FINITE  # digits past float64's range
+    values[kind != OK] = np.nan
+    ambiguous = int(_mask(pc.match_substring_regex(col, _AMBIGUOUS_DOT_RE)).sum())
+    return ParsedNumbers(values, kind, DECIMAL_POINT, False, ambiguous)
+
+
+def parse_number_text(col: pa.ChunkedArray, number_format: str | None = None) -> ParsedNumbers:
+    """Read a text column of numbers (blank cells stay NaN with kind OK)."""
+    if number_format is not None and number_format not in NUMBER_FORMATS:
+        raise ValueError(f"number_format must be one of {NUMBER_FORMATS}")
+    if number_format != DECIMAL_COMMA:
+        plain = _plain(col)
+        if plain is not None:
+            return plain
+    text, negative = _strip(col)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    present = _mask(pc.is_valid(text))
+    scientific = _mask(pc.match_substring_regex(text, _SCIENTIFIC_RE))
+    point = _mask(pc.match_substring_regex(text, _POINT_RE)) | scientific
+    comma = _mask(pc.match_substring_regex(text, _COMMA_RE))
+    point_only, comma_only = point & ~comma, comma & ~point
+    detected = number_format is None
+    if number_format is None:
+        # The majority of unambiguous cells decides; the others are refused as the other format.
+        number_format = (
+            DECIMAL_COMMA if int(comma_only.sum()) > int(point_only.sum()) else DECIMAL_POINT
+        )
+        detected = bool(comma_only.any() or point_only.any())
+    ok = point if number_format == DECIMAL_POINT else comma
+    values = _to_float(text, ok, number_format)
+    values = np.where(np.asarray(negative.to_numpy(zero_copy_only=False), bool), -values, values)
+    kind = np.zeros(len(values), dtype=np.int8)
+    unreadable = present & ~ok
+    kind[unreadable] = NOT_A_NUMBER
+    kind[unreadable & _mask(pc.match_substring_regex(text, _DIGITS_AND_SEPARATORS_RE))] = (
+        BAD_GROUPING
+    )
+    kind[unreadable & (point | comma)] = OTHER_FORMAT
+    kind[unreadable & _mask(pc.match_substring_regex(text, _NON_FINITE_RE))] = NOT_FINITE
+    with np.errstate(invalid="ignore"):
+        overflow = ok & present & ~np.isfinite(values)
+    kind[overflow] = NOT_FINITE
+    values[kind != OK] = np.nan
+    ambiguous = 0
+    if number_format == DECIMAL_POINT and not comma_only.any():
+        ambiguous = int(_mask(pc.match_substring_regex(text, _AMBIGUOUS_DOT_RE)).sum())
+    return ParsedNumbers(values, kind, number_format, detected, ambiguous)
+
+
+def parse_number_column(col: pa.ChunkedArray, number_format: str | None = None) -> ParsedNumbers:
+    """Read any column as numbers: numeric cells as they are (refusing NaN and infinities)."""
+    n = len(col)
+    if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
+        valid = _mask(pc.is_valid(col))
+        values = np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        kind = np.zeros(n, dtype=np.int8)
+        with np.errstate(invalid="ignore"):
+            kind[valid & ~np.isfinite(values)] = NOT_FINITE
+        values = np.where(valid & (kind == OK), values, np.nan)
+        return ParsedNumbers(values, kind, number_format or DECIMAL_POINT, False)
+    if pa.types.is_null(col.type):
+        return ParsedNumbers(
+            np.full(n, np.nan), np.zeros(n, np.int8), number_format or DECIMAL_POINT, False
+        )
+    if pa.types.is_boolean(col.type):
+        values = np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        return ParsedNumbers(values, np.zeros(n, np.int8), number_format or DECIMAL_POINT, False)
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        col = pc.cast(col, pa.string())
+    return parse_number_text(col, number_format)
+
+
+def kind_message(kind: int, number_format: str, what: str) -> str:
+    """Why a cell was refused and what to do, for ``what`` (e.g. "ACV")."""
+    other = DECIMAL_COMMA if number_format == DECIMAL_POINT else DECIMAL_POINT
+    if kind == NOT_FINITE:
+        return f"{what} is infinite or not a number: enter the real figure or leave it blank"
+    if kind == BAD_GROUPING:
+        return (
+            f"{what} has malformed digit grouping (groups of three expected, as in "
+            f"{number_format}): fix the cell"
+        )
+    if kind == OTHER_FORMAT:
+        return (
+            f"{what} is written as {other} but the column reads as {number_format}: make the "
+            "column one format, or set accounts.number_format"
+        )
+    return f"{what} is not a number (fix the cell or leave it blank)"

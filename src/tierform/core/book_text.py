@@ -1,0 +1,74 @@
+"""Text cells every writer can store: control characters that a workbook (XML) cannot hold are
+replaced at read time, once, so the report, the workbook and every target are safe downstream.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tierform.errors import Issue
+
+# What XML 1.0 (so xlsx) cannot hold: C0 controls other than tab, newline and carriage return,
+# and the non-characters U+FFFE and U+FFFF.
+_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+REPLACEMENT = "\ufffd"
+MAX_LISTED = 20
+
+
+def _may_hold_illegal(col: pa.ChunkedArray) -> bool:
+    """A byte scan of the column's buffers: the exact regex runs only where this says maybe."""
+    for chunk in col.chunks:
+        buffers = chunk.buffers()
+        if len(buffers) < 3 or buffers[2] is None:
+            continue
+        data = np.frombuffer(buffers[2], dtype=np.uint8)
+        control = (data < 0x20) & (data != 0x09) & (data != 0x0A) & (data != 0x0D)
+        # U+FFFE / U+FFFF are EF BF BE / EF BF BF in UTF-8.
+        nonchar = (data[:-2] == 0xEF) & (data[1:-1] == 0xBF) & (data[2:] >= 0xBE)
+        if control.any() or nonchar.any():
+            return True
+    return False
+
+
+def clean_text_columns(
+    table: pa.Table, rows: np.ndarray, filename: str, notes: list[Issue]
+) -> pa.Table:
+    """Replace unstorable characters in every text column, with a note naming the rows."""
+    for index, name in enumerate(table.column_names):
+        col = table.column(name)
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            continue
+        if not _may_hold_illegal(col):
+            continue
+        hit = pc.match_substring_regex(col, _ILLEGAL)
+        mask = np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        if not mask.any():
+            continue
+        table = table.set_column(
+            index, name, pc.replace_substring_regex(col, _ILLEGAL, REPLACEMENT)
+        )
+        listed = ", ".join(str(int(r)) for r in rows[mask][:MAX_LISTED])
+        more = f" and {int(mask.sum()) - MAX_LISTED} more" if mask.sum() > MAX_LISTED else ""
+        notes.append(
+            Issue(
+                f"replaced control characters a workbook cannot store with {REPLACEMENT!r} in "
+                f"row(s) {listed}{more}: fix them in the CRM to keep the text as it is",
+                file=filename,
+                key=name,
+            )
+        )
+    return table
+
+
+def nested_values(records: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """(record index, key) of every value that is an object or a list, not a cell value."""
+    return [
+        (i, key)
+        for i, record in enumerate(records)
+        for key, value in record.items()
+        if isinstance(value, dict | list)
+    ]
