@@ -134,6 +134,12 @@ class Adapter(ABC, Generic[SettingsT]):
         """Drop a false positive (a difference the platform cannot avoid). Default: keep all."""
         return True
 
+    def expected_transition(self, change: Change) -> str | None:
+        """Why ``change`` is an expected transition rather than drift (values the platform
+        already holds elsewhere moving into tierform's own field), or None. Such changes are
+        applied as usual but not counted by the safety thresholds. Default: none are."""
+        return None
+
     def extra_changes(self, desired: State, existing: State, changes: list[Change]) -> list[Change]:
         """Changes beyond the diff (e.g. a marker object). Default: none."""
         return []
@@ -147,6 +153,14 @@ class Adapter(ABC, Generic[SettingsT]):
         """Numbered-step text for a build-sheet entry, in the platform's vocabulary.
         Default: a neutral description of the object."""
         return default_description(kind, key, data)
+
+    def platform_owners(self) -> dict[str, str]:
+        """The platform's own CSM of each account the last :meth:`read` saw, where the platform
+        keeps one apart from the ``tf_csm`` field (Vitally's CSM, which its API cannot set):
+        account key -> the user's e-mail or name. Export and migration carry it, so a
+        reassignment made in the platform's UI is not lost. Default: none (``tf_csm`` *is*
+        the platform's owner field, or there is none)."""
+        return {}
 
     def plan_meta(self) -> dict[str, Any]:
         """Extra facts for the plan header (never secrets). Default: none."""

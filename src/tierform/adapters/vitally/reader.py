@@ -39,9 +39,13 @@ class Index:
     vid_of: dict[str, str] = field(default_factory=dict)
     ext_of: dict[str, str] = field(default_factory=dict)
     stale: dict[str, list[str]] = field(default_factory=dict)
+    #: account -> the superseded data traits' values (field name -> value)
+    stale_values: dict[str, dict[str, Any]] = field(default_factory=dict)
     csm_of: dict[str, str | None] = field(default_factory=dict)
     admins: dict[str, str] = field(default_factory=dict)
     admin_email: dict[str, str] = field(default_factory=dict)
+    admin_name: dict[str, str] = field(default_factory=dict)
+    admins_loaded: bool = False
     template_id: dict[str, str] = field(default_factory=dict)
     template_ref: dict[str, str] = field(default_factory=dict)
     desired_accounts: frozenset[str] = frozenset()
@@ -142,6 +146,7 @@ class Reader:
             stale = keys.stale(traits)
             if stale:
                 idx.stale[ext] = stale
+                idx.stale_values[ext] = {n: traits.get(n) for n in stale}
             # Only accounts carrying tierform's traits are managed objects; a book account
             # without them is a create (of tierform's fields on it), not a mass update.
             if Kind.account in scope.kinds and keys.owned(traits):
@@ -238,13 +243,7 @@ class Reader:
         return names
 
     def _admins(self, state: State) -> None:
-        for admin in self.api.admins():
-            aid = str(admin.get("id"))
-            for who in (admin.get("name"), admin.get("email")):
-                if who:
-                    self.index.admins[str(who).strip().lower()] = aid
-            if admin.get("email"):
-                self.index.admin_email[aid] = str(admin["email"])
+        load_admins(self.api, self.index)
         assignees: dict[str, int] = {}
         for data in self.desired.of(Kind.work_item).values():
             who = data.get("assignee")
@@ -255,3 +254,19 @@ class Reader:
                 "task assignee(s) not found among Vitally admins (by name or email), left "
                 "unassigned: " + ", ".join(f"{w} ({n})" for w, n in sorted(assignees.items()))
             )
+
+
+def load_admins(api: VitallyApi, idx: Index) -> None:
+    """Vitally's admins (its users) by id, name and e-mail, read once per index."""
+    if idx.admins_loaded:
+        return
+    for admin in api.admins():
+        aid = str(admin.get("id"))
+        for who in (admin.get("name"), admin.get("email")):
+            if who:
+                idx.admins[str(who).strip().lower()] = aid
+        if admin.get("email"):
+            idx.admin_email[aid] = str(admin["email"])
+        if admin.get("name"):
+            idx.admin_name[aid] = str(admin["name"])
+    idx.admins_loaded = True

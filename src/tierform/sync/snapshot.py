@@ -1,0 +1,64 @@
+"""What tierform manages on a platform, read as it is: the source of export, compare and migrate.
+
+A snapshot is one full read of a target (octoDNS's dump): every account carrying tierform's
+fields with their values as people left them, the platform's own CSM where it keeps one apart
+from ``tf_csm`` (Vitally's CSM), the live work items and the field definitions it can show.
+The read needs no account book: the model alone says which fields to look for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tierform.core.design import Specs
+from tierform.core.model import CoverageModel
+from tierform.sync.adapter import Adapter
+from tierform.sync.desired import model_objects
+from tierform.sync.state import Data, Kind, Scope, State
+
+
+@dataclass
+class Snapshot:
+    target: str
+    platform: str
+    state: State
+    owners: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def accounts(self) -> dict[str, Data]:
+        return self.state.of(Kind.account)
+
+    def csm(self, key: str) -> str | None:
+        """The account's CSM as the platform has it: its own owner field when it keeps one
+        (a reassignment in the UI lands there), else ``tf_csm``."""
+        own = self.owners.get(key)
+        value = self.accounts.get(key, {}).get("tf_csm")
+        return own or (str(value) if value is not None else None)
+
+    def open_work_items(self) -> dict[str, Data]:
+        """Work items the platform still has open (done or deleted ones are not read back)."""
+        return {k: d for k, d in self.state.of(Kind.work_item).items() if not d.get("done")}
+
+
+def model_state(model: CoverageModel) -> State:
+    """Field definitions and configuration objects from the model alone (no book): what a read
+    needs to recognise tierform's fields, and a migration target's build sheet."""
+    specs = Specs.of(model)
+    health = specs.health
+    bands = [b.name for b in health.bands or []]
+    dims = sorted(
+        set(health.weights or {}) | {s.dimension for s in (health.signals or {}).values()}
+    )
+    scored = model.segmentation.method == "multi_factor"
+    return model_objects(model, specs, bands, dims, scored)
+
+
+def read_snapshot(adapter: Adapter[Any], model: CoverageModel) -> Snapshot:
+    """One full read of everything tierform manages on the adapter's platform."""
+    desired = adapter.normalize_desired(model_state(model))
+    readable = [k for k in Kind if adapter.capabilities.can_read(k)]
+    state = adapter.normalize_existing(adapter.read(Scope.of(desired, readable)))
+    return Snapshot(
+        adapter.context.target, adapter.platform, state, dict(adapter.platform_owners())
+    )
