@@ -178,3 +178,15 @@ def test_parse_growth():
     assert parse_growth(None, "40%", 350) == 140
     assert parse_growth(80, None, 350) == 80
     assert parse_growth(None, None, 350) is None
+
+
+def test_linear_quantiles_match_numpy() -> None:
+    import numpy as np
+
+    from tierform.core.scenario import linear_quantiles
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 3, 250):
+        values = rng.lognormal(10, 1.1, n)
+        probs = (np.arange(41) + 0.5) / 41
+        assert np.allclose(linear_quantiles(values, probs), np.quantile(values, probs))

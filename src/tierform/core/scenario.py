@@ -57,7 +57,7 @@ def growth_scenario(model: CoverageModel, seg: SegmentResult, add_accounts: int)
         acv = seg.book.acv[members]
         if new[i] and acv.size:
             probs = (np.arange(new[i]) + 0.5) / new[i]
-            acv = np.concatenate([acv, np.quantile(acv, probs)])
+            acv = np.concatenate([acv, linear_quantiles(acv, probs)])
         flags = np.concatenate([strategic[members], np.zeros(acv.size - int(members.sum()), bool)])
         books.append((acv, flags))
     grown = [b[0].size for b in books]
@@ -170,3 +170,13 @@ def parse_growth(add_accounts: int | None, growth: str | None, accounts: int) ->
     text = growth.strip().rstrip("%")
     value = float(text)
     return round(accounts * value / 100)
+
+
+def linear_quantiles(values: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """``np.quantile(values, probs)`` (its default, linear method) from one sort: numpy's own
+    call partitions once per quantile, which at a million new accounts takes minutes."""
+    ordered = np.sort(values)
+    pos = probs * (ordered.size - 1)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, ordered.size - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)

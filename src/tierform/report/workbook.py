@@ -13,16 +13,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
+from tierform.core.book import AccountBook
+from tierform.core.capacity import CapacityResult, tier_cost
 from tierform.core.model import CoverageModel, LifecycleStage, Tier
+from tierform.core.segment import Reason, SegmentResult
 from tierform.report.format import label
 from tierform.report.recipe import recipe_reference, recovery_for
 from tierform.report.results import ReportData
 from tierform.report.sections_core import trigger_text
 from tierform.report.sections_spec import VALIDATION_LABELS, steps_text
 from tierform.report.tabulate import compact, is_scalar, plain_data
-from tierform.workbook.spec import Formula, SheetSpec, Text, WorkbookSpec, column_letter
+from tierform.report.workbook_scenarios import scenarios_sheet
+from tierform.workbook.spec import (
+    Column,
+    ColumnRows,
+    Formula,
+    SheetSpec,
+    Text,
+    Validation,
+    WorkbookSpec,
+    column_letter,
+)
 
 INPUTS, TIERS, CAPACITY, ASSIGNMENTS = "Inputs", "Tiers", "Capacity", "Assignments"
 PLAYBOOKS, HEALTH, RULES, CHECKS, MODEL = "Playbooks", "Health", "Rules", "Checks", "Model"
@@ -219,7 +235,9 @@ def _tier_value(tier: Tier, field: str) -> Any:
     return getattr(value, "value", value)
 
 
-def tiers_sheet(model: CoverageModel, inputs: Inputs, ranges: Ranges) -> SheetSpec:
+def tiers_sheet(
+    model: CoverageModel, inputs: Inputs, ranges: Ranges, cap: CapacityResult | None = None
+) -> SheetSpec:
     live = ["Accounts per CSM (target)", "Accounts", "ARR", "% of accounts", "% of ARR"]
     sheet = SheetSpec(
         "tiers",
@@ -233,17 +251,27 @@ def tiers_sheet(model: CoverageModel, inputs: Inputs, ranges: Ranges) -> SheetSp
     n = len(model.tiers)
     arr_total = f"SUM({CAPACITY}!$C$2:$C${n + 1})"
     accounts = f"COUNTA({ranges('Account ID')})"
+    rows = len(ranges.sheet.rows)
+    total_arr = sum(t.arr for t in cap.tiers) if cap else 0.0
     for i, tier in enumerate(model.tiers):
         r, ratio = i + 2, inputs.ref(f"tiers.{i}.ratio.target")
+        t = cap.tiers[i] if cap else None
         values: list[Any] = [_tier_value(tier, f) for _, f in TIER_COLUMNS]
         values += [
-            Formula(f'=IF({ratio}="","",{ratio})'),
-            Formula(f"={CAPACITY}!B{r}"),
-            Formula(f"={CAPACITY}!C{r}"),
-            Formula(f"=IF({accounts}>0,{CAPACITY}!B{r}/{accounts}*100,0)"),
-            Formula(f"=IF({arr_total}>0,{CAPACITY}!C{r}/{arr_total}*100,0)"),
+            Formula(f'=IF({ratio}="","",{ratio})', tier.ratio.target if tier.ratio else ""),
+            Formula(f"={CAPACITY}!B{r}", t and t.accounts),
+            Formula(f"={CAPACITY}!C{r}", t and t.arr),
+            Formula(
+                f"=IF({accounts}>0,{CAPACITY}!B{r}/{accounts}*100,0)",
+                t and (t.accounts / rows * 100 if rows else 0),
+            ),
+            Formula(
+                f"=IF({arr_total}>0,{CAPACITY}!C{r}/{arr_total}*100,0)",
+                t and (t.arr / total_arr * 100 if total_arr > 0 else 0),
+            ),
         ]
         sheet.add(*values)
+    sheet.filter_rows = n
     sheet.number_formats.update(
         {2: MONEY, 3: MONEY, first + 2: MONEY, first + 3: PERCENT, first + 4: PERCENT}
     )
@@ -285,43 +313,51 @@ def capacity_sheet(data: ReportData, inputs: Inputs, ranges: Ranges) -> SheetSpe
         inputs.ref("capacity.max_arr_per_csm"),
     )
     current = data.current.per_tier
+    cap = data.cap
     for i, tier in enumerate(model.tiers):
-        r = i + 2
+        r, t = i + 2, cap.tiers[i]
         ratio, override = inputs.ref(f"tiers.{i}.ratio.target"), inputs.ref(f"tiers.{i}.csm_cost")
-        ratio_cell = Formula(f'=IF({ratio}="","",{ratio})') if tier.has_csm else None
+        ratio_cell = (
+            Formula(f'=IF({ratio}="","",{ratio})', "" if t.target_ratio is None else t.target_ratio)
+            if tier.has_csm
+            else None
+        )
+        check = next((c for c in cap.checks if c.id == f"arr_per_csm:{t.name}"), None)
         sheet.add(
-            Formula(f"={TIERS}!$A${r}"),
-            Formula(f"=COUNTIF({tiers_col},{criterion(f'$A{r}', wild)})"),
-            Formula(f"=SUMIF({tiers_col},{criterion(f'$A{r}', wild)},{acv})"),
+            Formula(f"={TIERS}!$A${r}", tier.name),
+            Formula(f"=COUNTIF({tiers_col},{criterion(f'$A{r}', wild)})", t.accounts),
+            Formula(f"=SUMIF({tiers_col},{criterion(f'$A{r}', wild)},{acv})", t.arr),
             ratio_cell,
-            Formula(f"={buffer}"),
-            Formula(f'=IF(D{r}="",0,B{r}/D{r}*E{r})'),
-            Formula(f'=IF(D{r}="",0,ROUNDUP(ROUND(B{r}/D{r}*E{r},9),0))'),
-            Formula(f'=IF({override}="",{cost},{override})'),
-            Formula(f"=G{r}*H{r}"),
-            Formula(f'=IF(G{r}>0,C{r}/G{r},"")'),
-            Formula(f'=IF(C{r}>0,I{r}/C{r}*100,"")'),
-            Formula(f'=IF(J{r}="","",IF(J{r}<{max_arr},"pass","fail"))'),
+            Formula(f"={buffer}", model.capacity.buffer),
+            Formula(f'=IF(D{r}="",0,B{r}/D{r}*E{r})', t.fte),
+            Formula(f'=IF(D{r}="",0,ROUNDUP(ROUND(B{r}/D{r}*E{r},9),0))', t.headcount),
+            Formula(f'=IF({override}="",{cost},{override})', tier_cost(model, tier)),
+            Formula(f"=G{r}*H{r}", t.cost),
+            Formula(f'=IF(G{r}>0,C{r}/G{r},"")', t.arr_per_csm),
+            Formula(f'=IF(C{r}>0,I{r}/C{r}*100,"")', t.cost_pct_arr),
+            Formula(f'=IF(J{r}="","",IF(J{r}<{max_arr},"pass","fail"))', check and check.status),
             None if current is None else current[i],
             trigger_text(tier, model.currency),
         )
-    last, t = len(model.tiers) + 1, len(model.tiers) + 2
+    last, t_row = len(model.tiers) + 1, len(model.tiers) + 2
+    grade = next((c.grade for c in cap.checks if c.id == "cost_pct_arr"), None)
     sheet.add(
         "Total",
-        Formula(f"=SUM(B2:B{last})"),
-        Formula(f"=SUM(C2:C{last})"),
+        Formula(f"=SUM(B2:B{last})", sum(t.accounts for t in cap.tiers)),
+        Formula(f"=SUM(C2:C{last})", sum(t.arr for t in cap.tiers)),
         None,
         None,
-        Formula(f"=SUM(F2:F{last})"),
-        Formula(f"=SUM(G2:G{last})"),
+        Formula(f"=SUM(F2:F{last})", sum(t.fte for t in cap.tiers)),
+        Formula(f"=SUM(G2:G{last})", cap.total_headcount),
         None,
-        Formula(f"=SUM(I2:I{last})"),
+        Formula(f"=SUM(I2:I{last})", cap.total_cost),
         None,
-        Formula(f'=IF(C{t}>0,I{t}/C{t}*100,"")'),
-        Formula(grade_formula(f"K{t}", inputs)),
-        None if current is None else Formula(f"=SUM(M2:M{last})"),
+        Formula(f'=IF(C{t_row}>0,I{t_row}/C{t_row}*100,"")', cap.cost_pct_arr),
+        Formula(grade_formula(f"K{t_row}", inputs), grade),
+        None if current is None else Formula(f"=SUM(M2:M{last})", sum(current)),
         "Total row: the cost grade sits under ARR per CSM check",
     )
+    sheet.filter_rows = len(model.tiers)
     sheet.number_formats.update({3: MONEY, 6: DECIMAL, 8: MONEY, 9: MONEY, 10: MONEY, 11: PERCENT})
     sheet.note = (
         f"Required CSMs = ROUNDUP(accounts / ratio x buffer). Counts re-read "
@@ -345,6 +381,8 @@ def grade_formula(cell: str, inputs: Inputs) -> str:
 
 
 def assignments_sheet(data: ReportData) -> SheetSpec:
+    """One row per account, held as columns (:class:`ColumnRows`): a million accounts are a
+    dozen arrays, not a million row lists."""
     book, seg = data.book, data.seg
     health = data.health.get("result")
     assign = data.assign.get("result")
@@ -358,40 +396,67 @@ def assignments_sheet(data: ReportData) -> SheetSpec:
         "Owner today",
         "Proposed owner",
     ]
+    n = len(book)
+    acv = book.acv
+    source = np.where(np.isnan(acv), "", np.where(book.acv_proxied, "product-tier proxy", "export"))
+    columns = [
+        Column("text", book.table.column("account_id")),
+        Column("text", pc.fill_null(_text_column(book, "name"), "")),
+        Column("text", _tier_names(seg)),
+        Column("number", acv),
+        Column("text", source.tolist()),
+        Column("text", _reasons(seg)),
+        Column("text", _text_column(book, "owner")),
+        Column("text", assign.owner if assign is not None else pa.nulls(n, pa.string())),
+    ]
     if health is not None:
         header += ["Health score", "Health band"]
-    sheet = SheetSpec(
+        names = pa.array([str(b) for b in health.band_names] + [None], pa.string())
+        index = np.asarray(health.band_index)
+        columns += [
+            Column("number", np.asarray(health.score, dtype=np.float64)),
+            Column("text", names.take(pa.array(np.where(index >= 0, index, len(names) - 1)))),
+        ]
+    return SheetSpec(
         "assignments",
         ASSIGNMENTS,
         header,
+        rows=ColumnRows(columns),
         widths={1: 14, 2: 30, 3: 16, 4: 12, 5: 16, 6: 44, 7: 16, 8: 16},
         number_formats={4: MONEY},
+        filter_rows=n,
     )
-    names, owners = book.text("name"), book.text("owner")
-    proxied = book.acv_proxied.tolist()
-    proposed = assign.owner if assign is not None else [None] * len(book)
-    rows = seg.assignments()
-    scores = list(getattr(health, "score", [])) if health is not None else []
-    bands = list(getattr(health, "band", [])) if health is not None else []
-    for k, (row, acv) in enumerate(zip(rows, book.acv.tolist(), strict=True)):
-        values: list[Any] = [
-            Text(row["account_id"]),
-            Text(names[k] or ""),
-            row["tier"],
-            acv,
-            "" if acv != acv else ("product-tier proxy" if proxied[k] else "export"),
-            row["reason"],
-            owners[k],
-            proposed[k],
-        ]
-        if health is not None:
-            score = scores[k]
-            values += [
-                None if score is None else float(score),
-                None if bands[k] is None else str(bands[k]),
-            ]
-        sheet.add(*values)
-    return sheet
+
+
+def _text_column(book: AccountBook, name: str) -> pa.Array:
+    col = book.column(name)
+    if col is None:
+        return pa.nulls(len(book), pa.string())
+    arr = col.combine_chunks() if col.num_chunks else pa.array([], pa.string())
+    return arr if pa.types.is_string(arr.type) else arr.cast(pa.string())
+
+
+def _tier_names(seg: SegmentResult) -> pa.Array:
+    names = pa.array([t.name for t in seg.model.tiers] + [None], pa.string())
+    tier = np.asarray(seg.tier)
+    return names.take(pa.array(np.where(tier >= 0, tier, len(names) - 1)))
+
+
+def _reasons(seg: SegmentResult) -> pa.Array:
+    """Each account's reason text, as :meth:`SegmentResult.assignments` words it, built once per
+    distinct (reason, tier, proxied) and spread by index."""
+    tiers = [t.name for t in seg.model.tiers]
+    tier = np.asarray(seg.tier, dtype=np.int64)
+    reason = np.asarray(seg.reason, dtype=np.int64)
+    proxied = np.asarray(seg.book.acv_proxied, dtype=np.int64)
+    key = (reason * (len(tiers) + 1) + (tier + 1)) * 2 + proxied
+    uniq, inverse = np.unique(key, return_inverse=True)
+    texts = []
+    for k in uniq.tolist():
+        rest, px = divmod(k, 2)
+        r, t = divmod(rest, len(tiers) + 1)
+        texts.append(Reason(r).describe(tiers[t - 1] if t else "", bool(px)))
+    return pa.array(texts, pa.string()).take(pa.array(inverse.reshape(-1)))
 
 
 def _missing_sheet(key: str, title: str, missing: str, width: int = 6) -> SheetSpec:
@@ -438,6 +503,7 @@ def playbooks_sheet(data: ReportData) -> SheetSpec:
             Text("; ".join(pb.success_criteria)),
             None if pb.escalation is None else Text(pb.escalation),
         )
+    sheet.filter_rows = len(sheet.rows)
     matrix = part.get("matrix")
     sheet.add(None)
     sheet.add(Text(f"Lifecycle coverage matrix (grade: {matrix.grade})"))
@@ -504,15 +570,17 @@ def health_sheet(data: ReportData, ranges: Ranges) -> SheetSpec:
     sheet.add("Tier", *names)
     head = len(sheet.rows) + 1
     wild = has_wildcards(tiers + names)
+    by_tier: list[dict[str, int]] = part.get("by_tier") or [{} for _ in tiers]
     for i in range(len(tiers)):
         r = len(sheet.rows) + 2
         sheet.add(
-            Formula(f"={TIERS}!$A${i + 2}"),
+            Formula(f"={TIERS}!$A${i + 2}", tiers[i]),
             *[
                 Formula(
                     f"=COUNTIFS({ranges('Tier')},{criterion(f'$A{r}', wild)},"
                     f"{ranges('Health band')},"
-                    f"{criterion(f'{column_letter(k + 2)}${head}', wild)})"
+                    f"{criterion(f'{column_letter(k + 2)}${head}', wild)})",
+                    by_tier[i].get(names[k], 0),
                 )
                 for k in range(len(names))
             ],
@@ -528,6 +596,7 @@ def rules_sheet(data: ReportData) -> SheetSpec:
         RULES,
         ["Rule", "Purpose", "Trigger", "Condition", "Actions", "Enabled", "Test cases"],
         widths={1: 28, 2: 40, 3: 50, 4: 40, 5: 60, 6: 9, 7: 10},
+        filter_rows=len(data.rules.get("rules") or []),
     )
     for rule in data.rules.get("rules") or []:
         r = plain_data(rule)
@@ -566,6 +635,7 @@ def checks_sheet(data: ReportData) -> SheetSpec:
         )
     for text in data.missing().values():
         sheet.add("missing", None, None, None, None, text)
+    sheet.filter_rows = len(sheet.rows)
     return sheet
 
 
@@ -590,17 +660,60 @@ def model_sheet(model: CoverageModel) -> SheetSpec:
     return sheet
 
 
-def build_workbook(data: ReportData) -> WorkbookSpec:
-    """Every sheet of the coverage-model workbook, in the order a leader reads them."""
+def validate_inputs(inputs: Inputs, model: CoverageModel) -> None:
+    """Data validation on Inputs: each target ratio within its benchmark min and max, the
+    buffer at least 1 (as ``tierform validate`` requires)."""
+    sheet = inputs.sheet
+    row = inputs.rows["capacity.buffer"]
+    sheet.validations.append(
+        Validation(row, 2, row, "minimum", low=1, message="the buffer is at least 1 (1.15 = 15%)")
+    )
+    for i, tier in enumerate(model.tiers):
+        key = f"tiers.{i}.ratio"
+        lo, hi, target = (inputs.rows[f"{key}.{end}"] for end in ("min", "max", "target"))
+        sheet.validations.append(
+            Validation(
+                target,
+                2,
+                target,
+                "between",
+                low=f"=$B${lo}",
+                high=f"=$B${hi}",
+                message=f"{tier.name}: the target ratio lies within its benchmark min and max",
+            )
+        )
+        for end in (lo, hi):
+            sheet.validations.append(
+                Validation(end, 2, end, "minimum", low=1, message="accounts per CSM: at least 1")
+            )
+    sheet.filter_rows = len(sheet.rows)
+
+
+def build_workbook(data: ReportData, growth_pct: float | None = None) -> WorkbookSpec:
+    """Every sheet of the coverage-model workbook, in the order a leader reads them
+    (``growth_pct``: the Scenarios sheet's growth, default 40 %)."""
     model = data.model
     inputs = inputs_sheet(model)
+    validate_inputs(inputs, model)
     assignments = assignments_sheet(data)
     ranges = assignment_ranges(assignments)
+    n = len(model.tiers)
+    assignments.validations.append(
+        Validation(
+            2,
+            assignments.header.index("Tier") + 1,
+            ranges.last,
+            "list",
+            source=f"={TIERS}!$A$2:$A${n + 1}",
+            message="pick one of the tiers on the Tiers sheet",
+        )
+    )
     return WorkbookSpec(
         [
             inputs.sheet,
-            tiers_sheet(model, inputs, ranges),
+            tiers_sheet(model, inputs, ranges, data.cap),
             capacity_sheet(data, inputs, ranges),
+            scenarios_sheet(data, inputs.ref, ranges("ACV"), growth_pct),
             assignments,
             playbooks_sheet(data),
             health_sheet(data, ranges),

@@ -5,6 +5,7 @@ failed run never leaves a half-written document beside a fresh workbook."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -17,9 +18,10 @@ from tierform.report.markdown import CHART_DIR, render_markdown
 from tierform.report.results import ReportData, gather
 from tierform.report.sections_spec import build_document
 from tierform.report.workbook import build_workbook
-from tierform.workbook.xlsx import write_workbook
+from tierform.workbook.xlsxwriter_sink import write_xlsx
 
 STEM = "coverage-model"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class ReportFiles:
     markdown: Path
     workbook: Path
     charts: tuple[Path, ...]
+    notes: tuple[str, ...] = ()
+    """What writing changed in the data (characters an .xlsx cannot store, replaced)."""
 
 
 def prepare(
@@ -63,19 +67,26 @@ def write_text_atomic(path: Path, text: str) -> None:
             os.unlink(tmp)
 
 
-def write_report(data: ReportData, out: str | Path, stem: str = STEM) -> ReportFiles:
-    """Render the document and workbook and write them into ``out``."""
+def write_report(
+    data: ReportData, out: str | Path, stem: str = STEM, growth_pct: float | None = None
+) -> ReportFiles:
+    """Render the document and workbook and write them into ``out`` (``growth_pct``: the
+    workbook's growth scenario, default 40 %)."""
     out = Path(out)
     doc = build_document(data)
     html, markdown = render_html(doc), render_markdown(doc)
-    spec = build_workbook(data)
+    spec = build_workbook(data, growth_pct)
+    workbook = out / f"{stem}.xlsx"
+    notes = write_xlsx(spec, workbook)  # first: the one most likely to be locked
+    for note in notes.messages():
+        log.warning("write_report: %s", note)
     files = ReportFiles(
         out / f"{stem}.html",
         out / f"{stem}.md",
-        out / f"{stem}.xlsx",
+        workbook,
         tuple(out / CHART_DIR / f"{c.id}.svg" for c in doc.charts()),
+        tuple(notes.messages()),
     )
-    write_workbook(spec, files.workbook)  # first: the one most likely to be locked
     for chart, path in zip(doc.charts(), files.charts, strict=True):
         write_text_atomic(path, chart.svg + "\n")
     write_text_atomic(files.markdown, markdown)
