@@ -4,7 +4,7 @@ Balancing is per tier. Each CSM gets a count quota in proportion to their capaci
 it) and an ARR target in the same proportion. Current owners keep their accounts while they are
 within quota, so the plan makes the fewest reassignments (handoffs) the balance allows; the freed
 and unowned accounts then go, largest first, to the CSM furthest below their ARR target who still
-has room.
+has room. The balancing itself (``assign_balance``) costs O(n log n) in accounts and CSMs.
 """
 
 from __future__ import annotations
@@ -15,27 +15,19 @@ from typing import Any
 
 import numpy as np
 
+from tierform.core.assign_balance import ARR_TOLERANCE as ARR_TOLERANCE
+from tierform.core.assign_balance import (
+    Books,
+    collection_paused,
+    handoffs,
+    keep_current,
+    place_pending,
+    round_cents,
+)
+from tierform.core.assign_move import Move as Move
 from tierform.core.checks import Check
 from tierform.core.model import CoverageLayer, CoverageModel, RosterEntry, Tier
 from tierform.core.segment import SegmentResult
-
-ARR_TOLERANCE = 0.10  # an owner keeps accounts while within 10 % above their ARR target
-
-
-@dataclass(frozen=True)
-class Move:
-    account_id: str
-    from_owner: str | None
-    to_owner: str | None
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "account_id": self.account_id,
-            "from": self.from_owner,
-            "to": self.to_owner,
-            "reason": self.reason,
-        }
 
 
 @dataclass
@@ -48,15 +40,17 @@ class AssignResult:
     checks: list[Check] = field(default_factory=list)
 
     def to_dict(self, account_ids: list[str] | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "books": self.books,
-            "moves": [m.to_dict() for m in self.moves],
-            "checks": [c.to_dict() for c in self.checks],
-        }
-        if account_ids is not None:
-            out["assignments"] = [
-                {"account_id": a, "owner": o} for a, o in zip(account_ids, self.owner, strict=True)
-            ]
+        with collection_paused():  # one dict per move and per account: nothing cyclic
+            out: dict[str, Any] = {
+                "books": self.books,
+                "moves": [m.to_dict() for m in self.moves],
+                "checks": [c.to_dict() for c in self.checks],
+            }
+            if account_ids is not None:
+                out["assignments"] = [
+                    {"account_id": a, "owner": o}
+                    for a, o in zip(account_ids, self.owner, strict=True)
+                ]
         return out
 
 
@@ -90,43 +84,45 @@ def _quotas(n: int, caps: list[int]) -> list[int]:
 
 def assign_books(model: CoverageModel, seg: SegmentResult) -> AssignResult:
     """Assign owners; report every move with its reason and the resulting books."""
+    with collection_paused():
+        return _assign_books(model, seg)
+
+
+def _assign_books(model: CoverageModel, seg: SegmentResult) -> AssignResult:
     book = seg.book
     ids = book.ids()
     current = book.text("owner")
+    held = np.fromiter(current, dtype=object, count=len(current))  # for whole-array tests
     acv = np.nan_to_num(book.acv)
-    owner: list[str | None] = [None] * len(book)
-    result = AssignResult(owner)
+    owner = np.full(len(book), None, dtype=object)
+    result = AssignResult([])
     for t, tier in enumerate(model.tiers):
         members = np.flatnonzero(seg.tier == t)
         if tier.layer is CoverageLayer.digital or not tier.has_csm:
-            for i in members:
-                owner[i] = None
-                if current[i]:
-                    result.moves.append(
-                        Move(ids[i], current[i], None, f"{tier.name} is digital-only: no CSM")
-                    )
+            why = f"{tier.name} is digital-only: no CSM"
+            for i in members[held[members].astype(bool)].tolist():
+                result.moves.append(Move(ids[i], current[i], None, why))
             continue
         if tier.layer is CoverageLayer.pooled:
-            for i in members:
-                owner[i] = tier.pool_name
-                if current[i] and current[i] != tier.pool_name:
-                    result.moves.append(
-                        Move(
-                            ids[i], current[i], tier.pool_name, f"{tier.name} is covered by a pool"
-                        )
-                    )
-            pool_size = sum(1 for c in model.roster if c.pool == tier.pool_name)
+            pool = tier.pool_name
+            why = f"{tier.name} is covered by a pool"
+            owner[members] = pool
+            elsewhere = held[members].astype(bool) & (held[members] != pool)
+            for i in members[elsewhere].tolist():
+                result.moves.append(Move(ids[i], current[i], pool, why))
+            pool_size = sum(1 for c in model.roster if c.pool == pool)
             result.books.append(
                 {
                     "tier": tier.name,
-                    "owner": tier.pool_name,
+                    "owner": pool,
                     "members": pool_size,
                     "accounts": int(members.size),
                     "arr": round(float(acv[members].sum()), 2),
                 }
             )
             continue
-        _assign_named(model, tier, members, ids, current, acv, result)
+        _assign_named(model, tier, members, ids, current, held, acv, owner, result)
+    result.owner = owner.tolist()
     return result
 
 
@@ -135,10 +131,14 @@ def _assign_named(
     tier: Tier,
     members: np.ndarray,
     ids: list[str],
-    current: list[str | None],
+    current: list[Any],
+    held: np.ndarray,
     acv: np.ndarray,
+    owner: np.ndarray,
     result: AssignResult,
 ) -> None:
+    """Balance one named tier. ``held`` is ``current`` as an object array; ``owner`` (an object
+    array over the book) gets the tier's owners."""
     csms = [c for c in model.roster if c.tier == tier.name]
     if not csms:
         if members.size:
@@ -153,54 +153,32 @@ def _assign_named(
             )
         return
     caps = [_capacity(c, tier) for c in csms]
-    quota = _quotas(int(members.size), caps)
     tier_arr = float(acv[members].sum())
     cap_total = sum(caps) or 1
-    arr_target = [tier_arr * c / cap_total for c in caps]
-    index = {c.name: k for k, c in enumerate(csms)}
-    count = [0] * len(csms)
-    arr = [0.0] * len(csms)
-    owner = result.owner
+    books = Books(
+        names=[c.name for c in csms],
+        caps=caps,
+        quota=_quotas(int(members.size), caps),
+        arr_target=[tier_arr * c / cap_total for c in caps],
+    )
     # 1. Current owners keep their accounts, largest first, while within count quota and ARR.
-    pending: list[tuple[int, str]] = []
-    by_size = members[np.argsort(-acv[members], kind="stable")]
-    for i in by_size:
-        k = index.get(current[i] or "")
-        if k is None:
-            why = "unowned" if not current[i] else f"{current[i]} is not on the {tier.name} roster"
-            pending.append((int(i), why))
-        elif count[k] < quota[k] and (
-            count[k] == 0 or arr[k] + acv[i] <= arr_target[k] * (1 + ARR_TOLERANCE) + 1e-6
-        ):
-            owner[i] = csms[k].name
-            count[k] += 1
-            arr[k] += acv[i]
-        else:
-            pending.append((int(i), f"{csms[k].name} is over their balanced share"))
+    pending = keep_current(books, tier.name, members, current, acv, owner)
     # 2. Everything else, largest first, to the CSM furthest below ARR target with room.
-    pending.sort(key=lambda p: (-acv[p[0]], p[0]))
-    overflow = 0
-    for i, why in pending:
-        room = [k for k in range(len(csms)) if count[k] < quota[k]]
-        if not room:
-            room = [k for k in range(len(csms)) if count[k] < caps[k]]
-        if not room:
-            owner[i] = None
-            overflow += 1
-            continue
-        k = min(room, key=lambda j: (arr[j] - arr_target[j], count[j], j))
-        owner[i] = csms[k].name
-        count[k] += 1
-        arr[k] += acv[i]
-        if current[i] != csms[k].name:
-            result.moves.append(Move(ids[i], current[i], csms[k].name, why))
+    rows, whys = pending.largest_first(acv)
+    picks = np.array(place_pending(books, acv[rows].tolist()), dtype=np.int64)
+    placed = picks >= 0
+    overflow = int(rows.size - placed.sum())
+    names = np.fromiter(books.names, dtype=object, count=len(books.names))
+    owner[rows[placed]] = names[picks[placed]]
+    moved = np.flatnonzero(placed & (held[rows] != owner[rows]))
+    result.moves.extend(handoffs(rows[moved], moved, whys, ids, current, owner))
     for k, csm in enumerate(csms):
         result.books.append(
             {
                 "tier": tier.name,
                 "owner": csm.name,
-                "accounts": count[k],
-                "arr": round(arr[k], 2),
+                "accounts": books.count[k],
+                "arr": round_cents(books.arr[k], books.count[k]),
                 "capacity": caps[k],
             }
         )

@@ -1,0 +1,388 @@
+"""The CLI as a user runs it: whole ``tierform`` processes on generated books.
+
+For each book size, generates a book (the project's deterministic generator) in a temporary
+folder, times a pyarrow parse of the CSV (the floor any command pays), then runs each command as
+its own process and prints its wall time, its peak memory (the child's own maximum resident set,
+from ``wait4``), its ratio to the parse and its target, side by side.
+
+    python benchmarks/bench_cli.py                       # 1,000,000 and 100,000 accounts
+    python benchmarks/bench_cli.py --sizes 100000 --only segment,assign
+    python benchmarks/bench_cli.py --list                # the command names for --only
+
+``assign`` runs with a roster sized by ``tierform capacity`` (its headcount per tier; the book's
+current owners first, so some keep their accounts). ``sync-apply`` is the first apply to a new
+xlsx target; ``sync-dry`` plans against that target once it is aligned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+AS_OF = "2026-11-01"
+MIB_PER_GIB = 1024.0
+BIN = Path(sys.executable).parent
+TIERFORM = str(BIN / "tierform")
+PARSE = r"""
+import sys, time
+import pyarrow.csv as pacsv
+t0 = time.perf_counter()
+pacsv.read_csv(sys.argv[1])
+print(time.perf_counter() - t0)
+"""
+
+
+GENERATE = r"""
+import sys
+try:
+    from tierform.testing.sample import generate_accounts, write_csv
+except ImportError:  # the generator's older home
+    from tierform.sample import generate_accounts, write_csv
+from tierform.core.loader import starter_text
+size, csv_path, model_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+write_csv(generate_accounts(size, seed=11), csv_path)
+open(model_path, "w", encoding="utf-8").write(starter_text())
+"""
+ROSTER = r"""
+import csv, json, sys
+try:
+    from tierform.testing.sample import CSMS
+except ImportError:  # the generator's older home
+    from tierform.sample import CSMS
+from tierform.core.loader import load_model
+model_path, roster_path = sys.argv[1], sys.argv[2]
+heads = {t["name"]: t["headcount"] for t in json.load(sys.stdin)["tiers"]}
+with open(roster_path, "w", newline="", encoding="utf-8") as fh:
+    rows = csv.writer(fh)
+    rows.writerow(["name", "tier", "pool", "capacity"])
+    for tier in load_model(model_path).tiers:
+        known = list(CSMS.get(tier.name, []))  # the book's current owners come first
+        for k in range(heads.get(tier.name, 0)):
+            name = known[k] if k < len(known) else f"{tier.name} CSM {k + 1}"
+            if tier.layer.value == "named":
+                rows.writerow([name, tier.name, "", ""])
+            elif tier.layer.value == "pooled":
+                rows.writerow([name, "", tier.pool_name, ""])
+"""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the issue asks of a command: a ratio to the parse, seconds, and/or peak MiB."""
+
+    ratio: float | None = None
+    seconds: float | None = None
+    peak_mib: float | None = None
+
+    def text(self) -> str:
+        parts = []
+        if self.ratio is not None:
+            parts.append(f"<= {self.ratio:g}x")
+        if self.seconds is not None:
+            parts.append(f"<= {self.seconds:g} s")
+        if self.peak_mib is not None:
+            parts.append(f"<= {self.peak_mib / MIB_PER_GIB:g} GiB")
+        return ", ".join(parts) or "-"
+
+    def met(self, seconds: float, ratio: float | None, peak_mib: float) -> bool:
+        return (
+            (self.ratio is None or (ratio is not None and ratio <= self.ratio))
+            and (self.seconds is None or seconds <= self.seconds)
+            and (self.peak_mib is None or peak_mib <= self.peak_mib)
+        )
+
+
+@dataclass
+class Book:
+    """One generated book and what commands need beside it (model, roster, xlsx target)."""
+
+    size: int
+    folder: Path
+    parse_seconds: float | None = None
+    extras: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def csv(self) -> Path:
+        return self.folder / "accounts.csv"
+
+    @property
+    def model(self) -> Path:
+        return self.folder / "tierform.yaml"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    argv: Callable[[Book], list[str]]
+    targets: dict[int | None, Target]  # by book size; None: any size
+    per_size: bool = True  # False: run once, on its own book (see ``book``)
+    book: int | None = None  # the size of that own book
+    setup: Callable[[Book], None] | None = None
+
+    def target(self, size: int) -> Target | None:
+        return self.targets.get(size, self.targets.get(None))
+
+
+@dataclass(frozen=True)
+class Run:
+    command: str
+    size: int | None
+    seconds: float
+    peak_mib: float
+    exit_code: int
+    ratio: float | None
+    target: Target | None
+
+
+def analysis(name: str, *args: str) -> Callable[[Book], list[str]]:
+    return lambda b: [name, *args, "-c", str(b.model), "--accounts", str(b.csv)]
+
+
+def roster(book: Book) -> None:
+    """A roster of the headcount ``tierform capacity`` asks for, per tier or pool."""
+    if "roster" in book.extras:
+        return
+    capacity = subprocess.run(
+        [TIERFORM, *analysis("capacity")(book), "--format", "json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    path = book.folder / "roster.csv"
+    subprocess.run(
+        [sys.executable, "-c", ROSTER, str(book.model), str(path)],
+        input=capacity,
+        check=True,
+        text=True,
+    )
+    book.extras["roster"] = path
+
+
+def aligned_target(book: Book) -> None:
+    """An xlsx target the model has been applied to once (untimed unless run as sync-apply)."""
+    if not (book.folder / "tierform-coverage.xlsx").exists():
+        run_process([TIERFORM, *sync_argv(book), "--apply"], book.folder / "setup.out")
+
+
+def fresh_target(book: Book) -> None:
+    for name in ("tierform-coverage.xlsx", ".tierform"):
+        path = book.folder / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    for journal in book.folder.glob("*.jsonl"):
+        journal.unlink()
+
+
+def sync_argv(book: Book) -> list[str]:
+    return ["sync", "-c", str(book.model), "--accounts", str(book.csv), "--as-of", AS_OF]
+
+
+def analysis_targets() -> dict[int | None, Target]:
+    return {1_000_000: Target(ratio=3, peak_mib=1.5 * MIB_PER_GIB)}
+
+
+COMMANDS = [
+    Command("segment", analysis("segment", "--format", "json"), analysis_targets()),
+    Command("capacity", analysis("capacity", "--format", "json"), analysis_targets()),
+    Command("health", analysis("health", "--as-of", AS_OF, "--format", "json"), analysis_targets()),
+    Command(
+        "rules-run",
+        analysis("rules", "run", "--as-of", AS_OF, "--format", "json"),
+        analysis_targets(),
+    ),
+    Command(
+        "assign",
+        lambda b: [*analysis("assign")(b), "--roster", str(b.extras["roster"])],
+        {1_000_000: Target(seconds=5)},
+        setup=roster,
+    ),
+    Command(
+        "assign-json",
+        lambda b: [*analysis("assign")(b), "--roster", str(b.extras["roster"]), "--format", "json"],
+        {1_000_000: Target(seconds=5)},
+        setup=roster,
+    ),
+    Command(
+        "report",
+        lambda b: [*analysis("report", "--as-of", AS_OF)(b), "--out", str(b.folder / "report")],
+        {1_000_000: Target(seconds=20, peak_mib=2 * MIB_PER_GIB)},
+    ),
+    Command(
+        "sync-apply",
+        lambda b: [*sync_argv(b), "--apply"],
+        {1_000_000: Target(seconds=60)},
+        setup=fresh_target,
+    ),
+    Command(
+        "sync-dry",
+        sync_argv,
+        {1_000_000: Target(seconds=20, peak_mib=2 * MIB_PER_GIB), 100_000: Target(seconds=3)},
+        setup=aligned_target,
+    ),
+    Command("help", lambda b: ["--help"], {None: Target(seconds=0.15)}, per_size=False),
+    Command(
+        "segment-10",
+        analysis("segment"),
+        {None: Target(seconds=0.4)},
+        per_size=False,
+        book=10,
+    ),
+]
+
+
+def run_process(argv: list[str], stdout: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak MiB (this child's own) and exit code of one process."""
+    with stdout.open("wb") as out:
+        t0 = time.perf_counter()
+        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - t0
+    child.returncode = os.waitstatus_to_exitcode(status)
+    peak = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
+    return seconds, peak, child.returncode
+
+
+def make_book(size: int, root: Path) -> Book:
+    """Generated in a child process: this one stays small, and a child's peak memory starts
+    from its parent's (fork), so a large parent would inflate every figure."""
+    book = Book(size, root / f"book-{size}")
+    book.folder.mkdir(parents=True)
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", GENERATE, str(size), str(book.csv), str(book.model)], check=True
+    )
+    print(
+        f"generated {size:,} accounts ({book.csv.stat().st_size / 1e6:.0f} MB) "
+        f"in {time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
+    return book
+
+
+def parse_seconds(book: Book, repeat: int) -> float:
+    """The best of ``repeat`` pyarrow parses of the book, each in a fresh interpreter."""
+    times = []
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, "-c", PARSE, str(book.csv)], check=True, capture_output=True, text=True
+        )
+        times.append(float(out.stdout))
+    return min(times)
+
+
+def measure(cmd: Command, book: Book, size: int | None, repeat: int) -> Run:
+    best: tuple[float, float, int] | None = None
+    for _ in range(repeat):
+        if cmd.setup:
+            cmd.setup(book)
+        result = run_process([TIERFORM, *cmd.argv(book)], book.folder / f"{cmd.name}.out")
+        if best is None or result[0] < best[0]:
+            best = result
+    assert best is not None
+    seconds, peak, code = best
+    parse = book.parse_seconds if size is not None else None
+    ratio = seconds / parse if parse else None
+    target = cmd.target(size) if size is not None else cmd.targets.get(None)
+    return Run(cmd.name, size, seconds, peak, code, ratio, target)
+
+
+def print_table(runs: list[Run], parses: dict[int, float]) -> None:
+    print()
+    for size, seconds in sorted(parses.items(), reverse=True):
+        print(f"pyarrow parse of {size:,} accounts: {seconds:.3f} s")
+    header = f"{'command':<12} {'accounts':>10} {'wall s':>8} {'peak MiB':>9} "
+    header += f"{'x parse':>8}  {'target':<24} {'met':<4}"
+    print(header)
+    print("-" * len(header))
+    for r in runs:
+        size = f"{r.size:,}" if r.size is not None else "-"
+        ratio = f"{r.ratio:.1f}x" if r.ratio is not None else "-"
+        target = r.target.text() if r.target else "-"
+        met = (
+            "-"
+            if r.target is None
+            else "yes"
+            if r.target.met(r.seconds, r.ratio, r.peak_mib)
+            else "NO"
+        )
+        if r.exit_code:
+            met = f"exit {r.exit_code}"
+        print(
+            f"{r.command:<12} {size:>10} {r.seconds:>8.2f} {r.peak_mib:>9.0f} "
+            f"{ratio:>8}  {target:<24} {met:<4}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        default="1000000,100000",
+        help="comma-separated book sizes (default: 1000000,100000)",
+    )
+    parser.add_argument("--only", default=None, help="comma-separated commands (see --list)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per command; best is kept")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--list", action="store_true", help="list the commands and exit")
+    args = parser.parse_args()
+    if args.list:
+        for cmd in COMMANDS:
+            targets = "; ".join(
+                f"{'any' if s is None else f'{s:,}'}: {t.text()}" for s, t in cmd.targets.items()
+            )
+            print(f"{cmd.name:<12} {targets}")
+        return
+    chosen = [c for c in COMMANDS if not args.only or c.name in args.only.split(",")]
+    unknown = set(args.only.split(",")) - {c.name for c in COMMANDS} if args.only else set()
+    if unknown:
+        parser.error(f"unknown command(s) {', '.join(sorted(unknown))}: see --list")
+    sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s}, reverse=True)
+    root = Path(tempfile.mkdtemp(prefix="tierform-bench-cli-"))
+    runs: list[Run] = []
+    parses: dict[int, float] = {}
+    try:
+        books: dict[int, Book] = {}
+
+        def book_of(size: int) -> Book:
+            if size not in books:
+                books[size] = make_book(size, root)
+            return books[size]
+
+        for size in sizes:
+            per_size = [c for c in chosen if c.per_size]
+            if not per_size:
+                continue
+            book = book_of(size)
+            book.parse_seconds = parses[size] = parse_seconds(book, max(args.repeat, 3))
+            print(f"parse {size:,}: {book.parse_seconds:.3f} s", flush=True)
+            for cmd in per_size:
+                print(f"running {cmd.name} on {size:,} accounts ...", flush=True)
+                run = measure(cmd, book, size, args.repeat)
+                print(f"  {run.seconds:.2f} s, {run.peak_mib:.0f} MiB", flush=True)
+                runs.append(run)
+        for cmd in (c for c in chosen if not c.per_size):
+            book = book_of(cmd.book) if cmd.book else Book(0, root)  # needs no book
+            print(f"running {cmd.name} ...", flush=True)
+            run = measure(cmd, book, None, max(args.repeat, 3))
+            print(f"  {run.seconds:.2f} s, {run.peak_mib:.0f} MiB", flush=True)
+            runs.append(run)
+        print_table(runs, parses)
+    finally:
+        if args.keep:
+            print(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
