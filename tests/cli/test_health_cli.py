@@ -151,8 +151,9 @@ def test_rules_run_json(run, example, tmp_path):
     assert json.loads(result.stdout)["actions"] == []
 
 
-def test_rules_run_needs_as_of_and_known_rules(run, example):
-    assert run("rules", "run", "-c", str(example)).exit_code == 2
+def test_rules_run_defaults_as_of_and_needs_known_rules(run, example):
+    # --as-of defaults like every other command (accounts.as_of, else today).
+    assert run("rules", "run", "-c", str(example)).exit_code == 0
     result = run("rules", "run", "-c", str(example), "--as-of", "2026-11-01", "--rule", "nope")
     assert result.exit_code == 1 and "unknown rule 'nope'" in result.output
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tierform.core.book import book_from_records
+from tierform.core.health.defaults import default_tier_weights
 from tierform.core.health.normalise import linear, percentile_rank, thresholds
 from tierform.core.health.score import band_of, effective_health, score_health
 from tierform.core.health.spec import HealthSpec
@@ -158,7 +159,10 @@ def test_date_signal_counts_days_until_the_date() -> None:
         {"account_id": str(i), "acv": 10_000.0, "renewal_date": d.isoformat()}
         for i, d in enumerate(dates)
     ]
-    assert _scores(model, records).score == pytest.approx([80, 0, 60, 100])
+    result = _scores(model, records)
+    # Two days past: a renewal not yet recorded, scored neutral (50) and flagged, not 0.
+    assert result.score == pytest.approx([80, 50, 60, 100])
+    assert result.stale_ids() == ["1"]
 
 
 def test_declared_signal_missing_from_the_book_names_the_key() -> None:
@@ -194,7 +198,9 @@ def test_defaults_reproduce_the_seed_numbers() -> None:
         "financial": 20,
         "growth": 0,
     }
-    tw = spec.tier_weights or {}
+    # Per-tier weights only when the model writes them; the segment table is on offer.
+    assert spec.tier_weights == {}
+    tw = default_tier_weights(default_model())
     assert tw["Enterprise"] == {
         "usage": 30,
         "engagement": 25,

@@ -83,13 +83,12 @@ def segment_cmd(
         title=f"Tiers ({data['summary']['assigned']} of {data['summary']['accounts']} "
         "accounts assigned)"
     )
-    for col in ("tier", "ACV from", "ACV below", "accounts", "% accounts", "ARR", "% ARR"):
+    bounds = _bounds_cells(result)
+    for col in (*bounds[0], "accounts", "% accounts", "ARR", "% ARR"):
         table.add_column(col, justify="left" if col == "tier" else "right")
-    for t in data["tiers"]:
+    for t, cells in zip(data["tiers"], bounds[1], strict=True):
         table.add_row(
-            t["name"],
-            money(t["min_acv"]),
-            money(t["max_acv"]) if t["max_acv"] else "∞",
+            *cells,
             f"{t['accounts']:,}",
             f"{t['share_accounts']:.1f}",
             money(t["arr"]),
@@ -106,6 +105,37 @@ def segment_cmd(
             )
         )
     print_checks(data["checks"])
+
+
+def _bounds_cells(result: Any) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """The tier-bound columns: ACV bounds, or for multi-factor the score bounds and the mean
+    segment score of each tier (so a bound is never read as dollars)."""
+    import numpy as np
+
+    from tierform.core.segment import score_bounds
+
+    tiers = result.model.tiers
+    if result.score is None:
+        head = ("tier", "ACV from", "ACV below")
+        cells: list[tuple[str, ...]] = [
+            (t.name, money(t.min_acv), money(t.max_acv) if t.max_acv else "∞") for t in tiers
+        ]
+        return head, cells
+    lows = score_bounds(result.model)
+    above = sorted(lows)
+    rows: list[tuple[str, ...]] = []
+    for i, t in enumerate(tiers):
+        higher = [b for b in above if b > lows[i]]
+        picked = result.score[(result.tier == i) & ~np.isnan(result.score)]
+        rows.append(
+            (
+                t.name,
+                f"{lows[i]:.1f}",
+                f"{higher[0]:.1f}" if higher else "100",
+                f"{picked.mean():.1f}" if picked.size else "—",
+            )
+        )
+    return ("tier", "score from", "score below", "mean score"), rows
 
 
 @command("capacity")
@@ -137,7 +167,9 @@ def capacity_cmd(
     try:
         extra = parse_growth(add_accounts, growth, len(book))
     except ValueError:
-        raise ConfigError([Issue(f"--growth {growth!r} is not a percentage like 40%")]) from None
+        raise ConfigError(
+            [Issue(f"--growth {growth!r} is not a percentage above -100% like 40% or -20%")]
+        ) from None
     if extra is not None:
         result.scenario = growth_scenario(model, seg, extra)
     data = result.to_dict()
@@ -200,7 +232,11 @@ def _print_scenario(s: dict[str, Any]) -> None:
     console.print(
         styled(
             "\n",
-            (f"Growth: +{s['add_accounts']} accounts → {s['accounts_after']}", "bold"),
+            (
+                f"{'Shrink' if s['add_accounts'] < 0 else 'Growth'}: "
+                f"{s['add_accounts']:+d} accounts → {s['accounts_after']}",
+                "bold",
+            ),
             f" (current headcount {s['current_headcount']}, from the {s['current_basis']})",
         )
     )
@@ -209,6 +245,7 @@ def _print_scenario(s: dict[str, Any]) -> None:
         "tier",
         "hire: needed",
         "hire: +CSMs",
+        "surplus",
         "redesign: accounts",
         "redesign: demoted",
         "redesign: headcount",
@@ -219,6 +256,7 @@ def _print_scenario(s: dict[str, Any]) -> None:
             h["tier"],
             str(h["needed"]),
             str(h["hires"]),
+            str(h.get("surplus", 0)),
             str(r["accounts"]),
             str(r["demoted_to_next_tier"]),
             str(r["headcount"]),
@@ -229,6 +267,8 @@ def _print_scenario(s: dict[str, Any]) -> None:
         f"{s['redesign']['headcount']} CSMs, {money(s['redesign']['cost'])}"
     )
     console.print(f"→ {s['verdict']}", style="bold")
+    if s.get("checks"):
+        print_checks(s["checks"])
 
 
 @command("assign")

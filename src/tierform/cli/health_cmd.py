@@ -15,6 +15,7 @@ from tierform.cli.common import (
     config_option,
     console,
     emit_json,
+    err_console,
     format_option,
     handle_errors,
     load,
@@ -89,7 +90,9 @@ def health_cmd(
         raise click.UsageError("--write needs --calibrate")
     model, book = load(config, accounts)
     seg = segment(model, book)
-    kwargs: dict[str, Any] = {"as_of": as_of.date() if as_of else None}
+    when, source = model.evaluation_date(as_of.date() if as_of else None, dt.date.today())
+    err_console.print(f"as of {when.isoformat()} ({source})")
+    kwargs: dict[str, Any] = {"as_of": when}
     if churn:
         kwargs |= {"churn": read_churn(churn, book), "churn_source": churn}
     result = score_health(model, book, seg, **kwargs)

@@ -12,7 +12,9 @@ from tierform import __version__
 from tierform.cli import (
     coverage_cmds,
     health_cmd,
+    import_cmd,
     logs,
+    migrate_cmds,
     model_cmds,
     playbooks_cmd,
     report_cmd,
@@ -38,6 +40,7 @@ for command in (
     model_cmds.schema_cmd,
     model_cmds.init_cmd,
     model_cmds.validate_cmd,
+    import_cmd.import_workbook_cmd,
     coverage_cmds.segment_cmd,
     coverage_cmds.capacity_cmd,
     coverage_cmds.assign_cmd,
@@ -47,6 +50,9 @@ for command in (
     rules_cmds.rules_group,
     report_cmd.report,
     *sync_cmds.COMMANDS,
+    migrate_cmds.export_cmd,
+    migrate_cmds.compare_cmd,
+    migrate_cmds.migrate_cmd,
 ):
     cli.add_command(command)
 

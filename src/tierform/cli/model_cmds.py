@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,7 +22,12 @@ from tierform.cli.common import (
     styled,
 )
 from tierform.core.recommend import PLATFORMS
-from tierform.errors import ConfigError, Issue
+from tierform.errors import BookError, ConfigError, Issue
+
+if TYPE_CHECKING:
+    from tierform.core.book import AccountBook
+    from tierform.core.columns import Mapping
+    from tierform.core.model import CoverageModel
 
 
 @command("schema")
@@ -62,7 +68,7 @@ def init_cmd(
     force: bool,
 ) -> None:
     """Write a commented starter tierform.yaml (the recipe's four-tier framework)."""
-    from tierform.core.book import read_book
+    from tierform.core.columns import count_accounts
     from tierform.core.loader import starter_text
     from tierform.core.recommend import recommend
 
@@ -73,7 +79,9 @@ def init_cmd(
     note = ""
     if platform == "auto":
         count = (
-            customers if customers is not None else (len(read_book(accounts)) if accounts else None)
+            customers
+            if customers is not None
+            else (count_accounts(Path(accounts)) if accounts else None)
         )
         if count is None:
             raise ConfigError([Issue("--platform auto needs --accounts FILE or --customers N")])
@@ -86,18 +94,60 @@ def init_cmd(
                 [Issue(f"unknown platform {platform!r}: use one of {', '.join(PLATFORMS)} or auto")]
             )
         text = _with_target(text, platform, note)
+    mapping = None
     if accounts:
-        text = text.replace("  path: null ", f"  path: {json.dumps(str(Path(accounts)))} ", 1)
+        text, mapping = _with_accounts(text, Path(accounts), target)
     target.write_text(text, encoding="utf-8")
     console.print(f"wrote {target}" + (f" with a {platform} target" if platform else ""))
     if note:
         console.print(note)
+    if mapping is not None:
+        _print_mapping(mapping)
+
+
+def _with_accounts(text: str, accounts: Path, target: Path) -> tuple[str, Mapping]:
+    """Point the starter at the export and map its header to tierform's columns."""
+    import os
+
+    from tierform.core.columns import columns_yaml, map_header, read_header, signals_yaml
+
+    header, numeric = read_header(accounts)
+    mapping = map_header(header, numeric)
+    # The model resolves a relative book path against its own folder.
+    where = os.path.relpath(accounts.resolve(), target.resolve().parent)
+    text = text.replace("  path: null ", f"  path: {json.dumps(where)} ", 1)
+    text = text.replace("  columns: {}\n", f"  columns:{columns_yaml(mapping)}\n", 1)
+    return text + ("\n" + signals_yaml(mapping) if mapping.signals else ""), mapping
+
+
+def _print_mapping(mapping: Mapping) -> None:
+    for canonical, header in mapping.columns.items():
+        console.print(f"  mapped {canonical} ← {header!r} ({mapping.how[canonical]})")
+    if mapping.unmapped:
+        console.print(
+            "  not found (optional unless noted): "
+            + ", ".join(f"{c} (required)" if c == "account_id" else c for c in mapping.unmapped)
+            + "; map them under accounts.columns if the export has them"
+        )
+    if "acv" not in mapping.columns:
+        console.print(
+            styled(
+                ("warning:", "yellow"),
+                " no ACV column recognised: map accounts.columns.acv or set "
+                "accounts.product_tier_acv, else no account can be tiered",
+            )
+        )
+    for s in mapping.signals:
+        console.print(
+            f"  health signal suggested: {s.column!r} → {s.dimension} "
+            "(commented out at the end of the model)"
+        )
 
 
 _TARGET_SETTINGS = {
     "xlsx": "    path: tierform-coverage.xlsx",
     "sheets": "    spreadsheet_id: YOUR-SPREADSHEET-ID   # create it, share it with the service "
-    "account\n    credentials: {env: GOOGLE_APPLICATION_CREDENTIALS_JSON}",
+    "account\n    credentials: {env: GOOGLE_SA_KEY}",
     "vitally": "    subdomain: YOUR-SUBDOMAIN\n    api_key: {env: VITALLY_API_KEY}",
     "churnzero": "    base_url: https://YOUR-INSTANCE.churnzero.net\n"
     "    app_key: {env: CHURNZERO_APP_KEY}",
@@ -107,10 +157,15 @@ _TARGET_SETTINGS = {
 }
 
 
+# The names the README and the starter model use, so `sync -t workbook` works after `init`.
+TARGET_NAMES = {"xlsx": "workbook"}
+
+
 def _with_target(text: str, platform: str, note: str) -> str:
     from tierform.sync.registry import Registry
 
-    block = f"targets:\n  {platform}:\n    platform: {platform}\n{_TARGET_SETTINGS[platform]}\n"
+    name = TARGET_NAMES.get(platform, platform)
+    block = f"targets:\n  {name}:\n    platform: {platform}\n{_TARGET_SETTINGS[platform]}\n"
     if platform not in Registry.discover().names():
         # Recommending a platform is not the same as having its adapter: keep the model valid.
         commented = "".join(f"#{line}\n" for line in block.splitlines())
@@ -136,11 +191,20 @@ def validate_cmd(config: str | None, accounts: str | None, fmt: str) -> None:
     model = load_model(config)
     check_targets(model, model_path(config))
     book_rows = None
+    untiered: list[dict[str, str | None]] = []
     if accounts or model.accounts.path:
         model, book = load(config, accounts)
         book_rows = len(book)
+        untiered = _untiered(model, book)
     if fmt == "json":
-        emit_json({"valid": True, "tiers": [t.name for t in model.tiers], "accounts": book_rows})
+        emit_json(
+            {
+                "valid": True,
+                "tiers": [t.name for t in model.tiers],
+                "accounts": book_rows,
+                "untiered": untiered,
+            }
+        )
         return
     console.print(
         styled(
@@ -149,3 +213,38 @@ def validate_cmd(config: str | None, accounts: str | None, fmt: str) -> None:
         )
         + (f"; {book_rows} accounts read" if book_rows is not None else "")
     )
+    if untiered:
+        console.print(styled(("warning:", "yellow"), f" {len(untiered)} account(s) get no tier:"))
+        for row in untiered[:MAX_LISTED]:
+            console.print(f"  {row['account_id']}: {row['reason']}")
+        if len(untiered) > MAX_LISTED:
+            console.print(f"  ... and {len(untiered) - MAX_LISTED} more (--format json lists all)")
+
+
+MAX_LISTED = 20
+
+
+def _untiered(model: CoverageModel, book: AccountBook) -> list[dict[str, str | None]]:
+    """Accounts no tier takes, with the reason; no usable ACV at all is an error, not a list."""
+    import numpy as np
+
+    from tierform.core.segment import segment
+
+    if np.isnan(book.acv).all():
+        mapped = model.accounts.columns.get("acv")
+        why = (
+            f"the mapped ACV column {mapped!r} has no usable value"
+            if mapped or book.has("acv")
+            else "the book has no ACV column"
+        )
+        raise BookError(
+            [
+                Issue(
+                    f"no usable ACV: {why}, and no product-tier proxy applies; map "
+                    "accounts.columns.acv to the export's contract-value column or set "
+                    "accounts.product_tier_acv",
+                    file=book.source,
+                )
+            ]
+        )
+    return [a for a in segment(model, book).assignments() if a["tier"] is None]

@@ -33,7 +33,7 @@ def rules_group() -> None:
 @config_option
 @accounts_option()
 @format_option
-@as_of_option(required=True)
+@as_of_option(required=False)
 @click.option(
     "--previous",
     type=click.Path(dir_okay=False, exists=True),
@@ -53,7 +53,7 @@ def rules_run_cmd(
     config: str | None,
     accounts: str | None,
     fmt: str,
-    as_of: dt.datetime,
+    as_of: dt.datetime | None,
     previous: str | None,
     only: tuple[str, ...],
     limit: int,
@@ -77,7 +77,9 @@ def rules_run_cmd(
                 [Issue(f"unknown rule {n!r} (rules: {', '.join(known)})") for n in unknown]
             )
         rules = [known[n] for n in only]
-    run = run_rules(model, book, as_of.date(), before, rules=rules)
+    when, source = model.evaluation_date(as_of.date() if as_of else None, dt.date.today())
+    err_console.print(f"as of {when.isoformat()} ({source})")
+    run = run_rules(model, book, when, before, rules=rules)
     for note in run.notes:
         err_console.print(styled(("note:", "yellow"), f" {note}"))
     if fmt == "json":

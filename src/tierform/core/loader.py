@@ -7,6 +7,8 @@ pydantic's error locations and the validation key paths are mapped back through 
 
 from __future__ import annotations
 
+import copy
+import functools
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from tierform.core.validation import semantic_issues
 from tierform.errors import ConfigError, Issue
 
 DEFAULT_MODEL_FILE = "tierform.yaml"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 
 def starter_text() -> str:
@@ -39,6 +42,17 @@ def load_model(path: str | Path | None = None) -> CoverageModel:
             return default_model()
         path = DEFAULT_MODEL_FILE
     path = Path(path)
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        raise ConfigError(
+            [
+                Issue(
+                    "this is a workbook, not a model file: write the model it holds with "
+                    f"`tierform import-workbook {path} --out tierform.yaml`, then pass -c "
+                    "tierform.yaml",
+                    file=str(path),
+                )
+            ]
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -60,6 +74,7 @@ def load_model_text(text: str, filename: str) -> CoverageModel:
     data, lines = doc.data, doc.lines
     if not isinstance(data, dict):
         raise ConfigError([Issue("the top level must be a mapping of keys", file=filename, line=1)])
+    data = with_default_sections(data)
     try:
         model = CoverageModel.model_validate(data)
     except ValidationError as exc:
@@ -77,6 +92,39 @@ def load_model_text(text: str, filename: str) -> CoverageModel:
         issues = [issue_at(loc, msg, filename, lines) for loc, msg in problems]
         raise ConfigError(issues, f"{filename}: {len(issues)} problem(s) in the coverage model")
     return model
+
+
+def with_default_sections(data: dict[str, Any]) -> dict[str, Any]:
+    """The model's sections, each absent or empty one (``targets:``) taken from the starter.
+
+    A model file may hold only what differs from the recipe's framework: a file with only
+    ``targets:`` is the four-tier default with those targets. Health, playbooks and rules are
+    generated from the tiers when absent; the other sections are the starter's (sync targets
+    are never added: a model names its own).
+    """
+    out = {k: v for k, v in data.items() if v is not None or k not in (*_DEFAULTED, "targets")}
+    missing = [k for k in _DEFAULTED if k not in out]
+    if missing:
+        starter = _starter_data()
+        out.update({k: starter[k] for k in missing if k in starter})
+    return out
+
+
+# Top-level sections a model file may leave out; ``targets`` and the generated sections
+# (health, playbooks, rules) default to empty / generated in the model itself.
+_DEFAULTED = ("tiers", "segmentation", "capacity", "accounts", "roster")
+
+
+@functools.cache
+def _starter_sections() -> dict[str, Any]:
+    doc = load_yaml(starter_text(), "<built-in default>")
+    assert isinstance(doc.data, dict)
+    return doc.data
+
+
+def _starter_data() -> dict[str, Any]:
+    """A deep copy, so that a loaded model never shares lists with the next one."""
+    return copy.deepcopy(_starter_sections())
 
 
 def _partial_semantic_issues(data: dict[str, Any]) -> list[tuple[Loc, str]]:

@@ -8,6 +8,7 @@ reported at once, each with its key path, which the loader turns into file:line.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from enum import StrEnum
 from typing import Literal
@@ -189,6 +190,11 @@ class AccountSource(Model):
         description="strptime format for non-ISO dates, e.g. '%d/%m/%Y'; default: detected "
         "per column.",
     )
+    as_of: dt.date | None = Field(
+        None,
+        description="The date the export was taken: every command evaluates on it unless "
+        "--as-of is given (default: today).",
+    )
 
 
 class RosterEntry(Model):
@@ -221,6 +227,15 @@ class CoverageModel(Model):
         "Enterprise first, then Mid-Market, then the digital tiers). Absent: every tier.",
     )
     targets: dict[str, TargetSpec] = Field(default_factory=dict)
+
+    def evaluation_date(self, given: dt.date | None, today: dt.date) -> tuple[dt.date, str]:
+        """The evaluation date and where it came from: ``--as-of``, else the book's snapshot
+        date (``accounts.as_of``), else today."""
+        if given is not None:
+            return given, "--as-of"
+        if self.accounts.as_of is not None:
+            return self.accounts.as_of, "accounts.as_of"
+        return today, "today"
 
     def tier_index(self, name: str) -> int:
         for i, tier in enumerate(self.tiers):

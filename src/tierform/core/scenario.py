@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from tierform.core.capacity import headcount_for, roster_headcount, tier_cost
+from tierform.core.capacity import grade_cost, headcount_for, roster_headcount, tier_cost
+from tierform.core.checks import Check
 from tierform.core.model import CoverageModel
 from tierform.core.segment import SegmentResult
 
@@ -50,25 +51,31 @@ def growth_scenario(model: CoverageModel, seg: SegmentResult, add_accounts: int)
             for i, t in enumerate(tiers)
         ]
         basis = "headcount the model needs for today's book"
-    new = _split(add_accounts, counts.astype(float))
+    sized = counts.astype(float)
+    new = _split(add_accounts, sized) if add_accounts >= 0 else []
+    lost = _split(-add_accounts, sized) if add_accounts < 0 else []
     books: list[tuple[np.ndarray, np.ndarray]] = []  # (acv, strategic) per tier
     for i in range(len(tiers)):
         members = ok & (seg.tier == i)
         acv = seg.book.acv[members]
-        if new[i] and acv.size:
+        flags = strategic[members]
+        if new and new[i] and acv.size:
             probs = (np.arange(new[i]) + 0.5) / new[i]
             acv = np.concatenate([acv, linear_quantiles(acv, probs)])
-        flags = np.concatenate([strategic[members], np.zeros(acv.size - int(members.sum()), bool)])
+            flags = np.concatenate([flags, np.zeros(new[i], bool)])
+        if lost and lost[i]:
+            acv, flags = _shrink(acv, flags, lost[i])
         books.append((acv, flags))
     grown = [b[0].size for b in books]
     total_arr = float(sum(b[0].sum() for b in books))
 
-    hire_rows, hires, hire_cost = [], 0, 0.0
+    hire_rows, hires, surplus, hire_cost = [], 0, 0, 0.0
     for i, tier in enumerate(tiers):
         ratio = tier.ratio.target if tier.has_csm and tier.ratio else None
         need = headcount_for(float(grown[i]), ratio, buffer)[1]
         add = max(0, need - current[i])
         hires += add
+        surplus += max(0, current[i] - need)
         hire_cost += max(need, current[i]) * tier_cost(model, tier)
         hire_rows.append(
             {
@@ -77,6 +84,7 @@ def growth_scenario(model: CoverageModel, seg: SegmentResult, add_accounts: int)
                 "needed": need,
                 "current": current[i],
                 "hires": add,
+                "surplus": max(0, current[i] - need),
             }
         )
 
@@ -115,12 +123,23 @@ def growth_scenario(model: CoverageModel, seg: SegmentResult, add_accounts: int)
                 "headcount": heads + extra,
                 "demoted_to_next_tier": demoted,
                 "demoted_arr": round(float(carry[0].sum()), 2),
+                "_arr": float(acv.sum()),
             }
         )
     redesign_rows.sort(key=lambda r: model.tier_index(str(r["tier"])))
 
     flat = sum(current)
-    if hires == 0:
+    if add_accounts < 0:
+        verdict = (
+            f"the book shrinks by {-add_accounts} account(s) to {sum(grown)}: "
+            + (
+                f"{surplus} CSM(s) above what the target ratios need (redeploy or do not back-fill)"
+                if surplus
+                else "today's headcount is what the target ratios need"
+            )
+            + (f"; {hires} hire(s) still needed in a tier that is short" if hires else "")
+        )
+    elif hires == 0:
         verdict = "today's headcount covers the growth at the target ratios: no hire, no redesign"
     elif stuck_hires == 0:
         verdict = (
@@ -136,8 +155,21 @@ def growth_scenario(model: CoverageModel, seg: SegmentResult, add_accounts: int)
     def pct(cost: float) -> float | None:
         return round(100 * cost / total_arr, 4) if total_arr > 0 else None
 
+    hire_heads = [max(int(str(r["needed"])), int(str(r["current"]))) for r in hire_rows]
+    redesign_heads = [int(r["headcount"]) for r in redesign_rows]
+    accounts_by_tier = [int(r["accounts"]) for r in redesign_rows]
+    # The redesign moves accounts between tiers: their ARR moves with them.
+    redesign_arr = [float(row.pop("_arr")) for row in redesign_rows]
+    hire_arr = [float(b[0].sum()) for b in books]
+    checks = scenario_checks(model, "hire", hire_heads, grown, hire_arr, hire_cost, total_arr)
+    checks += scenario_checks(
+        model, "redesign", redesign_heads, accounts_by_tier, redesign_arr, redesign_cost, total_arr
+    )
     return {
         "add_accounts": add_accounts,
+        "shrinks": add_accounts < 0,
+        "surplus": surplus,
+        "checks": [c.to_dict() for c in checks],
         "accounts_after": int(sum(grown)),
         "current_headcount": flat,
         "current_basis": basis,
@@ -161,6 +193,81 @@ def growth_scenario(model: CoverageModel, seg: SegmentResult, add_accounts: int)
     }
 
 
+def _shrink(acv: np.ndarray, flags: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The tier without ``k`` accounts taken at evenly spaced ranks of ACV, so the tier keeps
+    its shape (deterministic, like the growth side)."""
+    k = min(k, acv.size)
+    if k <= 0:
+        return acv, flags
+    order = np.argsort(acv, kind="stable")
+    gone = order[np.floor((np.arange(k) + 0.5) * acv.size / k).astype(np.intp)]
+    keep = np.ones(acv.size, bool)
+    keep[gone] = False
+    return acv[keep], flags[keep]
+
+
+def scenario_checks(
+    model: CoverageModel,
+    option: str,
+    heads: list[int],
+    accounts: list[int],
+    arr: list[float],
+    cost: float,
+    total_arr: float,
+) -> list[Check]:
+    """An option graded like the base plan: cost as % of ARR, ARR per CSM, and each tier's
+    accounts per CSM within its ratio bounds."""
+    checks: list[Check] = []
+    if total_arr > 0:
+        pct = 100 * cost / total_arr
+        status, grade = grade_cost(model, pct)
+        bench = model.capacity.cost_benchmark.minimum
+        floor = "" if pct >= bench.low else f"; below the {bench.low:g}% cost floor"
+        checks.append(
+            Check(
+                f"scenario_cost:{option}",
+                status,
+                round(pct, 4),
+                f"{option}: CSM cost {pct:.2f}% of ARR ({grade}; minimum band "
+                f"{bench.low:g}-{bench.high:g}%){floor}",
+                None if status == "pass" else "revisit the ratios or the tier bounds",
+                grade,
+            )
+        )
+    limit = model.capacity.max_arr_per_csm
+    for tier, h, n, a in zip(model.tiers, heads, accounts, arr, strict=True):
+        if not tier.has_csm or tier.ratio is None or h <= 0:
+            continue
+        per_csm = a / h
+        if per_csm >= limit:
+            checks.append(
+                Check(
+                    f"scenario_arr_per_csm:{option}:{tier.name}",
+                    "fail",
+                    round(per_csm, 2),
+                    f"{option}: {tier.name} holds ${per_csm:,.0f} ARR per CSM (must stay below "
+                    f"${limit:,.0f})",
+                    f"add {tier.name} CSMs or split the tier",
+                )
+            )
+        load = n / h
+        if load > tier.ratio.max:
+            checks.append(
+                Check(
+                    f"scenario_ratio:{option}:{tier.name}",
+                    "fail",
+                    round(load, 2),
+                    f"{option}: {tier.name} at 1:{load:.0f}, above its 1:{tier.ratio.max:g} bound",
+                    f"hire for {tier.name} or move accounts to a lower-touch tier",
+                )
+            )
+    if not any(c.status == "fail" for c in checks):
+        checks.append(
+            Check(f"scenario_bounds:{option}", "pass", None, f"{option}: within every bound")
+        )
+    return checks
+
+
 def parse_growth(add_accounts: int | None, growth: str | None, accounts: int) -> int | None:
     """``--add-accounts N`` or ``--growth 40%`` as a number of new accounts."""
     if add_accounts is not None:
@@ -169,6 +276,8 @@ def parse_growth(add_accounts: int | None, growth: str | None, accounts: int) ->
         return None
     text = growth.strip().rstrip("%")
     value = float(text)
+    if value <= -100:
+        raise ValueError(growth)
     return round(accounts * value / 100)
 
 

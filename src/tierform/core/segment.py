@@ -29,6 +29,7 @@ class Reason(IntEnum):
     strategic = 2
     kept_previous = 3
     no_acv = 4
+    one_tier = 5
 
     def describe(self, tier: str, proxied: bool) -> str:
         texts = {
@@ -37,6 +38,7 @@ class Reason(IntEnum):
             Reason.strategic: "strategic account: override to the top tier",
             Reason.kept_previous: f"kept previous tier {tier} (within the hysteresis margin)",
             Reason.no_acv: "no ACV and no product-tier proxy: not assigned",
+            Reason.one_tier: f"segment score beyond {tier}: held to one tier from the ACV tier",
         }
         text = texts[self]
         return (
@@ -198,9 +200,38 @@ def segment(model: CoverageModel, book: AccountBook) -> SegmentResult:
         tier[strategic] = order[-1]
         reason[strategic] = Reason.strategic
 
+    if multi:
+        limited = _one_tier_from_acv(model, book.acv, tier)
+        reason[(limited != tier) & (tier >= 0)] = Reason.one_tier
+        tier = limited
+
     result = SegmentResult(model, book, tier, reason, value if multi else None)
     result.checks = segment_checks(result)
     return result
+
+
+def acv_tiers(model: CoverageModel, acv: np.ndarray) -> np.ndarray:
+    """The tier ACV alone gives each account (index into ``model.tiers``; -1 without ACV)."""
+    lows = np.array([t.min_acv for t in model.tiers], dtype=float)
+    order = np.argsort(lows, kind="stable")
+    known = ~np.isnan(acv)
+    pos = np.searchsorted(lows[order][1:], np.where(known, acv, 0), side="right")
+    return np.where(known, order[pos], -1).astype(np.int64)
+
+
+def _one_tier_from_acv(model: CoverageModel, acv: np.ndarray, tier: np.ndarray) -> np.ndarray:
+    """The segmentation guide's matrix: complexity, growth and fit move an account at most one
+    tier from where its ACV puts it (high ARR / low complexity one down, low ARR / high growth
+    one up), so a score never makes a $400 account Enterprise."""
+    by_acv = acv_tiers(model, acv)
+    order = np.argsort([t.min_acv for t in model.tiers], kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    ok = (tier >= 0) & (by_acv >= 0)
+    base = rank[np.where(ok, by_acv, 0)]
+    now = rank[np.where(ok, tier, 0)]
+    held = np.clip(now, base - 1, base + 1)
+    return np.where(ok, order[held], tier).astype(np.int64)
 
 
 def _level(book: AccountBook, name: str) -> np.ndarray:

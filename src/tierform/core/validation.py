@@ -51,6 +51,9 @@ def semantic_issues(model: CoverageModel) -> list[tuple[Loc, str]]:
             issues.append(
                 (("roster", i, "pool"), f"unknown pool {csm.pool!r} (pools: {sorted(pools)})")
             )
+    for i, name in enumerate(model.rollout or []):
+        if name not in tier_names:
+            issues.append((("rollout", i), f"unknown tier {name!r} (tiers: {', '.join(names)})"))
     issues.extend(health_checks(model))
     issues.extend(playbook_checks(model))
     issues.extend(rule_checks(model))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tierform.core.checks import Check
+from tierform.core.checks import Check, Status
 from tierform.core.health.churn_validation import auc, correlation
 from tierform.core.health.score import HealthResult, score_columns
 
@@ -93,7 +93,9 @@ def calibrate(
 ) -> Calibration:
     """Fit weights to ``churn`` (1 churned, 0 retained, NaN unknown) for every weight group."""
     spec = result.spec
-    dims = list(result.dimensions)
+    # A dimension no signal feeds is never given a weight: its weight is the fit's to spend.
+    fed = {s.dimension for s in (spec.signals or {}).values()}
+    dims = [d for d in result.dimensions if d in fed]
     n = len(result.score)
     rng = np.random.default_rng(seed)
     test = np.zeros(n, dtype=bool)
@@ -125,11 +127,12 @@ def calibrate(
     matrix_before = _matrix(result, dims, spec.weights or {}, spec.tier_weights or {})
     matrix_after = _matrix(result, dims, weights, tier_weights)
     scored = test & known
+    fed_dims = {d: result.dimensions[d] for d in dims}
     figures_before = _figures(
-        score_columns(result.dimensions, matrix_before, result.tier, spec), retained, scored
+        score_columns(fed_dims, matrix_before, result.tier, spec), retained, scored
     )
     figures_after = _figures(
-        score_columns(result.dimensions, matrix_after, result.tier, spec), retained, scored
+        score_columns(fed_dims, matrix_after, result.tier, spec), retained, scored
     )
     cal = Calibration(fits, holdout, seed, weights, tier_weights, figures_before, figures_after)
     cal.checks = _checks(cal)
@@ -205,7 +208,9 @@ def _fit_group(
     after = {d: float(before.get(d, 0.0)) for d in dims}
     after.update(fixed)
     after.update({d: float(v) for d, v in zip(fitted, w, strict=True)})
-    after = {k: after[k] for k in before} | {k: v for k, v in after.items() if k not in before}
+    after = {k: after[k] for k in before if k in after} | {
+        k: v for k, v in after.items() if k not in before
+    }
     fig_before = _score_figures(result, before, dims, retained, held)
     fig_after = _score_figures(result, after, dims, retained, held)
     r0, r1 = fig_before["correlation"], fig_after["correlation"]
@@ -291,12 +296,15 @@ def _checks(cal: Calibration) -> list[Check]:
         f"on {100 * (1 - cal.holdout):.0f}% of the history"
     )
     worse = before is not None and after is not None and after < before
-    return [
-        Check(
-            "health_calibration",
-            "warn" if worse else "pass",
-            after,
-            text,
-            "keep the current weights" if worse else None,
-        )
-    ]
+    status: Status
+    recovery: str | None
+    if worse:
+        status, recovery = "warn", "keep the current weights"
+    elif not cal.changed:
+        # Nothing fitted or nothing moved: there is nothing to pass.
+        status, recovery = "info", None
+        notes = "; ".join(f"{g.group}: {g.note}" for g in cal.groups if g.note)
+        text += "; weights unchanged" + (f" ({notes})" if notes else "")
+    else:
+        status, recovery = "pass", None
+    return [Check("health_calibration", status, after, text, recovery)]

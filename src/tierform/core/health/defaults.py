@@ -125,12 +125,9 @@ def effective_health(model: CoverageModel) -> HealthSpec:
     )
     signals = given.signals if given.signals is not None else default_signals()
     weights = dict(given.weights if given.weights is not None else RECIPE_WEIGHTS)
-    if given.tier_weights is not None:
-        tier_weights = given.tier_weights
-    elif given.weights is not None:
-        tier_weights = {}  # the model's own weights apply to every tier
-    else:
-        tier_weights = default_tier_weights(model)
+    # The recipe's 35/25/20/20 apply to every tier; per-tier weights (the segment table,
+    # ``default_tier_weights``) only when the model writes them.
+    tier_weights = given.tier_weights if given.tier_weights is not None else {}
     responses = given.responses if given.responses is not None else default_responses(model, bands)
     return given.model_copy(
         update={

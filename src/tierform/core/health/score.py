@@ -27,6 +27,12 @@ from tierform.errors import ConfigError, Issue
 
 __all__ = ["HealthResult", "effective_health", "score_health", "score_columns"]
 
+# Below three signals or two dimensions a "health score" is one metric renamed (recipe step 5:
+# start with a simple 3-factor score).
+MIN_SIGNALS = 3
+MIN_DIMENSIONS = 2
+MAX_LISTED = 20
+
 
 @dataclass
 class HealthResult:
@@ -45,6 +51,14 @@ class HealthResult:
     validation: dict[str, Any] | None = None
     signals_used: list[str] = field(default_factory=list)
     signals_absent: list[str] = field(default_factory=list)
+    stale: np.ndarray | None = None  # renewal (days_until) date before the as-of date
+
+    def stale_ids(self) -> list[str]:
+        """Accounts whose renewal date has passed: a renewal the CRM has not recorded yet."""
+        if self.stale is None:
+            return []
+        ids = self.book.ids()
+        return [ids[i] for i in np.flatnonzero(self.stale).tolist()]
 
     @property
     def band_names(self) -> list[str]:
@@ -78,6 +92,10 @@ class HealthResult:
                 self.book.ids(), tier_names, _rounded(self.score), self.band, *columns, strict=True
             )
         ]
+        stale = self.stale if self.stale is not None else np.zeros(len(self.book), dtype=bool)
+        for account, is_stale in zip(accounts, stale.tolist(), strict=True):
+            if is_stale:
+                account["stale_renewal"] = True
         return {
             "weights": self.weights,
             "accounts": accounts,
@@ -108,7 +126,7 @@ def score_health(
     seg = seg if seg is not None else segment(model, book)
     as_of = as_of or dt.date.today()
     tier = seg.tier
-    dims, used, absent = dimension_scores(spec, book, tier, as_of)
+    dims, used, absent, stale = dimension_scores(spec, book, tier, as_of)
     weights = group_weights(model, spec)
     score = score_columns(dims, _weight_matrix(model, weights, list(dims)), tier, spec)
     band_index = band_of(score, spec)
@@ -124,6 +142,7 @@ def score_health(
         as_of,
         signals_used=used,
         signals_absent=absent,
+        stale=stale,
     )
     result.checks = scoring_checks(result)
     if churn is None:
@@ -180,8 +199,13 @@ def signal_values(name: str, sig: Signal, book: AccountBook, as_of: dt.date) -> 
 
 def dimension_scores(
     spec: HealthSpec, book: AccountBook, tier: np.ndarray, as_of: dt.date
-) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
-    """Each dimension as the weighted mean of its signals (declared missing rule per signal)."""
+) -> tuple[dict[str, np.ndarray], list[str], list[str], np.ndarray]:
+    """Each dimension as the weighted mean of its signals (declared missing rule per signal).
+
+    A ``days_until`` date before the as-of date (a renewal that has passed without the CRM
+    recording it) is a data problem, not risk: that signal scores neutral and the account is
+    flagged in the returned mask.
+    """
     n = len(book)
     rule = spec.missing
     dims = list(spec.weights or {})
@@ -192,6 +216,7 @@ def dimension_scores(
     den = {d: np.zeros(n) for d in dims}
     used: list[str] = []
     absent: list[str] = []
+    stale = np.zeros(n, dtype=bool)
     for name, sig in (spec.signals or {}).items():
         raw = signal_values(name, sig, book, as_of)
         if raw is None:
@@ -199,7 +224,14 @@ def dimension_scores(
             raw = np.full(n, np.nan)
         else:
             used.append(name)
+        past = np.zeros(n, dtype=bool)
+        if sig.date == "days_until":
+            with np.errstate(invalid="ignore"):
+                past = raw < 0
+            stale |= past
+            raw = np.where(past, np.nan, raw)
         value = normalise(raw, sig.normalise, tier)
+        value = np.where(past, rule.neutral_score, value)
         if (sig.missing or rule.signal) == "neutral":
             value = np.where(np.isnan(value), rule.neutral_score, value)
         known = ~np.isnan(value)
@@ -207,7 +239,7 @@ def dimension_scores(
         den[sig.dimension] += np.where(known, sig.weight, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = {d: np.where(den[d] > 0, num[d] / den[d], np.nan) for d in dims}
-    return out, used, absent
+    return out, used, absent, stale
 
 
 def score_columns(
@@ -252,20 +284,49 @@ def scoring_checks(result: HealthResult) -> list[Check]:
         for d, w in group.items()
         if w > 0
     }
+    live = sorted(
+        d for d, v in result.dimensions.items() if d in weighted and n and not np.isnan(v).all()
+    )
+    enough = len(result.signals_used) >= MIN_SIGNALS and len(live) >= MIN_DIMENSIONS
     checks.append(
         Check(
             "health_signals",
-            "info",
+            "pass" if enough else "fail",
             len(result.signals_used),
-            f"scored on {len(result.signals_used)} signal(s): "
+            f"scored on {len(result.signals_used)} signal(s) in {len(live)} dimension(s): "
             f"{', '.join(result.signals_used) or 'none'}"
             + (
                 f"; not in the book: {', '.join(result.signals_absent)}"
                 if result.signals_absent
                 else ""
+            )
+            + (
+                ""
+                if enough
+                else f"; below {MIN_SIGNALS} signals or {MIN_DIMENSIONS} dimensions this is "
+                "not a health score"
             ),
+            None
+            if enough
+            else "add signal columns to the export (the recipe's fallback is a 3-factor score: "
+            "usage, support and financial) or map them with health.signals",
         )
     )
+    stale = result.stale_ids()
+    if stale:
+        shown = ", ".join(stale[:MAX_LISTED]) + (
+            f" and {len(stale) - MAX_LISTED} more" if len(stale) > MAX_LISTED else ""
+        )
+        checks.append(
+            Check(
+                "health_stale_renewals",
+                "warn",
+                len(stale),
+                f"{len(stale)} account(s) have a renewal date before {result.as_of.isoformat()} "
+                f"(scored neutral on renewal proximity, not as risk): {shown}",
+                "record the renewals in the CRM and export the book again",
+            )
+        )
     rule = spec.missing.dimension
     empty = {d for d, v in result.dimensions.items() if n and np.isnan(v).all()}
     for dim in sorted(weighted & empty):
@@ -289,7 +350,7 @@ def scoring_checks(result: HealthResult) -> list[Check]:
     checks.append(
         Check(
             "health_coverage",
-            "pass" if scored == n else "warn",
+            "pass" if scored == n and scored > 0 else "warn",
             round(pct, 2),
             f"{scored} of {n} accounts have a health score ({pct:.1f}%)",
             None
