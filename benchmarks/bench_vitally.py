@@ -10,7 +10,16 @@ request timestamps. Prints, per mode (REST trait writes, and the analytics batch
 * 429s met (target 0), requests per account, virtual and wall time,
 * whether the re-plan is empty (the sync is complete).
 
+Then two runs of the REST mode that the virtual clock alone cannot show:
+
+* **faulted**: 15 % of requests fail (500 / 502 / 503 / dropped connection) while every response
+  carries the real ``RateLimit-*`` headers; prints the slowdown against the fault-free run
+  (target < 1.5x: a transient fault costs a short backoff, never a rate-limit window);
+* **latency**: each request takes 200 ms of real round trip, on the real clock, with the
+  adapter's bounded concurrency; prints the achieved rate as a share of the limit (target >= 90 %).
+
     python benchmarks/bench_vitally.py [--accounts 20000] [--tasks-every 10] [--mode both]
+        [--fault-accounts 600] [--latency-accounts 400] [--latency 0.2]
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.adapters.vitally.fake import VitallyFake  # noqa: E402
-from tests.adapters.vitally.fake_support import VirtualClock  # noqa: E402
+from tests.adapters.vitally.fake_support import DROP, RealClock, VirtualClock  # noqa: E402
 from tierform.adapters.http.retry import RetryPolicy  # noqa: E402
 from tierform.adapters.vitally.adapter import DOCUMENTED_LIMIT, VitallyAdapter  # noqa: E402
 from tierform.adapters.vitally.settings import VitallySettings  # noqa: E402
@@ -84,13 +93,26 @@ def desired(n: int, tasks_every: int) -> State:
     return state
 
 
-def run(mode: str, n: int, tasks_every: int) -> dict[str, float]:
-    clock = VirtualClock()
-    fake = VitallyFake(api_key=KEY, analytics_key=ANALYTICS, clock=clock)
+FAULTS = (500, 502, 503, DROP)
+
+
+def run(
+    mode: str,
+    n: int,
+    tasks_every: int,
+    *,
+    fault_share: float = 0.0,
+    latency: float = 0.0,
+) -> dict[str, float]:
+    clock: VirtualClock | RealClock = RealClock() if latency else VirtualClock()
+    fake = VitallyFake(api_key=KEY, analytics_key=ANALYTICS, clock=clock, latency=latency)
     for i in range(n):
         fake.add_account(f"ACC-{i:06d}", f"Customer {i}", {"plan": "pro"})
     for c in range(40):
         fake.add_admin(f"CSM {c}", f"csm{c}@example.com")
+    for seed, status in enumerate(FAULTS, 1):
+        if fault_share:
+            fake.inject(status, times=10**9, chance=fault_share / len(FAULTS), seed=seed)
     spec = {"platform": "vitally", "subdomain": "acme", "api_key": {"env": "VITALLY_API_KEY"}}
     if mode == "batch":
         spec["analytics_key"] = {"env": "VITALLY_ANALYTICS_KEY"}
@@ -106,10 +128,15 @@ def run(mode: str, n: int, tasks_every: int) -> dict[str, float]:
         journal = Journal(Path(tmp) / "journal.sqlite")
         wall = time.perf_counter()
         syncer = Syncer(adapter, journal)
-        report = syncer.apply(syncer.plan(want))
+        plan = syncer.plan(want)
+        t0, n0 = clock(), fake.log.total
+        report = syncer.apply(plan)
+        apply_s, apply_n = clock() - t0, fake.log.total - n0
         wall = time.perf_counter() - wall
         requests, elapsed, peak = fake.log.total, clock.elapsed, fake.limiter.peak
         r429 = fake.log.count(status=429)
+        faults = sum(fake.log.count(status=s) for s in FAULTS)
+        fake.faults.clear()
         replan_empty = Syncer(adapter, journal).plan(want).is_empty
         journal.close()
         adapter.close()
@@ -125,6 +152,10 @@ def run(mode: str, n: int, tasks_every: int) -> dict[str, float]:
         "per_account": requests / n,
         "failed": report.counts["failed"],
         "replan_empty": replan_empty,
+        "faults": faults,
+        "apply_share": (apply_n / (apply_s / 60)) / DOCUMENTED_LIMIT if apply_s else 0.0,
+        "apply_s": apply_s,
+        "apply_n": apply_n,
     }
 
 
@@ -135,8 +166,16 @@ def main() -> None:
         "--tasks-every", type=int, default=0, help="also a task for every Nth account (0: none)"
     )
     parser.add_argument("--mode", choices=("rest", "batch", "both"), default="both")
+    parser.add_argument(
+        "--fault-accounts", type=int, default=600, help="accounts in the faulted run (0: skip)"
+    )
+    parser.add_argument(
+        "--latency-accounts", type=int, default=400, help="accounts in the latency run (0: skip)"
+    )
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds per round trip")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("tierform.adapters.http.retry").setLevel(logging.ERROR)  # faulted run
     os.environ["VITALLY_API_KEY"] = KEY
     os.environ["VITALLY_ANALYTICS_KEY"] = ANALYTICS
     modes = ("rest", "batch") if args.mode == "both" else (args.mode,)
@@ -161,6 +200,47 @@ def main() -> None:
         )
         print(f"  429s met:            {r['r429']:.0f}; busiest 60 s window: {r['peak']:.0f}")
         print(f"  failed changes:      {r['failed']:.0f}; re-plan empty: {r['replan_empty']}")
+    if args.fault_accounts:
+        faulted(args.fault_accounts, args.tasks_every or 10)
+    if args.latency_accounts:
+        latent(args.latency_accounts, args.latency)
+
+
+def faulted(n: int, tasks_every: int) -> None:
+    clean = run("rest", n, tasks_every)
+    bad = run("rest", n, tasks_every, fault_share=0.15)
+    ratio = bad["virtual_s"] / clean["virtual_s"]
+    print(f"\n[faulted] {n:,} accounts, 15 % of requests fail (500/502/503/dropped), real headers")
+    print(
+        f"  faults met:          {bad['faults']:.0f} of {bad['requests']:,.0f} requests "
+        f"({100 * bad['faults'] / bad['requests']:.1f} %)"
+    )
+    print(
+        f"  virtual time:        {clean['virtual_s']:.1f} s fault-free, "
+        f"{bad['virtual_s']:.1f} s faulted"
+    )
+    verdict = "meets" if ratio < 1.5 else "MISSES"
+    print(f"  slowdown:            {ratio:.2f}x ({verdict} the target < 1.5x)")
+    print(f"  failed changes:      {bad['failed']:.0f}; re-plan empty: {bad['replan_empty']}")
+
+
+def latent(n: int, latency: float) -> None:
+    r = run("rest", n, 0, latency=latency)
+    verdict = "meets" if r["apply_share"] >= 0.9 else "MISSES"
+    print(
+        f"\n[latency] {n:,} accounts, {1000 * latency:.0f} ms per request, real clock, "
+        "bounded concurrency"
+    )
+    print(f"  requests:            {r['requests']:,.0f} in {r['virtual_s']:.1f} s")
+    print(
+        f"  whole run:           {r['rate']:.0f}/min = {100 * r['share']:.1f} % of the limit "
+        "(the read pages one after another: each needs the previous cursor)"
+    )
+    print(
+        f"  apply:               {r['apply_n']:,.0f} requests in {r['apply_s']:.1f} s = "
+        f"{100 * r['apply_share']:.1f} % of the limit ({verdict} the target >= 90 %)"
+    )
+    print(f"  429s met:            {r['r429']:.0f}; re-plan empty: {r['replan_empty']}")
 
 
 if __name__ == "__main__":

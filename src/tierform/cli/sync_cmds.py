@@ -18,9 +18,15 @@ from tierform.cli.common import (
     model_path,
     styled,
 )
-from tierform.errors import AdapterError, DriftDetected
+from tierform.errors import AdapterError, DriftDetected, TierformError
 
 PROGRESS_FROM = 200  # changes; smaller applies finish before a bar is worth drawing
+
+
+class BuildStepsPending(TierformError):
+    """``--check``: the data is aligned, only steps a person must do remain (exit 3)."""
+
+    exit_code = 3
 
 
 @click.command("sync")
@@ -44,7 +50,18 @@ PROGRESS_FROM = 200  # changes; smaller applies finish before a bar is worth dra
     "--check",
     "check",
     is_flag=True,
-    help="Exit 2 if the platform differs from the model (drift), 0 if aligned.",
+    help="Exit 0 if aligned, 2 on data drift (something --apply would change), 3 if only "
+    "build-sheet steps are pending.",
+)
+@click.option(
+    "--wait",
+    "wait",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --apply: wait this long for another apply of the target to finish "
+    "(default: refuse at once).",
 )
 @click.option("--force", is_flag=True, help="Apply even past the safety thresholds.")
 @click.option(
@@ -73,12 +90,14 @@ def sync_cmd(
     force: bool,
     fmt: str,
     as_of: dt.datetime | None,
+    wait: float,
 ) -> None:
     """Plan the changes that align a platform with the model; apply them with --apply.
 
     Dry run by default: prints the plan (creates, updates, deletes, build-sheet steps) and its
     checksum. `--apply` applies it; `--checksum X` applies only if the plan is still the one with
-    checksum X; `--check` exits 2 on drift (for a nightly job or CI).
+    checksum X; `--check` exits 0 when aligned, 2 on data drift, 3 when only build-sheet steps
+    are pending (for a nightly job or CI).
     """
     from tierform.sync.desired import compile_desired
     from tierform.sync.engine import Syncer
@@ -93,16 +112,14 @@ def sync_cmd(
     try:
         with adapter:
             syncer = Syncer(adapter, journal)
-            desired = compile_desired(model, book, as_of.date() if as_of else None)
+            day = as_of.date() if as_of else dt.date.today()
+            policy = _policy(model, adapter.settings, journal.go_live(adapter.context.target), day)
+            desired = compile_desired(model, book, day, policy)
             plan = syncer.plan(desired)
+            plan.warnings.extend(policy.describe())
             click.echo(RENDERERS[fmt](plan))
             if check:
-                if plan.has_drift:
-                    raise DriftDetected(
-                        f"target {plan.target!r} differs from the model: "
-                        f"{len(plan.changes)} change(s) to apply"
-                    )
-                err_console.print(f"target {plan.target!r} is aligned with the model")
+                _check(plan)
                 return
             if not (do_apply or checksum):
                 if not plan.is_empty:
@@ -114,12 +131,40 @@ def sync_cmd(
             if plan.is_empty:
                 err_console.print("nothing to apply")
                 return
-            _apply(syncer, plan, force, checksum)
+            _apply(syncer, plan, force, checksum, wait)
     finally:
         journal.close()
 
 
-def _apply(syncer: Any, plan: Any, force: bool, checksum: str | None) -> None:
+def _policy(model: Any, settings: Any, go_live: dt.date | None, day: dt.date) -> Any:
+    """Which work items this sync creates: none due before go-live unless ``backfill``, only
+    the model's ``rollout`` tiers when it has one."""
+    from tierform.sync.golive import WorkItemPolicy
+
+    return WorkItemPolicy(
+        not_before=None if settings.backfill else min(go_live or day, day),
+        rollout=tuple(model.rollout) if model.rollout is not None else None,
+    )
+
+
+def _check(plan: Any) -> None:
+    """Exit 2 on data drift, 3 when only build-sheet steps remain, else say it is aligned."""
+    if plan.changes:
+        raise DriftDetected(
+            f"target {plan.target!r} differs from the model: {len(plan.changes)} data "
+            "change(s) to apply (run with --apply)"
+        )
+    pending = [s for s in plan.build_steps if s.status.is_drift]
+    if pending:
+        raise BuildStepsPending(
+            f"target {plan.target!r}: the data is aligned; only {len(pending)} build-sheet "
+            "step(s) are pending (a person must do them in the platform's UI; see the build "
+            "sheet above)"
+        )
+    err_console.print(f"target {plan.target!r} is aligned with the model")
+
+
+def _apply(syncer: Any, plan: Any, force: bool, checksum: str | None, wait: float) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     total = len(plan.changes)
@@ -138,9 +183,10 @@ def _apply(syncer: Any, plan: Any, force: bool, checksum: str | None) -> None:
                 checksum=checksum,
                 on_result=lambda _r: progress.advance(task),
                 on_step=lambda msg: progress.update(task, description=msg),
+                wait=wait,
             )
     else:
-        report = syncer.apply(plan, force=force, checksum=checksum)
+        report = syncer.apply(plan, force=force, checksum=checksum, wait=wait)
     c = report.counts
     resumed = (
         f"; resumed run {report.resumed_from} ({c['skipped']} already applied)"
@@ -182,6 +228,7 @@ def history_cmd(
 
     journal = Journal.beside(model_path(config))
     try:
+        journal.reap(target)  # runs whose process died show as interrupted, not running
         if run_id:
             run = journal.run(run_id)
             if run is None:
@@ -223,6 +270,7 @@ def history_cmd(
             "updated",
             "deleted",
             "failed",
+            "note",
         ):
             table.add_column(col)
         for r in runs:
@@ -236,6 +284,7 @@ def history_cmd(
                 str(r.updated),
                 str(r.deleted),
                 str(r.failed),
+                (f"resumes {r.resumed_from}; " if r.resumed_from else "") + (r.error or ""),
             )
         console.print(table)
     finally:

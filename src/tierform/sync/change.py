@@ -42,6 +42,10 @@ class Change:
     diffs: list[FieldDiff] = field(default_factory=list)
     label: str | None = None
     remote_id: str | None = None
+    #: Why this change is expected rather than drift (e.g. values moving from a platform's
+    #: data trait into the custom field an admin just created): not counted by the safety
+    #: thresholds. Set by the engine from :meth:`Adapter.expected_transition`.
+    transition: str | None = None
 
     @property
     def ref(self) -> ObjectRef:
@@ -64,6 +68,8 @@ class Change:
         out: dict[str, Any] = {"op": self.op.value, "kind": self.kind.value, "key": self.key}
         if self.label:
             out["label"] = self.label
+        if self.transition:
+            out["transition"] = self.transition
         if self.op is Op.update:
             out["diffs"] = [d.to_dict() for d in self.diffs]
         elif self.op is Op.create:

@@ -24,6 +24,7 @@ from tierform.core.book import AccountBook
 from tierform.core.design import Design, Specs, design
 from tierform.core.model import CoverageModel
 from tierform.sync.fields import MIGRATIONS, RENEWAL_WINDOWS, FieldDef, coverage_fields, field_name
+from tierform.sync.golive import WorkItemPolicy
 from tierform.sync.state import Kind, State
 
 log = logging.getLogger(__name__)
@@ -37,14 +38,44 @@ DUE_HORIZON_DAYS = 14
 class WorkItem:
     account_id: str
     source: str  # "rule:<name>" or "playbook:<name>"
-    title: str
+    title: str  # the action's code (e.g. "notify:named CSM"): the id is made from it
     due: dt.date | None = None
     reason: str | None = None
     assignee: str | None = None
+    text: str = ""  # the title people read ("Renewal prep: book the call with Acme")
     external_id: str = field(init=False)
 
     def __post_init__(self) -> None:
+        # The id stays on the code, so rewording a title updates the task, never duplicates it.
         self.external_id = work_item_id(self.account_id, self.source, self.title)
+        if not self.text:
+            self.text = self.title
+
+
+def _rule_title(rule: str) -> str:
+    words = rule.replace("_", "-").split("-")
+    return " ".join(words).capitalize() if words else rule
+
+
+def human_title(code: str, rule: str, who: str) -> str:
+    """A work item's title for people, from a rule action's code and the account's name."""
+    verb, _, arg = code.partition(":")
+    head = _rule_title(rule)
+    if verb == "notify" and "prompt" in arg:
+        return f"{head}: show the {arg} to {who}"
+    if verb == "notify":
+        return f"{head}: alert {arg or 'the CSM'} about {who}"
+    if verb == "move_tier":
+        return f"{head}: hand {who} over to {arg} coverage"
+    if verb in ("assign", "assign_csm"):
+        return f"{head}: assign {who} to {arg} coverage" if arg else f"{head}: assign {who}"
+    if verb == "assign_pool":
+        return f"{head}: assign {who} to the {arg} pool"
+    if verb == "create_task":
+        return f"{head}: {arg} ({who})"
+    if verb == "start_playbook":
+        return f"{head}: start the {arg} playbook for {who}"
+    return f"{head}: {code.replace('_', ' ').replace(':', ' ')} for {who}"
 
 
 def work_item_id(account_id: str, source: str, title: str) -> str:
@@ -53,16 +84,26 @@ def work_item_id(account_id: str, source: str, title: str) -> str:
     return f"tf-{digest[:20]}"
 
 
-def compile_desired(model: CoverageModel, book: AccountBook, as_of: dt.date | None = None) -> State:
+def compile_desired(
+    model: CoverageModel,
+    book: AccountBook,
+    as_of: dt.date | None = None,
+    policy: WorkItemPolicy | None = None,
+) -> State:
     """The desired state of every managed object for this model and book."""
-    return desired_state(design(model, book, as_of or dt.date.today()))
+    return desired_state(design(model, book, as_of or dt.date.today()), policy)
 
 
-def desired_state(d: Design) -> State:
+def desired_state(d: Design, policy: WorkItemPolicy | None = None) -> State:
     """The desired state of a computed design. A sync cannot go on without the books, the
-    health scores or the rules' due actions, so their errors stop it here."""
+    health scores or the rules' due actions, so their errors stop it here. ``policy`` (go-live,
+    rollout) decides which work items exist; coverage data is written for every account."""
     d.require("books", "health", "rules")
-    return build_state(d, work_items(d))
+    items = work_items(d)
+    if policy is not None:
+        tier_of = dict(zip(d.book.ids(), d.seg.tier_names(), strict=True))
+        items = [i for i in items if policy.keeps(i.due, tier_of.get(i.account_id))]
+    return build_state(d, items)
 
 
 def work_items(d: Design) -> list[WorkItem]:
@@ -71,6 +112,7 @@ def work_items(d: Design) -> list[WorkItem]:
     if d.rule_run is None:
         return []
     owner_of = dict(zip(d.book.ids(), d.owners(), strict=True))
+    name_of = dict(zip(d.book.ids(), d.book.text("name"), strict=True))
     playbooks = {p.name: p for p in d.specs.playbooks}
     horizon = d.as_of + dt.timedelta(days=DUE_HORIZON_DAYS)
     found: dict[str, WorkItem] = {}
@@ -78,6 +120,7 @@ def work_items(d: Design) -> list[WorkItem]:
         account_id, rule, label = action.account_id, action.rule, action.action
         due, reason = action.due, action.reason
         assignee = owner_of.get(account_id)
+        who = name_of.get(account_id) or account_id
         pb = playbooks.get(label.split(":", 1)[1]) if label.startswith("start_playbook:") else None
         if pb is not None and pb.owner != "automation" and pb.steps:
             why = f"{reason}; via rule {rule}" if reason else f"rule {rule}"
@@ -94,11 +137,30 @@ def work_items(d: Design) -> list[WorkItem]:
                         step_due,
                         why,
                         assignee,
+                        f"{pb.name}: {_lower_first(step.action)} with {who}",
                     ),
                 )
             continue
-        _keep_earliest(found, WorkItem(account_id, f"rule:{rule}", label, due, reason, assignee))
+        _keep_earliest(
+            found,
+            WorkItem(
+                account_id,
+                f"rule:{rule}",
+                label,
+                due,
+                reason,
+                assignee,
+                human_title(label, rule, who),
+            ),
+        )
     return list(found.values())
+
+
+def _lower_first(text: str) -> str:
+    """ "Book the call" -> "book the call" (an acronym such as "QBR" stays)."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def _keep_earliest(found: dict[str, WorkItem], item: WorkItem) -> None:
@@ -191,7 +253,7 @@ def build_state(d: Design, items: list[WorkItem]) -> State:
         account_items = due.get(aid)
         if account_items:
             first = min(account_items, key=lambda w: (w.due or dt.date.max, w.title))
-            data["tf_next_step"] = first.title
+            data["tf_next_step"] = first.text
             data["tf_open_tasks"] = len(account_items)
         # Values are already canonical (str, rounded float, None): skip canon_data's walk,
         # which matters at 100k accounts.
@@ -209,13 +271,13 @@ def build_state(d: Design, items: list[WorkItem]) -> State:
             item.external_id,
             {
                 "account_id": item.account_id,
-                "title": item.title,
+                "title": item.text,
                 "due": item.due,
                 "source": item.source,
                 "reason": item.reason,
                 "assignee": item.assignee,
             },
-            label=f"{item.title} ({item.account_id})",
+            label=f"{item.text} ({item.account_id})",
         )
     return state
 

@@ -14,6 +14,7 @@ The public flow is fixed here, not in adapters (octoDNS's template methods)::
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from tierform.sync.buildsheet import BuildStep, StepStatus
 from tierform.sync.capabilities import Operation, unsupported
 from tierform.sync.change import Change, ChangeResult, Op, sort_changes
 from tierform.sync.diff import diff_kind
+from tierform.sync.golive import cap_new_work_items
 from tierform.sync.journal import Journal
 from tierform.sync.plan import Plan
 from tierform.sync.safety import SafetyPolicy
@@ -30,7 +32,12 @@ from tierform.sync.state import Data, Kind, Scope, State, payload_hash
 
 log = logging.getLogger(__name__)
 
+# Results are committed to the journal at least this often (and every RECORD_BATCH results):
+# a killed run loses at most about a second of results, which the resume re-applies (every write
+# is an upsert or is matched by a fresh read), while one commit per result would slow a
+# 100k-account file target.
 RECORD_BATCH = 500
+RECORD_SECONDS = 1.0
 _STEP_STATUS = {
     Op.create: StepStatus.missing,
     Op.update: StepStatus.different,
@@ -95,8 +102,17 @@ class Syncer:
             if not desired.of(kind) and not existing.of(kind):
                 continue
             kind_changes = [c for c in diff_kind(kind, desired, existing) if a.include_change(c)]
+            for c in kind_changes:
+                c.transition = a.expected_transition(c)
             changes.extend(self._gate(kind, kind_changes, desired, existing, plan))
         changes.extend(a.extra_changes(desired, existing, changes))
+        changes, held = cap_new_work_items(changes, a.settings.max_new_work_items_per_csm)
+        if held:
+            plan.warnings.append(
+                f"{held} new work item(s) held back by max_new_work_items_per_csm "
+                f"({a.settings.max_new_work_items_per_csm} per assignee per run): later runs "
+                "create them"
+            )
         plan.changes = sort_changes(changes)
         plan.build_steps.extend(a.build_steps(desired))
         plan.build_steps.sort(key=BuildStep.sort_key)
@@ -169,7 +185,10 @@ class Syncer:
         checksum: str | None = None,
         on_result: Callable[[ChangeResult], None] | None = None,
         on_step: Callable[[str], None] | None = None,
+        wait: float = 0.0,
     ) -> ApplyReport:
+        """Apply ``plan`` under the target's lock (refused while another apply holds it, or
+        after waiting up to ``wait`` seconds), resuming an unfinished earlier run."""
         if checksum is not None and checksum != plan.checksum():
             raise ChecksumMismatch(
                 f"{plan.target}: the plan changed since it was reviewed (checksum "
@@ -177,10 +196,30 @@ class Syncer:
             )
         if not force:
             self.policy.check(plan)
+        run_id = self.journal.new_run_id()
+        self.journal.lock(self.target, run_id, wait=wait)
+        try:
+            return self._apply_locked(plan, run_id, on_result, on_step)
+        finally:
+            self.journal.unlock(self.target, run_id)
+
+    def _apply_locked(
+        self,
+        plan: Plan,
+        run_id: str,
+        on_result: Callable[[ChangeResult], None] | None,
+        on_step: Callable[[str], None] | None,
+    ) -> ApplyReport:
+        # We hold the lock: any run still marked running died without finishing.
+        self.journal.reap(self.target)
         previous = self.journal.unfinished(self.target)
         done = self.journal.applied(previous.run_id) if previous else set()
-        run_id = self.journal.start(
-            self.target, plan.platform, plan.checksum(), previous.run_id if previous else None
+        self.journal.start(
+            self.target,
+            plan.platform,
+            plan.checksum(),
+            previous.run_id if previous else None,
+            run_id=run_id,
         )
         report = ApplyReport(
             run_id,
@@ -204,15 +243,17 @@ class Syncer:
             report.counts["skipped"] = len(skipped)
         ctx = ApplyContext(run_id, self.journal.remote_ids(self.target), on_step, plan.desired)
         pending: list[ChangeResult] = []
+        flushed = time.monotonic()
         try:
             for result in self.adapter.apply(todo, ctx):
                 pending.append(result)
                 self._count(report, result)
                 if on_result is not None:
                     on_result(result)
-                if len(pending) >= RECORD_BATCH:
+                if len(pending) >= RECORD_BATCH or time.monotonic() - flushed >= RECORD_SECONDS:
                     self.journal.record(run_id, self.target, pending)
                     pending = []
+                    flushed = time.monotonic()
         except TierformError as exc:
             self.journal.record(run_id, self.target, pending)
             self.journal.finish(run_id, "failed", report.counts, str(exc))

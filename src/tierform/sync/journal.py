@@ -7,7 +7,11 @@ It serves three purposes:
   apply: changes it already applied with the same payload are not sent again;
 * **state for write-only kinds** -- where a platform cannot read a kind back, the last
   successful payload per key stands in for the read (no duplicate creates across runs);
-* **history** -- ``tierform history`` lists past runs.
+* **history** -- ``tierform history`` lists past runs;
+* **one apply at a time per target** -- :meth:`Journal.lock` takes a lock row (run id, start,
+  process, host); a second apply is refused (or waits up to a timeout) naming the holder, and
+  never resumes a run that is still alive. A run whose process died without finishing is marked
+  ``interrupted`` (:meth:`Journal.reap`), and the next apply resumes it.
 
 No secret ever reaches it: only keys, hashes, results, remote ids and error texts (already
 scrubbed by the HTTP layer).
@@ -16,9 +20,12 @@ scrubbed by the HTTP layer).
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 import sqlite3
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +50,36 @@ CREATE TABLE IF NOT EXISTS entries (
     remote_id TEXT, error TEXT, at TEXT NOT NULL, PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX IF NOT EXISTS entries_by_key ON entries (target, kind, key);
+CREATE TABLE IF NOT EXISTS locks (
+    target TEXT PRIMARY KEY, run_id TEXT NOT NULL, started TEXT NOT NULL,
+    pid INTEGER NOT NULL, host TEXT NOT NULL
+);
 """
+LOCK_POLL = 0.5  # seconds between looks at a held lock while waiting
+
+
+class TargetBusy(JournalError):
+    """Another apply holds the target's lock."""
+
+
+@dataclass(frozen=True)
+class Holder:
+    run_id: str
+    started: str
+    pid: int
+    host: str
+
+    def alive(self) -> bool:
+        """Whether the holding process still runs (another host's process is assumed to)."""
+        if self.host != socket.gethostname():
+            return True
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
 
 @dataclass
@@ -76,7 +112,7 @@ class Journal:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path)
+            self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"cannot open the journal {self.path}: {exc}") from None
@@ -91,12 +127,124 @@ class Journal:
     def close(self) -> None:
         self._db.close()
 
+    @staticmethod
+    def new_run_id() -> str:
+        return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+    # -- the per-target lock ---------------------------------------------------------------
+
+    def holder(self, target: str) -> Holder | None:
+        row = self._db.execute(
+            "SELECT run_id, started, pid, host FROM locks WHERE target=?", (target,)
+        ).fetchone()
+        return Holder(*row) if row else None
+
+    def lock(
+        self,
+        target: str,
+        run_id: str,
+        *,
+        wait: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Take ``target``'s lock for ``run_id``, waiting up to ``wait`` seconds for a live
+        holder; a dead holder's lock is taken over and its run marked interrupted."""
+        deadline = clock() + max(0.0, wait)
+        while True:
+            holder = self._try_lock(target, run_id)
+            if holder is None:
+                return
+            if clock() >= deadline:
+                waited = f" (waited {wait:g} s)" if wait > 0 else ""
+                raise TargetBusy(
+                    f"target {target!r} is being applied by run {holder.run_id}, started "
+                    f"{holder.started} (process {holder.pid} on {holder.host}){waited}: let it "
+                    "finish, or re-run with --wait SECONDS; its progress is in "
+                    f"`tierform history --run {holder.run_id}`"
+                )
+            sleep(LOCK_POLL)
+
+    def _try_lock(self, target: str, run_id: str) -> Holder | None:
+        """None when the lock is now ours; else the live holder."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            holder = self.holder(target)
+            if holder is not None and holder.alive():
+                self._db.execute("ROLLBACK")
+                return holder
+            if holder is not None:
+                self._mark_interrupted(holder.run_id)
+                self._db.execute("DELETE FROM locks WHERE target=?", (target,))
+            self._db.execute(
+                "INSERT INTO locks VALUES (?, ?, ?, ?, ?)",
+                (target, run_id, _now(), os.getpid(), socket.gethostname()),
+            )
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise JournalError(f"cannot lock target {target!r} in {self.path}: {exc}") from None
+        return None
+
+    def unlock(self, target: str, run_id: str) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM locks WHERE target=? AND run_id=?", (target, run_id))
+
+    def reap(self, target: str | None = None) -> list[str]:
+        """Mark runs left ``running`` by a process that is gone as ``interrupted``."""
+        sql = "SELECT run_id, target FROM runs WHERE status='running'"
+        rows = self._db.execute(sql).fetchall()
+        dead = []
+        for run_id, run_target in rows:
+            if target is not None and run_target != target:
+                continue
+            holder = self.holder(run_target)
+            if holder is not None and holder.run_id == run_id and holder.alive():
+                continue
+            dead.append(run_id)
+        if dead:
+            with self._db:
+                for run_id in dead:
+                    self._mark_interrupted(run_id)
+        return dead
+
+    def _mark_interrupted(self, run_id: str) -> None:
+        counts = {
+            op: n
+            for op, n in self._db.execute(
+                "SELECT CASE WHEN result='ok' THEN op ELSE result END, COUNT(*) FROM entries "
+                "WHERE run_id=? GROUP BY 1",
+                (run_id,),
+            )
+        }
+        self._db.execute(
+            "UPDATE runs SET status='interrupted', finished=COALESCE(finished, ?), created=?, "
+            "updated=?, deleted=?, failed=?, skipped=?, error=COALESCE(error, ?) "
+            "WHERE run_id=? AND status='running'",
+            (
+                _now(),
+                counts.get("create", 0),
+                counts.get("update", 0),
+                counts.get("delete", 0),
+                counts.get("failed", 0),
+                counts.get("skipped", 0),
+                "the process ended before the run finished (killed?); the next apply resumes it",
+                run_id,
+            ),
+        )
+
     # -- runs --------------------------------------------------------------------------
 
     def start(
-        self, target: str, platform: str, checksum: str, resumed_from: str | None = None
+        self,
+        target: str,
+        platform: str,
+        checksum: str,
+        resumed_from: str | None = None,
+        run_id: str | None = None,
     ) -> str:
-        run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        run_id = run_id or self.new_run_id()
         with self._db:
             self._db.execute(
                 "INSERT INTO runs (run_id, target, platform, started, status, checksum, "
@@ -184,6 +332,13 @@ class Journal:
             return None
         run = Run(*row)
         return run if run.status != "completed" else None
+
+    def go_live(self, target: str) -> dt.date | None:
+        """The date of the target's first completed apply (None: it has had none yet)."""
+        row = self._db.execute(
+            "SELECT MIN(started) FROM runs WHERE target=? AND status='completed'", (target,)
+        ).fetchone()
+        return dt.date.fromisoformat(row[0][:10]) if row and row[0] else None
 
     def applied(self, run_id: str) -> set[tuple[str, str, str, str]]:
         """(kind, key, op, payload_hash) applied successfully by ``run_id`` and the runs it

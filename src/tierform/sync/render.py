@@ -54,7 +54,13 @@ def render_text(plan: Plan) -> str:
         f"{plan.existing_count} managed object(s) exist"
     ]
     if plan.is_empty:
-        out.append("No changes: the platform matches the model.")
+        out.append(_empty_line(plan))
+    transitions = sum(1 for c in plan.changes if c.transition)
+    if transitions:
+        out.append(
+            f"{transitions} of the changes are expected transitions (not counted by the safety "
+            "thresholds): " + next(str(c.transition) for c in plan.changes if c.transition)
+        )
     shown, hidden = _listed(plan)
     for c in shown:
         out += _change_lines(c)
@@ -98,7 +104,7 @@ def render_markdown(plan: Plan) -> str:
         if hidden:
             out.append(f"\n_... and {hidden} more change(s)._")
     else:
-        out.append("No changes: the platform matches the model.")
+        out.append(_empty_line(plan))
     if plan.build_steps:
         out += ["", "### Build sheet", ""]
         for i, step in enumerate(plan.build_steps, 1):
@@ -108,6 +114,16 @@ def render_markdown(plan: Plan) -> str:
         out.append(f"\n> warning: {_md(w)}")
     out.append(f"\nchecksum: `{plan.checksum()}`")
     return "\n".join(out)
+
+
+def _empty_line(plan: Plan) -> str:
+    pending = sum(1 for s in plan.build_steps if s.status.is_drift)
+    if pending:
+        return (
+            f"No changes to apply: the platform's data matches the model; {pending} "
+            "build-sheet step(s) are still pending (below)."
+        )
+    return "No changes: the platform matches the model."
 
 
 def _md(text: str) -> str:

@@ -2,6 +2,8 @@
 
 As in octoDNS: updates and deletes are each compared with the number of managed objects that
 exist; the check applies once at least ``min_existing`` exist (a first sync creates freely).
+Expected transitions (:attr:`Change.transition`: values the platform already holds moving into
+tierform's own field) are not counted: they rewrite nothing a person would miss.
 """
 
 from __future__ import annotations
@@ -34,13 +36,13 @@ class SafetyPolicy:
             counts = {"update": 0, "delete": 0}
             for change in plan.changes:
                 if change.kind.value == kind and change.op.value in counts:
-                    counts[change.op.value] += 1
+                    counts[change.op.value] += not change.transition
             groups[f"{kind} objects"] = (existing, counts)
-        all_counts = plan.counts()
-        groups["managed objects"] = (
-            plan.existing_count,
-            {"update": all_counts["update"], "delete": all_counts["delete"]},
-        )
+        total = {"update": 0, "delete": 0}
+        for change in plan.changes:
+            if change.op.value in total and not change.transition:
+                total[change.op.value] += 1
+        groups["managed objects"] = (plan.existing_count, total)
         for what, (existing, counts) in groups.items():
             if existing < max(self.min_existing, 1):
                 continue

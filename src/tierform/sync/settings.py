@@ -96,6 +96,18 @@ class AdapterSettings(BaseModel):
     platform: str
     strict: bool = Field(False, description="Fail on a capability gap instead of a build step.")
     safety: SafetySettings = Field(default_factory=lambda: SafetySettings.model_validate({}))
+    backfill: bool = Field(
+        False,
+        description="Create work items that fell due before go-live (the target's first "
+        "completed sync). Off: a first sync starts from today instead of flooding the "
+        "team with overdue tasks.",
+    )
+    max_new_work_items_per_csm: int | None = Field(
+        None,
+        ge=1,
+        description="Create at most this many new work items per assignee in one run (the "
+        "earliest due first); the rest follow on later runs.",
+    )
 
 
 class HttpSettings(AdapterSettings):

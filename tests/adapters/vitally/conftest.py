@@ -53,10 +53,13 @@ def make_adapter(clock: VirtualClock, tmp_path: Path) -> Iterator[MakeAdapter]:
     made: list[VitallyAdapter] = []
 
     def _make(**settings: Any) -> VitallyAdapter:
+        # One request at a time unless a test asks for more: tests that inject a fault at the
+        # Nth request count on the plan's order; concurrency has its own tests.
         spec: dict[str, Any] = {
             "platform": "vitally",
             "subdomain": "acme",
             "api_key": {"env": "VITALLY_API_KEY"},
+            "max_in_flight": 1,
             **settings,
         }
         adapter = VitallyAdapter(

@@ -40,6 +40,7 @@ import base64
 import datetime as dt
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,7 +48,7 @@ from urllib.parse import urlsplit
 import httpx
 import respx
 
-from .fake_support import Fault, Logged, RequestLog, SlidingWindow, VirtualClock
+from .fake_support import DROP, Fault, Logged, RealClock, RequestLog, SlidingWindow, VirtualClock
 
 READ_ONLY_ACCOUNT = (
     "csmId",
@@ -121,9 +122,10 @@ class VitallyFake:
         analytics_key: str | None = None,
         limit: int = 1000,
         window: float = 60.0,
-        clock: VirtualClock | None = None,
+        clock: VirtualClock | RealClock | None = None,
         delete_status: int = 200,
         account_post: str = "duplicate",
+        latency: float = 0.0,
     ) -> None:
         self.api_key = api_key
         self.analytics_key = analytics_key
@@ -148,6 +150,10 @@ class VitallyFake:
         self._seq = 0
         self._message_ids: set[str] = set()
         self._routes = self._route_table()
+        # Requests may come from several threads (bounded concurrency): one at a time in here,
+        # like a server's own consistency; ``latency`` seconds of round trip are spent outside.
+        self.latency = latency
+        self._lock = threading.Lock()
 
     # -- seeding (tests) ------------------------------------------------------------------
 
@@ -243,7 +249,10 @@ class VitallyFake:
         body: dict[str, Any] | None = None,
         reset: int = 1,
         every: int = 1,
+        chance: float = 1.0,
+        seed: int = 0,
     ) -> Fault:
+        """Fail matching requests with ``status`` (:data:`DROP`: the connection drops)."""
         fault = Fault(
             status,
             times,
@@ -254,6 +263,8 @@ class VitallyFake:
             body,
             reset,
             every,
+            chance,
+            seed,
         )
         self.faults.append(fault)
         return fault
@@ -302,6 +313,21 @@ class VitallyFake:
     def _serve(
         self, request: httpx.Request, handler: Callable[[httpx.Request], Any], auth_ok: bool
     ) -> httpx.Response:
+        if self.latency:
+            self.clock.sleep(self.latency / 2)  # the request on its way
+        with self._lock:
+            response = self._serve_locked(request, handler, auth_ok)
+        if self.latency:
+            self.clock.sleep(self.latency / 2)  # the response on its way back
+        if response is None:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            )
+        return response
+
+    def _serve_locked(
+        self, request: httpx.Request, handler: Callable[[httpx.Request], Any], auth_ok: bool
+    ) -> httpx.Response | None:
         now = self.clock()
         path = request.url.path
         method = request.method
@@ -332,12 +358,18 @@ class VitallyFake:
                 else "Invalid API key."
             )
             return self._reply(request, body, 401, {"error": err}, headers)
+        if fault is not None and fault.status == DROP and not fault.process:
+            self._log(request, body, DROP)
+            return None
         if fault is not None and not fault.process:
             return self._reply(request, body, fault.status, fault.default_body(), headers)
         try:
             status, payload = handler(request)
         except ApiError as exc:
             status, payload = exc.status, exc.body
+        if fault is not None and fault.status == DROP:  # processed, then the connection drops
+            self._log(request, body, DROP)
+            return None
         if fault is not None:  # processed, then the answer is lost
             status, payload = fault.status, fault.default_body()
         return self._reply(request, body, status, payload, headers)
@@ -348,6 +380,12 @@ class VitallyFake:
     def _reply(
         self, request: httpx.Request, body: Any, status: int, payload: Any, headers: dict[str, str]
     ) -> httpx.Response:
+        self._log(request, body, status)
+        if status == 204 or payload is None:
+            return httpx.Response(status, headers=headers)
+        return httpx.Response(status, json=_public(payload), headers=headers)
+
+    def _log(self, request: httpx.Request, body: Any, status: int) -> None:
         host = urlsplit(str(request.url)).netloc
         self.log.add(
             Logged(
@@ -360,9 +398,6 @@ class VitallyFake:
                 request.url.query.decode(),
             )
         )
-        if status == 204 or payload is None:
-            return httpx.Response(status, headers=headers)
-        return httpx.Response(status, json=_public(payload), headers=headers)
 
     # -- REST routes ----------------------------------------------------------------------
 

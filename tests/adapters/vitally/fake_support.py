@@ -8,6 +8,9 @@ stays readable.
 from __future__ import annotations
 
 import math
+import random
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,6 +41,31 @@ class VirtualClock:
     @property
     def elapsed(self) -> float:
         return self.now - self.start
+
+
+class RealClock:
+    """The wall clock with :class:`VirtualClock`'s interface, for runs where real waiting is
+    the point (simulated network latency with several requests in flight)."""
+
+    def __init__(self) -> None:
+        self.start = time.time()
+        self.slept = 0.0
+        self.sleeps = 0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+        with self._lock:
+            self.slept += max(0.0, seconds)
+            self.sleeps += 1
+
+    @property
+    def elapsed(self) -> float:
+        return time.time() - self.start
 
 
 class SlidingWindow:
@@ -85,9 +113,15 @@ class SlidingWindow:
         }
 
 
+DROP = 0  # Fault.status for a connection dropped before any response
+
+
 @dataclass
 class Fault:
     """An injected failure: ``times`` responses with ``status`` for matching requests.
+
+    ``status`` :data:`DROP` is a dropped connection (no response at all). ``chance`` < 1 makes
+    each matching request fail with that probability (seeded by ``seed``: a reproducible storm).
 
     ``after`` lets that many matching requests through first (a fault mid-run); ``every``
     spreads the faults over 1 in N matching requests (a storm rather than a wall). With ``process``
@@ -104,7 +138,13 @@ class Fault:
     body: dict[str, Any] | None = None
     reset: int = 1
     every: int = 1
+    chance: float = 1.0
+    seed: int = 0
     seen: int = 0
+    rng: random.Random = field(default_factory=random.Random, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rng.seed(self.seed)
 
     def matches(self, method: str, path: str) -> bool:
         if self.methods is not None and method not in self.methods:
@@ -120,6 +160,8 @@ class Fault:
             return False
         self.seen += 1
         if (self.seen - 1) % self.every:
+            return False
+        if self.chance < 1.0 and self.rng.random() >= self.chance:
             return False
         self.times -= 1
         return True

@@ -80,6 +80,8 @@ def test_sync_dry_run_apply_then_aligned(project, fake):
 
     again = _sync(project)
     assert again.exit_code == 0 and "No changes" in again.output
-    # --check still reports drift: the build sheet (custom traits, CSM playbooks) is not done.
+    # --check: the data is aligned, but the build sheet (custom traits, CSM playbooks) is not
+    # done: exit 3 (only build-sheet steps pending), with a message that says so.
     check = _sync(project, "--check")
-    assert check.exit_code == 2
+    assert check.exit_code == 3
+    assert "only" in check.output and "build-sheet step(s) are pending" in check.output

@@ -29,7 +29,7 @@ T = TypeVar("T")
 @dataclass
 class RetryPolicy:
     max_attempts: int = 7
-    initial: float = 1.0
+    initial: float = 0.1
     maximum: float = 64.0
     max_retry_after: float = 300.0
     max_wait_total: float = 600.0

@@ -21,7 +21,7 @@ from tierform.adapters.vitally import buildsheet as bs
 from tierform.adapters.vitally.auth import VitallyAuth
 from tierform.adapters.vitally.client import VitallyApi, error_hint
 from tierform.adapters.vitally.projects import PROJECT_PREFIX, project_items
-from tierform.adapters.vitally.reader import Index, Reader
+from tierform.adapters.vitally.reader import Index, Reader, load_admins
 from tierform.adapters.vitally.settings import VitallySettings
 from tierform.adapters.vitally.writer import Writer
 from tierform.sync.adapter import AdapterContext, ApplyContext
@@ -29,7 +29,7 @@ from tierform.sync.buildsheet import BuildStep, StepStatus
 from tierform.sync.capabilities import Capabilities
 from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.settings import AdapterSettings
-from tierform.sync.state import Data, Kind, Scope, State
+from tierform.sync.state import Data, Kind, Scope, State, canon
 
 DOCUMENTED_LIMIT = 1000.0  # requests/minute, sliding window [DOC]
 CSM_REASON = (
@@ -168,6 +168,18 @@ class VitallyAdapter(HttpAdapter[VitallySettings]):
                 return str(data.get("project_template")) in self.index.template_id
         return True
 
+    def expected_transition(self, change: Change) -> str | None:
+        """An account update that only moves values from tierform's data traits into the
+        custom traits an admin has just created (each new value is already on the account)."""
+        if change.kind is not Kind.account or change.op is not Op.update or not change.diffs:
+            return None
+        held = self.index.stale_values.get(change.key)
+        if not held:
+            return None
+        if all(d.old is None and canon(held.get(d.field)) == d.new for d in change.diffs):
+            return "values move from data traits into the new custom traits"
+        return None
+
     def build_steps(self, desired: State) -> list[BuildStep]:
         owners: dict[str, str | None] = {}
         for data in desired.of(Kind.account).values():
@@ -238,8 +250,22 @@ class VitallyAdapter(HttpAdapter[VitallySettings]):
             ctx,
             batch_min=self.vs.batch_min,
             create_accounts=self.vs.create_accounts,
+            in_flight=self.vs.max_in_flight,
         )
         yield from writer.run(changes)
+
+    def platform_owners(self) -> dict[str, str]:
+        """Each read account's Vitally CSM (``csmId``), as the admin's e-mail (else name)."""
+        assigned = {k: v for k, v in self.index.csm_of.items() if v}
+        if not assigned:
+            return {}
+        load_admins(self.api, self.index)
+        out: dict[str, str] = {}
+        for key, aid in assigned.items():
+            who = self.index.admin_email.get(str(aid)) or self.index.admin_name.get(str(aid))
+            if who:
+                out[key] = who
+        return out
 
     def close(self) -> None:
         if self._analytics is not None:

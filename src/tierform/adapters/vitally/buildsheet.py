@@ -193,6 +193,12 @@ def _action(a: Mapping[str, Any]) -> str:
         return f"Create a task {a.get('text')!r}{due}"
     if kind == "notify":
         return f"Send a notification to {a.get('to') or 'the CSM'}{due}"
+    if kind == "move_tier" and a.get("temporary_days"):
+        return (
+            f"none in Vitally: a temporary upgrade ({a['temporary_days']} days) leaves "
+            "`tf_tier` as it is; tierform creates a task for the next tier's coverage, "
+            "reviewed when the period ends"
+        )
     if kind == "move_tier":
         return "none in Vitally: tierform rewrites `tf_tier` on the next sync"
     return str(dict(a))
