@@ -149,16 +149,28 @@ _TARGET_SETTINGS = {
     "sheets": "    spreadsheet_id: YOUR-SPREADSHEET-ID   # create it, share it with the service "
     "account\n    credentials: {env: GOOGLE_SA_KEY}",
     "vitally": "    subdomain: YOUR-SUBDOMAIN\n    api_key: {env: VITALLY_API_KEY}",
-    "churnzero": "    base_url: https://YOUR-INSTANCE.churnzero.net\n"
-    "    app_key: {env: CHURNZERO_APP_KEY}",
-    "gainsight": "    base_url: https://YOUR-DOMAIN.gainsightcloud.com\n"
-    "    access_key: {env: GAINSIGHT_ACCESS_KEY}",
-    "totango": "    base_url: https://api.totango.com\n    api_token: {env: TOTANGO_API_TOKEN}",
+    "churnzero": "    base_url: https://acme.us2app.churnzero.net   # the tenant's app host: push "
+    "API at /i, REST at /public/v1\n"
+    '    app_key: {env: CHURNZERO_APP_KEY}             # push ("HTTP integration") API key\n'
+    "    rest_user: api-user@acme.com                   # REST API (OData, read-only) Basic "
+    "auth user\n"
+    "    rest_key: {env: CHURNZERO_REST_KEY}",
+    "gainsight": "    base_url: https://acme.gainsightcloud.com     # the tenant host (or its "
+    "custom API domain)\n"
+    "    access_key: {env: GAINSIGHT_ACCESS_KEY}       # or: oauth: {client_id: ..., "
+    "client_secret: {env: ...}}\n"
+    "    match_field: External_Id__gc                  # the Company field that holds the "
+    "book's account_id\n"
+    "    # rate_limit_per_minute: 100, daily_budget: 50000  (the tenant-wide documented limits)",
+    "totango": "    service_id: SP-1234-01\n"
+    "    app_token: {env: TOTANGO_APP_TOKEN}\n"
+    "    region: us            # or eu; or set base_url (REST, api.totango.com) and sdr_url "
+    "(the HTTP/pixel gateway)",
 }
 
 
 # The names the README and the starter model use, so `sync -t workbook` works after `init`.
-TARGET_NAMES = {"xlsx": "workbook"}
+TARGET_NAMES = {"xlsx": "workbook", "churnzero": "cz", "gainsight": "gs", "totango": "tt"}
 
 
 def _with_target(text: str, platform: str, note: str) -> str:

@@ -25,6 +25,7 @@ BUILTIN: dict[str, str] = {
     "xlsx": "tierform.adapters.xlsx.adapter:XlsxAdapter",
     "sheets": "tierform.adapters.sheets.adapter:SheetsAdapter",
     "vitally": "tierform.adapters.vitally.adapter:VitallyAdapter",
+    "totango": "tierform.adapters.totango.adapter:TotangoAdapter",
 }
 
 

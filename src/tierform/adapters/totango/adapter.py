@@ -1,0 +1,331 @@
+"""``platform: totango``: coverage fields as account attributes through the HTTP gateway, read
+back through the Search API; work items as tasks and manual SuccessPlay runs; a build sheet for
+everything Totango's API cannot create.
+
+What Totango's public API allows: account attribute values (HTTP gateway: upsert, always 200,
+applied asynchronously), the ``Success Manager`` attribute, tasks (create, update), running an
+existing manual and active SuccessPlay, and reads through the Search API (1,000 a page, 10,000 a
+query). Attribute definitions (Data Modeler), segments, health profiles, SuccessBLOCs,
+SuccessPlays and campaigns are UI-only: build-sheet steps; attributes and segments are verified
+through the Search API.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar
+
+import httpx
+
+from tierform.adapters.http.adapter import HttpAdapter
+from tierform.adapters.http.client import ApiClient
+from tierform.adapters.http.concurrency import bounded_map
+from tierform.adapters.totango import buildsheet as bs
+from tierform.adapters.totango.auth import AppTokenAuth
+from tierform.adapters.totango.client import TotangoApi, error_hint, error_text
+from tierform.adapters.totango.gateway import AccountWriter
+from tierform.adapters.totango.mapping import SM_KEY
+from tierform.adapters.totango.people import People, load
+from tierform.adapters.totango.plays import RUN_PREFIX, PlayRunner, plan_runs
+from tierform.adapters.totango.reader import Index, Reader
+from tierform.adapters.totango.settings import TotangoSettings
+from tierform.adapters.totango.tasks import TaskWriter
+from tierform.adapters.totango.verify import Verifier
+from tierform.errors import PermanentApiError
+from tierform.sync.adapter import AdapterContext, ApplyContext
+from tierform.sync.capabilities import Capabilities
+from tierform.sync.change import Change, ChangeResult, Op
+from tierform.sync.settings import AdapterSettings
+from tierform.sync.state import Data, Kind, Scope, State
+
+DOCUMENTED_LIMIT = 100.0  # REST requests/minute per token [RATE]
+
+CAPABILITIES = Capabilities.build(
+    notes={
+        Kind.field: "Totango's API cannot create account attributes (Settings > Data "
+        "Modeler); tierform verifies each through the Search API",
+        Kind.segment: "Totango's API cannot create segments; tierform verifies each by running "
+        "its filter through the Search API (done = it returns exactly the model's accounts; "
+        "the segment object itself cannot be read)",
+        Kind.playbook: "Totango's API cannot create SuccessBLOCs or SuccessPlays; it can only "
+        "run an existing manual one (successplays setting)",
+        Kind.rule: "Totango's API cannot create SuccessPlay triggers or campaigns",
+        Kind.health: "Totango's API cannot configure health profiles (Settings > Health)",
+        Kind.account: "coverage fields are account attributes written through the HTTP "
+        "gateway and read back before they count; the CSM is the Success Manager attribute; "
+        "delete removes tierform's attributes only",
+        Kind.work_item: "tasks (/api/v3/tasks) and manual SuccessPlay runs; no list API, so "
+        "the journal keeps their ids and re-runs update instead of duplicating",
+    },
+    field="r",
+    segment="r",
+    account="rcud",
+    work_item="cud",
+)
+
+
+class TotangoAdapter(HttpAdapter[TotangoSettings]):
+    platform: ClassVar[str] = "totango"
+    summary: ClassVar[str] = (
+        "Totango: account attributes, Success Manager, tasks, SuccessPlay runs; build sheet"
+    )
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
+    Settings: ClassVar[type[AdapterSettings]] = TotangoSettings
+    default_base_url: ClassVar[str] = ""
+    # 95 % of the documented limit: our clock and Totango's window never line up exactly.
+    rate_limit: ClassVar[float | None] = DOCUMENTED_LIMIT * 0.95
+
+    def __init__(self, settings: TotangoSettings, context: AdapterContext) -> None:
+        super().__init__(settings, context)
+        self._api: TotangoApi | None = None
+        self._gateway: ApiClient | None = None
+        self._people: People | None = None
+        self._flow: tuple[str | None] | None = None
+        self._notes: list[str] = []
+        self.index = Index()
+
+    @property
+    def ts(self) -> TotangoSettings:
+        return self.settings
+
+    @property
+    def base_url(self) -> str:
+        return self.ts.rest_url() + "/"
+
+    def make_auth(self) -> httpx.Auth:
+        return AppTokenAuth(self.ts.app_token.resolve(f"target {self.context.target!r} app_token"))
+
+    def error_text(self, response: httpx.Response) -> str:
+        return error_text(response)
+
+    def error_hint(self, response: httpx.Response, text: str) -> str | None:
+        return error_hint(response, self.ts.app_token.env, self.ts.rest_url())
+
+    @property
+    def api(self) -> TotangoApi:
+        if self._api is None:
+            url = self.ts.gateway_url()
+            # The gateway is not rate-limited [RATE]: no pacer, only bounded concurrency.
+            self._gateway = ApiClient(
+                url,
+                platform=self.platform,
+                timeout=self.ts.timeout,
+                retry=self.retry_policy(),
+                transport=self.context.http_overrides.get("transport"),
+            )
+            self._api = TotangoApi(self.client, self._gateway, url)
+        return self._api
+
+    def _clock(self) -> Callable[[], float]:
+        clock = self.context.http_overrides.get("clock")
+        return clock if callable(clock) else time.monotonic
+
+    def _sleep(self) -> Callable[[float], None]:
+        sleep = self.context.http_overrides.get("sleep")
+        return sleep if callable(sleep) else time.sleep
+
+    # -- people -----------------------------------------------------------------------
+
+    def people(self) -> People:
+        if self._people is None:
+            self._people = load(self.api)
+        return self._people
+
+    def email_of(self, name: str) -> str | None:
+        return self.context.roster.get(name)
+
+    def assignee(self, name: str | None) -> str | None:
+        """A work item's assignee as Totango takes it: an e-mail (roster's, else the user's)."""
+        if not name:
+            return None
+        user = self.people().find(name, self.email_of(name))
+        return user.login if user is not None else self.email_of(name)
+
+    # -- plan -------------------------------------------------------------------------
+
+    def normalize_desired(self, desired: State) -> State:
+        """Adds ``success_manager`` where ``tf_csm`` names a Totango user, and SuccessPlay run
+        items for playbooks named in ``successplays`` (in place of their step tasks)."""
+        self._notes = []
+        accounts = desired.of(Kind.account)
+        csms = {str(d["tf_csm"]) for d in accounts.values() if d.get("tf_csm")}
+        out = State(
+            {k: dict(v) for k, v in desired.objects.items()},
+            {k: dict(v) for k, v in desired.labels.items()},
+            {k: dict(v) for k, v in desired.remote_ids.items()},
+            list(desired.warnings),
+        )
+        if csms:
+            self._success_managers(out, csms)
+        runs = plan_runs(desired, self.ts.successplays)
+        self._notes.extend(runs.warnings)
+        items = out.objects.get(Kind.work_item, {})
+        for key in runs.replaced:
+            items.pop(key, None)
+        for key, data in runs.items.items():
+            out.put(Kind.work_item, key, data, label=f"{data['title']} ({data['account_id']})")
+        return out
+
+    def _success_managers(self, out: State, csms: set[str]) -> None:
+        people = self.people()
+        if not people.listed:
+            self._notes.append(
+                f"CSM: Totango's users could not be listed ({people.problem}), so the Success "
+                "Manager attribute is not written (tf_csm still is)"
+            )
+            return
+        full: dict[str, str] = {}
+        for name in csms:
+            user = people.find(name, self.email_of(name))
+            if user is not None:
+                full[name] = user.full_name
+        unknown: dict[str, int] = {}
+        accounts = out.objects.get(Kind.account, {})
+        for key, data in accounts.items():
+            csm = data.get("tf_csm")
+            if not csm:
+                continue
+            if str(csm) in full:
+                accounts[key] = {**data, SM_KEY: full[str(csm)]}  # a copy: never the input's
+            else:
+                unknown[str(csm)] = unknown.get(str(csm), 0) + 1
+        if unknown:
+            self._notes.append(
+                "CSM: tf_csm value(s) that match no Totango user (by roster e-mail, else full "
+                "name): "
+                + ", ".join(f"{n} ({c} account(s))" for n, c in sorted(unknown.items()))
+                + "; Success Manager is left as it is on those accounts (the gateway would "
+                "accept any name silently): add them as Totango users or fix the roster e-mail"
+            )
+
+    def read(self, scope: Scope) -> State:
+        reader = Reader(
+            self.api,
+            scope.desired,
+            id_term=self.ts.id_term,
+            in_flight=self.ts.max_in_flight,
+            people=self._people or People(),
+        )
+        state = reader.read(scope)
+        self.index = reader.index
+        state.warnings.extend(self._notes)
+        undefined = sorted(n for n in reader.field_names(scope) if n not in self.index.defined)
+        if undefined and self.index.strict:
+            state.warnings.append(
+                "attributes: not defined in Totango yet (Data Modeler), so the gateway drops "
+                f"their values and those writes are reported as failed: {', '.join(undefined)}"
+            )
+        return state
+
+    def include_change(self, change: Change) -> bool:
+        """Leave out what the read reported as unmatched (see the warnings)."""
+        if not self.index.loaded:
+            return True
+        if change.kind is Kind.account and change.op is not Op.delete:
+            return change.key in self.index.found
+        if change.kind is Kind.work_item and change.op is not Op.delete:
+            return str((change.data or {}).get("account_id")) in self.index.found
+        return True
+
+    def describe(self, kind: Kind, key: str, data: Data) -> list[str]:
+        if kind is Kind.segment:
+            return bs.segment_steps(key, data)
+        if kind is Kind.field:
+            return bs.field_steps(key, data)
+        if kind is Kind.playbook:
+            return bs.playbook_steps(key, data, self.ts.successplays.get(str(data.get("name"))))
+        if kind is Kind.rule:
+            return bs.rule_steps(key, data)
+        if kind is Kind.health:
+            return bs.health_steps(key, data)
+        return super().describe(kind, key, data)
+
+    def plan_meta(self) -> dict[str, Any]:
+        return {
+            "rest_url": self.ts.rest_url(),
+            "gateway": self.ts.gateway_url(),
+            "read": self.index.read_note,
+            "requests": self.client.requests_sent if self._client else 0,
+        }
+
+    # -- apply ------------------------------------------------------------------------
+
+    def flow(self) -> str | None:
+        """The Flow (activity_type_id) tasks are filed under: the setting, else the first
+        Flow Totango lists; None when it lists none (the create then says what to set)."""
+        if self.ts.task_flow:
+            return self.ts.task_flow
+        if self._flow is None:
+            try:
+                flows = self.api.flows()
+            except PermanentApiError:
+                flows = []
+            first = next((f for f in flows if f.get("activity_type_id") or f.get("id")), None)
+            ident = (first.get("activity_type_id") or first.get("id")) if first else None
+            self._flow = (str(ident) if ident else None,)
+        return self._flow[0]
+
+    def apply(self, changes: Sequence[Change], ctx: ApplyContext) -> Iterator[ChangeResult]:
+        if not changes:
+            return
+        if not self.index.loaded:
+            # Applied without a read in this process: find the accounts writes may go to.
+            self.read(Scope.of(ctx.desired, [Kind.account]))
+        self.api.check()  # a bad token fails here, before any gateway write
+        accounts = [c for c in changes if c.kind is Kind.account]
+        items = [c for c in changes if c.kind is Kind.work_item]
+        other = [c for c in changes if c.kind not in (Kind.account, Kind.work_item)]
+        for change in other:
+            yield ChangeResult(
+                change, ok=False, error=f"totango: cannot write {change.kind.value} objects"
+            )
+        if accounts:
+            ctx.step(f"writing {len(accounts)} account(s) through the HTTP gateway")
+            yield from self._account_writer().write(accounts)
+        if items:
+            yield from self._items(items, ctx)
+
+    def _account_writer(self) -> AccountWriter:
+        idx = self.index
+        assert idx.partitioner is not None
+
+        def readable(name: str) -> bool:
+            return name == SM_KEY or not idx.strict or name in idx.defined
+
+        verifier = Verifier(
+            idx.partitioner,
+            numeric=idx.numeric,
+            readable=readable,
+            wait=self.ts.verify_wait,
+            clock=self._clock(),
+            sleep=self._sleep(),
+        )
+        return AccountWriter(
+            self.api, self.ts.service_id, idx.found, verifier, self.ts.gateway_in_flight
+        )
+
+    def _items(self, items: list[Change], ctx: ApplyContext) -> Iterator[ChangeResult]:
+        def remote(change: Change) -> str | None:
+            return change.remote_id or ctx.remote_ids.get((change.kind, change.key))
+
+        tasks = TaskWriter(self.api, remote, self.assignee, self.flow)
+        plays = PlayRunner(self.api)
+
+        def one(change: Change) -> ChangeResult:
+            if change.key.startswith(RUN_PREFIX):
+                return plays.write(change)
+            return tasks.write(change)
+
+        for outcome in bounded_map(one, items, self.ts.max_in_flight):
+            if outcome.error is not None:
+                raise outcome.error
+            assert outcome.result is not None
+            yield outcome.result
+
+    def close(self) -> None:
+        if self._gateway is not None:
+            self._gateway.close()
+            self._gateway = None
+        self._api = None
+        super().close()

@@ -1,0 +1,139 @@
+"""Totango's endpoints as methods over the SDK's :class:`ApiClient` (paced, retried, classified).
+
+Two hosts: the REST APIs (``app-token``, 100 requests/min per token [RATE], one shared pacer)
+and the HTTP gateway (``pixel.gif``: no token, not rate-limited, always 200 [HTTP]).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from tierform.adapters.http.classify import default_error_text
+from tierform.adapters.http.client import ApiClient
+from tierform.adapters.totango.query import Page, SearchRefused, parse, refusal
+from tierform.errors import PermanentApiError
+
+SEARCH_ACCOUNTS = "api/v1/search/accounts"
+SEARCH_USERS = "api/v1/search/users/internal"  # Totango's own users [C-code]
+TASKS = "api/v3/tasks"
+FLOWS = "api/v3/activity-types/"
+RUN_PLAY = "api/v2/automations/run-manual-successplay"
+_TASK_PATH = re.compile(r"/api/v3/tasks/[^/]+$")
+
+
+def error_text(response: httpx.Response) -> str:
+    """``_error`` of the Search API's failure envelope, else the common shapes (429's body is
+    the JSON string "Too many requests")."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    return refusal(body) or default_error_text(response)
+
+
+def error_hint(response: httpx.Response, env: str, rest_url: str) -> str | None:
+    """What to check after a 401/403/404, naming the variable (never its value)."""
+    status, path = response.status_code, response.request.url.path
+    if status == 401:
+        return (
+            f"check {env}: it must hold a Totango personal access token (Edit Profile > "
+            "Integration tab > Create Token); tokens expire after the period chosen at "
+            "creation and stop working when their user is disabled"
+        )
+    if status == 403:
+        return (
+            "the token was accepted but refused here: tasks and SuccessPlay runs need a token "
+            "whose user is a Totango admin"
+        )
+    if status == 404:
+        if _TASK_PATH.search(path):
+            return "the task is gone from Totango (deleted since it was created?)"
+        return (
+            f"check region and base_url: requests go to {rest_url} (US: "
+            "https://api.totango.com, EU: https://api-eu1.totango.com)"
+        )
+    return None
+
+
+class TotangoApi:
+    def __init__(self, rest: ApiClient, gateway: ApiClient, gateway_url: str) -> None:
+        self.rest = rest
+        self.gateway = gateway
+        self.gateway_url = gateway_url
+
+    # -- Search API -------------------------------------------------------------------
+
+    def search(self, q: str, fields: Sequence[str], kind: str = "accounts") -> Page:
+        """One page; a refused query raises :class:`SearchRefused` (at HTTP 200 or 4xx)."""
+        path = SEARCH_ACCOUNTS if kind == "accounts" else SEARCH_USERS
+        form: dict[str, str] = {"query": q}
+        if kind == "users":
+            form["team_id"] = "-1"
+        try:
+            response = self.rest.request(
+                "POST",
+                path,
+                content=_form(form),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                idempotent=True,
+                write=False,
+            )
+        except PermanentApiError as exc:
+            if exc.status in (400, 422):
+                text = str(exc).split(f"answered {exc.status}: ", 1)[-1]
+                raise SearchRefused(text, exc.status) from None
+            raise
+        return parse(_json(response), fields, kind)
+
+    def check(self) -> None:
+        """One cheap authenticated read, so a bad token fails before any gateway write (the
+        gateway takes no token and would accept the writes)."""
+        self.search('{"terms":[],"fields":[],"count":1,"offset":0,"scope":"all"}', [])
+
+    # -- HTTP gateway -----------------------------------------------------------------
+
+    def send(self, params: Mapping[str, str]) -> None:
+        """One gateway request. Its 200 says only that the network call worked [HTTP]."""
+        self.gateway.request("GET", self.gateway_url, params=dict(params), idempotent=True)
+
+    # -- tasks and plays --------------------------------------------------------------
+
+    def flows(self) -> list[dict[str, Any]]:
+        body = self.rest.get_json(FLOWS)
+        if isinstance(body, Mapping):
+            body = body.get("activity_types") or body.get("data") or []
+        return [f for f in body if isinstance(f, dict)] if isinstance(body, list) else []
+
+    def create_task(self, body: Mapping[str, Any]) -> Any:
+        """Not idempotent: a replayed create would make a second task."""
+        response = self.rest.request("POST", TASKS, json=dict(body), idempotent=False)
+        return _json(response)
+
+    def update_task(self, task_id: str, body: Mapping[str, Any]) -> None:
+        self.rest.request("PUT", f"{TASKS}/{task_id}", json=dict(body))
+
+    def run_play(self, play_id: str, account_id: str) -> Any:
+        body = {"successplayId": play_id, "accountId": account_id}
+        response = self.rest.request("POST", RUN_PLAY, json=body, idempotent=False)
+        return _json(response)
+
+
+def _form(fields: Mapping[str, str]) -> bytes:
+    return str(httpx.QueryParams(fields)).encode()
+
+
+def _json(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return response.text
+
+
+__all__ = ["SearchRefused", "TotangoApi", "error_hint", "error_text"]

@@ -1,0 +1,116 @@
+"""Work items as Totango tasks (``/api/v3/tasks``) [TASKS].
+
+There is no task list or search by an external key, so a task's id is kept where the engine
+keeps remote ids (the journal), which makes re-runs update rather than duplicate; each task also
+carries tierform's key in its description so a person can find it. A create is never replayed
+on an uncertain failure (it would make a second task); the next run re-plans. The create reply
+is a JSON object with ``id`` in working clients [C-code] but a bare "Success" in the docs [C]:
+both are accepted, and a task whose id Totango did not return is reported when it needs an
+update. A task no longer due is closed (``status: closed`` [C-code]).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from tierform.adapters.totango.client import TotangoApi
+from tierform.errors import PermanentApiError
+from tierform.sync.change import Change, ChangeResult, Op
+from tierform.sync.state import Data
+
+NORMAL = 2  # priority: 1 high, 2 normal, 3 low [TASKS]
+
+
+def description(key: str, data: Mapping[str, Any]) -> str:
+    lines = [str(data["reason"])] if data.get("reason") else []
+    if data.get("source"):
+        lines.append(f"Source: {data['source']}")
+    lines.append(f"tierform key: {key}")
+    return "\n".join(lines)
+
+
+def task_body(
+    key: str, data: Data, assignee: str | None, flow: str | None, fields: set[str] | None = None
+) -> dict[str, Any]:
+    """The create body, or (``fields`` given) the partial update body of those fields."""
+    full: dict[str, Any] = {
+        "title": data.get("title") or key,
+        "description": description(key, data),
+        "due_date": data.get("due"),
+        "account_id": data.get("account_id"),
+    }
+    if assignee:
+        full["assignee"] = assignee
+    if fields is None:
+        full |= {"priority": NORMAL, "status": "open"}
+        if flow:
+            full["activity_type_id"] = flow
+        return {k: v for k, v in full.items() if v is not None}
+    wanted = {"title": {"title"}, "due": {"due_date"}, "account_id": {"account_id"}}
+    wanted |= {"reason": {"description"}, "source": {"description"}, "assignee": {"assignee"}}
+    keep = set().union(*(wanted.get(f, set()) for f in fields))
+    return {k: v for k, v in full.items() if k in keep}
+
+
+def task_id(reply: Any) -> str | None:
+    """The new task's id from the reply, whichever form it takes."""
+    if isinstance(reply, Mapping):
+        for path in (("id",), ("task", "id"), ("data", "id"), ("task_id",)):
+            node: Any = reply
+            for step in path:
+                node = node.get(step) if isinstance(node, Mapping) else None
+            if node not in (None, ""):
+                return str(node)
+    return None
+
+
+class TaskWriter:
+    def __init__(
+        self,
+        api: TotangoApi,
+        remote: Callable[[Change], str | None],
+        assignee: Callable[[str | None], str | None],
+        flow: Callable[[], str | None],
+    ) -> None:
+        self.api = api
+        self.remote = remote
+        self.assignee = assignee
+        self.flow = flow
+
+    def write(self, change: Change) -> ChangeResult:
+        data = change.data or {}
+        try:
+            if change.op is Op.create:
+                return self._create(change, data)
+            tid = self.remote(change)
+            if not tid:
+                return ChangeResult(
+                    change,
+                    ok=False,
+                    error=f"totango: Totango did not return an id when the task {change.key} "
+                    "was created, so it cannot be changed through the API; change it in "
+                    f"Totango (its description holds 'tierform key: {change.key}')",
+                )
+            if change.op is Op.delete:
+                self.api.update_task(tid, {"status": "closed"})
+            else:
+                fields = {d.field for d in change.diffs}
+                who = self.assignee(data.get("assignee"))
+                body = task_body(change.key, data, who, None, fields)
+                if body:
+                    self.api.update_task(tid, body)
+            return ChangeResult(change, ok=True, remote_id=tid)
+        except PermanentApiError as exc:
+            return ChangeResult(change, ok=False, error=_explain(str(exc)))
+
+    def _create(self, change: Change, data: Data) -> ChangeResult:
+        who = self.assignee(data.get("assignee"))
+        reply = self.api.create_task(task_body(change.key, data, who, self.flow()))
+        return ChangeResult(change, ok=True, remote_id=task_id(reply))
+
+
+def _explain(text: str) -> str:
+    if "activity_type" in text.lower() or "flow" in text.lower():
+        return text + ". Set `task_flow` on the target to a Flow's activity_type_id"
+    return text

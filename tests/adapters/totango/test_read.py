@@ -1,0 +1,147 @@
+"""Reading past the Search API's 1,000-a-page and 10,000-a-query limits."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from urllib.parse import parse_qs
+
+import pytest
+
+from tierform.errors import AdapterError
+from tierform.sync.change import Op
+from tierform.sync.state import Kind, State
+
+from .fake import TotangoFake
+
+FIELDS = ("tf_tier", "tf_health_band")
+
+
+@pytest.fixture
+def small_reach(monkeypatch, fake):
+    """The same algorithm at a tenth of the scale: 100 a page, 1,000 a query."""
+    from tierform.adapters.totango import partition
+
+    monkeypatch.setattr(partition, "PAGE", 100)
+    monkeypatch.setattr(partition, "REACH", 1000)
+    fake.page_max, fake.reach = 100, 1000
+    return fake
+
+
+def big_book(fake: TotangoFake, n: int = 25_000, scale: int = 1) -> State:
+    """``n`` book accounts: 12,000 managed Enterprise (more than one query reaches), 6,000
+    managed SMB, the rest not yet managed (``scale`` 10: 1,200 and 600); plus 5 managed
+    accounts no longer in the book."""
+    fake.define(*FIELDS)
+    desired = State()
+    desired.put(Kind.field, "tf_tier", {"label": "Tier", "options": ["Enterprise", "SMB"]})
+    desired.put(Kind.field, "tf_health_band", {"label": "Band", "options": ["green", "red"]})
+    for i in range(n):
+        aid = f"A{i:05d}"
+        tier = "Enterprise" if i < 12_000 // scale else "SMB"
+        band = "green" if i % 2 else "red"
+        attrs = {"tf_tier": tier, "tf_health_band": band} if i < 18_000 // scale else {}
+        fake.accounts[aid] = {"id": aid, "display_name": f"Co {i % 997}", "attributes": attrs}
+        desired.put(Kind.account, aid, {"tf_tier": tier, "tf_health_band": band})
+    for i in range(5):
+        aid = f"OLD{i}"
+        attrs = {"tf_tier": "SMB", "tf_health_band": "red"}
+        fake.accounts[aid] = {"id": aid, "display_name": f"Old {i}", "attributes": attrs}
+    return desired
+
+
+def searches(fake: TotangoFake) -> list[dict]:
+    out = []
+    for e in fake.rest_requests():
+        if e.path == "/api/v1/search/accounts":
+            out.append(json.loads(e.body["query"]))
+    return out
+
+
+def test_25000_accounts_read_completely_despite_the_reach(fake, syncer):
+    desired = big_book(fake)
+    plan = syncer().plan(desired)
+    counts = Counter((c.kind, c.op) for c in plan.changes)
+    # every account was found: the 7,000 unmanaged book accounts are creates, the 18,000
+    # managed ones are in sync (no change), the 5 managed accounts outside the book are deletes
+    assert counts == {(Kind.account, Op.create): 7_000, (Kind.account, Op.delete): 5}
+    assert {c.key for c in plan.changes if c.op is Op.delete} == {f"OLD{i}" for i in range(5)}
+    assert not any(w.startswith("unmatched") for w in plan.warnings)
+    note = next(w for w in plan.warnings if w.startswith("read:"))
+    assert "25,005 accounts" in note and "partitioned" in note and "by account id" in note
+    assert plan.meta["read"] in note
+    for q in searches(fake):
+        assert q["count"] <= 1000 and q["offset"] + q["count"] <= 10_000
+    assert fake.log.count(status=429) == 0
+
+
+def test_each_account_is_read_once(small_reach, syncer):
+    fake = small_reach
+    desired = big_book(fake, 2_500, scale=10)
+    adapter = syncer().adapter
+    from tierform.sync.state import Scope
+
+    adapter.read(Scope.of(desired, [Kind.account]))
+    returned: Counter[str] = Counter()
+    for e in fake.rest_requests():
+        if e.path != "/api/v1/search/accounts":
+            continue
+        q = json.loads(e.body["query"])
+        if q["count"] <= 1:
+            continue  # definition probes
+        returned.update(fake_hits(fake, q))
+    assert set(returned) == set(fake.accounts)
+    duplicates = {k: n for k, n in returned.items() if n > 1}
+    # only pages that sized a query before it was split overlap: the first unfiltered page
+    # and tf_tier = Enterprise (more than a query reaches, so split by band)
+    assert len(duplicates) <= 200
+    assert sum(returned.values()) <= len(fake.accounts) + 200
+
+
+def fake_hits(fake: TotangoFake, q: dict) -> list[str]:
+    tests = [fake._term(t) for t in q["terms"]]
+    matching = [a for a in fake.accounts.values() if all(t(a) for t in tests)]
+    matching.sort(key=lambda a: (a["display_name"], a["id"]))
+    return [a["id"] for a in matching[q["offset"] : q["offset"] + q["count"]]]
+
+
+def test_small_book_is_paged_without_filters(fake, syncer):
+    fake.define(*FIELDS)
+    desired = State()
+    for i in range(2_500):
+        fake.add_account(f"B{i:04d}", f"Co {i}")
+        desired.put(Kind.account, f"B{i:04d}", {"tf_tier": "SMB"})
+    plan = syncer().plan(desired)
+    assert len(plan.changes) == 2_500
+    pages = [q for q in searches(fake) if q["count"] == 1000]
+    assert [q["offset"] for q in pages] == [0, 1000, 2000]
+    assert all(q["terms"] == [] for q in pages)
+    assert not any(w.startswith("read:") for w in plan.warnings)
+
+
+@pytest.mark.parametrize("form", ["refuse", "ignore"])
+def test_unknown_id_term_is_a_clear_error(small_reach, syncer, form):
+    fake = small_reach
+    desired = big_book(fake, 1_100, scale=10)
+    for i in range(1_000, 1_100):
+        fake.accounts[f"A{i:05d}"]["attributes"] = {}  # not managed yet: read by id
+    fake.id_term, fake.unknown_terms = "something_else", form
+    with pytest.raises(AdapterError, match="set `id_term`"):
+        syncer().plan(desired)
+
+
+def test_id_term_is_configurable(small_reach, syncer):
+    fake = small_reach
+    fake.id_term = "identifier"
+    desired = big_book(fake, 2_000, scale=10)
+    plan = syncer(id_term="identifier").plan(desired)
+    assert Counter(c.op for c in plan.changes) == {Op.create: 200, Op.delete: 5}
+
+
+def test_form_encoded_query(fake, syncer):
+    fake.define(*FIELDS)
+    fake.add_account("X1", "X")
+    syncer().plan(State())
+    raw = next(e for e in fake.rest_requests() if e.path == "/api/v1/search/accounts")
+    assert set(raw.body) == {"query"}
+    assert parse_qs(f"query={raw.body['query']}")

@@ -1,0 +1,151 @@
+"""Plan -> apply -> re-plan against the stateful fake: attributes, Success Manager, tasks."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tierform.sync.change import Op
+from tierform.sync.state import Kind
+
+from . import states
+from .states import UNMANAGED, ext
+
+
+def expected_attrs(i: int) -> dict[str, str]:
+    """What the account holds after a sync, as gateway text."""
+    enterprise = i % 3 == 0
+    score = 50 + i + (0.5 if i % 4 == 0 else 0)
+    out = {
+        **UNMANAGED,
+        "tf_tier": "Enterprise" if enterprise else "SMB",
+        "tf_csm": "Ana Ruiz" if enterprise else "Growth pod",
+        "tf_health_score": str(score) if score % 1 else str(int(score)),
+        "tf_health_band": "green" if i % 2 else "yellow",
+    }
+    if enterprise:
+        out["Success Manager"] = "Ana Ruiz"
+    return out
+
+
+def test_plan_apply_replan_is_empty(fake, syncer):
+    states.seed(fake)
+    desired = states.desired()
+    plan = syncer().plan(desired)
+    assert Counter((c.kind, c.op) for c in plan.changes) == {
+        (Kind.account, Op.create): 9,
+        (Kind.work_item, Op.create): 4,
+    }
+    report = syncer().apply(plan)
+    assert report.ok, [f.error for f in report.failures]
+    assert report.counts["create"] == 13
+    for i in range(1, 10):
+        assert fake.attrs(ext(i)) == expected_attrs(i)
+    again = syncer().plan(desired)
+    assert again.is_empty, [c.to_dict() for c in again.changes]
+
+
+def test_one_gateway_request_per_account_with_all_its_attributes(fake, syncer):
+    states.seed(fake, 3)
+    syncer().apply(syncer().plan(states.desired(3, tasks=False)))
+    sent = fake.gateway_requests()
+    assert len(sent) == 3
+    acc3 = next(e.body for e in sent if e.body["sdr_o"] == ext(3))
+    assert acc3 == {
+        "sdr_s": "SP-1234-01",
+        "sdr_o": ext(3),
+        "sdr_o.tf_tier": "Enterprise",
+        "sdr_o.tf_csm": "Ana Ruiz",
+        "sdr_o.tf_health_score": "53",
+        "sdr_o.tf_health_band": "green",
+        "sdr_o.Success Manager": "Ana Ruiz",
+    }
+
+
+def test_second_apply_sends_nothing(fake, syncer):
+    states.seed(fake)
+    desired = states.desired()
+    syncer().apply(syncer().plan(desired))
+    before = fake.log.total
+    plan = syncer().plan(desired)
+    assert plan.is_empty
+    report = syncer().apply(plan)
+    assert sum(report.counts.values()) == 0
+    assert not any(e.method in ("PUT",) or "pixel" in e.path for e in fake.log.entries[before:])
+    assert fake.log.count(method="POST", path="/api/v3/tasks") == 4
+
+
+def test_update_sends_only_the_changed_attribute(fake, syncer):
+    states.seed(fake)
+    syncer().apply(syncer().plan(states.desired()))
+    desired = states.desired()
+    desired.put(Kind.account, ext(5), {**states.account_data(5), "tf_health_band": "yellow"})
+    plan = syncer().plan(desired)
+    assert [(c.op, c.key, [d.field for d in c.diffs]) for c in plan.changes] == [
+        (Op.update, ext(5), ["tf_health_band"])
+    ]
+    before = len(fake.gateway_requests())
+    assert syncer().apply(plan).ok
+    assert [e.body for e in fake.gateway_requests()[before:]] == [
+        {"sdr_s": "SP-1234-01", "sdr_o": ext(5), "sdr_o.tf_health_band": "yellow"}
+    ]
+    assert fake.attrs(ext(5))["tf_health_band"] == "yellow"
+    assert syncer().plan(desired).is_empty
+
+
+def test_unmanaged_attributes_untouched(fake, syncer):
+    states.seed(fake, 3)
+    fake.accounts[ext(1)]["attributes"]["Success Manager"] = "Jo Park"  # a person's choice
+    syncer().apply(syncer().plan(states.desired(3, tasks=False)))
+    # ACC-001's CSM is the Growth pod (no Totango user): its Success Manager stays.
+    assert fake.attrs(ext(1)) == {
+        **UNMANAGED,
+        "Success Manager": "Jo Park",
+        "tf_tier": "SMB",
+        "tf_csm": "Growth pod",
+        "tf_health_score": "51",
+        "tf_health_band": "green",
+    }
+    for entry in fake.gateway_requests():
+        sent = {k for k in entry.body if k.startswith("sdr_o.")}
+        assert all(k.startswith("sdr_o.tf_") or k == "sdr_o.Success Manager" for k in sent)
+
+
+def test_account_dropped_from_book_loses_only_our_attributes(fake, syncer):
+    states.seed(fake, 4)
+    syncer().apply(syncer().plan(states.desired(4, tasks=False)))
+    plan = syncer().plan(states.desired(3, tasks=False))
+    assert [(c.op, c.key) for c in plan.changes] == [(Op.delete, ext(4))]
+    assert syncer().apply(plan, force=True).ok
+    assert fake.attrs(ext(4)) == UNMANAGED
+    assert syncer().plan(states.desired(3, tasks=False)).is_empty
+
+
+def test_unmatched_accounts_are_never_sent(fake, syncer):
+    states.seed(fake, 8)  # ACC-009 is in the book, not in Totango
+    plan = syncer().plan(states.desired(9, tasks=False))
+    assert any(w.startswith("unmatched: 1 account(s)") and ext(9) in w for w in plan.warnings)
+    assert ext(9) not in {c.key for c in plan.changes}
+    syncer().apply(plan)
+    assert ext(9) not in fake.accounts
+    assert all(e.body["sdr_o"] != ext(9) for e in fake.gateway_requests())
+
+
+def test_success_manager_unknown_csm_is_a_warning(fake, syncer):
+    states.seed(fake, 3)
+    desired = states.desired(3, tasks=False)
+    desired.put(Kind.account, ext(1), {**states.account_data(1), "tf_csm": "Kim Novak"})
+    plan = syncer().plan(desired)
+    text = next(w for w in plan.warnings if w.startswith("CSM:"))
+    assert "Kim Novak (1 account(s))" in text and "Growth pod (1 account(s))" in text
+    syncer().apply(plan)
+    assert "Success Manager" not in fake.attrs(ext(1))
+    assert fake.attrs(ext(3))["Success Manager"] == "Ana Ruiz"
+
+
+def test_csm_matched_by_roster_email_takes_the_totango_full_name(fake, syncer):
+    states.seed(fake, 3)
+    fake.users[0]["display_name"] = "Ana M. Ruiz"  # same e-mail, fuller name in Totango
+    sync = syncer()
+    sync.apply(sync.plan(states.desired(3, tasks=False)))
+    assert fake.attrs(ext(3))["Success Manager"] == "Ana M. Ruiz"
+    assert syncer().plan(states.desired(3, tasks=False)).is_empty

@@ -1,0 +1,150 @@
+"""Tasks (never duplicated across runs) and manual SuccessPlay runs."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from tierform.sync.change import Op
+from tierform.sync.state import Kind
+
+from . import states
+from .fake import TotangoFake
+from .states import ext, task_key
+
+PLAY = "66b6ea0c-e855-40a1-b875-d4dd96a58638"
+
+
+def test_tasks_created_once_then_updated_in_place(fake, syncer):
+    states.seed(fake)
+    syncer().apply(syncer().plan(states.desired()))
+    assert len(fake.tasks) == 4
+    task6 = next(t for t in fake.tasks.values() if t["account_id"] == ext(6))
+    assert task6["title"] == "Check in on ACC-006"
+    assert task6["due_date"] == "2025-02-01"
+    assert task6["assignee"] == "ana@example.com"
+    assert task6["activity_type_id"] == "flow-general"
+    assert task6["status"] == "open"
+    assert f"tierform key: {task_key(6)}" in task6["description"]
+
+    for _ in range(2):  # re-runs: nothing new
+        plan = syncer().plan(states.desired())
+        assert plan.is_empty
+        syncer().apply(plan)
+    assert len(fake.tasks) == 4
+
+    desired = states.desired()
+    desired.put(Kind.work_item, task_key(6), states.task_data(6, due="2025-03-01"))
+    plan = syncer().plan(desired)
+    assert [(c.op, c.key) for c in plan.changes] == [(Op.update, task_key(6))]
+    before = fake.log.total
+    assert syncer().apply(plan).ok
+    puts = [e for e in fake.log.entries[before:] if e.method == "PUT"]
+    # No task list to diff against: the journal says "changed", so the whole task is sent.
+    assert [e.path for e in puts] == [f"/api/v3/tasks/{task6['id']}"]
+    assert puts[0].body["due_date"] == "2025-03-01"
+    assert puts[0].body["title"] == "Check in on ACC-006"
+    assert len(fake.tasks) == 4 and task6["due_date"] == "2025-03-01"
+    assert syncer().plan(desired).is_empty
+
+
+def test_task_no_longer_due_is_closed(fake, syncer):
+    states.seed(fake)
+    syncer().apply(syncer().plan(states.desired()))
+    without = states.desired()
+    del without.objects[Kind.work_item][task_key(2)]
+    plan = syncer().plan(without)
+    assert [(c.op, c.key) for c in plan.changes] == [(Op.delete, task_key(2))]
+    syncer().apply(plan)
+    closed = [t for t in fake.tasks.values() if t["status"] == "closed"]
+    assert [t["account_id"] for t in closed] == [ext(2)]
+    assert len(fake.live_tasks()) == 3
+
+
+def test_pool_assignee_is_left_unassigned(fake, syncer):
+    states.seed(fake, 2)
+    syncer().apply(syncer().plan(states.desired(2)))
+    (task,) = fake.tasks.values()
+    assert task["account_id"] == ext(2) and task["assignee"] is None
+
+
+def test_task_for_unknown_account_reports_account_not_found(fake, syncer):
+    states.seed(fake, 4)
+    syncer().apply(syncer().plan(states.desired(4, tasks=False)))
+    sync = syncer()
+    plan = sync.plan(states.desired(4))
+    assert {c.kind for c in plan.changes} == {Kind.work_item}
+    del fake.accounts[ext(4)]
+    report = sync.apply(plan)
+    errors = {f.change.key: f.error for f in report.failures}
+    assert "Account not found" in errors[task_key(4)]
+
+
+def test_task_reply_as_plain_success_text(clock, monkeypatch, make_adapter, journal):
+    from tierform.sync.engine import Syncer
+
+    from .conftest import TOKEN
+
+    server = TotangoFake(app_token=TOKEN, clock=clock, task_reply="text")
+    monkeypatch.setenv("TOTANGO_APP_TOKEN", TOKEN)
+    with server.mock():
+        states.seed(server, 4)
+        Syncer(make_adapter(), journal).apply(
+            Syncer(make_adapter(), journal).plan(states.desired(4))
+        )
+        assert len(server.tasks) == 2
+        assert Syncer(make_adapter(), journal).plan(states.desired(4)).is_empty
+        desired = states.desired(4)
+        desired.put(Kind.work_item, task_key(2), states.task_data(2, due="2025-04-01"))
+        report = Syncer(make_adapter(), journal).apply(
+            Syncer(make_adapter(), journal).plan(desired)
+        )
+        assert [f.change.key for f in report.failures] == [task_key(2)]
+        assert "did not return an id" in report.failures[0].error
+        assert len(server.tasks) == 2  # never a second task
+
+
+@pytest.fixture
+def onboarding(fake):
+    states.seed(fake)
+    fake.add_play(PLAY, "Onboarding kickoff")
+    return fake
+
+
+def test_successplay_runs_once_per_account(onboarding, syncer):
+    fake = onboarding
+    desired = states.desired(onboarding=True)
+    spec = {"successplays": {"Enterprise onboarding": PLAY}}
+    plan = syncer(**spec).plan(desired)
+    runs = [c for c in plan.changes if c.key.startswith("tfsp-")]
+    assert sorted(c.data["account_id"] for c in runs) == [ext(3), ext(6), ext(9)]
+    # the play does the onboarding steps: no step tasks of that playbook
+    assert not any(c.key.startswith("tf-pb") for c in plan.changes)
+    assert syncer(**spec).apply(plan).ok
+    assert sorted(fake.runs) == [(PLAY, ext(3)), (PLAY, ext(6)), (PLAY, ext(9))]
+    assert syncer(**spec).plan(desired).is_empty
+    syncer(**spec).apply(syncer(**spec).plan(desired))
+    assert Counter(fake.runs) == {(PLAY, ext(3)): 1, (PLAY, ext(6)): 1, (PLAY, ext(9)): 1}
+
+
+@pytest.mark.parametrize(
+    ("manual", "active", "said"),
+    [(True, False, "is not active"), (False, True, "is not a manual SuccessPlay")],
+)
+def test_inactive_or_automatic_play_is_refused_clearly(onboarding, syncer, manual, active, said):
+    fake = onboarding
+    fake.add_play(PLAY, "Onboarding kickoff", manual=manual, active=active)
+    spec = {"successplays": {"Enterprise onboarding": PLAY}}
+    report = syncer(**spec).apply(syncer(**spec).plan(states.desired(onboarding=True)))
+    failed = [f for f in report.failures if f.change.key.startswith("tfsp-")]
+    assert len(failed) == 3 and fake.runs == []
+    assert said in failed[0].error
+    assert "trigger is Manual and that it is active" in failed[0].error
+
+
+def test_successplay_for_unknown_or_wrong_stage_playbook_is_a_warning(onboarding, syncer):
+    spec = {"successplays": {"Nope": PLAY}}
+    plan = syncer(**spec).plan(states.desired(onboarding=True))
+    assert any("no playbook named 'Nope'" in w for w in plan.warnings)
+    assert not any(c.key.startswith("tfsp-") for c in plan.changes)
