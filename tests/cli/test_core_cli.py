@@ -109,10 +109,11 @@ def test_missing_book_is_explained(run, tmp_path, monkeypatch):
     assert result.exit_code == 1 and "--accounts" in result.stderr
 
 
-def test_init_with_a_platform_whose_adapter_is_missing_stays_valid(run, tmp_path):
+def test_init_auto_writes_the_recommended_target_live(run, tmp_path):
     path = tmp_path / "tierform.yaml"
     result = run("init", str(path), "--platform", "auto", "--customers", "2000", "--budget", "4000")
+    # 2,000 customers with a $4,000/month budget: the recipe's path C, Gainsight first.
     assert result.exit_code == 0 and "path C" in result.stdout
-    text = path.read_text()
-    assert "#    platform: gainsight" in text and "not installed" in text
-    assert load_model(path).targets == {}
+    targets = load_model(path).targets
+    assert list(targets) == ["gs"] and targets["gs"].platform == "gainsight"
+    assert run("validate", "-c", str(path)).exit_code == 0

@@ -174,18 +174,8 @@ TARGET_NAMES = {"xlsx": "workbook", "churnzero": "cz", "gainsight": "gs", "totan
 
 
 def _with_target(text: str, platform: str, note: str) -> str:
-    from tierform.sync.registry import Registry
-
     name = TARGET_NAMES.get(platform, platform)
     block = f"targets:\n  {name}:\n    platform: {platform}\n{_TARGET_SETTINGS[platform]}\n"
-    if platform not in Registry.discover().names():
-        # Recommending a platform is not the same as having its adapter: keep the model valid.
-        commented = "".join(f"#{line}\n" for line in block.splitlines())
-        block = (
-            f"# The {platform} adapter is not installed in this tierform; the target is kept\n"
-            f"# here, commented out, until it is (`tierform adapters` lists what is).\n"
-            f"{commented}targets: {{}}\n"
-        )
     if note:
         block = f"# Recommended: {note}\n" + block
     return re.sub(r"targets:\n(?:  .*\n|    .*\n)*", block, text, count=1)

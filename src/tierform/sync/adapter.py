@@ -73,6 +73,8 @@ class ApplyContext:
     remote_ids: dict[tuple[Kind, str], str] = field(default_factory=dict)
     on_step: Callable[[str], None] | None = None
     desired: State = field(default_factory=State)
+    #: ``--force`` was given: an adapter's own safety refusal (a request budget) may be lifted.
+    force: bool = False
 
     def step(self, message: str) -> None:
         log.info("apply: %s", message)

@@ -199,7 +199,7 @@ class Syncer:
         run_id = self.journal.new_run_id()
         self.journal.lock(self.target, run_id, wait=wait)
         try:
-            return self._apply_locked(plan, run_id, on_result, on_step)
+            return self._apply_locked(plan, run_id, on_result, on_step, force)
         finally:
             self.journal.unlock(self.target, run_id)
 
@@ -209,6 +209,7 @@ class Syncer:
         run_id: str,
         on_result: Callable[[ChangeResult], None] | None,
         on_step: Callable[[str], None] | None,
+        force: bool,
     ) -> ApplyReport:
         # We hold the lock: any run still marked running died without finishing.
         self.journal.reap(self.target)
@@ -241,7 +242,9 @@ class Syncer:
             )
             self.journal.record(run_id, self.target, skipped)
             report.counts["skipped"] = len(skipped)
-        ctx = ApplyContext(run_id, self.journal.remote_ids(self.target), on_step, plan.desired)
+        ctx = ApplyContext(
+            run_id, self.journal.remote_ids(self.target), on_step, plan.desired, force=force
+        )
         pending: list[ChangeResult] = []
         flushed = time.monotonic()
         try:

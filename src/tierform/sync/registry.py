@@ -26,6 +26,8 @@ BUILTIN: dict[str, str] = {
     "sheets": "tierform.adapters.sheets.adapter:SheetsAdapter",
     "vitally": "tierform.adapters.vitally.adapter:VitallyAdapter",
     "totango": "tierform.adapters.totango.adapter:TotangoAdapter",
+    "churnzero": "tierform.adapters.churnzero.adapter:ChurnZeroAdapter",
+    "gainsight": "tierform.adapters.gainsight.adapter:GainsightAdapter",
 }
 
 

@@ -1,0 +1,203 @@
+"""ChurnZero's two APIs as methods over the SDK's :class:`ApiClient` (paced, retried, classified).
+
+* REST (``/public/v1``, OData v4, read-only [C]): collections are paged 100 rows at a time and
+  read through :meth:`ChurnZeroApi.collection`; every request goes through the REST pacer.
+* Push (``/i`` [C]): a JSON array of actions per POST [S]. It always answers 200 with a 1x1 GIF
+  and reports nothing about what it dropped [C], so its answer proves only that the request
+  arrived: :mod:`.verify` reads every write back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from tierform.adapters.churnzero.auth import PushKey
+from tierform.adapters.churnzero.odata import PAGE, any_of
+from tierform.adapters.http.classify import default_error_text
+from tierform.adapters.http.client import ApiClient
+from tierform.errors import PaginationLoop, PermanentApiError
+
+log = logging.getLogger(__name__)
+
+
+def error_text(response: httpx.Response) -> str:
+    """OData ``{"error": {"message"}}`` [I], ASP.NET ``{"Message"}`` / ``exceptionMessage`` [S]."""
+    text = default_error_text(response)
+    try:
+        body = response.json()
+    except ValueError:
+        return text
+    if isinstance(body, dict):
+        for key in ("Message", "ExceptionMessage", "exceptionMessage"):
+            if isinstance(body.get(key), str) and body[key] and (not text or text.startswith("{")):
+                return str(body[key])[:300]
+    return text
+
+
+def error_hint(
+    response: httpx.Response, *, rest_env: str, app_env: str, rest_user: str, rest_url: str
+) -> str | None:
+    """What to check after a failure, naming the variable (never its value)."""
+    status = response.status_code
+    path = response.request.url.path
+    entity = path.rsplit("/", 1)[-1]
+    if "/public/" not in path:
+        if status == 404:
+            return (
+                "the push endpoint was not found: set base_url to your ChurnZero app host "
+                "(or push_url to the endpoint shown at Admin > Application Keys)"
+            )
+        return (
+            "ChurnZero refused the push request; check "
+            f"{app_env} (Admin > Application Keys) and push_url"
+        )
+    if status == 401:
+        return (
+            f"check rest_user ({rest_user}) and {rest_env}: the REST API key is created at "
+            "Admin > API Keys by that user (it is not the application key in "
+            f"{app_env}); an unused key may have expired"
+        )
+    if status == 403:
+        return (
+            f"the REST key was accepted but may not read {entity}: give {rest_user} the "
+            "Developer Tools permission and Bulk Read Permissions for this entity (Admin > Users)"
+        )
+    if status == 404:
+        return (
+            f"check base_url: the REST API is read at {rest_url} (your app host, e.g. "
+            "https://acme.us2app.churnzero.net); the REST API is an add-on ChurnZero enables"
+        )
+    if status == 400:
+        return "ChurnZero could not run this query (OData subset); please report it"
+    return None
+
+
+class ChurnZeroApi:
+    def __init__(
+        self, rest: ApiClient, rest_url: str, push: ApiClient, key: PushKey, push_url: str
+    ) -> None:
+        self.rest = rest
+        self.push_client = push
+        self.key = key
+        self.push_url = push_url
+        self.expand_owner = True
+        self.rest_host = urlsplit(rest_url).netloc
+
+    # -- REST ----------------------------------------------------------------------------
+
+    def collection(
+        self, entity: str, params: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every row of ``entity`` matching ``params``, following nextLink (see :mod:`.odata`)."""
+        url: str = entity
+        query: dict[str, Any] | None = dict(params or {})
+        skipped = 0
+        seen: set[str] = set()
+        while True:
+            body = self.rest.get_json(url, params=query)
+            rows = _rows(body)
+            yield from rows
+            link = body.get("@odata.nextLink") if isinstance(body, dict) else None
+            if link:
+                link = str(link)
+                if urlsplit(link).netloc not in ("", self.rest_host):
+                    raise PermanentApiError(
+                        f"churnzero: {entity}: the next page points to another host; stopping"
+                    )
+                if link in seen:
+                    raise PaginationLoop(f"churnzero: {entity}: the same next page twice")
+                seen.add(link)
+                url, query = link, None
+                continue
+            if len(rows) < PAGE or query is None:
+                return
+            # A full page without nextLink: continue by $skip until a short page [C]/[I].
+            skipped += len(rows)
+            query = {**(params or {}), "$skip": skipped}
+            url = entity
+
+    def check(self) -> None:
+        """One cheap authenticated read, so bad REST credentials fail before any write."""
+        self.rest.request("GET", "Account", params={"$top": 1})
+
+    def accounts(self, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Accounts with their owner: ``$expand=OwnerUserAccount`` [I] when ChurnZero takes it,
+        else the plain rows (which may carry the owner as an id or a name, see :mod:`.users`)."""
+        base = dict(params or {})
+        if self.expand_owner:
+            got = 0
+            try:
+                for row in self.collection("Account", {**base, "$expand": "OwnerUserAccount"}):
+                    got += 1
+                    yield row
+                return
+            except PermanentApiError as exc:
+                if exc.status != 400 or got:
+                    raise
+                log.info("read: $expand=OwnerUserAccount refused; reading owners without it")
+                self.expand_owner = False
+        yield from self.collection("Account", base)
+
+    @staticmethod
+    def id_filters(external_ids: Iterable[str]) -> list[str]:
+        """``ExternalId eq ... or ...`` filters that each fit in one request."""
+        return list(any_of("ExternalId", external_ids))
+
+    def accounts_where(self, flt: str) -> list[dict[str, Any]]:
+        """Accounts matching one filter (independent requests: run a few at once)."""
+        return list(self.accounts({"$filter": flt}))
+
+    def users(self) -> list[dict[str, Any]]:
+        return list(self.collection("UserAccount"))
+
+    def events(self, event_name: str) -> Iterator[dict[str, Any]]:
+        return self.collection("Event", {"$filter": f"EventTypeName eq {_lit(event_name)}"})
+
+    def segments(self) -> list[dict[str, Any]] | None:
+        """Segment rows, or None when this tenant does not expose them (listed by third
+        parties only [I]: a 404 / 403 means "cannot verify", not "missing")."""
+        try:
+            return list(self.collection("Segment"))
+        except PermanentApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    # -- push ----------------------------------------------------------------------------
+
+    def push(self, actions: list[dict[str, Any]]) -> None:
+        """One POST of a JSON array. Idempotent: setAttribute sets a value, and a replayed
+        trackEvent carries the same eventDate, which ChurnZero skips as a duplicate [S]."""
+        body = json.dumps(self.key.stamp(actions), separators=(",", ":")).encode()
+        self.push_client.request(
+            "POST",
+            self.push_url,
+            content=body,
+            headers={"Content-Type": "application/json"},
+            idempotent=True,
+            write=True,
+        )
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _rows(body: Any) -> list[dict[str, Any]]:
+    """``{"value": [...]}``; a bare entity or list is tolerated (forms differ by source [I])."""
+    if isinstance(body, dict):
+        value = body.get("value")
+        if isinstance(value, list):
+            return [r for r in value if isinstance(r, dict)]
+        if "Id" in body or "ExternalId" in body:
+            return [body]
+        return []
+    if isinstance(body, list):
+        return [r for r in body if isinstance(r, dict)]
+    return []

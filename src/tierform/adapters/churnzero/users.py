@@ -1,0 +1,72 @@
+"""CSM -> ChurnZero user, and an account's current owner in whichever form REST gives it.
+
+``OwnerUserAccount`` takes the owner's **UserName** [C] BATCHDOC. The ``UserAccount`` row's field
+names are not documented [I]: ``UserName``, ``Email``, ``FirstName``/``LastName``, ``FullName``,
+``Name`` and ``DisplayName`` are all read. How an Account row names its owner is not confirmed
+either [I]: an expanded ``OwnerUserAccount`` object, a plain ``OwnerUserAccount`` UserName, or an
+``OwnerUserAccountId`` key are all accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _norm(text: Any) -> str:
+    return " ".join(str(text or "").split()).lower()
+
+
+@dataclass
+class Users:
+    """The tenant's users, indexed by e-mail, UserName, name and id."""
+
+    by_key: dict[str, str] = field(default_factory=dict)  # e-mail / name / UserName -> UserName
+    by_id: dict[str, str] = field(default_factory=dict)  # Id -> UserName
+    loaded: bool = False
+
+    @classmethod
+    def of(cls, rows: Iterable[Mapping[str, Any]]) -> Users:
+        users = cls(loaded=True)
+        for row in rows:
+            username = row.get("UserName") or row.get("Username") or row.get("Email")
+            if not username:
+                continue
+            username = str(username)
+            names = [
+                row.get("FullName"),
+                row.get("Name"),
+                row.get("DisplayName"),
+                f"{row.get('FirstName') or ''} {row.get('LastName') or ''}",
+            ]
+            for who in (username, row.get("Email"), *names):
+                if _norm(who):
+                    users.by_key.setdefault(_norm(who), username)
+            if row.get("Id") is not None:
+                users.by_id[str(row["Id"])] = username
+        return users
+
+    def resolve(self, csm: str, roster: Mapping[str, str | None]) -> str | None:
+        """The UserName for a ``tf_csm`` value: by the roster's e-mail first, then by name."""
+        email = roster.get(csm)
+        if email and _norm(email) in self.by_key:
+            return self.by_key[_norm(email)]
+        return self.by_key.get(_norm(csm))
+
+    def owner(self, row: Mapping[str, Any]) -> str | None:
+        """The UserName owning an Account row, whatever form the row uses (see above)."""
+        value = row.get("OwnerUserAccount")
+        if isinstance(value, Mapping):
+            name = value.get("UserName") or value.get("Username") or value.get("Email")
+            if name:
+                return str(name)
+            if value.get("Id") is not None:
+                return self.by_id.get(str(value["Id"]))
+            return None
+        if isinstance(value, str) and value:
+            return self.by_key.get(_norm(value), value)
+        for key in ("OwnerUserAccountId", "OwnerId", "OwnerUserId"):
+            if row.get(key) is not None:
+                return self.by_id.get(str(row[key]))
+        return None

@@ -1,0 +1,198 @@
+"""Gainsight's endpoints as methods over the SDK's :class:`ApiClient` (paced, retried, classified).
+
+Only the calls the adapter needs, each accepting every documented response form:
+
+* reads: ``data`` as a flat list (the Company and CTA doc samples) or ``data.records`` (Custom
+  Object/Timeline samples and what live connectors read) [both in the research, §3.3];
+* an empty read as ``result: true`` with no rows, as ``result: false`` "No data found"
+  (``GSOBJ_1XXX`` in the doc sample) or as HTTP 400 ``GSOBJ_1011`` -- all three are an empty page;
+* describe as ``POST /v1/meta/services/objects/describe`` [confirmed] or, when a tenant answers
+  that with 404/405, ``GET /v1/meta/services/objects/{object}/describe`` [secondary].
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import httpx
+
+from tierform.adapters.http.client import ApiClient
+from tierform.errors import PermanentApiError
+
+PAGE = 5000  # MDA query rows per call [confirmed]
+BATCH = 50  # MDA insert/update records per call [confirmed]
+CTA_PAGE = 1000  # CTA list pageSize [confirmed]
+CTA_BATCH = 50  # CTA create/update requests per call [inferred: the MDA limit]
+NO_DATA = ("GSOBJ_1011", "GSOBJ_1XXX", "No data found", "No entity matches")
+CTA_CATEGORIES = "CTA_TYPE,CTA_STATUS,CTA_PRIORITY,CTA_REASON"
+
+
+def error_text(response: httpx.Response) -> str:
+    """``errorCode: errorDesc`` from the envelope (errorDesc may echo values: kept short)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:200]
+    if isinstance(body, dict):
+        code, desc = body.get("errorCode"), body.get("errorDesc") or body.get("message")
+        if code or desc:
+            return f"{code}: {desc}" if code and desc else str(code or desc)
+        for key in ("error", "title", "detail"):
+            if body.get(key):
+                return str(body[key])[:200]
+    return response.text.strip()[:200]
+
+
+def error_hint(response: httpx.Response, text: str, credential: str, host: str) -> str | None:
+    """What to check, naming the setting or variable (never its value)."""
+    status = response.status_code
+    if "GS_APIG_2402" in text:
+        return (
+            "the tenant's IP allowlist refused this machine: add its address to the OAuth "
+            "connection's allowed IP ranges in Connectors 2.0, or run from an allowed network"
+        )
+    if status == 401:
+        return (
+            f"check {credential}: it must be the tenant's current key (Administration > "
+            "Connectors 2.0 > Gainsight API connection; only an active Super Admin can generate "
+            "it, and a reset invalidates the old key), and base_url must be that tenant's host"
+        )
+    if status == 403:
+        return (
+            f"the credentials ({credential}) were refused here: check that the key belongs to "
+            "this tenant, that its connection is active, and the IP allowlist (GS_APIG_2402)"
+        )
+    if status == 404:
+        return f"check base_url: requests go to {host} (your tenant's gainsightcloud.com host)"
+    return None
+
+
+def records_of(body: Any) -> list[dict[str, Any]]:
+    """Rows from ``data`` as a flat list or as ``data.records`` (both documented)."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if isinstance(data, dict):
+        data = data.get("records", data.get("data"))
+    if not isinstance(data, list):
+        return []
+    return [r for r in data if isinstance(r, dict)]
+
+
+def is_no_data(exc: PermanentApiError) -> bool:
+    return any(marker in str(exc) for marker in NO_DATA)
+
+
+class GainsightApi:
+    def __init__(self, http: ApiClient) -> None:
+        self.http = http
+
+    def _post(self, path: str, body: Any, *, read: bool = False) -> Any:
+        if read:
+            return self.http.send_json("POST", path, body, idempotent=True, write=False)
+        return self.http.send_json("POST", path, body, idempotent=False)
+
+    # -- MDA reads --------------------------------------------------------------------
+
+    def query(
+        self,
+        obj: str,
+        select: Sequence[str],
+        where: dict[str, Any] | None = None,
+        order_by: dict[str, str] | None = None,
+        page: int = PAGE,
+    ) -> Iterator[dict[str, Any]]:
+        """Every row, ``limit``/``offset`` paged and ordered (offset paging without an order
+        skips or repeats rows [secondary])."""
+        offset = 0
+        while True:
+            body: dict[str, Any] = {"select": list(select), "limit": page, "offset": offset}
+            if where:
+                body["where"] = where
+            body["orderBy"] = order_by or {"Gsid": "asc"}
+            try:
+                rows = records_of(self._post(f"v1/data/objects/query/{obj}", body, read=True))
+            except PermanentApiError as exc:
+                if is_no_data(exc):
+                    return
+                raise
+            yield from rows
+            if len(rows) < page:
+                return
+            offset += page
+
+    def describe(self, obj: str) -> list[dict[str, Any]]:
+        """The object's fields (``fieldName``, ``label``, ``dataType``, ``meta``)."""
+        try:
+            body = self._post(
+                "v1/meta/services/objects/describe", {"objectNames": [obj]}, read=True
+            )
+        except PermanentApiError as exc:
+            if exc.status not in (404, 405):
+                raise
+            body = self.http.get_json(
+                f"v1/meta/services/objects/{obj}/describe", params={"idd": "true"}
+            )
+        data = body.get("data") if isinstance(body, dict) else None
+        objects = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
+        for item in objects:
+            if isinstance(item, dict) and str(item.get("objectName", obj)).lower() == obj.lower():
+                fields = item.get("fields") or []
+                return [f for f in fields if isinstance(f, dict)]
+        return []
+
+    def check(self) -> None:
+        """One cheap authenticated read, so bad credentials fail before any write."""
+        for _ in self.query("Company", ["Gsid"], page=1):
+            break
+
+    # -- MDA writes -------------------------------------------------------------------
+
+    def update(self, obj: str, records: list[dict[str, Any]], keys: Sequence[str]) -> Any:
+        """``PUT ?keys=`` (<= 50 records, <= 3 keys): an update, never a create [inferred]."""
+        return self.http.send_json(
+            "PUT", f"v1/data/objects/{obj}", {"records": records}, params={"keys": ",".join(keys)}
+        )
+
+    def insert(self, obj: str, records: list[dict[str, Any]]) -> Any:
+        """``POST`` (<= 50 records; all-or-nothing [confirmed])."""
+        return self._post(f"v1/data/objects/{obj}", {"records": records})
+
+    # -- Cockpit ----------------------------------------------------------------------
+
+    def picklists(self) -> Any:
+        return self.http.get_json(
+            "v2/cockpit/admin/picklist/lite", params={"category": CTA_CATEGORIES, "et": "COMPANY"}
+        )
+
+    def cta_list(self, where: dict[str, Any] | None, select: Sequence[str]) -> Iterator[Any]:
+        """Every CTA matching ``where``, by ``pageNumber`` from 1 (``pageSize`` <= 1000)."""
+        number = 1
+        while True:
+            body: dict[str, Any] = {"select": list(select), "pageSize": CTA_PAGE}
+            body["pageNumber"] = number
+            if where:
+                body["where"] = where
+            try:
+                rows = records_of(self._post("v2/cockpit/cta/list", body, read=True))
+            except PermanentApiError as exc:
+                if is_no_data(exc):
+                    return
+                raise
+            yield from rows
+            if len(rows) < CTA_PAGE:
+                return
+            number += 1
+
+    def cta_create(self, records: list[dict[str, Any]]) -> Any:
+        # Not idempotent: a lost answer is settled by the next read (CTAs carry tierform's key).
+        return self._post("v2/cockpit/cta", {"requests": [{"record": r} for r in records]})
+
+    def cta_update(self, records: list[dict[str, Any]]) -> Any:
+        return self.http.send_json(
+            "PUT", "v2/cockpit/cta", {"requests": [{"record": r} for r in records]}
+        )
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)

@@ -1,0 +1,235 @@
+"""Work items as Cockpit CTAs: created, updated and closed in batches, then read back.
+
+Each CTA carries tierform's key in a marker at the end of its Comments (and in ``cta.key_field``
+when the tenant has such a field), so a re-run finds it and updates it: never a duplicate. A
+work item no longer due closes its CTA (no CTA delete is documented); one due again reopens it.
+
+Type, status, priority and reason are sent by name, as the published create sample does
+[secondary], and by the picklist id resolved from their names where the picklist lists them
+(Gainsight's own tooling resolves ids first [secondary]). The create answer's shape is not
+documented [inferred], so the CTA list is what proves a write: nothing is reported done until it
+reads back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from tierform.adapters.gainsight.client import CTA_BATCH, GainsightApi
+from tierform.adapters.gainsight.index import Index
+from tierform.adapters.gainsight.mapping import comments, cta_data, parse_marker
+from tierform.adapters.gainsight.reader import Reader
+from tierform.adapters.gainsight.settings import CtaSettings
+from tierform.adapters.http.batching import chunks
+from tierform.errors import PermanentApiError
+from tierform.sync.change import Change, ChangeResult, Op
+from tierform.sync.state import canon_data
+
+log = logging.getLogger(__name__)
+
+CATEGORY_NAMES = {
+    "type": ("CTA_TYPE", "TypeId"),
+    "status": ("CTA_STATUS", "StatusId"),
+    "priority": ("CTA_PRIORITY", "PriorityId"),
+    "reason": ("CTA_REASON", "ReasonId"),
+}
+
+
+def flatten_picklists(body: Any) -> dict[tuple[str, str], str]:
+    """(category, lower-case name) -> id from any of the plausible shapes (the answer of
+    ``/v2/cockpit/admin/picklist/lite`` is not documented [secondary path only]): a mapping
+    category -> items, a list of items carrying their category, or groups with ``items``."""
+    out: dict[tuple[str, str], str] = {}
+
+    def item(entry: Any, category: str | None) -> None:
+        if not isinstance(entry, dict):
+            return
+        cat = str(entry.get("category") or entry.get("categoryName") or category or "").upper()
+        for sub in ("items", "values", "picklistItems"):
+            if isinstance(entry.get(sub), list):
+                for e in entry[sub]:
+                    item(e, cat or category)
+        ident = entry.get("Gsid") or entry.get("gsid") or entry.get("id") or entry.get("value")
+        name = entry.get("Name") or entry.get("name") or entry.get("label")
+        if cat and ident and name:
+            out[(cat, str(name).strip().lower())] = str(ident)
+
+    data = body.get("data") if isinstance(body, dict) and "data" in body else body
+    if isinstance(data, dict):
+        for cat, entries in data.items():
+            for e in entries if isinstance(entries, list) else [entries]:
+                item(e, str(cat).upper())
+    elif isinstance(data, list):
+        for e in data:
+            item(e, None)
+    return out
+
+
+class CtaWriter:
+    def __init__(
+        self,
+        api: GainsightApi,
+        index: Index,
+        reader: Reader,
+        cfg: CtaSettings,
+        roster: dict[str, str | None],
+    ) -> None:
+        self.api = api
+        self.index = index
+        self.reader = reader
+        self.cfg = cfg
+        self.roster = roster
+
+    def _picks(self, status: str) -> dict[str, Any]:
+        names = {
+            "type": self.cfg.type,
+            "status": status,
+            "priority": self.cfg.priority,
+            "reason": self.cfg.reason,
+        }
+        out: dict[str, Any] = {}
+        for what, name in names.items():
+            if not name:
+                continue
+            out[what] = name
+            category, id_field = CATEGORY_NAMES[what]
+            ident = self.index.picklist.get((category, name.strip().lower()))
+            if ident:
+                out[id_field] = ident
+        return out
+
+    def body(self, key: str, data: dict[str, Any], status: str) -> dict[str, Any]:
+        """One CTA record (without ``Gsid``): tierform's key is in Comments and ``referenceId``."""
+        record: dict[str, Any] = {
+            "referenceId": key,
+            "CompanyId": self.index.gsid_of.get(str(data.get("account_id"))),
+            "Name": data.get("title"),
+            "DueDate": data.get("due"),
+            "Comments": comments(key, data),
+            **self._picks(status),
+        }
+        owner = self.index.users.resolve(data.get("assignee"), self.roster) or (
+            self.index.users.resolve(self.cfg.owner_email, self.roster)
+        )
+        if owner:
+            record["OwnerId"] = owner
+        playbook = data.get("gs_playbook")
+        if playbook and str(playbook) in self.index.playbook_id:
+            record["PlaybookId"] = self.index.playbook_id[str(playbook)]
+        if self.cfg.key_field:
+            record[self.cfg.key_field] = key
+        return {k: v for k, v in record.items() if v is not None}
+
+    # -- run --------------------------------------------------------------------------
+
+    def run(self, changes: Sequence[Change]) -> Iterator[ChangeResult]:
+        creates: list[tuple[Change, dict[str, Any]]] = []
+        updates: list[tuple[Change, dict[str, Any]]] = []
+        for c in changes:
+            if c.op is Op.delete:
+                gsid = self.index.cta_id.get(c.key) or c.remote_id
+                if gsid:
+                    updates.append((c, {"Gsid": gsid, **self._picks(self.cfg.closed_status)}))
+                else:
+                    yield ChangeResult(c, ok=True)  # no open CTA left to close
+                continue
+            data = c.data or {}
+            if str(data.get("account_id")) not in self.index.gsid_of:
+                yield ChangeResult(
+                    c,
+                    ok=False,
+                    error=f"gainsight: no Company for account {data.get('account_id')!r} "
+                    "for this CTA",
+                )
+                continue
+            record = self.body(c.key, data, self.cfg.status)
+            gsid = self.index.cta_id.get(c.key) or self.index.closed_cta.get(c.key)
+            if gsid:  # an update, or a closed CTA reopened: never a second CTA
+                updates.append((c, {"Gsid": gsid, **record}))
+            else:
+                creates.append((c, record))
+        failed: dict[str, str] = {}
+        for batch in chunks(creates, CTA_BATCH):
+            failed.update(self._send(batch, create=True))
+        for batch in chunks(updates, CTA_BATCH):
+            failed.update(self._send(batch, create=False))
+        for c, _ in [*creates, *updates]:
+            if c.key in failed:
+                yield ChangeResult(c, ok=False, error=failed[c.key])
+        sent = [c for c, _ in [*creates, *updates] if c.key not in failed]
+        if sent:
+            yield from self._verify(sent)
+
+    def _send(self, batch: list[tuple[Change, dict[str, Any]]], *, create: bool) -> dict[str, str]:
+        records = [r for _, r in batch]
+        try:
+            body = self.api.cta_create(records) if create else self.api.cta_update(records)
+        except PermanentApiError as exc:
+            if len(batch) == 1:
+                return {batch[0][0].key: str(exc)}
+            half = len(batch) // 2
+            return {
+                **self._send(batch[:half], create=create),
+                **self._send(batch[half:], create=create),
+            }
+        return per_record_failures(body, {c.key for c, _ in batch})
+
+    def _verify(self, sent: list[Change]) -> Iterator[ChangeResult]:
+        """One listing of tierform's CTAs proves every create, update and close."""
+        open_rows: dict[str, dict[str, Any]] = {}
+        closed: dict[str, str] = {}
+        for listed in self.reader.cta_rows():
+            marker = parse_marker(listed.get("Comments"))
+            if marker is None or not listed.get("Gsid"):
+                continue
+            key = str(marker["key"])
+            if listed.get("IsClosed") is True or str(listed.get("IsClosed")).lower() == "true":
+                closed.setdefault(key, str(listed["Gsid"]))
+            else:
+                open_rows.setdefault(key, {**listed, "_marker": marker})
+        for c in sent:
+            row = open_rows.get(c.key)
+            if c.op is Op.delete:
+                if row is None:
+                    self.index.cta_id.pop(c.key, None)
+                    yield ChangeResult(c, ok=True, remote_id=closed.get(c.key))
+                else:
+                    yield ChangeResult(c, ok=False, error="gainsight: the CTA is still open")
+                continue
+            if row is None:
+                yield ChangeResult(
+                    c, ok=False, error="gainsight: the CTA was not found when read back"
+                )
+                continue
+            account = self.index.key_of.get(str(row.get("CompanyId") or ""))
+            got = canon_data(cta_data(row["_marker"], row, account))
+            if got != canon_data(c.data or {}):
+                wrong = sorted(
+                    k for k in set(got) | set(c.data or {}) if got.get(k) != (c.data or {}).get(k)
+                )
+                yield ChangeResult(
+                    c,
+                    ok=False,
+                    remote_id=str(row["Gsid"]),
+                    error="gainsight: the CTA reads back different for " + ", ".join(wrong),
+                )
+                continue
+            self.index.cta_id[c.key] = str(row["Gsid"])
+            self.index.closed_cta.pop(c.key, None)
+            yield ChangeResult(c, ok=True, remote_id=str(row["Gsid"]))
+
+
+def per_record_failures(body: Any, keys: set[str]) -> dict[str, str]:
+    """``referenceId`` -> error from a ``failure`` list, when the answer has one [inferred]."""
+    data = body.get("data") if isinstance(body, dict) else None
+    failures = data.get("failure") if isinstance(data, dict) else None
+    out: dict[str, str] = {}
+    if isinstance(failures, list):
+        for entry in failures:
+            if isinstance(entry, dict):
+                for ref, text in entry.items():
+                    if ref in keys:
+                        out[ref] = f"gainsight: CTA refused: {str(text)[:200]}"
+    return out

@@ -1,0 +1,301 @@
+"""Reading a Gainsight tenant: describe, GsUsers and playbooks (for the plan's shape), then
+Companies matched to the book by ``match_field`` and tierform's CTAs.
+
+Companies are one paged MDA query (5,000 rows a call, ordered by Gsid so offset paging neither
+skips nor repeats). Only tierform's fields (and the match field, Gsid, Name, Csm) are selected.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from tierform.adapters.gainsight.client import GainsightApi
+from tierform.adapters.gainsight.index import Index
+from tierform.adapters.gainsight.mapping import api_name, cta_data, from_wire, parse_marker
+from tierform.errors import PermanentApiError
+from tierform.sync.state import Data, Kind, Scope, State
+
+log = logging.getLogger(__name__)
+
+SHOWN = 10
+USER_OBJECTS = ("gsuser", "GsUser")  # the query path's case differs between sources
+CTA_SELECT = (
+    "Gsid",
+    "Name",
+    "CompanyId",
+    "DueDate",
+    "IsClosed",
+    "Comments",
+    "OwnerId",
+    "StatusId",
+)
+
+
+def some(items: Iterable[str]) -> str:
+    items = sorted(items)
+    more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
+    return ", ".join(items[:SHOWN]) + more
+
+
+# -- before the plan (normalize_desired) ------------------------------------------------------
+
+
+def load_schema(api: GainsightApi, index: Index) -> None:
+    if index.schema_loaded:
+        return
+    for f in api.describe("Company"):
+        name = f.get("fieldName")
+        if isinstance(name, str) and name:
+            index.schema[name] = str(f.get("dataType") or "").upper()
+    index.schema_loaded = True
+
+
+def load_users(api: GainsightApi, index: Index) -> None:
+    """GsUsers once per run: e-mail, name and GSID [query path case: both forms tried]."""
+    if index.users.loaded:
+        return
+    last: PermanentApiError | None = None
+    for obj in USER_OBJECTS:
+        try:
+            rows = list(api.query(obj, ["Gsid", "Name", "Email"]))
+        except PermanentApiError as exc:
+            if exc.status not in (400, 404):
+                raise
+            last = exc
+            continue
+        for row in rows:
+            gsid = str(row.get("Gsid") or "")
+            if not gsid:
+                continue
+            if row.get("Email"):
+                index.users.by_email[str(row["Email"]).strip().lower()] = gsid
+            if row.get("Name"):
+                index.users.by_name[str(row["Name"]).strip().lower()] = gsid
+                index.users.name_of[gsid] = str(row["Name"])
+        index.users.loaded = True
+        return
+    if last is not None:
+        raise last
+
+
+def load_playbooks(api: GainsightApi, index: Index) -> list[str]:
+    """Playbook names -> GSIDs through the MDA ``playbook`` object [secondary]; a tenant that
+    refuses the query leaves CTAs without playbooks (a warning, not a failure)."""
+    try:
+        for row in api.query("playbook", ["Gsid", "Name"]):
+            if row.get("Gsid") and row.get("Name"):
+                index.playbook_id[str(row["Name"])] = str(row["Gsid"])
+    except PermanentApiError as exc:
+        return [f"cannot read Gainsight playbooks ({exc}); CTAs are created without one"]
+    return []
+
+
+# -- the read ---------------------------------------------------------------------------------
+
+
+class Reader:
+    def __init__(
+        self,
+        api: GainsightApi,
+        index: Index,
+        desired: State,
+        *,
+        match_field: str,
+        roster: dict[str, str | None],
+        key_field: str | None,
+        create_accounts: bool,
+    ) -> None:
+        self.api = api
+        self.index = index
+        self.desired = desired
+        self.match_field = match_field
+        self.roster = roster
+        self.key_field = key_field
+        self.create_accounts = create_accounts
+
+    def read(self, scope: Scope) -> State:
+        state = State()
+        idx = self.index
+        # A fresh read replaces what an earlier read of this adapter found.
+        for found in (idx.gsid_of, idx.key_of, idx.csm_of, idx.cta_id, idx.closed_cta):
+            found.clear()
+        idx.desired_accounts = frozenset(self.desired.of(Kind.account))
+        if self.match_field not in idx.schema:
+            state.warnings.append(
+                f"match_field {self.match_field!r} is not a Company field (describe lists no such "
+                "API name): no account can be matched; check match_field"
+            )
+        if scope.kinds & {Kind.account, Kind.work_item}:
+            self._companies(scope, state)
+            self._warn_unmatched(scope, state)
+        if Kind.work_item in scope.kinds:
+            self._ctas(state)
+        self._warn_waiting(state)
+        self._warn_people(state)
+        idx.loaded = True
+        return state
+
+    # -- companies --------------------------------------------------------------------
+
+    def select(self) -> list[str]:
+        cols = ["Gsid", "Name", self.match_field, "Csm"]
+        cols += [api_name(n) for n in sorted(self.index.usable)]
+        return list(dict.fromkeys(c for c in cols if c == "Gsid" or c in self.index.schema))
+
+    def neutral(self, row: Mapping[str, Any], key: str) -> Data:
+        """tierform's fields as Gainsight holds them (``tf_csm``: see :meth:`_csm`)."""
+        out: Data = {}
+        for name in self.index.usable:
+            typ = str(self.index.field_defs.get(name, {}).get("type", "text"))
+            out[name] = from_wire(row.get(api_name(name)), typ)
+        out["tf_csm"] = self._csm(row, key, out.get("tf_csm"))
+        return out
+
+    def _csm(self, row: Mapping[str, Any], key: str, text: Any) -> Any:
+        """The Csm lookup wins where the desired CSM is a Gainsight user: a different Csm is a
+        difference even if Tf_Csm__gc already names the desired CSM."""
+        users, csm = self.index.users, row.get("Csm")
+        csm = str(csm) if csm else None
+        want = self.desired.of(Kind.account).get(key, {}).get("tf_csm")
+        want_id = users.resolve(str(want), self.roster) if want else None
+        if want_id is not None and csm != want_id:
+            return self._name(csm)
+        if "tf_csm" in self.index.usable:
+            return text
+        return self._name(csm) if want_id is not None else None
+
+    def _name(self, gsid: str | None) -> str | None:
+        if gsid is None:
+            return None
+        users = self.index.users
+        for name, email in self.roster.items():
+            if email and users.by_email.get(email.strip().lower()) == gsid:
+                return name
+        return users.name_of.get(gsid, gsid)
+
+    def _companies(self, scope: Scope, state: State) -> None:
+        idx = self.index
+        if self.match_field not in idx.schema:
+            return
+        dups: set[str] = set()
+        for row in self.api.query("Company", self.select()):
+            value, gsid = row.get(self.match_field), row.get("Gsid")
+            if value in (None, "") or not gsid:
+                continue
+            key, gsid = str(value), str(gsid)
+            if key in idx.gsid_of:
+                dups.add(key)  # ordered by Gsid: the first one read is kept
+                continue
+            idx.gsid_of[key] = gsid
+            idx.key_of[gsid] = key
+            idx.csm_of[key] = str(row["Csm"]) if row.get("Csm") else None
+            data = self.neutral(row, key)
+            owned = any(row.get(api_name(n)) not in (None, "") for n in idx.usable) or data.get(
+                "tf_csm"
+            ) == self.desired.of(Kind.account).get(key, {}).get("tf_csm")
+            if Kind.account in scope.kinds and owned and any(v is not None for v in data.values()):
+                state.put(Kind.account, key, data, label=row.get("Name"), remote_id=gsid)
+        if dups:
+            state.warnings.append(
+                f"{len(dups)} {self.match_field} value(s) belong to more than one Company "
+                f"({some(dups)}): tierform writes to the one with the lowest Gsid"
+            )
+
+    def _warn_unmatched(self, scope: Scope, state: State) -> None:
+        wanted = scope.keys.get(Kind.account, frozenset())
+        missing = sorted(k for k in wanted if k not in self.index.gsid_of)
+        if not missing:
+            return
+        if self.create_accounts:
+            state.warnings.append(
+                f"{len(missing)} account(s) of the book are not in Gainsight and will be created "
+                f"as Companies (create_accounts: true): {some(missing)}"
+            )
+            return
+        gone = set(missing)
+        items = [
+            k for k, d in self.desired.of(Kind.work_item).items() if d.get("account_id") in gone
+        ]
+        state.warnings.append(
+            f"unmatched: {len(missing)} account(s) of the book have no Company with that "
+            f"{self.match_field} and are left out ({some(missing)})"
+            + (f", with {len(items)} work item(s)" if items else "")
+            + "; check the book's account ids, or set create_accounts: true to create them"
+        )
+
+    # -- CTAs -------------------------------------------------------------------------
+
+    def _ctas(self, state: State) -> None:
+        for row in self.cta_rows():
+            marker = parse_marker(row.get("Comments"))
+            gsid = str(row.get("Gsid") or "")
+            if marker is None or not gsid:
+                continue
+            key = str(marker["key"])
+            if row.get("IsClosed") is True or str(row.get("IsClosed")).lower() == "true":
+                self.index.closed_cta.setdefault(key, gsid)
+                continue
+            if key in self.index.cta_id:
+                continue  # a second open CTA with one key: the first read is kept
+            self.index.cta_id[key] = gsid
+            account = self.index.key_of.get(str(row.get("CompanyId") or ""))
+            state.put(
+                Kind.work_item,
+                key,
+                cta_data(marker, row, account),
+                label=row.get("Name"),
+                remote_id=gsid,
+            )
+
+    def cta_rows(self) -> list[dict[str, Any]]:
+        """tierform's CTAs: filtered on its key where the tenant takes the filter, else every
+        CTA (the marker is checked on each row either way)."""
+        select = list(CTA_SELECT) + ([self.key_field] if self.key_field else [])
+        if self.key_field:
+            cond = {
+                "fieldName": self.key_field,
+                "alias": "A",
+                "value": [],
+                "operator": "IS_NOT_NULL",
+            }
+        else:
+            cond = {
+                "fieldName": "Comments",
+                "alias": "A",
+                "value": ["[tierform:"],
+                "operator": "CONTAINS",
+            }
+        try:
+            return list(self.api.cta_list({"conditions": [cond], "expression": "A"}, select))
+        except PermanentApiError as exc:
+            if exc.status != 400:
+                raise
+            log.info("cta: filter refused (%s); listing every CTA", exc)
+            return list(self.api.cta_list(None, select))
+
+    # -- warnings ---------------------------------------------------------------------
+
+    def _warn_waiting(self, state: State) -> None:
+        for name, count in sorted(self.index.waiting.items()):
+            state.warnings.append(
+                f"waiting: {count} account value(s) of {name} are not written until the Company "
+                f"field {api_name(name)} exists (build-sheet step 'field: {name}')"
+            )
+
+    def _warn_people(self, state: State) -> None:
+        users = self.index.users
+        unknown: dict[str, int] = {}
+        for data in self.desired.of(Kind.account).values():
+            who = data.get("tf_csm")
+            if who and users.resolve(str(who), self.roster) is None:
+                unknown[str(who)] = unknown.get(str(who), 0) + 1
+        if unknown:
+            state.warnings.append(
+                "CSM(s) not found among Gainsight users (by roster e-mail or name): the Csm "
+                "lookup is left unchanged for their accounts"
+                + (" (Tf_Csm__gc still gets the name)" if "tf_csm" in self.index.usable else "")
+                + ": "
+                + ", ".join(f"{w} ({n})" for w, n in sorted(unknown.items()))
+            )

@@ -1,0 +1,86 @@
+"""Facts the research marks as inferred or conflicting: the adapter accepts every form, and the
+fake switches between them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tierform.sync.state import Kind
+
+from . import states
+from .states import ext
+
+FORMS = [
+    {"cf_keys": "stripped", "owner_form": "expand"},
+    {"cf_keys": "name", "owner_form": "expand"},
+    {"cf_keys": "stripped", "owner_form": "id"},
+    {"cf_keys": "name", "owner_form": "name"},
+    {"require_contact": True},
+    {"next_link": False},
+    {"error_form": "aspnet", "limit_headers": "none"},
+]
+
+
+@pytest.mark.parametrize(
+    "fake_options", FORMS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items())
+)
+def test_round_trip_in_every_form(fake, syncer, fake_options):
+    states.seed(fake)
+    desired = states.desired()
+    report = syncer().apply(syncer().plan(desired))
+    assert report.ok, [f.error for f in report.failures]
+    assert fake.cf(ext(3))["tf_tier"] == "Enterprise"
+    assert fake.owner(ext(3)) == "ana.ruiz"
+    assert syncer().plan(desired).is_empty
+
+
+@pytest.mark.parametrize("fake_options", [{"require_contact": True}])
+def test_contact_form_only_after_the_plain_form_is_ignored(fake, syncer, fake_options):
+    states.seed(fake)
+    syncer().apply(syncer().plan(states.desired(4, items=False)))
+    sent = [a for e in fake.log.push() for a in e.body]
+    plain = [a for a in sent if "contactExternalId" not in a]
+    with_contact = [a for a in sent if a.get("contactExternalId") == "tierform"]
+    # the canary's three accounts went once without a contact (dropped), then everything with
+    assert {a["accountExternalId"] for a in plain} == {ext(1), ext(2), ext(3)}
+    assert {a["accountExternalId"] for a in with_contact} == {ext(i) for i in range(1, 5)}
+    assert fake.devlog.count("ContactExternalId parameter must be defined.") == len(plain)
+
+
+@pytest.mark.parametrize("fake_options", [{"next_link": False}, {"next_link": True}])
+def test_full_scan_reads_every_page(fake, syncer, fake_options):
+    states.seed(fake, 250)
+    plan = syncer().plan(states.desired(250, items=False))
+    assert len([c for c in plan.changes if c.kind is Kind.account]) == 250
+    pages = fake.log.select(method="GET", path="/public/v1/Account")
+    skips = [int(p.query.get("$skip", 0)) for p in pages]
+    assert skips == [0, 100, 200]
+    assert all("$top" not in p.query for p in pages)
+
+
+@pytest.mark.parametrize("fake_options", [{"owner_form": "id"}])
+def test_expand_refused_falls_back_once(fake, syncer, fake_options):
+    states.seed(fake)
+    syncer().plan(states.desired())
+    refused = fake.log.select(path="/public/v1/Account", status=400)
+    assert len(refused) == 1 and refused[0].query["$expand"] == "OwnerUserAccount"
+
+
+@pytest.mark.parametrize("fake_options", [{"segment_entity": False}])
+def test_no_segment_entity_is_said_plainly(fake, syncer, fake_options):
+    states.seed(fake)
+    plan = syncer().plan(states.desired())
+    assert any("lists no Segment entity" in w for w in plan.warnings)
+    step = next(s for s in plan.build_steps if s.kind is Kind.segment)
+    assert step.status.value == "missing"
+
+
+def test_value_forms_read_back_in_the_model_type(fake, syncer):
+    """Untyped fields return text; typed ones numbers: both read as the model's number."""
+    states.seed(fake)
+    desired = states.desired()
+    syncer().apply(syncer().plan(desired))
+    assert fake.account(ext(1))["_cf"]["tf_health_score"] == "51.5"
+    fake.type_field("tf_health_score", "number")
+    assert fake.account(ext(1))["_cf"]["tf_health_score"] == 51.5
+    assert syncer().plan(desired).is_empty

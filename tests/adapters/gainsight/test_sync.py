@@ -1,0 +1,217 @@
+"""Plan -> apply -> re-plan against the stateful fake: fields, Csm, CTAs, ownership."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tierform.sync.change import Op
+from tierform.sync.state import Kind
+
+from . import states
+from .states import UNMANAGED, ext, task_key
+
+
+def test_plan_apply_replan_is_empty(fake, syncer):
+    states.seed(fake)
+    desired = states.desired()
+    plan = syncer().plan(desired)
+    assert Counter((c.kind, c.op) for c in plan.changes) == {
+        (Kind.account, Op.create): 9,
+        (Kind.work_item, Op.create): 4,
+    }
+    report = syncer().apply(plan)
+    assert report.ok and report.counts["create"] == 13
+    ana = next(u for u in fake.users.values() if u["Email"] == "ana@example.com")["Gsid"]
+    c3 = fake.company(ext(3))
+    assert {
+        k: c3[k]
+        for k in (
+            "Tf_Tier__gc",
+            "Tf_Csm__gc",
+            "Tf_Health_Score__gc",
+            "Tf_Health_Band__gc",
+            "Csm",
+            "Arr",
+            "Stage",
+        )
+    } == {
+        "Tf_Tier__gc": "Enterprise",
+        "Tf_Csm__gc": "Ana Ruiz",
+        "Tf_Health_Score__gc": 53,
+        "Tf_Health_Band__gc": "green",
+        "Csm": ana,
+        **UNMANAGED,
+    }
+    c4 = fake.company(ext(4))
+    assert c4["Tf_Csm__gc"] == "Growth pod" and c4["Csm"] is None  # a pool: no user
+    again = syncer().plan(desired)
+    assert again.is_empty, [c.to_dict() for c in again.changes]
+
+
+def test_company_writes_batch_50_and_send_only_tierform_fields(fake, syncer):
+    states.seed(fake, 120)
+    syncer().apply(syncer().plan(states.desired(120, tasks=False)))
+    puts = fake.log.select(method="PUT", path="/v1/data/objects/Company")
+    assert [len(p.body["records"]) for p in puts] == [50, 50, 20]
+    assert all(p.query == "keys=Gsid" for p in puts)
+    allowed = {
+        "Gsid",
+        "Csm",
+        "Tf_Tier__gc",
+        "Tf_Csm__gc",
+        "Tf_Health_Score__gc",
+        "Tf_Health_Band__gc",
+    }
+    assert all(set(r) <= allowed for p in puts for r in p.body["records"])
+
+
+def _real_writes(fake):
+    reads = ("/query/", "/describe", "/cta/list")
+    return [e for e in fake.log.writes() if not any(r in e.path for r in reads)]
+
+
+def test_second_apply_sends_no_write(fake, syncer):
+    states.seed(fake)
+    desired = states.desired()
+    syncer().apply(syncer().plan(desired))
+    writes = len(_real_writes(fake))
+    assert writes == 2  # one Company batch (9 records) and one CTA create batch (4)
+    again = syncer().plan(desired)
+    assert again.is_empty
+    assert syncer().apply(again).counts["create"] == 0
+    assert len(_real_writes(fake)) == writes
+
+
+def test_ctas_never_duplicated_and_updated_in_place(fake, syncer):
+    states.seed(fake)
+    syncer().apply(syncer().plan(states.desired()))
+    syncer().apply(syncer().plan(states.desired()))
+    assert len(fake.ctas) == 4
+    assert all(len(fake.ctas_with_key(task_key(i))) == 1 for i in (2, 4, 6, 8))
+    cta6 = fake.ctas_with_key(task_key(6))[0]
+    assert cta6["Name"] == "Check in on ACC-006" and cta6["DueDate"] == "2025-02-01"
+    assert cta6["CompanyId"] == fake.company(ext(6))["Gsid"]
+    assert cta6["TypeId"] == fake.picklists["CTA_TYPE"]["Lifecycle"]
+    assert cta6["StatusId"] == fake.picklists["CTA_STATUS"]["New"]
+    assert (
+        cta6["OwnerId"] == next(u for u in fake.users.values() if u["Name"] == "Ana Ruiz")["Gsid"]
+    )
+    desired = states.desired()
+    desired.put(Kind.work_item, task_key(6), states.task_data(6, due="2025-03-01"))
+    plan = syncer().plan(desired)
+    assert [(c.op, c.key, [d.field for d in c.diffs]) for c in plan.changes] == [
+        (Op.update, task_key(6), ["due"])
+    ]
+    assert syncer().apply(plan).ok
+    assert len(fake.ctas) == 4 and cta6["DueDate"] == "2025-03-01"
+    assert syncer().plan(desired).is_empty
+
+
+def test_cta_no_longer_due_is_closed_then_reopened(fake, syncer):
+    states.seed(fake)
+    syncer().apply(syncer().plan(states.desired()))
+    without = states.desired()
+    del without.objects[Kind.work_item][task_key(2)]
+    plan = syncer().plan(without)
+    assert [(c.op, c.key) for c in plan.changes] == [(Op.delete, task_key(2))]
+    assert syncer().apply(plan).ok
+    assert fake.ctas_with_key(task_key(2))[0]["IsClosed"] is True
+    assert syncer().plan(without).is_empty
+    assert syncer().apply(syncer().plan(states.desired())).ok
+    assert len(fake.ctas) == 4 and fake.ctas_with_key(task_key(2))[0]["IsClosed"] is False
+
+
+def test_playbook_attached_one_cta_per_account(fake, syncer):
+    states.seed(fake)
+    pb = fake.add_playbook("Onboarding", ["Kickoff call", "Send the welcome pack"])
+    desired = states.desired(tasks=False, playbook_steps=True)
+    sync = syncer(playbooks={"Enterprise onboarding": "Onboarding"})
+    plan = sync.plan(desired)
+    items = [c for c in plan.changes if c.kind is Kind.work_item]
+    assert len(items) == 3  # accounts 3, 6, 9: one CTA each, not one per step
+    assert sync.apply(plan).ok
+    assert sorted(c["PlaybookId"] for c in fake.ctas.values()) == [pb, pb, pb]
+    assert sorted(t["Name"] for t in fake.tasks.values()) == sorted(
+        ["Kickoff call", "Send the welcome pack"] * 3
+    )
+    assert {c["DueDate"] for c in fake.ctas.values()} == {"2025-02-01"}
+    assert syncer(playbooks={"Enterprise onboarding": "Onboarding"}).plan(desired).is_empty
+
+
+def test_unmanaged_fields_untouched(fake, syncer):
+    states.seed(fake, 3)
+    fake.create_field("Renewal_Owner__gc")
+    fake.company(ext(1))["Renewal_Owner__gc"] = "jo@example.com"
+    syncer().apply(syncer().plan(states.desired(3, tasks=False)))
+    c1 = fake.company(ext(1))
+    assert c1["Renewal_Owner__gc"] == "jo@example.com" and c1["Arr"] == 120000.0
+    assert c1["Name"] == "Customer 1"
+
+
+def test_value_removed_clears_only_our_field(fake, syncer):
+    states.seed(fake, 3)
+    syncer().apply(syncer().plan(states.desired(3, tasks=False)))
+    desired = states.desired(3, tasks=False)
+    desired.put(
+        Kind.account, ext(2), {"tf_tier": "SMB", "tf_csm": "Growth pod", "tf_health_score": 52}
+    )
+    before = fake.log.total
+    assert syncer().apply(syncer().plan(desired)).ok
+    puts = [e.body for e in fake.log.entries[before:] if e.method == "PUT"]
+    assert puts == [
+        {"records": [{"Gsid": fake.company(ext(2))["Gsid"], "Tf_Health_Band__gc": None}]}
+    ]
+    assert syncer().plan(desired).is_empty
+
+
+def test_unmatched_reported_not_created(fake, syncer):
+    states.seed(fake, 8)
+    plan = syncer().plan(states.desired(9, tasks=False))
+    assert any(w.startswith("unmatched: 1 account(s)") and "ACC-009" in w for w in plan.warnings)
+    assert ext(9) not in {c.key for c in plan.changes}
+    syncer().apply(plan)
+    assert fake.log.count(method="POST", path="/v1/data/objects/Company", prefix=False) == 0
+
+
+def test_create_accounts(fake, syncer):
+    states.seed(fake, 7)
+    desired = states.desired(8)
+    sync = syncer(create_accounts=True)
+    assert sync.apply(sync.plan(desired)).ok
+    created = fake.company(ext(8))
+    assert created["Name"] == "Customer 8" and created["Tf_Tier__gc"] == "SMB"
+    assert fake.ctas_with_key(task_key(8))[0]["CompanyId"] == created["Gsid"]
+    assert syncer(create_accounts=True).plan(desired).is_empty
+
+
+def test_unknown_csm_is_a_warning(fake, syncer):
+    states.seed(fake, 3)
+    plan = syncer().plan(states.desired(3, tasks=False))
+    assert any(
+        "not found among Gainsight users" in w and "Growth pod (2)" in w for w in plan.warnings
+    )
+
+
+def test_csm_changed_by_a_person_is_restored(fake, syncer):
+    states.seed(fake, 3)
+    desired = states.desired(3, tasks=False)
+    syncer().apply(syncer().plan(desired))
+    sam = next(u for u in fake.users.values() if u["Name"] == "Sam Lee")["Gsid"]
+    fake.company(ext(3))["Csm"] = sam
+    plan = syncer().plan(desired)
+    assert [(c.key, [(d.field, d.old, d.new) for d in c.diffs]) for c in plan.changes] == [
+        (ext(3), [("tf_csm", "Sam Lee", "Ana Ruiz")])
+    ]
+    syncer().apply(plan)
+    assert fake.company(ext(3))["Csm"] != sam
+    assert syncer().plan(desired).is_empty
+
+
+def test_one_adapter_plans_again_after_apply(fake, make_adapter, journal):
+    from tierform.sync.engine import Syncer
+
+    states.seed(fake, 4)
+    desired = states.desired(4)
+    sync = Syncer(make_adapter(), journal)
+    assert sync.apply(sync.plan(desired)).ok
+    assert sync.plan(desired).is_empty  # the same adapter re-reads from scratch
