@@ -38,6 +38,7 @@ class Figures(HTMLParser):
         self.figures: list[tuple[str, str, str]] = []
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self._open: list[list[Any]] = []
+        self.raw = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
@@ -106,7 +107,8 @@ def shown_number(text: str) -> tuple[float, int]:
 def dom(example_run: ExampleRun, tmp_path_factory: pytest.TempPathFactory) -> Figures:
     require_chromium()
     parser = Figures()
-    parser.feed(dump_dom(example_run.html, tmp_path_factory.mktemp("chromium-profile")))
+    parser.raw = dump_dom(example_run.html, tmp_path_factory.mktemp("chromium-profile"))
+    parser.feed(parser.raw)
     return parser
 
 
@@ -162,3 +164,33 @@ def test_browser_page_is_self_contained(dom: Figures) -> None:
         for name in ("src", "href"):
             value = attrs.get(name) or ""
             assert not value or value.startswith("#"), (name, value)
+
+
+def text_of(html: str) -> str:
+    """The text a reader sees in a DOM fragment, with whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_browser_shows_the_summary_and_approval_first(dom: Figures, engine: Engine) -> None:
+    """Page one: the header with the checksums, the executive summary with the decisions,
+    and the approval block, all before the contents and the recipe's sections."""
+    raw = dom.raw
+    summary = raw[raw.index('<section id="summary"') : raw.index('<nav class="toc"')]
+    assert raw.index('<section id="summary"') < raw.index('<section id="tiers"')
+    words = text_of(summary)
+    assert words.startswith("Executive summary")
+    for tier in engine.model.tiers:
+        assert tier.name in words
+    assert f"CSMs needed {engine.cap.total_headcount}" in words
+    failing = [c for c in engine.cap.checks + engine.seg.checks if c.status == "fail"]
+    assert "Failing checks" in words and all(c.id in words for c in failing)
+    assert "Decisions asked of you" in words and "Approve the model: sign below." in words
+    approval = summary[summary.index('<table class="approval"') :]
+    approval = approval[: approval.index("</table>")]
+    assert text_of(approval).startswith("Approval Name Signature Date Prepared by")
+    assert "Approved by" in text_of(approval)
+    assert approval.count('<td class="sign"></td>') >= 5  # left blank to sign and date
+    header = raw[raw.index('<header class="doc">') : raw.index("</header>")]
+    for label in ("As of", "Model sha256", "Account book sha256", "Generated on"):
+        assert f"<dt>{label}</dt>" in header
+    assert "#summary{break-after:page}" in raw  # the summary is page one when printed

@@ -57,6 +57,13 @@ def _apply_roster(model: CoverageModel, roster: str | None) -> CoverageModel:
     help="Number of clusters for --suggest-breaks (default: the number of tiers).",
 )
 @click.option("--no-assignments", is_flag=True, help="Leave the per-account list out of JSON.")
+@click.option(
+    "--write",
+    "write",
+    is_flag=True,
+    help="With --suggest-breaks: adopt the suggested bounds (two significant figures) into "
+    "the model file, keeping its comments.",
+)
 def segment_cmd(
     accounts: str | None,
     config: str | None,
@@ -64,6 +71,7 @@ def segment_cmd(
     suggest_breaks: bool,
     k: int | None,
     no_assignments: bool,
+    write: bool,
 ) -> None:
     """Assign every account to exactly one tier and check the distribution (recipe step 1)."""
     from rich.table import Table
@@ -71,11 +79,15 @@ def segment_cmd(
     from tierform.core.breaks import suggest_breaks as natural_breaks
     from tierform.core.segment import segment
 
+    if write and not suggest_breaks:
+        raise click.UsageError("--write needs --suggest-breaks")
     model, book = load(config, accounts)
     result = segment(model, book)
     data = result.to_dict(include_assignments=not no_assignments)
     if suggest_breaks:
         data["suggested_breaks"] = natural_breaks(model, book.acv, k)
+    if write:
+        data["suggested_breaks"]["written"] = _write_bounds(config, model, book.acv, k)
     if fmt == "json":
         emit_json(data)
         return
@@ -104,7 +116,37 @@ def segment_cmd(
                 for b, s in zip(sb.get("breaks", []), sb.get("suggested", []), strict=True)
             )
         )
+        if write:
+            console.print(f"bounds written to {sb['written']} (comments kept)")
     print_checks(data["checks"])
+
+
+def _write_bounds(config: str | None, model: CoverageModel, acv: Any, k: int | None) -> str:
+    """Adopt the suggested bounds into the model file; the built-in model has no file."""
+    from tierform.cli.common import model_path
+    from tierform.core.model_edit import write_suggested_bounds
+
+    path = model_path(config)
+    if path is None or not path.exists():
+        raise ConfigError(
+            [
+                Issue(
+                    "no model file to write the bounds to: pass -c FILE "
+                    "(the built-in default model is read-only)"
+                )
+            ]
+        )
+    if k is not None and k != len(model.tiers):
+        raise ConfigError(
+            [
+                Issue(
+                    "--write needs one cluster per tier: leave out --k or pass "
+                    f"--k {len(model.tiers)}"
+                )
+            ]
+        )
+    write_suggested_bounds(path, model, acv)
+    return str(path)
 
 
 def _bounds_cells(result: Any) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,8 +18,13 @@ from tierform.cli.common import (
     format_option,
     handle_errors,
     load,
+    model_path,
     styled,
 )
+
+if TYPE_CHECKING:
+    from tierform.core.model import CoverageModel
+    from tierform.report.results import PlatformSupport
 
 
 @click.command("report")
@@ -47,6 +53,19 @@ from tierform.cli.common import (
     default=None,
     help="Date the health signals are read at (renewal proximity); default: today.",
 )
+@click.option(
+    "--growth",
+    "growth",
+    default=None,
+    help="Growth scenario (hire vs redesign) in the document and workbook, e.g. 40% or -20%; "
+    "default 40%.",
+)
+@click.option(
+    "--prepared-by",
+    "prepared_by",
+    default=None,
+    help="Name printed in the approval block's 'Prepared by' row (default: left to sign).",
+)
 @format_option
 @handle_errors
 def report(
@@ -55,25 +74,41 @@ def report(
     out: str,
     churn: str | None,
     as_of: dt.datetime | None,
+    growth: str | None,
+    prepared_by: str | None,
     fmt: str,
 ) -> None:
     """Write the coverage-model document and workbook a CS leader signs off.
 
-    The document has the tier definitions, tier distribution, capacity plan, books of business,
-    playbook library, health-score specification, automation rules and every check with its
-    recovery action. The workbook's Capacity sheet recomputes from its Inputs sheet.
+    The document opens with the inputs' checksums, an executive summary with the decisions
+    asked of the reader and an approval block; then the tier definitions, distribution with
+    the natural breaks and edge cases, capacity plan with the growth scenario, books of
+    business, playbook library, health-score specification, automation rules, every check
+    with its recovery action, the platform and the rollout plan. The workbook's Capacity and
+    Scenarios sheets recompute from its Inputs sheet.
     """
     from rich.table import Table
     from rich.text import Text
 
     from tierform.report import prepare, write_report
 
+    growth_pct = _growth_pct(growth)
     model, book = load(config, accounts)
-    data = prepare(model, book, churn, as_of.date() if as_of else None)
-    files = write_report(data, Path(out))
+    data = prepare(
+        model,
+        book,
+        churn,
+        as_of.date() if as_of else None,
+        model_file=model_path(config),
+        prepared_by=prepared_by,
+        platform=_platform_support(model, len(book)),
+    )
+    files = write_report(data, Path(out), growth_pct=growth_pct)
+    for note in files.notes:
+        err_console.print(styled(("note:", "yellow"), f" {note}"))
     checks = [c for _, _, c in data.checks()]
     tally = {s: sum(1 for c in checks if c.status == s) for s in ("pass", "warn", "fail", "info")}
-    missing = data.missing()
+    missing = data.missing_parts()
     if fmt == "json":
         emit_json(
             {
@@ -83,6 +118,7 @@ def report(
                     "workbook": str(files.workbook),
                     "charts": [str(p) for p in files.charts],
                 },
+                "notes": list(files.notes),
                 "checks": tally,
                 "missing": missing,
                 "capacity": {
@@ -105,3 +141,45 @@ def report(
     console.print(Text("checks: ") + summary)
     for text in missing.values():
         err_console.print(styled(("missing:", "yellow"), f" {text}"))
+
+
+def _growth_pct(growth: str | None) -> float | None:
+    """``--growth 40%`` as a percentage; a value the scenario cannot take is refused."""
+    if growth is None:
+        return None
+    from tierform.errors import ConfigError, Issue
+
+    try:
+        value = float(growth.strip().rstrip("%"))
+    except ValueError:
+        value = float("nan")
+    if not value > -100 or value == float("inf"):
+        raise ConfigError(
+            [Issue(f"--growth {growth!r} is not a percentage above -100% like 40% or -20%")]
+        )
+    return value
+
+
+def _platform_support(model: CoverageModel, customers: int) -> PlatformSupport | None:
+    """What the recommended platform's adapter writes and what stays on its build sheet, from
+    the installed adapter's declared capabilities (None when that adapter is not installed)."""
+    from tierform.core.recommend import recommend
+    from tierform.report.results import PlatformSupport
+    from tierform.sync.registry import Registry
+    from tierform.sync.state import Kind
+
+    existing = next(
+        (t.platform for t in model.targets.values() if t.platform not in ("xlsx", "sheets")), None
+    )
+    adapter = recommend(customers, existing).adapter
+    found = Registry.discover().available().get(adapter)
+    if found is None or isinstance(found, str):
+        return None
+    caps = found.capabilities
+    writes = tuple(k.value for k in Kind if caps.can_write(k))
+    build = tuple(
+        (k.value, caps.notes.get(k, "the platform's API cannot create it"))
+        for k in Kind
+        if not caps.can_write(k)
+    )
+    return PlatformSupport(adapter, writes, build)

@@ -75,7 +75,22 @@ class KeyFigures:
     items: list[tuple[str, Fig]]
 
 
-Block = Paragraph | Heading | Table | Notice | Chart | KeyFigures
+@dataclass
+class ItemList:
+    """A list of items, numbered when the order matters (the decisions asked of the reader)."""
+
+    items: list[list[Inline]]
+    ordered: bool = False
+
+
+@dataclass
+class Approval:
+    """The sign-off block: one row per role, with room for a name, a signature and a date."""
+
+    roles: list[tuple[str, str]]  # (role, name already known or "")
+
+
+Block = Paragraph | Heading | Table | Notice | Chart | KeyFigures | ItemList | Approval
 
 
 @dataclass
@@ -91,11 +106,23 @@ class Section:
 
 @dataclass
 class Document:
+    """``header``: (label, value) lines identifying the inputs; ``summary``: the executive
+    summary (page one, with the approval block); ``sections``: the recipe's numbered sections;
+    ``plan``: the implementation sections after them (lettered A, B, ...)."""
+
     title: str
     subtitle: str
     summary: list[Block] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    header: list[tuple[str, str]] = field(default_factory=list)
+    plan: list[Section] = field(default_factory=list)
 
     def charts(self) -> list[Chart]:
-        return [b for s in self.sections for b in s.blocks if isinstance(b, Chart)]
+        parts = [*self.sections, *self.plan]
+        return [b for s in parts for b in s.blocks if isinstance(b, Chart)]
+
+    def numbered(self) -> list[tuple[str, Section]]:
+        """Every section with its number: 1, 2, ... for the recipe's, A, B, ... for the plan."""
+        out = [(str(i), s) for i, s in enumerate(self.sections, start=1)]
+        return out + [(chr(ord("A") + i), s) for i, s in enumerate(self.plan)]

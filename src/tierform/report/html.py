@@ -11,6 +11,7 @@ from html import escape
 
 from tierform import __version__
 from tierform.report.document import (
+    Approval,
     Badge,
     Block,
     Chart,
@@ -18,6 +19,7 @@ from tierform.report.document import (
     Fig,
     Heading,
     Inline,
+    ItemList,
     KeyFigures,
     Notice,
     Paragraph,
@@ -42,7 +44,7 @@ color:var(--accent)}
 h3{font-size:16px;margin:24px 0 6px}
 p{margin:8px 0}
 nav.toc{background:var(--head);border-radius:6px;padding:10px 18px;margin:18px 0}
-nav.toc ol{margin:4px 0;padding-left:22px;columns:2;column-gap:32px}
+nav.toc ol{margin:4px 0;padding-left:0;list-style:none;columns:2;column-gap:32px}
 nav.toc a{color:var(--accent);text-decoration:none}
 .table-wrap{overflow-x:auto;margin:10px 0 16px}
 table{border-collapse:collapse;width:100%;font-size:13.5px}
@@ -71,6 +73,15 @@ font-size:12px;white-space:nowrap}
 figure.chart{margin:14px 0 18px}
 figure.chart figcaption{font-weight:600;margin-bottom:4px}
 svg.chart{display:block;width:100%;max-width:860px;height:auto}
+dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:10px 0 0;
+font-size:13px}
+dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;overflow-wrap:anywhere}
+dl.meta dd code{font-size:12px}
+#summary h2{margin-top:18px}
+ol.decisions li,ul.items li{margin:4px 0}
+table.approval{width:100%;margin:12px 0;font-size:14px}
+table.approval th,table.approval td{border:1px solid #6b7785;padding:10px 12px}
+table.approval td.sign{height:3.2em;min-width:12em}
 footer{margin-top:48px;color:var(--muted);font-size:12.5px;border-top:1px solid var(--line);
 padding-top:8px}
 @page{size:A4;margin:15mm 13mm}
@@ -80,7 +91,10 @@ main{max-width:none;padding:0}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 h2{break-after:avoid;margin-top:28px}
 h3,caption{break-after:avoid}
-figure.chart,.kpis,.notice,tr{break-inside:avoid}
+figure.chart,.kpis,.notice,tr,table.approval,dl.meta,ol.decisions{break-inside:avoid}
+#summary{break-after:page}
+table.approval th,table.approval td{border:1px solid #000}
+table.approval td.sign{height:14mm}
 thead{display:table-header-group}
 .table-wrap{overflow:visible}
 table{font-size:9pt}
@@ -152,6 +166,21 @@ def block(b: Block) -> str:
         )
     if isinstance(b, Chart):
         return f'<figure class="chart"><figcaption>{escape(b.title)}</figcaption>{b.svg}</figure>'
+    if isinstance(b, ItemList):
+        tag, cls = ("ol", "decisions") if b.ordered else ("ul", "items")
+        items = "".join("<li>" + "".join(inline(p) for p in item) + "</li>" for item in b.items)
+        return f'<{tag} class="{cls}">{items}</{tag}>'
+    if isinstance(b, Approval):
+        rows = "".join(
+            f'<tr><th scope="row">{escape(role)}</th><td class="sign">{escape(name)}</td>'
+            '<td class="sign"></td><td class="sign"></td></tr>'
+            for role, name in b.roles
+        )
+        return (
+            '<table class="approval" aria-label="Approval"><caption>Approval</caption>'
+            "<thead><tr><th></th><th>Name</th><th>Signature</th><th>Date</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
     if isinstance(b, KeyFigures):
         items = "".join(
             f'<div class="kpi"><span class="label">{escape(name)}</span>'
@@ -162,22 +191,41 @@ def block(b: Block) -> str:
     raise TypeError(f"unknown block {b!r}")
 
 
-def section(s: Section, number: int) -> str:
+def section(s: Section, number: str) -> str:
     body = "".join(block(b) for b in s.blocks)
     return f'<section id="{escape(s.id)}"><h2>{number}. {escape(s.title)}</h2>{body}</section>'
 
 
+def meta(lines: list[tuple[str, str]]) -> str:
+    """The header's identification lines; checksums in monospace so they can be compared."""
+    if not lines:
+        return ""
+    items = "".join(
+        f"<dt>{escape(name)}</dt><dd>"
+        + (f"<code>{escape(value)}</code>" if "sha256" in name.lower() else escape(value))
+        + "</dd>"
+        for name, value in lines
+    )
+    return f'<dl class="meta">{items}</dl>'
+
+
 def render_html(doc: Document) -> str:
-    toc = "".join(f'<li><a href="#{escape(s.id)}">{escape(s.title)}</a></li>' for s in doc.sections)
+    numbered = doc.numbered()
+    toc = "".join(
+        f'<li><a href="#{escape(s.id)}">{escape(n)}. {escape(s.title)}</a></li>'
+        for n, s in numbered
+    )
     summary = "".join(block(b) for b in doc.summary)
-    sections = "".join(section(s, i) for i, s in enumerate(doc.sections, start=1))
+    heading = "<h2>Executive summary</h2>" if doc.header else ""
+    sections = "".join(section(s, n) for n, s in numbered)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(doc.title)}: coverage model</title><style>{CSS}</style></head>"
         f'<body><main><header class="doc"><h1>{escape(doc.title)}</h1>'
-        f'<p class="subtitle">Coverage model: {escape(doc.subtitle)}</p></header>'
-        f'<section id="summary" aria-label="Summary">{summary}</section>'
+        f'<p class="subtitle">Coverage model: {escape(doc.subtitle)}</p>{meta(doc.header)}'
+        "</header>"
+        f'<section id="summary" aria-label="Summary">{heading}{summary}</section>'
         f'<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>{toc}</ol></nav>'
         f"{sections}<footer>Written by tierform {escape(__version__)}.</footer>"
         "</main></body></html>\n"

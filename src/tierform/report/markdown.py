@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from tierform.report.document import (
+    Approval,
     Badge,
     Block,
     Chart,
@@ -16,6 +17,7 @@ from tierform.report.document import (
     Fig,
     Heading,
     Inline,
+    ItemList,
     KeyFigures,
     Notice,
     Paragraph,
@@ -70,12 +72,22 @@ def block(b: Block) -> str:
     if isinstance(b, Chart):
         image = f"![{escape_md(b.title)}]({CHART_DIR}/{b.id}.svg)"
         return image if b.data is None else f"{image}\n\n{table(b.data)}"
+    if isinstance(b, ItemList):
+        return "\n".join(
+            (f"{i}. " if b.ordered else "- ") + "".join(inline(p) for p in item)
+            for i, item in enumerate(b.items, start=1)
+        )
+    if isinstance(b, Approval):
+        rows = [f"| {escape_md(role)} | {escape_md(name)} |  |  |" for role, name in b.roles]
+        return "\n".join(
+            ["*Approval*", "", "|  | Name | Signature | Date |", "| --- | --- | --- | --- |", *rows]
+        )
     if isinstance(b, KeyFigures):
         return "\n".join(f"- **{escape_md(name)}:** {inline(fig)}" for name, fig in b.items)
     raise TypeError(f"unknown block {b!r}")
 
 
-def section(s: Section, number: int) -> str:
+def section(s: Section, number: str) -> str:
     parts = [f"## {number}. {escape_md(s.title)}"]
     parts += [block(b) for b in s.blocks]
     return "\n\n".join(parts)
@@ -88,12 +100,19 @@ def slug(heading: str) -> str:
 
 def render_markdown(doc: Document) -> str:
     head = [f"# {escape_md(doc.title)}", f"Coverage model: {escape_md(doc.subtitle)}"]
-    head += [block(b) for b in doc.summary]
-    head.append(
-        "\n".join(
-            f"{i}. [{escape_md(s.title)}](#{slug(f'{i}. {s.title}')})"
-            for i, s in enumerate(doc.sections, start=1)
+    if doc.header:
+        head.append(
+            "\n".join(
+                f"- **{escape_md(name)}:** "
+                + (f"`{value}`" if "sha256" in name.lower() else escape_md(value))
+                for name, value in doc.header
+            )
         )
+        head.append("## Executive summary")
+    head += [block(b) for b in doc.summary]
+    numbered = doc.numbered()
+    head.append(
+        "\n".join(f"- [{n}. {escape_md(s.title)}](#{slug(f'{n}. {s.title}')})" for n, s in numbered)
     )
-    body = [section(s, i) for i, s in enumerate(doc.sections, start=1)]
+    body = [section(s, n) for n, s in numbered]
     return "\n\n".join(head + body) + "\n"

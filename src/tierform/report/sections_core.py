@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tierform.core.model import CoverageLayer, CoverageModel, Tier
+from tierform.core.model import CoverageLayer, CoverageModel, LifecycleStage, Tier
 from tierform.report import charts
 from tierform.report.document import Chart, Fig, Heading, Inline, Notice, Paragraph, Section, Table
 from tierform.report.format import acv_range, count, label, money, number, pct
@@ -127,9 +127,7 @@ def tier_definitions(data: ReportData) -> Section:
     )
 
 
-def _stage_order(stage: Any) -> int:
-    from tierform.core.model import LifecycleStage
-
+def _stage_order(stage: LifecycleStage) -> int:
     return list(LifecycleStage).index(stage)
 
 
@@ -354,9 +352,9 @@ def books_of_business(data: ReportData, js: dict[str, Any]) -> Section:
         )
     else:
         section.add(Heading("Books today (the book's owners)"), _owner_table(data))
-    result = data.assign.get("result")
+    result = data.books
     if result is None:
-        section.add(Notice("missing", data.assign.missing or "Balanced books are missing."))
+        section.add(Notice("missing", data.missing("books") or "Balanced books are missing."))
         return section
     books = js["assign"]["books"]
     rows = []

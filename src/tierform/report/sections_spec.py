@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
+from tierform.core.health.score import HealthResult
+from tierform.core.health.spec import HealthSpec, Linear, Percentile, Thresholds
 from tierform.core.model import LifecycleStage
+from tierform.core.playbooks.library import CoverageMatrix
+from tierform.core.playbooks.spec import Playbook, Step
 from tierform.report import charts
 from tierform.report.document import (
     Badge,
@@ -23,7 +29,7 @@ from tierform.report.document import (
 )
 from tierform.report.format import count, label, number, pct
 from tierform.report.recipe import recipe_reference, recovery_for
-from tierform.report.results import ReportData
+from tierform.report.results import MISSING, ReportData
 from tierform.report.sections_core import (
     books_of_business,
     capacity_plan,
@@ -33,7 +39,16 @@ from tierform.report.sections_core import (
     tier_definitions,
     tier_distribution,
 )
-from tierform.report.tabulate import compact, plain_data, scalar_text
+from tierform.report.sections_plan import (
+    boundary_blocks,
+    choices,
+    executive_blocks,
+    growth_blocks,
+    header_lines,
+    platform_section,
+    rollout_section,
+)
+from tierform.report.tabulate import compact, scalar_text
 
 
 def touchpoint_matrix(data: ReportData) -> Table:
@@ -49,7 +64,7 @@ def touchpoint_matrix(data: ReportData) -> Table:
 OWNERS = {"named_csm": "Named CSM", "pool": "Pool", "automation": "Automation"}
 
 
-def steps_text(steps: list[Any], sep: str = "; ") -> str:
+def steps_text(steps: list[Step], sep: str = "; ") -> str:
     return sep.join(f"Day {s.day}: {s.action} ({s.channel})" for s in steps)
 
 
@@ -57,7 +72,7 @@ def arrows(text: str | None) -> str:
     return "—" if not text else text.replace(" -> ", " → ")
 
 
-def playbook_table(playbooks: list[Any]) -> Table:
+def playbook_table(playbooks: list[Playbook]) -> Table:
     return Table(
         [
             "Playbook",
@@ -86,7 +101,7 @@ def playbook_table(playbooks: list[Any]) -> Table:
     )
 
 
-def matrix_table(matrix: Any) -> Table:
+def matrix_table(matrix: CoverageMatrix) -> Table:
     rows: list[list[Inline]] = []
     for stage in matrix.stages:
         row: list[Inline] = [label(stage)]
@@ -104,16 +119,16 @@ def matrix_table(matrix: Any) -> Table:
 
 def playbook_library(data: ReportData, js: dict[str, Any]) -> Section:
     section = Section("playbooks", "Playbook library and lifecycle coverage")
-    part = data.playbooks
-    if part.missing:
+    matrix = data.matrix
+    if matrix is None:
+        why = data.missing("playbooks") or MISSING["playbooks"] + "."
         return section.add(
             Notice(
                 "missing",
-                part.missing + " The lifecycle coverage below comes from the tiers' touchpoints.",
+                why + " The lifecycle coverage below comes from the tiers' touchpoints.",
             ),
             touchpoint_matrix(data),
         )
-    matrix = part.get("matrix")
     grade = js["playbooks"]["grade"]
     gaps = len(matrix.gaps)
     section.add(
@@ -130,14 +145,14 @@ def playbook_library(data: ReportData, js: dict[str, Any]) -> Section:
         Heading("Lifecycle coverage matrix"),
         matrix_table(matrix),
         Heading("Playbooks"),
-        playbook_table(part.get("playbooks")),
+        playbook_table(data.playbooks),
     )
     return section
 
 
 def _band_chart(data: ReportData) -> list[Block]:
-    names: list[str] = data.health.get("band_names") or []
-    by_tier: list[dict[str, int]] = data.health.get("by_tier") or []
+    names = data.band_names()
+    by_tier = data.health_by_tier()
     tiers = [t.name for t in data.model.tiers]
     rows: list[list[Inline]] = [
         [tiers[i], *[fig_count(counts[b], f"health_by_tier.{i}.{b}") for b in names]]
@@ -161,7 +176,7 @@ def _band_chart(data: ReportData) -> list[Block]:
     return [table, Chart("chart-health", "Health-band distribution per tier", svg)]
 
 
-def band_ranges(spec: Any) -> list[tuple[str, str]]:
+def band_ranges(spec: HealthSpec) -> list[tuple[str, str]]:
     """(band, score range) with half-open ranges, highest band first."""
     bands = sorted(spec.bands or [], key=lambda b: -b.min)
     out, top = [], None
@@ -176,7 +191,7 @@ def band_ranges(spec: Any) -> list[tuple[str, str]]:
     return out
 
 
-def weights_table(result: Any) -> Table:
+def weights_table(result: HealthResult) -> Table:
     weights = result.weights
     default: dict[str, float] = weights.get("default", {})
     tiers: dict[str, dict[str, float]] = weights.get("tiers", {})
@@ -192,21 +207,18 @@ def weights_table(result: Any) -> Table:
     )
 
 
-def normaliser_text(norm: Any) -> str:
+def normaliser_text(norm: Linear | Thresholds | Percentile) -> str:
     """How a signal becomes 0-100, in words."""
-    kind = getattr(norm, "type", None)
-    if kind == "linear":
+    if isinstance(norm, Linear):
         return f"linear: {number(norm.worst, 4)} scores 0, {number(norm.best, 4)} scores 100"
-    if kind == "thresholds":
+    if isinstance(norm, Thresholds):
         return "steps: " + ", ".join(f"from {number(v, 4)} → {number(sc)}" for v, sc in norm.steps)
-    if kind == "percentile":
-        better = "higher" if norm.higher_is_better else "lower"
-        return f"percentile within the {norm.within} ({better} is better)"
-    return compact(plain_data(norm))
+    better = "higher" if norm.higher_is_better else "lower"
+    return f"percentile within the {norm.within} ({better} is better)"
 
 
-def signals_table(spec: Any, result: Any) -> Table:
-    absent = set(getattr(result, "signals_absent", []))
+def signals_table(spec: HealthSpec, result: HealthResult) -> Table:
+    absent = set(result.signals_absent)
     rows: list[list[Inline]] = []
     for name, sig in (spec.signals or {}).items():
         rows.append(
@@ -245,10 +257,10 @@ VALIDATION_LABELS = {
 
 def health_spec(data: ReportData, js: dict[str, Any]) -> Section:
     section = Section("health", "Health-score specification")
-    part = data.health
-    if part.missing:
-        return section.add(Notice("missing", part.missing))
-    spec, result = part.get("spec"), part.get("result")
+    result = data.health
+    if result is None:
+        return section.add(Notice("missing", data.missing("health") or MISSING["health"] + "."))
+    spec = data.health_spec
     section.add(
         Paragraph(
             [
@@ -296,12 +308,9 @@ def health_spec(data: ReportData, js: dict[str, Any]) -> Section:
     return section
 
 
-def spec_text(obj: Any) -> str:
+def spec_text(obj: BaseModel) -> str:
     """A rule part in one line, without its default settings: ``type: key value; ...``."""
-    dump = getattr(obj, "model_dump", None)
-    data = dump(mode="json", exclude_defaults=True, exclude_none=True) if dump else plain_data(obj)
-    if not isinstance(data, dict):
-        return compact(data)
+    data = obj.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
     kind = data.pop("type", None)
     body = "; ".join(f"{label(k).lower()} {compact(v)}" for k, v in data.items())
     return f"{kind}: {body}" if kind and body else str(kind or body or "always")
@@ -309,16 +318,13 @@ def spec_text(obj: Any) -> str:
 
 def automation_rules(data: ReportData) -> Section:
     section = Section("rules", "Automation rules")
-    part = data.rules
-    if part.missing:
-        return section.add(Notice("missing", part.missing))
-    run, tests = part.get("run"), part.get("tests")
+    run, tests = data.rule_run, data.rule_tests
     due = run.by_rule() if run is not None else {}
     cases: dict[str, list[bool]] = {}
-    for case in getattr(tests, "cases", []):
+    for case in tests.cases if tests is not None else []:
         cases.setdefault(case.rule, []).append(bool(case.passed))
     rows: list[list[Inline]] = []
-    for rule in part.get("rules") or []:
+    for rule in data.rules:
         results = cases.get(rule.name, [])
         rows.append(
             [
@@ -346,9 +352,10 @@ def automation_rules(data: ReportData) -> Section:
                 ]
             )
         )
-    if part.get("note"):
-        section.add(Notice("note", part.get("note")))
-    as_of = getattr(run, "as_of", None)
+    note = data.rules_note()
+    if note:
+        section.add(Notice("note", note))
+    as_of = run.as_of if run is not None else None
     return section.add(
         Table(
             [
@@ -405,7 +412,7 @@ def checks_section(data: ReportData) -> Section:
             wide=frozenset({4, 5}),
         ),
     )
-    missing = data.missing()
+    missing = data.missing_parts()
     if missing:
         section.add(
             Notice(
@@ -456,32 +463,39 @@ def summary(data: ReportData, js: dict[str, Any]) -> list[Block]:
             ]
         )
     )
-    for text in data.missing().values():
+    for text in data.missing_parts().values():
         blocks.append(Notice("missing", text))
     return blocks
 
 
-def build_document(data: ReportData) -> Document:
-    """The whole coverage-model document, sections in the recipe's order."""
+def build_document(data: ReportData, growth_pct: float | None = None) -> Document:
+    """The whole coverage-model document: header, executive summary and approval, the recipe's
+    sections in its order, then the platform and rollout plan (``growth_pct``: the growth
+    scenario, default 40 %)."""
     js = data.to_dict()
     book = data.book
+    ch = choices(data, growth_pct)
     subtitle = (
         f"{count(len(book))} accounts from {Path(book.source).name}; "
         f"{len(data.model.tiers)} tiers; currency {data.model.currency}"
     )
+    distribution = tier_distribution(data, js).add(*boundary_blocks(data, ch))
+    capacity = capacity_plan(data, js).add(*growth_blocks(data, ch))
     return Document(
         title=data.model.name,
         subtitle=subtitle,
-        summary=summary(data, js),
+        summary=summary(data, js) + executive_blocks(data, ch),
         sections=[
             tier_definitions(data),
-            tier_distribution(data, js),
-            capacity_plan(data, js),
+            distribution,
+            capacity,
             books_of_business(data, js),
             playbook_library(data, js),
             health_spec(data, js),
             automation_rules(data),
             checks_section(data),
         ],
-        missing=list(data.missing().values()),
+        missing=list(data.missing_parts().values()),
+        header=header_lines(data),
+        plan=[platform_section(data, ch), rollout_section(data, ch)],
     )

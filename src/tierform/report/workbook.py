@@ -24,7 +24,7 @@ from tierform.core.model import CoverageModel, LifecycleStage, Tier
 from tierform.core.segment import Reason, SegmentResult
 from tierform.report.format import label
 from tierform.report.recipe import recipe_reference, recovery_for
-from tierform.report.results import ReportData
+from tierform.report.results import MISSING, ReportData
 from tierform.report.sections_core import trigger_text
 from tierform.report.sections_spec import VALIDATION_LABELS, steps_text
 from tierform.report.tabulate import compact, is_scalar, plain_data
@@ -384,8 +384,8 @@ def assignments_sheet(data: ReportData) -> SheetSpec:
     """One row per account, held as columns (:class:`ColumnRows`): a million accounts are a
     dozen arrays, not a million row lists."""
     book, seg = data.book, data.seg
-    health = data.health.get("result")
-    assign = data.assign.get("result")
+    health = data.health
+    assign = data.books
     header = [
         "Account ID",
         "Account name",
@@ -468,9 +468,10 @@ def _missing_sheet(key: str, title: str, missing: str, width: int = 6) -> SheetS
 
 
 def playbooks_sheet(data: ReportData) -> SheetSpec:
-    model, part = data.model, data.playbooks
-    if part.missing:
-        sheet = _missing_sheet("playbooks", PLAYBOOKS, part.missing, len(model.tiers) + 1)
+    model, matrix = data.model, data.matrix
+    if matrix is None:
+        why = data.missing("playbooks") or MISSING["playbooks"]
+        sheet = _missing_sheet("playbooks", PLAYBOOKS, why, len(model.tiers) + 1)
         sheet.add(None)
         sheet.add(Text("Lifecycle coverage from the tiers' touchpoints"))
         sheet.add("Lifecycle stage", *[t.name for t in model.tiers])
@@ -492,7 +493,7 @@ def playbooks_sheet(data: ReportData) -> SheetSpec:
         ],
         widths={1: 30, 2: 14, 3: 24, 4: 36, 5: 12, 6: 70, 7: 44, 8: 30},
     )
-    for pb in part.get("playbooks"):
+    for pb in data.playbooks:
         sheet.add(
             Text(pb.name),
             pb.stage,
@@ -504,7 +505,6 @@ def playbooks_sheet(data: ReportData) -> SheetSpec:
             None if pb.escalation is None else Text(pb.escalation),
         )
     sheet.filter_rows = len(sheet.rows)
-    matrix = part.get("matrix")
     sheet.add(None)
     sheet.add(Text(f"Lifecycle coverage matrix (grade: {matrix.grade})"))
     sheet.add("Lifecycle stage", *matrix.tiers)
@@ -525,12 +525,12 @@ def playbooks_sheet(data: ReportData) -> SheetSpec:
 
 
 def health_sheet(data: ReportData, ranges: Ranges) -> SheetSpec:
-    part = data.health
+    result = data.health
     tiers = [t.name for t in data.model.tiers]
-    if part.missing:
-        return _missing_sheet("health", HEALTH, part.missing)
-    spec, result = part.get("spec"), part.get("result")
-    names: list[str] = part.get("band_names") or []
+    if result is None:
+        return _missing_sheet("health", HEALTH, data.missing("health") or MISSING["health"])
+    spec = data.health_spec
+    names = data.band_names()
     width = max(len(tiers), len(names)) + 2
     sheet = SheetSpec(
         "health",
@@ -570,7 +570,7 @@ def health_sheet(data: ReportData, ranges: Ranges) -> SheetSpec:
     sheet.add("Tier", *names)
     head = len(sheet.rows) + 1
     wild = has_wildcards(tiers + names)
-    by_tier: list[dict[str, int]] = part.get("by_tier") or [{} for _ in tiers]
+    by_tier = data.health_by_tier()
     for i in range(len(tiers)):
         r = len(sheet.rows) + 2
         sheet.add(
@@ -589,25 +589,22 @@ def health_sheet(data: ReportData, ranges: Ranges) -> SheetSpec:
 
 
 def rules_sheet(data: ReportData) -> SheetSpec:
-    if data.rules.missing:
-        return _missing_sheet("rules", RULES, data.rules.missing)
     sheet = SheetSpec(
         "rules",
         RULES,
         ["Rule", "Purpose", "Trigger", "Condition", "Actions", "Enabled", "Test cases"],
         widths={1: 28, 2: 40, 3: 50, 4: 40, 5: 60, 6: 9, 7: 10},
-        filter_rows=len(data.rules.get("rules") or []),
+        filter_rows=len(data.rules),
     )
-    for rule in data.rules.get("rules") or []:
-        r = plain_data(rule)
+    for rule in data.rules:
         sheet.add(
-            Text(str(r.get("name", ""))),
-            Text(str(r.get("description") or "")),
-            Text(compact(r.get("trigger", {}))),
-            Text(compact(r.get("condition", {}))),
-            Text(compact(r.get("actions", []))),
-            bool(r.get("enabled", True)),
-            len(r.get("tests", [])),
+            Text(rule.name),
+            Text(rule.description or ""),
+            Text(compact(plain_data(rule.trigger))),
+            Text(compact(plain_data(rule.condition))),
+            Text(compact(plain_data(rule.actions))),
+            rule.enabled,
+            len(rule.tests),
         )
     return sheet
 
@@ -633,7 +630,7 @@ def checks_sheet(data: ReportData) -> SheetSpec:
             recovery_for(check),
             recipe_reference(check)[0],
         )
-    for text in data.missing().values():
+    for text in data.missing_parts().values():
         sheet.add("missing", None, None, None, None, text)
     sheet.filter_rows = len(sheet.rows)
     return sheet

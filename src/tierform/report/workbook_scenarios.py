@@ -9,6 +9,7 @@ carries the value the engine computed, so the sheet reads before any recalculati
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from tierform.core.scenario import growth_scenario
 from tierform.report.results import ReportData
 from tierform.workbook.spec import Formula, SheetSpec
 
+Refs = Callable[[str], str]  # an Inputs key -> its cell reference
 SCENARIOS = "Scenarios"
 DEFAULT_GROWTH_PCT = 40.0
 HEADER = [
@@ -53,7 +55,7 @@ def _pct(part: float, whole: float) -> float | str:
 class _Block:
     """Rows of one scenario: the per-tier rows, then a total row with the cost grade."""
 
-    def __init__(self, sheet: SheetSpec, name: str, model: CoverageModel, refs: Any) -> None:
+    def __init__(self, sheet: SheetSpec, name: str, model: CoverageModel, refs: Refs) -> None:
         self.sheet, self.name, self.model, self.refs = sheet, name, model, refs
         self.first = len(sheet.rows) + 2
         self.n = len(model.tiers)
@@ -120,7 +122,7 @@ class _Block:
 
 
 def scenarios_sheet(
-    data: ReportData, refs: Any, acv_range: str, growth_pct: float | None
+    data: ReportData, refs: Refs, acv_range: str, growth_pct: float | None
 ) -> SheetSpec:
     """The Scenarios sheet; ``refs(key)`` is an Inputs cell, ``acv_range`` the Assignments ACVs."""
     sheet = SheetSpec(
@@ -143,7 +145,7 @@ def scenarios_sheet(
 
 
 def _current_block(
-    sheet: SheetSpec, data: ReportData, refs: Any, current: list[int] | None
+    sheet: SheetSpec, data: ReportData, refs: Refs, current: list[int] | None
 ) -> None:
     model, cap = data.model, data.cap
     block = _Block(sheet, CURRENT, model, refs)
@@ -185,7 +187,7 @@ def _current_block(
 
 
 def _breaks_block(
-    sheet: SheetSpec, data: ReportData, refs: Any, acv_range: str, current: list[int] | None
+    sheet: SheetSpec, data: ReportData, refs: Refs, acv_range: str, current: list[int] | None
 ) -> None:
     model = data.model
     found = suggest_breaks(model, np.asarray(data.book.acv, dtype=np.float64))
@@ -263,7 +265,9 @@ def _breaks_block(
     )
 
 
-def _growth_blocks(sheet: SheetSpec, data: ReportData, refs: Any, growth_pct: float | None) -> None:
+def _growth_blocks(
+    sheet: SheetSpec, data: ReportData, refs: Refs, growth_pct: float | None
+) -> None:
     model = data.model
     pct = DEFAULT_GROWTH_PCT if growth_pct is None else growth_pct
     add = round(len(data.book) * pct / 100)

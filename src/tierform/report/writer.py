@@ -15,7 +15,7 @@ from tierform.core.book import AccountBook
 from tierform.core.model import CoverageModel
 from tierform.report.html import render_html
 from tierform.report.markdown import CHART_DIR, render_markdown
-from tierform.report.results import ReportData, gather
+from tierform.report.results import PlatformSupport, ReportData, gather
 from tierform.report.sections_spec import build_document
 from tierform.report.workbook import build_workbook
 from tierform.workbook.xlsxwriter_sink import write_xlsx
@@ -39,9 +39,22 @@ def prepare(
     book: AccountBook,
     churn: str | Path | None = None,
     as_of: dt.date | None = None,
+    *,
+    model_file: str | Path | None = None,
+    prepared_by: str | None = None,
+    platform: PlatformSupport | None = None,
 ) -> ReportData:
-    """Run the engine for the report (``churn``: a churn-history file for health validation)."""
-    return gather(model, book, as_of=as_of, churn=churn)
+    """Run the engine for the report (``churn``: a churn-history file for health validation;
+    ``model_file``: the model's file, whose checksum the header shows)."""
+    return gather(
+        model,
+        book,
+        as_of=as_of,
+        churn=churn,
+        model_file=model_file,
+        prepared_by=prepared_by,
+        platform=platform,
+    )
 
 
 def file_mode() -> int:
@@ -71,9 +84,9 @@ def write_report(
     data: ReportData, out: str | Path, stem: str = STEM, growth_pct: float | None = None
 ) -> ReportFiles:
     """Render the document and workbook and write them into ``out`` (``growth_pct``: the
-    workbook's growth scenario, default 40 %)."""
+    growth scenario of both, default 40 %)."""
     out = Path(out)
-    doc = build_document(data)
+    doc = build_document(data, growth_pct)
     html, markdown = render_html(doc), render_markdown(doc)
     spec = build_workbook(data, growth_pct)
     workbook = out / f"{stem}.xlsx"
