@@ -71,6 +71,14 @@ def as_date(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value is not None else None
 
 
+def evaluation_date(model: CoverageModel, as_of: dt.datetime | None) -> dt.date:
+    """The date a command evaluates on -- ``--as-of``, else the book's snapshot date
+    (``accounts.as_of``), else today -- said on stderr, so every output names its date."""
+    when, source = model.evaluation_date(as_date(as_of), dt.date.today())
+    err_console.print(f"as of {when.isoformat()} ({source})")
+    return when
+
+
 def config_option(f: F) -> F:
     return click.option(
         "-c",

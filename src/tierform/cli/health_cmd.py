@@ -15,7 +15,7 @@ from tierform.cli.common import (
     config_option,
     console,
     emit_json,
-    err_console,
+    evaluation_date,
     format_option,
     handle_errors,
     load,
@@ -90,8 +90,7 @@ def health_cmd(
         raise click.UsageError("--write needs --calibrate")
     model, book = load(config, accounts)
     seg = segment(model, book)
-    when, source = model.evaluation_date(as_of.date() if as_of else None, dt.date.today())
-    err_console.print(f"as of {when.isoformat()} ({source})")
+    when = evaluation_date(model, as_of)
     kwargs: dict[str, Any] = {"as_of": when}
     if churn:
         kwargs |= {"churn": read_churn(churn, book), "churn_source": churn}

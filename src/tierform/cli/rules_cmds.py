@@ -15,6 +15,7 @@ from tierform.cli.common import (
     console,
     emit_json,
     err_console,
+    evaluation_date,
     format_option,
     handle_errors,
     load,
@@ -77,8 +78,7 @@ def rules_run_cmd(
                 [Issue(f"unknown rule {n!r} (rules: {', '.join(known)})") for n in unknown]
             )
         rules = [known[n] for n in only]
-    when, source = model.evaluation_date(as_of.date() if as_of else None, dt.date.today())
-    err_console.print(f"as of {when.isoformat()} ({source})")
+    when = evaluation_date(model, as_of)
     run = run_rules(model, book, when, before, rules=rules)
     for note in run.notes:
         err_console.print(styled(("note:", "yellow"), f" {note}"))
