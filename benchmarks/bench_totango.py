@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.adapters.totango.fake import TotangoFake  # noqa: E402
-from tests.adapters.totango.fake_support import RealClock, VirtualClock  # noqa: E402
+from tests.fakes.support import RealClock, VirtualClock  # noqa: E402
 from tierform.adapters.http import RetryPolicy  # noqa: E402
 from tierform.adapters.totango.adapter import DOCUMENTED_LIMIT, TotangoAdapter  # noqa: E402
 from tierform.adapters.totango.settings import TotangoSettings  # noqa: E402

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.adapters.vitally.fake import VitallyFake  # noqa: E402
-from tests.adapters.vitally.fake_support import DROP, RealClock, VirtualClock  # noqa: E402
+from tests.fakes.support import DROP, RealClock, VirtualClock  # noqa: E402
 from tierform.adapters.http.retry import RetryPolicy  # noqa: E402
 from tierform.adapters.vitally.adapter import DOCUMENTED_LIMIT, VitallyAdapter  # noqa: E402
 from tierform.adapters.vitally.settings import VitallySettings  # noqa: E402

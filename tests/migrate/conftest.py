@@ -26,7 +26,7 @@ from tierform.sync.adapter import AdapterContext
 from tierform.sync.journal import Journal
 
 from ..adapters.vitally.fake import VitallyFake
-from ..adapters.vitally.fake_support import VirtualClock
+from ..fakes.support import VirtualClock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "adapters" / "sheets"))
 from fake_sheets_server import TOKEN_URL, FakeSheets  # noqa: E402

@@ -1,65 +1,18 @@
-"""Pieces of the ChurnZero fake that are not routes: clocks, the REST limiter, injectable faults
-and the request log (kept apart so the limiter can be tested on its own)."""
+"""Pieces of the ChurnZero fake that are not routes: the REST limiter (two tiers: slowed, then
+refused), injectable faults and the request log; the clocks are the shared ones."""
 
 from __future__ import annotations
 
 import math
 import random
-import threading
-import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakes.support import DROP, RealClock, VirtualClock
 
-class VirtualClock:
-    """Seconds that pass only when something sleeps: tests and the benchmark never wait."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.start = start
-        self.now = start
-        self.slept = 0.0
-        self.sleeps = 0
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            if seconds > 0:
-                self.now += seconds
-                self.slept += seconds
-            self.sleeps += 1
-
-    @property
-    def elapsed(self) -> float:
-        return self.now - self.start
-
-
-class RealClock:
-    """The wall clock with :class:`VirtualClock`'s interface (the latency benchmark)."""
-
-    def __init__(self) -> None:
-        self.start = time.time()
-        self.slept = 0.0
-        self.sleeps = 0
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        return time.time()
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            time.sleep(seconds)
-        with self._lock:
-            self.slept += max(0.0, seconds)
-            self.sleeps += 1
-
-    @property
-    def elapsed(self) -> float:
-        return time.time() - self.start
+__all__ = ["DROP", "Fault", "Logged", "RealClock", "RequestLog", "TwoTierLimiter", "VirtualClock"]
 
 
 class TwoTierLimiter:
@@ -101,9 +54,6 @@ class TwoTierLimiter:
             "RateLimit-Remaining": str(remaining),
             "RateLimit-Reset": str(reset),
         }
-
-
-DROP = 0  # Fault.status for a connection dropped before any response
 
 
 @dataclass

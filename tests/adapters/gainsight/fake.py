@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 import respx
 
-from tests.adapters.vitally.fake_support import Fault, Logged, RequestLog, VirtualClock
+from tests.fakes.support import Fault, Logged, RequestLog, VirtualClock
 
 __all__ = ["GainsightFake", "VirtualClock"]
 

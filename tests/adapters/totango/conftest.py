@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.support import VirtualClock
 from tierform.adapters.http import RetryPolicy
 from tierform.adapters.totango.adapter import TotangoAdapter
 from tierform.adapters.totango.settings import TotangoSettings
@@ -19,7 +20,6 @@ from tierform.sync.engine import Syncer
 from tierform.sync.journal import Journal
 
 from .fake import TotangoFake
-from .fake_support import VirtualClock
 
 TOKEN = "tt_s3cr3t_TEST_token_9f8e7d"
 ROSTER = {"Ana Ruiz": "ana@example.com", "Sam Lee": "sam@example.com", "Kim Novak": None}

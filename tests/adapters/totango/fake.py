@@ -43,12 +43,26 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import respx
 
-from .fake_support import DROP, Fault, Logged, RealClock, RequestLog, SlidingWindow, VirtualClock
+from tests.fakes.support import (
+    DROP,
+    Fault,
+    Logged,
+    RealClock,
+    RequestLog,
+    SlidingWindow,
+    VirtualClock,
+)
 
 GIF = (
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
     b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 )
+# Totango's error bodies [REST]: the Search API's failed envelope, a plain-text 429.
+TOTANGO_ERRORS: dict[int, Any] = {
+    400: {"status": "failed", "_error": "Bad Request"},
+    429: "Too many requests",
+    0: {"message": "Internal Server Error"},
+}
 BUILT_IN = {"Success Manager", "Sales Manager", "Contract Value", "Contract Renewal Date"}
 HOSTS = {
     "us": ("https://api.totango.com", "https://sdr.totango.com"),
@@ -189,6 +203,7 @@ class TotangoFake:
             every,
             chance,
             seed,
+            bodies=TOTANGO_ERRORS,
         )
         self.faults.append(fault)
         return fault

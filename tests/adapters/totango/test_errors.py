@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from tests.fakes.support import DROP
 from tierform.errors import AuthError
 from tierform.sync.render import render_json, render_markdown, render_text
 from tierform.sync.settings import EnvSecret
@@ -13,7 +14,6 @@ from tierform.sync.settings import EnvSecret
 from . import states
 from .conftest import TOKEN
 from .fake import TotangoFake
-from .fake_support import DROP
 from .states import UNMANAGED, ext
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.support import VirtualClock
 from tierform.adapters.http.retry import RetryPolicy
 from tierform.adapters.vitally.adapter import VitallyAdapter
 from tierform.adapters.vitally.settings import VitallySettings
@@ -17,7 +18,6 @@ from tierform.sync.engine import Syncer
 from tierform.sync.journal import Journal
 
 from .fake import VitallyFake
-from .fake_support import VirtualClock
 
 API_KEY = "tk_test_s3cr3t_TEST_KEY_9f8e7d"
 ANALYTICS_KEY = "an_tok_S3CR3T_analytics_55aa"

@@ -48,7 +48,24 @@ from urllib.parse import urlsplit
 import httpx
 import respx
 
-from .fake_support import DROP, Fault, Logged, RealClock, RequestLog, SlidingWindow, VirtualClock
+from tests.fakes.support import (
+    DROP,
+    Fault,
+    Logged,
+    RealClock,
+    RequestLog,
+    SlidingWindow,
+    VirtualClock,
+)
+
+# Vitally's rate-limit header and error bodies [DOC]; the shared fake pieces take them.
+VITALLY_LIMIT_HEADER = "{limit}, {limit};window={window}"
+VITALLY_ERRORS: dict[int, Any] = {
+    400: {"message": "Bad Request"},
+    401: {"error": "Invalid API key."},
+    429: {"error": "Too Many Requests"},
+    0: {"error": "Internal Server Error"},
+}
 
 READ_ONLY_ACCOUNT = (
     "csmId",
@@ -132,7 +149,7 @@ class VitallyFake:
         self.rest_base = (base_url or f"https://{subdomain}.rest.vitally.io/resources").rstrip("/")
         self.analytics_base = f"https://{subdomain}.api.vitally.io/analytics/v1"
         self.clock = clock or VirtualClock()
-        self.limiter = SlidingWindow(limit, window)
+        self.limiter = SlidingWindow(limit, window, VITALLY_LIMIT_HEADER)
         self.delete_status = delete_status
         self.account_post = account_post
         self.accounts: dict[str, dict[str, Any]] = {}
@@ -265,6 +282,7 @@ class VitallyFake:
             every,
             chance,
             seed,
+            bodies=VITALLY_ERRORS,
         )
         self.faults.append(fault)
         return fault

@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.fakes.support import SlidingWindow
+
 from .fake import VitallyFake, basic_header
-from .fake_support import SlidingWindow
 
 H = {"Authorization": basic_header("tk_test_fake_secret"), "Content-Type": "application/json"}
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.support import DROP, VirtualClock
 from tierform.adapters.http.retry import RetryPolicy
 from tierform.adapters.vitally.adapter import VitallyAdapter
 from tierform.adapters.vitally.settings import VitallySettings
@@ -21,7 +22,6 @@ from tierform.sync.journal import Journal
 from . import states
 from .conftest import API_KEY
 from .fake import VitallyFake
-from .fake_support import DROP, VirtualClock
 
 FAULT_STATUSES = (500, 502, 503, DROP)
 

@@ -1,5 +1,10 @@
-"""Pieces of the Totango fake that are not routes: a virtual clock, the rate limiter,
-injectable faults and the request log."""
+"""Pieces of the platform fakes that are not routes: a virtual clock, the sliding-window limiter,
+injectable faults and the request log.
+
+Kept apart from each fake's routes so the limiter can be unit-tested on its own and the route
+modules stay readable. Platform specifics are parameters: the ``RateLimit-Limit`` header's form
+and the default error bodies.
+"""
 
 from __future__ import annotations
 
@@ -24,15 +29,17 @@ class VirtualClock:
         self.now = start
         self.slept = 0.0
         self.sleeps = 0
+        self._lock = threading.Lock()  # adapters sleep from several threads (bounded_map)
 
     def __call__(self) -> float:
         return self.now
 
     def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            self.now += seconds
-            self.slept += seconds
-        self.sleeps += 1
+        with self._lock:
+            if seconds > 0:
+                self.now += seconds
+                self.slept += seconds
+            self.sleeps += 1
 
     @property
     def elapsed(self) -> float:
@@ -65,15 +72,19 @@ class RealClock:
 
 
 class SlidingWindow:
-    """Totango's documented limit: 100 requests a minute per token [RATE], kept as N requests
-    in any rolling ``window`` seconds. Headers on every response: ``RateLimit-Limit: 100``,
-    ``RateLimit-Remaining``, ``RateLimit-Reset`` = seconds until a request leaves the window.
-    A refused request is not counted.
+    """A documented limit of N requests in any rolling ``window`` seconds.
+
+    Headers on every response: ``RateLimit-Limit`` (``limit_header``, formatted with ``limit``
+    and ``window``: Vitally sends ``1000, 1000;window=60``, Totango ``100``),
+    ``RateLimit-Remaining`` and ``RateLimit-Reset`` = seconds (a delta, not an epoch) until the
+    earliest counted request leaves the window. A refused request is not counted (it did no
+    work).
     """
 
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(self, limit: int, window: float, limit_header: str = "{limit}") -> None:
         self.limit = limit
         self.window = window
+        self.limit_header = limit_header
         self._times: deque[float] = deque()
         self.peak = 0
 
@@ -102,7 +113,7 @@ class SlidingWindow:
         else:
             reset = 0
         return {
-            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Limit": self.limit_header.format(limit=self.limit, window=int(self.window)),
             "RateLimit-Remaining": str(remaining),
             "RateLimit-Reset": str(reset),
         }
@@ -137,6 +148,8 @@ class Fault:
     seed: int = 0
     seen: int = 0
     rng: random.Random = field(default_factory=random.Random, repr=False)
+    #: the platform's error body per status when ``body`` is not given (0: any other status)
+    bodies: dict[int, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.rng.seed(self.seed)
@@ -164,11 +177,9 @@ class Fault:
     def default_body(self) -> Any:
         if self.body is not None:
             return self.body
-        if self.status == 400:
-            return {"status": "failed", "_error": "Bad Request"}
-        if self.status == 429:
-            return "Too many requests"
-        return {"message": "Internal Server Error"}
+        if self.status in self.bodies:
+            return self.bodies[self.status]
+        return self.bodies.get(0, {"error": "Internal Server Error"})
 
 
 @dataclass(frozen=True)
