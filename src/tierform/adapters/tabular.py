@@ -20,8 +20,9 @@ and sheets without a marker are the user's and are never read, changed or remove
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -281,14 +282,28 @@ def row_key(raw: Any) -> str | None:
 def parse_sheet(table: Table, rows: list[list[Any]], state: State) -> ParsedSheet:
     """Read ``rows`` (header first) of a managed sheet into ``state``; lenient: problems become
     warnings and the object is still returned (so the diff rewrites it)."""
-    header = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else [])]
+    return parse_rows(table, enumerate(rows), state)
+
+
+def parse_rows(
+    table: Table, rows: Iterable[tuple[int, Sequence[Any]]], state: State
+) -> ParsedSheet:
+    """:func:`parse_sheet` on (0-based row, values) pairs in file order, the header row 0 and
+    gaps allowed: a streamed sheet is folded into ``state`` without being held whole."""
+    stream = iter(rows)
+    first = next(stream, None)
+    if first is not None and first[0] != 0:
+        stream = itertools.chain([first], stream)
+        first = (0, [])
+    raw = first[1] if first is not None else []
+    header = [str(h).strip() if h is not None else "" for h in raw]
     index: dict[str, int] = {}
     for i, h in enumerate(header):
         index.setdefault(h, i)
     parsed = ParsedSheet(table, index)
     key_col = index.get(table.key_header)
     if key_col is None:
-        if rows:
+        if first is not None:
             state.warnings.append(
                 f"sheet {table.title!r}: no {table.key_header!r} column; its rows are not read"
             )
@@ -303,7 +318,8 @@ def parse_sheet(table: Table, rows: list[list[Any]], state: State) -> ParsedShee
     labels = {k: state.labels.setdefault(k, {}) for k in table.kinds}
     warnings = state.warnings
     dates: dict[int, str] = {}
-    for r, row in enumerate(rows[1:], start=2):
+    for at, row in stream:
+        r = at + 1
         key = row_key(row[key_col] if key_col < len(row) else None)
         if key is None or key.startswith(REMOVED_PREFIX):
             continue

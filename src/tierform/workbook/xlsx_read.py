@@ -1,10 +1,13 @@
 """A fast, streaming .xlsx reader for large sheets (values only), plus custom properties.
 
 openpyxl builds a Python object per cell, which takes ~12 s for a 100,000-row tracking sheet;
-this reader runs expat over the sheet XML and keeps only values, several times faster. It reads
-what spreadsheet programs write: shared and inline strings, numbers, booleans, ISO dates,
-errors, and formulas (returned as their ``=`` text, so a formula typed into a managed cell is
-seen as the edit it is). Dates stored as serial numbers come back as numbers: the caller knows
+this reader keeps only values, several times faster. A sheet is streamed: its XML is inflated a
+few megabytes at a time, cut at row ends, and each piece read by one regular expression (the
+cell shapes spreadsheet programs write) or, for any other shape, by expat; a caller may ask for
+some columns only (:meth:`XlsxReader.iter_rows`), so a million-row sheet is never held whole.
+It reads shared and inline strings, numbers, booleans, ISO dates, errors, and formulas
+(returned as their ``=`` text, so a formula typed into a managed cell is seen as the edit it
+is). Dates stored as serial numbers come back as numbers: the caller knows
 which columns hold dates (:func:`serial_to_date`).
 """
 
@@ -15,6 +18,8 @@ import json
 import posixpath
 import re
 import zipfile
+import zlib
+from collections.abc import Collection, Iterator
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -170,78 +175,125 @@ class XlsxReader:
 
     def rows(self, title: str) -> list[list[Value]]:
         """Every row of sheet ``title`` as a list of values, gaps as None (row 1 first)."""
+        out: list[list[Value]] = []
+        for index, row in self.iter_rows(title):
+            if index < len(out):  # rows out of order: merge into the earlier one
+                _merge(out[index], row)
+                continue
+            while len(out) < index:
+                out.append([])
+            out.append(row)
+        while out and not any(v is not None for v in out[-1]):
+            out.pop()
+        return out
+
+    def iter_rows(
+        self, title: str, wanted: Collection[str] | None = None
+    ) -> Iterator[tuple[int, list[Value]]]:
+        """(0-based row, values) of sheet ``title`` in file order, streamed a few megabytes at a
+        time. With ``wanted`` (header texts), the header row is read whole and later rows only
+        in the columns headed by one of them (the other cells stay None)."""
         path = self._sheet_paths.get(title)
         if path is None:
             raise UnreadableWorkbook(f"{self.path}: no sheet {title!r}")
         strings = self._shared_strings()
-        out: list[list[Value]] = []
-        row: list[Value] = []
-        buf: list[str] = []
-        fbuf: list[str] = []
-        # Mutable cell state in one list (faster than a dict in these hot callbacks):
-        # [cell type, column, collecting ("v"/"t"/"f"/None), has formula, next row index]
-        st: list[Any] = [None, -1, None, False, 0]
-
-        def start(name: str, attrs: dict[str, str]) -> None:
-            if ":" in name:
-                name = name.rsplit(":", 1)[1]
-            if name == "c":
-                st[0] = attrs.get("t")
-                ref = attrs.get("r")
-                st[1] = _column_index(ref) if ref else len(row)
-                st[3] = False
-                buf.clear()
-            elif name == "v" or name == "t":
-                st[2] = "v"
-            elif name == "f":
-                st[2] = "f"
-                st[3] = True
-                fbuf.clear()
-            elif name == "row":
-                r = attrs.get("r")
-                index = int(r) - 1 if r else st[4]
-                while len(out) < index:
-                    out.append([])
-                row.clear()
-
-        def chars(text: str) -> None:
-            where = st[2]
-            if where == "v":
-                buf.append(text)
-            elif where == "f":
-                fbuf.append(text)
-
-        def end(name: str) -> None:
-            if ":" in name:
-                name = name.rsplit(":", 1)[1]
-            if name == "c":
-                value = _cell(st[0], "".join(buf), "".join(fbuf) if st[3] else None, strings)
-                col = st[1]
-                if col == len(row):
-                    row.append(value)
-                else:
-                    if col > len(row):
-                        row.extend([None] * (col - len(row) + 1))
-                    row[col] = value
-            elif name == "v" or name == "t" or name == "f":
-                st[2] = None
-            elif name == "row":
-                out.append(list(row))
-                st[4] = len(out)
-
+        keep: dict[bytes, int] | None = None
+        after = 0  # the row index that follows the last row seen (rows without an ``r``)
         try:
-            data = self._zip.read(path)
-            fast = _fast_rows(data, strings)
-            if fast is not None:
-                return fast
-            _parse(data, start, end, chars)
-        except (KeyError, expat.ExpatError) as exc:
+            for chunk in _sheet_chunks(self._zip, path):
+                rows = _fast_chunk(chunk, strings, keep)
+                if rows is None:
+                    rows = _parsed_chunk(chunk, strings, after, keep)
+                for index, row in rows:
+                    if wanted is not None and keep is None and index == 0:
+                        keep = _columns(row, wanted)
+                    after = index + 1
+                    yield index, row
+                if wanted is not None and keep is None and after > 0:
+                    keep = {}  # no header row: no wanted columns
+        except (KeyError, expat.ExpatError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
             raise UnreadableWorkbook(
                 f"{self.path}: sheet {title!r} cannot be read ({exc})"
             ) from None
-        while out and not any(v is not None for v in out[-1]):
-            out.pop()
-        return out
+
+
+def _merge(into: list[Value], row: list[Value]) -> None:
+    for col, value in enumerate(row):
+        if value is None:
+            continue
+        if col >= len(into):
+            into.extend([None] * (col - len(into) + 1))
+        into[col] = value
+
+
+def _columns(header: list[Value], wanted: Collection[str]) -> dict[bytes, int]:
+    """Column letters -> index of the header cells whose text is wanted."""
+    names = {str(w).strip() for w in wanted}
+    return {
+        _letters(i).encode(): i
+        for i, h in enumerate(header)
+        if h is not None and str(h).strip() in names
+    }
+
+
+def _letters(col: int) -> str:
+    """0 -> 'A', 27 -> 'AB'."""
+    out = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+_CHUNK = 4 << 20
+_SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData(?:\s[^>]*)?(/?)>")
+_SHEET_DATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>")
+_ROW_END = re.compile(rb"</(?:[\w.-]+:)?row\s*>|<(?:[\w.-]+:)?row\b[^>]*/>")
+
+
+def _sheet_chunks(archive: zipfile.ZipFile, path: str) -> Iterator[bytes]:
+    """The inside of a sheet's ``sheetData`` in pieces that each end at a row's end."""
+    with archive.open(path) as fh:
+        buf = b""
+        started = False
+        while True:
+            block = fh.read(_CHUNK)
+            buf += block
+            if not started:
+                m = _SHEET_DATA.search(buf)
+                if m is None:
+                    if not block:
+                        return
+                    continue
+                if m.group(1):  # <sheetData/>: no rows
+                    return
+                buf = buf[m.end() :]
+                started = True
+            end = _SHEET_DATA_END.search(buf)
+            if end is not None:
+                if end.start():
+                    yield buf[: end.start()]
+                return
+            if not block:
+                if buf.strip():
+                    yield buf
+                return
+            cut = _last_row_end(buf)
+            if cut:
+                yield buf[:cut]
+                buf = buf[cut:]
+
+
+def _last_row_end(buf: bytes) -> int:
+    """The offset just after the last complete row in ``buf`` (0: none yet)."""
+    at = buf.rfind(b"row")
+    while at > 0:
+        m = _ROW_END.match(buf, buf.rfind(b"<", 0, at))
+        if m is not None and m.end() > at:
+            return m.end()
+        at = buf.rfind(b"row", 0, at)
+    return 0
 
 
 # The cell shapes spreadsheet programs write (openpyxl, Excel, LibreOffice): attributes r, s, t
@@ -255,43 +307,129 @@ _CELL = re.compile(
 _LETTERS: dict[bytes, int] = {}
 
 
-def _fast_rows(data: bytes, strings: list[str]) -> list[list[Value]] | None:
-    """Rows by one regular expression over the sheet XML, or None when a cell has a shape the
-    expression does not cover (the caller then uses the full XML parser)."""
-    if b"<c " not in data and b"<row" not in data:
-        return [] if b"<sheetData" in data else None
+def _fast_chunk(
+    data: bytes, strings: list[str], keep: dict[bytes, int] | None
+) -> list[tuple[int, list[Value]]] | None:
+    """Rows of a run of ``<row>`` elements by one regular expression, or None when a cell
+    has a shape the expression does not cover (the caller then uses the XML parser)."""
+    if b":c " in data or b":row" in data:
+        return None
     matches = _CELL.findall(data)
     if len(matches) != data.count(b"<c "):
         return None
-    rows: dict[int, list[Value]] = {}
+    return _cell_loop(matches, strings, keep)
+
+
+def _cell_loop(
+    matches: list[Any], strings: list[str], keep: dict[bytes, int] | None
+) -> list[tuple[int, list[Value]]]:
+    """Rows of the matched cells, one cell at a time (any cell kind)."""
+    rows: dict[bytes, list[Value]] = {}
     letters = _LETTERS
+    last_ref = b""
+    row: list[Value] = []
     for col_ref, row_ref, kind_b, formula, value, inline in matches:
-        col = letters.get(col_ref)
-        if col is None:
-            col = letters[col_ref] = _column_index(col_ref.decode())
-        r = int(row_ref) - 1
-        kind = kind_b.decode() if kind_b else None
+        if row_ref != last_ref:
+            last_ref = row_ref
+            got = rows.get(row_ref)
+            if got is None:
+                got = rows[row_ref] = []
+            row = got
+        if keep is not None:
+            col = keep.get(col_ref)
+            if col is None:
+                continue
+        else:
+            col = letters.get(col_ref)
+            if col is None:
+                col = letters[col_ref] = _column_index(col_ref.decode())
+        cell: Value
         if formula:
-            cell: Value = "=" + unescape(formula.decode())
-        elif kind == "inlineStr":
+            cell = "=" + unescape(formula.decode())
+        elif kind_b == b"inlineStr":
             cell = unescape(inline.decode()) if b"&" in inline else inline.decode()
+        elif (kind_b == b"n" or not kind_b) and value:
+            try:
+                number = float(value)
+            except ValueError:
+                cell = unescape(value.decode())
+            else:
+                cell = int(number) if number.is_integer() and abs(number) < 2**53 else number
         else:
             text = value.decode()
-            cell = _cell(kind, unescape(text) if "&" in text else text, None, strings)
-        row = rows.get(r)
-        if row is None:
-            row = rows[r] = []
+            cell = _cell(
+                kind_b.decode() or None, unescape(text) if "&" in text else text, None, strings
+            )
         if col == len(row):
             row.append(cell)
         else:
             if col > len(row):
                 row.extend([None] * (col - len(row) + 1))
             row[col] = cell
-    if not rows:
-        return []
-    out: list[list[Value]] = [rows.get(i, []) for i in range(max(rows) + 1)]
-    while out and not any(v is not None for v in out[-1]):
-        out.pop()
+    return [(int(ref) - 1, cells) for ref, cells in rows.items()]
+
+
+def _parsed_chunk(
+    data: bytes, strings: list[str], after: int, keep: dict[bytes, int] | None
+) -> list[tuple[int, list[Value]]]:
+    """Rows of a run of ``<row>`` elements by the XML parser (any shape, prefixed tags)."""
+    cols = None if keep is None else set(keep.values())
+    out: list[tuple[int, list[Value]]] = []
+    row: list[Value] = []
+    buf: list[str] = []
+    fbuf: list[str] = []
+    # Mutable cell state in one list (faster than a dict in these hot callbacks):
+    # [cell type, column, collecting ("v"/"f"/None), has formula, next row index]
+    st: list[Any] = [None, -1, None, False, after]
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if ":" in name:
+            name = name.rsplit(":", 1)[1]
+        if name == "c":
+            st[0] = attrs.get("t")
+            ref = attrs.get("r")
+            st[1] = _column_index(ref) if ref else len(row)
+            st[3] = False
+            buf.clear()
+        elif name == "v" or name == "t":
+            st[2] = "v"
+        elif name == "f":
+            st[2] = "f"
+            st[3] = True
+            fbuf.clear()
+        elif name == "row":
+            r = attrs.get("r")
+            st[4] = int(r) - 1 if r else st[4]
+            row.clear()
+
+    def chars(text: str) -> None:
+        where = st[2]
+        if where == "v":
+            buf.append(text)
+        elif where == "f":
+            fbuf.append(text)
+
+    def end(name: str) -> None:
+        if ":" in name:
+            name = name.rsplit(":", 1)[1]
+        if name == "c":
+            col = st[1]
+            if cols is not None and col not in cols:
+                return
+            value = _cell(st[0], "".join(buf), "".join(fbuf) if st[3] else None, strings)
+            if col == len(row):
+                row.append(value)
+            else:
+                if col > len(row):
+                    row.extend([None] * (col - len(row) + 1))
+                row[col] = value
+        elif name == "v" or name == "t" or name == "f":
+            st[2] = None
+        elif name == "row":
+            out.append((st[4], list(row)))
+            st[4] += 1
+
+    _parse(b"<sheetData>" + data + b"</sheetData>", start, end, chars)
     return out
 
 

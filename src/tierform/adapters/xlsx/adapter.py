@@ -8,13 +8,15 @@ returns what it holds, parsed leniently.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
 
-from tierform.adapters.tabular import Table, layout, parse_sheet
+from tierform.adapters.tabular import Table, layout, parse_rows
+from tierform.adapters.xlsx.fresh import can_write_fresh, write_fresh
 from tierform.adapters.xlsx.marker import read_marker, set_workbook_marker, workbook_marker
 from tierform.adapters.xlsx.writer import edit_sheet, managed_sheet
 from tierform.errors import AdapterError, TierformError
@@ -61,6 +63,18 @@ class XlsxAdapter(Adapter[XlsxSettings]):
         state = State()
         if not self.path.exists():
             return state
+        # Millions of rows and dicts are built and kept: without a pause the cyclic collector
+        # would walk them again and again (none of them forms a cycle).
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            self._read_into(state, scope)
+        finally:
+            if paused:
+                gc.enable()
+        return state
+
+    def _read_into(self, state: State, scope: Scope) -> None:
         with XlsxReader(self.path) as reader:
             tables = read_marker(reader)
             for table in tables.values():
@@ -72,13 +86,19 @@ class XlsxAdapter(Adapter[XlsxSettings]):
                         "missing (renamed or deleted); it will be recreated"
                     )
                     continue
-                parse_sheet(table, reader.rows(table.title), state)
-        return state
+                parse_rows(table, reader.iter_rows(table.title, table.headers), state)
 
     def apply(self, changes: Sequence[Change], ctx: ApplyContext) -> Iterator[ChangeResult]:
         if not changes:
             return
         check_writable(self.path)
+        if can_write_fresh(self.path, changes):
+            ctx.step(f"writing {self.path.name} ({len(changes):,} new object(s))")
+            write_fresh(self.path, layout(ctx.desired), changes, ctx.desired)
+            self.writes += 1
+            for change in changes:
+                yield ChangeResult(change, ok=True)
+            return
         ctx.step(f"loading {self.path.name}")
         wb = self._load()
         current = workbook_marker(wb)

@@ -8,9 +8,10 @@ A rule fires on whole columns (trigger, then condition); only the accounts it fi
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -31,8 +32,10 @@ __all__ = ["DueAction", "RulesRun", "effective_rules", "run_rules"]
 Reasons = Callable[[np.ndarray], list[str]]
 
 
-@dataclass(frozen=True, slots=True)
-class DueAction:
+class DueAction(NamedTuple):
+    """One action due for one account (immutable; a named tuple because a run on a large book
+    builds one per row)."""
+
     account_id: str
     rule: str
     action: str
@@ -90,7 +93,7 @@ def run_rules(
     rules = effective_rules(model) if rules is None else rules
     playbooks = effective_playbooks(model) if playbooks is None else playbooks
     notes: list[str] = []
-    found: list[DueAction] = []
+    found = _Found()
     for rule in rules:
         if not rule.enabled:
             notes.append(f"{rule.name}: disabled")
@@ -101,8 +104,8 @@ def run_rules(
         fires, dates, reasons = fired
         fires &= _condition(ctx, rule)
         if fires.any():
-            found.extend(_actions(ctx, rule, fires, dates, reasons, playbooks, notes))
-    return RulesRun(as_of, _dedupe(found), notes)
+            _actions(ctx, rule, fires, dates, reasons, playbooks, notes, found)
+    return RulesRun(as_of, found.due_actions(ctx), notes)
 
 
 # -- triggers --------------------------------------------------------------------------------
@@ -168,10 +171,17 @@ def _days_before(ctx: RuleContext, trigger: Trigger) -> tuple[np.ndarray, np.nda
     due = np.where(fires, date - lead_days, ctx.today)
 
     def reasons(idx: np.ndarray) -> list[str]:
-        return [
+        # Few distinct (date, lead) pairs among many accounts: format each pair once.
+        day = date[idx].astype("datetime64[D]")
+        pairs = np.stack([day.view(np.int64), np.nan_to_num(lead[idx]).astype(np.int64)], 1)
+        uniq, first, inverse = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
+        text = [
             f"{trigger.date_field} {d} is {int(a)} days away (prep starts {int(x)} days before)"
-            for d, a, x in zip(date[idx].astype(str), away[idx], lead[idx], strict=True)
+            for d, a, x in zip(
+                day[first].astype(str), away[idx][first], lead[idx][first], strict=True
+            )
         ]
+        return [text[i] for i in inverse.ravel().tolist()]
 
     return fires, due, reasons
 
@@ -218,7 +228,7 @@ def _threshold_reasons(ctx: RuleContext, trigger: Trigger, cur: Any) -> Reasons:
         before = _numbers(prev)[idx] if prev is not None else np.full(idx.size, np.nan)
         return [
             f"{name} {v:.1f} {word} {t:g}" + ("" if b != b else f" (was {b:.1f})")
-            for v, t, b in zip(values, limit[idx], before, strict=True)
+            for v, t, b in zip(values.tolist(), limit[idx].tolist(), before.tolist(), strict=True)
         ]
 
     return reasons
@@ -360,6 +370,109 @@ def _mask(values: Any) -> np.ndarray:
 
 
 # -- actions ---------------------------------------------------------------------------------
+class _Found:
+    """Every action found, as columns in the order the rules emit them (rule, action, account);
+    rows become :class:`DueAction` objects only once, after deduplication and sorting."""
+
+    def __init__(self) -> None:
+        self.rules: list[str] = []
+        self.labels: dict[str, int] = {}
+        self.idx: list[np.ndarray] = []
+        self.rule: list[np.ndarray] = []
+        self.label: list[np.ndarray] = []
+        self.due: list[np.ndarray] = []
+        self.reason: list[np.ndarray] = []
+
+    def add(
+        self,
+        rule: str,
+        idx: np.ndarray,
+        labels: list[str],
+        group: np.ndarray,
+        due: np.ndarray,
+        reason: np.ndarray,
+    ) -> None:
+        """Rows ``idx`` of ``rule``, each labelled ``labels[group[row]]``."""
+        if not self.rules or self.rules[-1] != rule:
+            self.rules.append(rule)
+        ids = np.array([self.labels.setdefault(t, len(self.labels)) for t in labels], np.int64)
+        self.idx.append(idx)
+        self.rule.append(np.full(idx.size, len(self.rules) - 1, dtype=np.int64))
+        self.label.append(ids[group])
+        self.due.append(due)
+        self.reason.append(reason)
+
+    def due_actions(self, ctx: RuleContext) -> list[DueAction]:
+        """One row per account, action and due date (later rules asking the same are named in
+        the first one's reason), sorted by due date then account, ties in emission order."""
+        if not self.idx:
+            return []
+        idx = np.concatenate(self.idx)
+        rule = np.concatenate(self.rule)
+        label = np.concatenate(self.label)
+        due = np.concatenate(self.due)
+        reason = np.concatenate(self.reason)
+        day = due.astype("datetime64[D]").view(np.int64)
+        account = _account_rank(ctx)[idx]
+        pos = np.arange(idx.size)
+        order = _stable_order(account, label, day)
+        same = np.zeros(idx.size, dtype=bool)
+        same[1:] = (
+            (account[order][1:] == account[order][:-1])
+            & (label[order][1:] == label[order][:-1])
+            & (day[order][1:] == day[order][:-1])
+        )
+        if same.any():
+            first = order[np.flatnonzero(~same)[np.cumsum(~same) - 1]]
+            for later, kept in zip(order[same].tolist(), first[same].tolist(), strict=True):
+                reason[kept] = f"{reason[kept]}; also rule {self.rules[rule[later]]}"
+            keep = np.sort(order[~same])
+        else:
+            keep = pos
+        final = keep[_stable_order(day[keep], account[keep])]
+        ids = ctx.book.table.column("account_id").take(pa.array(idx[final])).to_pylist()
+        names = list(self.labels)
+        rows = zip(
+            map(str, ids),
+            [self.rules[r] for r in rule[final].tolist()],
+            [names[t] for t in label[final].tolist()],
+            due[final].astype(object).tolist(),
+            reason[final].tolist(),
+            strict=True,
+        )
+        # A million new tuples would trigger the cyclic collector over and over, costing
+        # more than building them; none of them can form a cycle.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return list(map(DueAction._make, rows))
+        finally:
+            if paused:
+                gc.enable()
+
+
+def _stable_order(*keys: np.ndarray) -> np.ndarray:
+    """Row order sorted by ``keys`` (first key first), equal rows keeping their order: one
+    stable sort of a combined code when it fits 63 bits, else a lexsort."""
+    code = np.zeros(keys[0].size, dtype=np.int64)
+    room = 1
+    for key in keys:
+        low, high = (int(key.min()), int(key.max())) if key.size else (0, 0)
+        room *= high - low + 1
+        if room >= 2**62:
+            return np.lexsort((np.arange(keys[0].size), *reversed(keys)))
+        code = code * (high - low + 1) + (key - low)
+    return np.argsort(code, kind="stable")
+
+
+def _account_rank(ctx: RuleContext) -> np.ndarray:
+    """Each row's account id as its rank among the ids as text (equal ids, equal rank)."""
+    text = pc.cast(ctx.book.table.column("account_id"), pa.string())
+    return np.asarray(
+        pc.rank(text, sort_keys="ascending", tiebreaker="dense").to_numpy(), dtype=np.int64
+    )
+
+
 def _actions(
     ctx: RuleContext,
     rule: Rule,
@@ -368,10 +481,13 @@ def _actions(
     reasons: Reasons,
     playbooks: list[Any],
     notes: list[str],
-) -> list[DueAction]:
-    ids = ctx.book.table.column("account_id")
-    out: list[DueAction] = []
-    why_cache: dict[int, str] = {}
+    found: _Found,
+) -> None:
+    """Add the rows of ``rule``'s actions to ``found``: labels per (tier, band, target, origin)
+    group, reasons once per account, all as columns."""
+    chunks: list[
+        tuple[Action, np.ndarray, list[tuple[str, str] | None], np.ndarray, np.ndarray]
+    ] = []
     for action in rule.actions:
         mask = fires.copy()
         if action.tiers is not None:
@@ -392,33 +508,67 @@ def _actions(
         if action.type == "move_tier" and ctx.prev_tier is not None:
             before = ctx.prev_tier[idx]
             origin = np.where(np.isnan(before), tier, np.nan_to_num(before)).astype(np.int64)
-        keys = np.stack([tier, band, target, origin], axis=1)
-        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-        labels = [
+        uniq, inverse = _groups(tier, band, target, origin)
+        groups = [
             _label(ctx, rule, action, int(t), int(b), int(g), int(o), playbooks, notes)
             for t, b, g, o in uniq
         ]
-        keep = np.array([labels[i] is not None for i in inverse.ravel()], dtype=bool)
-        idx, inverse = idx[keep], inverse.ravel()[keep]
+        ok = np.array([g is not None for g in groups], dtype=bool)
+        keep = ok[inverse]
+        idx, inverse = idx[keep], inverse[keep]
         if idx.size == 0:
             continue
-        missing = [i for i in idx.tolist() if i not in why_cache]
-        if missing:
-            why_cache.update(zip(missing, reasons(np.array(missing, dtype=np.int64)), strict=True))
-        due = (dates[idx] + np.timedelta64(action.due_days, "D")).astype(object)
-        account_ids = ids.take(pa.array(idx)).to_pylist()
-        for k, i in enumerate(idx.tolist()):
-            label, extra = labels[inverse[k]]  # type: ignore[misc]
-            out.append(
-                DueAction(
-                    str(account_ids[k]),
-                    rule.name,
-                    label,
-                    due[k],
-                    why_cache[i] + _detail(action, extra, due[k]),
-                )
+        due = dates[idx] + np.timedelta64(action.due_days, "D")
+        chunks.append((action, idx, groups, inverse, due))
+    if not chunks:
+        return
+    wanted = np.zeros(ctx.n, dtype=bool)
+    for chunk in chunks:
+        wanted[chunk[1]] = True
+    every = np.flatnonzero(wanted)
+    at = np.cumsum(wanted) - 1  # row -> its place in ``every``
+    why = np.empty(every.size, dtype=object)
+    why[:] = reasons(every)
+    for action, idx, groups, inverse, due in chunks:
+        rows = why[at[idx]]
+        labels = [g[0] if g is not None else "" for g in groups]
+        if action.type == "move_tier" and (action.temporary_days or action.overlap_days):
+            extras = [g[1] if g is not None else "" for g in groups]
+            days = due.astype(object).tolist()
+            details = [
+                _detail(action, extras[g], d) for g, d in zip(inverse.tolist(), days, strict=True)
+            ]
+            rows = rows + np.array(details, dtype=object)
+        else:
+            group_detail = np.array(
+                [_detail(action, g[1], None) if g is not None else "" for g in groups],
+                dtype=object,
             )
-    return out
+            if any(group_detail):
+                rows = rows + group_detail[inverse]
+        found.add(rule.name, idx, labels, inverse, due, rows)
+
+
+def _groups(*columns: np.ndarray) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """The distinct rows of small-integer ``columns`` (values >= -1) in sorted order, and each
+    row's group: one code per row and a presence table, no sort."""
+    ints = [np.asarray(c, dtype=np.int64) + 1 for c in columns]
+    base = max(int(c.max()) for c in ints) + 1
+    code = np.zeros(ints[0].size, dtype=np.int64)
+    for c in ints:
+        code = code * base + c
+    seen = np.zeros(base ** len(ints), dtype=bool)
+    seen[code] = True
+    present = np.flatnonzero(seen)
+    inverse = (np.cumsum(seen) - 1)[code]
+    uniq = []
+    for value in present.tolist():
+        digits = []
+        for _ in ints:
+            value, d = divmod(value, base)
+            digits.append(d - 1)
+        uniq.append(tuple(reversed(digits)))
+    return uniq, inverse
 
 
 def _needs_band(action: Action) -> bool:
@@ -496,9 +646,10 @@ def _label(
     return f"move_tier:{tiers[target].name}", f"from {tiers[origin].name}"
 
 
-def _detail(action: Action, extra: str, due: dt.date) -> str:
+def _detail(action: Action, extra: str, due: dt.date | None) -> str:
+    """The reason's tail; ``due`` is needed only by a temporary or overlapping tier move."""
     parts = [extra] if extra else []
-    if action.type == "move_tier":
+    if action.type == "move_tier" and due is not None:
         if action.temporary_days:
             review = due + dt.timedelta(days=action.temporary_days)
             parts.append(f"temporary for {action.temporary_days} days (review {review})")
@@ -509,26 +660,3 @@ def _detail(action: Action, extra: str, due: dt.date) -> str:
                 f"owner, until {until}"
             )
     return "; " + "; ".join(parts) if parts else ""
-
-
-def _dedupe(actions: list[DueAction]) -> list[DueAction]:
-    """One row per account, action and due date; later rules asking the same are named."""
-    first: dict[tuple[str, str, dt.date], int] = {}
-    out: list[DueAction] = []
-    for a in actions:
-        key = (a.account_id, a.action, a.due)
-        if key in first:
-            i = first[key]
-            kept = out[i]
-            out[i] = DueAction(
-                kept.account_id,
-                kept.rule,
-                kept.action,
-                kept.due,
-                f"{kept.reason}; also rule {a.rule}",
-            )
-            continue
-        first[key] = len(out)
-        out.append(a)
-    out.sort(key=lambda a: (a.due, a.account_id))
-    return out
