@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tierform.errors import JournalError
 from tierform.sync.adapter import AdapterContext
 from tierform.sync.engine import Syncer
 from tierform.sync.journal import Journal, TargetBusy
@@ -116,3 +117,16 @@ def test_killed_apply_is_marked_interrupted_and_resumed(tmp_path: Path) -> None:
     assert set(keys) == {f"ACC-{i:04d}" for i in range(n)}
     assert max(keys.values()) == 1
     assert s.plan(killable.desired(n)).is_empty
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_read_only_journal_is_a_clear_error_before_any_write(tmp_path: Path, what: str) -> None:
+    journal = Journal(tmp_path / ".tierform" / "journal.sqlite")
+    place = journal.path if what == "file" else journal.path.parent
+    place.chmod(0o444 if what == "file" else 0o555)
+    try:
+        with pytest.raises(JournalError, match="read-only"):
+            journal.lock("workbook", journal.new_run_id())
+        assert journal.holder("workbook") is None  # nothing was taken
+    finally:
+        place.chmod(0o644 if what == "file" else 0o755)

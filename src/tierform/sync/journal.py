@@ -150,6 +150,7 @@ class Journal:
     ) -> None:
         """Take ``target``'s lock for ``run_id``, waiting up to ``wait`` seconds for a live
         holder; a dead holder's lock is taken over and its run marked interrupted."""
+        self.ensure_writable()
         deadline = clock() + max(0.0, wait)
         while True:
             holder = self._try_lock(target, run_id)
@@ -164,6 +165,24 @@ class Journal:
                     f"`tierform history --run {holder.run_id}`"
                 )
             sleep(LOCK_POLL)
+
+    def ensure_writable(self) -> None:
+        """Refuse an apply the journal could not record (so it could not resume): a read-only
+        journal file or folder (the permission bits, so a run as root respects them too), or
+        a database that refuses a write."""
+        for place in (self.path, self.path.parent):
+            if place.exists() and not place.stat().st_mode & 0o222:
+                raise JournalError(
+                    f"{place} is read-only: an apply records every change in the journal so a "
+                    "killed run can resume; make it writable (chmod u+w) and run again"
+                )
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise JournalError(
+                f"cannot write the journal {self.path} ({exc}): make it writable and run again"
+            ) from None
 
     def _try_lock(self, target: str, run_id: str) -> Holder | None:
         """None when the lock is now ours; else the live holder."""
