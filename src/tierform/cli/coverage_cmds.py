@@ -19,6 +19,7 @@ from tierform.cli.common import (
     print_checks,
     styled,
 )
+from tierform.cli.sync_cmds import adopt, from_target_option
 from tierform.errors import ConfigError, Issue
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ def _apply_roster(model: CoverageModel, roster: str | None) -> CoverageModel:
     help="With --suggest-breaks: adopt the suggested bounds (two significant figures) into "
     "the model file, keeping its comments.",
 )
+@from_target_option
 def segment_cmd(
     accounts: str | None,
     config: str | None,
@@ -72,6 +74,7 @@ def segment_cmd(
     k: int | None,
     no_assignments: bool,
     write: bool,
+    from_target: str | None,
 ) -> None:
     """Assign every account to exactly one tier and check the distribution (recipe step 1)."""
     from rich.table import Table
@@ -82,6 +85,7 @@ def segment_cmd(
     if write and not suggest_breaks:
         raise click.UsageError("--write needs --suggest-breaks")
     model, book = load(config, accounts)
+    book = adopt(model, book, config, from_target)
     result = segment(model, book)
     data = result.to_dict(include_assignments=not no_assignments)
     if suggest_breaks:
@@ -318,7 +322,10 @@ def _print_scenario(s: dict[str, Any]) -> None:
 @config_option
 @format_option
 @roster_option
-def assign_cmd(accounts: str | None, config: str | None, fmt: str, roster: str | None) -> None:
+@from_target_option
+def assign_cmd(
+    accounts: str | None, config: str | None, fmt: str, roster: str | None, from_target: str | None
+) -> None:
     """Balance books of business per tier, keeping current owners where the balance allows."""
     from rich.table import Table
 
@@ -327,6 +334,7 @@ def assign_cmd(accounts: str | None, config: str | None, fmt: str, roster: str |
 
     model, book = load(config, accounts)
     model = _apply_roster(model, roster)
+    book = adopt(model, book, config, from_target)
     seg = segment(model, book)
     result = assign_books(model, seg)
     data = result.to_dict(book.ids())

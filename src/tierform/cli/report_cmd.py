@@ -22,6 +22,7 @@ from tierform.cli.common import (
     model_path,
     styled,
 )
+from tierform.cli.sync_cmds import adopt, from_target_option
 
 if TYPE_CHECKING:
     from tierform.core.model import CoverageModel
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
     default=None,
     help="Name printed in the approval block's 'Prepared by' row (default: left to sign).",
 )
+@from_target_option
 @format_option
 @handle_errors
 def report(
@@ -78,6 +80,7 @@ def report(
     growth: str | None,
     prepared_by: str | None,
     fmt: str,
+    from_target: str | None,
 ) -> None:
     """Write the coverage-model document and workbook a CS leader signs off.
 
@@ -95,6 +98,7 @@ def report(
 
     growth_pct = _growth_pct(growth)
     model, book = load(config, accounts)
+    book = adopt(model, book, config, from_target)
     data = prepare(
         model,
         book,

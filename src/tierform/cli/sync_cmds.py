@@ -65,6 +65,14 @@ class BuildStepsPending(TierformError):
 )
 @click.option("--force", is_flag=True, help="Apply even past the safety thresholds.")
 @click.option(
+    "--previous",
+    "previous",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The accounts' previous state (CSV/JSON/xlsx: account_id, tier, csm; or a file of "
+    "`tierform export`) instead of the platform's own last tf_tier and CSM.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "markdown", "json"]),
@@ -91,6 +99,7 @@ def sync_cmd(
     fmt: str,
     as_of: dt.datetime | None,
     wait: float,
+    previous: str | None,
 ) -> None:
     """Plan the changes that align a platform with the model; apply them with --apply.
 
@@ -98,8 +107,10 @@ def sync_cmd(
     checksum. `--apply` applies it; `--checksum X` applies only if the plan is still the one with
     checksum X; `--check` exits 0 when aligned, 2 on data drift, 3 when only build-sheet steps
     are pending (for a nightly job or CI).
+
+    History: the platform's own last tf_tier and CSM (or `--previous FILE`) are the accounts'
+    previous state, so tier moves set tf_migration and create the warm-handoff tasks.
     """
-    from tierform.sync.desired import compile_desired
     from tierform.sync.engine import Syncer
     from tierform.sync.journal import Journal
     from tierform.sync.render import RENDERERS
@@ -114,8 +125,7 @@ def sync_cmd(
             syncer = Syncer(adapter, journal)
             day = as_of.date() if as_of else dt.date.today()
             policy = _policy(model, adapter.settings, journal.go_live(adapter.context.target), day)
-            desired = compile_desired(model, book, day, policy)
-            plan = syncer.plan(desired)
+            plan = _plan_with_history(syncer, model, book, day, policy, previous)
             plan.warnings.extend(policy.describe())
             click.echo(RENDERERS[fmt](plan))
             if check:
@@ -134,6 +144,74 @@ def sync_cmd(
             _apply(syncer, plan, force, checksum, wait)
     finally:
         journal.close()
+
+
+def _plan_with_history(
+    syncer: Any, model: Any, book: Any, day: dt.date, policy: Any, previous: str | None
+) -> Any:
+    """The plan, from the accounts' previous state: ``--previous FILE``, else the platform's
+    own last tf_tier and CSM. The platform is read once: the read's scope comes from the
+    design without history (same accounts, fields and people), the plan from the one with it."""
+    from tierform.core.design import design
+    from tierform.core.history import History, describe, read_history
+    from tierform.sync.desired import InFlight, coverage_warnings, desired_state, in_flight
+    from tierform.sync.snapshot import Snapshot
+
+    adapter = syncer.adapter
+    existing = None
+    kept = InFlight()
+    if previous is not None:
+        history = read_history(previous, model)
+        d = design(model, book, day, history=history)
+    else:
+        d = design(model, book, day)
+        existing = syncer.read(desired_state(d, policy))
+        snap = Snapshot(
+            adapter.context.target, adapter.platform, existing, dict(adapter.platform_owners())
+        )
+        history = snap.history(model) if snap.accounts else History()
+        if history:
+            d = design(model, book, day, history=history)
+        else:
+            d.history = history  # the platform is the history, and it has none yet
+        kept = in_flight(d, existing)
+    plan = syncer.plan(desired_state(d, policy, kept), existing)
+    if history:
+        plan.warnings.extend(history.notes)
+        plan.warnings.append(describe(history, book))
+    plan.warnings.extend(coverage_warnings(d))
+    return plan
+
+
+def from_target_option(f: Any) -> Any:
+    """``--from-target NAME``: start from what a platform has today (see :func:`adopt`)."""
+    return click.option(
+        "--from-target",
+        "from_target",
+        default=None,
+        metavar="NAME",
+        help="Take the current CSM owners and previous tiers from this target of the model "
+        "(the platform's CSM and last tf_tier), so books today, fewest handoffs and "
+        "hysteresis start from what the client has.",
+    )(f)
+
+
+def adopt(model: Any, book: Any, config: str | None, target: str | None) -> Any:
+    """``book`` with the CSM owners and previous tiers of platform ``target`` (one read); the
+    book unchanged without a target."""
+    if target is None:
+        return book
+    from tierform.core.history import describe, with_history
+    from tierform.sync.snapshot import read_snapshot
+    from tierform.sync.targets import open_target
+
+    with open_target(model, target, model_path=model_path(config)) as adapter:
+        snap = read_snapshot(adapter, model)
+    history = snap.history(model)
+    for note in history.notes:
+        err_console.print(styled(("note:", "yellow"), f" {note}"))
+    err_console.print(describe(history, book))
+    return with_history(book, history)
 
 
 def _policy(model: Any, settings: Any, go_live: dt.date | None, day: dt.date) -> Any:

@@ -24,6 +24,7 @@ from tierform.core.health.churn_validation import read_churn
 from tierform.core.health.defaults import effective_health
 from tierform.core.health.score import HealthResult, score_health
 from tierform.core.health.spec import HealthSpec
+from tierform.core.history import History, with_history
 from tierform.core.model import CoverageLayer, CoverageModel
 from tierform.core.playbooks.library import CoverageMatrix, coverage_matrix, effective_playbooks
 from tierform.core.playbooks.spec import Playbook
@@ -69,6 +70,7 @@ class Design:
     rule_run: RulesRun | None = None
     rule_tests: RulesTestResult | None = None
     errors: dict[str, TierformError] = field(default_factory=dict)
+    history: History | None = None
 
     def require(self, *parts: str) -> None:
         """Raise the error of the first of ``parts`` that failed (for consumers that cannot
@@ -117,13 +119,22 @@ def design(
     *,
     churn: str | Path | None = None,
     rule_tests: bool = False,
+    history: History | None = None,
+    previous: AccountBook | None = None,
 ) -> Design:
     """Run the engine once. ``churn``: a churn-history file to validate the health score
-    against; ``rule_tests``: also run each rule's test cases (the report shows them)."""
+    against; ``rule_tests``: also run each rule's test cases (the report shows them).
+
+    ``history``: the tier and CSM each account has today (a platform's, or a previous
+    export's); it becomes the book's ``previous_tier`` and ``owner`` columns, so hysteresis,
+    the fewest-handoffs balancing and the tier-change rules start from it (:attr:`Design.book`
+    is that book). ``previous``: an earlier account book, for rules on any field's change.
+    """
     specs = Specs.of(model)
+    book = with_history(book, history)
     outcome = read_churn(churn, book) if churn is not None else None  # a bad file stops here
     seg = segment(model, book)
-    out = Design(model, book, as_of, specs, seg, plan_capacity(model, seg))
+    out = Design(model, book, as_of, specs, seg, plan_capacity(model, seg), history=history)
     out.books = _part(out, "books", lambda: assign_books(model, seg))
     out.health = _part(
         out,
@@ -146,6 +157,7 @@ def design(
             model,
             book,
             as_of,
+            previous,
             seg=seg,
             health=out.health,
             rules=specs.rules,

@@ -22,10 +22,12 @@ from pydantic import BaseModel
 
 from tierform.core.book import AccountBook
 from tierform.core.design import Design, Specs, design
-from tierform.core.model import CoverageModel
+from tierform.core.history import History
+from tierform.core.model import CoverageLayer, CoverageModel
+from tierform.core.rules.spec import Rule
 from tierform.sync.fields import MIGRATIONS, RENEWAL_WINDOWS, FieldDef, coverage_fields, field_name
 from tierform.sync.golive import WorkItemPolicy
-from tierform.sync.state import Kind, State
+from tierform.sync.state import Data, Kind, State
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,9 @@ class WorkItem:
     reason: str | None = None
     assignee: str | None = None
     text: str = ""  # the title people read ("Renewal prep: book the call with Acme")
+    # Ties on the due date go to the lowest rank, then the code: a kept task (whose code is
+    # not known) ranks 0 when it is the account's next step on the platform, else 2.
+    rank: int = 1
     external_id: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -50,6 +55,69 @@ class WorkItem:
         self.external_id = work_item_id(self.account_id, self.source, self.title)
         if not self.text:
             self.text = self.title
+
+    @classmethod
+    def kept(cls, key: str, data: Data, next_step: str | None = None) -> WorkItem:
+        """A work item the platform holds, kept exactly as it is (same key and values);
+        ``next_step``: the account's ``tf_next_step`` on the platform."""
+        due = data.get("due")
+        text = str(data.get("title") or key)
+        item = cls(
+            str(data.get("account_id")),
+            str(data.get("source") or ""),
+            key,
+            dt.date.fromisoformat(str(due)) if due else None,
+            data.get("reason"),
+            data.get("assignee"),
+            text,
+            0 if text == next_step else 2,
+        )
+        item.external_id = key
+        return item
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """Tier moves still inside their warm-handoff overlap on the platform. The platform's
+    ``tf_tier`` already is the new tier, so the history alone would call the account unmoved;
+    its ``tf_migration`` and open handoff tasks stay as they are until the overlap ends."""
+
+    migration: dict[str, str] = field(default_factory=dict)  # account id -> up / down
+    items: dict[str, Data] = field(default_factory=dict)  # work item key -> data as read
+    next_step: dict[str, str] = field(default_factory=dict)  # account id -> tf_next_step
+
+
+def in_flight(d: Design, existing: State) -> InFlight:
+    """The moves of ``existing`` (a platform's state) whose handoff overlap has not ended as
+    of the design's date, for accounts still in the tier they moved to."""
+    moves = [r for r in d.specs.rules if _on_tier_change(r)]
+    days = max((o for r in moves for o, t in [_move(r)] if o and not t), default=0)
+    if not days:
+        return InFlight()
+    sources = {f"rule:{r.name}" for r in moves}
+    accounts = existing.of(Kind.account)
+    tier_of = dict(zip(d.book.ids(), d.seg.tier_names(), strict=True))
+    out = InFlight()
+    for key, data in existing.of(Kind.work_item).items():
+        aid = str(data.get("account_id"))
+        held = accounts.get(aid, {})
+        move = held.get("tf_migration")
+        if (
+            str(data.get("source")) not in sources
+            or move not in MIGRATIONS[:2]
+            or held.get("tf_tier") != tier_of.get(aid)
+        ):
+            continue
+        try:
+            due = dt.date.fromisoformat(str(data.get("due")))
+        except ValueError:
+            continue
+        if due + dt.timedelta(days=days) >= d.as_of:
+            out.items[key] = data
+            out.migration[aid] = str(move)
+            if held.get("tf_next_step"):
+                out.next_step[aid] = str(held["tf_next_step"])
+    return out
 
 
 def _rule_title(rule: str) -> str:
@@ -71,6 +139,8 @@ def human_title(code: str, rule: str, who: str) -> str:
         return f"{head}: assign {who} to {arg} coverage" if arg else f"{head}: assign {who}"
     if verb == "assign_pool":
         return f"{head}: assign {who} to the {arg} pool"
+    if verb == "assign_digital":
+        return f"{head}: move {who} to {arg}'s digital-only coverage (no CSM)"
     if verb == "create_task":
         return f"{head}: {arg} ({who})"
     if verb == "start_playbook":
@@ -89,21 +159,33 @@ def compile_desired(
     book: AccountBook,
     as_of: dt.date | None = None,
     policy: WorkItemPolicy | None = None,
+    history: History | None = None,
 ) -> State:
-    """The desired state of every managed object for this model and book."""
-    return desired_state(design(model, book, as_of or dt.date.today()), policy)
+    """The desired state of every managed object for this model and book; ``history``: the
+    tier and CSM each account has today (see :mod:`tierform.core.history`)."""
+    return desired_state(design(model, book, as_of or dt.date.today(), history=history), policy)
 
 
-def desired_state(d: Design, policy: WorkItemPolicy | None = None) -> State:
+def desired_state(
+    d: Design, policy: WorkItemPolicy | None = None, kept: InFlight | None = None
+) -> State:
     """The desired state of a computed design. A sync cannot go on without the books, the
     health scores or the rules' due actions, so their errors stop it here. ``policy`` (go-live,
-    rollout) decides which work items exist; coverage data is written for every account."""
+    rollout) decides which work items exist; coverage data is written for every account.
+    ``kept``: tier moves in their handoff overlap, kept as the platform has them."""
     d.require("books", "health", "rules")
     items = work_items(d)
     if policy is not None:
         tier_of = dict(zip(d.book.ids(), d.seg.tier_names(), strict=True))
         items = [i for i in items if policy.keeps(i.due, tier_of.get(i.account_id))]
-    return build_state(d, items)
+    if kept is not None:
+        have = {i.external_id for i in items}
+        items += [
+            WorkItem.kept(k, v, kept.next_step.get(str(v.get("account_id"))))
+            for k, v in sorted(kept.items.items())
+            if k not in have
+        ]
+    return build_state(d, items, kept.migration if kept is not None else None)
 
 
 def work_items(d: Design) -> list[WorkItem]:
@@ -113,6 +195,9 @@ def work_items(d: Design) -> list[WorkItem]:
         return []
     owner_of = dict(zip(d.book.ids(), d.owners(), strict=True))
     name_of = dict(zip(d.book.ids(), d.book.text("name"), strict=True))
+    before = dict(zip(d.book.ids(), d.book.text("owner"), strict=True))
+    tier_of = dict(zip(d.book.ids(), d.seg.tier_names(), strict=True))
+    rules = {r.name: r for r in d.specs.rules}
     playbooks = {p.name: p for p in d.specs.playbooks}
     horizon = d.as_of + dt.timedelta(days=DUE_HORIZON_DAYS)
     found: dict[str, WorkItem] = {}
@@ -141,6 +226,12 @@ def work_items(d: Design) -> list[WorkItem]:
                     ),
                 )
             continue
+        if label.startswith("move_tier:"):
+            move = _move(rules.get(rule))
+            hand = Handoff(account_id, rule, label, due, reason, who, move)
+            for item in hand.items(assignee, before.get(account_id), tier_of.get(account_id)):
+                _keep_earliest(found, item)
+            continue
         _keep_earliest(
             found,
             WorkItem(
@@ -154,6 +245,106 @@ def work_items(d: Design) -> list[WorkItem]:
             ),
         )
     return list(found.values())
+
+
+def _on_tier_change(rule: Rule) -> bool:
+    """A rule a tier move sets off: on a tier change, or moving the tier for good."""
+    t = rule.trigger
+    lasting = any(a.type == "move_tier" and not a.temporary_days for a in rule.actions)
+    return (t.type == "field_change" and t.field == "tier") or lasting
+
+
+def _move(rule: Rule | None) -> tuple[int | None, int | None]:
+    """(overlap_days, temporary_days) of a rule's tier move."""
+    for action in rule.actions if rule is not None else []:
+        if action.type == "move_tier":
+            return action.overlap_days, action.temporary_days
+    return None, None
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """The work items of a tier move. A lasting move with an overlap is the recipe's warm
+    handoff: the new owner takes the account over, the previous owner introduces them and stays
+    on until the overlap ends (two tasks). A temporary move (at-risk) changes no tier: one task
+    to give the account the other tier's coverage until the review date."""
+
+    account_id: str
+    rule: str
+    label: str  # move_tier:<tier>: the new owner's task keeps the id it always had
+    due: dt.date
+    reason: str | None
+    who: str
+    move: tuple[int | None, int | None]
+
+    def items(self, owner: str | None, previous: str | None, tier: str | None) -> list[WorkItem]:
+        overlap, temporary = self.move
+        target = self.label.partition(":")[2]
+        head = _rule_title(self.rule)
+        source = f"rule:{self.rule}"
+        if temporary:
+            review = self.due + dt.timedelta(days=temporary)
+            text = (
+                f"{head}: give {self.who} {target} coverage for {temporary} days (its tier "
+                f"stays {tier or 'as it is'}); review on {review}"
+            )
+            return [
+                WorkItem(self.account_id, source, self.label, self.due, self.reason, owner, text)
+            ]
+        if not overlap:
+            text = human_title(self.label, self.rule, self.who)
+            return [
+                WorkItem(self.account_id, source, self.label, self.due, self.reason, owner, text)
+            ]
+        until = self.due + dt.timedelta(days=overlap)
+        from_whom = f" from {previous}" if previous else ""
+        items = [
+            WorkItem(
+                self.account_id,
+                source,
+                self.label,
+                self.due,
+                self.reason,
+                owner,
+                f"Warm handoff: take over {self.who} (now {target}){from_whom}; "
+                f"overlap until {until}",
+            )
+        ]
+        if previous and previous != owner:
+            to_whom = owner or f"the {target} team"
+            items.append(
+                WorkItem(
+                    self.account_id,
+                    source,
+                    f"handoff_from:{previous}",
+                    self.due,
+                    self.reason,
+                    previous,
+                    f"Warm handoff: introduce {to_whom} to {self.who} and stay on until {until}",
+                )
+            )
+        return items
+
+
+def coverage_warnings(d: Design) -> list[str]:
+    """What a person must fix before the platform runs this way: accounts in a named tier
+    that no CSM covers (no roster for the tier, or every CSM at capacity)."""
+    named = {t.name for t in d.model.tiers if t.layer is CoverageLayer.named and t.has_csm}
+    if not named:
+        return []
+    missing: dict[str, list[str]] = {}
+    rows = zip(d.book.ids(), d.seg.tier_names(), d.owners(), strict=True)
+    for aid, tier, owner in rows:
+        if tier in named and not owner:
+            missing.setdefault(tier, []).append(aid)
+    out = []
+    for tier, ids in sorted(missing.items()):
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        out.append(
+            f"{len(ids)} account(s) land in the named tier {tier} with no CSM ({shown}): add "
+            f"{tier} CSMs to the roster (tierform capacity sizes the team), or they get no owner"
+        )
+    return out
 
 
 def _lower_first(text: str) -> str:
@@ -185,17 +376,20 @@ def renewal_windows(book: AccountBook, as_of: dt.date) -> list[str | None]:
 
 
 def migrations(
-    model: CoverageModel, book: AccountBook, tiers: list[str | None]
+    model: CoverageModel, book: AccountBook, tiers: list[str | None], new_is_none: bool = False
 ) -> list[str | None]:
-    """up / down / none against ``previous_tier`` (tiers ranked by min_acv); None if unknown."""
-    if not book.has("previous_tier"):
-        return [None] * len(book)
+    """up / down / none against ``previous_tier`` (tiers ranked by min_acv); None if unknown.
+    ``new_is_none``: an account with no previous tier is new to the platform the history comes
+    from, so it did not move ("none"); a sync then writes the field on its first run already,
+    and the next run (which knows every tier) changes only the accounts that moved."""
     rank = {t.name.lower(): t.min_acv for t in model.tiers}
     out: list[str | None] = []
     for prev, now in zip(book.text("previous_tier"), tiers, strict=True):
         p = rank.get((prev or "").lower())
         n = rank.get((now or "").lower())
-        if p is None or n is None:
+        if n is not None and p is None and new_is_none:
+            out.append(MIGRATIONS[2])
+        elif p is None or n is None:
             out.append(None)
         else:
             out.append(MIGRATIONS[0] if n > p else MIGRATIONS[1] if n < p else MIGRATIONS[2])
@@ -209,8 +403,9 @@ def _round(values: np.ndarray | None, n: int) -> list[float | None]:
     return [None if v != v else v for v in rounded.tolist()]
 
 
-def build_state(d: Design, items: list[WorkItem]) -> State:
-    """Field definitions, configuration objects, per-account coverage fields and work items."""
+def build_state(d: Design, items: list[WorkItem], moving: dict[str, str] | None = None) -> State:
+    """Field definitions, configuration objects, per-account coverage fields and work items.
+    ``moving``: accounts still in a handoff overlap, with the migration the platform holds."""
     model, book, as_of = d.model, d.book, d.as_of
     health_result = d.health
     dimensions = dict(health_result.dimensions) if health_result is not None else {}
@@ -222,7 +417,12 @@ def build_state(d: Design, items: list[WorkItem]) -> State:
 
     tier_by_name = {t.name: t for t in model.tiers}
     windows = renewal_windows(book, as_of)
-    moves = migrations(model, book, tiers)
+    moves = migrations(model, book, tiers, new_is_none=d.history is not None)
+    if moving:
+        moves = [
+            moving.get(aid, m) if m == MIGRATIONS[2] else m
+            for aid, m in zip(ids, moves, strict=True)
+        ]
     scores = _round(d.seg.score, 1)
     health = _round(
         None if health_result is None else np.asarray(health_result.score, dtype=float), 1
@@ -252,7 +452,7 @@ def build_state(d: Design, items: list[WorkItem]) -> State:
             data[dim_fields[dim]] = dim_values[dim][i]
         account_items = due.get(aid)
         if account_items:
-            first = min(account_items, key=lambda w: (w.due or dt.date.max, w.title))
+            first = min(account_items, key=lambda w: (w.due or dt.date.max, w.rank, w.title))
             data["tf_next_step"] = first.text
             data["tf_open_tasks"] = len(account_items)
         # Values are already canonical (str, rounded float, None): skip canon_data's walk,

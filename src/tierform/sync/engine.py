@@ -57,6 +57,16 @@ class ApplyReport:
         return not self.failures
 
 
+def _first_migration(change: Change) -> str | None:
+    """An account update that only records ``tf_migration: none`` where the platform had no
+    value: the first sync with a history marks every account that stayed in its tier, once."""
+    if change.kind is not Kind.account or change.op is not Op.update or not change.diffs:
+        return None
+    if all(d.field == "tf_migration" and d.old is None and d.new == "none" for d in change.diffs):
+        return "tier migrations are recorded from now on (none: the account kept its tier)"
+    return None
+
+
 class Syncer:
     """Plans and applies one target through its adapter, journaling every applied change."""
 
@@ -77,14 +87,27 @@ class Syncer:
 
     # -- plan --------------------------------------------------------------------------
 
-    def plan(self, desired: State) -> Plan:
+    def read(self, desired: State) -> State:
+        """The platform's state of what ``desired`` manages (one read, normalised). A caller
+        that needs the platform's state before compiling the final desired state (its last
+        tiers and CSMs: the history) reads once here and hands the result to :meth:`plan`."""
+        return self._read(self.adapter.normalize_desired(desired))
+
+    def _read(self, normalized: State) -> State:
+        a = self.adapter
+        readable = [k for k in Kind if a.capabilities.can_read(k)]
+        if not readable:
+            return State()
+        return a.normalize_existing(a.read(Scope.of(normalized, readable)))
+
+    def plan(self, desired: State, existing: State | None = None) -> Plan:
+        """``existing``: the state :meth:`read` returned for this model and book (else the
+        platform is read now)."""
         a = self.adapter
         caps = a.capabilities
         desired = a.normalize_desired(desired)
-        readable = [k for k in Kind if caps.can_read(k)]
-        existing = (
-            a.normalize_existing(a.read(Scope.of(desired, readable))) if readable else State()
-        )
+        if existing is None:
+            existing = self._read(desired)
         for kind in Kind:
             if not caps.can_read(kind) and caps.can_write(kind):
                 self._journal_state(kind, desired, existing)
@@ -103,7 +126,7 @@ class Syncer:
                 continue
             kind_changes = [c for c in diff_kind(kind, desired, existing) if a.include_change(c)]
             for c in kind_changes:
-                c.transition = a.expected_transition(c)
+                c.transition = a.expected_transition(c) or _first_migration(c)
             changes.extend(self._gate(kind, kind_changes, desired, existing, plan))
         changes.extend(a.extra_changes(desired, existing, changes))
         changes, held = cap_new_work_items(changes, a.settings.max_new_work_items_per_csm)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tierform.core.design import Specs
+from tierform.core.history import History, history_of
 from tierform.core.model import CoverageModel
 from tierform.sync.adapter import Adapter
 from tierform.sync.desired import model_objects
@@ -35,6 +36,15 @@ class Snapshot:
         own = self.owners.get(key)
         value = self.accounts.get(key, {}).get("tf_csm")
         return own or (str(value) if value is not None else None)
+
+    def history(self, model: CoverageModel) -> History:
+        """The platform's last ``tf_tier`` and its CSM (:meth:`csm`) per account: the state
+        a sync, ``--from-target`` or a report starts from."""
+        return history_of(
+            ((key, data.get("tf_tier"), self.csm(key)) for key, data in self.accounts.items()),
+            model,
+            f"target {self.target!r}",
+        )
 
     def open_work_items(self) -> dict[str, Data]:
         """Work items the platform still has open (done or deleted ones are not read back)."""

@@ -3,7 +3,9 @@
 Recipe step 6's five core rules (routing by ACV tier, health-drop alert per tier, expansion
 signal, renewal prep at 120/90/60 days by tier, tier migration with a warm handoff) and the
 segment transition triggers (expansion past a boundary, contraction, strategic designation,
-health below 40: temporary upgrade).
+health below 40: temporary upgrade of coverage). The temporary upgrade changes no tier: it is a
+task to give the account the next tier's coverage until a review date, so ``tf_tier``, capacity
+and books stay on the account's real tier.
 """
 
 from __future__ import annotations
@@ -135,8 +137,9 @@ def default_rules(model: CoverageModel) -> list[Rule]:
         },
         {
             "name": "at-risk-temporary-upgrade",
-            "description": "Health below 40 in any tier: temporary upgrade to the next tier's "
-            "coverage.",
+            "description": "Health below 40 in any tier: a task to give the account the next "
+            f"tier's coverage for {TEMPORARY_UPGRADE_DAYS} days, reviewed when the period ends; "
+            "its tier stays as it is.",
             "trigger": {
                 "type": "threshold_crossed",
                 "field": "health_score",

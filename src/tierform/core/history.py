@@ -1,0 +1,217 @@
+"""What each account had before this run: its tier and its CSM (or pool).
+
+The engine is stateless; a client is not. Hysteresis, the fewest-handoffs balancing and the
+tier-change rules (warm handoff, segment up / down) all need the state the accounts are in
+today. :class:`History` holds it, from a platform (its last ``tf_tier`` and its CSM) or from a
+file (``account_id, tier, csm``, or a file written by ``tierform export``), and
+:func:`with_history` puts it into the book's ``previous_tier`` and ``owner`` columns, which the
+segmenter, the assigner and the rules already read. Where the history knows an account, its
+value wins over the book's own column; elsewhere the book's value stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from tierform.core.book import AccountBook
+from tierform.core.model import CoverageLayer, CoverageModel
+from tierform.errors import BookError, Issue
+
+TIER_COLUMNS = ("tier", "tf_tier", "previous_tier")
+CSM_COLUMNS = ("csm", "tf_csm", "owner")
+FORMATS = (".csv", ".json", ".xlsx")
+
+
+@dataclass(frozen=True)
+class History:
+    """Per account id: the tier it had (a model tier's name) and its CSM or pool, as the roster
+    names them where the roster knows the person (by name or e-mail)."""
+
+    tiers: Mapping[str, str] = field(default_factory=dict)
+    owners: Mapping[str, str] = field(default_factory=dict)
+    source: str = ""
+    notes: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.tiers or self.owners)
+
+
+def people(model: CoverageModel) -> dict[str, str]:
+    """Roster CSMs by name and e-mail, and the model's pools, casefolded -> the model's name."""
+    out: dict[str, str] = {}
+    for entry in model.roster:
+        out[entry.name.strip().casefold()] = entry.name
+        if entry.email:
+            out[entry.email.strip().casefold()] = entry.name
+    for tier in model.tiers:
+        if tier.layer is CoverageLayer.pooled:
+            out[tier.pool_name.strip().casefold()] = tier.pool_name
+    return out
+
+
+def history_of(rows: Iterable[tuple[str, Any, Any]], model: CoverageModel, source: str) -> History:
+    """A history from ``(account_id, tier, csm)`` as a platform holds them. A tier the model
+    does not have (renamed since the last sync) is left out and noted, never guessed."""
+    names = {t.name.casefold(): t.name for t in model.tiers}
+    who = people(model)
+    tiers: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    unknown: dict[str, int] = {}
+    for account_id, tier, csm in rows:
+        key = str(account_id)
+        if _blank(tier) is None:
+            pass
+        elif str(tier).strip().casefold() in names:
+            tiers[key] = names[str(tier).strip().casefold()]
+        else:
+            unknown[str(tier)] = unknown.get(str(tier), 0) + 1
+        owner = _blank(csm)
+        if owner is not None:
+            owners[key] = who.get(owner.casefold(), owner)
+    notes = tuple(
+        f"{source}: tier {name!r} on {n} account(s) is not a tier of the model: those accounts "
+        "have no previous tier (hysteresis and tier-change rules skip them)"
+        for name, n in sorted(unknown.items())
+    )
+    return History(tiers, owners, source, notes)
+
+
+def read_history(path: str | Path, model: CoverageModel) -> History:
+    """A previous state from a file: CSV, JSON or xlsx with ``account_id`` and a tier column
+    (``tier`` / ``tf_tier``) and/or a CSM column (``csm`` / ``tf_csm`` / ``owner``). Every
+    problem is reported with its row; nothing is guessed."""
+    path = Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise BookError([Issue("previous state: file not found: check the path", file=name)])
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise BookError(
+            [Issue("previous state: use a .csv, .json or .xlsx file (account_id, tier, csm)", name)]
+        )
+    header, records, first_row = _records(path, suffix)
+    lower = {h.strip().casefold(): h for h in header}
+    id_col = lower.get("account_id")
+    tier_col = next((lower[c] for c in TIER_COLUMNS if c in lower), None)
+    csm_col = next((lower[c] for c in CSM_COLUMNS if c in lower), None)
+    if id_col is None or (tier_col is None and csm_col is None):
+        raise BookError(
+            [
+                Issue(
+                    "previous state: needs an account_id column and a tier and/or csm column "
+                    f"(found: {', '.join(header) or 'no columns'})",
+                    file=name,
+                )
+            ]
+        )
+    issues: list[Issue] = []
+    tiers = {t.name.casefold() for t in model.tiers}
+    seen: dict[str, int] = {}
+    rows: list[tuple[str, Any, Any]] = []
+    for i, rec in enumerate(records):
+        row = first_row + i
+        aid = _blank(rec.get(id_col))
+        if aid is None:
+            issues.append(Issue("blank account_id: fill it or delete the row", name, row=row))
+            continue
+        if aid in seen:
+            issues.append(
+                Issue(f"account {aid!r} again (first on row {seen[aid]}): keep one", name, row=row)
+            )
+            continue
+        seen[aid] = row
+        tier = _blank(rec.get(tier_col)) if tier_col else None
+        if tier is not None and tier.casefold() not in tiers:
+            issues.append(
+                Issue(
+                    f"tier {tier!r} is not a tier of the model "
+                    f"({', '.join(t.name for t in model.tiers)}): fix the value or the model",
+                    name,
+                    row=row,
+                    key=tier_col,
+                )
+            )
+            continue
+        rows.append((aid, tier, _blank(rec.get(csm_col)) if csm_col else None))
+    if issues:
+        raise BookError(issues, f"{name}: {len(issues)} problem(s) in the previous state")
+    return history_of(rows, model, name)
+
+
+def _records(path: Path, suffix: str) -> tuple[list[str], list[dict[str, Any]], int]:
+    """Header, records and the file row of the first record."""
+    if suffix == ".json":
+        from tierform.core.book_json import read_json_records
+
+        records = read_json_records(path, None)
+        header = list(dict.fromkeys(k for r in records for k in r))
+        return header, records, 1
+    if suffix == ".csv":
+        from tierform.core.book_csv import read_csv
+
+        csv_book = read_csv(path, None, ("account_id",))
+        table = csv_book.table
+        header = [h.lstrip("\ufeff") for h in table.column_names]
+        table = table.rename_columns(header)
+        return header, table.to_pylist(), csv_book.first_row
+    from tierform.core.book_xlsx import read_xlsx_rows
+
+    names, columns = read_xlsx_rows(path, None)
+    records = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+    return list(names), records, 2
+
+
+def _blank(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an id or a name a spreadsheet stored as a number
+    text = str(value).strip()
+    return text or None
+
+
+def with_history(book: AccountBook, history: History | None) -> AccountBook:
+    """``book`` with the history in its ``previous_tier`` and ``owner`` columns (the history's
+    value where it has one, else the book's own)."""
+    if not history:
+        return book
+    assert history is not None
+    ids = book.ids()
+    table = book.table
+    for column, values in (("previous_tier", history.tiers), ("owner", history.owners)):
+        if not values:
+            continue
+        own = book.text(column)
+        merged = [values.get(a, o) for a, o in zip(ids, own, strict=True)]
+        array = pa.array([None if v is None else str(v) for v in merged], type=pa.string())
+        if column in table.column_names:
+            table = table.set_column(table.column_names.index(column), column, array)
+        else:
+            table = table.append_column(column, array)
+    return AccountBook(
+        table=table,
+        acv=book.acv,
+        acv_proxied=book.acv_proxied,
+        rows=book.rows,
+        source=book.source,
+        warnings=list(book.warnings),
+        skipped=list(book.skipped),
+        missing_acv=book.missing_acv,
+        number_format=book.number_format,
+    )
+
+
+def describe(history: History, book: AccountBook) -> str:
+    """One line for people: how much of the book the history covers."""
+    ids = book.ids()
+    tiers = sum(1 for a in ids if a in history.tiers)
+    owners = sum(1 for a in ids if a in history.owners)
+    return (
+        f"previous state from {history.source}: a tier for {tiers} and a CSM for {owners} of "
+        f"{len(ids)} account(s)"
+    )
