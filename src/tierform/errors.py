@@ -124,6 +124,10 @@ class ChecksumMismatch(TierformError):
     """The plan no longer matches the one that was reviewed."""
 
 
+class ChecksFailed(TierformError):
+    """``--fail-on``: a benchmark check reached the level the caller asked to fail on."""
+
+
 class DriftDetected(TierformError):
     """The platform differs from the model (``sync --check``)."""
 

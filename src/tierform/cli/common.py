@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,7 +21,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from tierform.errors import BookError, Issue, TierformError
+from tierform.errors import BookError, ChecksFailed, Issue, TierformError
 
 if TYPE_CHECKING:
     from tierform.core.book import AccountBook
@@ -168,10 +168,51 @@ def emit_json(data: Any) -> None:
     write_json(data, lambda piece: click.echo(piece, nl=False))
 
 
+FAIL_ON = {"fail": ("fail",), "warn": ("warn", "fail")}
+_CHECKS = "tierform.checks"
+
+
+def fail_on_option(f: F) -> F:
+    """``--fail-on warn|fail``: exit 1 when a check the command reports is at that level or
+    worse. Without it, checks inform and never change the exit code."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, fail_on: str | None = None, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        ctx.meta[_CHECKS] = []
+        result = f(*args, **kwargs)
+        if fail_on is not None:
+            hits = [c for c in ctx.meta[_CHECKS] if c.get("status") in FAIL_ON[fail_on]]
+            if hits:
+                names = ", ".join(f"{c.get('id')} ({c.get('status')})" for c in hits[:8])
+                raise ChecksFailed(
+                    f"{len(hits)} check(s) at {fail_on} or worse (--fail-on {fail_on}): {names}"
+                )
+        return result
+
+    option = click.option(
+        "--fail-on",
+        "fail_on",
+        type=click.Choice(list(FAIL_ON)),
+        default=None,
+        help="Exit 1 when any check fails (fail) or warns or fails (warn); default: checks "
+        "never change the exit code.",
+    )
+    return option(wrapper)  # type: ignore[return-value]
+
+
+def note_checks(checks: Iterable[Mapping[str, Any]]) -> None:
+    """Record the checks a command reports, for ``--fail-on`` (printing them does this)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and _CHECKS in ctx.meta:
+        ctx.meta[_CHECKS].extend(checks)
+
+
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "info": "cyan"}
 
 
 def print_checks(checks: list[dict[str, Any]]) -> None:
+    note_checks(checks)
     from rich.table import Table
 
     table = Table(title="Checks", show_lines=False)

@@ -13,9 +13,11 @@ from tierform.cli.common import (
     config_option,
     console,
     emit_json,
+    fail_on_option,
     format_option,
     load,
     money,
+    note_checks,
     print_checks,
     styled,
 )
@@ -66,6 +68,7 @@ def _apply_roster(model: CoverageModel, roster: str | None) -> CoverageModel:
     "the model file, keeping its comments.",
 )
 @from_target_option
+@fail_on_option
 def segment_cmd(
     accounts: str | None,
     config: str | None,
@@ -93,6 +96,7 @@ def segment_cmd(
     if write:
         data["suggested_breaks"]["written"] = _write_bounds(config, model, book.acv, k)
     if fmt == "json":
+        note_checks(data["checks"])
         emit_json(data)
         return
     table = Table(
@@ -191,6 +195,7 @@ def _bounds_cells(result: Any) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
 @roster_option
 @click.option("--add-accounts", type=int, default=None, help="Growth scenario: N new accounts.")
 @click.option("--growth", default=None, help="Growth scenario as a share, e.g. 40%.")
+@fail_on_option
 def capacity_cmd(
     accounts: str | None,
     config: str | None,
@@ -220,6 +225,7 @@ def capacity_cmd(
         result.scenario = growth_scenario(model, seg, extra)
     data = result.to_dict()
     if fmt == "json":
+        note_checks(data["checks"])
         emit_json(data)
         return
     table = Table(
@@ -323,6 +329,7 @@ def _print_scenario(s: dict[str, Any]) -> None:
 @format_option
 @roster_option
 @from_target_option
+@fail_on_option
 def assign_cmd(
     accounts: str | None, config: str | None, fmt: str, roster: str | None, from_target: str | None
 ) -> None:
@@ -339,6 +346,7 @@ def assign_cmd(
     result = assign_books(model, seg)
     data = result.to_dict(book.ids())
     if fmt == "json":
+        note_checks(data["checks"])
         emit_json(data)
         return
     table = Table(title="Books of business")

@@ -16,9 +16,11 @@ from tierform.cli.common import (
     console,
     emit_json,
     evaluation_date,
+    fail_on_option,
     format_option,
     handle_errors,
     load,
+    note_checks,
     print_checks,
     styled,
 )
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
     help="Text output: how many of the lowest-scoring accounts to list.",
 )
 @handle_errors
+@fail_on_option
 def health_cmd(
     config: str | None,
     accounts: str | None,
@@ -120,6 +123,7 @@ def health_cmd(
         data = result.to_dict()
         if cal is not None:
             data["calibration"] = cal.to_dict() | {"written": written}
+        note_checks(c.to_dict() for c in result.checks)
         emit_json(data)
         return
     _print_health(result, limit)

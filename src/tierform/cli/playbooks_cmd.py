@@ -9,8 +9,10 @@ from tierform.cli.common import (
     config_option,
     console,
     emit_json,
+    fail_on_option,
     format_option,
     handle_errors,
+    note_checks,
     print_checks,
     styled,
 )
@@ -20,6 +22,7 @@ from tierform.cli.common import (
 @config_option
 @format_option
 @handle_errors
+@fail_on_option
 def playbooks_cmd(config: str | None, fmt: str) -> None:
     """The playbook library and the lifecycle coverage matrix (stage x tier), graded."""
     from rich.table import Table
@@ -31,6 +34,7 @@ def playbooks_cmd(config: str | None, fmt: str) -> None:
     playbooks = effective_playbooks(model)
     matrix = coverage_matrix(model, playbooks)
     if fmt == "json":
+        note_checks(c.to_dict() for c in matrix.checks)
         emit_json(
             {"playbooks": [pb.model_dump(mode="json") for pb in playbooks]} | matrix.to_dict()
         )

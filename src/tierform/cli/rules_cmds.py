@@ -16,9 +16,11 @@ from tierform.cli.common import (
     emit_json,
     err_console,
     evaluation_date,
+    fail_on_option,
     format_option,
     handle_errors,
     load,
+    note_checks,
     print_checks,
     styled,
 )
@@ -109,6 +111,7 @@ def rules_run_cmd(
     help="Exit 1 when any case fails (default: when the pass rate is below the 80% minimum).",
 )
 @handle_errors
+@fail_on_option
 def rules_test_cmd(config: str | None, fmt: str, no_generated: bool, strict: bool) -> None:
     """Run the rules' test cases (and five generated sample accounts per rule)."""
     from rich.table import Table
@@ -119,6 +122,7 @@ def rules_test_cmd(config: str | None, fmt: str, no_generated: bool, strict: boo
     model = load_model(config)
     result = run_rule_tests(model, generated=not no_generated)
     if fmt == "json":
+        note_checks(c.to_dict() for c in result.checks)
         emit_json(result.to_dict())
     else:
         table = Table(title=f"Rule tests: {result.pass_rate:g}% passed ({result.grade})")
