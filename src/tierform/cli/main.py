@@ -10,6 +10,7 @@ import click
 
 from tierform import __version__
 from tierform.cli import (
+    buildsheet_cmds,
     coverage_cmds,
     health_cmd,
     import_cmd,
@@ -53,6 +54,7 @@ for command in (
     migrate_cmds.export_cmd,
     migrate_cmds.compare_cmd,
     migrate_cmds.migrate_cmd,
+    buildsheet_cmds.buildsheet_cmd,
 ):
     cli.add_command(command)
 

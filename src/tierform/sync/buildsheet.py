@@ -35,6 +35,11 @@ class BuildStep:
     steps: list[str] = field(default_factory=list)
     status: StepStatus = StepStatus.unverified
 
+    @property
+    def id(self) -> str:
+        """The step's stable id (what ``tierform buildsheet --done`` takes): kind:key."""
+        return f"{self.kind.value}:{self.key}"
+
     def sort_key(self) -> tuple[int, str]:
         return (self.kind.rank, self.key)
 

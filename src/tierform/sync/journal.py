@@ -54,6 +54,10 @@ CREATE TABLE IF NOT EXISTS locks (
     target TEXT PRIMARY KEY, run_id TEXT NOT NULL, started TEXT NOT NULL,
     pid INTEGER NOT NULL, host TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS steps_done (
+    target TEXT NOT NULL, step TEXT NOT NULL, at TEXT NOT NULL, who TEXT NOT NULL,
+    PRIMARY KEY (target, step)
+);
 """
 LOCK_POLL = 0.5  # seconds between looks at a held lock while waiting
 
@@ -183,6 +187,22 @@ class Journal:
             raise JournalError(
                 f"cannot write the journal {self.path} ({exc}): make it writable and run again"
             ) from None
+
+    # -- build-sheet steps a person marked done ------------------------------------------
+
+    def mark_done(self, target: str, step: str, who: str) -> None:
+        """Record that a person did a build-sheet step the platform cannot verify."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO steps_done VALUES (?,?,?,?)", (target, step, _now(), who)
+            )
+
+    def steps_done(self, target: str) -> dict[str, tuple[str, str]]:
+        """Step id -> (when, who) for the steps marked done on ``target``."""
+        rows = self._db.execute(
+            "SELECT step, at, who FROM steps_done WHERE target=?", (target,)
+        ).fetchall()
+        return {step: (at, who) for step, at, who in rows}
 
     def _try_lock(self, target: str, run_id: str) -> Holder | None:
         """None when the lock is now ours; else the live holder."""

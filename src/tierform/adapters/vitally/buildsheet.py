@@ -134,7 +134,19 @@ def rule_steps(key: str, data: Data, key_of: KeyOf) -> list[str]:
     ]
     if d.get("description"):
         steps.append(str(d["description"]))
-    steps.append("Trigger: " + _trigger(d.get("trigger") or {}, key_of))
+    trigger = d.get("trigger") or {}
+    per_tier = _per_tier(trigger)
+    if per_tier:
+        # Thresholds differ by tier: one trigger per tier, each with its own filter.
+        for tier, value in per_tier.items():
+            one = {k: v for k, v in trigger.items() if not k.endswith("_by_tier")}
+            one[_BY_TIER_KEY[_by_tier_key(trigger)]] = value
+            steps.append(
+                f"Trigger for tier {tier} (filter {trait('tf_tier', key_of)} is `{tier}`): "
+                + _trigger(one, key_of)
+            )
+    else:
+        steps.append("Trigger: " + _trigger(trigger, key_of))
     cond = d.get("condition") or {}
     if cond.get("tiers"):
         steps.append(
@@ -149,6 +161,22 @@ def rule_steps(key: str, data: Data, key_of: KeyOf) -> list[str]:
         if isinstance(action, Mapping):
             steps.append("Action: " + _action(action))
     return steps
+
+
+_BY_TIER_KEY = {"days_by_tier": "days", "below_by_tier": "below", "above_by_tier": "above"}
+
+
+def _by_tier_key(t: Mapping[str, Any]) -> str:
+    return next(k for k in _BY_TIER_KEY if t.get(k))
+
+
+def _per_tier(t: Mapping[str, Any]) -> dict[str, Any]:
+    """A trigger's per-tier thresholds (``days_by_tier``, ``below_by_tier``...), if any."""
+    for key in _BY_TIER_KEY:
+        value = t.get(key)
+        if isinstance(value, Mapping) and value:
+            return {str(k): v for k, v in value.items()}
+    return {}
 
 
 def _subject(field: str, key_of: KeyOf) -> str:
@@ -178,7 +206,7 @@ def _trigger(t: Mapping[str, Any], key_of: KeyOf) -> str:
         return f"{_subject(name, key_of)} rises above {above}"
     if kind == "field_change":
         return f"{_subject(name, key_of)} changes" + (f" to `{t['to']}`" if t.get("to") else "")
-    return str(dict(t))
+    return "; ".join(f"{k}: {v}" for k, v in t.items() if not isinstance(v, Mapping))
 
 
 def _action(a: Mapping[str, Any]) -> str:
@@ -192,7 +220,13 @@ def _action(a: Mapping[str, Any]) -> str:
     if kind == "create_task":
         return f"Create a task {a.get('text')!r}{due}"
     if kind == "notify":
-        return f"Send a notification to {a.get('to') or 'the CSM'}{due}"
+        to = a.get("to")
+        if not to or to == "responder":
+            to = (
+                "the account's CSM (named tiers) or the pool in account trait `tf_csm` "
+                "(pooled tiers)"
+            )
+        return f"Send a notification to {to}{due}"
     if kind == "move_tier" and a.get("temporary_days"):
         return (
             f"none in Vitally: a temporary upgrade ({a['temporary_days']} days) leaves "
