@@ -44,7 +44,8 @@ def test_files_are_exact_and_unverified_steps_can_be_marked_done(project, fake):
     marked = _buildsheet(project, "--done", step, "--by", "Jo Admin", "--out", str(md))
     assert marked.exit_code == 0, marked.output
     again = md.read_text(encoding="utf-8")
-    assert re.search(rf"`{step}` \| platform admin \| done \(marked by Jo Admin\) \| \d{{4}}-", again)
+    marked_row = rf"`{step}` \| platform admin \| done \(marked by Jo Admin\) \| \d{{4}}-"
+    assert re.search(marked_row, again)
 
     html = project / "build.html"
     assert _buildsheet(project, "--out", str(html)).exit_code == 0
