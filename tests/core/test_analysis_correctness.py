@@ -306,3 +306,34 @@ def test_a_model_in_the_working_directory_does_not_change_the_tests(tmp_path: Pa
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_multi_factor_json_carries_score_bounds_not_dollars() -> None:
+    """The bounds of a multi-factor model are on the 0-100 score: the JSON says so per tier and
+    the bounds chain without gaps (a tier's mean may sit outside them: an account moves at most
+    one tier from its ACV tier)."""
+    from tierform.core.book import book_from_records
+    from tierform.core.loader import default_model
+    from tierform.core.segment import segment
+
+    model = default_model()
+    model.segmentation.method = "multi_factor"
+    book = book_from_records(
+        [
+            {"account_id": f"A{i}", "acv": acv, "complexity": c, "growth_potential": g}
+            for i, (acv, c, g) in enumerate(
+                [(250_000, 5, 4), (120_000, 3, 3), (60_000, 3, 2), (30_000, 2, 2), (8_000, 1, 1)]
+                * 4
+            )
+        ]
+    )
+    doc = segment(model, book).to_dict(include_assignments=False)
+    bounds = doc["score_bounds"]
+    assert [b["tier"] for b in bounds] == [t.name for t in model.tiers]
+    for b in bounds:
+        assert 0 <= b["score_from"] < b["score_below"] <= 100
+        assert b["mean_score"] is None or 0 <= b["mean_score"] <= 100
+    ordered = sorted(bounds, key=lambda b: b["score_from"])
+    assert ordered[-1]["score_below"] == 100
+    for low, high in zip(ordered, ordered[1:], strict=False):
+        assert low["score_below"] == high["score_from"]  # no gap, no overlap

@@ -160,9 +160,7 @@ def _write_bounds(config: str | None, model: CoverageModel, acv: Any, k: int | N
 def _bounds_cells(result: Any) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
     """The tier-bound columns: ACV bounds, or for multi-factor the score bounds and the mean
     segment score of each tier (so a bound is never read as dollars)."""
-    import numpy as np
-
-    from tierform.core.segment import score_bounds
+    from tierform.core.segment import score_bound_rows
 
     tiers = result.model.tiers
     if result.score is None:
@@ -171,20 +169,15 @@ def _bounds_cells(result: Any) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
             (t.name, money(t.min_acv), money(t.max_acv) if t.max_acv else "∞") for t in tiers
         ]
         return head, cells
-    lows = score_bounds(result.model)
-    above = sorted(lows)
-    rows: list[tuple[str, ...]] = []
-    for i, t in enumerate(tiers):
-        higher = [b for b in above if b > lows[i]]
-        picked = result.score[(result.tier == i) & ~np.isnan(result.score)]
-        rows.append(
-            (
-                t.name,
-                f"{lows[i]:.1f}",
-                f"{higher[0]:.1f}" if higher else "100",
-                f"{picked.mean():.1f}" if picked.size else "—",
-            )
+    rows: list[tuple[str, ...]] = [
+        (
+            str(b["tier"]),
+            f"{b['score_from']:.1f}",
+            f"{b['score_below']:.1f}" if b["score_below"] < 100 else "100",
+            "—" if b["mean_score"] is None else f"{b['mean_score']:.1f}",
         )
+        for b in score_bound_rows(result)
+    ]
     return ("tier", "score from", "score below", "mean score"), rows
 
 
@@ -354,7 +347,7 @@ def assign_cmd(
         table.add_column(col)
     for b in data["books"]:
         table.add_row(
-            b["tier"],
+            str(b["tier"]),
             b["owner"],
             str(b["accounts"]),
             money(b["arr"]),

@@ -106,6 +106,8 @@ class SegmentResult:
         if include_assignments:
             out["assignments"] = self.assignments()
         out["checks"] = [c.to_dict() for c in self.checks]
+        if self.score is not None:
+            out["score_bounds"] = score_bound_rows(self)
         out["summary"] = {
             "accounts": len(self.book),
             "assigned": self.assigned,
@@ -114,6 +116,30 @@ class SegmentResult:
             "method": self.model.segmentation.method,
         }
         return out
+
+
+def score_bound_rows(result: SegmentResult) -> list[dict[str, Any]]:
+    """Multi-factor tiers' bounds on the 0-100 segment score (never dollars) and each tier's
+    mean score: ``score_from`` <= score < ``score_below``."""
+    lows = score_bounds(result.model)
+    ordered = sorted(lows)
+    rows: list[dict[str, Any]] = []
+    for i, tier in enumerate(result.model.tiers):
+        higher = [b for b in ordered if b > lows[i]]
+        picked = (
+            result.score[(result.tier == i) & ~np.isnan(result.score)]
+            if (result.score is not None)
+            else np.array([])
+        )
+        rows.append(
+            {
+                "tier": tier.name,
+                "score_from": round(float(lows[i]), 1),
+                "score_below": round(float(higher[0]), 1) if higher else 100.0,
+                "mean_score": round(float(picked.mean()), 1) if picked.size else None,
+            }
+        )
+    return rows
 
 
 def arr_score(acv: np.ndarray, model: CoverageModel) -> np.ndarray:
