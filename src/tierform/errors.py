@@ -16,7 +16,9 @@ and an exit code instead of a traceback::
     ├── UnsafePlanError        exit 2
     │   └── TooManyChanges
     ├── ChecksumMismatch
-    └── DriftDetected          exit 2
+    ├── ChecksFailed           --fail-on: a check at the level asked
+    ├── DriftDetected          exit 2
+    └── BuildStepsPending      exit 3
 """
 
 from __future__ import annotations
@@ -132,6 +134,13 @@ class DriftDetected(TierformError):
     """The platform differs from the model (``sync --check``)."""
 
     exit_code = 2
+
+
+class BuildStepsPending(TierformError):
+    """``sync --check``: the data is aligned; only build-sheet steps a person must do in the
+    platform's UI remain (exit 3, so a nightly job tells them from data drift)."""
+
+    exit_code = 3
 
 
 # -- HTTP platforms --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from tierform.core.loader import starter_text
 
 COMMANDS = [
+    ("validate",),
     ("segment",),
     ("capacity",),
     ("assign",),
@@ -55,3 +56,19 @@ def test_exit_code_follows_the_reported_checks(run, example: Path, command: tupl
     for level, bad in (("fail", {"fail"}), ("warn", {"warn", "fail"})):
         expected = 1 if statuses & bad else 0
         assert run(*args, "--format", "json", "--fail-on", level).exit_code == expected
+
+
+def test_validate_warns_on_accounts_no_tier_takes(run, tmp_path: Path) -> None:
+    """One of three accounts has a blank ACV and the starter model maps no proxy: no tier takes
+    it, which validate reports as a warning -- exit 1 only under --fail-on warn."""
+    model = tmp_path / "tierform.yaml"
+    model.write_text(starter_text(), encoding="utf-8")
+    book = tmp_path / "accounts.csv"
+    book.write_text("account_id,name,acv\nA-1,One,50000\nA-2,Two,\nA-3,Three,3000\n")
+    base = ("validate", "-c", str(model), "--accounts", str(book))
+    assert run(*base).exit_code == 0
+    assert run(*base, "--fail-on", "fail").exit_code == 0
+    warned = run(*base, "--fail-on", "warn")
+    assert warned.exit_code == 1 and "untiered (warn)" in warned.output
+    doc = json.loads(run(*base, "--format", "json").stdout)
+    assert [(c["id"], c["status"], c["figure"]) for c in doc["checks"]] == [("untiered", "warn", 1)]

@@ -53,12 +53,13 @@ def buildsheet_cmd(
 
     Runs a dry plan (nothing is written to the platform) to read each step's status: done,
     missing or different where the platform can show the object, unverified where it cannot
-    (mark those done with --done STEP once they are).
+    (mark those done with --done STEP once they are; later plans and `sync` show them done).
     """
     from pathlib import Path
 
     from tierform.cli.sync_cmds import _plan_with_history, _policy
-    from tierform.sync.buildsheet_doc import rows_of, write_sheet
+    from tierform.sync.buildsheet import StepStatus, apply_marks
+    from tierform.sync.buildsheet_doc import markdown, rows_of, write_sheet
     from tierform.sync.engine import Syncer
     from tierform.sync.journal import Journal
     from tierform.sync.targets import open_target
@@ -72,23 +73,31 @@ def buildsheet_cmd(
             day = as_of.date() if as_of else dt.date.today()
             policy = _policy(model, adapter.settings, journal.go_live(name), day)
             plan = _plan_with_history(Syncer(adapter, journal), model, book, day, policy, None)
-        known = {s.id for s in plan.build_steps}
-        unknown = [s for s in done if s not in known]
-        if unknown:
-            raise ConfigError(
-                [Issue(f"no build-sheet step {s!r} on target {name!r}") for s in unknown],
-                "the steps are: " + ", ".join(sorted(known)),
+        by_id = {s.id: s for s in plan.build_steps}
+        problems = [
+            Issue(f"no build-sheet step {s!r} on target {name!r}") for s in done if s not in by_id
+        ]
+        unverifiable = {i for i, st in by_id.items() if st.status is StepStatus.unverified}
+        unverifiable |= {i for i, st in by_id.items() if st.marked is not None}
+        problems += [
+            Issue(
+                f"step {s!r} is verified from the platform (status {by_id[s].status.value}): "
+                "do it in the platform and run again; only unverified steps are marked by hand"
             )
+            for s in done
+            if s in by_id and s not in unverifiable
+        ]
+        if problems:
+            raise ConfigError(problems, "the steps are: " + ", ".join(sorted(by_id)))
         who = by or getpass.getuser()
         for step in done:
-            journal.mark_done(name, step, who)
-        rows = rows_of(plan.build_steps, journal.steps_done(name))
+            journal.mark_done(name, step, who, by_id[step].digest)
+        apply_marks(plan.build_steps, journal.steps_done(name))
     finally:
         journal.close()
+    rows = rows_of(plan.build_steps, day)
     title = f"Build sheet: target {name} ({plan.platform})"
     if out is None:
-        from tierform.sync.buildsheet_doc import markdown
-
         console.print(markdown(rows, title), end="")
         return
     write_sheet(rows, title, Path(out))

@@ -16,9 +16,11 @@ from tierform.cli.common import (
     config_option,
     console,
     emit_json,
+    fail_on_option,
     format_option,
     load,
     model_path,
+    note_checks,
     styled,
 )
 from tierform.core.recommend import PLATFORMS
@@ -185,6 +187,7 @@ def _with_target(text: str, platform: str, note: str) -> str:
 @config_option
 @accounts_option()
 @format_option
+@fail_on_option
 def validate_cmd(config: str | None, accounts: str | None, fmt: str) -> None:
     """Check a model file (every problem at once, with file:line), and the book if given."""
     from tierform.core.loader import load_model
@@ -198,6 +201,8 @@ def validate_cmd(config: str | None, accounts: str | None, fmt: str) -> None:
         model, book = load(config, accounts)
         book_rows = len(book)
         untiered = _untiered(model, book)
+    checks = [] if book_rows is None else [_untiered_check(untiered)]
+    note_checks(checks)
     if fmt == "json":
         emit_json(
             {
@@ -205,6 +210,7 @@ def validate_cmd(config: str | None, accounts: str | None, fmt: str) -> None:
                 "tiers": [t.name for t in model.tiers],
                 "accounts": book_rows,
                 "untiered": untiered,
+                "checks": checks,
             }
         )
         return
@@ -224,6 +230,18 @@ def validate_cmd(config: str | None, accounts: str | None, fmt: str) -> None:
 
 
 MAX_LISTED = 20
+
+
+def _untiered_check(untiered: list[dict[str, str | None]]) -> dict[str, object]:
+    """Accounts no tier takes, as a check (a warning: ``--fail-on warn`` fails on it)."""
+    return {
+        "id": "untiered",
+        "status": "warn" if untiered else "pass",
+        "figure": len(untiered),
+        "message": f"{len(untiered)} account(s) get no tier"
+        if untiered
+        else "every account gets a tier",
+    }
 
 
 def _untiered(model: CoverageModel, book: AccountBook) -> list[dict[str, str | None]]:

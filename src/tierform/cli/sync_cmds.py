@@ -18,15 +18,9 @@ from tierform.cli.common import (
     model_path,
     styled,
 )
-from tierform.errors import AdapterError, DriftDetected, TierformError
+from tierform.errors import AdapterError, BuildStepsPending, DriftDetected
 
 PROGRESS_FROM = 200  # changes; smaller applies finish before a bar is worth drawing
-
-
-class BuildStepsPending(TierformError):
-    """``--check``: the data is aligned, only steps a person must do remain (exit 3)."""
-
-    exit_code = 3
 
 
 @click.command("sync")
@@ -154,6 +148,7 @@ def _plan_with_history(
     design without history (same accounts, fields and people), the plan from the one with it."""
     from tierform.core.design import design
     from tierform.core.history import History, describe, read_history
+    from tierform.sync.buildsheet import apply_marks
     from tierform.sync.desired import InFlight, coverage_warnings, desired_state, in_flight
     from tierform.sync.snapshot import Snapshot
 
@@ -180,6 +175,7 @@ def _plan_with_history(
         plan.warnings.extend(history.notes)
         plan.warnings.append(describe(history, book))
     plan.warnings.extend(coverage_warnings(d))
+    apply_marks(plan.build_steps, syncer.journal.steps_done(syncer.target))  # buildsheet --done
     return plan
 
 

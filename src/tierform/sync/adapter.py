@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
+from tierform.sync import buildsheet_text as text
 from tierform.sync.buildsheet import BuildStep
 from tierform.sync.capabilities import Capabilities
 from tierform.sync.change import Change, ChangeResult
@@ -180,21 +181,24 @@ class Adapter(ABC, Generic[SettingsT]):
 
 
 def default_description(kind: Kind, key: str, data: Data) -> list[str]:
-    """Neutral build steps for a configuration object."""
+    """Neutral, exact build steps for a configuration object (see
+    :mod:`tierform.sync.buildsheet_text`): filters on tf_ fields, one trigger per tier where
+    thresholds differ, the health score's own weights, no reprs."""
     if kind is Kind.segment:
-        steps = [f"Create a segment named {data.get('name', key)!r}"]
-        filt = data.get("filter")
-        if filt:
-            steps.append(f"Filter: {filt}")
-        return steps
+        return text.segment_steps(key, data)
+    if kind is Kind.playbook:
+        return text.playbook_steps(key, data)
+    if kind is Kind.rule:
+        return text.rule_steps(key, data)
+    if kind is Kind.health:
+        return text.health_steps(key, data)
     if kind is Kind.field:
         return [
-            f"Create the field {key!r} ({data.get('type', 'text')}), label "
-            f"{data.get('label', key)!r}"
+            f"Create the field `{key}` ({data.get('type', 'text')}), label "
+            f"'{data.get('label', key)}'"
         ]
-    name = data.get("name", key)
-    steps = [f"Create the {kind.value} {name!r}"]
+    steps = [f"Create the {kind.value} '{data.get('name', key)}'"]
     summary = data.get("summary")
     if summary:
-        steps.append(str(summary))
+        steps.append(text.value_text(summary).strip("`"))
     return steps

@@ -1,22 +1,25 @@
 """The build sheet as a deliverable for the client's admin: .md, .html or .xlsx.
 
 One row per step, with its id (what ``tierform buildsheet --done ID`` takes), who does it, its
-status and the date it was marked done, then the numbered instructions in the platform's own
-vocabulary. Steps the platform can read are verified by ``sync``; the others stay
-``unverified`` until a person marks them done.
+status and date, then the numbered instructions in the platform's own vocabulary. Steps the
+platform can read are verified by the dry plan (the date is the day of that check); the others
+stay ``unverified`` until a person marks them done (the date is the day they did). User text
+is escaped in every format; in the workbook every text cell stays text (never a formula).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from tierform.errors import ConfigError, Issue
 from tierform.sync.buildsheet import BuildStep, StepStatus
 
-OWNER = "platform admin"
 FORMATS = (".md", ".html", ".xlsx")
+HEADER = ("#", "step", "id", "owner", "status", "date")
 
 
 @dataclass(frozen=True)
@@ -26,15 +29,23 @@ class SheetRow:
     date: str
 
     @classmethod
-    def of(cls, step: BuildStep, done: dict[str, tuple[str, str]]) -> SheetRow:
-        marked = done.get(step.id)
-        if marked and step.status is StepStatus.unverified:
-            return cls(step, f"done (marked by {marked[1]})", marked[0][:10])
-        return cls(step, step.status.value, marked[0][:10] if marked else "")
+    def of(cls, step: BuildStep, checked: dt.date) -> SheetRow:
+        if step.marked is not None:
+            return cls(step, f"done (marked by {step.marked.who})", step.marked.date)
+        if step.status is StepStatus.unverified:
+            stale = step.stale_mark
+            if stale is not None:
+                note = (
+                    f"unverified (marked done by {stale.who} on {stale.date} for an earlier "
+                    "version of this step: do it as it reads now, then mark it again)"
+                )
+                return cls(step, note, "")
+            return cls(step, step.status.value, "")
+        return cls(step, step.status.value, checked.isoformat())
 
 
-def rows_of(steps: list[BuildStep], done: dict[str, tuple[str, str]]) -> list[SheetRow]:
-    return [SheetRow.of(s, done) for s in steps]
+def rows_of(steps: list[BuildStep], checked: dt.date) -> list[SheetRow]:
+    return [SheetRow.of(s, checked) for s in steps]
 
 
 def write_sheet(rows: list[SheetRow], title: str, out: Path) -> None:
@@ -43,30 +54,44 @@ def write_sheet(rows: list[SheetRow], title: str, out: Path) -> None:
         raise ConfigError(
             [Issue(f"cannot write a build sheet to {out.name}: use .md, .html or .xlsx")]
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".md":
-        out.write_text(markdown(rows, title), encoding="utf-8")
-    elif suffix == ".html":
-        out.write_text(_html(rows, title), encoding="utf-8")
-    else:
+    if suffix == ".xlsx":
         _xlsx(rows, title, out)
+        return
+    text = markdown(rows, title) if suffix == ".md" else _html(rows, title)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            [Issue(f"cannot write {out}: {exc.strerror or exc}: choose a writable path")]
+        ) from None
+
+
+_MD_SPECIAL = re.compile(r"([\\*_\[\]<>&|])")
+_CODE_SPAN = re.compile(r"(`[^`\n]*`)")
 
 
 def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """User text as literal Markdown: outside `code spans` every character Markdown or HTML
+    would act on is escaped; inside them only the table's pipe (a code span is literal)."""
+    parts = _CODE_SPAN.split(text.replace("\n", " "))
+    return "".join(
+        part.replace("|", "\\|") if i % 2 else _MD_SPECIAL.sub(r"\\\1", part.replace("`", "'"))
+        for i, part in enumerate(parts)
+    )
+
+
+def _code(text: str) -> str:
+    """An id inside a code span (only the table's pipe needs escaping there)."""
+    return "`" + text.replace("`", "'").replace("|", "\\|").replace("\n", " ") + "`"
 
 
 def markdown(rows: list[SheetRow], title: str) -> str:
-    out = [
-        f"# {_md(title)}",
-        "",
-        "| # | step | id | owner | status | date |",
-        "|---|---|---|---|---|---|",
-    ]
+    out = [f"# {_md(title)}", "", "| " + " | ".join(HEADER) + " |", "|---" * len(HEADER) + "|"]
     for i, r in enumerate(rows, start=1):
         out.append(
-            f"| {i} | {_md(r.step.title)} | `{_md(r.step.id)}` | {OWNER} | {_md(r.status)} | "
-            f"{r.date} |"
+            f"| {i} | {_md(r.step.title)} | {_code(r.step.id)} | {_md(r.step.owner)} | "
+            f"{_md(r.status)} | {r.date} |"
         )
     for i, r in enumerate(rows, start=1):
         out += ["", f"## {i}. {_md(r.step.title)}", "", _md(r.step.reason), ""]
@@ -77,10 +102,10 @@ def markdown(rows: list[SheetRow], title: str) -> str:
 def _html(rows: list[SheetRow], title: str) -> str:
     e = html.escape
     body = [f"<h1>{e(title)}</h1>", "<table><thead><tr>"]
-    body += [f"<th>{h}</th>" for h in ("#", "step", "id", "owner", "status", "date")]
+    body += [f"<th>{h}</th>" for h in HEADER]
     body.append("</tr></thead><tbody>")
     for i, r in enumerate(rows, start=1):
-        cells = (str(i), r.step.title, r.step.id, OWNER, r.status, r.date)
+        cells = (str(i), r.step.title, r.step.id, r.step.owner, r.status, r.date)
         body.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
     body.append("</tbody></table>")
     for i, r in enumerate(rows, start=1):
@@ -99,25 +124,29 @@ def _html(rows: list[SheetRow], title: str) -> str:
 
 def _xlsx(rows: list[SheetRow], title: str, out: Path) -> None:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     from tierform.workbook.spec import Number, Text
     from tierform.workbook.xlsx import save_atomic, write_cell
 
+    def text(value: str) -> Text:
+        return Text(ILLEGAL_CHARACTERS_RE.sub("?", value))
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Build sheet"
-    header = ["#", "step", "id", "owner", "status", "date", "instructions", "why"]
-    ws.append(header)
+    for c, name in enumerate((*HEADER, "instructions", "why"), start=1):
+        write_cell(ws.cell(1, c), Text(name))
     for i, r in enumerate(rows, start=2):
         values = [
             Number(i - 1),
-            Text(r.step.title),
-            Text(r.step.id),
-            Text(OWNER),
-            Text(r.status),
+            text(r.step.title),
+            text(r.step.id),
+            text(r.step.owner),
+            text(r.status),
             Text(r.date) if r.date else None,
-            Text("\n".join(f"{n}. {s}" for n, s in enumerate(r.step.steps, start=1))),
-            Text(r.step.reason),
+            text("\n".join(f"{n}. {s}" for n, s in enumerate(r.step.steps, start=1))),
+            text(r.step.reason),
         ]
         for c, value in enumerate(values, start=1):
             write_cell(ws.cell(i, c), value)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tierform.errors import JournalError
+from tierform.sync.buildsheet import Mark
 from tierform.sync.change import ChangeResult, Op
 from tierform.sync.state import Kind
 
@@ -56,7 +57,7 @@ CREATE TABLE IF NOT EXISTS locks (
 );
 CREATE TABLE IF NOT EXISTS steps_done (
     target TEXT NOT NULL, step TEXT NOT NULL, at TEXT NOT NULL, who TEXT NOT NULL,
-    PRIMARY KEY (target, step)
+    digest TEXT, PRIMARY KEY (target, step)
 );
 """
 LOCK_POLL = 0.5  # seconds between looks at a held lock while waiting
@@ -118,9 +119,17 @@ class Journal:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
             self._db.executescript(_SCHEMA)
+            self._upgrade()
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"cannot open the journal {self.path}: {exc}") from None
         self._seq: dict[str, int] = {}
+
+    def _upgrade(self) -> None:
+        """Bring a journal written by an earlier version up to this schema (columns only added)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(steps_done)")}
+        if "digest" not in columns:
+            with self._db:
+                self._db.execute("ALTER TABLE steps_done ADD COLUMN digest TEXT")
 
     @classmethod
     def beside(cls, model_path: Path | None) -> Journal:
@@ -190,19 +199,23 @@ class Journal:
 
     # -- build-sheet steps a person marked done ------------------------------------------
 
-    def mark_done(self, target: str, step: str, who: str) -> None:
-        """Record that a person did a build-sheet step the platform cannot verify."""
+    def mark_done(self, target: str, step: str, who: str, digest: str | None = None) -> None:
+        """Record that a person did a build-sheet step the platform cannot verify; ``digest``
+        names the version of the step they did (:attr:`BuildStep.digest`)."""
+        self.ensure_writable()
         with self._db:
             self._db.execute(
-                "INSERT OR REPLACE INTO steps_done VALUES (?,?,?,?)", (target, step, _now(), who)
+                "INSERT OR REPLACE INTO steps_done (target, step, at, who, digest) "
+                "VALUES (?,?,?,?,?)",
+                (target, step, _now(), who, digest),
             )
 
-    def steps_done(self, target: str) -> dict[str, tuple[str, str]]:
-        """Step id -> (when, who) for the steps marked done on ``target``."""
+    def steps_done(self, target: str) -> dict[str, Mark]:
+        """Step id -> the mark (when, who, which version) for the steps marked done."""
         rows = self._db.execute(
-            "SELECT step, at, who FROM steps_done WHERE target=?", (target,)
+            "SELECT step, at, who, digest FROM steps_done WHERE target=?", (target,)
         ).fetchall()
-        return {step: (at, who) for step, at, who in rows}
+        return {step: Mark(at, who, digest) for step, at, who, digest in rows}
 
     def _try_lock(self, target: str, run_id: str) -> Holder | None:
         """None when the lock is now ours; else the live holder."""
@@ -397,11 +410,15 @@ class Journal:
         return done
 
     def last_payloads(self, target: str, kind: Kind) -> dict[str, str]:
-        """Key -> payload hash of the last successful create/update per key (deletes remove)."""
+        """Key -> payload hash of the last successful create/update per key (deletes remove).
+
+        "Last" is the order entries were written (``rowid``, which only grows: entries are never
+        deleted), not their time stamp: two runs in the same second must not be ordered by
+        their random run ids."""
         out: dict[str, str] = {}
         for key, op, h in self._db.execute(
             "SELECT key, op, payload_hash FROM entries WHERE target=? AND kind=? AND "
-            "result='ok' ORDER BY at, run_id, seq",
+            "result='ok' ORDER BY rowid",
             (target, kind.value),
         ):
             if op == Op.delete.value:
@@ -411,10 +428,11 @@ class Journal:
         return out
 
     def remote_ids(self, target: str) -> dict[tuple[Kind, str], str]:
+        """(kind, key) -> the remote id of its latest successful write (in writing order)."""
         out: dict[tuple[Kind, str], str] = {}
         for kind, key, rid in self._db.execute(
             "SELECT kind, key, remote_id FROM entries WHERE target=? AND result='ok' AND "
-            "remote_id IS NOT NULL ORDER BY at, run_id, seq",
+            "remote_id IS NOT NULL ORDER BY rowid",
             (target,),
         ):
             out[(Kind(kind), key)] = rid

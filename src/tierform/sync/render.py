@@ -1,16 +1,25 @@
-"""Plan renderers: text (default), Markdown and JSON, all from ``Plan.to_dict()``-level data."""
+"""Plan renderers: text (default), Markdown and JSON, all from ``Plan.to_dict()``-level data.
+
+An adapter's facts about the run (``plan.meta``: how a read was partitioned, which API wrote)
+are shown as short notes; they are not part of the checksum, and never carry a secret.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+from tierform.sync.buildsheet import BuildStep
 from tierform.sync.change import Change, Op
 from tierform.sync.plan import Plan
 
 SYMBOL = {Op.create: "+", Op.update: "~", Op.delete: "-"}
 MAX_LISTED = 200  # per op; the rest are counted (a 100k-account first sync stays readable)
+#: Meta keys never shown, whatever an adapter puts there (the contract already forbids secrets).
+_SECRET_KEY = re.compile(r"secret|passw|token|credential|private|key")
 
 
 def _value(v: Any) -> str:
@@ -70,10 +79,14 @@ def render_text(plan: Plan) -> str:
         out.append("")
         out.append("Build sheet (the platform's API cannot do these; a person must):")
         for i, step in enumerate(plan.build_steps, 1):
-            out.append(f"{i}. [{step.status.value}] {step.title}: {step.reason}")
+            out.append(f"{i}. [{_status(step)}] {step.title}: {step.reason}")
             out += [f"   {j}) {s}" for j, s in enumerate(step.steps, 1)]
     for w in plan.warnings:
         out.append(f"warning: {w}")
+    notes = safe_meta(plan.meta)
+    if notes:
+        out.append("notes:")
+        out += [f"  {k}: {_note(v)}" for k, v in notes.items()]
     out.append(f"checksum: {plan.checksum()}")
     return "\n".join(out)
 
@@ -108,12 +121,21 @@ def render_markdown(plan: Plan) -> str:
     if plan.build_steps:
         out += ["", "### Build sheet", ""]
         for i, step in enumerate(plan.build_steps, 1):
-            out.append(f"{i}. **{_md(step.title)}** ({step.status.value}): {_md(step.reason)}")
+            out.append(f"{i}. **{_md(step.title)}** ({_md(_status(step))}): {_md(step.reason)}")
             out += [f"   {j}. {_md(s)}" for j, s in enumerate(step.steps, 1)]
     for w in plan.warnings:
         out.append(f"\n> warning: {_md(w)}")
+    notes = safe_meta(plan.meta)
+    if notes:
+        out += ["", "### Notes", ""]
+        out += [f"- {_md(k)}: {_md(_note(v))}" for k, v in notes.items()]
     out.append(f"\nchecksum: `{plan.checksum()}`")
     return "\n".join(out)
+
+
+def _status(step: BuildStep) -> str:
+    m = step.marked
+    return step.status.value + (f", marked by {m.who} on {m.date}" if m is not None else "")
 
 
 def _empty_line(plan: Plan) -> str:
@@ -130,10 +152,39 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def safe_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan's notes fit to show: no empty values, no key that names a secret, and URLs
+    without user info, query or fragment (where a credential could ride along)."""
+    out: dict[str, Any] = {}
+    for key, value in sorted(meta.items()):
+        if value is None or value == "" or _SECRET_KEY.search(str(key).lower()):
+            continue
+        out[str(key)] = _scrub(value)
+    return out
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return safe_meta(value)
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    if isinstance(value, str) and "://" in value:
+        parts = urlsplit(value)
+        if parts.scheme and parts.netloc:
+            host = parts.netloc.rpartition("@")[2]  # drop any user:password@
+            return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return value
+
+
+def _note(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return str(value)
+
+
 def render_json(plan: Plan) -> str:
-    return json.dumps(
-        {**plan.to_dict(), "checksum": plan.checksum()}, indent=2, ensure_ascii=False, default=str
-    )
+    doc = {**plan.to_dict(), "checksum": plan.checksum(), "meta": safe_meta(plan.meta)}
+    return json.dumps(doc, indent=2, ensure_ascii=False, default=str)
 
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from tierform.sync import buildsheet_text as text
 from tierform.sync.fields import field_name
 from tierform.sync.state import Data
 
@@ -34,12 +35,6 @@ _OPS = {
     "<=": "is at most",
 }
 _TYPES = {"text": "Text", "number": "Number", "date": "Date", "bool": "Boolean"}
-_FIELD_ALIASES = {
-    "tier": "tf_tier",
-    "band": "tf_health_band",
-    "health_score": "tf_health_score",
-    "days_to_renewal": "tf_renewal_window",
-}
 
 
 def trait(name: str, key_of: KeyOf) -> str:
@@ -115,6 +110,12 @@ def playbook_steps(key: str, data: Data, key_of: KeyOf, template: str | None = N
                 f"Action (day {step.get('day', 0)}): {verb} {step.get('action')!r}, "
                 f"assigned to {_owner(d.get('owner'))}"
             )
+    if d.get("owner") != "automation" and d.get("steps"):
+        steps.append(
+            "Warning: tierform already creates each step above as a task on the account "
+            f"(dated and assigned{', or as the template project' if template else ''}): leave "
+            "the task actions out of this playbook, or every task is created twice"
+        )
     if d.get("success_criteria"):
         steps.append(
             "Success criteria (playbook description): " + "; ".join(map(str, d["success_criteria"]))
@@ -128,6 +129,10 @@ def rule_steps(key: str, data: Data, key_of: KeyOf) -> list[str]:
     d = data.get("definition") or {}
     if not isinstance(d, Mapping):
         return [f"Settings > Playbooks > Create New: {data.get('name', key)!r}", str(d)]
+
+    def name(field: str) -> str:
+        return trait(field, key_of)
+
     steps = [
         f"Settings > Playbooks > Create New: {data.get('name', key)!r} (Vitally runs "
         "automation rules as playbooks), object: Accounts"
@@ -135,18 +140,18 @@ def rule_steps(key: str, data: Data, key_of: KeyOf) -> list[str]:
     if d.get("description"):
         steps.append(str(d["description"]))
     trigger = d.get("trigger") or {}
-    per_tier = _per_tier(trigger)
-    if per_tier:
-        # Thresholds differ by tier: one trigger per tier, each with its own filter.
-        for tier, value in per_tier.items():
-            one = {k: v for k, v in trigger.items() if not k.endswith("_by_tier")}
-            one[_BY_TIER_KEY[_by_tier_key(trigger)]] = value
+    outside = text.off_platform(trigger)
+    if outside:
+        return [f"Nothing to create in Vitally for the rule {data.get('name', key)!r}", outside]
+    for tier, one in text.split_by_tier(trigger):
+        if tier is None:
+            steps.append("Trigger: " + text.trigger_text(one, name))
+        else:
+            # Thresholds differ by tier: one trigger per tier, each with its own filter.
             steps.append(
-                f"Trigger for tier {tier} (filter {trait('tf_tier', key_of)} is `{tier}`): "
-                + _trigger(one, key_of)
+                f"Trigger for tier {tier} (filter {name('tf_tier')} is `{tier}`): "
+                + text.trigger_text(one, name)
             )
-    else:
-        steps.append("Trigger: " + _trigger(trigger, key_of))
     cond = d.get("condition") or {}
     if cond.get("tiers"):
         steps.append(
@@ -157,103 +162,78 @@ def rule_steps(key: str, data: Data, key_of: KeyOf) -> list[str]:
             "Filter: "
             + condition({"field": "tf_health_band", "op": "in", "value": cond["bands"]}, key_of)
         )
-    for action in d.get("actions") or []:
-        if isinstance(action, Mapping):
-            steps.append("Action: " + _action(action))
+    actions = [a for a in d.get("actions") or [] if isinstance(a, Mapping)]
+    steps += ["Action: " + _action(a, name) for a in actions]
+    if any(a.get("type") in ("create_task", "notify") for a in actions):
+        steps.append(
+            "Warning: tierform already creates these tasks (and a task for each notification) "
+            "on the account through the API: leave task actions out, or each is created twice"
+        )
     return steps
 
 
-_BY_TIER_KEY = {"days_by_tier": "days", "below_by_tier": "below", "above_by_tier": "above"}
-
-
-def _by_tier_key(t: Mapping[str, Any]) -> str:
-    return next(k for k in _BY_TIER_KEY if t.get(k))
-
-
-def _per_tier(t: Mapping[str, Any]) -> dict[str, Any]:
-    """A trigger's per-tier thresholds (``days_by_tier``, ``below_by_tier``...), if any."""
-    for key in _BY_TIER_KEY:
-        value = t.get(key)
-        if isinstance(value, Mapping) and value:
-            return {str(k): v for k, v in value.items()}
-    return {}
-
-
-def _subject(field: str, key_of: KeyOf) -> str:
-    """A rule's field as Vitally sees it: a tierform trait, or a CRM field tierform only reads."""
-    if field in _FIELD_ALIASES:
-        return trait(_FIELD_ALIASES[field], key_of)
-    if field.startswith("health."):
-        return trait(f"tf_health_{field_name(field[7:])}", key_of)
-    return f"the account's `{field}` (from your CRM sync; tierform does not write it)"
-
-
-def _trigger(t: Mapping[str, Any], key_of: KeyOf) -> str:
-    kind = t.get("type")
-    name = str(t.get("field"))
-    if kind == "account_created":
-        return "an account is created (enters the playbook when it first matches)"
-    if kind == "days_before_date":
-        return (
-            f"{trait('tf_renewal_window', key_of)} changes (renewal within "
-            f"{t.get('days') or t.get('days_by_tier')} days)"
-        )
-    if kind == "threshold_crossed":
-        below = t.get("below") if t.get("below") is not None else t.get("below_by_tier")
-        if below:
-            return f"{_subject(name, key_of)} falls below {below}"
-        above = t.get("above") if t.get("above") is not None else t.get("above_by_tier")
-        return f"{_subject(name, key_of)} rises above {above}"
-    if kind == "field_change":
-        return f"{_subject(name, key_of)} changes" + (f" to `{t['to']}`" if t.get("to") else "")
-    return "; ".join(f"{k}: {v}" for k, v in t.items() if not isinstance(v, Mapping))
-
-
-def _action(a: Mapping[str, Any]) -> str:
+def _action(a: Mapping[str, Any], name: KeyOf) -> str:
     kind = a.get("type")
     due = f", due in {a['due_days']} days" if a.get("due_days") else ""
     if kind in ("assign", "assign_csm", "assign_pool"):
         return "Assign a Key Role (CSM) from account trait `tf_csm` (see the CSM step)"
     if kind == "start_playbook":
-        what = a.get("playbook") or f"the tier's {a.get('stage')} playbook"
-        return f"Add the account to the playbook {what!r}"
+        only = "".join(
+            f"; only {name(field)} {text.OPS['in']} {text.value_text(a[key])}"
+            for key, field in (("tiers", "tf_tier"), ("bands", "tf_health_band"))
+            if a.get(key)
+        )
+        if a.get("playbook"):
+            return f"Add the account to the playbook '{a['playbook']}'{only}"
+        return f"Add the account to its tier's {a.get('stage')} playbook{only}"
     if kind == "create_task":
         return f"Create a task {a.get('text')!r}{due}"
     if kind == "notify":
         to = a.get("to")
-        if not to or to == "responder":
-            to = (
-                "the account's CSM (named tiers) or the pool in account trait `tf_csm` "
-                "(pooled tiers)"
-            )
-        return f"Send a notification to {to}{due}"
+        only = (
+            f"; only {name('tf_tier')} is any of {text.value_text(a['tiers'])}"
+            if a.get("tiers")
+            else ""
+        )
+        if to and to != "responder" and a.get("channel"):
+            return f"Send the {to} ({a['channel']}){due}{only}"
+        who = text.RESPONDER if not to or to == "responder" else str(to)
+        return f"Send a notification to {who}{due}{only}"
     if kind == "move_tier" and a.get("temporary_days"):
         return (
             f"none in Vitally: a temporary upgrade ({a['temporary_days']} days) leaves "
             "`tf_tier` as it is; tierform creates a task for the next tier's coverage, "
             "reviewed when the period ends"
         )
-    if kind == "move_tier":
-        return "none in Vitally: tierform rewrites `tf_tier` on the next sync"
-    return str(dict(a))
+    return text.action_text(a, name)
 
 
 def health_steps(key: str, data: Data, key_of: KeyOf) -> list[str]:
+    """The weights of tierform's own score (per tier where they differ), on its dimensions."""
     d = data.get("definition") or {}
+    d = d if isinstance(d, Mapping) else {}
     steps = ["Settings > Health Scores > Create health score, object: Accounts"]
-    weights = d.get("weights") if isinstance(d, Mapping) else None
-    if isinstance(weights, Mapping) and weights:
-        total = sum(float(w) for w in weights.values()) or 1.0
-        for dim, w in sorted(weights.items()):
-            if not float(w):
-                continue  # weight 0: not part of the score
-            steps.append(
-                f"Measure: {trait(f'tf_health_{field_name(str(dim))}', key_of)} (0-100), "
-                f"weight {100 * float(w) / total:.0f}%"
+    for tier, weights in text.health_weight_groups(d):
+        if not weights:
+            steps.append(f"Measure: {trait('tf_health_score', key_of)} (0-100), weight 100%")
+            continue
+        if tier is not None:
+            where = (
+                f"segment 'Tier: {tier}'"
+                if tier != "other tiers"
+                else "the remaining tiers' segments"
             )
-    else:
-        steps.append(f"Measure: {trait('tf_health_score', key_of)} (0-100), weight 100%")
-    bands = d.get("bands") if isinstance(d, Mapping) else None
+            steps.append(f"Health score for {where}:")
+        for dim, w in weights.items():
+            steps.append(
+                f"Measure: {trait(f'tf_health_{field_name(dim)}', key_of)} (0-100), weight {w:.0f}%"
+            )
+    if (d.get("missing") or {}).get("dimension") == "reweight":
+        steps.append(
+            "A measure with no value is skipped and the others re-weighted (tierform's score "
+            "does the same), never counted as zero"
+        )
+    bands = d.get("bands")
     if isinstance(bands, list) and bands:
         steps.append(
             "Thresholds on Vitally's 0-10 scale: "
@@ -263,6 +243,7 @@ def health_steps(key: str, data: Data, key_of: KeyOf) -> list[str]:
                 if isinstance(b, Mapping)
             )
         )
+    steps += [line for line in text.health_lines(d) if line.startswith("Who is alerted")]
     return steps
 
 
