@@ -15,42 +15,21 @@ import pytest
 from tierform.core.model import CoverageModel
 from tierform.errors import TierformError
 from tierform.sync.compare import FieldDifference, compare
-from tierform.sync.engine import ApplyReport, Syncer
 from tierform.sync.journal import Journal
-from tierform.sync.migrate import Migration, People, Verification, migration_desired, verify
+from tierform.sync.migrate import People
 from tierform.sync.snapshot import read_snapshot
 
 from ..adapters.vitally import states
 from ..adapters.vitally.fake import VitallyFake
+from ..fakes.migration import migrate, provision, replan, xlsx_rows
 from .conftest import SHEET_ID, Make
 
 EXPECTED_TASKS = {states.task_key(i) for i in (2, 4, 6, 8)}
 
 
-def provision(make: Make, journal: Journal, platform: str, name: str | None = None) -> None:
-    a = make(platform, name)
-    s = Syncer(a, journal)
-    s.apply(s.plan(states.desired()))
-
-
-def migrate(
-    make: Make, journal: Journal, model: CoverageModel, a: tuple[str, str], b: tuple[str, str]
-) -> tuple[Migration, ApplyReport, Verification]:
-    source = read_snapshot(make(*a), model)
-    m = migration_desired(source, model)
-    target = make(*b)
-    syncer = Syncer(target, journal)
-    report = syncer.apply(syncer.plan(m.desired))
-    failed = {r.change.key for r in report.failures}
-    written = len(m.accounts) - len(failed & set(m.accounts))
-    return m, report, verify(m, read_snapshot(make(*b), model), model, written)
-
-
-def replan(
-    make: Make, journal: Journal, model: CoverageModel, a: tuple[str, str], b: tuple[str, str]
-) -> Any:
-    m = migration_desired(read_snapshot(make(*a), model), model)
-    return Syncer(make(*b), journal).plan(m.desired)
+def on(make: Make, platform: str, name: str | None = None) -> Any:
+    """A factory of adapters for one side of a migration."""
+    return lambda: make(platform, name)
 
 
 def reassign_in_vitally_ui(vitally: VitallyFake) -> None:
@@ -61,23 +40,13 @@ def reassign_in_vitally_ui(vitally: VitallyFake) -> None:
     vitally.account("ACC-004")["traits"]["tf_tier"] = "Enterprise"
 
 
-def xlsx_rows(path: Path, sheet: str = "Accounts") -> dict[str, dict[str, Any]]:
-    ws = openpyxl.load_workbook(path)[sheet]
-    header = [c.value for c in ws[1]]
-    return {
-        str(r[0]): dict(zip(header, r, strict=False))
-        for r in ws.iter_rows(min_row=2, values_only=True)
-        if r[0]
-    }
-
-
 def test_vitally_to_xlsx_carries_the_ui_edits_and_verifies(
     vitally: VitallyFake, make: Make, journal: Journal, model: CoverageModel, tmp_path: Path
 ) -> None:
     states.seed(vitally)
-    provision(make, journal, "vitally")
+    provision(make("vitally"), journal, states.desired())
     reassign_in_vitally_ui(vitally)
-    m, report, v = migrate(make, journal, model, ("vitally", "cs"), ("xlsx", "book"))
+    m, report, v = migrate(on(make, "vitally", "cs"), on(make, "xlsx", "book"), journal, model)
     assert report.ok
     assert (v.read, v.verified, v.lost) == (9, 9, 0)
     rows = xlsx_rows(tmp_path / "book.xlsx")
@@ -87,7 +56,7 @@ def test_vitally_to_xlsx_carries_the_ui_edits_and_verifies(
     assert set(xlsx_rows(tmp_path / "book.xlsx", "Tasks")) == EXPECTED_TASKS
     assert any(n.startswith("tf_touch_model: cs has no values") for n in m.notes)
     assert any("'Growth pod'" in n and "not in the model's roster" in n for n in m.notes)
-    again = replan(make, journal, model, ("vitally", "cs"), ("xlsx", "book"))
+    again = replan(on(make, "vitally", "cs"), on(make, "xlsx", "book"), journal, model)
     assert again.changes == []
     people = People(model)
     a_snap = read_snapshot(make("vitally", "cs"), model)
@@ -105,14 +74,14 @@ def test_vitally_to_xlsx_carries_the_ui_edits_and_verifies(
 def test_xlsx_to_sheets_with_a_csm_edited_by_email(
     sheets: Any, make: Make, journal: Journal, model: CoverageModel, tmp_path: Path
 ) -> None:
-    provision(make, journal, "xlsx", "old")
+    provision(make("xlsx", "old"), journal, states.desired())
     wb = openpyxl.load_workbook(tmp_path / "old.xlsx")
     ws = wb["Accounts"]
     csm_col = [c.value for c in ws[1]].index("CSM / pool") + 1
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "ACC-006")
     ws.cell(row, csm_col).value = "sam@example.com"  # someone typed the e-mail
     wb.save(tmp_path / "old.xlsx")
-    m, report, v = migrate(make, journal, model, ("xlsx", "old"), ("sheets", "gsheet"))
+    m, report, v = migrate(on(make, "xlsx", "old"), on(make, "sheets", "gsheet"), journal, model)
     assert report.ok and (v.read, v.verified, v.lost) == (9, 9, 0)
     grid = sheets.spreadsheets[SHEET_ID].by_title("Accounts").grid()
     header = grid[0]
@@ -121,40 +90,45 @@ def test_xlsx_to_sheets_with_a_csm_edited_by_email(
     assert rows["ACC-009"]["CSM / pool"] == "Ana Ruiz"
     tasks = sheets.spreadsheets[SHEET_ID].by_title("Tasks").grid()
     assert {r[0] for r in tasks[1:]} == EXPECTED_TASKS
-    assert replan(make, journal, model, ("xlsx", "old"), ("sheets", "gsheet")).changes == []
+    assert (
+        replan(on(make, "xlsx", "old"), on(make, "sheets", "gsheet"), journal, model).changes == []
+    )
 
 
 def test_vitally_to_sheets(
     vitally: VitallyFake, sheets: Any, make: Make, journal: Journal, model: CoverageModel
 ) -> None:
     states.seed(vitally)
-    provision(make, journal, "vitally")
+    provision(make("vitally"), journal, states.desired())
     reassign_in_vitally_ui(vitally)
-    _, report, v = migrate(make, journal, model, ("vitally", "cs"), ("sheets", "gsheet"))
+    _, report, v = migrate(on(make, "vitally", "cs"), on(make, "sheets", "gsheet"), journal, model)
     assert report.ok and (v.read, v.verified, v.lost) == (9, 9, 0)
     grid = sheets.spreadsheets[SHEET_ID].by_title("Accounts").grid()
     rows = {r[0]: dict(zip(grid[0], r, strict=False)) for r in grid[1:]}
     assert rows["ACC-003"]["CSM / pool"] == "Sam Lee"
     assert rows["ACC-004"]["Tier"] == "Enterprise"
-    assert replan(make, journal, model, ("vitally", "cs"), ("sheets", "gsheet")).changes == []
+    assert (
+        replan(on(make, "vitally", "cs"), on(make, "sheets", "gsheet"), journal, model).changes
+        == []
+    )
 
 
 def test_interrupted_migration_resumes_without_duplicates(
     vitally: VitallyFake, make: Make, journal: Journal, model: CoverageModel
 ) -> None:
     states.seed(vitally)  # Vitally has the CRM's accounts, none of tierform's traits yet
-    provision(make, journal, "xlsx", "old")
+    provision(make("xlsx", "old"), journal, states.desired())
     vitally.inject(500, times=1000, methods={"PUT"}, after=4)  # fails from the 5th PUT on
     with pytest.raises(TierformError):
-        migrate(make, journal, model, ("xlsx", "old"), ("vitally", "cs"))
+        migrate(on(make, "xlsx", "old"), on(make, "vitally", "cs"), journal, model)
     written_before = sum(
         1 for i in range(1, 10) if "tf_tier" in vitally.account(states.ext(i))["traits"]
     )
     assert 0 < written_before < 9
     vitally.faults.clear()
-    _, report, v = migrate(make, journal, model, ("xlsx", "old"), ("vitally", "cs"))
+    _, report, v = migrate(on(make, "xlsx", "old"), on(make, "vitally", "cs"), journal, model)
     assert report.ok and report.resumed_from is not None
     assert (v.read, v.verified, v.lost) == (9, 9, 0)
     assert sorted(t["externalId"] for t in vitally.live_tasks()) == sorted(EXPECTED_TASKS)
     assert all(len(vitally.accounts_with(states.ext(i))) == 1 for i in range(1, 10))
-    assert replan(make, journal, model, ("xlsx", "old"), ("vitally", "cs")).changes == []
+    assert replan(on(make, "xlsx", "old"), on(make, "vitally", "cs"), journal, model).changes == []

@@ -141,7 +141,12 @@ def migrate_cmd(
     from tierform.sync.desired import compile_desired
     from tierform.sync.engine import Syncer
     from tierform.sync.journal import Journal
-    from tierform.sync.migrate import cutover_checklist, migration_desired, verify
+    from tierform.sync.migrate import (
+        accounts_written,
+        cutover_checklist,
+        migration_desired,
+        verify,
+    )
     from tierform.sync.render import RENDERERS
     from tierform.sync.snapshot import read_snapshot
     from tierform.sync.targets import open_target
@@ -182,8 +187,7 @@ def migrate_cmd(
                 )
             return
         report = syncer.apply(plan, force=force, checksum=checksum)
-        failed = {r.change.key for r in report.failures if r.change.kind.value == "account"}
-        written = len(migration.accounts) - len(failed)
+        written = accounts_written(migration, report.failures)
         result = verify(migration, read_snapshot(adapter, model), model, written)
     if fmt == "json":
         doc["verification"] = result.to_dict()

@@ -12,10 +12,12 @@ resumed run never duplicates). After the apply, B is read back and every account
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tierform.core.model import CoverageLayer, CoverageModel
+from tierform.sync.change import ChangeResult
 from tierform.sync.snapshot import Snapshot, model_state
 from tierform.sync.state import Data, Kind, State, canon
 
@@ -158,6 +160,12 @@ class Verification:
             "missing_in_target": self.missing,
             "different_in_target": self.mismatched,
         }
+
+
+def accounts_written(m: Migration, failures: Iterable[ChangeResult]) -> int:
+    """The migration's accounts the apply wrote (or found already aligned): all but the failed."""
+    failed = {r.change.key for r in failures if r.change.kind is Kind.account}
+    return len(set(m.accounts) - failed)
 
 
 def verify(m: Migration, target: Snapshot, model: CoverageModel, written: int) -> Verification:

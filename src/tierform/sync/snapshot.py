@@ -47,8 +47,9 @@ class Snapshot:
         )
 
     def open_work_items(self) -> dict[str, Data]:
-        """Work items the platform still has open (done or deleted ones are not read back)."""
-        return {k: d for k, d in self.state.of(Kind.work_item).items() if not d.get("done")}
+        """Work items the platform still has open: adapters read back only live items (a
+        closed or deleted task is not tierform's any more), so this is every one read."""
+        return self.state.of(Kind.work_item)
 
 
 def model_state(model: CoverageModel) -> State:

@@ -10,19 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 
+from tests.fakes.migration import edit_cell, migrate, provision, replan, xlsx_rows
 from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
 from tierform.core.loader import default_model
 from tierform.core.model import CoverageModel, RosterEntry
 from tierform.errors import TierformError
-from tierform.sync.adapter import Adapter, AdapterContext
+from tierform.sync.adapter import AdapterContext
 from tierform.sync.compare import FieldDifference, compare
-from tierform.sync.engine import ApplyReport, Syncer
 from tierform.sync.journal import Journal
-from tierform.sync.migrate import Migration, People, Verification, migration_desired, verify
-from tierform.sync.plan import Plan
+from tierform.sync.migrate import People
 from tierform.sync.snapshot import read_snapshot
 
 from . import states
@@ -63,47 +61,6 @@ def book(tmp_path: Path, clock: VirtualClock) -> Make:
     return _make
 
 
-def provision(adapter: Adapter[Any], journal: Journal) -> None:
-    s = Syncer(adapter, journal)
-    report = s.apply(s.plan(states.desired()))
-    assert report.ok
-
-
-def migrate(
-    a: Make, b: Make, journal: Journal, model: CoverageModel
-) -> tuple[Migration, ApplyReport, Verification]:
-    m = migration_desired(read_snapshot(a(), model), model)
-    syncer = Syncer(b(), journal)
-    report = syncer.apply(syncer.plan(m.desired))
-    failed = {f.change.key for f in report.failures}
-    written = len(m.accounts) - len(failed & set(m.accounts))
-    return m, report, verify(m, read_snapshot(b(), model), model, written)
-
-
-def replan(a: Make, b: Make, journal: Journal, model: CoverageModel) -> Plan:
-    m = migration_desired(read_snapshot(a(), model), model)
-    return Syncer(b(), journal).plan(m.desired)
-
-
-def edit_cell(path: Path, account: str, column: str, value: Any) -> None:
-    wb = openpyxl.load_workbook(path)
-    ws = wb["Accounts"]
-    col = [c.value for c in ws[1]].index(column) + 1
-    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == account)
-    ws.cell(row, col).value = value
-    wb.save(path)
-
-
-def xlsx_rows(path: Path, sheet: str = "Accounts") -> dict[str, dict[str, Any]]:
-    ws = openpyxl.load_workbook(path)[sheet]
-    header = [c.value for c in ws[1]]
-    return {
-        str(r[0]): dict(zip(header, r, strict=False))
-        for r in ws.iter_rows(min_row=2, values_only=True)
-        if r[0]
-    }
-
-
 def test_xlsx_to_churnzero_carries_the_workbook_edits(
     fake: ChurnZeroFake,
     cz: Make,
@@ -113,7 +70,7 @@ def test_xlsx_to_churnzero_carries_the_workbook_edits(
     tmp_path: Path,
 ) -> None:
     states.seed(fake)
-    provision(book(), journal)
+    assert provision(book(), journal, states.desired()).ok
     edit_cell(tmp_path / "book.xlsx", "ACC-002", "CSM / pool", "ana@acme.com")  # by e-mail
     edit_cell(tmp_path / "book.xlsx", "ACC-005", "Tier", "Enterprise")  # tier overridden
     m, report, v = migrate(book, cz, journal, model)
@@ -152,7 +109,7 @@ def test_churnzero_to_xlsx_carries_the_platform_edit_and_compares(
     tmp_path: Path,
 ) -> None:
     states.seed(fake)
-    provision(cz(), journal)
+    assert provision(cz(), journal, states.desired()).ok
     reassign_tier_in_churnzero_ui(fake)
     _, report, v = migrate(cz, book, journal, model)
     assert report.ok and (v.read, v.verified, v.lost) == (6, 6, 0)
@@ -185,7 +142,7 @@ def test_churnzero_owner_reassigned_in_the_ui_arrives_in_the_workbook(
     tmp_path: Path,
 ) -> None:
     states.seed(fake)
-    provision(cz(), journal)
+    assert provision(cz(), journal, states.desired()).ok
     fake.account("ACC-003")["_owner"] = "sam.lee"  # the UI sets the owner, not tf_csm
     _, report, v = migrate(cz, book, journal, model)
     assert report.ok and (v.read, v.verified, v.lost) == (6, 6, 0)
@@ -196,7 +153,7 @@ def test_interrupted_migration_onto_churnzero_resumes_without_duplicates(
     fake: ChurnZeroFake, cz: Make, book: Make, journal: Journal, model: CoverageModel
 ) -> None:
     states.seed(fake)  # ChurnZero has the CRM's accounts, none of tierform's fields yet
-    provision(book(), journal)
+    assert provision(book(), journal, states.desired()).ok
     # The first push request (a few accounts' fields) lands; the push API fails from then on.
     fake.inject(500, times=1000, path_contains="/i", after=1)
     with pytest.raises(TierformError):

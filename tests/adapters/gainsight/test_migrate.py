@@ -12,19 +12,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 
+from tests.fakes.migration import edit_cell, migrate, provision, replan, xlsx_rows
 from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
 from tierform.core.loader import default_model
 from tierform.core.model import CoverageModel, RosterEntry
 from tierform.errors import TierformError
-from tierform.sync.adapter import Adapter, AdapterContext
+from tierform.sync.adapter import AdapterContext
 from tierform.sync.compare import FieldDifference, compare
-from tierform.sync.engine import ApplyReport, Syncer
+from tierform.sync.engine import Syncer
 from tierform.sync.journal import Journal
-from tierform.sync.migrate import Migration, People, Verification, migration_desired, verify
-from tierform.sync.plan import Plan
+from tierform.sync.migrate import People, migration_desired
 from tierform.sync.snapshot import model_state, read_snapshot
 from tierform.sync.state import Kind
 
@@ -65,47 +64,6 @@ def book(tmp_path: Path, clock: VirtualClock) -> Make:
     return _make
 
 
-def provision(adapter: Adapter[Any], journal: Journal) -> None:
-    s = Syncer(adapter, journal)
-    report = s.apply(s.plan(states.desired()))
-    assert report.ok
-
-
-def migrate(
-    a: Make, b: Make, journal: Journal, model: CoverageModel, force: bool = False
-) -> tuple[Migration, ApplyReport, Verification]:
-    m = migration_desired(read_snapshot(a(), model), model)
-    syncer = Syncer(b(), journal)
-    report = syncer.apply(syncer.plan(m.desired), force=force)
-    failed = {f.change.key for f in report.failures}
-    written = len(m.accounts) - len(failed & set(m.accounts))
-    return m, report, verify(m, read_snapshot(b(), model), model, written)
-
-
-def replan(a: Make, b: Make, journal: Journal, model: CoverageModel) -> Plan:
-    m = migration_desired(read_snapshot(a(), model), model)
-    return Syncer(b(), journal).plan(m.desired)
-
-
-def edit_cell(path: Path, account: str, column: str, value: Any) -> None:
-    wb = openpyxl.load_workbook(path)
-    ws = wb["Accounts"]
-    col = [c.value for c in ws[1]].index(column) + 1
-    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == account)
-    ws.cell(row, col).value = value
-    wb.save(path)
-
-
-def xlsx_rows(path: Path, sheet: str = "Accounts") -> dict[str, dict[str, Any]]:
-    ws = openpyxl.load_workbook(path)[sheet]
-    header = [c.value for c in ws[1]]
-    return {
-        str(r[0]): dict(zip(header, r, strict=False))
-        for r in ws.iter_rows(min_row=2, values_only=True)
-        if r[0]
-    }
-
-
 def create_model_fields(
     fake: GainsightFake, model: CoverageModel, leave_out: tuple[str, ...] = ()
 ) -> None:
@@ -142,7 +100,7 @@ def test_xlsx_to_gainsight_carries_the_workbook_edits(
     tmp_path: Path,
 ) -> None:
     seed(fake, model)
-    provision(book(), journal)
+    assert provision(book(), journal, states.desired()).ok
     edit_cell(tmp_path / "book.xlsx", "ACC-002", "CSM / pool", "sam@example.com")  # by e-mail
     edit_cell(tmp_path / "book.xlsx", "ACC-005", "Tier", "Enterprise")  # tier overridden
     m, report, v = migrate(book, gs, journal, model)
@@ -172,7 +130,7 @@ def test_gainsight_to_xlsx_carries_the_platform_edit_and_compares(
     tmp_path: Path,
 ) -> None:
     seed(fake, model)
-    provision(gs(), journal)
+    assert provision(gs(), journal, states.desired()).ok
     # After provisioning, someone edits Gainsight: ACC-004's tier and ACC-007's band.
     fake.company("ACC-004")["Tf_Tier__gc"] = "Enterprise"
     fake.company("ACC-007")["Tf_Health_Band__gc"] = "red"
@@ -208,7 +166,7 @@ def test_gainsight_csm_reassigned_in_the_ui_arrives_in_the_workbook(
     tmp_path: Path,
 ) -> None:
     seed(fake, model)
-    provision(gs(), journal)
+    assert provision(gs(), journal, states.desired()).ok
     fake.company("ACC-003")["Csm"] = user_id(fake, "Sam Lee")  # the UI sets the lookup only
     _, report, v = migrate(gs, book, journal, model)
     assert report.ok and (v.read, v.verified, v.lost) == (9, 9, 0)
@@ -221,7 +179,7 @@ def test_a_field_only_the_ui_can_create_is_reported_not_verified(
     """Tf_Health_Band__gc not created yet: every account carries a band in the workbook, so no
     account can be verified until the admin creates it; the other fields land meanwhile."""
     seed(fake, model, leave_out=("tf_health_band",))
-    provision(book(), journal)
+    assert provision(book(), journal, states.desired()).ok
     _, report, v = migrate(book, gs, journal, model)
     assert report.ok
     assert (v.read, v.verified, v.lost) == (9, 0, 9)
@@ -240,7 +198,7 @@ def test_interrupted_migration_onto_gainsight_resumes_without_duplicates(
     fake: GainsightFake, gs: Make, book: Make, journal: Journal, model: CoverageModel
 ) -> None:
     seed(fake, model)
-    provision(book(), journal)
+    assert provision(book(), journal, states.desired()).ok
     m = migration_desired(read_snapshot(book(), model), model)
     syncer = Syncer(gs(), journal)
     plan = syncer.plan(m.desired)

@@ -11,20 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 
+from tests.fakes.migration import edit_cell, migrate, provision, replan, xlsx_rows
 from tests.fakes.support import VirtualClock
 from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
 from tierform.core.loader import default_model
 from tierform.core.model import CoverageModel, RosterEntry
 from tierform.errors import TierformError
-from tierform.sync.adapter import Adapter, AdapterContext
+from tierform.sync.adapter import AdapterContext
 from tierform.sync.compare import FieldDifference, compare
-from tierform.sync.engine import ApplyReport, Syncer
 from tierform.sync.journal import Journal
-from tierform.sync.migrate import Migration, People, Verification, migration_desired, verify
-from tierform.sync.plan import Plan
+from tierform.sync.migrate import People
 from tierform.sync.snapshot import model_state, read_snapshot
 from tierform.sync.state import Kind
 
@@ -65,47 +63,6 @@ def book(tmp_path: Path, clock: VirtualClock) -> Make:
     return _make
 
 
-def provision(adapter: Adapter[Any], journal: Journal) -> None:
-    s = Syncer(adapter, journal)
-    report = s.apply(s.plan(states.desired()))
-    assert report.ok
-
-
-def migrate(
-    a: Make, b: Make, journal: Journal, model: CoverageModel, force: bool = False
-) -> tuple[Migration, ApplyReport, Verification]:
-    m = migration_desired(read_snapshot(a(), model), model)
-    syncer = Syncer(b(), journal)
-    report = syncer.apply(syncer.plan(m.desired), force=force)
-    failed = {f.change.key for f in report.failures}
-    written = len(m.accounts) - len(failed & set(m.accounts))
-    return m, report, verify(m, read_snapshot(b(), model), model, written)
-
-
-def replan(a: Make, b: Make, journal: Journal, model: CoverageModel) -> Plan:
-    m = migration_desired(read_snapshot(a(), model), model)
-    return Syncer(b(), journal).plan(m.desired)
-
-
-def edit_cell(path: Path, account: str, column: str, value: Any) -> None:
-    wb = openpyxl.load_workbook(path)
-    ws = wb["Accounts"]
-    col = [c.value for c in ws[1]].index(column) + 1
-    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == account)
-    ws.cell(row, col).value = value
-    wb.save(path)
-
-
-def xlsx_rows(path: Path, sheet: str = "Accounts") -> dict[str, dict[str, Any]]:
-    ws = openpyxl.load_workbook(path)[sheet]
-    header = [c.value for c in ws[1]]
-    return {
-        str(r[0]): dict(zip(header, r, strict=False))
-        for r in ws.iter_rows(min_row=2, values_only=True)
-        if r[0]
-    }
-
-
 def seed(fake: TotangoFake, model: CoverageModel, leave_out: tuple[str, ...] = ()) -> None:
     """The CRM's accounts and users, and the Data Modeler attributes the model's catalogue
     needs (named as the fields are)."""
@@ -124,7 +81,7 @@ def test_xlsx_to_totango_carries_the_workbook_edits(
     fake: TotangoFake, tt: Make, book: Make, journal: Journal, model: CoverageModel, tmp_path: Path
 ) -> None:
     seed(fake, model)
-    provision(book(), journal)
+    assert provision(book(), journal, states.desired()).ok
     edit_cell(tmp_path / "book.xlsx", "ACC-002", "CSM / pool", "sam@example.com")  # by e-mail
     edit_cell(tmp_path / "book.xlsx", "ACC-005", "Tier", "Enterprise")  # tier overridden
     m, report, v = migrate(book, tt, journal, model)
@@ -151,7 +108,7 @@ def test_totango_to_xlsx_carries_the_platform_edit_and_compares(
     fake: TotangoFake, tt: Make, book: Make, journal: Journal, model: CoverageModel, tmp_path: Path
 ) -> None:
     seed(fake, model)
-    provision(tt(), journal)
+    assert provision(tt(), journal, states.desired()).ok
     # After provisioning, someone edits Totango: ACC-004's tier and ACC-007's band.
     fake.attrs("ACC-004")["tf_tier"] = "Enterprise"
     fake.attrs("ACC-007")["tf_health_band"] = "red"
@@ -180,7 +137,7 @@ def test_totango_success_manager_reassigned_in_the_ui_arrives_in_the_workbook(
     fake: TotangoFake, tt: Make, book: Make, journal: Journal, model: CoverageModel, tmp_path: Path
 ) -> None:
     seed(fake, model)
-    provision(tt(), journal)
+    assert provision(tt(), journal, states.desired()).ok
     fake.attrs("ACC-003")["Success Manager"] = "Sam Lee"  # the UI sets the owner only
     _, report, v = migrate(tt, book, journal, model)
     assert report.ok and (v.read, v.verified, v.lost) == (9, 9, 0)
@@ -197,7 +154,7 @@ def test_totango_open_tasks_arrive_in_the_workbook(
     fake: TotangoFake, tt: Make, book: Make, journal: Journal, model: CoverageModel, tmp_path: Path
 ) -> None:
     seed(fake, model)
-    provision(tt(), journal)
+    assert provision(tt(), journal, states.desired()).ok
     assert task_keys(fake) == sorted(TASKS)
     migrate(tt, book, journal, model)
     assert set(xlsx_rows(tmp_path / "book.xlsx", "Tasks")) == set(TASKS)
@@ -209,7 +166,7 @@ def test_an_undefined_attribute_is_reported_not_verified(
     """tf_health_band not yet defined in the Data Modeler: every account carries a band in the
     workbook, so none can be verified until it is; the other attributes land meanwhile."""
     seed(fake, model, leave_out=("tf_health_band",))
-    provision(book(), journal)
+    assert provision(book(), journal, states.desired()).ok
     _, report, v = migrate(book, tt, journal, model)
     assert (v.read, v.verified, v.lost) == (9, 0, 9)
     assert v.mismatched == ACCOUNTS and v.missing == []
@@ -221,7 +178,7 @@ def test_interrupted_migration_onto_totango_resumes_without_duplicates(
     fake: TotangoFake, tt: Make, book: Make, journal: Journal, model: CoverageModel
 ) -> None:
     seed(fake, model)  # Totango has the CRM's accounts, none of tierform's attributes yet
-    provision(book(), journal)
+    assert provision(book(), journal, states.desired()).ok
     # The accounts and two tasks go through; creating the third task fails and stops the run.
     fake.inject(500, times=1000, methods={"POST"}, path_contains="/api/v3/tasks", after=2)
     with pytest.raises(TierformError):
@@ -243,7 +200,7 @@ def test_failed_gateway_writes_are_retried_by_the_next_run(
     """Gateway failures do not stop the run: the accounts are failed changes, counted lost, and
     the next run writes exactly those."""
     seed(fake, model)
-    provision(book(), journal)
+    assert provision(book(), journal, states.desired()).ok
     fake.inject(500, times=1000, methods={"GET"}, path_contains="/pixel.gif", after=4)
     _, report, v = migrate(book, tt, journal, model)
     assert not report.ok
@@ -268,7 +225,7 @@ def test_a_task_created_but_unanswered_is_not_created_twice(
     fake: TotangoFake, tt: Make, book: Make, journal: Journal, model: CoverageModel
 ) -> None:
     seed(fake, model)
-    provision(book(), journal)
+    assert provision(book(), journal, states.desired()).ok
     fake.inject(
         500, times=1, methods={"POST"}, path_contains="/api/v3/tasks", after=2, process=True
     )
