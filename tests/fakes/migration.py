@@ -22,7 +22,7 @@ from tierform.sync.migrate import (
     verify,
 )
 from tierform.sync.plan import Plan
-from tierform.sync.snapshot import read_snapshot
+from tierform.sync.snapshot import Snapshot, read_snapshot
 from tierform.sync.state import State
 
 Factory = Callable[[], Adapter[Any]]
@@ -33,10 +33,16 @@ def provision(adapter: Adapter[Any], journal: Journal, desired: State) -> ApplyR
     return syncer.apply(syncer.plan(desired))
 
 
+def snapshot(adapter: Adapter[Any], journal: Journal, model: CoverageModel) -> Snapshot:
+    """A migration's source read, as the CLI reads it: with the journal's ids of what
+    tierform wrote there (so tasks a platform cannot list are fetched by id)."""
+    return read_snapshot(adapter, model, journal.remote_ids(adapter.context.target))
+
+
 def migrate(
     a: Factory, b: Factory, journal: Journal, model: CoverageModel, force: bool = False
 ) -> tuple[Migration, ApplyReport, Verification]:
-    m = migration_desired(read_snapshot(a(), model), model)
+    m = migration_desired(snapshot(a(), journal, model), model)
     syncer = Syncer(b(), journal)
     report = syncer.apply(syncer.plan(m.desired), force=force)
     written = accounts_written(m, report.failures)
@@ -44,7 +50,7 @@ def migrate(
 
 
 def replan(a: Factory, b: Factory, journal: Journal, model: CoverageModel) -> Plan:
-    m = migration_desired(read_snapshot(a(), model), model)
+    m = migration_desired(snapshot(a(), journal, model), model)
     return Syncer(b(), journal).plan(m.desired)
 
 

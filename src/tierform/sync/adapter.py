@@ -24,13 +24,18 @@ The engine calls the hooks in this order, once per plan (octoDNS's provider temp
 :meth:`~Adapter.apply` may run in a process that did not plan (a resumed run): it then reads
 what it needs from ``ctx.desired``, which is the state of step 1. It yields one
 :class:`ChangeResult` per change, as soon as the platform has confirmed it.
+
+A snapshot (export, compare, migrate: :mod:`tierform.sync.snapshot`) calls
+:meth:`~Adapter.read` after step 1 of a model-only desired state, then
+:meth:`~Adapter.read_known` for kinds the platform cannot list, then
+:meth:`~Adapter.platform_owners`.
 """
 
 from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
@@ -164,6 +169,14 @@ class Adapter(ABC, Generic[SettingsT]):
         reassignment made in the platform's UI is not lost. Default: none (``tf_csm`` *is*
         the platform's owner field, or there is none)."""
         return {}
+
+    def read_known(self, kind: Kind, remote_ids: Mapping[str, str]) -> State:
+        """Objects of a kind the platform cannot list (its capabilities cannot read it),
+        fetched one by one from the remote ids the journal kept for them (key -> id), in the
+        neutral shape :meth:`read` would give. What is gone or closed is left out. Export and
+        migration use it so such objects are not lost (Totango's tasks). Default: nothing (the
+        platform lists them, or cannot fetch one by id either)."""
+        return State()
 
     def plan_meta(self) -> dict[str, Any]:
         """Extra facts for the plan header (never secrets). Default: none."""

@@ -2,12 +2,14 @@
 
 A snapshot is one full read of a target (octoDNS's dump): every account carrying tierform's
 fields with their values as people left them, the platform's own CSM where it keeps one apart
-from ``tf_csm`` (Vitally's CSM), the live work items and the field definitions it can show.
+from ``tf_csm`` (Vitally's CSM, ChurnZero's Account Owner...), the live work items (fetched by
+the journal's ids where the platform cannot list them) and the field definitions it can show.
 The read needs no account book: the model alone says which fields to look for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,11 +67,32 @@ def model_state(model: CoverageModel) -> State:
     return model_objects(model, specs, bands, dims, scored)
 
 
-def read_snapshot(adapter: Adapter[Any], model: CoverageModel) -> Snapshot:
-    """One full read of everything tierform manages on the adapter's platform."""
+def read_snapshot(
+    adapter: Adapter[Any],
+    model: CoverageModel,
+    remote_ids: Mapping[tuple[Kind, str], str] | None = None,
+) -> Snapshot:
+    """One full read of everything tierform manages on the adapter's platform.
+
+    ``remote_ids``: the journal's ids of what tierform wrote to this target
+    (:meth:`Journal.remote_ids`); objects of a kind the platform cannot list are fetched by
+    them (:meth:`Adapter.read_known`), so a platform without a task list still gives its open
+    tasks."""
     desired = adapter.normalize_desired(model_state(model))
     readable = [k for k in Kind if adapter.capabilities.can_read(k)]
     state = adapter.normalize_existing(adapter.read(Scope.of(desired, readable)))
+    for kind in Kind:
+        ids = {key: rid for (k, key), rid in (remote_ids or {}).items() if k is kind}
+        if ids and kind not in readable:
+            known = adapter.read_known(kind, ids)
+            for key, data in known.of(kind).items():
+                state.put(
+                    kind,
+                    key,
+                    data,
+                    label=known.labels.get(kind, {}).get(key),
+                    remote_id=known.remote_ids.get(kind, {}).get(key),
+                )
     return Snapshot(
         adapter.context.target, adapter.platform, state, dict(adapter.platform_owners())
     )

@@ -126,12 +126,8 @@ def test_churnzero_to_xlsx_carries_the_platform_edit_and_compares(
     assert diff.differences == [FieldDifference("ACC-003", "tf_tier", "Enterprise", "Mid-Market")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ChurnZeroAdapter does not override Adapter.platform_owners(), and its reader only "
-    "reads OwnerUserAccount for accounts whose desired state carries it (none in a snapshot): "
-    "an Account Owner reassigned in ChurnZero's UI is not seen by read_snapshot, so migrate "
-    "carries tf_csm's old name",
+@pytest.mark.parametrize(
+    "fake_options", [{"owner_form": f} for f in ("expand", "id", "name")], ids=str
 )
 def test_churnzero_owner_reassigned_in_the_ui_arrives_in_the_workbook(
     fake: ChurnZeroFake,
@@ -141,12 +137,19 @@ def test_churnzero_owner_reassigned_in_the_ui_arrives_in_the_workbook(
     model: CoverageModel,
     tmp_path: Path,
 ) -> None:
+    """The Account Owner is the CSM where tf_csm names a user (ACC-003: Ana Ruiz); a pool's
+    accounts keep the CRM's owner (sam.lee, seeded on all), which is not their CSM."""
     states.seed(fake)
     assert provision(cz(), journal, states.desired()).ok
     fake.account("ACC-003")["_owner"] = "sam.lee"  # the UI sets the owner, not tf_csm
+    assert fake.cf("ACC-003")["tf_csm"] == "Ana Ruiz"
     _, report, v = migrate(cz, book, journal, model)
     assert report.ok and (v.read, v.verified, v.lost) == (6, 6, 0)
-    assert xlsx_rows(tmp_path / "book.xlsx")["ACC-003"]["CSM / pool"] == "Sam Lee"
+    rows = xlsx_rows(tmp_path / "book.xlsx")
+    assert rows["ACC-003"]["CSM / pool"] == "Sam Lee"
+    assert rows["ACC-006"]["CSM / pool"] == "Ana Ruiz"  # owner and tf_csm agree
+    for pooled in ("ACC-001", "ACC-002", "ACC-004", "ACC-005"):
+        assert rows[pooled]["CSM / pool"] == "Growth pod"
 
 
 def test_interrupted_migration_onto_churnzero_resumes_without_duplicates(

@@ -150,13 +150,6 @@ def test_gainsight_to_xlsx_carries_the_platform_edit_and_compares(
     assert diff.differences == [FieldDifference("ACC-001", "tf_health_band", "orange", "green")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GainsightAdapter does not override Adapter.platform_owners(), and its reader reports "
-    "Tf_Csm__gc as tf_csm when the desired state names no CSM (a snapshot's does not): a Csm "
-    "lookup reassigned in Gainsight's UI is not seen by read_snapshot, so migrate carries the "
-    "old name",
-)
 def test_gainsight_csm_reassigned_in_the_ui_arrives_in_the_workbook(
     fake: GainsightFake,
     gs: Make,
@@ -165,12 +158,18 @@ def test_gainsight_csm_reassigned_in_the_ui_arrives_in_the_workbook(
     model: CoverageModel,
     tmp_path: Path,
 ) -> None:
+    """The Csm lookup is the CSM where tf_csm names a user (ACC-003: Ana Ruiz); a pool's
+    companies keep a Csm someone else set (ACC-001: Sam Lee), which is not their CSM."""
     seed(fake, model)
     assert provision(gs(), journal, states.desired()).ok
     fake.company("ACC-003")["Csm"] = user_id(fake, "Sam Lee")  # the UI sets the lookup only
+    fake.company("ACC-001")["Csm"] = user_id(fake, "Sam Lee")  # on a pooled company
     _, report, v = migrate(gs, book, journal, model)
     assert report.ok and (v.read, v.verified, v.lost) == (9, 9, 0)
-    assert xlsx_rows(tmp_path / "book.xlsx")["ACC-003"]["CSM / pool"] == "Sam Lee"
+    rows = xlsx_rows(tmp_path / "book.xlsx")
+    assert rows["ACC-003"]["CSM / pool"] == "Sam Lee"
+    assert rows["ACC-006"]["CSM / pool"] == "Ana Ruiz"  # lookup and tf_csm agree
+    assert rows["ACC-001"]["CSM / pool"] == "Growth pod"
 
 
 def test_a_field_only_the_ui_can_create_is_reported_not_verified(

@@ -201,6 +201,25 @@ class ChurnZeroAdapter(HttpAdapter[ChurnZeroSettings]):
         state.warnings.extend(self._owner_warnings)
         return state
 
+    def platform_owners(self) -> dict[str, str]:
+        """Each read account's Account Owner (as the user's e-mail, else UserName) where the
+        owner is tierform's to keep: accounts whose ``tf_csm`` is a ChurnZero user. A pool's
+        accounts keep whatever owner the CRM gave them, which is not their CSM."""
+        idx = self.index
+        if not idx.csm_of:
+            return {}
+        if not idx.users.loaded:
+            idx.users = Users.of(self.api.users())
+        roster = self.context.roster
+        out: dict[str, str] = {}
+        for key, csm in idx.csm_of.items():
+            if idx.users.resolve(csm, roster) is None:
+                continue  # a pool, or a CSM who is no user: tf_csm is all there is
+            owner = idx.users.owner(idx.owner_refs.get(key, {}))
+            if owner:
+                out[key] = idx.users.contact(owner)
+        return out
+
     def include_change(self, change: Change) -> bool:
         """Leave out what the read reported as unmatched (never silently: see the warnings)."""
         if change.kind is Kind.account and change.op is Op.create:

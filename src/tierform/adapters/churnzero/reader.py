@@ -23,7 +23,7 @@ from tierform.adapters.churnzero.mapping import (
     event_name,
     from_platform,
 )
-from tierform.adapters.churnzero.users import Users
+from tierform.adapters.churnzero.users import Users, owner_ref
 from tierform.sync.state import Data, Kind, Scope, State
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,9 @@ class Index:
     types: dict[str, str] = field(default_factory=dict)
     id_of: dict[str, str] = field(default_factory=dict)  # ExternalId -> ChurnZero Id
     ext_of: dict[str, str] = field(default_factory=dict)  # Id -> ExternalId
+    # Per account read with tierform's fields: the row's owner reference and its tf_csm.
+    owner_refs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    csm_of: dict[str, str] = field(default_factory=dict)
     users: Users = field(default_factory=Users)
     total: int = 0
     desired_accounts: frozenset[str] = frozenset()
@@ -83,7 +86,8 @@ class Reader:
         idx.keys = FieldKeys(set(fields) | set(scope.keys.get(Kind.field, ())))
         idx.types = {n: str(d.get("type") or "text") for n, d in fields.items()}
         idx.desired_accounts = frozenset(self.desired.of(Kind.account))
-        idx.id_of, idx.ext_of = {}, {}  # every read starts afresh (an adapter may read twice)
+        # Every read starts afresh (an adapter may read twice).
+        idx.id_of, idx.ext_of, idx.owner_refs, idx.csm_of = {}, {}, {}, {}
         accounts = self.desired.of(Kind.account)
         if not idx.users.loaded and any(OWNER in d for d in accounts.values()):
             idx.users = Users.of(self.api.users())
@@ -132,6 +136,9 @@ class Reader:
                 continue
             if any(v is not None and v != "" for v in ours.values()):
                 managed_owner = OWNER in want.get(ext, {})
+                idx.owner_refs[ext] = owner_ref(row)
+                if ours.get("tf_csm"):
+                    idx.csm_of[ext] = str(ours["tf_csm"])
                 state.put(
                     Kind.account,
                     ext,

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+OWNER_KEYS = ("OwnerUserAccount", "OwnerUserAccountId", "OwnerId", "OwnerUserId")
+
 
 def _norm(text: Any) -> str:
     return " ".join(str(text or "").split()).lower()
@@ -24,6 +26,7 @@ class Users:
 
     by_key: dict[str, str] = field(default_factory=dict)  # e-mail / name / UserName -> UserName
     by_id: dict[str, str] = field(default_factory=dict)  # Id -> UserName
+    email_of: dict[str, str] = field(default_factory=dict)  # UserName -> e-mail
     loaded: bool = False
 
     @classmethod
@@ -34,6 +37,8 @@ class Users:
             if not username:
                 continue
             username = str(username)
+            if row.get("Email"):
+                users.email_of.setdefault(username, str(row["Email"]))
             names = [
                 row.get("FullName"),
                 row.get("Name"),
@@ -54,6 +59,10 @@ class Users:
             return self.by_key[_norm(email)]
         return self.by_key.get(_norm(csm))
 
+    def contact(self, username: str) -> str:
+        """How the roster can recognise a user: the e-mail, else the UserName itself."""
+        return self.email_of.get(username, username)
+
     def owner(self, row: Mapping[str, Any]) -> str | None:
         """The UserName owning an Account row, whatever form the row uses (see above)."""
         value = row.get("OwnerUserAccount")
@@ -66,7 +75,12 @@ class Users:
             return None
         if isinstance(value, str) and value:
             return self.by_key.get(_norm(value), value)
-        for key in ("OwnerUserAccountId", "OwnerId", "OwnerUserId"):
+        for key in OWNER_KEYS[1:]:
             if row.get(key) is not None:
                 return self.by_id.get(str(row[key]))
         return None
+
+
+def owner_ref(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of an Account row that names its owner (resolved once the users are read)."""
+    return {k: row[k] for k in OWNER_KEYS if row.get(k) is not None}

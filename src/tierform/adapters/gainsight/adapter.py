@@ -372,6 +372,25 @@ class GainsightAdapter(HttpAdapter[GainsightSettings]):
         self.index.usable = usable_fields(self.index)
         self._reader(desired).read(Scope.of(desired, [Kind.account, Kind.work_item]))
 
+    def platform_owners(self) -> dict[str, str]:
+        """Each read account's ``Csm`` (as the user's e-mail, else name) where the lookup is
+        tierform's to keep: accounts whose ``tf_csm`` is a Gainsight user. A pool's companies
+        keep whatever Csm another process gave them, which is not their CSM."""
+        idx = self.index
+        if not idx.read_csm:
+            return {}
+        load_users(self.api, idx)
+        users, roster = idx.users, self.context.roster
+        out: dict[str, str] = {}
+        for key, csm in idx.read_csm.items():
+            gsid = idx.csm_of.get(key)
+            if gsid is None or users.resolve(csm, roster) is None:
+                continue  # no lookup, or a pool / a CSM who is no user: tf_csm is all there is
+            who = users.email_of.get(gsid) or users.name_of.get(gsid)
+            if who:
+                out[key] = who
+        return out
+
     def close(self) -> None:
         self._flush_usage()
         self._api = None

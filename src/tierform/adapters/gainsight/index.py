@@ -12,6 +12,7 @@ class Users:
     by_email: dict[str, str] = field(default_factory=dict)
     by_name: dict[str, str] = field(default_factory=dict)
     name_of: dict[str, str] = field(default_factory=dict)
+    email_of: dict[str, str] = field(default_factory=dict)  # GSID -> e-mail
     loaded: bool = False
 
     def resolve(self, who: str | None, roster: dict[str, str | None]) -> str | None:
@@ -40,6 +41,8 @@ class Index:
     gsid_of: dict[str, str] = field(default_factory=dict)  # account key -> Company GSID
     key_of: dict[str, str] = field(default_factory=dict)  # Company GSID -> account key
     csm_of: dict[str, str | None] = field(default_factory=dict)  # account key -> Csm GSID
+    #: accounts read with tierform's fields -> their tf_csm as read (Tf_Csm__gc)
+    read_csm: dict[str, str] = field(default_factory=dict)
     playbook_id: dict[str, str] = field(default_factory=dict)  # Gainsight playbook name -> GSID
     cta_id: dict[str, str] = field(default_factory=dict)  # work item key -> open CTA GSID
     closed_cta: dict[str, str] = field(default_factory=dict)  # key -> closed CTA GSID

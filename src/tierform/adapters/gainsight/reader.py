@@ -71,6 +71,7 @@ def load_users(api: GainsightApi, index: Index) -> None:
                 continue
             if row.get("Email"):
                 index.users.by_email[str(row["Email"]).strip().lower()] = gsid
+                index.users.email_of[gsid] = str(row["Email"]).strip()
             if row.get("Name"):
                 index.users.by_name[str(row["Name"]).strip().lower()] = gsid
                 index.users.name_of[gsid] = str(row["Name"])
@@ -119,7 +120,14 @@ class Reader:
         state = State()
         idx = self.index
         # A fresh read replaces what an earlier read of this adapter found.
-        for found in (idx.gsid_of, idx.key_of, idx.csm_of, idx.cta_id, idx.closed_cta):
+        for found in (
+            idx.gsid_of,
+            idx.key_of,
+            idx.csm_of,
+            idx.read_csm,
+            idx.cta_id,
+            idx.closed_cta,
+        ):
             found.clear()
         idx.desired_accounts = frozenset(self.desired.of(Kind.account))
         if self.match_field not in idx.schema:
@@ -197,6 +205,8 @@ class Reader:
             ) == self.desired.of(Kind.account).get(key, {}).get("tf_csm")
             if Kind.account in scope.kinds and owned and any(v is not None for v in data.values()):
                 state.put(Kind.account, key, data, label=row.get("Name"), remote_id=gsid)
+                if data.get("tf_csm"):
+                    idx.read_csm[key] = str(data["tf_csm"])
         if dups:
             state.warnings.append(
                 f"{len(dups)} {self.match_field} value(s) belong to more than one Company "

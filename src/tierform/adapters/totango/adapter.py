@@ -13,7 +13,7 @@ through the Search API.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import httpx
@@ -30,7 +30,7 @@ from tierform.adapters.totango.people import People, load
 from tierform.adapters.totango.plays import RUN_PREFIX, PlayRunner, plan_runs
 from tierform.adapters.totango.reader import Index, Reader
 from tierform.adapters.totango.settings import TotangoSettings
-from tierform.adapters.totango.tasks import TaskWriter
+from tierform.adapters.totango.tasks import TaskWriter, one_task, task_data
 from tierform.adapters.totango.verify import Verifier
 from tierform.errors import PermanentApiError
 from tierform.sync.adapter import AdapterContext, ApplyContext
@@ -198,6 +198,52 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
                 + "; Success Manager is left as it is on those accounts (the gateway would "
                 "accept any name silently): add them as Totango users or fix the roster e-mail"
             )
+
+    def platform_owners(self) -> dict[str, str]:
+        """Each read account's Success Manager (as the user's e-mail, else the full name it
+        holds) where it is tierform's to keep: accounts whose ``tf_csm`` is a Totango user. A
+        pool's accounts keep whatever Success Manager they had, which is not their CSM."""
+        idx = self.index
+        if not idx.csm_of:
+            return {}
+        people = self.people()
+        out: dict[str, str] = {}
+        for key, csm in idx.csm_of.items():
+            if people.find(csm, self.email_of(csm)) is None:
+                continue  # a pool, or a CSM who is no user: tf_csm is all there is
+            manager = idx.manager_of[key]
+            user = people.find(manager, None)
+            out[key] = user.login if user is not None and "@" in user.login else manager
+        return out
+
+    def read_known(self, kind: Kind, remote_ids: Mapping[str, str]) -> State:
+        """Tasks tierform created, one ``GET /api/v3/tasks?id=`` each (there is no task list):
+        the open ones, as written. A task deleted in Totango (404 / empty reply) or closed is
+        left out; SuccessPlay runs have no task to read."""
+        state = State()
+        if kind is not Kind.work_item:
+            return state
+        ids = sorted((k, rid) for k, rid in remote_ids.items() if not k.startswith(RUN_PREFIX))
+        names = {str(e).lower(): n for n, e in self.context.roster.items() if e}
+
+        def fetch(item: tuple[str, str]) -> Any:
+            try:
+                return self.api.task(item[1])
+            except PermanentApiError as exc:
+                if exc.status in (400, 404):
+                    return None  # gone: deleted in Totango
+                raise
+
+        for outcome in bounded_map(fetch, ids, self.ts.max_in_flight):
+            if outcome.error is not None:
+                raise outcome.error
+            key, rid = outcome.item
+            task = one_task(outcome.result)
+            data = task_data(key, task, names) if task is not None else None
+            if data is not None:
+                label = f"{data.get('title')} ({data.get('account_id')})"
+                state.put(Kind.work_item, key, data, label=label, remote_id=rid)
+        return state
 
     def read(self, scope: Scope) -> State:
         reader = Reader(

@@ -114,6 +114,11 @@ class TotangoApi:
         response = self.rest.request("POST", TASKS, json=dict(body), idempotent=False)
         return _json(response)
 
+    def task(self, task_id: str) -> Any:
+        """One task by id: ``GET /api/v3/tasks?id=`` answers a JSON array [C-code]; a bare
+        object is accepted as well [I]."""
+        return self.rest.get_json(TASKS, params={"id": task_id})
+
     def update_task(self, task_id: str, body: Mapping[str, Any]) -> None:
         self.rest.request("PUT", f"{TASKS}/{task_id}", json=dict(body))
 

@@ -37,6 +37,9 @@ class Index:
     numeric: set[str] = field(default_factory=set)
     strict: bool = True
     read_note: str = ""
+    # Accounts read with tierform's values: their tf_csm and Success Manager as read.
+    csm_of: dict[str, str] = field(default_factory=dict)
+    manager_of: dict[str, str] = field(default_factory=dict)
     partitioner: Partitioner | None = None
     loaded: bool = False
 
@@ -135,6 +138,9 @@ class Reader:
             if Kind.account in scope.kinds and owned(hit.values):
                 data = neutral(hit.values, readable, idx.numeric, SM_KEY in want.get(aid, {}))
                 state.put(Kind.account, aid, data, label=hit.name)
+                manager = hit.values.get(SUCCESS_MANAGER)
+                if data.get("tf_csm") and manager not in (None, ""):
+                    idx.csm_of[aid], idx.manager_of[aid] = str(data["tf_csm"]), str(manager)
         self._warn_unmatched(state)
 
     def _warn_unmatched(self, state: State) -> None:

@@ -20,14 +20,58 @@ from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.state import Data
 
 NORMAL = 2  # priority: 1 high, 2 normal, 3 low [TASKS]
+KEY_LINE = "tierform key: "
+SOURCE_LINE = "Source: "
+CLOSED = {"closed", "done", "completed", "complete", "resolved", "deleted"}  # [I]: any of these
 
 
 def description(key: str, data: Mapping[str, Any]) -> str:
     lines = [str(data["reason"])] if data.get("reason") else []
     if data.get("source"):
-        lines.append(f"Source: {data['source']}")
-    lines.append(f"tierform key: {key}")
+        lines.append(f"{SOURCE_LINE}{data['source']}")
+    lines.append(f"{KEY_LINE}{key}")
     return "\n".join(lines)
+
+
+def one_task(reply: Any) -> Mapping[str, Any] | None:
+    """The task of a ``GET /api/v3/tasks?id=`` reply: an array's first item [C-code], or an
+    object (bare, or under ``task``/``data``) [I]."""
+    if isinstance(reply, list):
+        reply = reply[0] if reply else None
+    if isinstance(reply, Mapping):
+        inner = reply.get("task") or reply.get("data")
+        return inner if isinstance(inner, Mapping) else reply
+    return None
+
+
+def task_data(key: str, task: Mapping[str, Any], names: Mapping[str, str]) -> Data | None:
+    """A work item as tierform wrote it, from the task; None when it is closed or is not the
+    task of ``key`` (its description names another key). ``names``: e-mail (lower case) ->
+    roster name, so the assignee reads as the CSM it was written for."""
+    if str(task.get("status") or "open").strip().lower() in CLOSED:
+        return None
+    lines = str(task.get("description") or "").splitlines()
+    keys = [line[len(KEY_LINE) :].strip() for line in lines if line.startswith(KEY_LINE)]
+    if keys and keys[0] != key:
+        return None
+    source = next(
+        (line[len(SOURCE_LINE) :] for line in lines if line.startswith(SOURCE_LINE)), None
+    )
+    reason = "\n".join(
+        line for line in lines if not line.startswith((KEY_LINE, SOURCE_LINE))
+    ).strip()
+    who = task.get("assignee")
+    if isinstance(who, Mapping):  # an expanded user [I]
+        who = who.get("email") or who.get("name") or who.get("username")
+    due = str(task.get("due_date") or "")[:10] or None
+    return {
+        "account_id": task.get("account_id"),
+        "title": task.get("title"),
+        "due": due,
+        "source": source,
+        "reason": reason or None,
+        "assignee": names.get(str(who).lower(), str(who)) if who else None,
+    }
 
 
 def task_body(
