@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from tierform.core.rules.spec import RESPONDER as RESPONDER_CODE
 from tierform.sync.fields import field_name
 from tierform.sync.state import Data
 
@@ -43,6 +44,34 @@ DUPLICATE_WARNING = (
     "each one as a work item on the account, assigned and dated; a platform action would "
     "create it a second time"
 )
+
+
+def quoted(value: Any) -> str:
+    """A name as the admin types it: in single quotes, whatever it holds (an apostrophe
+    included), where a repr would switch to double quotes."""
+    return f"'{value}'"
+
+
+def title_of(data: Mapping[str, Any], key: str) -> str:
+    """An object's name, else its key: an absent or empty name never prints as None."""
+    name = data.get("name")
+    return key if name is None or name == "" else str(name)
+
+
+def definition_of(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An object's definition. :mod:`tierform.sync.desired` always writes a mapping (the
+    model's dump); anything else reads as empty, so its steps say only what to create."""
+    d = data.get("definition")
+    return d if isinstance(d, Mapping) else {}
+
+
+def alerted(to: str | None, health_step: str = "the health score step") -> str:
+    """Who a notify action alerts: the person or role it names, or for ``responder`` whoever
+    the health score's responses name for the account's tier and band (``health_step``: how
+    the platform's sheet calls the step that lists them)."""
+    if to and to != RESPONDER_CODE:
+        return quoted(to)
+    return f"whoever {health_step}'s 'Who is alerted' line names for the account's tier and band"
 
 
 def plain_field(name: str) -> str:

@@ -3,6 +3,9 @@
 ChurnZero's APIs cannot create segments, Plays, ChurnScores, Journeys or typed custom fields
 [C]; each becomes numbered steps naming ChurnZero's screens and filtering on the exact custom
 fields tierform writes. Thresholds that differ by tier become one step per tier, never a dict.
+ChurnZero has no task API, so tierform sends every due work item as an event that one Play per
+rule or playbook turns into a task: the Plays built here must add no Create Task step of their
+own, and each says so where it would.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tierform.adapters.churnzero.mapping import event_name
+from tierform.sync import buildsheet_text as text
 from tierform.sync.fields import field_name
 from tierform.sync.state import Data
 
@@ -62,8 +67,8 @@ def condition(cond: Mapping[str, Any]) -> str:
 def segment_steps(key: str, data: Data) -> list[str]:
     steps = [
         "Segments > + New Segment > Accounts",
-        f"Segment name: '{data.get('name', key)}' (exactly: tierform finds the segment by this "
-        "name)",
+        f"Segment name: {text.quoted(text.title_of(data, key))} (exactly: tierform finds the "
+        "segment by this name)",
     ]
     for cond in data.get("filter") or []:
         steps.append("Add filter: " + condition(cond))
@@ -89,6 +94,13 @@ def field_steps(key: str, data: Data) -> list[str]:
     return steps
 
 
+#: Who gets the tasks tierform sends: the Account Owner it sets from ``tf_csm``.
+ACCOUNT_OWNER = (
+    "the Account Owner (OwnerUserAccount: tierform sets it to the ChurnZero user named in `tf_csm`)"
+)
+HEALTH_STEP = "the ChurnScore step"
+
+
 def _owner(owner: str | None) -> str:
     return {
         "named_csm": "Account Owner",
@@ -97,12 +109,29 @@ def _owner(owner: str | None) -> str:
     }.get(owner or "", "Account Owner")
 
 
+def events_of(source: str) -> tuple[str, str]:
+    """The event tierform sends a source's work items as, and the Play that turns it into
+    tasks (the build sheet's event Play for that source)."""
+    return event_name({"source": source}), f"tierform: {source}"
+
+
+def duplicate_warning(source: str, what: str) -> str:
+    """Mirrors the neutral sheet's warning: tierform's events already become these tasks."""
+    event, play = events_of(source)
+    return (
+        f"Warning: tierform already sends {what} as event {text.quoted(event)} when it is due, "
+        f"and the Play {text.quoted(play)} creates each as a task for the Account Owner: leave "
+        "Create Task steps for them out of this Play, or each task is created twice"
+    )
+
+
 def playbook_steps(key: str, data: Data) -> list[str]:
-    d = data.get("definition") or {}
-    name = data.get("name", key)
-    if not isinstance(d, Mapping):
-        return [f"Admin > Plays > New Play: '{name}'", str(d)]
-    steps = [f"Admin > Plays > New Play: '{name}'; Target: Account; Type: One-Time per account"]
+    d = text.definition_of(data)
+    name = text.title_of(data, key)
+    steps = [
+        f"Admin > Plays > New Play: {text.quoted(name)}; Target: Account; Type: One-Time per "
+        "account"
+    ]
     tiers = [str(t) for t in d.get("tiers") or []]
     if tiers:
         steps.append(
@@ -110,26 +139,26 @@ def playbook_steps(key: str, data: Data) -> list[str]:
         )
     if d.get("trigger"):
         steps.append(f"When: {d['trigger']}")
-    event = f"tf: playbook:{name}"
+    tasks = False
     for step in d.get("steps") or []:
         if not isinstance(step, Mapping):
             continue
         when = f"day {step.get('day', 0)}"
+        action = text.quoted(step.get("action"))
         if step.get("channel") == "email":
-            steps.append(f"Step ({when}): Send Email '{step.get('action')}'")
+            steps.append(f"Step ({when}): Send Email {action}")
         elif d.get("owner") == "automation":
-            steps.append(f"Step ({when}): '{step.get('action')}' (automated)")
+            steps.append(f"Step ({when}): {action} (automated)")
         else:
-            steps.append(
-                f"Task ({when}): '{step.get('action')}' for {_owner(d.get('owner'))}: no Create "
-                f"Task step here; tierform sends it as event '{event}' when due, and the Play "
-                f"'tierform: playbook:{name}' creates the task"
-            )
+            tasks = True
+            steps.append(f"Task ({when}): {action}, Assign To: {_owner(d.get('owner'))}")
+    if tasks:
+        steps.append(duplicate_warning(f"playbook:{name}", "each task above"))
     if d.get("stage") == "onboarding" and d.get("steps"):
         days = ", ".join(
             f"day {s.get('day', 0)} {s.get('action')}" for s in d["steps"] if isinstance(s, Mapping)
         )
-        steps.append(f"Admin > Journeys > New Journey '{name}', milestones: {days}")
+        steps.append(f"Admin > Journeys > New Journey {text.quoted(name)}, milestones: {days}")
     if d.get("success_criteria"):
         steps.append(
             "Success criteria (Play description): " + "; ".join(map(str, d["success_criteria"]))
@@ -156,13 +185,14 @@ def _trigger(t: Mapping[str, Any], name: str) -> list[str]:
     kind = t.get("type")
     field = str(t.get("field"))
     tier_cf = cf("tf_tier")
+    play = text.quoted(f"{name} ({{tier}})")
     if kind == "account_created":
         return ["Entry criteria: the account is created (enters the Play on first match)"]
     if kind == "days_before_date":
         if isinstance(t.get("days_by_tier"), Mapping):
             return _by_tier(
                 t["days_by_tier"],
-                f"Play '{name} ({{tier}})': entry criteria {tier_cf} is equal to '{{tier}}' AND "
+                f"Play {play}: entry criteria {tier_cf} is equal to '{{tier}}' AND "
                 f"renewal date within {{value}} days ({cf('tf_renewal_window')})",
             )
         return [f"Entry criteria: renewal within {t.get('days')} days ({cf('tf_renewal_window')})"]
@@ -174,44 +204,73 @@ def _trigger(t: Mapping[str, Any], name: str) -> list[str]:
             if isinstance(t.get(per_tier), Mapping):
                 return _by_tier(
                     t[per_tier],
-                    f"Play '{name} ({{tier}})': entry criteria {tier_cf} is equal to '{{tier}}' "
+                    f"Play {play}: entry criteria {tier_cf} is equal to '{{tier}}' "
                     f"AND {_subject(field)} {word} {{value}}",
                 )
             if t.get(single) is not None:
                 return [f"Entry criteria: {_subject(field)} {word} {t[single]}"]
     if kind == "field_change":
-        to = f" to '{t['to']}'" if t.get("to") else ""
+        if field == "tier" and t.get("direction") in ("up", "down"):
+            return [f"Entry criteria: {cf('tf_migration')} changes to '{t['direction']}'"]
+        to = f" to {shown(t['to'])}" if t.get("to") is not None else ""
         return [f"Entry criteria: {_subject(field)} changes{to}"]
-    return ["Entry criteria: " + shown(dict(t))]
+    return ["Entry criteria: " + text.trigger_text(t, cf)]
+
+
+def _alert(a: Mapping[str, Any], due: str, only: str) -> str:
+    """A notify action: who ChurnZero can address is a user or the Account Owner, and
+    tierform's event Play already files the alert as the Account Owner's task."""
+    to, channel = a.get("to"), a.get("channel")
+    if to and to != text.RESPONDER_CODE and channel in ("email", "in-app"):
+        step = "Send Email" if channel == "email" else "Send In-App Announcement"
+        return f"{step} {text.quoted(to)}{only}"
+    return (
+        f"none for the alert to {text.alerted(to, HEALTH_STEP)}{due}{only}: tierform files it "
+        f"as a task for {ACCOUNT_OWNER}"
+    )
 
 
 def _action(a: Mapping[str, Any]) -> str:
     kind = a.get("type")
     due = f", Due Date: {a['due_days']} days after entry" if a.get("due_days") else ""
-    only = f" (only for tiers {shown(a['tiers'])})" if a.get("tiers") else ""
+    narrow = [f"{k} {shown(a[k])}" for k in ("tiers", "bands") if a.get(k)]
+    only = f" (only for {' and '.join(narrow)})" if narrow else ""
     if kind in ("assign", "assign_csm", "assign_pool"):
         return "none: tierform sets the Account Owner (OwnerUserAccount) from the model"
     if kind == "start_playbook":
-        what = a.get("playbook") or f"the tier's {a.get('stage')} Play"
+        what = (
+            text.quoted(a["playbook"]) if a.get("playbook") else f"the tier's {a.get('stage')} Play"
+        )
         return f"Add To Play {what}{only}"
     if kind == "create_task":
-        return f"Create Task, Subject '{a.get('text')}', Assign To: Account Owner{due}{only}"
+        subject = text.quoted(a.get("text"))
+        return f"Create Task, Subject {subject}, Assign To: Account Owner{due}{only}"
     if kind == "notify":
-        return f"Send Email to {a.get('to') or 'the Account Owner'}{due}{only}"
+        return _alert(a, due, only)
+    if kind == "move_tier" and a.get("temporary_days"):
+        return (
+            f"none: a temporary upgrade ({a['temporary_days']} days) leaves `tf_tier` as it is; "
+            "tierform files the task for the next tier's coverage"
+        )
     if kind == "move_tier":
         return "none: tierform rewrites `tf_tier` on the next sync"
-    return shown(dict(a))
+    return text.action_text(a, cf)
 
 
 def rule_steps(key: str, data: Data) -> list[str]:
-    d = data.get("definition") or {}
-    name = str(data.get("name", key))
-    if not isinstance(d, Mapping):
-        return [f"Admin > Plays > New Play: '{name}'", str(d)]
-    steps = [f"Admin > Plays > New Play: '{name}' (ChurnZero runs rules as Plays); Target: Account"]
+    d = text.definition_of(data)
+    name = text.title_of(data, key)
+    outside = text.off_platform(d.get("trigger") or {})
+    if outside:
+        return [f"Nothing to create in ChurnZero for the rule {text.quoted(name)}", outside]
+    steps = [
+        f"Admin > Plays > New Play: {text.quoted(name)} (ChurnZero runs rules as Plays); "
+        "Target: Account"
+    ]
     if d.get("description"):
         steps.append(str(d["description"]))
-    steps += _trigger(d.get("trigger") or {}, name)
+    if d.get("trigger"):
+        steps += _trigger(d["trigger"], name)
     cond = d.get("condition") or {}
     if cond.get("tiers"):
         steps.append(
@@ -222,43 +281,64 @@ def rule_steps(key: str, data: Data) -> list[str]:
             "Entry criteria: "
             + condition({"field": "tf_health_band", "op": "in", "value": cond["bands"]})
         )
-    for action in d.get("actions") or []:
-        if isinstance(action, Mapping):
-            steps.append("Step: " + _action(action))
+    actions = [a for a in d.get("actions") or [] if isinstance(a, Mapping)]
+    steps += ["Step: " + _action(a) for a in actions]
+    if any(a.get("type") in ("create_task", "notify") for a in actions):
+        steps.append(duplicate_warning(f"rule:{name}", "each task and alert of this rule"))
     return steps
 
 
-def health_steps(key: str, data: Data, dimensions: Iterable[str] = ()) -> list[str]:
-    d = data.get("definition") or {}
-    steps = [f"Admin > ChurnScore > New ChurnScore: '{data.get('name', key)}'"]
+def _factor_weights(d: Mapping[str, Any], dimensions: Iterable[str]) -> dict[str, float]:
+    """Percent per dimension: the model's weights (else its signals' weights summed by
+    dimension), a dimension named only in ``dimensions`` counting 1."""
     weights: dict[str, float] = {}
-    if isinstance(d, Mapping):
-        for sig in (d.get("signals") or {}).values():
-            if isinstance(sig, Mapping) and sig.get("dimension"):
-                dim = str(sig["dimension"])
-                weights[dim] = weights.get(dim, 0.0) + float(sig.get("weight", 1) or 0)
-        if isinstance(d.get("weights"), Mapping):
-            weights = {str(k): float(v) for k, v in d["weights"].items()}
+    for sig in (d.get("signals") or {}).values():
+        if isinstance(sig, Mapping) and sig.get("dimension"):
+            dim = str(sig["dimension"])
+            weights[dim] = weights.get(dim, 0.0) + float(sig.get("weight", 1) or 0)
+    if isinstance(d.get("weights"), Mapping):
+        weights = {str(k): float(v) for k, v in d["weights"].items()}
     dims = sorted(set(dimensions) | set(weights))
     total = sum(weights.get(x, 1.0) for x in dims) or 1.0
-    for dim in dims:
-        w = weights.get(dim, 1.0)
-        if w:
+    return {dim: 100 * weights.get(dim, 1.0) / total for dim in dims if weights.get(dim, 1.0)}
+
+
+def health_steps(key: str, data: Data, dimensions: Iterable[str] = ()) -> list[str]:
+    """The factors carry tierform's own weights: one ChurnScore, or one per tier where the
+    model's tier weights differ."""
+    d = text.definition_of(data)
+    name = text.title_of(data, key)
+    steps = [f"Admin > ChurnScore > New ChurnScore: {text.quoted(name)}"]
+    groups = text.health_weight_groups(d)
+    if len(groups) == 1:
+        groups = [(None, _factor_weights(d, dimensions))]
+    for tier, weights in groups:
+        if tier == "other tiers":
+            steps.append(f"ChurnScore {text.quoted(name)} serves the other tiers; its factors:")
+        elif tier is not None:
+            steps.append(
+                f"Admin > ChurnScore > New ChurnScore: {text.quoted(f'{name} ({tier})')} for "
+                f"accounts where {cf('tf_tier')} is equal to '{tier}'; its factors:"
+            )
+        for dim, w in weights.items():
             steps.append(
                 f"Add factor: {cf('tf_health_' + field_name(dim))} (0-100, higher is "
-                f"healthier), weight {100 * w / total:.0f}%"
+                f"healthier), weight {w:.0f}%"
             )
-    if not dims:
-        steps.append(f"Add factor: {cf('tf_health_score')} (0-100), weight 100%")
-    bands = d.get("bands") if isinstance(d, Mapping) else None
+        if not weights:
+            steps.append(f"Add factor: {cf('tf_health_score')} (0-100), weight 100%")
+    bands = d.get("bands")
     if isinstance(bands, list):
         for band in bands:
             if isinstance(band, Mapping):
-                steps.append(f"Grade '{band.get('name')}': score at least {band.get('min', 0)}")
+                steps.append(
+                    f"Grade {text.quoted(band.get('name'))}: score at least {band.get('min', 0)}"
+                )
     steps.append(
         "Or use one factor, the ready-made score: " + cf("tf_health_score") + "; tierform "
         "writes the band to " + cf("tf_health_band")
     )
+    steps += [line for line in text.health_lines(d) if line.startswith("Who is alerted")]
     return steps
 
 

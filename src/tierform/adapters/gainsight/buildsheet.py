@@ -5,6 +5,8 @@ Orchestrator programs [confirmed/inferred, research §10]. Each becomes numbered
 Gainsight's screens, filtering on the exact Company API names tierform writes (``Tf_Tier__gc``),
 with one line per tier where thresholds or weights differ. Field steps also carry
 ``platform_name``/``platform_type`` in the plan's JSON so an admin can script or check them.
+tierform creates every work item itself as a CTA owned by the Company's CSM, so no rule or
+playbook step here adds a Call To Action of its own, and each says so where it would.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tierform.adapters.gainsight.mapping import api_name, gs_type, gs_type_label, ui_label
+from tierform.sync import buildsheet_text as text
 from tierform.sync.buildsheet import BuildStep
 from tierform.sync.fields import field_name
 from tierform.sync.state import Data, Kind
@@ -125,7 +128,7 @@ def segment_steps(key: str, data: Data) -> list[str]:
     filters = data.get("filter") or []
     steps = [
         "Journey Orchestrator > Segments > + SEGMENT (no public API creates segments)",
-        f"Name: {data.get('name', key)!r}; object: Company",
+        f"Name: {text.quoted(text.title_of(data, key))}; object: Company",
         "Filter (all must match): " + " AND ".join(condition(c) for c in filters),
     ]
     if data.get("description"):
@@ -133,37 +136,57 @@ def segment_steps(key: str, data: Data) -> list[str]:
     return steps
 
 
+#: Who owns the CTAs tierform creates: the work item's CSM as a Gainsight user (cta.py).
+CTA_OWNER = (
+    "owned by the Company's CSM (the CTA owner: the Gainsight user tierform matches to the "
+    "work item's CSM, else the target's cta.owner_email)"
+)
+HEALTH_STEP = "the scorecard step"
+
+
 def _owner(owner: str | None) -> str:
     return {
         "named_csm": "the CTA owner (the Company's CSM)",
         "pool": "the pool named in Tf_Csm__gc",
         "automation": "an automated email (Journey Orchestrator)",
-    }.get(owner or "", owner or "the CTA owner")
+    }.get(owner or "", "the CTA owner")
 
 
 def playbook_steps(key: str, data: Data, cta_type: str, mapped: str | None) -> list[str]:
-    d = data.get("definition") or {}
-    name = data.get("name", key)
-    if not isinstance(d, Mapping):
-        return [f"Administration > Cockpit > Playbooks > + PLAYBOOK {name!r}", str(d)]
+    d = text.definition_of(data)
+    name = text.title_of(data, key)
+    q = text.quoted
     if mapped:
         steps = [
-            f"tierform attaches the existing Gainsight playbook {mapped!r} to each {name!r} CTA "
+            f"tierform attaches the existing Gainsight playbook {q(mapped)} to each {q(name)} CTA "
             "(setting `playbooks`), and Gainsight creates its tasks: check in Administration > "
-            f"Cockpit > Playbooks that {mapped!r} has CTA type {cta_type!r} and these tasks"
+            f"Cockpit > Playbooks that {q(mapped)} has CTA type {q(cta_type)} and these tasks"
         ]
     else:
         steps = [
-            f"Administration > Cockpit > Playbooks > + PLAYBOOK: name {name!r}, type {cta_type!r}"
-            " (then map it in the target's `playbooks` setting so tierform attaches it)"
+            f"Administration > Cockpit > Playbooks > + PLAYBOOK: name {q(name)}, type "
+            f"{q(cta_type)} (then map it in the target's `playbooks` setting so tierform "
+            "attaches it)"
         ]
     for step in d.get("steps") or []:
         if isinstance(step, Mapping):
             kind = "Email task" if step.get("channel") == "email" else "Task"
             steps.append(
-                f"{kind}: {step.get('action')!r}, due {step.get('day', 0)} day(s) after the CTA "
+                f"{kind}: {q(step.get('action'))}, due {step.get('day', 0)} day(s) after the CTA "
                 f"opens, owner: {_owner(d.get('owner'))}"
             )
+    if d.get("owner") != "automation" and d.get("steps"):
+        steps.append(
+            "Warning: tierform already creates the CTA for each Company this playbook is due "
+            + (
+                "for, with this playbook attached"
+                if mapped
+                else "for (one per task above until the playbook is mapped, then one with it "
+                "attached)"
+            )
+            + f", {CTA_OWNER}: attach this playbook in no Rules Engine rule or Journey "
+            "Orchestrator program, or every task is created twice"
+        )
     tiers = [str(t) for t in d.get("tiers") or []]
     if tiers:
         steps.append(
@@ -219,9 +242,21 @@ def trigger_lines(t: Mapping[str, Any]) -> list[str]:
             if t.get(side) is not None:
                 return [f"Criteria: {subject(name)} {op} {t.get(side)}"]
     if kind == "field_change":
-        to = f" to `{t['to']}`" if t.get("to") else ""
+        if name == "tier" and t.get("direction") in ("up", "down"):
+            return [f"Criteria: {col('tf_migration')} equals `{t['direction']}`"]
+        to = f" to `{t['to']}`" if t.get("to") is not None else ""
         return [f"Criteria: {subject(name)} changed{to} since the last run"]
-    return [f"Criteria: {kind} on {name}"]
+    return ["Criteria: " + text.trigger_text(t, col)]
+
+
+def _alert(a: Mapping[str, Any], due: str) -> str:
+    """A notify action: tierform files the alert as a CTA for the Company's CSM."""
+    to, channel = a.get("to"), a.get("channel")
+    if to and to != text.RESPONDER_CODE and channel:
+        what = f"to send the {text.quoted(to)} ({channel})"
+    else:
+        what = f"for the alert to {text.alerted(to, HEALTH_STEP)}"
+    return f"none in Rules Engine: tierform creates a CTA {what}{due}, {CTA_OWNER}"
 
 
 def action_line(a: Mapping[str, Any], cta_type: str) -> str:
@@ -230,26 +265,43 @@ def action_line(a: Mapping[str, Any], cta_type: str) -> str:
     if kind in ("assign", "assign_csm", "assign_pool"):
         return "none in Rules Engine: tierform writes the Company's Csm lookup and Tf_Csm__gc"
     if kind == "start_playbook":
-        what = a.get("playbook") or f"the tier's {a.get('stage')} playbook"
-        return f"Call To Action: type {cta_type!r}, playbook {what!r}{due}"
+        what = (
+            f"the playbook {text.quoted(a['playbook'])}"
+            if a.get("playbook")
+            else f"the tier's {a.get('stage')} playbook"
+        )
+        return (
+            f"none in Rules Engine: tierform creates the CTAs of {what}{due} (type "
+            f"{text.quoted(cta_type)}), {CTA_OWNER}"
+        )
     if kind == "create_task":
-        return f"Call To Action: type {cta_type!r}, name {a.get('text')!r}{due}"
+        return (
+            f"none in Rules Engine: tierform creates the CTA {text.quoted(a.get('text'))}{due} "
+            f"(type {text.quoted(cta_type)}), {CTA_OWNER}"
+        )
     if kind == "notify":
-        return f"Call To Action (or an email notification) to {a.get('to') or 'the CSM'}{due}"
+        return _alert(a, due)
+    if kind == "move_tier" and a.get("temporary_days"):
+        return (
+            f"none in Gainsight: a temporary upgrade ({a['temporary_days']} days) leaves "
+            "Tf_Tier__gc as it is; tierform creates the CTA for the next tier's coverage"
+        )
     if kind == "move_tier":
         return "none in Gainsight: tierform rewrites Tf_Tier__gc on the next sync"
-    return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in sorted(a.items()) if k != "type")
+    return text.action_text(a, col)
 
 
 def rule_steps(key: str, data: Data, cta_type: str) -> list[str]:
-    d = data.get("definition") or {}
-    name = data.get("name", key)
-    if not isinstance(d, Mapping):
-        return [f"Administration > Rules Engine > + RULE {name!r}", str(d)]
-    steps = [f"Administration > Rules Engine > + RULE: name {name!r}, Rule For: Company"]
+    d = text.definition_of(data)
+    name = text.title_of(data, key)
+    outside = text.off_platform(d.get("trigger") or {})
+    if outside:
+        return [f"Nothing to create in Gainsight for the rule {text.quoted(name)}", outside]
+    steps = [f"Administration > Rules Engine > + RULE: name {text.quoted(name)}, Rule For: Company"]
     if d.get("description"):
         steps.append(str(d["description"]))
-    steps += trigger_lines(d.get("trigger") or {})
+    if d.get("trigger"):
+        steps += trigger_lines(d["trigger"])
     cond = d.get("condition") or {}
     if cond.get("tiers"):
         steps.append(
@@ -260,17 +312,23 @@ def rule_steps(key: str, data: Data, cta_type: str) -> list[str]:
             "Criteria: "
             + condition({"field": "tf_health_band", "op": "in", "value": cond["bands"]})
         )
-    for action in d.get("actions") or []:
-        if isinstance(action, Mapping):
-            line = "Action: " + action_line(action, cta_type)
-            extra = []
-            if action.get("tiers"):
-                extra.append(condition({"field": "tf_tier", "op": "in", "value": action["tiers"]}))
-            if action.get("bands"):
-                extra.append(
-                    condition({"field": "tf_health_band", "op": "in", "value": action["bands"]})
-                )
-            steps.append(line + (f" (only where {' AND '.join(extra)})" if extra else ""))
+    actions = [a for a in d.get("actions") or [] if isinstance(a, Mapping)]
+    for action in actions:
+        line = "Action: " + action_line(action, cta_type)
+        extra = []
+        if action.get("tiers"):
+            extra.append(condition({"field": "tf_tier", "op": "in", "value": action["tiers"]}))
+        if action.get("bands"):
+            extra.append(
+                condition({"field": "tf_health_band", "op": "in", "value": action["bands"]})
+            )
+        steps.append(line + (f" (only where {' AND '.join(extra)})" if extra else ""))
+    if any(a.get("type") in ("create_task", "notify", "start_playbook") for a in actions):
+        steps.append(
+            "Warning: tierform already creates these CTAs (and a CTA for each alert) on the "
+            "Company through the API: give this rule no Call To Action action, or each is "
+            "created twice"
+        )
     return steps
 
 
@@ -287,12 +345,17 @@ def health_steps(key: str, data: Data) -> list[str]:
     raw_w, raw_t = d.get("weights"), d.get("tier_weights")
     weights: Mapping[str, Any] = raw_w if isinstance(raw_w, Mapping) else {}
     tier_weights: Mapping[str, Any] = raw_t if isinstance(raw_t, Mapping) else {}
-    dims = sorted({*weights, *(k for w in tier_weights.values() for k in w)})
+    # A dimension weighted 0 everywhere is not part of tierform's score: no measure for it.
+    groups = [weights, *(w for w in tier_weights.values() if isinstance(w, Mapping))]
+    dims = sorted({str(k) for w in groups for k, v in w.items() if float(v)})
     steps = [
         "Administration > Scorecards 2.0 > + SCORECARD: 'Health score', Company, numeric 0-100"
     ]
     for dim in dims:
-        steps.append(f"Measure: {dim!r} (0-100), scored from {col(f'tf_health_{field_name(dim)}')}")
+        steps.append(
+            f"Measure: {text.quoted(dim)} (0-100), scored from "
+            + col(f"tf_health_{field_name(dim)}")
+        )
     if weights:
         steps.append("Measure weights: " + _weights(weights))
     for value, tiers in by_tier({t: dict(w) for t, w in tier_weights.items()}):
@@ -315,4 +378,5 @@ def health_steps(key: str, data: Data) -> list[str]:
         "Set Score 2.0 for each measure from its Tf_Health_ field above, and the overall score "
         f"from {col('tf_health_score')}"
     )
+    steps += [line for line in text.health_lines(d) if line.startswith("Who is alerted")]
     return steps

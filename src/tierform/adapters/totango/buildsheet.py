@@ -3,7 +3,9 @@
 Totango's API cannot create account attributes (Data Modeler), segments, health profiles,
 SuccessBLOCs, SuccessPlays or campaigns [SPCREATE, MODEL]. Each becomes numbered steps naming
 Totango's screens and filtering on the exact attributes tierform writes. A threshold that
-differs per tier becomes one step per tier.
+differs per tier becomes one step per tier. tierform creates every work item itself as a
+task assigned to the account's Success Manager (or runs a mapped manual SuccessPlay), so no
+SuccessPlay built here adds a task of its own, and each says so where it would.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tierform.adapters.totango.plays import STAGES
+from tierform.sync import buildsheet_text as text
 from tierform.sync.fields import RENEWAL_WINDOWS, field_name
 from tierform.sync.state import Data
 
@@ -63,7 +67,8 @@ def condition(cond: Mapping[str, Any]) -> str:
 def field_steps(key: str, data: Data) -> list[str]:
     steps = [
         "Settings > Data Modeler > Accounts > Add Attribute",
-        f"Display name: {data.get('label', key)!r}; API name: `{key}` (exactly: tierform writes "
+        f"Display name: {text.quoted(data.get('label') or key)}; API name: `{key}` (exactly: "
+        "tierform writes "
         f"and reads it by this name); type: {_TYPES.get(str(data.get('type')), 'String')}",
     ]
     if data.get("options"):
@@ -81,7 +86,7 @@ def segment_steps(key: str, data: Data) -> list[str]:
     filters = data.get("filter") or []
     steps = [
         "Accounts > Segments > + New Segment",
-        f"Name: {data.get('name', key)!r}",
+        f"Name: {text.quoted(text.title_of(data, key))}",
         "Filter (all must match): " + " AND ".join(condition(c) for c in filters),
         "Save the segment (and share it with the CS team)",
     ]
@@ -95,26 +100,36 @@ def segment_steps(key: str, data: Data) -> list[str]:
     return steps
 
 
+#: Who tierform's tasks are assigned to: the Success Manager it writes from ``tf_csm``.
+SUCCESS_MANAGER = (
+    "assigned to the account's Success Manager (the account attribute `Success Manager`, "
+    "which tierform sets from `tf_csm`)"
+)
+HEALTH_STEP = "the health profile step"
+
+
 def _owner(owner: str | None) -> str:
     return {
         "named_csm": "the account's Success Manager",
         "pool": "the team named in account attribute `tf_csm` (round robin)",
         "automation": "nobody: automated",
-    }.get(owner or "", owner or "the Success Manager")
+    }.get(owner or "", "the account's Success Manager")
 
 
 def playbook_steps(key: str, data: Data, play: str | None = None) -> list[str]:
-    d = data.get("definition") or {}
-    name = str(data.get("name", key))
-    if not isinstance(d, Mapping):
-        return [f"Settings > SuccessBLOCs > + Create SuccessPlay {name!r}"]
+    """``play``: the manual SuccessPlay tierform runs for this playbook (setting
+    ``successplays``; onboarding and renewal playbooks only), which then creates the tasks."""
+    d = text.definition_of(data)
+    name = text.title_of(data, key)
+    q = text.quoted
     bloc = _BLOC.get(str(d.get("stage")), str(d.get("stage") or "Lifecycle").title())
     steps = [
         f"SuccessBLOCs > {bloc} SuccessBLOC (create it if missing) > SuccessPlays > "
-        f"+ Create SuccessPlay {name!r}, object: Accounts"
+        f"+ Create SuccessPlay {q(name)}, object: Accounts"
     ]
     tiers = [str(t) for t in d.get("tiers") or []]
-    if play:
+    runs = play is not None and d.get("stage") in STAGES
+    if runs:
         steps.append(
             f"Trigger: Manual; status: Active. tierform runs it through the API (SuccessPlay id "
             f"{play}) once per account the playbook is due for"
@@ -126,23 +141,38 @@ def playbook_steps(key: str, data: Data, play: str | None = None) -> list[str]:
             + (f" and {d['trigger']}" if d.get("trigger") else "")
         )
     emails = []
+    tasks = False
     for step in d.get("steps") or []:
         if not isinstance(step, Mapping):
             continue
         if step.get("channel") in ("email", "in-app"):
             emails.append(step)
             continue
+        day, action = step.get("day", 0), q(step.get("action"))
+        if d.get("owner") == "automation":
+            steps.append(f"Step (day {day}): {action} (automated, no task)")
+        elif runs:
+            steps.append(
+                f"Action (day {day}): Create task {action}, assigned to {_owner(d.get('owner'))}"
+            )
+        else:
+            tasks = True
+            steps.append(f"Task (day {day}): {action}, assigned to {_owner(d.get('owner'))}")
+    if tasks:
         steps.append(
-            f"Action (day {step.get('day', 0)}): Create task {step.get('action')!r}, assigned "
-            f"to {_owner(d.get('owner'))}"
+            "Warning: tierform already creates each task above on the account through the "
+            f"Tasks API, dated and {SUCCESS_MANAGER}: add no Create task action to this "
+            "SuccessPlay, or every task is created twice"
         )
+    audience = (
+        condition({"field": "tf_tier", "op": "in", "value": tiers}) if tiers else "all accounts"
+    )
     for step in emails:
         where = "email" if step.get("channel") == "email" else "in-app message"
         steps.append(
-            f"Campaigns > + New Campaign ({where}) {step.get('action')!r}, day "
-            f"{step.get('day', 0)}, audience: "
-            + condition({"field": "tf_tier", "op": "in", "value": tiers or ["(all tiers)"]})
-            + (" (manual SuccessPlays cannot send emails)" if play else "")
+            f"Campaigns > + New Campaign ({where}) {q(step.get('action'))}, day "
+            f"{step.get('day', 0)}, audience: {audience}"
+            + (" (manual SuccessPlays cannot send emails)" if runs else "")
         )
     if d.get("success_criteria"):
         steps.append(
@@ -193,61 +223,99 @@ def _trigger(t: Mapping[str, Any]) -> list[str]:
         return ["Trigger: event-based, when " + within(t.get("days") or 0)]
     if kind == "threshold_crossed":
         for word, single, many in (
-            ("below", "below", "below_by_tier"),
-            ("above", "above", "above_by_tier"),
+            ("falls below", "below", "below_by_tier"),
+            ("rises above", "above", "above_by_tier"),
         ):
             if t.get(many):
                 return [f"Trigger: event-based, one criterion per tier ({_subject(name)}):"] + (
-                    _per_tier(t[many], lambda v, w=word: f"falls {w} {v}")
+                    _per_tier(t[many], lambda v, w=word: f"{w} {v}")
                 )
             if t.get(single) is not None:
-                return [f"Trigger: event-based, when {_subject(name)} falls {word} {t[single]}"]
+                return [f"Trigger: event-based, when {_subject(name)} {word} {t[single]}"]
     if kind == "field_change":
+        if name == "tier" and t.get("direction") in ("up", "down"):
+            return [
+                f"Trigger: event-based, when {attr('tf_migration')} changes to `{t['direction']}`"
+            ]
         to = f" to `{t['to']}`" if t.get("to") is not None else ""
         return [f"Trigger: event-based, when {_subject(name)} changes{to}"]
-    return [f"Trigger: event-based ({kind})"]
+    return ["Trigger: event-based, when " + text.trigger_text(t, attr)]
+
+
+def _alert(a: Mapping[str, Any], due: str) -> str:
+    """A notify action: tierform files the alert as a task for the Success Manager."""
+    to, channel = a.get("to"), a.get("channel")
+    if to and to != text.RESPONDER_CODE and channel:
+        what = f"to send the {text.quoted(to)} ({channel})"
+    else:
+        what = f"for the alert to {text.alerted(to, HEALTH_STEP)}"
+    return f"none in Totango: tierform creates a task {what}{due}, {SUCCESS_MANAGER}"
 
 
 def _action(a: Mapping[str, Any]) -> str:
     kind = a.get("type")
     due = f", due in {a['due_days']} days" if a.get("due_days") else ""
+    narrow = [f"{k} {text.value_text(a[k])}" for k in ("tiers", "bands") if a.get(k)]
+    only = f" (only for {' and '.join(narrow)})" if narrow else ""
     if kind in ("assign", "assign_csm", "assign_pool"):
         return "none in Totango: tierform writes the Success Manager attribute on each sync"
     if kind == "start_playbook":
-        what = a.get("playbook") or f"the tier's {a.get('stage')} SuccessPlay"
-        return f"Start {what!r}"
+        what = (
+            f"the playbook {text.quoted(a['playbook'])}"
+            if a.get("playbook")
+            else f"the tier's {a.get('stage')} playbook"
+        )
+        return (
+            f"none in Totango: tierform creates the tasks of {what}{due} itself (or runs its "
+            f"manual SuccessPlay, setting `successplays`){only}"
+        )
     if kind == "create_task":
-        return f"Create task {a.get('text')!r}{due}, assigned to the Success Manager"
+        return (
+            f"none in Totango: tierform creates the task {text.quoted(a.get('text'))}{due}, "
+            f"{SUCCESS_MANAGER}{only}"
+        )
     if kind == "notify":
-        return f"Send an email notification to {a.get('to') or 'the Success Manager'}{due}"
+        return _alert(a, due) + only
+    if kind == "move_tier" and a.get("temporary_days"):
+        return (
+            f"none in Totango: a temporary upgrade ({a['temporary_days']} days) leaves "
+            "`tf_tier` as it is; tierform creates the task for the next tier's coverage"
+        )
     if kind == "move_tier":
         return "none in Totango: tierform rewrites `tf_tier` on the next sync"
-    return f"{kind}{due}"
+    return text.action_text(a, attr)
 
 
 def rule_steps(key: str, data: Data) -> list[str]:
-    d = data.get("definition") or {}
-    name = str(data.get("name", key))
-    if not isinstance(d, Mapping):
-        return [f"SuccessBLOCs > SuccessPlays > + Create SuccessPlay {name!r}"]
-    steps = [f"SuccessBLOCs > SuccessPlays > + Create SuccessPlay {name!r}, object: Accounts"]
+    d = text.definition_of(data)
+    name = text.title_of(data, key)
+    outside = text.off_platform(d.get("trigger") or {})
+    if outside:
+        return [f"Nothing to create in Totango for the rule {text.quoted(name)}", outside]
+    steps = [
+        f"SuccessBLOCs > SuccessPlays > + Create SuccessPlay {text.quoted(name)}, object: Accounts"
+    ]
     if d.get("description"):
         steps.append(f"Description: {d['description']}")
-    steps += _trigger(d.get("trigger") or {})
+    if d.get("trigger"):
+        steps += _trigger(d["trigger"])
     cond = d.get("condition") or {}
     for fld, values in (("tf_tier", cond.get("tiers")), ("tf_health_band", cond.get("bands"))):
         if values:
             steps.append("Criteria: " + condition({"field": fld, "op": "in", "value": values}))
-    for action in d.get("actions") or []:
-        if isinstance(action, Mapping):
-            steps.append("Action: " + _action(action))
+    actions = [a for a in d.get("actions") or [] if isinstance(a, Mapping)]
+    steps += ["Action: " + _action(a) for a in actions]
+    if any(a.get("type") in ("create_task", "notify", "start_playbook") for a in actions):
+        steps.append(
+            "Warning: tierform already creates these tasks (and a task for each alert) on the "
+            "account through the Tasks API: give this SuccessPlay no Create task action, or each "
+            "is created twice"
+        )
     return steps
 
 
 def health_steps(key: str, data: Data) -> list[str]:
-    d = data.get("definition") or {}
-    if not isinstance(d, Mapping):
-        return ["Settings > Health > Account health profile"]
+    d = text.definition_of(data)
     steps = []
     weights = d.get("weights") if isinstance(d.get("weights"), Mapping) else None
     raw = d.get("tier_weights")
@@ -287,4 +355,5 @@ def health_steps(key: str, data: Data) -> list[str]:
         "Totango recalculates health daily; tierform also writes the score and band as "
         f"{attr('tf_health_score')} and {attr('tf_health_band')}"
     )
+    steps += [line for line in text.health_lines(d) if line.startswith("Who is alerted")]
     return steps
