@@ -14,11 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from tierform.sample import generate_accounts, write_csv
-
 from tierform.core.loader import starter_text
+from tierform.testing.sample import generate_accounts, write_csv
 
 TARGETS = {1_000_000: (20.0, 2.0)}  # accounts -> (seconds, GiB)
+AS_OF = "2026-11-01"  # a fixed date: the same renewal windows and rollout dates on every run
 
 
 def run(size: int, folder: Path) -> tuple[float, float]:
@@ -28,7 +28,7 @@ def run(size: int, folder: Path) -> tuple[float, float]:
     model = folder / "tierform.yaml"
     model.write_text(starter_text(), encoding="utf-8")
     exe = Path(sys.executable).with_name("tierform")
-    args = [str(exe), "report", "--accounts", str(book), "-c", str(model)]
+    args = [str(exe), "report", "--accounts", str(book), "-c", str(model), "--as-of", AS_OF]
     args += ["--out", str(folder / f"out{size}")]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()

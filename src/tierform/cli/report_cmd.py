@@ -169,6 +169,7 @@ def _platform_support(model: CoverageModel, customers: int) -> PlatformSupport |
     """What the recommended platform's adapter writes and what stays on its build sheet, from
     the installed adapter's declared capabilities (None when that adapter is not installed)."""
     from tierform.core.recommend import recommend
+    from tierform.errors import ConfigError
     from tierform.report.results import PlatformSupport
     from tierform.sync.registry import Registry
     from tierform.sync.state import Kind
@@ -177,8 +178,12 @@ def _platform_support(model: CoverageModel, customers: int) -> PlatformSupport |
         (t.platform for t in model.targets.values() if t.platform not in ("xlsx", "sheets")), None
     )
     adapter = recommend(customers, existing).adapter
-    found = Registry.discover().available().get(adapter)
-    if found is None or isinstance(found, str):
+    registry = Registry.discover()
+    if adapter not in registry.names():
+        return None
+    try:  # only the recommended adapter is loaded: the others cost the report nothing
+        found = registry.get(adapter)
+    except ConfigError:  # installed but not loadable: the document says nothing about it
         return None
     caps = found.capabilities
     writes = tuple(k.value for k in Kind if caps.can_write(k))

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tierform.core.breaks import suggest_breaks
 from tierform.core.capacity import grade_cost, headcount_for, tier_cost
 from tierform.core.checks import Status
 from tierform.core.model import CoverageModel
 from tierform.core.segment import Reason
+from tierform.report.columns import take_ids, take_text
 from tierform.report.results import ReportData
 
 
@@ -131,7 +131,7 @@ def current_bounds(data: ReportData) -> BoundsOption:
 def natural_bounds(data: ReportData) -> BoundsOption | str:
     """The natural breaks as bounds (by ACV alone), or why there are none."""
     model = data.model
-    found = suggest_breaks(model, np.asarray(data.book.acv, dtype=np.float64))
+    found = data.breaks()
     clusters = found.get("clusters") or []
     if len(clusters) != len(model.tiers):
         return str(found.get("message") or "no natural breaks for this many tiers")
@@ -182,24 +182,24 @@ class EdgeCases:
 def edge_cases(data: ReportData) -> EdgeCases:
     """Every account placed by something other than its ACV within the bounds."""
     seg, book = data.seg, data.book
-    ids = book.ids()
-    names = book.text("name")
-    acv = book.acv.tolist()
-    tiers = seg.tier_names()
+    tier_names = [t.name for t in seg.model.tiers]
     reasons = seg.reason
     proxied = np.asarray(book.acv_proxied, dtype=bool)
-    previous = book.text("previous_tier") if book.has("previous_tier") else [None] * len(book)
 
     def listed(mask: np.ndarray, detail: str) -> list[EdgeCase]:
+        rows = np.flatnonzero(mask)  # only these accounts' values are read
+        ids, names = take_ids(book, rows), take_text(book, "name", rows)
+        previous = take_text(book, "previous_tier", rows)
+        acv, tiers = book.acv[rows].tolist(), seg.tier[rows].tolist()
         return [
             EdgeCase(
-                str(ids[i]),
-                names[i] or "",
-                None if acv[i] != acv[i] else float(acv[i]),
-                tiers[i],
-                detail.format(previous=previous[i] or ""),
+                ids[k],
+                names[k] or "",
+                None if acv[k] != acv[k] else float(acv[k]),
+                tier_names[tiers[k]] if tiers[k] >= 0 else None,
+                detail.format(previous=previous[k] or ""),
             )
-            for i in np.flatnonzero(mask).tolist()
+            for k in range(len(rows))
         ]
 
     return EdgeCases(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +17,7 @@ import numpy as np
 
 from tierform.core.assign import AssignResult
 from tierform.core.book import AccountBook
+from tierform.core.breaks import suggest_breaks
 from tierform.core.capacity import CapacityResult
 from tierform.core.checks import Check
 from tierform.core.design import Design, design
@@ -28,7 +29,9 @@ from tierform.core.playbooks.spec import Playbook
 from tierform.core.rules.engine import RulesRun
 from tierform.core.rules.spec import Rule
 from tierform.core.rules.testing import RulesTestResult
+from tierform.core.scenario import growth_scenario
 from tierform.core.segment import SegmentResult
+from tierform.report.columns import text_codes
 
 MissingPart = Literal["books", "health", "playbooks", "rules"]
 
@@ -91,6 +94,13 @@ class ReportData:
     current: CurrentHeadcount
     provenance: Provenance
     platform: PlatformSupport | None = None
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Figures both the document and the workbook read, each computed once per book."""
+
+    def _once(self, key: Any, compute: Any) -> Any:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def model(self) -> CoverageModel:
@@ -145,10 +155,27 @@ class ReportData:
         return self.design.rule_tests
 
     def band_names(self) -> list[str]:
-        return self.design.band_names()
+        names: list[str] = self._once("band_names", self.design.band_names)
+        return list(names)
 
     def health_by_tier(self) -> list[dict[str, int]]:
-        return self.design.health_by_tier()
+        table: list[dict[str, int]] = self._once("health_by_tier", self.design.health_by_tier)
+        return [dict(row) for row in table]
+
+    def breaks(self) -> dict[str, Any]:
+        """The natural breaks of the book's ACVs (``segment --suggest-breaks``); read only."""
+        found: dict[str, Any] = self._once(
+            "breaks", lambda: suggest_breaks(self.model, np.asarray(self.book.acv, np.float64))
+        )
+        return found
+
+    def growth(self, add_accounts: int) -> dict[str, Any]:
+        """The hire-or-redesign scenario for ``add_accounts`` new accounts; read only."""
+        found: dict[str, Any] = self._once(
+            ("growth", add_accounts),
+            lambda: growth_scenario(self.model, self.seg, add_accounts),
+        )
+        return found
 
     def missing(self, part: MissingPart) -> str | None:
         """Why ``part`` is missing (books, health, playbooks), or None when it was computed.
@@ -223,15 +250,24 @@ def current_headcount(
     counted in the tier that holds most of their accounts."""
     if model.roster:
         return CurrentHeadcount([t.current_headcount or 0 for t in cap.tiers], "roster")
-    owners = seg.book.text("owner")
-    per_owner: dict[str, np.ndarray] = {}
-    for owner, tier in zip(owners, seg.tier.tolist(), strict=True):
-        if owner and tier >= 0:
-            per_owner.setdefault(owner, np.zeros(len(model.tiers), dtype=int))[tier] += 1
-    if not per_owner:
+    n = len(model.tiers)
+    codes = text_codes(seg.book, "owner")
+    if codes is None:
+        per_owner: dict[str, np.ndarray] = {}
+        for owner, tier in zip(seg.book.text("owner"), seg.tier.tolist(), strict=True):
+            if owner and tier >= 0:
+                per_owner.setdefault(owner, np.zeros(n, dtype=int))[tier] += 1
+        tallies = list(per_owner.values())
+    else:  # accounts per (owner, tier) from integer codes, one row per owner
+        tier = np.asarray(seg.tier, dtype=np.int64)
+        ok = (codes.codes >= 0) & (tier >= 0)
+        cells = np.bincount(codes.codes[ok] * n + tier[ok], minlength=len(codes.names) * n)
+        table = cells.reshape(len(codes.names), n)
+        tallies = list(table[table.sum(axis=1) > 0])
+    if not tallies:
         return CurrentHeadcount(None, "unknown")
-    per_tier = [0] * len(model.tiers)
-    for tally in per_owner.values():
+    per_tier = [0] * n
+    for tally in tallies:  # each owner in the tier holding most of their accounts (first on ties)
         per_tier[int(np.argmax(tally))] += 1
     return CurrentHeadcount(per_tier, "book owners")
 

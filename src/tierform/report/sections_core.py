@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from tierform.core.model import CoverageLayer, CoverageModel, LifecycleStage, Tier
 from tierform.report import charts
+from tierform.report.columns import names_by_id, text_codes
 from tierform.report.document import Chart, Fig, Heading, Inline, Notice, Paragraph, Section, Table
 from tierform.report.format import acv_range, count, label, money, number, pct
 from tierform.report.results import ReportData
@@ -379,7 +382,7 @@ def books_of_business(data: ReportData, js: dict[str, Any]) -> Section:
         Table(["Owner", "Tier", "Accounts", "ARR", "Capacity"], rows, frozenset({2, 3})),
     )
     moves = result.moves
-    names = dict(zip(data.book.ids(), data.book.text("name"), strict=True))
+    names = names_by_id(data.book, [m.account_id for m in moves[:MAX_MOVES]])
     section.add(
         Paragraph(
             [fig_count(len(moves), None), " account(s) change owner under the proposed books."]
@@ -407,14 +410,7 @@ def books_of_business(data: ReportData, js: dict[str, Any]) -> Section:
 
 
 def _owner_table(data: ReportData) -> Table | Notice:
-    owners = data.book.text("owner")
-    acv = data.book.acv
-    tally: dict[str, list[float]] = {}
-    for owner, value in zip(owners, acv.tolist(), strict=True):
-        if owner:
-            entry = tally.setdefault(owner, [0, 0.0])
-            entry[0] += 1
-            entry[1] += 0.0 if value != value else value
+    tally = _owner_tally(data)
     if not tally:
         return Notice("note", "The account book has no owner column: no current books to show.")
     cur = data.model.currency
@@ -423,3 +419,25 @@ def _owner_table(data: ReportData) -> Table | Notice:
         [[o, count(n), money(a, cur)] for o, (n, a) in sorted(tally.items())],
         frozenset({1, 2}),
     )
+
+
+def _owner_tally(data: ReportData) -> dict[str, list[float]]:
+    """Accounts and ARR (a blank ACV counts 0) per owner in the book, blank owners left out."""
+    acv = data.book.acv
+    codes = text_codes(data.book, "owner")
+    if codes is None:
+        tally: dict[str, list[float]] = {}
+        for owner, value in zip(data.book.text("owner"), acv.tolist(), strict=True):
+            if owner:
+                entry = tally.setdefault(owner, [0, 0.0])
+                entry[0] += 1
+                entry[1] += 0.0 if value != value else value
+        return tally
+    owned = codes.codes >= 0
+    code = codes.codes[owned]
+    size = len(codes.names)
+    accounts = np.bincount(code, minlength=size)
+    arr = np.bincount(code, weights=np.nan_to_num(acv[owned], nan=0.0), minlength=size)
+    return {
+        codes.names[k]: [int(accounts[k]), float(arr[k])] for k in np.flatnonzero(accounts).tolist()
+    }

@@ -8,7 +8,6 @@ from typing import Any
 
 from tierform import __version__
 from tierform.core.recommend import Recommendation, recommend
-from tierform.core.scenario import growth_scenario
 from tierform.report.boundaries import (
     BoundsOption,
     EdgeCases,
@@ -67,7 +66,7 @@ def choices(data: ReportData, growth_pct: float | None) -> Choices:
         natural_bounds(data),
         edge_cases(data),
         pct_,
-        growth_scenario(data.model, data.seg, add),
+        data.growth(add),
         rec,
         rollout_plan(data.model, data.as_of, rec.speed),
     )

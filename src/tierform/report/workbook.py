@@ -398,24 +398,24 @@ def assignments_sheet(data: ReportData) -> SheetSpec:
     ]
     n = len(book)
     acv = book.acv
-    source = np.where(np.isnan(acv), "", np.where(book.acv_proxied, "product-tier proxy", "export"))
+    source = np.where(np.isnan(acv), 0, np.where(book.acv_proxied, 1, 2))
+    proposed = pa.nulls(n, pa.string()) if assign is None else pa.array(assign.owner, pa.string())
     columns = [
         Column("text", book.table.column("account_id")),
         Column("text", pc.fill_null(_text_column(book, "name"), "")),
         Column("text", _tier_names(seg)),
         Column("number", acv),
-        Column("text", source.tolist()),
+        Column("text", _coded(source, ["", "product-tier proxy", "export"])),
         Column("text", _reasons(seg)),
-        Column("text", _text_column(book, "owner")),
-        Column("text", assign.owner if assign is not None else pa.nulls(n, pa.string())),
+        Column("text", pc.dictionary_encode(_text_column(book, "owner"))),
+        Column("text", pc.dictionary_encode(proposed)),
     ]
     if health is not None:
         header += ["Health score", "Health band"]
-        names = pa.array([str(b) for b in health.band_names] + [None], pa.string())
-        index = np.asarray(health.band_index)
+        names = [str(b) for b in health.band_names]
         columns += [
             Column("number", np.asarray(health.score, dtype=np.float64)),
-            Column("text", names.take(pa.array(np.where(index >= 0, index, len(names) - 1)))),
+            Column("text", _coded(np.asarray(health.band_index), names)),
         ]
     return SheetSpec(
         "assignments",
@@ -436,13 +436,18 @@ def _text_column(book: AccountBook, name: str) -> pa.Array:
     return arr if pa.types.is_string(arr.type) else arr.cast(pa.string())
 
 
-def _tier_names(seg: SegmentResult) -> pa.Array:
-    names = pa.array([t.name for t in seg.model.tiers] + [None], pa.string())
-    tier = np.asarray(seg.tier)
-    return names.take(pa.array(np.where(tier >= 0, tier, len(names) - 1)))
+def _coded(index: np.ndarray, texts: list[str]) -> pa.DictionaryArray:
+    """One of ``texts`` per account by its index (blank where the index is negative), as a
+    dictionary array: each distinct text is escaped and written once."""
+    codes = pa.array(np.asarray(index, dtype=np.int32), mask=np.asarray(index) < 0)
+    return pa.DictionaryArray.from_arrays(codes, pa.array(texts, pa.string()))
 
 
-def _reasons(seg: SegmentResult) -> pa.Array:
+def _tier_names(seg: SegmentResult) -> pa.DictionaryArray:
+    return _coded(np.asarray(seg.tier), [t.name for t in seg.model.tiers])
+
+
+def _reasons(seg: SegmentResult) -> pa.DictionaryArray:
     """Each account's reason text, as :meth:`SegmentResult.assignments` words it, built once per
     distinct (reason, tier, proxied) and spread by index."""
     tiers = [t.name for t in seg.model.tiers]
@@ -456,7 +461,7 @@ def _reasons(seg: SegmentResult) -> pa.Array:
         rest, px = divmod(k, 2)
         r, t = divmod(rest, len(tiers) + 1)
         texts.append(Reason(r).describe(tiers[t - 1] if t else "", bool(px)))
-    return pa.array(texts, pa.string()).take(pa.array(inverse.reshape(-1)))
+    return _coded(inverse.reshape(-1), texts)
 
 
 def _missing_sheet(key: str, title: str, missing: str, width: int = 6) -> SheetSpec:

@@ -12,12 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from tierform.core.breaks import suggest_breaks
 from tierform.core.capacity import grade_cost, headcount_for, tier_cost
 from tierform.core.model import CoverageModel
-from tierform.core.scenario import growth_scenario
 from tierform.report.results import ReportData
 from tierform.workbook.spec import Formula, SheetSpec
 
@@ -190,7 +186,7 @@ def _breaks_block(
     sheet: SheetSpec, data: ReportData, refs: Refs, acv_range: str, current: list[int] | None
 ) -> None:
     model = data.model
-    found = suggest_breaks(model, np.asarray(data.book.acv, dtype=np.float64))
+    found = data.breaks()
     clusters = found.get("clusters") or []
     if len(clusters) != len(model.tiers):
         sheet.add(
@@ -271,7 +267,7 @@ def _growth_blocks(
     model = data.model
     pct = DEFAULT_GROWTH_PCT if growth_pct is None else growth_pct
     add = round(len(data.book) * pct / 100)
-    found = growth_scenario(model, data.seg, add)
+    found = data.growth(add)
     label = f"+{pct:g}% ({add:,} new accounts)" + (
         "" if growth_pct is not None else "; the default growth, report --growth sets it"
     )

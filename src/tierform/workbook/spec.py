@@ -82,7 +82,9 @@ def plain(c: Cell) -> Any:
 @dataclass(frozen=True)
 class Column:
     """One column of a large sheet: ``text`` (user text, always stored as text) or ``number``
-    values, ``None`` (or NaN) for a blank. ``values`` is a list or a pyarrow array."""
+    values, ``None`` (or NaN) for a blank. ``values`` is a list or a pyarrow array; a text
+    column of a few distinct values (tier names, say) is best a dictionary array, whose texts
+    the writer escapes once each."""
 
     kind: Literal["text", "number"]
     values: Any

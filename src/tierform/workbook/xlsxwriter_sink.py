@@ -5,7 +5,9 @@ Why XlsxWriter: every formula cell also stores the value tierform computed for i
 before any recalculation; and in ``constant_memory`` mode each row goes to disk as it is written,
 so a million-account sheet never exists as cell objects. Sheets built from columns
 (:class:`~tierform.workbook.spec.ColumnRows`) are written a block of rows at a time from the
-columns (:mod:`tierform.workbook.xlsxwriter_rows`).
+columns (:mod:`tierform.workbook.xlsxwriter_rows`), and the file is packed by
+:class:`~tierform.workbook.xlsxwriter_book.FastWorkbook` (a fast deflate level, rows copied as
+bytes).
 
 User text is only ever written with ``write_string``: text such as ``=HYPERLINK(...)`` stays text.
 Characters an .xlsx cannot store (control characters other than tab, newline and carriage
@@ -57,8 +59,9 @@ class DrawNotes:
 
 def write_xlsx(spec: WorkbookSpec, path: str | Path) -> DrawNotes:
     """Write a fresh workbook holding exactly the spec's sheets, atomically (temp + replace)."""
-    import xlsxwriter
     from xlsxwriter.exceptions import FileCreateError
+
+    from tierform.workbook.xlsxwriter_book import FastWorkbook
 
     path = Path(path)
     for sheet in spec.sheets:
@@ -73,7 +76,7 @@ def write_xlsx(spec: WorkbookSpec, path: str | Path) -> DrawNotes:
     os.close(fd)
     notes = DrawNotes()
     try:
-        wb = xlsxwriter.Workbook(
+        wb = FastWorkbook(
             tmp,
             {
                 "constant_memory": True,
