@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from tierform.sync.state import Data, Kind, ObjectRef, payload_hash
+from tierform.sync.state import Data, Kind, ObjectRef, State, payload_hash
 
 
 class Op(StrEnum):
@@ -25,6 +25,41 @@ class FieldDiff:
         return {"field": self.field, "old": self.old, "new": self.new}
 
 
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+#: ``Change(..., diffs=DERIVED)``: the diffs are worked out from ``existing`` and ``data`` when
+#: first read. A first sync creates every object, and a million creates' per-field diffs would
+#: cost seconds and gigabytes that a spreadsheet or bulk writer never reads.
+DERIVED = _Marker("DERIVED")
+_NONE_GIVEN = _Marker("[]")
+
+
+class _Diffs:
+    """The ``diffs`` field: a list given, or :data:`DERIVED` (computed once, on first read)."""
+
+    def __get__(self, obj: Change | None, owner: type | None = None) -> list[FieldDiff]:
+        if obj is None:
+            return _NONE_GIVEN  # type: ignore[return-value]  # the dataclass default
+        got: list[FieldDiff] | None = obj.__dict__["_diffs"]
+        if got is None:
+            got = obj.__dict__["_diffs"] = diff_data(obj.existing, obj.data)
+        return got
+
+    def __set__(self, obj: Change, value: list[FieldDiff] | _Marker) -> None:
+        if value is DERIVED:
+            obj.__dict__["_diffs"] = None
+        elif isinstance(value, _Marker):
+            obj.__dict__["_diffs"] = []
+        else:
+            obj.__dict__["_diffs"] = value
+
+
 @dataclass
 class Change:
     """One change to one object.
@@ -39,7 +74,7 @@ class Change:
     key: str
     data: Data | None
     existing: Data | None = None
-    diffs: list[FieldDiff] = field(default_factory=list)
+    diffs: _Diffs = _Diffs()
     label: str | None = None
     remote_id: str | None = None
     #: Why this change is expected rather than drift (e.g. values moving from a platform's
@@ -81,7 +116,10 @@ class Change:
 
 def diff_data(old: Data | None, new: Data | None) -> list[FieldDiff]:
     """Field-level differences of two canonical data dicts (absent == null)."""
-    old, new = old or {}, new or {}
+    new = new or {}
+    if not old:
+        # A create (the common case at scale): every field of ``new`` that has a value.
+        return [FieldDiff(k, None, new[k]) for k in sorted(new) if new[k] is not None]
     return [
         FieldDiff(k, old.get(k), new.get(k))
         for k in sorted(set(old) | set(new))
@@ -102,3 +140,43 @@ class ChangeResult:
     remote_id: str | None = None
     error: str | None = None
     skipped: bool = False
+
+
+def diff_objects(kind: Kind, desired: State, existing: State) -> list[Change]:
+    """Diff one kind: set arithmetic on keys, field-level diffs on data (a create's diffs are
+    :data:`DERIVED`, worked out only if read)."""
+    want, have = desired.of(kind), existing.of(kind)
+    want_labels = desired.labels.get(kind, {})
+    remote = existing.remote_ids.get(kind, {})
+    changes: list[Change] = []
+    for key, data in want.items():
+        old = have.get(key)
+        if old is None:
+            changes.append(Change(Op.create, kind, key, data, None, DERIVED, want_labels.get(key)))
+        elif old != data:
+            changes.append(
+                Change(
+                    Op.update,
+                    kind,
+                    key,
+                    data,
+                    old,
+                    diff_data(old, data),
+                    want_labels.get(key),
+                    remote.get(key),
+                )
+            )
+    for key in have.keys() - want.keys():
+        changes.append(
+            Change(
+                Op.delete,
+                kind,
+                key,
+                None,
+                have[key],
+                [],
+                existing.label(kind, key),
+                remote.get(key),
+            )
+        )
+    return changes

@@ -27,7 +27,7 @@ from tierform.core.model import CoverageLayer, CoverageModel
 from tierform.core.rules.spec import Rule
 from tierform.sync.fields import MIGRATIONS, RENEWAL_WINDOWS, FieldDef, coverage_fields, field_name
 from tierform.sync.golive import WorkItemPolicy
-from tierform.sync.state import Data, Kind, State
+from tierform.sync.state import Data, Kind, State, canon
 
 log = logging.getLogger(__name__)
 
@@ -406,80 +406,113 @@ def _round(values: np.ndarray | None, n: int) -> list[float | None]:
 def build_state(d: Design, items: list[WorkItem], moving: dict[str, str] | None = None) -> State:
     """Field definitions, configuration objects, per-account coverage fields and work items.
     ``moving``: accounts still in a handoff overlap, with the migration the platform holds."""
-    model, book, as_of = d.model, d.book, d.as_of
+    model, book = d.model, d.book
     health_result = d.health
     dimensions = dict(health_result.dimensions) if health_result is not None else {}
-    ids, names, tiers, owners = book.ids(), book.text("name"), d.seg.tier_names(), d.owners()
-    bands = list(health_result.band) if health_result is not None else [None] * len(book)
     dims = sorted(dimensions)
-    dim_fields = {dim: f"tf_health_{field_name(dim)}" for dim in dims}
     state = model_objects(model, d.specs, d.band_names(), dims, d.seg.score is not None)
+    ids = book.ids()
+    account_columns = _account_columns(d, items, moving, dimensions)
+    state.objects.setdefault(Kind.account, {}).update(_account_rows(ids, account_columns))
+    labels = state.labels.setdefault(Kind.account, {})
+    labels.update((aid, name) for aid, name in zip(ids, book.text("name"), strict=True) if name)
+    if not items:
+        return state
+    objects = state.objects.setdefault(Kind.work_item, {})
+    item_labels = state.labels.setdefault(Kind.work_item, {})
+    for item in sorted(items, key=lambda w: w.external_id):
+        objects[item.external_id] = _work_item_data(item)
+        item_labels[item.external_id] = f"{item.text} ({item.account_id})"
+    return state
 
-    tier_by_name = {t.name: t for t in model.tiers}
-    windows = renewal_windows(book, as_of)
+
+def _account_columns(
+    d: Design,
+    items: list[WorkItem],
+    moving: dict[str, str] | None,
+    dimensions: dict[str, Any],
+) -> dict[str, list[Any]]:
+    """Every account's coverage fields, one list per field in book order (None: no value).
+    Values are already canonical (text, rounded numbers), so no per-value walk is needed."""
+    model, book = d.model, d.book
+    ids, tiers = book.ids(), d.seg.tier_names()
+    health_result = d.health
+    touch = {t.name: t.touch_model.value for t in model.tiers}
+    layer = {t.name: t.layer.value for t in model.tiers}
     moves = migrations(model, book, tiers, new_is_none=d.history is not None)
     if moving:
         moves = [
             moving.get(aid, m) if m == MIGRATIONS[2] else m
             for aid, m in zip(ids, moves, strict=True)
         ]
-    scores = _round(d.seg.score, 1)
-    health = _round(
-        None if health_result is None else np.asarray(health_result.score, dtype=float), 1
-    )
-    dim_values = {dim: _round(dimensions[dim], 1) for dim in dims}
+    columns: dict[str, list[Any]] = {
+        "tf_tier": tiers,
+        "tf_touch_model": [touch.get(t or "") for t in tiers],
+        "tf_layer": [layer.get(t or "") for t in tiers],
+        "tf_csm": d.owners(),
+        "tf_health_band": list(health_result.band) if health_result is not None else [],
+        "tf_renewal_window": renewal_windows(book, d.as_of),
+        "tf_migration": moves,
+        "tf_segment_score": _whole(_round(d.seg.score, 1)),
+        "tf_health_score": _whole(
+            _round(
+                None if health_result is None else np.asarray(health_result.score, dtype=float), 1
+            )
+        ),
+    }
+    for dim in sorted(dimensions):
+        columns[f"tf_health_{field_name(dim)}"] = _whole(_round(dimensions[dim], 1))
     due: dict[str, list[WorkItem]] = {}
     for item in items:
         due.setdefault(item.account_id, []).append(item)
-    objects = state.objects.setdefault(Kind.account, {})
-    labels = state.labels.setdefault(Kind.account, {})
-    for i, aid in enumerate(ids):
-        tier = tier_by_name.get(tiers[i] or "")
-        data: dict[str, Any] = {
-            "tf_tier": tiers[i],
-            "tf_touch_model": tier.touch_model.value if tier else None,
-            "tf_layer": tier.layer.value if tier else None,
-            "tf_csm": owners[i],
-            "tf_health_band": bands[i],
-            "tf_renewal_window": windows[i],
-            "tf_migration": moves[i],
+    if due:
+        first = {
+            aid: min(held, key=lambda w: (w.due or dt.date.max, w.rank, w.title)).text
+            for aid, held in due.items()
         }
-        if scores:
-            data["tf_segment_score"] = scores[i]
-        if health:
-            data["tf_health_score"] = health[i]
-        for dim in dims:
-            data[dim_fields[dim]] = dim_values[dim][i]
-        account_items = due.get(aid)
-        if account_items:
-            first = min(account_items, key=lambda w: (w.due or dt.date.max, w.rank, w.title))
-            data["tf_next_step"] = first.text
-            data["tf_open_tasks"] = len(account_items)
-        # Values are already canonical (str, rounded float, None): skip canon_data's walk,
-        # which matters at 100k accounts.
-        objects[aid] = {
-            k: (int(v) if isinstance(v, float) and v.is_integer() else v)
-            for k, v in sorted(data.items())
-            if v is not None and v != ""
-        }
-        name = names[i]
-        if name:
-            labels[aid] = name
-    for item in sorted(items, key=lambda w: w.external_id):
-        state.put(
-            Kind.work_item,
-            item.external_id,
-            {
-                "account_id": item.account_id,
-                "title": item.text,
-                "due": item.due,
-                "source": item.source,
-                "reason": item.reason,
-                "assignee": item.assignee,
-            },
-            label=f"{item.text} ({item.account_id})",
-        )
-    return state
+        columns["tf_next_step"] = [first.get(aid) for aid in ids]
+        columns["tf_open_tasks"] = [len(due[aid]) if aid in due else None for aid in ids]
+    return {k: v for k, v in columns.items() if v}
+
+
+def _account_rows(ids: list[str], columns: dict[str, list[Any]]) -> dict[str, Data]:
+    """Account id -> its fields (sorted by name, blanks left out), from per-field columns."""
+    names = sorted(columns)
+    sparse = [n for n in names if None in columns[n] or "" in columns[n]]
+    out: dict[str, Data] = {}
+    rows = zip(*(columns[n] for n in names), strict=True)
+    for aid, row in zip(ids, rows, strict=True):
+        data = out[aid] = dict(zip(names, row, strict=False))
+        for name in sparse:
+            v = data[name]
+            if v is None or v == "":
+                del data[name]
+    return out
+
+
+def _whole(values: list[float | None]) -> list[float | int | None]:
+    """Whole numbers as ints, as :func:`~tierform.sync.state.canon` writes them."""
+    return [int(v) if v is not None and v.is_integer() else v for v in values]
+
+
+def _work_item_data(item: WorkItem) -> Data:
+    """A work item's canonical data (:func:`~tierform.sync.state.canon_data`), built directly
+    for the usual text values."""
+    data: Data = {}
+    for k, v in (
+        ("account_id", item.account_id),
+        ("assignee", item.assignee),
+        ("due", item.due),
+        ("reason", item.reason),
+        ("source", item.source),
+        ("title", item.text),
+    ):
+        if v is None:
+            continue
+        value = v if type(v) is str else canon(v)
+        if value is not None and value != "":
+            data[k] = value
+    return data
 
 
 def model_objects(

@@ -22,8 +22,7 @@ from tierform.errors import ChecksumMismatch, TierformError
 from tierform.sync.adapter import Adapter, ApplyContext
 from tierform.sync.buildsheet import BuildStep, StepStatus
 from tierform.sync.capabilities import Operation, unsupported
-from tierform.sync.change import Change, ChangeResult, Op, sort_changes
-from tierform.sync.diff import diff_kind
+from tierform.sync.change import Change, ChangeResult, Op, diff_objects, sort_changes
 from tierform.sync.golive import cap_new_work_items
 from tierform.sync.journal import Journal
 from tierform.sync.plan import Plan
@@ -34,9 +33,9 @@ log = logging.getLogger(__name__)
 
 # Results are committed to the journal at least this often (and every RECORD_BATCH results):
 # a killed run loses at most about a second of results, which the resume re-applies (every write
-# is an upsert or is matched by a fresh read), while one commit per result would slow a
-# 100k-account file target.
-RECORD_BATCH = 500
+# is an upsert or is matched by a fresh read), while a commit (a disk sync) per few hundred
+# results would slow a file target whose million results all arrive once the file is written.
+RECORD_BATCH = 10_000
 RECORD_SECONDS = 1.0
 _STEP_STATUS = {
     Op.create: StepStatus.missing,
@@ -124,7 +123,7 @@ class Syncer:
         for kind in Kind:
             if not desired.of(kind) and not existing.of(kind):
                 continue
-            kind_changes = [c for c in diff_kind(kind, desired, existing) if a.include_change(c)]
+            kind_changes = [c for c in diff_objects(kind, desired, existing) if a.include_change(c)]
             for c in kind_changes:
                 c.transition = a.expected_transition(c) or _first_migration(c)
             changes.extend(self._gate(kind, kind_changes, desired, existing, plan))
@@ -253,7 +252,7 @@ class Syncer:
         todo: list[Change] = []
         skipped: list[ChangeResult] = []
         for c in plan.changes:
-            if (c.kind.value, c.key, c.op.value, c.payload_hash) in done:
+            if done and (c.kind.value, c.key, c.op.value, c.payload_hash) in done:
                 skipped.append(ChangeResult(c, ok=True, skipped=True))
             else:
                 todo.append(c)

@@ -329,6 +329,7 @@ class Journal:
     def record(self, run_id: str, target: str, results: Iterable[ChangeResult]) -> None:
         """Append results in one transaction (call per batch: a crash keeps what was recorded)."""
         rows = []
+        at = _now()  # one batch, one moment (to the second)
         for r in results:
             self._seq[run_id] = self._seq.get(run_id, 0) + 1
             c = r.change
@@ -345,7 +346,7 @@ class Journal:
                     result,
                     r.remote_id,
                     r.error,
-                    _now(),
+                    at,
                 )
             )
         with self._db:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 Data = dict[str, Any]
 
 
@@ -93,11 +95,50 @@ def canon_data(data: Mapping[str, Any]) -> Data:
 
 
 def stable_json(value: Any) -> str:
+    """Compact JSON with sorted keys: what checksums and payload hashes are taken of."""
+    if _orjson_safe(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+        except orjson.JSONEncodeError:
+            pass  # e.g. a lone surrogate: the standard encoder decides, as it always did
+    return _stdlib_json(value)
+
+
+def _stdlib_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def payload_hash(value: Any) -> str:
-    return hashlib.sha256(stable_json(value).encode()).hexdigest()
+    """sha256 of :func:`stable_json` (journals keep it: its bytes must never change)."""
+    if _orjson_safe(value):
+        try:
+            return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        except orjson.JSONEncodeError:
+            pass
+    return hashlib.sha256(_stdlib_json(value).encode()).hexdigest()
+
+
+# Where orjson writes exactly the bytes of ``json.dumps(sort_keys, separators=(",", ":"),
+# ensure_ascii=False)``: plain str / int (64-bit) / bool / None, and floats that Python prints
+# without an exponent (zero, or 1e-4 <= |x| < 1e16; orjson writes ``1e-7`` where Python writes
+# ``1e-07``, and null for NaN). Anything else takes the standard encoder.
+_INT_MIN, _INT_MAX = -(2**63), 2**63
+_FLOAT_MIN, _FLOAT_MAX = 1e-4, 1e16
+
+
+def _orjson_safe(value: Any) -> bool:
+    t = type(value)
+    if t is str or t is bool or value is None:
+        return True
+    if t is int:
+        return _INT_MIN <= value < _INT_MAX
+    if t is float:
+        return value == 0.0 or _FLOAT_MIN <= abs(value) < _FLOAT_MAX
+    if t is dict:
+        return all(type(k) is str and _orjson_safe(v) for k, v in value.items())
+    if t is list:
+        return all(_orjson_safe(v) for v in value)
+    return False
 
 
 @dataclass
