@@ -82,7 +82,6 @@ def segment_cmd(
     """Assign every account to exactly one tier and check the distribution (recipe step 1)."""
     from rich.table import Table
 
-    from tierform.core.breaks import suggest_breaks as natural_breaks
     from tierform.core.segment import segment
 
     if write and not suggest_breaks:
@@ -90,8 +89,10 @@ def segment_cmd(
     model, book = load(config, accounts)
     book = adopt(model, book, config, from_target)
     result = segment(model, book)
-    data = result.to_dict(include_assignments=not no_assignments)
+    data = result.to_dict(include_assignments=not no_assignments, columnar=True)
     if suggest_breaks:
+        from tierform.core.breaks import suggest_breaks as natural_breaks
+
         data["suggested_breaks"] = natural_breaks(model, book.acv, k)
     if write:
         data["suggested_breaks"]["written"] = _write_bounds(config, model, book.acv, k)
@@ -337,7 +338,7 @@ def assign_cmd(
     book = adopt(model, book, config, from_target)
     seg = segment(model, book)
     result = assign_books(model, seg)
-    data = result.to_dict(book.ids())
+    data = result.to_dict(book.id_column(), columnar=True)
     if fmt == "json":
         note_checks(data["checks"])
         emit_json(data)

@@ -84,7 +84,6 @@ def health_cmd(
     limit: int,
 ) -> None:
     """Score account health 0-100 with bands, and validate it against churn history."""
-    from tierform.core.health.calibrate import calibrate
     from tierform.core.health.churn_validation import read_churn
     from tierform.core.health.score import score_health
     from tierform.core.segment import segment
@@ -114,13 +113,15 @@ def health_cmd(
                     )
                 ]
             )
+        from tierform.core.health.calibrate import calibrate
+
         cal = calibrate(result, history, holdout=holdout, seed=seed)
         result.checks.extend(cal.checks)
     written = None
     if cal is not None and write:
         written = _write_back(config, cal)
     if fmt == "json":
-        data = result.to_dict()
+        data = result.to_dict(columnar=True)
         if cal is not None:
             data["calibration"] = cal.to_dict() | {"written": written}
         note_checks(c.to_dict() for c in result.checks)

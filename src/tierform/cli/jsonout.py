@@ -10,7 +10,9 @@ write unknown figures; an enum that is neither a str nor an int enum (the projec
 would be written as its value.
 
 A top-level object or array whose long lists would make one very large output buffer is written
-member by member, a few thousand list items at a time, with the same indentation.
+member by member, a few thousand list items at a time, with the same indentation. A per-account
+list held as columns (``RecordColumns``) is written from its columns, with the same bytes its
+list of dicts would give.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
+
+from tierform.core.records import RecordColumns
 
 OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 OPTIONS |= orjson.OPT_PASSTHROUGH_DATACLASS
@@ -61,8 +65,13 @@ def _indented(chunk: bytes, level: int) -> bytes:
     return chunk.replace(b"\n", b"\n" + INDENT * level) if level else chunk
 
 
-def _items(values: list[Any], level: int) -> Iterator[bytes]:
+def _items(values: list[Any] | RecordColumns, level: int) -> Iterator[bytes]:
     """A list's items, ``CHUNK`` at a time, as the lines between its brackets."""
+    if isinstance(values, RecordColumns):
+        from tierform.core.records_json import record_items
+
+        yield from record_items(values, level)
+        return
     pad = INDENT * (level + 1)
     for start in range(0, len(values), CHUNK):
         body = _encode(values[start : start + CHUNK])  # b"[\n  item,\n  item\n]"
@@ -71,6 +80,8 @@ def _items(values: list[Any], level: int) -> Iterator[bytes]:
 
 
 def _is_long(value: Any) -> bool:
+    if isinstance(value, RecordColumns):
+        return len(value) > 0  # written from its columns at any length
     return isinstance(value, list) and len(value) > CHUNK
 
 
@@ -96,8 +107,15 @@ def chunks(data: Any) -> Iterator[bytes]:
             else:
                 yield _indented(_encode(value), 1)
         yield b"\n}"
+    elif isinstance(data, dict):
+        yield _encode({k: _plain(v) for k, v in data.items()})
     else:
         yield _encode(data)
+
+
+def _plain(value: Any) -> Any:
+    """A list held as columns as a plain list, for the encoder that writes whole values."""
+    return value.to_list() if isinstance(value, RecordColumns) else value
 
 
 def write_json(data: Any, write: Callable[[bytes], object]) -> None:

@@ -85,9 +85,9 @@ def rules_run_cmd(
     for note in run.notes:
         err_console.print(styled(("note:", "yellow"), f" {note}"))
     if fmt == "json":
-        emit_json(run.to_dict())
+        emit_json(run.to_dict(columnar=True))
         return
-    summary = Table(title=f"Actions due as of {run.as_of} ({len(run.actions):,})")
+    summary = Table(title=f"Actions due as of {run.as_of} ({run.count():,})")
     summary.add_column("rule")
     summary.add_column("actions", justify="right")
     for rule, count in run.by_rule().items():

@@ -10,10 +10,12 @@ has room. The balancing itself (``assign_balance``) costs O(n log n) in accounts
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from tierform.core.assign_balance import ARR_TOLERANCE as ARR_TOLERANCE
 from tierform.core.assign_balance import (
@@ -27,6 +29,7 @@ from tierform.core.assign_balance import (
 from tierform.core.assign_move import Move as Move
 from tierform.core.checks import Check
 from tierform.core.model import CoverageLayer, CoverageModel, RosterEntry, Tier
+from tierform.core.records import RecordColumns, TextField, coded
 from tierform.core.segment import SegmentResult
 
 
@@ -39,7 +42,15 @@ class AssignResult:
     books: list[dict[str, Any]] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
 
-    def to_dict(self, account_ids: list[str] | None = None) -> dict[str, Any]:
+    def to_dict(
+        self,
+        account_ids: Sequence[str] | pa.Array | pa.ChunkedArray | None = None,
+        columnar: bool = False,
+    ) -> dict[str, Any]:
+        """``{"books", "moves", "checks"}`` and, given the ids, ``"assignments"``; ``columnar``:
+        moves and assignments as :class:`RecordColumns` (the same entries)."""
+        if columnar:
+            return self._columnar(account_ids)
         with collection_paused():  # one dict per move and per account: nothing cyclic
             out: dict[str, Any] = {
                 "books": self.books,
@@ -47,10 +58,44 @@ class AssignResult:
                 "checks": [c.to_dict() for c in self.checks],
             }
             if account_ids is not None:
+                ids = account_ids
+                if isinstance(ids, pa.Array | pa.ChunkedArray):
+                    ids = ids.to_pylist()
                 out["assignments"] = [
-                    {"account_id": a, "owner": o}
-                    for a, o in zip(account_ids, self.owner, strict=True)
+                    {"account_id": a, "owner": o} for a, o in zip(ids, self.owner, strict=True)
                 ]
+        return out
+
+    def _columnar(
+        self, account_ids: Sequence[str] | pa.Array | pa.ChunkedArray | None
+    ) -> dict[str, Any]:
+        moves = self.moves
+        out: dict[str, Any] = {
+            "books": self.books,
+            "moves": RecordColumns(
+                len(moves),
+                [
+                    TextField("account_id", pa.array([m.account_id for m in moves], pa.string())),
+                    coded("from", [m.from_owner for m in moves]),
+                    coded("to", [m.to_owner for m in moves]),
+                    coded("reason", [m.reason for m in moves]),
+                ],
+            )
+            if moves
+            else [],
+            "checks": [c.to_dict() for c in self.checks],
+        }
+        if account_ids is not None:
+            ids = account_ids if isinstance(account_ids, pa.Array | pa.ChunkedArray) else None
+            out["assignments"] = RecordColumns(
+                len(self.owner),
+                [
+                    TextField(
+                        "account_id", ids if ids is not None else pa.array(account_ids, pa.string())
+                    ),
+                    coded("owner", self.owner),
+                ],
+            )
         return out
 
 

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierform.core import book_dates, book_numbers
+from tierform.core.arrays import arrow_array
 from tierform.core.book_csv import read_csv
 from tierform.core.book_json import read_json_records
 from tierform.core.book_text import clean_text_columns, nested_values
@@ -84,6 +85,11 @@ class AccountBook:
     skipped: list[Issue] = field(default_factory=list)
     missing_acv: int = 0
     number_format: str | None = None  # the configured format; None: detected per column
+    # Extra columns as numbers, read once while checking them (format detected per column):
+    # handed out by the first ``numbers()`` call that reads them the same way.
+    read_numbers: dict[str, np.ndarray | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __len__(self) -> int:
         return self.table.num_rows
@@ -102,11 +108,21 @@ class AccountBook:
     def ids(self) -> list[str]:
         return [str(x) for x in self.table.column("account_id").to_pylist()]
 
+    def id_column(self) -> pa.Array | pa.ChunkedArray:
+        """The account ids as a text column (the values :meth:`ids` gives, without a Python
+        string per account when they are text already)."""
+        col = self.table.column("account_id")
+        if pa.types.is_string(col.type) and col.null_count == 0:
+            return col
+        return pa.array(self.ids(), type=pa.string())
+
     def numbers(self, name: str) -> np.ndarray | None:
         """A numeric column as float64 with NaN for blanks, or None if absent or not numeric."""
         col = self.column(name)
         if col is None:
             return None
+        if self.number_format is None and name in self.read_numbers:
+            return self.read_numbers.pop(name)
         try:
             parsed = book_numbers.parse_number_column(col, self.number_format)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -381,14 +397,13 @@ def clean_table(
         if name in table.column_names:
             level, bad = _parse_level(table.column(name))
             problems.add(bad, "expected 1-5 or low/medium/high", name, table.column(name))
-            cols[name] = pa.chunked_array([pa.array(level)])
+            cols[name] = pa.chunked_array([arrow_array(level)])
     if "strategic" in table.column_names:
         flag, bad = _parse_bool(table.column("strategic"))
         problems.add(bad, "expected true/false or yes/no", "strategic", table.column("strategic"))
         cols["strategic"] = flag
     extra = [c for c in table.column_names if c not in CANONICAL]
-    for name in extra:
-        _check_finite(table.column(name), name, problems)
+    read_numbers = {name: _check_finite(table.column(name), name, problems) for name in extra}
 
     dup_mask = _duplicate_mask(ids)
     if source.skip_duplicates:
@@ -431,6 +446,8 @@ def clean_table(
     book = AccountBook(
         clean, acv, acv_proxied, rows, filename, warnings, skipped, number_format=number_format
     )
+    if keep.all() and number_format is None:  # read as numbers() would, on the same rows
+        book.read_numbers = {k: v for k, v in read_numbers.items() if not isinstance(v, bool)}
     _missing_acv_warnings(book, source, raw_acv is not None)
     return book
 
@@ -528,7 +545,7 @@ def _parse_acv(
 ) -> np.ndarray:
     """ACV as float64 (NaN where blank or refused); every refused cell goes to ``problems``."""
     parsed = book_numbers.parse_number_column(col, number_format)
-    for kind in np.unique(parsed.kind[parsed.bad]):
+    for kind in _kinds(parsed.kind[parsed.bad]):
         message = book_numbers.kind_message(int(kind), parsed.number_format, "ACV")
         problems.add(parsed.kind == kind, message, "acv", col)
     values = parsed.values
@@ -570,6 +587,12 @@ def _parse_acv(
     return np.where(negative | huge | parsed.bad, np.nan, values)
 
 
+def _kinds(kinds: np.ndarray) -> list[int]:
+    """The distinct problem kinds (small non-negative codes), ascending; no ``np.unique``, which
+    loads ``numpy.ma`` (a cost every small command would pay)."""
+    return np.flatnonzero(np.bincount(kinds.astype(np.int64))).tolist() if kinds.size else []
+
+
 def _parse_dates(
     col: pa.ChunkedArray,
     name: str,
@@ -578,7 +601,7 @@ def _parse_dates(
     notes: list[Issue],
 ) -> pa.ChunkedArray:
     parsed = book_dates.parse_date_column(col, date_format)
-    for kind in np.unique(parsed.kind[parsed.kind != book_dates.OK]):
+    for kind in _kinds(parsed.kind[parsed.kind != book_dates.OK]):
         message = book_dates.kind_message(int(kind), parsed.slash_order)
         problems.add(parsed.kind == kind, message, name, col)
     if parsed.detected and parsed.slash_order == book_dates.DAY_FIRST:
@@ -593,23 +616,27 @@ def _parse_dates(
     return parsed.dates
 
 
-def _check_finite(col: pa.ChunkedArray, name: str, problems: _Problems) -> None:
-    """Infinities and NaN in a numeric column (a health signal) are refused like ACVs are."""
+def _check_finite(col: pa.ChunkedArray, name: str, problems: _Problems) -> np.ndarray | None | bool:
+    """Infinities and NaN in a numeric column (a health signal) are refused like ACVs are.
+
+    Returns what ``AccountBook.numbers`` gives for the column read with a detected format (the
+    values, or None for text that is not numbers), or False where the column was not read."""
     if not (
         pa.types.is_floating(col.type)
         or pa.types.is_string(col.type)
         or pa.types.is_large_string(col.type)
     ):
-        return
+        return False
     try:
         parsed = book_numbers.parse_number_column(col, None)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return
+        return None
     not_finite = parsed.kind == book_numbers.NOT_FINITE
     others = parsed.bad & ~not_finite
     if not_finite.any() and not others.any():
         message = book_numbers.kind_message(book_numbers.NOT_FINITE, parsed.number_format, name)
         problems.add(not_finite, message, name, col)
+    return None if others.any() else parsed.values
 
 
 def _parse_level(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -654,6 +681,8 @@ def _parse_bool(col: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
 
 def _duplicate_mask(ids: pa.ChunkedArray) -> np.ndarray:
     """True for every occurrence of an id after its first."""
+    if not _has_repeats(ids):
+        return np.zeros(len(ids), dtype=bool)
     counts = pc.value_counts(ids.drop_null())
     dup_values = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
     mask = np.zeros(len(ids), dtype=bool)
@@ -666,6 +695,16 @@ def _duplicate_mask(ids: pa.ChunkedArray) -> np.ndarray:
             mask[i] = True
         seen.add(value)
     return mask
+
+
+def _has_repeats(ids: pa.ChunkedArray) -> bool:
+    """Whether any (non-blank) id appears twice: neighbours in sorted order, faster than
+    counting every value in a hash table when (as usual) there are none."""
+    if len(ids) < 2:
+        return False
+    ordered = ids.take(pc.array_sort_indices(ids))
+    same = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))
+    return pc.any(same).as_py() is True
 
 
 def _note_skipped(

@@ -21,6 +21,11 @@ import pyarrow.csv as pacsv
 from tierform.errors import BookError, Issue
 
 _SAMPLE = 1 << 16
+# Column types are inferred from the first block of this size (as they always were); the rest
+# of a larger book is then parsed in smaller blocks, which pyarrow's threads share better.
+INFER_BLOCK = 1 << 24
+PARSE_BLOCK = 1 << 21
+_CONTENT = re.compile(rb"[^\xef\xbb\xbf \t\r\n]")
 _MAX_PREAMBLE = 12  # lines above the header a report may carry
 _MAX_FOOTER = 40  # lines below the data a report may carry
 # A totals row may span the table's width; the other report lines are a single cell.
@@ -76,7 +81,7 @@ def read_csv(path: Path, encoding: str | None, text_columns: tuple[str, ...] = (
                 [Issue(f"cannot decode as {enc}: {exc}; set accounts.encoding", file=name)]
             ) from None
         enc = "utf-8"
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+    if _CONTENT.search(data) is None:  # only BOM bytes and blanks (no copy of the file)
         raise BookError([Issue("the file is empty: export the account book again", file=name)])
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     lines = _line_starts(data)
@@ -93,7 +98,7 @@ def read_csv(path: Path, encoding: str | None, text_columns: tuple[str, ...] = (
                 f"skipped {len(skipped)} report line(s) around the table: {shown}{more}", file=name
             )
         )
-    body = data[lines[start] if start < len(lines) else len(data) : cut]
+    body = memoryview(data)[lines[start] if start < len(lines) else len(data) : cut]
     table = _parse(body, name, enc, encoding is None, delimiter, start, as_text)
     return CsvBook(table, start + 2, notes)
 
@@ -174,7 +179,7 @@ def _footer(data: bytes, enc: str, delimiter: str, width: int) -> tuple[int, lis
 
 
 def _parse(
-    body: bytes,
+    body: bytes | memoryview,
     name: str,
     enc: str,
     detect: bool,
@@ -211,9 +216,32 @@ def _parse(
 
 
 def _arrow_csv(
-    body: bytes, encoding: str, delimiter: str, types: dict[str, pa.DataType]
+    body: bytes | memoryview, encoding: str, delimiter: str, types: dict[str, pa.DataType]
 ) -> pa.Table:
-    read = pacsv.ReadOptions(encoding=encoding, block_size=1 << 24)
+    """The table, its column types inferred from the first ``INFER_BLOCK`` bytes.
+
+    A larger body is parsed in ``PARSE_BLOCK`` pieces with the types the first block gives;
+    anything that fails that way is read again in one-size blocks, so results and messages
+    stay those of the single-size read.
+    """
+    table = None
+    if len(body) > INFER_BLOCK:
+        try:
+            inferred = _first_block_types(body, encoding, delimiter, types)
+            table = _read_csv(body, encoding, delimiter, inferred, PARSE_BLOCK)
+        except (pa.ArrowInvalid, UnicodeError, LookupError):
+            table = None
+    if table is None:
+        table = _read_csv(body, encoding, delimiter, types, INFER_BLOCK)
+    # A UTF-8 BOM that survived into the first header is not part of the name.
+    names = [n.lstrip("\ufeff").strip() for n in table.column_names]
+    return table.rename_columns(names)
+
+
+def _options(
+    encoding: str, delimiter: str, types: dict[str, pa.DataType], block: int
+) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
+    read = pacsv.ReadOptions(encoding=encoding, block_size=block)
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
     convert = pacsv.ConvertOptions(
         strings_can_be_null=True,
@@ -221,17 +249,46 @@ def _arrow_csv(
         null_values=_NULLS,
         column_types=types,
     )
-    table = pacsv.read_csv(
-        pa.BufferReader(body), read_options=read, parse_options=parse, convert_options=convert
+    return read, parse, convert
+
+
+def _read_csv(
+    body: bytes | memoryview,
+    encoding: str,
+    delimiter: str,
+    types: dict[str, pa.DataType],
+    block: int,
+) -> pa.Table:
+    read, parse, convert = _options(encoding, delimiter, types, block)
+    return pacsv.read_csv(
+        pa.BufferReader(pa.py_buffer(body)),
+        read_options=read,
+        parse_options=parse,
+        convert_options=convert,
     )
-    # A UTF-8 BOM that survived into the first header is not part of the name.
-    names = [n.lstrip("\ufeff").strip() for n in table.column_names]
-    return table.rename_columns(names)
 
 
-def _bad_row(body: bytes, enc: str, delimiter: str) -> int | None:
+def _first_block_types(
+    body: bytes | memoryview, encoding: str, delimiter: str, types: dict[str, pa.DataType]
+) -> dict[str, pa.DataType]:
+    """Every column's type as a single-size read infers it: from the first block."""
+    read, parse, convert = _options(encoding, delimiter, types, INFER_BLOCK)
+    reader = pacsv.open_csv(
+        pa.BufferReader(pa.py_buffer(body)),
+        read_options=read,
+        parse_options=parse,
+        convert_options=convert,
+    )
+    try:
+        schema = reader.schema
+    finally:
+        reader.close()
+    return {f.name: f.type for f in schema}
+
+
+def _bad_row(body: bytes | memoryview, enc: str, delimiter: str) -> int | None:
     """The 1-based line (header = 1) of the first record whose field count differs."""
-    text = body.decode(enc, errors="replace").lstrip("\ufeff")
+    text = bytes(body).decode(enc, errors="replace").lstrip("\ufeff")
     width = None
     try:
         for i, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):

@@ -7,6 +7,9 @@ the stack, duplicate keys (where the last one would silently win), NaN where a n
 and NUL bytes. :func:`load_yaml` checks the event stream first (iteratively, so depth and size
 are bounded before anything recursive runs), then composes and constructs with the safe
 constructor, and returns the data with the line of every key path.
+
+The C parser (libyaml, when PyYAML has it) reads the document; anything it finds wrong is read
+again by the Python parser, so every message is the one that parser gives.
 """
 
 from __future__ import annotations
@@ -34,6 +37,14 @@ _INFINITY = re.compile(r"^[-+]?\.(inf|Inf|INF)$")
 INFINITE_OK = frozenset({"max_acv"})  # keys where .inf means "no upper bound"
 
 
+# PyYAML's libyaml-backed loader: the same events and nodes, several times faster.
+_C_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+
+
+class _ReadAgain(Exception):
+    """The C parser refused the text: read it with the Python parser for its message."""
+
+
 @dataclass
 class YamlDoc:
     data: Any
@@ -48,10 +59,21 @@ def load_yaml(text: str, filename: str) -> YamlDoc:
         raise ConfigError(
             [Issue("contains a NUL byte: not a text file?", file=filename, line=line)]
         )
-    _check_events(text, filename)
+    if _C_LOADER is not None:
+        try:
+            return _load(text, filename, _C_LOADER)
+        except _ReadAgain:
+            pass
+    return _load(text, filename, yaml.SafeLoader)
+
+
+def _load(text: str, filename: str, loader: type[yaml.SafeLoader]) -> YamlDoc:
+    _check_events(text, filename, loader)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:
+        if loader is not yaml.SafeLoader:
+            raise _ReadAgain from None
         raise ConfigError([_yaml_issue(exc, filename)]) from None
     if root is None:
         return YamlDoc(None, {})
@@ -86,11 +108,11 @@ def _yaml_issue(exc: yaml.YAMLError, filename: str) -> Issue:
     return Issue(f"not valid YAML: {exc}", file=filename, line=line)
 
 
-def _check_events(text: str, filename: str) -> None:
+def _check_events(text: str, filename: str, loader: type[yaml.SafeLoader]) -> None:
     """Depth and size from the event stream, before anything recursive runs."""
     depth = events = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=loader):
             events += 1
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
@@ -110,6 +132,8 @@ def _check_events(text: str, filename: str) -> None:
             if events > MAX_EVENTS:
                 raise ConfigError([Issue("the file is too large for a model", file=filename)])
     except yaml.YAMLError as exc:
+        if loader is not yaml.SafeLoader:
+            raise _ReadAgain from None
         raise ConfigError([_yaml_issue(exc, filename)]) from None
 
 

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from tierform.core.book import AccountBook
 from tierform.core.checks import Check, Status
 from tierform.core.model import CoverageModel
+from tierform.core.records import CodedField, RecordColumns, TextField
 
 NEUTRAL_LEVEL = 0.5  # a blank complexity or growth score counts as "medium", not as zero
 
@@ -101,10 +102,33 @@ class SegmentResult:
             for aid, tier, reason, px in zip(self.book.ids(), names, reasons, proxied, strict=True)
         ]
 
-    def to_dict(self, include_assignments: bool = True) -> dict[str, Any]:
+    def assignment_columns(self) -> RecordColumns:
+        """:meth:`assignments` held as columns (the same records, no dict per account)."""
+        names: list[str | None] = [t.name for t in self.model.tiers]
+        names.append(None)  # unassigned
+        tier = np.where(self.tier >= 0, self.tier, len(names) - 1).astype(np.int64)
+        # One label per (reason, tier, proxied): a few dozen texts for any book size.
+        reasons = [
+            Reason(r).describe(name or "", bool(px))
+            for r in range(len(Reason))
+            for name in names
+            for px in (False, True)
+        ]
+        code = (self.reason.astype(np.int64) * len(names) + tier) * 2 + self.book.acv_proxied
+        return RecordColumns(
+            len(self.book),
+            [
+                TextField("account_id", self.book.id_column()),
+                CodedField("tier", names, tier),
+                CodedField("reason", reasons, code.astype(np.int64)),
+            ],
+        )
+
+    def to_dict(self, include_assignments: bool = True, columnar: bool = False) -> dict[str, Any]:
+        """The JSON of ``segment``; ``columnar``: the assignments as :class:`RecordColumns`."""
         out: dict[str, Any] = {"tiers": self.tier_rows()}
         if include_assignments:
-            out["assignments"] = self.assignments()
+            out["assignments"] = self.assignment_columns() if columnar else self.assignments()
         out["checks"] = [c.to_dict() for c in self.checks]
         if self.score is not None:
             out["score_bounds"] = score_bound_rows(self)

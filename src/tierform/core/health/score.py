@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from tierform.core.arrays import arrow_array
 from tierform.core.book import AccountBook
 from tierform.core.checks import Check
 from tierform.core.health.churn_validation import churn_outcome, validate_scores
@@ -22,6 +23,14 @@ from tierform.core.health.defaults import effective_health
 from tierform.core.health.normalise import normalise
 from tierform.core.health.spec import HealthSpec, Signal
 from tierform.core.model import CoverageModel
+from tierform.core.records import (
+    CodedField,
+    FlagField,
+    NestedField,
+    NumberField,
+    RecordColumns,
+    TextField,
+)
 from tierform.core.segment import SegmentResult, segment
 from tierform.errors import ConfigError, Issue
 
@@ -57,8 +66,8 @@ class HealthResult:
         """Accounts whose renewal date has passed: a renewal the CRM has not recorded yet."""
         if self.stale is None:
             return []
-        ids = self.book.ids()
-        return [ids[i] for i in np.flatnonzero(self.stale).tolist()]
+        rows = arrow_array(np.flatnonzero(self.stale))
+        return [str(x) for x in self.book.table.column("account_id").take(rows).to_pylist()]
 
     @property
     def band_names(self) -> list[str]:
@@ -73,8 +82,40 @@ class HealthResult:
         counts = np.bincount(self.band_index[self.band_index >= 0], minlength=len(self.band_names))
         return {name: int(c) for name, c in zip(self.band_names, counts, strict=True)}
 
-    def to_dict(self) -> dict[str, Any]:
-        """``{"weights", "accounts", "validation", "checks"}`` (scores rounded to 0.01)."""
+    def account_columns(self) -> RecordColumns:
+        """The per-account entries of :meth:`to_dict` held as columns (no dict per account)."""
+        tiers: list[str | None] = [t.name for t in self.model.tiers]
+        tiers.append(None)
+        bands: list[str | None] = list(self.band_names)
+        bands.append(None)
+        stale = self.stale if self.stale is not None else np.zeros(len(self.book), dtype=bool)
+        return RecordColumns(
+            len(self.book),
+            [
+                TextField("account_id", self.book.id_column()),
+                CodedField("tier", tiers, np.where(self.tier >= 0, self.tier, len(tiers) - 1)),
+                NumberField("score", np.round(self.score, 2)),
+                CodedField(
+                    "band", bands, np.where(self.band_index >= 0, self.band_index, len(bands) - 1)
+                ),
+                NestedField(
+                    "dimensions",
+                    tuple(NumberField(k, np.round(v, 2)) for k, v in self.dimensions.items()),
+                ),
+                FlagField("stale_renewal", np.asarray(stale, dtype=bool)),
+            ],
+        )
+
+    def to_dict(self, columnar: bool = False) -> dict[str, Any]:
+        """``{"weights", "accounts", "validation", "checks"}`` (scores rounded to 0.01);
+        ``columnar``: the accounts as :class:`RecordColumns` (the same entries)."""
+        if columnar:
+            return {
+                "weights": self.weights,
+                "accounts": self.account_columns(),
+                "validation": self.validation,
+                "checks": [c.to_dict() for c in self.checks],
+            }
         tiers = [t.name for t in self.model.tiers]
         tier_names = [tiers[i] if i >= 0 else None for i in self.tier.tolist()]
         dims = {k: _rounded(v) for k, v in self.dimensions.items()}

@@ -8,15 +8,14 @@ A rule fires on whole columns (trigger, then condition); only the accounts it fi
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tierform.core.arrays import arrow_array
 from tierform.core.book import AccountBook
 from tierform.core.health.score import HealthResult
 from tierform.core.model import CoverageModel
@@ -24,50 +23,13 @@ from tierform.core.playbooks.library import effective_playbooks, playbook_for
 from tierform.core.playbooks.spec import Playbook
 from tierform.core.rules.context import RuleContext
 from tierform.core.rules.defaults import default_rules
+from tierform.core.rules.run_result import DueAction, DueColumns, RulesRun
 from tierform.core.rules.spec import RESPONDER, Action, Comparison, Rule, Trigger
 from tierform.core.segment import SegmentResult
 
 __all__ = ["DueAction", "RulesRun", "effective_rules", "run_rules"]
 
 Reasons = Callable[[np.ndarray], list[str]]
-
-
-class DueAction(NamedTuple):
-    """One action due for one account (immutable; a named tuple because a run on a large book
-    builds one per row)."""
-
-    account_id: str
-    rule: str
-    action: str
-    due: dt.date
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "account_id": self.account_id,
-            "rule": self.rule,
-            "action": self.action,
-            "due": self.due.isoformat(),
-            "reason": self.reason,
-        }
-
-
-@dataclass
-class RulesRun:
-    """The actions due as of a date; ``notes`` say what could not be evaluated and why."""
-
-    as_of: dt.date
-    actions: list[DueAction]
-    notes: list[str] = field(default_factory=list)
-
-    def by_rule(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for a in self.actions:
-            counts[a.rule] = counts.get(a.rule, 0) + 1
-        return counts
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(), "actions": [a.to_dict() for a in self.actions]}
 
 
 def effective_rules(model: CoverageModel) -> list[Rule]:
@@ -105,7 +67,7 @@ def run_rules(
         fires &= _condition(ctx, rule)
         if fires.any():
             _actions(ctx, rule, fires, dates, reasons, playbooks, notes, found)
-    return RulesRun(as_of, found.due_actions(ctx), notes)
+    return RulesRun(as_of, notes=notes, columns=found.due_columns(ctx))
 
 
 # -- triggers --------------------------------------------------------------------------------
@@ -403,10 +365,22 @@ class _Found:
         self.reason.append(reason)
 
     def due_actions(self, ctx: RuleContext) -> list[DueAction]:
+        """:meth:`due_columns` as rows."""
+        return self.due_columns(ctx).rows()
+
+    def due_columns(self, ctx: RuleContext) -> DueColumns:
         """One row per account, action and due date (later rules asking the same are named in
         the first one's reason), sorted by due date then account, ties in emission order."""
         if not self.idx:
-            return []
+            return DueColumns(
+                pa.array([], type=pa.string()),
+                [],
+                np.array([], dtype=np.int64),
+                [],
+                np.array([], dtype=np.int64),
+                np.array([], dtype="datetime64[D]"),
+                np.array([], dtype=object),
+            )
         idx = np.concatenate(self.idx)
         rule = np.concatenate(self.rule)
         label = np.concatenate(self.label)
@@ -430,25 +404,15 @@ class _Found:
         else:
             keep = pos
         final = keep[_stable_order(day[keep], account[keep])]
-        ids = ctx.book.table.column("account_id").take(pa.array(idx[final])).to_pylist()
-        names = list(self.labels)
-        rows = zip(
-            map(str, ids),
-            [self.rules[r] for r in rule[final].tolist()],
-            [names[t] for t in label[final].tolist()],
-            due[final].astype(object).tolist(),
-            reason[final].tolist(),
-            strict=True,
+        return DueColumns(
+            ids=ctx.book.id_column().take(arrow_array(idx[final])),
+            rules=list(self.rules),
+            rule=rule[final],
+            labels=list(self.labels),
+            label=label[final],
+            due=due[final],
+            reason=reason[final],
         )
-        # A million new tuples would trigger the cyclic collector over and over, costing
-        # more than building them; none of them can form a cycle.
-        paused = gc.isenabled()
-        gc.disable()
-        try:
-            return list(map(DueAction._make, rows))
-        finally:
-            if paused:
-                gc.enable()
 
 
 def _stable_order(*keys: np.ndarray) -> np.ndarray:
@@ -532,13 +496,40 @@ def _actions(
     for action, idx, groups, inverse, due in chunks:
         rows = why[at[idx]]
         labels = [g[0] if g is not None else "" for g in groups]
-        if action.type == "move_tier" and (action.temporary_days or action.overlap_days):
+        if (
+            action.type == "move_tier"
+            and (action.temporary_days or action.overlap_days)
+            and due.dtype != np.dtype("datetime64[D]")
+        ):
             extras = [g[1] if g is not None else "" for g in groups]
             days = due.astype(object).tolist()
             details = [
                 _detail(action, extras[g], d) for g, d in zip(inverse.tolist(), days, strict=True)
             ]
             rows = rows + np.array(details, dtype=object)
+        elif action.type == "move_tier" and (action.temporary_days or action.overlap_days):
+            extras = [g[1] if g is not None else "" for g in groups]
+            # One text per (group, due date): a few hundred, however many accounts.
+            day = due.astype("datetime64[D]").astype(np.int64)
+            key = inverse.astype(np.int64) * (int(day.max()) - int(day.min()) + 1) + (
+                day - int(day.min())
+            )
+            firsts = np.flatnonzero(np.bincount(key)) if key.size else np.array([], np.int64)
+            slot = np.zeros(int(firsts[-1]) + 1 if firsts.size else 0, dtype=np.int64)
+            slot[firsts] = np.arange(firsts.size)
+            span = int(day.max()) - int(day.min()) + 1
+            texts = np.array(
+                [
+                    _detail(
+                        action,
+                        extras[k // span],
+                        np.datetime64(k % span + int(day.min()), "D").astype(object),
+                    )
+                    for k in firsts.tolist()
+                ],
+                dtype=object,
+            )
+            rows = rows + texts[slot[key]]
         else:
             group_detail = np.array(
                 [_detail(action, g[1], None) if g is not None else "" for g in groups],

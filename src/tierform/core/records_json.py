@@ -1,0 +1,202 @@
+"""Indented JSON text of a :class:`RecordColumns`, encoded from its columns a block at a time.
+
+The bytes are exactly those of ``orjson.dumps(list(records), option=OPT_INDENT_2)``'s items as
+the CLI writes them (see ``tierform.cli.jsonout``): every value's text comes from orjson itself
+(each distinct label once, each number once per distinct cent value, anything else row by row),
+and a record is its template's literal pieces and its values' texts, put together by one
+``take`` per block. No Python object per record is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tierform.core.arrays import arrow_array
+from tierform.core.records import (
+    CodedField,
+    FlagField,
+    NestedField,
+    NumberField,
+    RecordColumns,
+    TextField,
+)
+
+INDENT = b"  "
+ROWS_PER_BLOCK = 8192
+MAX_CENTS = 1 << 18  # distinct cent values kept as one shared list of texts per number field
+_NEEDS_ESCAPE = r'[\x00-\x1f"\\]'  # what orjson escapes in a string; everything else is as is
+
+
+@dataclass
+class _Slot:
+    """A value's place in the record: where its texts sit in the shared head, how to index."""
+
+    field: TextField | CodedField | NumberField | FlagField
+    head: int = 0  # position of this slot's shared texts in the head
+    quoted: bool = False  # text whose quotes are in the literal pieces (no blanks)
+    needs_escape: np.ndarray | None = None
+    cents: np.ndarray | None = None  # per record: index into the shared texts, or -1
+    null: int = 0  # position of "null" in the head
+
+
+class _Template:
+    """A record as literal pieces and value slots, in order."""
+
+    def __init__(self, records: RecordColumns, level: int) -> None:
+        self.parts: list[bytes | _Slot] = []
+        self.head: list[bytes] = []
+        pad = INDENT * (level + 1)
+        self._literal(b",\n" + pad + b"{")
+        plain = [f for f in records.fields if not isinstance(f, FlagField)]
+        self._fields(plain, pad + INDENT)
+        for flag in records.fields:
+            if isinstance(flag, FlagField):
+                slot = _Slot(flag, head=len(self.head))
+                self.head += [b"", b",\n" + pad + INDENT + orjson.dumps(flag.name) + b": true"]
+                self.parts.append(slot)
+        self._literal(b"\n" + pad + b"}")
+        self.program: list[int | _Slot] = []  # a literal piece as its position in the head
+        for part in self.parts:
+            if isinstance(part, bytes):
+                self.program.append(len(self.head))
+                self.head.append(part)
+            else:
+                self.program.append(part)
+
+    def _literal(self, text: bytes) -> None:
+        if self.parts and isinstance(self.parts[-1], bytes):
+            self.parts[-1] += text
+        else:
+            self.parts.append(text)
+
+    def _fields(
+        self, fields: list[TextField | CodedField | NumberField | NestedField], pad: bytes
+    ) -> None:
+        for i, f in enumerate(fields):
+            self._literal((b"," if i else b"") + b"\n" + pad + orjson.dumps(f.name) + b": ")
+            if isinstance(f, NestedField):
+                if not f.fields:
+                    self._literal(b"{}")
+                    continue
+                self._literal(b"{")
+                self._fields(list(f.fields), pad + INDENT)
+                self._literal(b"\n" + pad + b"}")
+            elif isinstance(f, TextField):
+                self._text(f)
+            elif isinstance(f, CodedField):
+                self.parts.append(_Slot(f, head=len(self.head)))
+                self.head += [orjson.dumps(label) for label in f.labels]
+            else:
+                self._number(f)
+
+    def _text(self, f: TextField) -> None:
+        slot = _Slot(f, quoted=f.values.null_count == 0)
+        values = f.values
+        escape = pc.match_substring_regex(values, _NEEDS_ESCAPE).fill_null(False)
+        slot.needs_escape = np.asarray(escape.to_numpy(zero_copy_only=False), dtype=bool)
+        if slot.quoted:
+            self._literal(b'"')
+            self.parts.append(slot)
+            self._literal(b'"')
+        else:
+            self.parts.append(slot)
+
+    def _number(self, f: NumberField) -> None:
+        """Values that are whole cents share one text per cent value; the rest are encoded
+        per block."""
+        v = np.asarray(f.values, dtype=np.float64)
+        slot = _Slot(f, head=len(self.head))
+        with np.errstate(invalid="ignore", over="ignore"):
+            cents = np.rint(v * 100)
+            ok = np.isfinite(cents) & (np.abs(cents) < 2.0**52) & (cents / 100 == v)
+        ok &= ~((v == 0) & np.signbit(v))  # -0.0 equals 0.0 but is written "-0.0"
+        codes = np.full(v.size, -1, dtype=np.int64)
+        if ok.any():
+            low, high = int(cents[ok].min()), int(cents[ok].max())
+            if high - low < MAX_CENTS:
+                codes[ok] = cents[ok].astype(np.int64) - low
+                shared = (np.arange(low, high + 1, dtype=np.float64) / 100).tolist()
+                self.head += orjson.dumps(shared)[1:-1].split(b",")
+        slot.null = len(self.head)
+        self.head.append(b"null")
+        slot.cents = codes
+        self.parts.append(slot)
+
+
+def record_items(records: RecordColumns, level: int) -> Iterator[bytes]:
+    """The records as the lines between the brackets of an indented list at ``level``: items
+    joined by ``,\\n``, each line indented as orjson's OPT_INDENT_2 output moved ``level`` steps
+    right (what ``jsonout`` writes for a list of dicts)."""
+    if not len(records):
+        return
+    template = _Template(records, level)
+    head = pa.array(template.head, type=pa.binary())
+    for start in range(0, len(records), ROWS_PER_BLOCK):
+        stop = min(start + ROWS_PER_BLOCK, len(records))
+        block = _block(template, head, start, stop)
+        yield block[2:] if start == 0 else block  # the first record has no separator
+
+
+def _block(template: _Template, head: pa.Array, start: int, stop: int) -> bytes:
+    pieces: list[pa.Array] = [head]
+    base = len(head)
+    idx = np.empty((stop - start, len(template.program)), dtype=np.int64)
+    for j, part in enumerate(template.program):
+        if isinstance(part, int):
+            idx[:, j] = part
+            continue
+        index, extra = _slot_index(part, start, stop, base)
+        if extra is not None:
+            pieces.append(extra)
+            base += len(extra)
+        idx[:, j] = index
+    texts = pa.concat_arrays(pieces).take(arrow_array(idx.ravel()))
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32, count=texts.offset + len(texts) + 1)
+    data = texts.buffers()[2]
+    return data[int(offsets[texts.offset]) : int(offsets[-1])].to_pybytes()
+
+
+def _slot_index(
+    slot: _Slot, start: int, stop: int, base: int
+) -> tuple[np.ndarray, pa.Array | None]:
+    """Per record of the block: the index of its value's text, and any texts this block adds
+    (placed at ``base``)."""
+    f = slot.field
+    if isinstance(f, CodedField):
+        return slot.head + np.asarray(f.codes[start:stop], dtype=np.int64), None
+    if isinstance(f, FlagField):
+        return slot.head + np.asarray(f.mask[start:stop], dtype=np.int64), None
+    if isinstance(f, NumberField):
+        assert slot.cents is not None
+        codes = slot.cents[start:stop]
+        index = slot.head + codes
+        values = np.asarray(f.values[start:stop], dtype=np.float64)
+        nan = np.isnan(values)
+        index[nan] = slot.null
+        rest = np.flatnonzero((codes < 0) & ~nan)
+        if rest.size == 0:
+            return index, None
+        texts = orjson.dumps(values[rest].tolist())[1:-1].split(b",")
+        index[rest] = base + np.arange(rest.size)
+        return index, pa.array(texts, type=pa.binary())
+    assert isinstance(f, TextField) and slot.needs_escape is not None
+    values = f.values.slice(start, stop - start)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    values = values.cast(pa.binary())
+    escape = slot.needs_escape[start:stop]
+    if escape.any():
+        texts = values.to_pylist()
+        for i in np.flatnonzero(escape).tolist():
+            texts[i] = orjson.dumps(texts[i].decode())[1:-1]
+        values = pa.array(texts, type=pa.binary())
+    if not slot.quoted:
+        quoted = pc.binary_join_element_wise(b'"', values, b'"', b"")
+        values = quoted.fill_null(b"null")
+    return base + np.arange(stop - start), values
