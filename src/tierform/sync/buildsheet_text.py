@@ -74,6 +74,15 @@ def alerted(to: str | None, health_step: str = "the health score step") -> str:
     return f"whoever {health_step}'s 'Who is alerted' line names for the account's tier and band"
 
 
+def alert_subject(a: Mapping[str, Any], health_step: str) -> str:
+    """What a notify action's work item is for: a message to send (a named recipient on a
+    channel), else the alert to whoever it names (see :func:`alerted`)."""
+    to, channel = a.get("to"), a.get("channel")
+    if to and to != RESPONDER_CODE and channel:
+        return f"to send the {quoted(to)} ({channel})"
+    return f"for the alert to {alerted(to, health_step)}"
+
+
 def plain_field(name: str) -> str:
     return f"field `{name}`"
 

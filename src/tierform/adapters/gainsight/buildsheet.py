@@ -251,11 +251,7 @@ def trigger_lines(t: Mapping[str, Any]) -> list[str]:
 
 def _alert(a: Mapping[str, Any], due: str) -> str:
     """A notify action: tierform files the alert as a CTA for the Company's CSM."""
-    to, channel = a.get("to"), a.get("channel")
-    if to and to != text.RESPONDER_CODE and channel:
-        what = f"to send the {text.quoted(to)} ({channel})"
-    else:
-        what = f"for the alert to {text.alerted(to, HEALTH_STEP)}"
+    what = text.alert_subject(a, HEALTH_STEP)
     return f"none in Rules Engine: tierform creates a CTA {what}{due}, {CTA_OWNER}"
 
 
