@@ -21,6 +21,7 @@ from tierform.cli.common import (
     print_checks,
     styled,
 )
+from tierform.cli.plain_table import print_table
 from tierform.cli.sync_cmds import adopt, from_target_option
 from tierform.errors import ConfigError, Issue
 
@@ -343,18 +344,20 @@ def assign_cmd(
         note_checks(data["checks"])
         emit_json(data)
         return
-    table = Table(title="Books of business")
-    for col in ("tier", "owner", "accounts", "ARR", "capacity"):
-        table.add_column(col)
-    for b in data["books"]:
-        table.add_row(
+    books = [
+        [
             str(b["tier"]),
             b["owner"],
             str(b["accounts"]),
             money(b["arr"]),
             str(b.get("capacity", b.get("members", ""))),
-        )
-    console.print(table)
+        ]
+        for b in data["books"]
+    ]
+    # One row per CSM book, tens of thousands on a large book: written plainly where it can be.
+    print_table(
+        console, "Books of business", ["tier", "owner", "accounts", "ARR", "capacity"], books
+    )
     console.print(f"{len(data['moves'])} reassignment(s)")
     if data["moves"]:
         moves = Table()

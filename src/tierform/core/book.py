@@ -25,7 +25,7 @@ from tierform.core import book_dates, book_numbers
 from tierform.core.arrays import arrow_array
 from tierform.core.book_csv import read_csv
 from tierform.core.book_json import read_json_records
-from tierform.core.book_text import clean_text_columns, nested_values
+from tierform.core.book_text import clean_text_columns, may_need_trim, nested_values
 from tierform.core.book_xlsx import read_xlsx_rows
 from tierform.core.model import AccountSource
 from tierform.errors import BookError, Issue
@@ -536,6 +536,8 @@ def _as_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
             col = pc.if_else(integral, pc.cast(as_int, pa.string()), pc.cast(col, pa.string()))
         else:
             col = pc.cast(col, pa.string())
+    if not may_need_trim(col):
+        return col  # nothing to trim or to blank: the same values, no copy
     trimmed = pc.utf8_trim_whitespace(col)
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 

@@ -34,6 +34,32 @@ def _may_hold_illegal(col: pa.ChunkedArray) -> bool:
     return False
 
 
+def may_need_trim(col: pa.ChunkedArray) -> bool:
+    """Whether a text value may be blank or start or end with white space: a look at each
+    value's first and last byte (a control, a space or a non-ASCII byte there says maybe)."""
+    for chunk in col.chunks:
+        if not pa.types.is_string(chunk.type):
+            return True
+        n = len(chunk)
+        buffers = chunk.buffers()
+        if n == 0:
+            continue
+        if buffers[2] is None:
+            return True
+        offsets = np.frombuffer(buffers[1], dtype=np.int32, count=chunk.offset + n + 1)
+        starts, ends = offsets[chunk.offset : -1], offsets[chunk.offset + 1 :]
+        if chunk.null_count:
+            valid = np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            starts, ends = starts[valid], ends[valid]
+        if (ends <= starts).any():
+            return True
+        data = np.frombuffer(buffers[2], dtype=np.uint8)
+        for edge in (data[starts], data[ends - 1]):
+            if ((edge <= 0x20) | (edge >= 0x7F)).any():
+                return True
+    return False
+
+
 def clean_text_columns(
     table: pa.Table, rows: np.ndarray, filename: str, notes: list[Issue]
 ) -> pa.Table:

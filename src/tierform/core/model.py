@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tierform.core.empty import empty_list
 from tierform.core.health.spec import HealthSpec
 from tierform.core.playbooks.spec import Playbook
 from tierform.core.rules.spec import Rule
@@ -217,7 +218,7 @@ class CoverageModel(Model):
     segmentation: Segmentation = Field(default_factory=Segmentation)
     capacity: Capacity = Field(default_factory=Capacity)
     accounts: AccountSource = Field(default_factory=AccountSource)
-    roster: list[RosterEntry] = Field(default_factory=list)
+    roster: list[RosterEntry] = Field(default_factory=empty_list)
     health: HealthSpec | None = None
     playbooks: list[Playbook] | None = None
     rules: list[Rule] | None = None

@@ -31,6 +31,7 @@ INDENT = b"  "
 ROWS_PER_BLOCK = 8192
 MAX_CENTS = 1 << 18  # distinct cent values kept as one shared list of texts per number field
 _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'  # what orjson escapes in a string; everything else is as is
+_SCAN_BYTES = 1 << 20  # bytes scanned at a time for what needs escaping (cache-sized steps)
 
 
 @dataclass
@@ -43,6 +44,24 @@ class _Slot:
     needs_escape: np.ndarray | None = None
     cents: np.ndarray | None = None  # per record: index into the shared texts, or -1
     null: int = 0  # position of "null" in the head
+
+
+def _may_need_escape(values: pa.Array | pa.ChunkedArray) -> bool:
+    """A byte scan of the text buffers: the exact regex runs only where this says maybe (a
+    sliced array's buffer may hold bytes outside the slice: they can only say maybe)."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_binary(chunk.type)):
+            return True
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        for start in range(0, raw.size, _SCAN_BYTES):
+            part = raw[start : start + _SCAN_BYTES]
+            if (part < 0x20).any() or (part == 0x22).any() or (part == 0x5C).any():
+                return True
+    return False
 
 
 class _Template:
@@ -98,8 +117,11 @@ class _Template:
     def _text(self, f: TextField) -> None:
         slot = _Slot(f, quoted=f.values.null_count == 0)
         values = f.values
-        escape = pc.match_substring_regex(values, _NEEDS_ESCAPE).fill_null(False)
-        slot.needs_escape = np.asarray(escape.to_numpy(zero_copy_only=False), dtype=bool)
+        if _may_need_escape(values):
+            escape = pc.match_substring_regex(values, _NEEDS_ESCAPE).fill_null(False)
+            slot.needs_escape = np.asarray(escape.to_numpy(zero_copy_only=False), dtype=bool)
+        else:
+            slot.needs_escape = np.zeros(len(values), dtype=bool)
         if slot.quoted:
             self._literal(b'"')
             self.parts.append(slot)

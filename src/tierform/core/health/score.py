@@ -272,12 +272,16 @@ def dimension_scores(
             stale |= past
             raw = np.where(past, np.nan, raw)
         value = normalise(raw, sig.normalise, tier)
-        value = np.where(past, rule.neutral_score, value)
+        if past.any():
+            value = np.where(past, rule.neutral_score, value)
         if (sig.missing or rule.signal) == "neutral":
             value = np.where(np.isnan(value), rule.neutral_score, value)
         known = ~np.isnan(value)
-        num[sig.dimension] += np.where(known, sig.weight * value, 0.0)
-        den[sig.dimension] += np.where(known, sig.weight, 0.0)
+        # In place, the same sums as adding ``where(known, weight * value, 0)`` (sums start
+        # at +0.0, so adding 0.0 where a value is unknown changes nothing).
+        part = sig.weight * value
+        np.add(num[sig.dimension], part, out=num[sig.dimension], where=known)
+        np.add(den[sig.dimension], sig.weight, out=den[sig.dimension], where=known)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = {d: np.where(den[d] > 0, num[d] / den[d], np.nan) for d in dims}
     return out, used, absent, stale

@@ -23,13 +23,14 @@ from tierform.core.playbooks.library import effective_playbooks, playbook_for
 from tierform.core.playbooks.spec import Playbook
 from tierform.core.rules.context import RuleContext
 from tierform.core.rules.defaults import default_rules
+from tierform.core.rules.reason_text import exact_codes, format_once, tenths_codes
 from tierform.core.rules.run_result import DueAction, DueColumns, RulesRun
 from tierform.core.rules.spec import RESPONDER, Action, Comparison, Rule, Trigger
 from tierform.core.segment import SegmentResult
 
 __all__ = ["DueAction", "RulesRun", "effective_rules", "run_rules"]
 
-Reasons = Callable[[np.ndarray], list[str]]
+Reasons = Callable[[np.ndarray], "np.ndarray | list[str]"]
 
 
 def effective_rules(model: CoverageModel) -> list[Rule]:
@@ -103,14 +104,17 @@ def _created(ctx: RuleContext, trigger: Trigger) -> tuple[np.ndarray, np.ndarray
     if ctx.prev_index is not None:
         fires = ctx.prev_index < 0
 
-        def reasons(idx: np.ndarray) -> list[str]:
-            return ["new account: not in the previous book"] * idx.size
+        def reasons(idx: np.ndarray) -> np.ndarray:
+            return np.full(idx.size, "new account: not in the previous book", dtype=object)
     else:
         window = np.timedelta64(trigger.within_days, "D")
         fires = ~np.isnat(start) & (start <= ctx.today) & (start > ctx.today - window)
 
-        def reasons(idx: np.ndarray) -> list[str]:
-            return [f"new account: contract started {d}" for d in start[idx].astype(str)]
+        def reasons(idx: np.ndarray) -> np.ndarray:
+            day = start[idx].astype("datetime64[D]")
+            return format_once(
+                [exact_codes(day)], lambda row: f"new account: contract started {day[row]}"
+            )
 
     return fires, dates, reasons
 
@@ -132,18 +136,18 @@ def _days_before(ctx: RuleContext, trigger: Trigger) -> tuple[np.ndarray, np.nda
     lead_days = np.nan_to_num(lead).astype(np.int64).astype("timedelta64[D]")
     due = np.where(fires, date - lead_days, ctx.today)
 
-    def reasons(idx: np.ndarray) -> list[str]:
+    def reasons(idx: np.ndarray) -> np.ndarray:
         # Few distinct (date, lead) pairs among many accounts: format each pair once.
         day = date[idx].astype("datetime64[D]")
-        pairs = np.stack([day.view(np.int64), np.nan_to_num(lead[idx]).astype(np.int64)], 1)
-        uniq, first, inverse = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
-        text = [
-            f"{trigger.date_field} {d} is {int(a)} days away (prep starts {int(x)} days before)"
-            for d, a, x in zip(
-                day[first].astype(str), away[idx][first], lead[idx][first], strict=True
+        days_away, lead_days = away[idx], lead[idx]
+
+        def text(row: int) -> str:
+            return (
+                f"{trigger.date_field} {day[row]} is {int(days_away[row])} days away "
+                f"(prep starts {int(lead_days[row])} days before)"
             )
-        ]
-        return [text[i] for i in inverse.ravel().tolist()]
+
+        return format_once([exact_codes(day), np.nan_to_num(lead_days).astype(np.int64)], text)
 
     return fires, due, reasons
 
@@ -184,14 +188,18 @@ def _threshold_reasons(ctx: RuleContext, trigger: Trigger, cur: Any) -> Reasons:
     word = "below" if below else "above"
     name = trigger.field
 
-    def reasons(idx: np.ndarray) -> list[str]:
+    def reasons(idx: np.ndarray) -> np.ndarray:
         values = _numbers(cur)[idx]
         prev = ctx.value(name or "", previous=True) if ctx.previous is not None else None
         before = _numbers(prev)[idx] if prev is not None else np.full(idx.size, np.nan)
-        return [
-            f"{name} {v:.1f} {word} {t:g}" + ("" if b != b else f" (was {b:.1f})")
-            for v, t, b in zip(values.tolist(), limit[idx].tolist(), before.tolist(), strict=True)
-        ]
+        limits = limit[idx]
+
+        def text(row: int) -> str:
+            v, t, b = float(values[row]), float(limits[row]), float(before[row])
+            return f"{name} {v:.1f} {word} {t:g}" + ("" if b != b else f" (was {b:.1f})")
+
+        codes = [tenths_codes(values), exact_codes(limits), tenths_codes(before)]
+        return format_once(codes, text)
 
     return reasons
 

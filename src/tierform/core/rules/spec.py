@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tierform.core.empty import empty_list
 from tierform.core.playbooks.spec import Channel, Stage
 
 TriggerType = Literal["account_created", "field_change", "threshold_crossed", "days_before_date"]
@@ -69,7 +70,7 @@ class Condition(_Spec):
     tiers: list[str] | None = None
     bands: list[str] | None = None
     strategic: bool | None = None
-    signals: list[Comparison] = Field(default_factory=list)
+    signals: list[Comparison] = Field(default_factory=empty_list)
 
 
 class Action(_Spec):
@@ -107,7 +108,7 @@ class RuleCase(_Spec):
     account: dict[str, Any]
     previous: dict[str, Any] | None = Field(None, description="The account in the previous book.")
     new_account: bool = Field(False, description="A previous book without this account.")
-    expect: list[str] = Field(default_factory=list)
+    expect: list[str] = Field(default_factory=empty_list)
 
 
 class Rule(_Spec):
@@ -117,4 +118,4 @@ class Rule(_Spec):
     trigger: Trigger
     condition: Condition = Field(default_factory=Condition)
     actions: list[Action] = Field(min_length=1)
-    tests: list[RuleCase] = Field(default_factory=list)
+    tests: list[RuleCase] = Field(default_factory=empty_list)

@@ -1,0 +1,96 @@
+"""The group imports a command's module only when the command is looked up; the help lists
+the same commands with the same text as a group with every command added up front."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+from click.testing import CliRunner
+
+from tierform.cli import (
+    buildsheet_cmds,
+    coverage_cmds,
+    health_cmd,
+    import_cmd,
+    main,
+    migrate_cmds,
+    model_cmds,
+    playbooks_cmd,
+    report_cmd,
+    rules_cmds,
+    sync_cmds,
+)
+
+from ..conftest import EXAMPLES
+
+EVERY_COMMAND = [
+    model_cmds.schema_cmd,
+    model_cmds.init_cmd,
+    model_cmds.validate_cmd,
+    import_cmd.import_workbook_cmd,
+    coverage_cmds.segment_cmd,
+    coverage_cmds.capacity_cmd,
+    coverage_cmds.assign_cmd,
+    coverage_cmds.recommend_cmd,
+    health_cmd.health_cmd,
+    playbooks_cmd.playbooks_cmd,
+    rules_cmds.rules_group,
+    report_cmd.report,
+    *sync_cmds.COMMANDS,
+    migrate_cmds.export_cmd,
+    migrate_cmds.compare_cmd,
+    migrate_cmds.migrate_cmd,
+    buildsheet_cmds.buildsheet_cmd,
+]
+
+
+def eager_group() -> click.Group:
+    """The group as it was: every command added when the module loads."""
+    group = click.Group(
+        "cli",
+        callback=main.cli.callback,
+        params=main.cli.params,
+        help=main.cli.help,
+        context_settings=main.cli.context_settings,
+    )
+    for command in EVERY_COMMAND:
+        group.add_command(command)
+    return group
+
+
+def test_help_lists_the_same_commands_as_the_eager_group() -> None:
+    runner = CliRunner()
+    lazy = runner.invoke(main.cli, ["--help"], prog_name="tierform")
+    eager = runner.invoke(eager_group(), ["--help"], prog_name="tierform")
+    assert lazy.exit_code == eager.exit_code == 0
+    assert lazy.output == eager.output
+    names = sorted(c.name for c in EVERY_COMMAND if c.name)
+    assert sorted(main.COMMAND_MODULES) == names
+
+
+def test_every_name_loads_its_own_command() -> None:
+    for command in EVERY_COMMAND:
+        assert command.name is not None
+        assert main.cli.get_command(click.Context(main.cli), command.name) is command
+    assert main.cli.get_command(click.Context(main.cli), "no-such-command") is None
+
+
+def test_a_command_loads_only_its_own_module() -> None:
+    probe = (
+        "import sys\n"
+        "from tierform.cli.main import cli\n"
+        "cli(sys.argv[1:], standalone_mode=False)\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('tierform.cli.'))\n"
+        "print(' '.join(loaded), file=sys.stderr)\n"
+    )
+    args = ["segment", "-c", str(EXAMPLES / "tierform.yaml"), "--format", "json"]
+    args += ["--accounts", str(EXAMPLES / "accounts.csv")]
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True
+    )
+    loaded = set(done.stderr.strip().splitlines()[-1].split())
+    assert "tierform.cli.coverage_cmds" in loaded
+    for other in ("buildsheet_cmds", "report_cmd", "migrate_cmds", "health_cmd", "rules_cmds"):
+        assert f"tierform.cli.{other}" not in loaded
