@@ -16,6 +16,16 @@ after one untimed warm-up run of the analysis commands on a 10-account book.
 ``assign`` runs with a roster sized by ``tierform capacity`` (its headcount per tier; the book's
 current owners first, so some keep their accounts). ``sync-apply`` is the first apply to a new
 xlsx target; ``sync-dry`` plans against that target once it is aligned.
+
+The two sync rows run on a book of their own: the generated book gives a million accounts about
+1.6 million due tasks, more than the 1,048,576 rows an .xlsx sheet holds, so its first apply
+rightly fails (and a dry run would plan against a workbook never written). They take
+``bench_sync_xlsx.write_book`` (the same size; renewals over five years and mostly healthy usage,
+so a million accounts' tasks fit one Tasks sheet) with the starter model, as of its date, which
+is also what ``bench_sync_xlsx.py`` measures.
+
+A command that exits non-zero is reported as failed, with the last line of its stderr, never as
+a time (nor is one whose setup failed, such as the apply ``sync-dry`` plans against).
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 AS_OF = "2026-11-01"
+HERE = Path(__file__).resolve().parent
 MIB_PER_GIB = 1024.0
 BIN = Path(sys.executable).parent
 TIERFORM = str(BIN / "tierform")
@@ -53,6 +64,16 @@ except ImportError:  # the generator's older home
 from tierform.core.loader import starter_text
 size, csv_path, model_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 write_csv(generate_accounts(size, seed=11), csv_path)
+open(model_path, "w", encoding="utf-8").write(starter_text())
+"""
+SYNC_BOOK = r"""
+import sys
+sys.path.insert(0, sys.argv[4])
+from pathlib import Path
+from bench_sync_xlsx import write_book
+from tierform.core.loader import starter_text
+size, csv_path, model_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+write_book(Path(csv_path), size)
 open(model_path, "w", encoding="utf-8").write(starter_text())
 """
 ROSTER = r"""
@@ -129,7 +150,8 @@ class Command:
     targets: dict[int | None, Target]  # by book size; None: any size
     per_size: bool = True  # False: run once, on its own book (see ``book``)
     book: int | None = None  # the size of that own book
-    setup: Callable[[Book], None] | None = None
+    setup: Callable[[Book], str | None] | None = None  # returns why it failed, else None
+    sync_book: bool = False  # runs on the size's sync book (see the module docstring)
 
     def target(self, size: int) -> Target | None:
         return self.targets.get(size, self.targets.get(None))
@@ -144,16 +166,17 @@ class Run:
     exit_code: int
     ratio: float | None
     target: Target | None
+    error: str | None = None  # a failed run: the last line of its stderr
 
 
 def analysis(name: str, *args: str) -> Callable[[Book], list[str]]:
     return lambda b: [name, *args, "-c", str(b.model), "--accounts", str(b.csv)]
 
 
-def roster(book: Book) -> None:
+def roster(book: Book) -> str | None:
     """A roster of the headcount ``tierform capacity`` asks for, per tier or pool."""
     if "roster" in book.extras:
-        return
+        return None
     capacity = subprocess.run(
         [TIERFORM, *analysis("capacity")(book), "--format", "json"],
         check=True,
@@ -168,15 +191,20 @@ def roster(book: Book) -> None:
         text=True,
     )
     book.extras["roster"] = path
+    return None
 
 
-def aligned_target(book: Book) -> None:
+def aligned_target(book: Book) -> str | None:
     """An xlsx target the model has been applied to once (untimed unless run as sync-apply)."""
-    if not (book.folder / "tierform-coverage.xlsx").exists():
-        run_process([TIERFORM, *sync_argv(book), "--apply"], book.folder / "setup.out")
+    if (book.folder / "tierform-coverage.xlsx").exists():
+        return None
+    _, _, code = run_process([TIERFORM, *sync_argv(book), "--apply"], book.folder / "setup.out")
+    if code:
+        return f"setup apply exit {code}: {last_line(book.folder / 'setup.out.err')}"
+    return None
 
 
-def fresh_target(book: Book) -> None:
+def fresh_target(book: Book) -> str | None:
     for name in ("tierform-coverage.xlsx", ".tierform"):
         path = book.folder / name
         if path.is_dir():
@@ -185,10 +213,21 @@ def fresh_target(book: Book) -> None:
             path.unlink()
     for journal in book.folder.glob("*.jsonl"):
         journal.unlink()
+    return None
 
 
 def sync_argv(book: Book) -> list[str]:
-    return ["sync", "-c", str(book.model), "--accounts", str(book.csv), "--as-of", AS_OF]
+    return ["sync", "-c", str(book.model), "--accounts", str(book.csv), "--as-of", SYNC_AS_OF]
+
+
+def sync_as_of() -> str:
+    sys.path.insert(0, str(HERE))
+    from bench_sync_xlsx import AS_OF as day
+
+    return day.isoformat()
+
+
+SYNC_AS_OF = sync_as_of()
 
 
 def analysis_targets() -> dict[int | None, Target]:
@@ -224,14 +263,16 @@ COMMANDS = [
     Command(
         "sync-apply",
         lambda b: [*sync_argv(b), "--apply"],
-        {1_000_000: Target(seconds=60)},
+        {1_000_000: Target(seconds=60, peak_mib=2 * MIB_PER_GIB)},
         setup=fresh_target,
+        sync_book=True,
     ),
     Command(
         "sync-dry",
         sync_argv,
         {1_000_000: Target(seconds=20, peak_mib=2 * MIB_PER_GIB), 100_000: Target(seconds=3)},
         setup=aligned_target,
+        sync_book=True,
     ),
     Command("help", lambda b: ["--help"], {None: Target(seconds=0.15)}, per_size=False),
     Command(
@@ -267,10 +308,11 @@ def warm_up(book: Book) -> None:
 
 
 def run_process(argv: list[str], stdout: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak MiB (this child's own) and exit code of one process."""
-    with stdout.open("wb") as out:
+    """Wall seconds, peak MiB (this child's own) and exit code of one process; its stderr goes
+    to ``stdout`` with ``.err`` added (see :func:`last_line`)."""
+    with stdout.open("wb") as out, stdout.with_name(stdout.name + ".err").open("wb") as err:
         t0 = time.perf_counter()
-        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL, env=CHILD_ENV)
+        child = subprocess.Popen(argv, stdout=out, stderr=err, env=CHILD_ENV)
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - t0
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -278,17 +320,36 @@ def run_process(argv: list[str], stdout: Path) -> tuple[float, float, int]:
     return seconds, peak, child.returncode
 
 
-def make_book(size: int, root: Path) -> Book:
+def last_line(err: Path) -> str:
+    """The last line a process wrote to stderr that says something (its error message; a
+    message spread over lines, such as a YAML error ending in a caret, by its ``error:`` line)."""
+    try:
+        text = err.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no stderr)"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error:")]
+    worded = [line for line in lines if any(ch.isalpha() for ch in line)]
+    chosen = errors or worded or lines
+    return chosen[-1] if chosen else "(no stderr)"
+
+
+def make_book(size: int, root: Path, sync: bool = False) -> Book:
     """Generated in a child process: this one stays small, and a child's peak memory starts
-    from its parent's (fork), so a large parent would inflate every figure."""
-    book = Book(size, root / f"book-{size}")
+    from its parent's (fork), so a large parent would inflate every figure. ``sync``: the book
+    the sync rows run on (see the module docstring)."""
+    book = Book(size, root / f"book-{size}{'-sync' if sync else ''}")
     book.folder.mkdir(parents=True)
     t0 = time.perf_counter()
+    script = [SYNC_BOOK] if sync else [GENERATE]
+    extra = [str(HERE)] if sync else []
     subprocess.run(
-        [sys.executable, "-c", GENERATE, str(size), str(book.csv), str(book.model)], check=True
+        [sys.executable, "-c", *script, str(size), str(book.csv), str(book.model), *extra],
+        check=True,
     )
     print(
-        f"generated {size:,} accounts ({book.csv.stat().st_size / 1e6:.0f} MB) "
+        f"generated {size:,} {'sync ' if sync else ''}accounts "
+        f"({book.csv.stat().st_size / 1e6:.0f} MB) "
         f"in {time.perf_counter() - t0:.1f} s",
         flush=True,
     )
@@ -308,18 +369,29 @@ def parse_seconds(book: Book, repeat: int) -> float:
 
 def measure(cmd: Command, book: Book, size: int | None, repeat: int) -> Run:
     best: tuple[float, float, int] | None = None
+    parse = book.parse_seconds if size is not None else None
+    target = cmd.target(size) if size is not None else cmd.targets.get(None)
     for _ in range(repeat):
-        if cmd.setup:
-            cmd.setup(book)
-        result = run_process([TIERFORM, *cmd.argv(book)], book.folder / f"{cmd.name}.out")
+        failed = cmd.setup(book) if cmd.setup else None
+        if failed:
+            return Run(cmd.name, size, 0.0, 0.0, 1, None, target, failed)
+        out = book.folder / f"{cmd.name}.out"
+        result = run_process([TIERFORM, *cmd.argv(book)], out)
+        if result[2]:  # a failure is never a time
+            error = last_line(out.with_name(out.name + ".err"))
+            return Run(cmd.name, size, result[0], result[1], result[2], None, target, error)
         if best is None or result[0] < best[0]:
             best = result
     assert best is not None
     seconds, peak, code = best
-    parse = book.parse_seconds if size is not None else None
     ratio = seconds / parse if parse else None
-    target = cmd.target(size) if size is not None else cmd.targets.get(None)
     return Run(cmd.name, size, seconds, peak, code, ratio, target)
+
+
+def describe(run: Run) -> str:
+    if run.exit_code or run.error:
+        return f"FAILED (exit {run.exit_code}): {run.error}"
+    return f"{run.seconds:.2f} s, {run.peak_mib:.0f} MiB"
 
 
 def print_table(runs: list[Run], parses: dict[int, float]) -> None:
@@ -334,6 +406,9 @@ def print_table(runs: list[Run], parses: dict[int, float]) -> None:
         size = f"{r.size:,}" if r.size is not None else "-"
         ratio = f"{r.ratio:.1f}x" if r.ratio is not None else "-"
         target = r.target.text() if r.target else "-"
+        if r.exit_code or r.error:
+            print(f"{r.command:<12} {size:>10} {'FAILED':>8} (exit {r.exit_code}): {r.error}")
+            continue
         met = (
             "-"
             if r.target is None
@@ -341,8 +416,6 @@ def print_table(runs: list[Run], parses: dict[int, float]) -> None:
             if r.target.met(r.seconds, r.ratio, r.peak_mib)
             else "NO"
         )
-        if r.exit_code:
-            met = f"exit {r.exit_code}"
         print(
             f"{r.command:<12} {size:>10} {r.seconds:>8.2f} {r.peak_mib:>9.0f} "
             f"{ratio:>8}  {target:<24} {met:<4}"
@@ -378,12 +451,12 @@ def main() -> None:
     runs: list[Run] = []
     parses: dict[int, float] = {}
     try:
-        books: dict[int, Book] = {}
+        books: dict[tuple[int, bool], Book] = {}
 
-        def book_of(size: int) -> Book:
-            if size not in books:
-                books[size] = make_book(size, root)
-            return books[size]
+        def book_of(size: int, sync: bool = False) -> Book:
+            if (size, sync) not in books:
+                books[size, sync] = make_book(size, root, sync)
+            return books[size, sync]
 
         warm_up(book_of(10))
         for size in sizes:
@@ -395,14 +468,15 @@ def main() -> None:
             print(f"parse {size:,}: {book.parse_seconds:.3f} s", flush=True)
             for cmd in per_size:
                 print(f"running {cmd.name} on {size:,} accounts ...", flush=True)
-                run = measure(cmd, book, size, args.repeat)
-                print(f"  {run.seconds:.2f} s, {run.peak_mib:.0f} MiB", flush=True)
+                own = book_of(size, sync=True) if cmd.sync_book else book
+                run = measure(cmd, own, size, args.repeat)
+                print(f"  {describe(run)}", flush=True)
                 runs.append(run)
         for cmd in (c for c in chosen if not c.per_size):
             book = book_of(cmd.book) if cmd.book else Book(0, root)  # needs no book
             print(f"running {cmd.name} ...", flush=True)
             run = measure(cmd, book, None, max(args.repeat, 3))
-            print(f"  {run.seconds:.2f} s, {run.peak_mib:.0f} MiB", flush=True)
+            print(f"  {describe(run)}", flush=True)
             runs.append(run)
         print_table(runs, parses)
     finally:

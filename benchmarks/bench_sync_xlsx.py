@@ -1,9 +1,10 @@
 """The xlsx target as a user runs it: the first apply, then a plan against the aligned workbook.
 
 For each book size, in a temp folder: ``sync --apply`` on a workbook that does not exist yet
-(the first apply), then a dry-run plan of the same book against it, each as a whole process
-(interpreter start, imports, book read, desired state, workbook read, diff), run twice with the
-better time kept. Prints time and peak memory (the process's maximum resident set) against the
+(the first apply), then a dry-run plan of the same book against it, each as a whole
+``tierform sync`` process, the command a user runs (interpreter start, imports, model and book
+read, design, workbook read, history from it, desired state, diff, plan printed), run twice with
+the better time kept. Prints time and peak memory (the process's maximum resident set) against the
 targets, and proves that planning wrote nothing.
 
     python benchmarks/bench_sync_xlsx.py [--accounts 100000 1000000] [--runs 2]
@@ -20,6 +21,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -76,40 +78,48 @@ def write_book(path: Path, n: int) -> None:
             )
 
 
-def child(mode: str, folder: Path, n: int) -> None:
-    """One measured run, in its own process; prints a JSON line with what it did."""
-    from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
-    from tierform.core.book import read_book
-    from tierform.core.loader import default_model
-    from tierform.sync.adapter import AdapterContext
-    from tierform.sync.desired import compile_desired
-    from tierform.sync.engine import Syncer
-    from tierform.sync.journal import Journal
+def write_model(folder: Path, n: int) -> Path:
+    """The built-in starter model, its xlsx target pointed at this size's workbook."""
+    from tierform.core.loader import starter_text
 
-    model = default_model()
-    target = folder / f"tracking-{n}.xlsx"
-    adapter = XlsxAdapter(XlsxSettings(path=target.name), AdapterContext("bench", folder))
-    syncer = Syncer(adapter, Journal(folder / f"journal-{n}-{mode}.sqlite"))
-    desired = compile_desired(model, read_book(folder / f"book-{n}.csv", model.accounts), AS_OF)
-    plan = syncer.plan(desired)
-    if mode == "apply":
-        syncer.apply(plan, force=True)
-    print(json.dumps({"changes": len(plan.changes), "writes": adapter.writes}))
+    text = starter_text()
+    assert "path: tierform-coverage.xlsx" in text
+    path = folder / f"tierform-{n}.yaml"
+    path.write_text(text.replace("tierform-coverage.xlsx", f"tracking-{n}.xlsx"), "utf-8")
+    return path
 
 
-def measure(mode: str, folder: Path, n: int) -> tuple[float, int, dict[str, int]]:
-    """(seconds, peak resident bytes, the child's report) of one whole-process run."""
-    cmd = [sys.executable, __file__, "--child", mode, "--dir", str(folder), "--accounts", str(n)]
+def measure(mode: str, folder: Path, n: int) -> tuple[float, int, int]:
+    """(seconds, peak resident bytes, changes planned) of one whole ``tierform sync`` process:
+    ``--apply --force`` (apply) or the dry-run plan (plan)."""
+    cmd = [
+        sys.executable,
+        "-c",
+        "from tierform.cli.main import main; main()",
+        "sync",
+        "-c",
+        str(folder / f"tierform-{n}.yaml"),
+        "--accounts",
+        str(folder / f"book-{n}.csv"),
+        "--as-of",
+        AS_OF.isoformat(),
+        *(["--apply", "--force"] if mode == "apply" else ["--format", "json"]),
+    ]
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert proc.stdout is not None
-    out = proc.stdout.read()
+    out = proc.stdout.read().decode()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{mode} at {n:,} accounts failed (exit {proc.returncode})")
-    return seconds, usage.ru_maxrss * 1024, json.loads(out.decode().strip().splitlines()[-1])
+    if mode == "apply":
+        found = re.search(r"applied: (\d+) created, (\d+) updated, (\d+) deleted", out)
+        changes = sum(int(g) for g in found.groups()) if found else 0
+    else:
+        changes = len(json.loads(out[out.index("{") :])["changes"])
+    return seconds, usage.ru_maxrss * 1024, changes
 
 
 def verdict(value: float, target: float | None) -> str:
@@ -124,44 +134,40 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--accounts", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=2, help="runs of each figure; best kept")
-    parser.add_argument("--child", choices=["plan", "apply"], help=argparse.SUPPRESS)
-    parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child(args.child, args.dir, args.accounts[0])
-        return 0
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     ok = True
     folder = Path(tempfile.mkdtemp(prefix="tierform-bench-xlsx-"))
     try:
         for n in args.accounts:
             write_book(folder / f"book-{n}.csv", n)
+            write_model(folder, n)
             target = folder / f"tracking-{n}.xlsx"
             applies = []
             for _ in range(args.runs):
                 target.unlink(missing_ok=True)
                 applies.append(measure("apply", folder, n))
-            seconds, peak, report = min(applies, key=lambda r: r[0])
+            seconds, peak, written = min(applies, key=lambda r: r[0])
             limit = APPLY_TARGETS.get(n)
             ok &= limit is None or seconds <= limit
             print(
                 f"{n:>9,} accounts  first apply: {seconds:7.2f} s{verdict(seconds, limit)}; "
-                f"peak {peak / GIB:.2f} GiB; {report['changes']:,} objects written"
+                f"peak {peak / GIB:.2f} GiB; {written:,} objects written"
             )
             stamp = (target.stat().st_mtime_ns, target.stat().st_size)
             plans = [measure("plan", folder, n) for _ in range(args.runs)]
-            seconds, peak, report = min(plans, key=lambda r: r[0])
+            seconds, peak, changes = min(plans, key=lambda r: r[0])
             peak = max(p[1] for p in plans)
             untouched = (target.stat().st_mtime_ns, target.stat().st_size) == stamp
             limit, memory = PLAN_TARGETS.get(n), PLAN_MEMORY.get(n)
-            aligned = report["changes"] == 0 and report["writes"] == 0 and untouched
+            aligned = changes == 0 and untouched
             ok &= aligned and (limit is None or seconds <= limit)
             ok &= memory is None or peak <= memory
             print(
                 f"{n:>9,} accounts  plan:        {seconds:7.2f} s{verdict(seconds, limit)}; "
                 f"peak {peak / GIB:.2f} GiB"
                 + (verdict(peak / GIB, memory / GIB) if memory else "")
-                + f"; changes {report['changes']}, workbook untouched: {untouched}"
+                + f"; changes {changes}, workbook untouched: {untouched}"
             )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,13 +1,53 @@
 """The engine's diff (creates' field diffs worked out only when read) against the plain diff
-it replaced (``tierform.sync.diff.diff_kind``, which builds every field diff up front)."""
+it replaced (kept here as the reference: it builds every field diff up front)."""
 
 from __future__ import annotations
 
 import random
 
-from tierform.sync.change import DERIVED, Change, FieldDiff, Op, diff_objects, sort_changes
-from tierform.sync.diff import diff_kind
+import tierform.sync.diff
+from tierform.sync.change import (
+    DERIVED,
+    Change,
+    FieldDiff,
+    Op,
+    diff_data,
+    diff_objects,
+    sort_changes,
+)
 from tierform.sync.state import Kind, State
+
+
+def diff_kind(kind: Kind, desired: State, existing: State) -> list[Change]:
+    """The plain diff, written out: set arithmetic on keys, every field diff built at once."""
+    want, have = desired.of(kind), existing.of(kind)
+    changes: list[Change] = []
+    remote = existing.remote_ids.get(kind, {})
+    for key, data in want.items():
+        old = have.get(key)
+        label = desired.label(kind, key)
+        if old is None:
+            changes.append(Change(Op.create, kind, key, data, None, diff_data(None, data), label))
+        elif old != data:
+            changes.append(
+                Change(
+                    Op.update, kind, key, data, old, diff_data(old, data), label, remote.get(key)
+                )
+            )
+    for key in have.keys() - want.keys():
+        changes.append(
+            Change(
+                Op.delete,
+                kind,
+                key,
+                None,
+                have[key],
+                [],
+                existing.label(kind, key),
+                remote.get(key),
+            )
+        )
+    return changes
 
 
 def _states(seed: int) -> tuple[State, State]:
@@ -59,3 +99,13 @@ def test_diffs_given_or_left_out_behave_as_before() -> None:
     assert first.diffs == [] and second.diffs == []  # no diffs given: none, as before
     first.diffs.append(given[0])
     assert second.diffs == []  # each change has its own list
+
+
+def test_the_module_diff_is_the_engine_diff() -> None:
+    """``tierform.sync.diff.diff_kind`` is the engine's diff (one diff), same changes as the
+    reference above."""
+    for seed in range(3):
+        desired, existing = _states(seed)
+        got = sort_changes(tierform.sync.diff.diff_kind(Kind.account, desired, existing))
+        want = sort_changes(diff_kind(Kind.account, desired, existing))
+        assert [_fields(c) for c in got] == [_fields(c) for c in want]

@@ -367,3 +367,129 @@ def parse_rows(
         if label_col is not None and label_col < n and row[label_col] not in (None, ""):
             labels[kind][key] = str(row[label_col])
     return parsed
+
+
+# -- reading a sheet back by name (a reader that hands rows as {name: value}) -----------------
+
+KEY_NAME = " key"  # names no field has (fields are identifiers): the key and label cells,
+LABEL_NAME = " label"
+SKIP_NAME = " skip"  # and the cells of the user's own columns (read, then dropped)
+
+
+def named_columns(table: Table, header: Sequence[Any]) -> dict[int, str] | None:
+    """Column index -> name (the field, or the key/label name) of the cells
+    :func:`parse_named` reads; None when the sheet needs :func:`parse_rows` instead (a kind
+    column, two fields under one header, no key column)."""
+    index = _header_index(header)
+    headers = [table.key_header, *([table.label_header] if table.label_header else [])]
+    headers += [c.header for c in table.columns]
+    if table.kind_header or len(set(headers)) != len(headers) or table.key_header not in index:
+        return None
+    names = {i: SKIP_NAME for i, h in enumerate(header) if h is not None and str(h).strip()}
+    names[index[table.key_header]] = KEY_NAME
+    if table.label_header and table.label_header in index:
+        names[index[table.label_header]] = LABEL_NAME
+    names.update({index[c.header]: c.field for c in table.columns if c.header in index})
+    return names
+
+
+def _header_index(header: Sequence[Any]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for i, h in enumerate(header):
+        index.setdefault(str(h).strip() if h is not None else "", i)
+    return index
+
+
+def _as_read(value: Any) -> Any:
+    """A number as the general reader gives it: 80.0 -> 80, integers past 2**53 as floats."""
+    if type(value) is float and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if type(value) is int and abs(value) >= 2**53:
+        return float(value)
+    return value
+
+
+def parse_named(
+    table: Table,
+    header: Sequence[Any],
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    state: State,
+) -> ParsedSheet:
+    """:func:`parse_rows` for rows handed as {name: value} (names from :func:`named_columns`,
+    empty cells left out, numbers maybe as JSON floats): the same objects, labels and
+    warnings. The dicts are taken over as the objects' data."""
+    parsed = ParsedSheet(table, _header_index(header))
+    kind = table.kinds[0]
+    objects = state.objects.setdefault(kind, {})
+    labels = state.labels.setdefault(kind, {})
+    warnings = state.warnings
+    types = {c.field: c.type for c in table.columns}
+    texts: dict[str, str] = {}
+    seen = parsed.rows
+    dates: dict[int, str] = {}
+    for at, data in rows:
+        r = at + 1
+        raw = data.pop(KEY_NAME, None)
+        key = row_key(raw if type(raw) is str else _as_read(raw))
+        if key is None or key.startswith(REMOVED_PREFIX):
+            continue
+        if (kind, key) in seen:
+            parsed.duplicates.append(key)
+            warnings.append(
+                f"sheet {table.title!r} row {r}: {key!r} appears twice; the later row is ignored"
+            )
+            continue
+        seen[(kind, key)] = r
+        label = data.pop(LABEL_NAME, None)
+        data.pop(SKIP_NAME, None)
+        fixes: list[tuple[str, Any]] = []  # values that change (rare, but rounded numbers)
+        for f, v in data.items():
+            t = types[f]
+            tv = type(v)
+            if t == "text" and tv is str:
+                # One object per distinct text: a million rows repeat a few tiers and bands.
+                data[f] = texts.setdefault(v, v)
+                continue
+            if t == "number" and tv is int and -(2**53) < v < 2**53:
+                continue
+            if t == "number" and tv is float:  # as _typed on _as_read(v), in line
+                rounded = round(v, 6)
+                if rounded.is_integer():
+                    fixes.append((f, int(rounded)))
+                elif rounded != v:
+                    fixes.append((f, rounded))
+                continue
+            fixes.append((f, _typed(_as_read(v), t, dates, warnings, (table.title, r))))
+        for f, value in fixes:
+            _put(data, f, value)
+        objects[key] = data
+        if label is not None and label != "":
+            labels[key] = str(_as_read(label))
+    return parsed
+
+
+def _typed(
+    v: Any, t: ColType, dates: dict[int, str], warnings: list[str], where: tuple[str, int]
+) -> Any:
+    """One cell's value as :func:`parse_rows` reads it (None: no value)."""
+    if t == "text" and isinstance(v, str):
+        return v
+    if t == "number" and type(v) is int:
+        return v
+    if t == "number" and type(v) is float:
+        rounded = round(v, 6)
+        return int(rounded) if rounded.is_integer() else rounded
+    if t == "date" and type(v) is int:
+        iso = dates.get(v)
+        if iso is None:
+            day = serial_to_date(v)
+            iso = dates[v] = day.isoformat() if day else str(v)
+        return iso
+    return from_cell(v, t, warnings, f"sheet {where[0]!r} row {where[1]}")
+
+
+def _put(data: dict[str, Any], name: str, value: Any) -> None:
+    if value is None:
+        del data[name]
+    else:
+        data[name] = value

@@ -145,12 +145,15 @@ def _plan_with_history(
 ) -> Any:
     """The plan, from the accounts' previous state: ``--previous FILE``, else the platform's
     own last tf_tier and CSM. The platform is read once: the read's scope comes from the
-    design without history (same accounts, fields and people), the plan from the one with it."""
+    design without history (same accounts, fields and people), the plan from the one with it.
+    An adapter that reads everything whatever the scope (``reads_whole``) is read with an
+    empty desired state, so the desired state is compiled once, not twice."""
     from tierform.core.design import design
     from tierform.core.history import History, describe, read_history
     from tierform.sync.buildsheet import apply_marks
     from tierform.sync.desired import InFlight, coverage_warnings, desired_state, in_flight
     from tierform.sync.snapshot import Snapshot
+    from tierform.sync.state import State
 
     adapter = syncer.adapter
     existing = None
@@ -160,7 +163,8 @@ def _plan_with_history(
         d = design(model, book, day, history=history)
     else:
         d = design(model, book, day)
-        existing = syncer.read(desired_state(d, policy))
+        scope = State() if adapter.reads_whole else desired_state(d, policy)
+        existing = syncer.read(scope)
         snap = Snapshot(
             adapter.context.target, adapter.platform, existing, dict(adapter.platform_owners())
         )

@@ -103,6 +103,11 @@ class Adapter(ABC, Generic[SettingsT]):
     capabilities: ClassVar[Capabilities]
     Settings: ClassVar[type[AdapterSettings]] = AdapterSettings
 
+    #: ``read()`` returns everything tierform manages whatever ``scope.keys`` and
+    #: ``scope.desired`` say (a workbook is read whole): a caller may then read with an empty
+    #: desired state instead of compiling one just for the read.
+    reads_whole: ClassVar[bool] = False
+
     def __init__(self, settings: SettingsT, context: AdapterContext) -> None:
         self.settings = settings
         self.context = context

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from tierform.sync.state import Data, Kind, ObjectRef, State, payload_hash
+import orjson
+
+from tierform.sync.state import (
+    Data,
+    Kind,
+    ObjectRef,
+    State,
+    fast_json,
+    payload_hash,
+    stable_json_bytes,
+)
+
+#: A kind's JSON text (kinds are identifiers: nothing to escape).
+_KIND_JSON = {kind.value: f'"{kind.value}"'.encode() for kind in Kind}
 
 
 class Op(StrEnum):
@@ -90,7 +104,50 @@ class Change:
     def payload_hash(self) -> str:
         """The object's desired data: the same hash means the same write (the journal uses it to
         resume and as state for kinds a platform cannot read back)."""
+        digest: bytes | None = self.__dict__.get("_payload_digest")
+        if digest is not None:  # worked out with the plan's checksum (:meth:`stable_bytes`)
+            return digest.hex()
         return payload_hash([self.kind.value, self.key, self.data])
+
+    def stable_bytes(self) -> bytes:
+        """``stable_json_bytes(self.to_dict())``. A create's data is encoded once for this and
+        for its :attr:`payload_hash` (kept, 32 bytes): a first sync checksums and then journals
+        a million creates, and encoding each twice was a tenth of its time."""
+        key, label, transition = self.key, self.label, self.transition
+        if (
+            self.op is not Op.create
+            or type(key) is not str
+            or not (label is None or type(label) is str)
+            or not (transition is None or type(transition) is str)
+        ):
+            return stable_json_bytes(self.to_dict())
+        data = fast_json(self.data)
+        if data is None:
+            return stable_json_bytes(self.to_dict())
+        try:  # plain text: orjson writes the standard encoder's bytes unless it refuses it
+            key_json = orjson.dumps(key)
+            label_json = b',"label":' + orjson.dumps(label) if label else b""
+            transition_json = b',"transition":' + orjson.dumps(transition) if transition else b""
+        except orjson.JSONEncodeError:  # a lone surrogate: the standard encoder decides
+            return stable_json_bytes(self.to_dict())
+        kind = _KIND_JSON[self.kind._value_]
+        self.__dict__["_payload_digest"] = hashlib.sha256(
+            b"[" + kind + b"," + key_json + b"," + data + b"]"
+        ).digest()
+        return b"".join(
+            (
+                b'{"data":',
+                data,
+                b',"key":',
+                key_json,
+                b',"kind":',
+                kind,
+                label_json,
+                b',"op":"create"',
+                transition_json,
+                b"}",
+            )
+        )
 
     def sort_key(self) -> tuple[int, int, int, str]:
         """Creates and updates go definitions -> values -> work items; deletes go after, in

@@ -27,7 +27,7 @@ from tierform.core.model import CoverageLayer, CoverageModel
 from tierform.core.rules.spec import Rule
 from tierform.sync.fields import MIGRATIONS, RENEWAL_WINDOWS, FieldDef, coverage_fields, field_name
 from tierform.sync.golive import WorkItemPolicy
-from tierform.sync.state import Data, Kind, State, canon
+from tierform.sync.state import Data, Kind, State, canon, paused_gc
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +173,11 @@ def desired_state(
     health scores or the rules' due actions, so their errors stop it here. ``policy`` (go-live,
     rollout) decides which work items exist; coverage data is written for every account.
     ``kept``: tier moves in their handoff overlap, kept as the platform has them."""
+    with paused_gc():
+        return _desired_state(d, policy, kept)
+
+
+def _desired_state(d: Design, policy: WorkItemPolicy | None, kept: InFlight | None) -> State:
     d.require("books", "health", "rules")
     items = work_items(d)
     if policy is not None:
@@ -193,10 +198,11 @@ def work_items(d: Design) -> list[WorkItem]:
     playbook (due = the action's due date + the step's day), unless automation runs it."""
     if d.rule_run is None:
         return []
-    owner_of = dict(zip(d.book.ids(), d.owners(), strict=True))
-    name_of = dict(zip(d.book.ids(), d.book.text("name"), strict=True))
-    before = dict(zip(d.book.ids(), d.book.text("owner"), strict=True))
-    tier_of = dict(zip(d.book.ids(), d.seg.tier_names(), strict=True))
+    ids = d.book.ids()  # a new list each call: made once
+    owner_of = dict(zip(ids, d.owners(), strict=True))
+    name_of = dict(zip(ids, d.book.text("name"), strict=True))
+    before = dict(zip(ids, d.book.text("owner"), strict=True))
+    tier_of = dict(zip(ids, d.seg.tier_names(), strict=True))
     rules = {r.name: r for r in d.specs.rules}
     playbooks = {p.name: p for p in d.specs.playbooks}
     horizon = d.as_of + dt.timedelta(days=DUE_HORIZON_DAYS)
@@ -412,7 +418,7 @@ def build_state(d: Design, items: list[WorkItem], moving: dict[str, str] | None 
     dims = sorted(dimensions)
     state = model_objects(model, d.specs, d.band_names(), dims, d.seg.score is not None)
     ids = book.ids()
-    account_columns = _account_columns(d, items, moving, dimensions)
+    account_columns = _account_columns(d, items, moving, dimensions, ids)
     state.objects.setdefault(Kind.account, {}).update(_account_rows(ids, account_columns))
     labels = state.labels.setdefault(Kind.account, {})
     labels.update((aid, name) for aid, name in zip(ids, book.text("name"), strict=True) if name)
@@ -431,11 +437,12 @@ def _account_columns(
     items: list[WorkItem],
     moving: dict[str, str] | None,
     dimensions: dict[str, Any],
+    ids: list[str],
 ) -> dict[str, list[Any]]:
     """Every account's coverage fields, one list per field in book order (None: no value).
     Values are already canonical (text, rounded numbers), so no per-value walk is needed."""
     model, book = d.model, d.book
-    ids, tiers = book.ids(), d.seg.tier_names()
+    tiers = d.seg.tier_names()
     health_result = d.health
     touch = {t.name: t.touch_model.value for t in model.tiers}
     layer = {t.name: t.layer.value for t in model.tiers}

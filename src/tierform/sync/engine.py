@@ -27,7 +27,7 @@ from tierform.sync.golive import cap_new_work_items
 from tierform.sync.journal import Journal
 from tierform.sync.plan import Plan
 from tierform.sync.safety import SafetyPolicy
-from tierform.sync.state import Data, Kind, Scope, State, payload_hash
+from tierform.sync.state import Data, Kind, Scope, State, frozen_gc, paused_gc, payload_hash
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +102,15 @@ class Syncer:
     def plan(self, desired: State, existing: State | None = None) -> Plan:
         """``existing``: the state :meth:`read` returned for this model and book (else the
         platform is read now)."""
+        desired = self.adapter.normalize_desired(desired)
+        if existing is None:
+            existing = self._read(desired)  # the collector runs: an HTTP read may leave cycles
+        with paused_gc():  # a change per object: a million on a first sync
+            return self._plan(desired, existing)
+
+    def _plan(self, desired: State, existing: State) -> Plan:
         a = self.adapter
         caps = a.capabilities
-        desired = a.normalize_desired(desired)
-        if existing is None:
-            existing = self._read(desired)
         for kind in Kind:
             if not caps.can_read(kind) and caps.can_write(kind):
                 self._journal_state(kind, desired, existing)
@@ -160,10 +164,13 @@ class Syncer:
         """Keep what the platform can do; route every other change through ``unsupported``."""
         caps = self.adapter.capabilities
         readable = caps.can_read(kind)
+        allowed = tuple(op for op in Op if caps.allows(kind, Operation(op.value)))
+        if len(allowed) == len(Op):
+            return changes  # the platform does all of them (a first sync: a million creates)
         kept: list[Change] = []
         gap_keys: set[str] = set()
         for change in changes:
-            if caps.allows(kind, Operation(change.op.value)):
+            if change.op in allowed:
                 kept.append(change)
                 continue
             gap_keys.add(change.key)
@@ -221,7 +228,8 @@ class Syncer:
         run_id = self.journal.new_run_id()
         self.journal.lock(self.target, run_id, wait=wait)
         try:
-            return self._apply_locked(plan, run_id, on_result, on_step, force)
+            with frozen_gc():
+                return self._apply_locked(plan, run_id, on_result, on_step, force)
         finally:
             self.journal.unlock(self.target, run_id)
 
@@ -251,8 +259,10 @@ class Syncer:
         )
         todo: list[Change] = []
         skipped: list[ChangeResult] = []
-        for c in plan.changes:
-            if done and (c.kind.value, c.key, c.op.value, c.payload_hash) in done:
+        if not done:
+            todo = list(plan.changes)
+        for c in plan.changes if done else ():
+            if (c.kind.value, c.key, c.op.value, c.payload_hash) in done:
                 skipped.append(ChangeResult(c, ok=True, skipped=True))
             else:
                 todo.append(c)
@@ -270,9 +280,13 @@ class Syncer:
         pending: list[ChangeResult] = []
         flushed = time.monotonic()
         try:
+            counts = report.counts
             for result in self.adapter.apply(todo, ctx):
                 pending.append(result)
-                self._count(report, result)
+                if result.ok and not result.skipped:  # the usual case, counted inline
+                    counts[result.change.op._value_] += 1
+                else:
+                    self._count(report, result)
                 if on_result is not None:
                     on_result(result)
                 if len(pending) >= RECORD_BATCH or time.monotonic() - flushed >= RECORD_SECONDS:

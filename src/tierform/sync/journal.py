@@ -328,20 +328,23 @@ class Journal:
 
     def record(self, run_id: str, target: str, results: Iterable[ChangeResult]) -> None:
         """Append results in one transaction (call per batch: a crash keeps what was recorded)."""
-        rows = []
         at = _now()  # one batch, one moment (to the second)
+        seq = self._seq.get(run_id, 0)
+        rows = []
         for r in results:
-            self._seq[run_id] = self._seq.get(run_id, 0) + 1
+            seq += 1
             c = r.change
             result = "skipped" if r.skipped else ("ok" if r.ok else "failed")
+            # ``_value_``: the enum's text without the descriptor (a million rows a first sync)
+            kind, op = c.kind._value_, c.op._value_
             rows.append(
                 (
                     run_id,
-                    self._seq[run_id],
+                    seq,
                     target,
-                    c.kind.value,
+                    kind,
                     c.key,
-                    c.op.value,
+                    op,
                     c.payload_hash,
                     result,
                     r.remote_id,
@@ -349,6 +352,7 @@ class Journal:
                     at,
                 )
             )
+        self._seq[run_id] = seq
         with self._db:
             self._db.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
 

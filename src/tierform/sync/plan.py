@@ -7,12 +7,13 @@ person reviewed (``--checksum``) is provably the plan applied.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from tierform.sync.buildsheet import BuildStep
 from tierform.sync.change import Change, Op
-from tierform.sync.state import State, stable_json
+from tierform.sync.state import State, stable_json_bytes
 
 
 @dataclass
@@ -40,9 +41,8 @@ class Plan:
         return bool(self.changes) or any(s.status.is_drift for s in self.build_steps)
 
     def counts(self) -> dict[str, int]:
-        out = {op.value: 0 for op in Op}
-        for change in self.changes:
-            out[change.op.value] += 1
+        ops = [c.op for c in self.changes]
+        out = {op.value: ops.count(op) for op in Op}
         out["build_steps"] = len(self.build_steps)
         return out
 
@@ -50,18 +50,48 @@ class Plan:
         return {
             "target": self.target,
             "platform": self.platform,
-            "summary": {
-                **self.counts(),
-                "existing": self.existing_count,
-                "desired": self.desired_count,
-            },
+            "summary": self._summary(),
             "changes": [c.to_dict() for c in self.changes],
             "build_steps": [s.to_dict() for s in self.build_steps],
             "warnings": list(self.warnings),
         }
 
+    def _summary(self) -> dict[str, int]:
+        return {**self.counts(), "existing": self.existing_count, "desired": self.desired_count}
+
     def checksum(self) -> str:
-        """sha256 of the canonical plan data (meta such as timings excluded)."""
+        """sha256 of the canonical plan data (meta such as timings excluded): the bytes of
+        ``stable_json(self.to_dict())``, hashed a change at a time (a first sync's plan holds
+        a million changes; its whole text and dicts would cost gigabytes)."""
         if self._checksum is None:
-            self._checksum = hashlib.sha256(stable_json(self.to_dict()).encode()).hexdigest()
+            digest = hashlib.sha256()
+            for part in self._stable_json_parts():
+                digest.update(part)
+            self._checksum = digest.hexdigest()
         return self._checksum
+
+    def _stable_json_parts(self) -> Iterator[bytes]:
+        """:func:`~tierform.sync.state.stable_json` of :meth:`to_dict` in pieces: JSON text is
+        compositional (an object is its sorted members, an array its items, each encoded on its
+        own), so the pieces join to exactly the whole's bytes."""
+        members: dict[str, Any] = {
+            "target": self.target,
+            "platform": self.platform,
+            "summary": self._summary(),
+            "changes": None,  # written change by change, below
+            "build_steps": [s.to_dict() for s in self.build_steps],
+            "warnings": list(self.warnings),
+        }
+        sep = b"{"
+        for name in sorted(members):
+            yield sep + stable_json_bytes(name) + b":"
+            sep = b","
+            if name != "changes":
+                yield stable_json_bytes(members[name])
+                continue
+            item = b"["
+            for change in self.changes:
+                yield item + change.stable_bytes()
+                item = b","
+            yield b"[]" if item == b"[" else b"]"
+        yield b"}"

@@ -45,11 +45,18 @@ def _change_lines(c: Change) -> list[str]:
 
 
 def _listed(plan: Plan) -> tuple[list[Change], int]:
+    """The first :data:`MAX_LISTED` changes of each op, in plan order, and how many are left
+    out. The walk stops once all are found: a first sync's million creates are not looked at
+    beyond the first few hundred."""
+    ops = [c.op for c in plan.changes]
+    room = {op: min(ops.count(op), MAX_LISTED) for op in Op}
+    wanted = sum(room.values())
     shown: list[Change] = []
-    per_op: dict[Op, int] = {}
     for c in plan.changes:
-        per_op[c.op] = per_op.get(c.op, 0) + 1
-        if per_op[c.op] <= MAX_LISTED:
+        if len(shown) == wanted:
+            break
+        if room[c.op]:
+            room[c.op] -= 1
             shown.append(c)
     return shown, len(plan.changes) - len(shown)
 

@@ -9,10 +9,12 @@ Desired state (compiled from the model) and actual state (read from a platform) 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -35,7 +37,7 @@ class Kind(StrEnum):
 
     @property
     def rank(self) -> int:
-        return KIND_ORDER.index(self)
+        return _RANK[self._value_]  # by text: an enum's own hash is computed in Python
 
     @property
     def is_config(self) -> bool:
@@ -43,6 +45,7 @@ class Kind(StrEnum):
 
 
 KIND_ORDER: list[Kind] = list(Kind)
+_RANK = {kind.value: i for i, kind in enumerate(KIND_ORDER)}
 CONFIG_KINDS = frozenset({Kind.segment, Kind.playbook, Kind.rule, Kind.health})
 
 
@@ -104,6 +107,23 @@ def stable_json(value: Any) -> str:
     return _stdlib_json(value)
 
 
+def stable_json_bytes(value: Any) -> bytes:
+    """:func:`stable_json` as UTF-8 bytes (orjson's own, with no decode and re-encode)."""
+    fast = fast_json(value)
+    return fast if fast is not None else _stdlib_json(value).encode()
+
+
+def fast_json(value: Any) -> bytes | None:
+    """orjson's bytes for ``value`` where they are :func:`stable_json`'s, else None (the
+    caller then takes the standard encoder)."""
+    if _orjson_safe(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass
+    return None
+
+
 def _stdlib_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
@@ -127,6 +147,10 @@ _FLOAT_MIN, _FLOAT_MAX = 1e-4, 1e16
 
 
 def _orjson_safe(value: Any) -> bool:
+    """Whether ``value`` holds only what orjson writes as the standard encoder does.
+
+    Plain loops, not generators: this walks every field of every payload hashed (a first sync
+    hashes a million accounts and their work items), and the leaves are nearly all text."""
     t = type(value)
     if t is str or t is bool or value is None:
         return True
@@ -135,10 +159,58 @@ def _orjson_safe(value: Any) -> bool:
     if t is float:
         return value == 0.0 or _FLOAT_MIN <= abs(value) < _FLOAT_MAX
     if t is dict:
-        return all(type(k) is str and _orjson_safe(v) for k, v in value.items())
+        for k in value:
+            if type(k) is not str:
+                return False
+        return _all_safe(value.values())
     if t is list:
-        return all(_orjson_safe(v) for v in value)
+        return _all_safe(value)
     return False
+
+
+def _all_safe(values: Iterable[Any]) -> bool:
+    for v in values:
+        t = type(v)
+        if t is str or t is bool or v is None:
+            continue
+        if t is int:
+            if not _INT_MIN <= v < _INT_MAX:
+                return False
+        elif t is float:
+            if not (v == 0.0 or _FLOAT_MIN <= abs(v) < _FLOAT_MAX):
+                return False
+        elif not _orjson_safe(v):
+            return False
+    return True
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of state objects are built.
+
+    Dicts, changes and results form no reference cycles, yet each 25 % growth of what lives
+    sets off a full collection that walks them all again: a first sync of a million accounts
+    spent seconds there. Nested pauses keep it paused until the outermost ends."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+@contextmanager
+def frozen_gc() -> Iterator[None]:
+    """Keep the cyclic garbage collector off every object alive now (a plan, its desired state)
+    while a long loop runs: what the loop leaves behind is still collected (an HTTP adapter's
+    cycles), but the full collections its results set off no longer walk a million changes.
+    Everything frozen is thawed after (nothing else in tierform freezes)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @dataclass

@@ -5,6 +5,8 @@ this reader keeps only values, several times faster. A sheet is streamed: its XM
 few megabytes at a time, cut at row ends, and each piece read by one regular expression (the
 cell shapes spreadsheet programs write) or, for any other shape, by expat; a caller may ask for
 some columns only (:meth:`XlsxReader.iter_rows`), so a million-row sheet is never held whole.
+:meth:`XlsxReader.iter_named` hands rows as {name: value} and reads the cell shapes tierform
+writes without a Python step per cell (:mod:`tierform.workbook.xlsx_fast`).
 It reads shared and inline strings, numbers, booleans, ISO dates, errors, and formulas
 (returned as their ``=`` text, so a formula typed into a managed cell is seen as the edit it
 is). Dates stored as serial numbers come back as numbers: the caller knows
@@ -19,13 +21,14 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from html import unescape
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
 from tierform.errors import UnreadableWorkbook
+from tierform.workbook.xlsx_fast import named_rows
 
 Value = str | float | int | bool | None
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -216,6 +219,87 @@ class XlsxReader:
                 f"{self.path}: sheet {title!r} cannot be read ({exc})"
             ) from None
 
+    def header(self, title: str) -> list[Value]:
+        """Row 1 of sheet ``title`` ([] when the sheet does not start with it)."""
+        for index, row in self._first_rows(title):
+            return row if index == 0 else []
+        return []
+
+    def _first_rows(self, title: str) -> Iterator[tuple[int, list[Value]]]:
+        path = self._path(title)
+        try:
+            for chunk in _sheet_chunks(self._zip, path):
+                cut = _first_row_end(chunk)
+                yield from self._general(chunk[:cut], 0, None)
+                return
+        except (KeyError, expat.ExpatError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
+            raise self._unreadable(title, exc) from None
+
+    def iter_named(
+        self, title: str, names: Mapping[int, str]
+    ) -> Iterator[tuple[int, dict[str, Value]]]:
+        """(0-based row, {name: value}) of every row after row 1 of sheet ``title``, read only
+        in the columns ``names`` (column index -> name) holds; empty cells are left out. Pieces
+        in the cell shapes tierform writes go through :mod:`tierform.workbook.xlsx_fast`,
+        any other piece through the general reader (same values)."""
+        path = self._path(title)
+        letters = {_letters(i): name for i, name in names.items()}
+        keep = {_letters(i).encode(): i for i in names}
+        after = -1  # the row index after the last row seen (rows without an ``r``); -1: none yet
+        try:
+            for chunk in _sheet_chunks(self._zip, path):
+                if after < 0:
+                    cut = _first_row_end(chunk)
+                    head = self._general(chunk[:cut], 0, keep)
+                    after = head[-1][0] + 1 if head else 0
+                    yield from _named(head[1:] if head and head[0][0] == 0 else head, names)
+                    chunk = chunk[cut:]
+                fast = named_rows(chunk, letters)
+                if fast is not None:
+                    rows: Any = fast
+                else:
+                    rows = _named(self._general(chunk, after, keep), names)
+                for index, row in rows:
+                    after = index + 1
+                    yield index, row
+        except (KeyError, expat.ExpatError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
+            raise self._unreadable(title, exc) from None
+
+    def _path(self, title: str) -> str:
+        path = self._sheet_paths.get(title)
+        if path is None:
+            raise UnreadableWorkbook(f"{self.path}: no sheet {title!r}")
+        return path
+
+    def _unreadable(self, title: str, exc: Exception) -> UnreadableWorkbook:
+        return UnreadableWorkbook(f"{self.path}: sheet {title!r} cannot be read ({exc})")
+
+    def _general(
+        self, chunk: bytes, after: int, keep: dict[bytes, int] | None
+    ) -> list[tuple[int, list[Value]]]:
+        if not chunk.strip():
+            return []
+        strings = self._shared_strings()
+        rows = _fast_chunk(chunk, strings, keep)
+        return rows if rows is not None else _parsed_chunk(chunk, strings, after, keep)
+
+
+def _first_row_end(chunk: bytes) -> int:
+    """The offset just after the first row of ``chunk`` (its length when it has none)."""
+    m = _ROW_END.search(chunk)
+    return m.end() if m is not None else len(chunk)
+
+
+def _named(
+    rows: list[tuple[int, list[Value]]], names: Mapping[int, str]
+) -> Iterator[tuple[int, dict[str, Value]]]:
+    """Rows of the general reader as {name: value}, empty cells left out."""
+    for index, row in rows:
+        yield (
+            index,
+            {names[i]: v for i, v in enumerate(row) if v is not None and v != "" and i in names},
+        )
+
 
 def _merge(into: list[Value], row: list[Value]) -> None:
     for col, value in enumerate(row):
@@ -270,7 +354,7 @@ def _sheet_chunks(archive: zipfile.ZipFile, path: str) -> Iterator[bytes]:
                     return
                 buf = buf[m.end() :]
                 started = True
-            end = _SHEET_DATA_END.search(buf)
+            end = _SHEET_DATA_END.search(buf) if b"sheetData" in buf else None
             if end is not None:
                 if end.start():
                     yield buf[: end.start()]

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from tierform.adapters.tabular import Table, layout, parse_rows
+from tierform.adapters.tabular import Table, layout, named_columns, parse_named, parse_rows
 from tierform.adapters.xlsx.fresh import can_write_fresh, write_fresh
 from tierform.adapters.xlsx.marker import read_marker, set_workbook_marker, workbook_marker
 from tierform.adapters.xlsx.writer import edit_sheet, managed_sheet
@@ -41,6 +41,9 @@ class XlsxAdapter(Adapter[XlsxSettings]):
     summary: ClassVar[str] = "Local .xlsx tracking workbook (offline default)"
     capabilities: ClassVar[Capabilities] = FULL
     Settings = XlsxSettings
+    # read() returns the whole workbook whatever the scope's keys and desired state: a caller
+    # may read with an empty desired state instead of compiling one just for the read.
+    reads_whole: ClassVar[bool] = True
 
     def __init__(self, settings: XlsxSettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
@@ -86,7 +89,12 @@ class XlsxAdapter(Adapter[XlsxSettings]):
                         "missing (renamed or deleted); it will be recreated"
                     )
                     continue
-                parse_rows(table, reader.iter_rows(table.title, table.headers), state)
+                header = reader.header(table.title)
+                names = named_columns(table, header)
+                if names is None:
+                    parse_rows(table, reader.iter_rows(table.title, table.headers), state)
+                else:
+                    parse_named(table, header, reader.iter_named(table.title, names), state)
 
     def apply(self, changes: Sequence[Change], ctx: ApplyContext) -> Iterator[ChangeResult]:
         if not changes:

@@ -1,7 +1,9 @@
 """The first apply to a tracking workbook that does not exist yet, written by a streaming writer.
 
 A new file holds nothing of the user's, so every managed sheet is written row by row with
-XlsxWriter (``constant_memory``: a row goes to disk as it is written) instead of being built as
+XlsxWriter (``constant_memory``: a row goes to disk as it is written; through
+:class:`~tierform.workbook.xlsxwriter_book.FastWorkbook`, deflated at level 2 with the rows copied
+as bytes, as the report's workbook is) instead of being built as
 openpyxl cell objects first: a million accounts take a fraction of the time and memory. The
 result is the workbook the in-place path would have produced: the same sheets in the same
 order, headers in bold with the first row frozen, typed cells (user text only ever through
@@ -16,8 +18,11 @@ import os
 import tempfile
 import warnings
 from collections.abc import Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from tierform.adapters.tabular import ColType, Table, row_cells
 from tierform.adapters.xlsx.marker import marker_json
@@ -36,6 +41,7 @@ from tierform.workbook.xlsx_read import EXCEL_EPOCH
 from tierform.workbook.xlsxwriter_rows import clean_text, write_column_rows
 
 DATE_FORMAT = "yyyy-mm-dd"
+DICTIONARY_FROM = 1_000  # rows: below this a dictionary saves nothing worth its encoding
 
 
 def can_write_fresh(path: Path, changes: Sequence[Change]) -> bool:
@@ -48,7 +54,7 @@ def write_fresh(
 ) -> dict[str, Table]:
     """Write ``tables`` (sheet order) holding the objects ``changes`` create; the managed
     tables by key, for the marker."""
-    import xlsxwriter
+    from tierform.workbook.xlsxwriter_book import FastWorkbook  # XlsxWriter: only when writing
 
     by_kind: dict[Any, list[Change]] = {}
     for change in changes:
@@ -68,7 +74,7 @@ def write_fresh(
     os.close(fd)
     managed = {t.key: t for t in tables}
     try:
-        wb = xlsxwriter.Workbook(
+        wb = FastWorkbook(
             tmp,
             {
                 "constant_memory": True,
@@ -146,14 +152,15 @@ def _columns(
     (the caller writes cell by cell)."""
     out: list[tuple[Column, bool]] = []
     if table.kind_header:
-        out.append((Column("text", [c.kind.value for c in changes]), False))
+        out.append((_text_column([c.kind.value for c in changes]), False))
     out.append((Column("text", [c.key for c in changes]), False))
     if table.label_header:
-        labels = [desired.label(c.kind, c.key) or c.label for c in changes]
+        by_kind = {k: desired.labels.get(k, {}) for k in table.kinds}
+        labels = [by_kind[c.kind].get(c.key) or c.label for c in changes]
         out.append((Column("text", [str(v) if v else None for v in labels]), False))
     rows = [c.data or {} for c in changes]
     for column in table.columns:
-        values = [d.get(column.field) for d in rows]
+        values = list(map(dict.get, rows, repeat(column.field)))
         typed = _typed(values, column.type)
         if typed is None:
             return None
@@ -165,7 +172,7 @@ def _typed(values: list[Any], type_: ColType) -> tuple[Column, bool] | None:
     """One column's values the way ``to_cell`` types them, or None when they mix types."""
     if type_ == "json":
         return Column("text", [None if v is None else stable_json(v) for v in values]), False
-    kinds = {type(v) for v in values} - {type(None)}
+    kinds = set(map(type, values)) - {type(None)}
     if type_ == "date" and kinds <= {str}:
         serials: list[int | None] = []
         for v in values:
@@ -177,10 +184,20 @@ def _typed(values: list[Any], type_: ColType) -> tuple[Column, bool] | None:
     if type_ == "date":
         return None
     if kinds <= {str}:
-        return Column("text", values), False
+        return _text_column(values), False
     if kinds <= {int, float}:
         return Column("number", values), False
     return None
+
+
+def _text_column(values: list[str | None]) -> Column:
+    """A text column; one of few distinct texts (tiers, bands, owners) as a dictionary array,
+    so the writer escapes and joins each distinct text once rather than once a row."""
+    arr = pa.array(values, pa.string())
+    if len(arr) < DICTIONARY_FROM:
+        return Column("text", arr)
+    coded = arr.dictionary_encode()
+    return Column("text", coded if len(coded.dictionary) * 4 <= len(arr) else arr)
 
 
 def _iso(text: str) -> dt.date | None:

@@ -1,0 +1,102 @@
+"""Rows of a sheet as named values, the cells turned into JSON by byte replacements.
+
+The regular expression of :mod:`tierform.workbook.xlsx_read` costs about a microsecond a cell,
+and so does the Python that builds a row from its matches: a million-account workbook holds
+some fifteen million cells. The cells tierform writes have a few fixed shapes (inline strings,
+numbers, optionally styled), so a run of rows becomes one JSON document through ``replace``
+calls that each run over the whole piece at C speed, and one ``orjson.loads`` builds the rows.
+
+Every replaced pattern contains ``<``, which cell text never holds unescaped, so no text is
+mistaken for markup. A piece with any other shape (shared strings, rich text, formulas,
+booleans, empty texts, character references, columns without a header) is declined: the
+caller reads it with the general reader, which is always right and only slower.
+A piece whose replaced text is not valid JSON (an empty ``<v></v>``, a number JSON does not
+write) is declined the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+Named = list[tuple[int, dict[str, Any]]]
+
+_STYLED = re.compile(rb'<c r="([A-Z]{1,3}\d+)"( t="(?:inlineStr|n)")? s="\d+"')
+_QUOTE = b"\x1d"  # a JSON quote; raw quotes left over are the cells' own text
+_REF_END = b"\x1c"  # where a cell reference ended
+_ROW_TAG = re.compile(rb'<row r="(\d+)"[^>]*>')
+_ENTITIES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&apos;", b"'"), (b"&quot;", b'\\"'))
+
+
+def named_rows(data: bytes, names: Mapping[str, str]) -> Named | None:
+    """(0-based row, {name: value}) of a run of ``<row>`` elements, ``names`` mapping the column
+    letters to read to a name; None when a cell or row has a shape this does not cover, or a
+    filled cell is in a column ``names`` lacks. Empty cells are left out; numbers come back as
+    JSON has them (``80.0`` a float, where the general reader gives 80)."""
+    cells = _json_rows(data)
+    if cells is None:
+        return None
+    try:
+        return [
+            (number - 1, {names[k]: v for k, v in row.items() if v is not None})
+            for number, row in cells
+        ]
+    except KeyError:
+        return None
+
+
+def _json_rows(data: bytes) -> list[tuple[int, dict[str, Any]]] | None:
+    """[[row number, {column letters: value}], ...] of the rows, or None (another shape)."""
+    if _QUOTE in data or _REF_END in data:  # not allowed in XML: let the parser say so
+        return None
+    if b't="s"' in data:  # shared strings (a workbook saved by a spreadsheet program): decline
+        return None  # before any work, as every piece of such a sheet would be declined
+    if b"\\" in data:
+        data = data.replace(b"\\", b"\\\\")
+    if b'" s="' in data:
+        data = _STYLED.sub(rb'<c r="\1"\2', data)
+    if b't="n"' in data:
+        data = data.replace(b'" t="n"><v>', b'"><v>')
+    data = (
+        data.replace(b'" t="inlineStr"><is><t>', _REF_END + b":" + _QUOTE)
+        .replace(b"</t></is></c>", _QUOTE + b",")
+        .replace(b'"><v>', _REF_END + b":")
+        .replace(b"</v></c>", b",")
+        .replace(b'"/>', _REF_END + b":null,")
+        .replace(b'<c r="', _QUOTE)
+    )
+    parts: list[bytes] = []
+    for row in data.split(b"</row>"):
+        if not row or row.isspace():
+            continue
+        tag = _ROW_TAG.match(row)
+        if tag is None:
+            return None
+        number = tag.group(1)
+        body = row[tag.end() :].replace(number + _REF_END, _QUOTE)
+        parts.append(b"[" + number + b",{" + body[:-1] + b"}]")
+    out = b"[" + b",".join(parts) + b"]"
+    if b"<" in out or _REF_END in out:  # another shape (e.g. ``<t/>``, ``<f>``, ``t="s"``)
+        return None
+    if b'"' in out:
+        out = out.replace(b'"', b'\\"')
+    out = out.replace(_QUOTE, b'"')
+    if b':""' in out:  # an empty text: the general reader gives "" (rare)
+        return None
+    if b"&" in out:
+        if b"&#" in out:  # a character reference: the general reader decodes it
+            return None
+        for entity, text in _ENTITIES:
+            out = out.replace(entity, text)
+        out = out.replace(b"&amp;", b"&")
+    for raw, escaped in ((b"\n", b"\\n"), (b"\r", b"\\r"), (b"\t", b"\\t")):
+        if raw in out:
+            out = out.replace(raw, escaped)
+    try:
+        rows: list[tuple[int, dict[str, Any]]] = orjson.loads(out)
+    except orjson.JSONDecodeError:
+        return None
+    return rows
