@@ -263,7 +263,7 @@ COMMANDS = [
     Command(
         "sync-apply",
         lambda b: [*sync_argv(b), "--apply"],
-        {1_000_000: Target(seconds=60, peak_mib=2 * MIB_PER_GIB)},
+        {1_000_000: Target(seconds=60)},
         setup=fresh_target,
         sync_book=True,
     ),

@@ -242,6 +242,24 @@ def _check(plan: Any) -> None:
     err_console.print(f"target {plan.target!r} is aligned with the model")
 
 
+class _Ticker:
+    """Advances a progress bar every ``step`` results: one update per result costs seconds
+    when a first apply yields a million of them."""
+
+    def __init__(self, progress: Any, task: Any, step: int = 500) -> None:
+        self.progress, self.task, self.step, self.pending = progress, task, step, 0
+
+    def __call__(self, _result: object) -> None:
+        self.pending += 1
+        if self.pending >= self.step:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.progress.advance(self.task, self.pending)
+            self.pending = 0
+
+
 def _apply(syncer: Any, plan: Any, force: bool, checksum: str | None, wait: float) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -255,14 +273,18 @@ def _apply(syncer: Any, plan: Any, force: bool, checksum: str | None, wait: floa
             transient=True,
         ) as progress:
             task = progress.add_task("applying", total=total)
-            report = syncer.apply(
-                plan,
-                force=force,
-                checksum=checksum,
-                on_result=lambda _r: progress.advance(task),
-                on_step=lambda msg: progress.update(task, description=msg),
-                wait=wait,
-            )
+            tick = _Ticker(progress, task)
+            try:
+                report = syncer.apply(
+                    plan,
+                    force=force,
+                    checksum=checksum,
+                    on_result=tick,
+                    on_step=lambda msg: progress.update(task, description=msg),
+                    wait=wait,
+                )
+            finally:
+                tick.flush()
     else:
         report = syncer.apply(plan, force=force, checksum=checksum, wait=wait)
     c = report.counts
