@@ -36,14 +36,14 @@ def _model(config: str | None) -> CoverageModel:
 def _snapshot(model: CoverageModel, target: str, config: str | None) -> Snapshot:
     """A full read of ``target``, with the journal's ids of what tierform wrote there (a
     platform that cannot list its tasks gives them by id)."""
-    from tierform.sync.journal import FILE, STATE_DIR, Journal
+    from tierform.sync.journal import Journal
     from tierform.sync.snapshot import read_snapshot
     from tierform.sync.state import Kind
     from tierform.sync.targets import open_target
 
     path = model_path(config)
     known: dict[tuple[Kind, str], str] = {}
-    if ((path.parent if path is not None else Path.cwd()) / STATE_DIR / FILE).exists():
+    if Journal.path_beside(path).exists():
         journal = Journal.beside(path)  # only read: a read-only command creates no journal
         try:
             known = journal.remote_ids(target)

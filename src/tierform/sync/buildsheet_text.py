@@ -30,6 +30,12 @@ OPS = {
     "lt": "is less than",
     "lte": "is at most",
     "exists": "has any value",
+    "==": "is",
+    "!=": "is not",
+    ">": "is greater than",
+    ">=": "is at least",
+    "<": "is less than",
+    "<=": "is at most",
 }
 #: A rule's field -> the tf_ field tierform writes for it (others are not on the platform).
 TF_FIELDS = {
@@ -275,7 +281,7 @@ def health_lines(definition: Mapping[str, Any], name: Name = plain_field) -> lis
 
 
 def segment_steps(key: str, data: Data, name: Name = plain_field) -> list[str]:
-    steps = [f"Create a segment named '{data.get('name', key)}'"]
+    steps = [f"Create a segment named {quoted(title_of(data, key))}"]
     filters = [c for c in data.get("filter") or [] if isinstance(c, Mapping)]
     if filters:
         match = " AND ".join(condition(c, name) for c in filters)
@@ -286,11 +292,10 @@ def segment_steps(key: str, data: Data, name: Name = plain_field) -> list[str]:
 
 
 def playbook_steps(key: str, data: Data, name: Name = plain_field) -> list[str]:
-    d = data.get("definition")
-    title = data.get("name", key)
-    if not isinstance(d, Mapping):
-        return [f"Create the playbook '{title}'"]
-    steps = [f"Create the playbook '{title}'"]
+    d, title = definition_of(data), quoted(title_of(data, key))
+    steps = [f"Create the playbook {title}"]
+    if not d:
+        return steps
     if d.get("tiers"):
         steps.append(
             "Accounts: " + condition({"field": "tf_tier", "op": "in", "value": d["tiers"]}, name)
@@ -314,16 +319,15 @@ def playbook_steps(key: str, data: Data, name: Name = plain_field) -> list[str]:
 
 
 def rule_steps(key: str, data: Data, name: Name = plain_field) -> list[str]:
-    d = data.get("definition")
-    title = data.get("name", key)
-    if not isinstance(d, Mapping):
-        return [f"Create the automation rule '{title}'"]
-    steps = [f"Create the automation rule '{title}'"]
+    d, title = definition_of(data), quoted(title_of(data, key))
+    steps = [f"Create the automation rule {title}"]
+    if not d:
+        return steps
     if d.get("description"):
         steps.append(str(d["description"]))
     outside = off_platform(d.get("trigger") or {})
     if outside:
-        return [f"No automation to create for the rule '{title}'", *steps[1:], outside]
+        return [f"No automation to create for the rule {title}", *steps[1:], outside]
     for tier, trigger in split_by_tier(d.get("trigger") or {}):
         if tier is None:
             steps.append("Trigger: " + trigger_text(trigger, name))
@@ -344,6 +348,5 @@ def rule_steps(key: str, data: Data, name: Name = plain_field) -> list[str]:
 
 
 def health_steps(key: str, data: Data, name: Name = plain_field) -> list[str]:
-    d = data.get("definition")
-    steps = [f"Create the health score '{data.get('name', key)}' (0-100)"]
-    return steps + health_lines(d if isinstance(d, Mapping) else {}, name)
+    steps = [f"Create the health score {quoted(title_of(data, key))} (0-100)"]
+    return steps + health_lines(definition_of(data), name)

@@ -131,11 +131,16 @@ class Journal:
             with self._db:
                 self._db.execute("ALTER TABLE steps_done ADD COLUMN digest TEXT")
 
+    @staticmethod
+    def path_beside(model_path: Path | None) -> Path:
+        """Where the journal next to the model file (or the current folder) lives."""
+        base = model_path.parent if model_path is not None else Path.cwd()
+        return base / STATE_DIR / FILE
+
     @classmethod
     def beside(cls, model_path: Path | None) -> Journal:
         """The journal in the state folder next to the model file (or the current folder)."""
-        base = model_path.parent if model_path is not None else Path.cwd()
-        return cls(base / STATE_DIR / FILE)
+        return cls(cls.path_beside(model_path))
 
     def close(self) -> None:
         self._db.close()

@@ -81,18 +81,20 @@ def read_snapshot(
     desired = adapter.normalize_desired(model_state(model))
     readable = [k for k in Kind if adapter.capabilities.can_read(k)]
     state = adapter.normalize_existing(adapter.read(Scope.of(desired, readable)))
-    for kind in Kind:
-        ids = {key: rid for (k, key), rid in (remote_ids or {}).items() if k is kind}
-        if ids and kind not in readable:
-            known = adapter.read_known(kind, ids)
-            for key, data in known.of(kind).items():
-                state.put(
-                    kind,
-                    key,
-                    data,
-                    label=known.labels.get(kind, {}).get(key),
-                    remote_id=known.remote_ids.get(kind, {}).get(key),
-                )
+    unlisted: dict[Kind, dict[str, str]] = {}
+    for (kind, key), rid in (remote_ids or {}).items():
+        if kind not in readable:
+            unlisted.setdefault(kind, {})[key] = rid
+    for kind, ids in unlisted.items():
+        known = adapter.read_known(kind, ids)
+        for key, data in known.of(kind).items():
+            state.put(
+                kind,
+                key,
+                data,
+                label=known.labels.get(kind, {}).get(key),
+                remote_id=known.remote_ids.get(kind, {}).get(key),
+            )
     return Snapshot(
         adapter.context.target, adapter.platform, state, dict(adapter.platform_owners())
     )

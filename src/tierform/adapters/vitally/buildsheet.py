@@ -17,23 +17,6 @@ from tierform.sync.state import Data
 
 KeyOf = Callable[[str], str]
 
-_OPS = {
-    "eq": "is",
-    "ne": "is not",
-    "in": "is any of",
-    "not_in": "is none of",
-    "gt": "is greater than",
-    "gte": "is at least",
-    "lt": "is less than",
-    "lte": "is at most",
-    "exists": "has any value",
-    "==": "is",
-    "!=": "is not",
-    ">": "is greater than",
-    ">=": "is at least",
-    "<": "is less than",
-    "<=": "is at most",
-}
 _TYPES = {"text": "Text", "number": "Number", "date": "Date", "bool": "Boolean"}
 
 
@@ -43,7 +26,7 @@ def trait(name: str, key_of: KeyOf) -> str:
 
 
 def condition(cond: Mapping[str, Any], key_of: KeyOf) -> str:
-    op = _OPS.get(str(cond.get("op")), str(cond.get("op")))
+    op = text.OPS.get(str(cond.get("op")), str(cond.get("op")))
     value = cond.get("value")
     shown = ", ".join(f"`{v}`" for v in value) if isinstance(value, list) else f"`{value}`"
     return f"{trait(str(cond.get('field')), key_of)} {op} {shown}"
