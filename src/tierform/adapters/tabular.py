@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from tierform.sync.state import Data, Kind, State, canon, stable_json
 from tierform.workbook.spec import Bool, Cell, Date, Number, Text
+from tierform.workbook.xlsx_fast import Piece
 from tierform.workbook.xlsx_read import serial_to_date
 
 ColType = Literal["text", "number", "date", "bool", "json"]
@@ -409,63 +410,78 @@ def _as_read(value: Any) -> Any:
     return value
 
 
-def parse_named(
-    table: Table,
-    header: Sequence[Any],
-    rows: Iterable[tuple[int, dict[str, Any]]],
-    state: State,
-) -> ParsedSheet:
-    """:func:`parse_rows` for rows handed as {name: value} (names from :func:`named_columns`,
-    empty cells left out, numbers maybe as JSON floats): the same objects, labels and
-    warnings. The dicts are taken over as the objects' data."""
-    parsed = ParsedSheet(table, _header_index(header))
+def parse_named(table: Table, pieces: Iterable[Piece], state: State) -> None:
+    """:func:`parse_rows` for rows handed in runs keyed by name or column letter (see
+    :class:`~tierform.workbook.xlsx_fast.Piece`; names from :func:`named_columns`): the same
+    objects, labels and warnings, without the rows' positions (a reader of a whole workbook
+    has no use for them). Each cell is taken in hand once: renamed, typed, and its text stored
+    once per distinct value (a million rows repeat a few tiers and bands)."""
     kind = table.kinds[0]
     objects = state.objects.setdefault(kind, {})
     labels = state.labels.setdefault(kind, {})
     warnings = state.warnings
     types = {c.field: c.type for c in table.columns}
     texts: dict[str, str] = {}
-    seen = parsed.rows
+    seen: set[str] = set()
     dates: dict[int, str] = {}
-    for at, data in rows:
-        r = at + 1
-        raw = data.pop(KEY_NAME, None)
-        key = row_key(raw if type(raw) is str else _as_read(raw))
-        if key is None or key.startswith(REMOVED_PREFIX):
-            continue
-        if (kind, key) in seen:
-            parsed.duplicates.append(key)
-            warnings.append(
-                f"sheet {table.title!r} row {r}: {key!r} appears twice; the later row is ignored"
-            )
-            continue
-        seen[(kind, key)] = r
-        label = data.pop(LABEL_NAME, None)
-        data.pop(SKIP_NAME, None)
-        fixes: list[tuple[str, Any]] = []  # values that change (rare, but rounded numbers)
-        for f, v in data.items():
-            t = types[f]
-            tv = type(v)
-            if t == "text" and tv is str:
-                # One object per distinct text: a million rows repeat a few tiers and bands.
-                data[f] = texts.setdefault(v, v)
+    for piece in pieces:
+        texts_of: dict[str, str] = {}  # text columns: the common case, taken first
+        fields: dict[str, tuple[str, ColType]] = {}
+        key_at = label_at = None
+        for k, name in piece.names.items():
+            if name == KEY_NAME:
+                key_at = k
+            elif name == LABEL_NAME:
+                label_at = k
+            elif name != SKIP_NAME:
+                fields[k] = (name, types[name])
+                if types[name] == "text":
+                    texts_of[k] = name
+        for r, row in piece.rows:
+            raw = row.get(key_at) if key_at is not None else None
+            key = row_key(raw if type(raw) is str else _as_read(raw))
+            if key is None or key.startswith(REMOVED_PREFIX):
                 continue
-            if t == "number" and tv is int and -(2**53) < v < 2**53:
+            if key in seen:
+                warnings.append(
+                    f"sheet {table.title!r} row {r}: {key!r} appears twice; the later row is "
+                    "ignored"
+                )
                 continue
-            if t == "number" and tv is float:  # as _typed on _as_read(v), in line
-                rounded = round(v, 6)
-                if rounded.is_integer():
-                    fixes.append((f, int(rounded)))
-                elif rounded != v:
-                    fixes.append((f, rounded))
-                continue
-            fixes.append((f, _typed(_as_read(v), t, dates, warnings, (table.title, r))))
-        for f, value in fixes:
-            _put(data, f, value)
-        objects[key] = data
-        if label is not None and label != "":
-            labels[key] = str(_as_read(label))
-    return parsed
+            seen.add(key)
+            data: Data = {}
+            for k, v in row.items():
+                tv = type(v)
+                if tv is str:
+                    text_field = texts_of.get(k)
+                    if text_field is not None:
+                        data[text_field] = texts.setdefault(v, v)
+                        continue
+                spec = fields.get(k)
+                if spec is None or v is None:
+                    continue
+                f, t = spec
+                if t == "number":
+                    if tv is int and -(2**53) < v < 2**53:
+                        data[f] = v
+                        continue
+                    if tv is float:  # as _typed on _as_read(v), in line
+                        rounded = round(v, 6)
+                        data[f] = int(rounded) if rounded.is_integer() else rounded
+                        continue
+                elif t == "date" and tv is int and -(2**53) < v < 2**53:
+                    iso = dates.get(v)
+                    if iso is None:
+                        iso = _typed(v, t, dates, warnings, (table.title, r))
+                    data[f] = iso
+                    continue
+                value = _typed(_as_read(v), t, dates, warnings, (table.title, r))
+                if value is not None:
+                    data[f] = value
+            objects[key] = data
+            label = row.get(label_at) if label_at is not None else None
+            if label is not None and label != "":
+                labels[key] = str(_as_read(label))
 
 
 def _typed(
@@ -486,10 +502,3 @@ def _typed(
             iso = dates[v] = day.isoformat() if day else str(v)
         return iso
     return from_cell(v, t, warnings, f"sheet {where[0]!r} row {where[1]}")
-
-
-def _put(data: dict[str, Any], name: str, value: Any) -> None:
-    if value is None:
-        del data[name]
-    else:
-        data[name] = value

@@ -90,6 +90,10 @@ class AccountBook:
     read_numbers: dict[str, np.ndarray | None] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # The ids as Python strings, made once per table: a sync asks for them a dozen times.
+    _ids: tuple[pa.Table, tuple[str, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __len__(self) -> int:
         return self.table.num_rows
@@ -106,7 +110,15 @@ class AccountBook:
         return [None] * len(self) if col is None else col.to_pylist()
 
     def ids(self) -> list[str]:
-        return [str(x) for x in self.table.column("account_id").to_pylist()]
+        """The account ids, a new list each call (the caller may change it)."""
+        cached = self._ids
+        if cached is None or cached[0] is not self.table:
+            col = self.table.column("account_id")
+            values = col.to_pylist()
+            if not (pa.types.is_string(col.type) and col.null_count == 0):
+                values = [str(x) for x in values]
+            cached = self._ids = (self.table, tuple(values))
+        return list(cached[1])
 
     def id_column(self) -> pa.Array | pa.ChunkedArray:
         """The account ids as a text column (the values :meth:`ids` gives, without a Python

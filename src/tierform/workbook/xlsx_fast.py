@@ -12,50 +12,68 @@ booleans, empty texts, character references, columns without a header) is declin
 caller reads it with the general reader, which is always right and only slower.
 A piece whose replaced text is not valid JSON (an empty ``<v></v>``, a number JSON does not
 write) is declined the same way.
+
+Rows come back keyed by column letters, with the letters' names beside them (:class:`Piece`):
+renaming every cell would be one more Python step per cell, and the caller already takes each
+cell in hand once.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-Named = list[tuple[int, dict[str, Any]]]
+Rows = list[tuple[int, dict[str, Any]]]
 
 _STYLED = re.compile(rb'<c r="([A-Z]{1,3}\d+)"( t="(?:inlineStr|n)")? s="\d+"')
+_STYLED_VALUE = re.compile(rb'" s="\d+"><v>')  # ``<v>`` is markup: never inside a text
 _QUOTE = b"\x1d"  # a JSON quote; raw quotes left over are the cells' own text
 _REF_END = b"\x1c"  # where a cell reference ended
 _ROW_TAG = re.compile(rb'<row r="(\d+)"[^>]*>')
 _ENTITIES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&apos;", b"'"), (b"&quot;", b'\\"'))
 
 
-def named_rows(data: bytes, names: Mapping[str, str]) -> Named | None:
-    """(0-based row, {name: value}) of a run of ``<row>`` elements, ``names`` mapping the column
-    letters to read to a name; None when a cell or row has a shape this does not cover, or a
-    filled cell is in a column ``names`` lacks. Empty cells are left out; numbers come back as
-    JSON has them (``80.0`` a float, where the general reader gives 80)."""
-    cells = _json_rows(data)
-    if cells is None:
+@dataclass(frozen=True)
+class Piece:
+    """Rows of a run of a sheet: (1-based row number, {key: value}), ``names`` mapping the keys
+    to the caller's names (keys it lacks are columns not asked for). Numbers may be as JSON
+    has them (``80.0`` a float, where the general reader gives 80); a value may be None (an
+    empty styled cell): no value."""
+
+    rows: Rows
+    names: Mapping[str, str]
+
+
+def letter_rows(data: bytes, names: Mapping[str, str]) -> Piece | None:
+    """The rows of a run of ``<row>`` elements keyed by column letters, ``names`` mapping the
+    letters asked for; None when a cell or row has a shape this does not cover."""
+    out = _json_text(data)
+    if out is None:
         return None
     try:
-        return [
-            (number - 1, {names[k]: v for k, v in row.items() if v is not None})
-            for number, row in cells
-        ]
-    except KeyError:
+        rows: Rows = orjson.loads(out)
+    except orjson.JSONDecodeError:
         return None
+    # A cell of another row (``A12`` inside row 2) leaves digits in its key (``A1``).
+    if not all(k.isalpha() for k in set().union(*[row for _, row in rows])):
+        return None
+    return Piece(rows, names)
 
 
-def _json_rows(data: bytes) -> list[tuple[int, dict[str, Any]]] | None:
-    """[[row number, {column letters: value}], ...] of the rows, or None (another shape)."""
+def _json_text(data: bytes) -> bytes | None:
+    """``[[row number, {column letters: value}], ...]`` as JSON text, or None (another shape)."""
     if _QUOTE in data or _REF_END in data:  # not allowed in XML: let the parser say so
         return None
     if b't="s"' in data:  # shared strings (a workbook saved by a spreadsheet program): decline
         return None  # before any work, as every piece of such a sheet would be declined
     if b"\\" in data:
         data = data.replace(b"\\", b"\\\\")
+    if b'" s="' in data:  # a styled value (a date) first without a callback per cell
+        data = _STYLED_VALUE.sub(b'"><v>', data)
     if b'" s="' in data:
         data = _STYLED.sub(rb'<c r="\1"\2', data)
     if b't="n"' in data:
@@ -95,8 +113,4 @@ def _json_rows(data: bytes) -> list[tuple[int, dict[str, Any]]] | None:
     for raw, escaped in ((b"\n", b"\\n"), (b"\r", b"\\r"), (b"\t", b"\\t")):
         if raw in out:
             out = out.replace(raw, escaped)
-    try:
-        rows: list[tuple[int, dict[str, Any]]] = orjson.loads(out)
-    except orjson.JSONDecodeError:
-        return None
-    return rows
+    return out

@@ -5,8 +5,9 @@ this reader keeps only values, several times faster. A sheet is streamed: its XM
 few megabytes at a time, cut at row ends, and each piece read by one regular expression (the
 cell shapes spreadsheet programs write) or, for any other shape, by expat; a caller may ask for
 some columns only (:meth:`XlsxReader.iter_rows`), so a million-row sheet is never held whole.
-:meth:`XlsxReader.iter_named` hands rows as {name: value} and reads the cell shapes tierform
-writes without a Python step per cell (:mod:`tierform.workbook.xlsx_fast`).
+:meth:`XlsxReader.named_pieces` hands runs of rows keyed by column letters (with their names)
+and reads the cell shapes tierform writes without a Python step per cell
+(:mod:`tierform.workbook.xlsx_fast`); :meth:`XlsxReader.iter_named` gives them row by row.
 It reads shared and inline strings, numbers, booleans, ISO dates, errors, and formulas
 (returned as their ``=`` text, so a formula typed into a managed cell is seen as the edit it
 is). Dates stored as serial numbers come back as numbers: the caller knows
@@ -28,7 +29,7 @@ from typing import Any
 from xml.parsers import expat
 
 from tierform.errors import UnreadableWorkbook
-from tierform.workbook.xlsx_fast import named_rows
+from tierform.workbook.xlsx_fast import Piece, letter_rows
 
 Value = str | float | int | bool | None
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -239,11 +240,24 @@ class XlsxReader:
         self, title: str, names: Mapping[int, str]
     ) -> Iterator[tuple[int, dict[str, Value]]]:
         """(0-based row, {name: value}) of every row after row 1 of sheet ``title``, read only
-        in the columns ``names`` (column index -> name) holds; empty cells are left out. Pieces
-        in the cell shapes tierform writes go through :mod:`tierform.workbook.xlsx_fast`,
-        any other piece through the general reader (same values)."""
+        in the columns ``names`` (column index -> name) holds; empty cells are left out."""
+        for piece in self.named_pieces(title, names):
+            names_of = piece.names
+            for number, row in piece.rows:
+                yield (
+                    number - 1,
+                    {names_of[k]: v for k, v in row.items() if v is not None and k in names_of},
+                )
+
+    def named_pieces(self, title: str, names: Mapping[int, str]) -> Iterator[Piece]:
+        """The rows after row 1 of sheet ``title`` in runs (:class:`Piece`), for the columns
+        ``names`` (column index -> name) holds; cells of other columns may be in the rows and
+        are to be left out. Pieces in the cell shapes tierform writes go through
+        :mod:`tierform.workbook.xlsx_fast` (keyed by column letters), any other piece through
+        the general reader (keyed by name, empty cells left out; same values)."""
         path = self._path(title)
         letters = {_letters(i): name for i, name in names.items()}
+        own = {name: name for name in names.values()}
         keep = {_letters(i).encode(): i for i in names}
         after = -1  # the row index after the last row seen (rows without an ``r``); -1: none yet
         try:
@@ -252,16 +266,16 @@ class XlsxReader:
                     cut = _first_row_end(chunk)
                     head = self._general(chunk[:cut], 0, keep)
                     after = head[-1][0] + 1 if head else 0
-                    yield from _named(head[1:] if head and head[0][0] == 0 else head, names)
+                    rows = head[1:] if head and head[0][0] == 0 else head
+                    if rows:
+                        yield Piece(_numbered(rows, names), own)
                     chunk = chunk[cut:]
-                fast = named_rows(chunk, letters)
-                if fast is not None:
-                    rows: Any = fast
-                else:
-                    rows = _named(self._general(chunk, after, keep), names)
-                for index, row in rows:
-                    after = index + 1
-                    yield index, row
+                piece = letter_rows(chunk, letters)
+                if piece is None:
+                    piece = Piece(_numbered(self._general(chunk, after, keep), names), own)
+                if piece.rows:
+                    after = piece.rows[-1][0]
+                    yield piece
         except (KeyError, expat.ExpatError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
             raise self._unreadable(title, exc) from None
 
@@ -290,15 +304,18 @@ def _first_row_end(chunk: bytes) -> int:
     return m.end() if m is not None else len(chunk)
 
 
-def _named(
+def _numbered(
     rows: list[tuple[int, list[Value]]], names: Mapping[int, str]
-) -> Iterator[tuple[int, dict[str, Value]]]:
-    """Rows of the general reader as {name: value}, empty cells left out."""
-    for index, row in rows:
-        yield (
-            index,
+) -> list[tuple[int, dict[str, Value]]]:
+    """Rows of the general reader as (1-based row number, {name: value}), empty cells left
+    out."""
+    return [
+        (
+            index + 1,
             {names[i]: v for i, v in enumerate(row) if v is not None and v != "" and i in names},
         )
+        for index, row in rows
+    ]
 
 
 def _merge(into: list[Value], row: list[Value]) -> None:

@@ -23,7 +23,7 @@ from tierform.sync.engine import Syncer
 from tierform.sync.journal import Journal
 from tierform.sync.state import Kind, Scope, State
 from tierform.testing import sample_desired
-from tierform.workbook.xlsx_fast import named_rows
+from tierform.workbook.xlsx_fast import letter_rows
 from tierform.workbook.xlsx_read import XlsxReader
 
 HEAD = (
@@ -60,11 +60,12 @@ def _workbook(path: Path, rows: str, strings: list[str] | None = None) -> Path:
     return path
 
 
-def _general(reader: XlsxReader) -> dict[int, dict[str, Any]]:
-    """The general reader's rows after the header, as {name: value}, empty cells left out."""
+def _general(reader: XlsxReader) -> dict[int, dict[Any, Any]]:
+    """The general reader's rows after the header, as {name: value} (a column without a name
+    by its index), empty cells left out."""
     out = {}
     for index, row in reader.iter_rows("S"):
-        cells = {NAMES[i]: v for i, v in enumerate(row) if v not in (None, "")}
+        cells = {NAMES.get(i, i): v for i, v in enumerate(row) if v not in (None, "")}
         if index and cells:
             out[index] = cells
     return out
@@ -78,11 +79,11 @@ def _both(
     used: list[bool] = []
 
     def spy(data: bytes, names: Any) -> Any:
-        got = named_rows(data, names)
+        got = letter_rows(data, names)
         used.append(got is not None)
         return got
 
-    monkeypatch.setattr(xlsx_read, "named_rows", spy)
+    monkeypatch.setattr(xlsx_read, "letter_rows", spy)
     with XlsxReader(path) as reader:
         named = {
             i: {k: _as_read(v) for k, v in row.items()}
@@ -132,8 +133,6 @@ DECLINED = {
     "character reference": '<row r="2"><c r="A2" t="inlineStr"><is><t>a&#10;b</t></is></c></row>',
     "preserved spaces": '<row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve"> K'
     "</t></is></c></row>",
-    "cell without a header": '<row r="2"><c r="A2" t="inlineStr"><is><t>K1</t></is></c>'
-    '<c r="D2"><v>4</v></c></row>',
     "cell of another row": '<row r="2"><c r="A12" t="inlineStr"><is><t>K1</t></is></c></row>',
     "empty value": '<row r="2"><c r="C2"><v></v></c></row>',
     "leading zeros": '<row r="2"><c r="C2"><v>007</v></c></row>',
@@ -168,12 +167,23 @@ def test_other_shapes_are_declined_and_read_by_the_general_reader(
     with XlsxReader(path) as reader:
         data = reader._zip.read("xl/worksheets/sheet1.xml")
     body = data[data.index(b"</row>") + 6 : data.index(b"</sheetData>")]
-    assert named_rows(body, {"A": "key", "B": "text", "C": "number"}) is None
-    if rows == DECLINED["cell without a header"]:
-        return  # the general reader keeps the cell; the named read leaves it out
+    assert letter_rows(body, {"A": "key", "B": "text", "C": "number"}) is None
     named, general, used = _both(path, monkeypatch)
     assert used == [False]
     assert named == general
+
+
+def test_a_cell_of_a_column_not_asked_for_is_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = (
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>K1</t></is></c>'
+        '<c r="D2"><v>4</v></c><c r="E2" t="inlineStr"><is><t>note</t></is></c></row>'
+    )
+    named, general, used = _both(_workbook(tmp_path / "s.xlsx", rows), monkeypatch)
+    assert used == [True]
+    assert general == {1: {"key": "K1", 3: 4, 4: "note"}}  # the general reader reads them all
+    assert named == {1: {"key": "K1"}}
 
 
 # -- the adapter: named path against the general path on whole workbooks -----------------------
@@ -258,11 +268,11 @@ def test_json_path_handles_a_fresh_workbook_with_awkward_text(
     used: list[bool] = []
 
     def spy(data: bytes, names: Any) -> Any:
-        got = named_rows(data, names)
+        got = letter_rows(data, names)
         used.append(got is not None)
         return got
 
-    monkeypatch.setattr(xlsx_read, "named_rows", spy)
+    monkeypatch.setattr(xlsx_read, "letter_rows", spy)
     fast, general = _read_both(tmp_path, monkeypatch)
     assert used and all(used)  # every piece of every sheet went through the JSON path
     _same(fast, general)

@@ -94,7 +94,7 @@ class XlsxAdapter(Adapter[XlsxSettings]):
                 if names is None:
                     parse_rows(table, reader.iter_rows(table.title, table.headers), state)
                 else:
-                    parse_named(table, header, reader.iter_named(table.title, names), state)
+                    parse_named(table, reader.named_pieces(table.title, names), state)
 
     def apply(self, changes: Sequence[Change], ctx: ApplyContext) -> Iterator[ChangeResult]:
         if not changes:
