@@ -102,8 +102,18 @@ def _plain(col: pa.ChunkedArray) -> ParsedNumbers | None:
     with np.errstate(invalid="ignore"):
         kind[np.isinf(values)] = NOT_FINITE  # digits past float64's range
     values[kind != OK] = np.nan
-    ambiguous = int(_mask(pc.match_substring_regex(col, _AMBIGUOUS_DOT_RE)).sum())
-    return ParsedNumbers(values, kind, DECIMAL_POINT, False, ambiguous)
+    return ParsedNumbers(values, kind, DECIMAL_POINT, False, _ambiguous_dots(col))
+
+
+def _ambiguous_dots(col: pa.ChunkedArray) -> int:
+    """How many cells read like '12.500': only cells of five to seven bytes can, so the pattern
+    runs on those alone."""
+    size = pc.binary_length(col)
+    fits = pc.and_(pc.greater_equal(size, 5), pc.less_equal(size, 7)).fill_null(False)
+    candidates = col.filter(fits)
+    if not len(candidates):
+        return 0
+    return int(_mask(pc.match_substring_regex(candidates, _AMBIGUOUS_DOT_RE)).sum())
 
 
 def parse_number_text(col: pa.ChunkedArray, number_format: str | None = None) -> ParsedNumbers:

@@ -1,0 +1,170 @@
+"""The quicker ways of reading a book agree with the plain ones they replace.
+
+* a large CSV read as its first block plus the rest gives the table of one read in
+  first-block-sized blocks;
+* the "ids in order" shortcut gives the repeats a set finds;
+* counting ACVs like "12.500" on the cells that can match gives the count over every cell.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pytest
+
+from tierform.core import book_csv, book_numbers
+from tierform.core.book import _duplicate_mask, _has_repeats, read_book
+from tierform.errors import BookError
+
+INFER = 1 << 12
+
+
+def single_size(path, types):
+    """The reference: the whole body in first-block-sized blocks, as every book once was."""
+    read = pacsv.ReadOptions(encoding="utf-8", block_size=INFER)
+    parse = pacsv.ParseOptions(delimiter=",", newlines_in_values=False)
+    convert = pacsv.ConvertOptions(
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        null_values=book_csv._NULLS,
+        column_types=types,
+    )
+    table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    return table.rename_columns([n.lstrip("\ufeff").strip() for n in table.column_names])
+
+
+def lines(n: int, late: str, newline: str, at: int) -> str:
+    out = ["\ufeffaccount_id,name,acv,score,when"]
+    for i in range(n):
+        score = late if i == at else str(i % 97)
+        name = ["Caf\xe9", "Ünïcode 名前", "", "plain"][i % 4]
+        out.append(f"A{i},{name} {i},{1000 + i}.5,{score},2025-01-{1 + i % 28:02d}")
+        if i % 50 == 0:
+            out.append("")  # blank lines are skipped
+    return newline.join(out) + newline
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("late", ["12.5", "high", "", "NaN", "7"])
+@pytest.mark.parametrize("at", [5, 60, 61, 62, 63, 64, 65, 900])
+def test_first_block_and_rest_read_as_one_size(tmp_path, monkeypatch, newline, late, at):
+    monkeypatch.setattr(book_csv, "INFER_BLOCK", INFER)
+    monkeypatch.setattr(book_csv, "PARSE_BLOCK", 1 << 10)
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(lines(1000, late, newline, at).encode("utf-8"))
+    assert path.stat().st_size > 4 * INFER
+    types = {"account_id": pa.string(), "acv": pa.string()}
+    try:
+        expected = single_size(path, types)
+    except pa.ArrowInvalid:
+        expected = None
+    got = book_csv.read_csv(path, None, ("account_id", "acv")).table
+    if expected is not None:
+        assert got.schema == expected.schema
+        assert shown(got) == shown(expected)
+
+
+def shown(table: pa.Table) -> list[list[str]]:
+    """Rows as reprs, so NaN compares equal to NaN."""
+    return [[repr(v) for v in row.values()] for row in table.to_pylist()]
+
+
+def test_a_first_block_without_a_line_end_fails_as_one_size_does(tmp_path, monkeypatch):
+    monkeypatch.setattr(book_csv, "INFER_BLOCK", 64)
+    path = tmp_path / "accounts.csv"
+    path.write_text("account_id,name\n" + "".join(f"A{i},{'x' * 90}\n" for i in range(30)))
+    outcomes = []
+    for shortcut in (True, False):
+        if not shortcut:
+            monkeypatch.setattr(book_csv, "_read_in_two", lambda *args: None)
+        try:
+            outcomes.append(book_csv.read_csv(path, None).table.to_pylist())
+        except BookError as exc:
+            outcomes.append(str(exc))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_an_empty_file_is_still_named_empty(tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(b"")
+    with pytest.raises(BookError, match="the file is empty"):
+        read_book(path)
+
+
+def by_hand(ids: list[str | None]) -> list[bool]:
+    seen: set[str] = set()
+    out = []
+    for x in ids:
+        out.append(x is not None and x in seen)
+        if x is not None:
+            seen.add(x)
+    return out
+
+
+def id_lists() -> list[list[str | None]]:
+    rng = random.Random(5)
+    numbered = [f"ACC-{k:06d}" for k in range(1, 3000)] + ["ACC-1000000", "ACC-1000001"]
+    cases: list[list[str | None]] = [
+        [],
+        ["A"],
+        numbered,
+        [str(k) for k in range(1, 2500)],  # 9 before 10: shorter first
+        [str(k) for k in range(1, 2500)] + ["2499"],  # a repeat at the very end
+        numbered[:1500] + [None] + numbered[1500:],  # a blank among ordered ids
+        numbered[:2000] + [numbered[1999]] + numbered[2000:],  # neighbours equal
+        numbered[:10] + numbered[5:],  # repeats early, inside the first look
+        ["é", "ö", "名", "名前"],
+        ["", "", "a"],
+        ["b", "a", "c"],
+    ]
+    for _ in range(10):
+        ids = sorted(rng.sample(range(5000), 2000))
+        ordered: list[str | None] = [f"X{k}" for k in ids]
+        ordered.insert(rng.randrange(len(ordered)), ordered[rng.randrange(len(ordered))])
+        cases.append(ordered)
+    return cases
+
+
+@pytest.mark.parametrize("ids", id_lists())
+def test_repeats_of_ordered_ids_match_a_set(ids):
+    half = len(ids) // 2
+    column = pa.chunked_array(
+        [pa.array(ids[:half], pa.string()), pa.array(ids[half:], pa.string())], pa.string()
+    )
+    expected = by_hand(ids)
+    assert _has_repeats(column) == any(expected)
+    assert _duplicate_mask(column).tolist() == expected
+
+
+CELLS = [
+    "12.500",
+    "1.000",
+    "999.999",
+    "1000.000",
+    "-12.500",
+    "12.50",
+    "12.5000",
+    "12,500",
+    "abc.def",
+    "1.2345",
+    "",
+    None,
+    "12.500 ",
+    "١٢.٥٠٠",
+    "100.5",
+]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_ambiguous_dots_count_like_the_pattern_on_every_cell(seed):
+    rng = random.Random(seed)
+    cells = [rng.choice(CELLS) for _ in range(rng.randint(0, 200))]
+    half = len(cells) // 2
+    col = pa.chunked_array([pa.array(cells[:half], pa.string()), pa.array(cells[half:])])
+    expected = sum(
+        bool(v) for v in pc.match_substring_regex(col, book_numbers._AMBIGUOUS_DOT_RE).to_pylist()
+    )
+    assert book_numbers._ambiguous_dots(col) == expected
