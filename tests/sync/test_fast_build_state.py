@@ -19,13 +19,13 @@ from tierform.core.model import CoverageModel
 from tierform.sync.desired import (
     MIGRATIONS,
     WorkItem,
-    _round,
     build_state,
     migrations,
     model_objects,
     renewal_windows,
     work_items,
 )
+from tierform.sync.desired_columns import _round
 from tierform.sync.fields import field_name
 from tierform.sync.state import Kind, State
 from tierform.testing.sample import generate_accounts, write_csv

@@ -147,7 +147,7 @@ def _plan_with_history(
     own last tf_tier and CSM. The platform is read once: the read's scope comes from the
     design without history (same accounts, fields and people), the plan from the one with it.
     An adapter that reads everything whatever the scope (``reads_whole``) is read with an
-    empty desired state, so the desired state is compiled once, not twice."""
+    empty desired state, so the design and the desired state are made once, not twice."""
     from tierform.core.design import design
     from tierform.core.history import History, describe, read_history
     from tierform.sync.buildsheet import apply_marks
@@ -162,23 +162,25 @@ def _plan_with_history(
         history = read_history(previous, model)
         d = design(model, book, day, history=history)
     else:
-        d = design(model, book, day)
-        scope = State() if adapter.reads_whole else desired_state(d, policy)
-        existing = syncer.read(scope)
+        first = None if adapter.reads_whole else design(model, book, day)
+        existing = syncer.read(State() if first is None else desired_state(first, policy))
         snap = Snapshot(
             adapter.context.target, adapter.platform, existing, dict(adapter.platform_owners())
         )
         history = snap.history(model) if snap.accounts else History()
-        if history:
-            d = design(model, book, day, history=history)
-        else:
+        if first is not None and not history:
+            d, first = first, None
             d.history = history  # the platform is the history, and it has none yet
+        else:
+            first = None  # the design without history goes before the one with it is made
+            d = design(model, book, day, history=history)
         kept = in_flight(d, existing)
-    plan = syncer.plan(desired_state(d, policy, kept), existing)
-    if history:
-        plan.warnings.extend(history.notes)
-        plan.warnings.append(describe(history, book))
-    plan.warnings.extend(coverage_warnings(d))
+    desired = desired_state(d, policy, kept, like=existing)
+    notes = [*history.notes, describe(history, book)] if history else []
+    notes.extend(coverage_warnings(d))
+    del d, history  # nothing of the design is needed past the desired state
+    plan = syncer.plan(desired, existing)
+    plan.warnings.extend(notes)
     apply_marks(plan.build_steps, syncer.journal.steps_done(syncer.target))  # buildsheet --done
     return plan
 

@@ -56,29 +56,64 @@ def people(model: CoverageModel) -> dict[str, str]:
 
 def history_of(rows: Iterable[tuple[str, Any, Any]], model: CoverageModel, source: str) -> History:
     """A history from ``(account_id, tier, csm)`` as a platform holds them. A tier the model
-    does not have (renamed since the last sync) is left out and noted, never guessed."""
+    does not have (renamed since the last sync) is left out and noted, never guessed.
+
+    A platform holds a handful of distinct tiers and CSMs over up to a million accounts: each
+    distinct text is looked up once."""
     names = {t.name.casefold(): t.name for t in model.tiers}
     who = people(model)
     tiers: dict[str, str] = {}
     owners: dict[str, str] = {}
     unknown: dict[str, int] = {}
+    tier_of: dict[str, str | None] = {}
+    owner_of: dict[str, str | None] = {}
     for account_id, tier, csm in rows:
         key = str(account_id)
-        if _blank(tier) is None:
+        if tier is None:
             pass
-        elif str(tier).strip().casefold() in names:
-            tiers[key] = names[str(tier).strip().casefold()]
         else:
-            unknown[str(tier)] = unknown.get(str(tier), 0) + 1
-        owner = _blank(csm)
-        if owner is not None:
-            owners[key] = who.get(owner.casefold(), owner)
+            if type(tier) is str:
+                name = tier_of.get(tier, _UNSEEN)
+                if name is _UNSEEN:
+                    name = tier_of[tier] = _tier_name(tier, names)
+            else:
+                name = _tier_name(tier, names)
+            if name is None:
+                text = str(tier)
+                unknown[text] = unknown.get(text, 0) + 1
+            elif name:
+                tiers[key] = name
+        if csm is not None:
+            if type(csm) is str:
+                owner = owner_of.get(csm, _UNSEEN)
+                if owner is _UNSEEN:
+                    owner = owner_of[csm] = _owner(csm, who)
+            else:
+                owner = _owner(csm, who)
+            if owner is not None:
+                owners[key] = owner
     notes = tuple(
         f"{source}: tier {name!r} on {n} account(s) is not a tier of the model: those accounts "
         "have no previous tier (hysteresis and tier-change rules skip them)"
         for name, n in sorted(unknown.items())
     )
     return History(tiers, owners, source, notes)
+
+
+_UNSEEN = "\x00unseen"  # not a value a text lookup returns (its results are names or None)
+
+
+def _tier_name(tier: Any, names: Mapping[str, str]) -> str | None:
+    """The model's name of a tier as a platform holds it; "" for a blank, None if unknown."""
+    if _blank(tier) is None:
+        return ""
+    return names.get(str(tier).strip().casefold())
+
+
+def _owner(csm: Any, who: Mapping[str, str]) -> str | None:
+    """The roster's name of a CSM or pool as a platform holds it (its own text if unknown)."""
+    owner = _blank(csm)
+    return None if owner is None else who.get(owner.casefold(), owner)
 
 
 def read_history(path: str | Path, model: CoverageModel) -> History:
@@ -175,6 +210,9 @@ def _blank(value: Any) -> str | None:
     return text or None
 
 
+_TEXT_TYPES = {str, type(None)}
+
+
 def with_history(book: AccountBook, history: History | None) -> AccountBook:
     """``book`` with the history in its ``previous_tier`` and ``owner`` columns (the history's
     value where it has one, else the book's own)."""
@@ -187,8 +225,12 @@ def with_history(book: AccountBook, history: History | None) -> AccountBook:
         if not values:
             continue
         own = book.text(column)
-        merged = [values.get(a, o) for a, o in zip(ids, own, strict=True)]
-        array = pa.array([None if v is None else str(v) for v in merged], type=pa.string())
+        if len(own) != len(ids):
+            raise ValueError(f"column {column!r} does not have one value per account")
+        merged = list(map(values.get, ids, own))  # the history's value, else the book's
+        if not set(map(type, merged)) <= _TEXT_TYPES:
+            merged = [None if v is None else str(v) for v in merged]
+        array = pa.array(merged, type=pa.string())
         if column in table.column_names:
             table = table.set_column(table.column_names.index(column), column, array)
         else:
@@ -209,8 +251,8 @@ def with_history(book: AccountBook, history: History | None) -> AccountBook:
 def describe(history: History, book: AccountBook) -> str:
     """One line for people: how much of the book the history covers."""
     ids = book.ids()
-    tiers = sum(1 for a in ids if a in history.tiers)
-    owners = sum(1 for a in ids if a in history.owners)
+    tiers = sum(map(history.tiers.__contains__, ids))
+    owners = sum(map(history.owners.__contains__, ids))
     return (
         f"previous state from {history.source}: a tier for {tiers} and a CSM for {owners} of "
         f"{len(ids)} account(s)"

@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import operator
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import compress
+from typing import Any, cast
 
 import numpy as np
 from pydantic import BaseModel
@@ -24,10 +26,12 @@ from tierform.core.book import AccountBook
 from tierform.core.design import Design, Specs, design
 from tierform.core.history import History
 from tierform.core.model import CoverageLayer, CoverageModel
+from tierform.core.playbooks.spec import Playbook
 from tierform.core.rules.spec import Rule
+from tierform.sync.desired_columns import account_rows, rounded_column
 from tierform.sync.fields import MIGRATIONS, RENEWAL_WINDOWS, FieldDef, coverage_fields, field_name
 from tierform.sync.golive import WorkItemPolicy
-from tierform.sync.state import Data, Kind, State, canon, paused_gc
+from tierform.sync.state import Data, Kind, State, canon, paused_gc, reuse
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +40,7 @@ log = logging.getLogger(__name__)
 DUE_HORIZON_DAYS = 14
 
 
-@dataclass
+@dataclass(slots=True)
 class WorkItem:
     account_id: str
     source: str  # "rule:<name>" or "playbook:<name>"
@@ -96,17 +100,20 @@ def in_flight(d: Design, existing: State) -> InFlight:
         return InFlight()
     sources = {f"rule:{r.name}" for r in moves}
     accounts = existing.of(Kind.account)
-    tier_of = dict(zip(d.book.ids(), d.seg.tier_names(), strict=True))
     out = InFlight()
-    for key, data in existing.of(Kind.work_item).items():
+    handoffs = [  # the tasks of tier moves: few of a platform's work items
+        (key, data)
+        for key, data in existing.of(Kind.work_item).items()
+        if str(data.get("source")) in sources
+    ]
+    if not handoffs:
+        return out
+    tier_of = dict(zip(d.book.ids(), d.seg.tier_names(), strict=True))
+    for key, data in handoffs:
         aid = str(data.get("account_id"))
         held = accounts.get(aid, {})
         move = held.get("tf_migration")
-        if (
-            str(data.get("source")) not in sources
-            or move not in MIGRATIONS[:2]
-            or held.get("tf_tier") != tier_of.get(aid)
-        ):
+        if move not in MIGRATIONS[:2] or held.get("tf_tier") != tier_of.get(aid):
             continue
         try:
             due = dt.date.fromisoformat(str(data.get("due")))
@@ -167,22 +174,28 @@ def compile_desired(
 
 
 def desired_state(
-    d: Design, policy: WorkItemPolicy | None = None, kept: InFlight | None = None
+    d: Design,
+    policy: WorkItemPolicy | None = None,
+    kept: InFlight | None = None,
+    like: State | None = None,
 ) -> State:
     """The desired state of a computed design. A sync cannot go on without the books, the
     health scores or the rules' due actions, so their errors stop it here. ``policy`` (go-live,
     rollout) decides which work items exist; coverage data is written for every account.
-    ``kept``: tier moves in their handoff overlap, kept as the platform has them."""
+    ``kept``: tier moves in their handoff overlap, kept as the platform has them. ``like``:
+    the platform's state; an object it holds exactly as desired is shared, not built twice."""
     with paused_gc():
-        return _desired_state(d, policy, kept)
+        return _desired_state(d, policy, kept, like)
 
 
-def _desired_state(d: Design, policy: WorkItemPolicy | None, kept: InFlight | None) -> State:
+def _desired_state(
+    d: Design, policy: WorkItemPolicy | None, kept: InFlight | None, like: State | None
+) -> State:
     d.require("books", "health", "rules")
-    items = work_items(d)
+    cols = _Columns.of(d)
+    items = work_items(d, cols)
     if policy is not None:
-        tier_of = dict(zip(d.book.ids(), d.seg.tier_names(), strict=True))
-        items = [i for i in items if policy.keeps(i.due, tier_of.get(i.account_id))]
+        items = _allowed(items, policy, cols)
     if kept is not None:
         have = {i.external_id for i in items}
         items += [
@@ -190,67 +203,125 @@ def _desired_state(d: Design, policy: WorkItemPolicy | None, kept: InFlight | No
             for k, v in sorted(kept.items.items())
             if k not in have
         ]
-    return build_state(d, items, kept.migration if kept is not None else None)
+    return build_state(d, items, kept.migration if kept is not None else None, cols, like)
 
 
-def work_items(d: Design) -> list[WorkItem]:
+@dataclass(frozen=True)
+class _Columns:
+    """The per-account lists the desired state reads, made once: each holds a Python object
+    per account, and a million-account book made some of them three times over."""
+
+    ids: list[str]
+    tiers: list[str | None]
+    owners: list[str | None]
+    names: list[str | None]
+
+    @classmethod
+    def of(cls, d: Design) -> _Columns:
+        return cls(d.book.ids(), d.seg.tier_names(), d.owners(), d.book.text("name"))
+
+    def position(self) -> dict[str, int]:
+        """Account id -> its row (the last one for an id given twice, as a dict of it would)."""
+        return dict(zip(self.ids, range(len(self.ids)), strict=True))
+
+
+def _allowed(items: list[WorkItem], policy: WorkItemPolicy, cols: _Columns) -> list[WorkItem]:
+    """The work items ``policy`` keeps (the tier is looked up only when a rollout needs it)."""
+    if policy.rollout is None:
+        return [i for i in items if policy.keeps(i.due, None)]
+    row = cols.position()
+    tiers = cols.tiers
+    out = []
+    for i in items:
+        at = row.get(i.account_id)
+        if policy.keeps(i.due, None if at is None else tiers[at]):
+            out.append(i)
+    return out
+
+
+def work_items(d: Design, cols: _Columns | None = None) -> list[WorkItem]:
     """Due rule actions; a ``start_playbook:<name>`` action becomes one task per step of that
     playbook (due = the action's due date + the step's day), unless automation runs it."""
     if d.rule_run is None:
         return []
-    ids = d.book.ids()  # a new list each call: made once
-    owner_of = dict(zip(ids, d.owners(), strict=True))
-    name_of = dict(zip(ids, d.book.text("name"), strict=True))
-    before = dict(zip(ids, d.book.text("owner"), strict=True))
-    tier_of = dict(zip(ids, d.seg.tier_names(), strict=True))
+    c = cols if cols is not None else _Columns.of(d)
+    row = c.position()
+    owners, names, tiers = c.owners, c.names, c.tiers
+    before = d.book.text("owner")
     rules = {r.name: r for r in d.specs.rules}
-    playbooks = {p.name: p for p in d.specs.playbooks}
+    steps = {p.name: _Steps.of(p) for p in d.specs.playbooks}
     horizon = d.as_of + dt.timedelta(days=DUE_HORIZON_DAYS)
+    titles: dict[tuple[str, str], tuple[str, str] | None] = {}
+    sources: dict[str, str] = {}
     found: dict[str, WorkItem] = {}
     for action in d.rule_run.actions:
         account_id, rule, label = action.account_id, action.rule, action.action
         due, reason = action.due, action.reason
-        assignee = owner_of.get(account_id)
-        who = name_of.get(account_id) or account_id
-        pb = playbooks.get(label.split(":", 1)[1]) if label.startswith("start_playbook:") else None
-        if pb is not None and pb.owner != "automation" and pb.steps:
+        at = row.get(account_id)
+        assignee = None if at is None else owners[at]
+        who = (None if at is None else names[at]) or account_id
+        pb = steps.get(label.split(":", 1)[1]) if label.startswith("start_playbook:") else None
+        if pb is not None:
             why = f"{reason}; via rule {rule}" if reason else f"rule {rule}"
-            for step in pb.steps:
-                step_due = due + dt.timedelta(days=step.day)
+            for day, code, lead in pb.steps:
+                step_due = due + dt.timedelta(days=day)
                 if step_due > horizon:
                     continue
                 _keep_earliest(
                     found,
-                    WorkItem(
-                        account_id,
-                        f"playbook:{pb.name}",
-                        f"{pb.name}: {step.action}",
-                        step_due,
-                        why,
-                        assignee,
-                        f"{pb.name}: {_lower_first(step.action)} with {who}",
-                    ),
+                    WorkItem(account_id, pb.source, code, step_due, why, assignee, lead + who),
                 )
             continue
         if label.startswith("move_tier:"):
             move = _move(rules.get(rule))
             hand = Handoff(account_id, rule, label, due, reason, who, move)
-            for item in hand.items(assignee, before.get(account_id), tier_of.get(account_id)):
+            previous = None if at is None else before[at]
+            for item in hand.items(assignee, previous, None if at is None else tiers[at]):
                 _keep_earliest(found, item)
             continue
-        _keep_earliest(
-            found,
-            WorkItem(
-                account_id,
-                f"rule:{rule}",
-                label,
-                due,
-                reason,
-                assignee,
-                human_title(label, rule, who),
+        source = sources.get(rule)
+        if source is None:
+            source = sources[rule] = f"rule:{rule}"
+        pair = (label, rule)
+        if pair in titles:
+            parts = titles[pair]
+        else:
+            parts = titles[pair] = _title_parts(label, rule)
+        text = human_title(label, rule, who) if parts is None else parts[0] + who + parts[1]
+        _keep_earliest(found, WorkItem(account_id, source, label, due, reason, assignee, text))
+    return list(found.values())
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """A playbook's steps as work items need them: (day, code, title up to the account's
+    name), worked out once per playbook rather than once per account and step."""
+
+    source: str
+    steps: tuple[tuple[int, str, str], ...]
+
+    @classmethod
+    def of(cls, pb: Playbook) -> _Steps | None:
+        """None where no task is made (automation runs it, or it has no steps)."""
+        if pb.owner == "automation" or not pb.steps:
+            return None
+        return cls(
+            f"playbook:{pb.name}",
+            tuple(
+                (s.day, f"{pb.name}: {s.action}", f"{pb.name}: {_lower_first(s.action)} with ")
+                for s in pb.steps
             ),
         )
-    return list(found.values())
+
+
+_WHO = "\x00who\x00"
+
+
+def _title_parts(code: str, rule: str) -> tuple[str, str] | None:
+    """:func:`human_title` of ``code`` and ``rule`` around the account's name (None: the
+    title cannot be split there, so it is made per account)."""
+    parts = human_title(code, rule, _WHO).split(_WHO)
+    return (parts[0], parts[1]) if len(parts) == 2 else None
 
 
 def _on_tier_change(rule: Rule) -> bool:
@@ -375,10 +446,9 @@ def renewal_windows(book: AccountBook, as_of: dt.date) -> list[str | None]:
     days[np.isnat(dates)] = np.nan
     edges = np.array([0, 31, 61, 91, 181], dtype=float)
     idx = np.searchsorted(edges, days, side="right")
-    return [
-        None if d != d else RENEWAL_WINDOWS[int(i)]
-        for d, i in zip(days.tolist(), idx.tolist(), strict=True)
-    ]
+    idx[np.isnan(days)] = len(RENEWAL_WINDOWS)  # no date: the None after the buckets
+    buckets: list[str | None] = [*RENEWAL_WINDOWS, None]
+    return list(map(buckets.__getitem__, idx.tolist()))
 
 
 def migrations(
@@ -389,47 +459,69 @@ def migrations(
     from, so it did not move ("none"); a sync then writes the field on its first run already,
     and the next run (which knows every tier) changes only the accounts that moved."""
     rank = {t.name.lower(): t.min_acv for t in model.tiers}
-    out: list[str | None] = []
-    for prev, now in zip(book.text("previous_tier"), tiers, strict=True):
+    pairs = list(zip(book.text("previous_tier"), tiers, strict=True))
+    moved: dict[tuple[str | None, str | None], str | None] = {}
+    for prev, now in set(pairs):  # a handful of distinct (previous, now) pairs
         p = rank.get((prev or "").lower())
         n = rank.get((now or "").lower())
         if n is not None and p is None and new_is_none:
-            out.append(MIGRATIONS[2])
+            moved[(prev, now)] = MIGRATIONS[2]
         elif p is None or n is None:
-            out.append(None)
+            moved[(prev, now)] = None
         else:
-            out.append(MIGRATIONS[0] if n > p else MIGRATIONS[1] if n < p else MIGRATIONS[2])
-    return out
+            moved[(prev, now)] = (
+                MIGRATIONS[0] if n > p else MIGRATIONS[1] if n < p else MIGRATIONS[2]
+            )
+    return list(map(moved.__getitem__, pairs))
 
 
-def _round(values: np.ndarray | None, n: int) -> list[float | None]:
-    if values is None:
-        return []
-    rounded = np.round(values.astype(float), n)
-    return [None if v != v else v for v in rounded.tolist()]
-
-
-def build_state(d: Design, items: list[WorkItem], moving: dict[str, str] | None = None) -> State:
+def build_state(
+    d: Design,
+    items: list[WorkItem],
+    moving: dict[str, str] | None = None,
+    cols: _Columns | None = None,
+    like: State | None = None,
+) -> State:
     """Field definitions, configuration objects, per-account coverage fields and work items.
-    ``moving``: accounts still in a handoff overlap, with the migration the platform holds."""
-    model, book = d.model, d.book
+    ``moving``: accounts still in a handoff overlap, with the migration the platform holds;
+    ``like``: the platform's state, whose objects are reused where they are exactly the same."""
+    model = d.model
+    c = cols if cols is not None else _Columns.of(d)
     health_result = d.health
     dimensions = dict(health_result.dimensions) if health_result is not None else {}
     dims = sorted(dimensions)
     state = model_objects(model, d.specs, d.band_names(), dims, d.seg.score is not None)
-    ids = book.ids()
-    account_columns = _account_columns(d, items, moving, dimensions, ids)
-    state.objects.setdefault(Kind.account, {}).update(_account_rows(ids, account_columns))
+    ids = c.ids
+    account_columns = _account_columns(d, items, moving, dimensions, c)
+    accounts = account_rows(ids, account_columns, like.of(Kind.account) if like else None)
+    del account_columns
+    if Kind.account in state.objects:
+        state.objects[Kind.account].update(accounts)
+    else:
+        state.objects[Kind.account] = accounts  # not copied: a million entries
     labels = state.labels.setdefault(Kind.account, {})
-    labels.update((aid, name) for aid, name in zip(ids, book.text("name"), strict=True) if name)
+    named = cast(list[str], c.names)  # the blank ones are left out
+    if like and like.labels.get(Kind.account):
+        had_names = like.labels[Kind.account]
+        named = list(map(_same_text, map(had_names.get, ids), named))
+    labels.update(compress(zip(ids, named, strict=True), named))
     if not items:
         return state
     objects = state.objects.setdefault(Kind.work_item, {})
     item_labels = state.labels.setdefault(Kind.work_item, {})
-    for item in sorted(items, key=lambda w: w.external_id):
-        objects[item.external_id] = _work_item_data(item)
-        item_labels[item.external_id] = f"{item.text} ({item.account_id})"
+    days: dict[dt.date, str] = {}
+    had = like.of(Kind.work_item) if like else {}
+    had_labels = like.labels.get(Kind.work_item, {}) if like else {}
+    for item in sorted(items, key=operator.attrgetter("external_id")):
+        key = item.external_id
+        objects[key] = reuse(had.get(key), _work_item_data(item, days))
+        item_labels[key] = _same_text(had_labels.get(key), f"{item.text} ({item.account_id})")
     return state
+
+
+def _same_text(old: Any, new: str) -> str:
+    """``old`` where it is the same text as ``new`` (one string held, not two)."""
+    return old if type(old) is str and old == new else new
 
 
 def _account_columns(
@@ -437,15 +529,16 @@ def _account_columns(
     items: list[WorkItem],
     moving: dict[str, str] | None,
     dimensions: dict[str, Any],
-    ids: list[str],
+    cols: _Columns,
 ) -> dict[str, list[Any]]:
     """Every account's coverage fields, one list per field in book order (None: no value).
     Values are already canonical (text, rounded numbers), so no per-value walk is needed."""
     model, book = d.model, d.book
-    tiers = d.seg.tier_names()
+    ids, tiers = cols.ids, cols.tiers
     health_result = d.health
-    touch = {t.name: t.touch_model.value for t in model.tiers}
-    layer = {t.name: t.layer.value for t in model.tiers}
+    touch: dict[str | None, str | None] = {t.name: t.touch_model.value for t in model.tiers}
+    layer: dict[str | None, str | None] = {t.name: t.layer.value for t in model.tiers}
+    touch[None], layer[None] = touch.get(""), layer.get("")  # no tier: looked up as ""
     moves = migrations(model, book, tiers, new_is_none=d.history is not None)
     if moving:
         moves = [
@@ -454,57 +547,86 @@ def _account_columns(
         ]
     columns: dict[str, list[Any]] = {
         "tf_tier": tiers,
-        "tf_touch_model": [touch.get(t or "") for t in tiers],
-        "tf_layer": [layer.get(t or "") for t in tiers],
-        "tf_csm": d.owners(),
+        "tf_touch_model": list(map(touch.get, tiers)),
+        "tf_layer": list(map(layer.get, tiers)),
+        "tf_csm": cols.owners,
         "tf_health_band": list(health_result.band) if health_result is not None else [],
         "tf_renewal_window": renewal_windows(book, d.as_of),
         "tf_migration": moves,
-        "tf_segment_score": _whole(_round(d.seg.score, 1)),
-        "tf_health_score": _whole(
-            _round(
-                None if health_result is None else np.asarray(health_result.score, dtype=float), 1
-            )
+        "tf_segment_score": rounded_column(d.seg.score, 1),
+        "tf_health_score": rounded_column(
+            None if health_result is None else np.asarray(health_result.score, dtype=float), 1
         ),
     }
     for dim in sorted(dimensions):
-        columns[f"tf_health_{field_name(dim)}"] = _whole(_round(dimensions[dim], 1))
-    due: dict[str, list[WorkItem]] = {}
-    for item in items:
-        due.setdefault(item.account_id, []).append(item)
-    if due:
-        first = {
-            aid: min(held, key=lambda w: (w.due or dt.date.max, w.rank, w.title)).text
-            for aid, held in due.items()
-        }
-        columns["tf_next_step"] = [first.get(aid) for aid in ids]
-        columns["tf_open_tasks"] = [len(due[aid]) if aid in due else None for aid in ids]
+        columns[f"tf_health_{field_name(dim)}"] = rounded_column(dimensions[dim], 1)
+    first: dict[str, WorkItem] = {}
+    count: dict[str, int] = {}
+    for item in items:  # per account: the first item by (due, rank, code), and how many
+        aid = item.account_id
+        have = first.get(aid)
+        if have is None:
+            first[aid] = item
+            count[aid] = 1
+            continue
+        count[aid] += 1
+        if (item.due or dt.date.max, item.rank, item.title) < (
+            have.due or dt.date.max,
+            have.rank,
+            have.title,
+        ):
+            first[aid] = item
+    if first:
+        text = {aid: item.text for aid, item in first.items()}
+        columns["tf_next_step"] = list(map(text.get, ids))
+        columns["tf_open_tasks"] = list(map(count.get, ids))
     return {k: v for k, v in columns.items() if v}
 
 
-def _account_rows(ids: list[str], columns: dict[str, list[Any]]) -> dict[str, Data]:
-    """Account id -> its fields (sorted by name, blanks left out), from per-field columns."""
-    names = sorted(columns)
-    sparse = [n for n in names if None in columns[n] or "" in columns[n]]
-    out: dict[str, Data] = {}
-    rows = zip(*(columns[n] for n in names), strict=True)
-    for aid, row in zip(ids, rows, strict=True):
-        data = out[aid] = dict(zip(names, row, strict=False))
-        for name in sparse:
-            v = data[name]
-            if v is None or v == "":
-                del data[name]
-    return out
-
-
-def _whole(values: list[float | None]) -> list[float | int | None]:
-    """Whole numbers as ints, as :func:`~tierform.sync.state.canon` writes them."""
-    return [int(v) if v is not None and v.is_integer() else v for v in values]
-
-
-def _work_item_data(item: WorkItem) -> Data:
+def _work_item_data(item: WorkItem, days: dict[dt.date, str] | None = None) -> Data:
     """A work item's canonical data (:func:`~tierform.sync.state.canon_data`), built directly
-    for the usual text values."""
+    for the usual values (text, a date; ``days`` keeps one ISO text per date)."""
+    aid, who, due, reason, source, text = (
+        item.account_id,
+        item.assignee,
+        item.due,
+        item.reason,
+        item.source,
+        item.text,
+    )
+    if (
+        type(aid) is str
+        and type(source) is str
+        and type(text) is str
+        and (who is None or type(who) is str)
+        and (reason is None or type(reason) is str)
+        and (due is None or type(due) is dt.date)
+    ):
+        data: Data = {}
+        if aid:
+            data["account_id"] = aid
+        if who:
+            data["assignee"] = who
+        if due is not None:
+            if days is None:
+                data["due"] = due.isoformat()
+            else:
+                iso = days.get(due)
+                if iso is None:
+                    iso = days[due] = due.isoformat()
+                data["due"] = iso
+        if reason:
+            data["reason"] = reason
+        if source:
+            data["source"] = source
+        if text:
+            data["title"] = text
+        return data
+    return _any_work_item_data(item)
+
+
+def _any_work_item_data(item: WorkItem) -> Data:
+    """:func:`_work_item_data` for any values (a kept item holds what the platform had)."""
     data: Data = {}
     for k, v in (
         ("account_id", item.account_id),

@@ -9,7 +9,8 @@ The read needs no account book: the model alone says which fields to look for.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import operator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,16 +43,34 @@ class Snapshot:
     def history(self, model: CoverageModel) -> History:
         """The platform's last ``tf_tier`` and its CSM (:meth:`csm`) per account: the state
         a sync, ``--from-target`` or a report starts from."""
-        return history_of(
-            ((key, data.get("tf_tier"), self.csm(key)) for key, data in self.accounts.items()),
-            model,
-            f"target {self.target!r}",
-        )
+        accounts, owners = self.accounts, self.owners
+        if not owners:  # the platform keeps no owner apart from tf_csm: no per-row frame
+            values = accounts.values()
+            rows: Iterable[tuple[str, Any, Any]] = zip(
+                accounts.keys(),
+                map(_TIER, values),
+                map(_text, map(_CSM, values)),
+                strict=True,
+            )
+        else:
+            rows = (
+                (key, data.get("tf_tier"), owners.get(key) or _text(data.get("tf_csm")))
+                for key, data in accounts.items()
+            )
+        return history_of(rows, model, f"target {self.target!r}")
 
     def open_work_items(self) -> dict[str, Data]:
         """Work items the platform still has open: adapters read back only live items (a
         closed or deleted task is not tierform's any more), so this is every one read."""
         return self.state.of(Kind.work_item)
+
+
+_TIER = operator.methodcaller("get", "tf_tier")
+_CSM = operator.methodcaller("get", "tf_csm")
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def model_state(model: CoverageModel) -> State:

@@ -184,6 +184,28 @@ def _all_safe(values: Iterable[Any]) -> bool:
     return True
 
 
+#: orjson refuses (rather than converts) what is not plain JSON data: str / int / dict / list
+#: subclasses, dates and dataclasses. With it, equal bytes mean equal keys and values of equal
+#: types (``1``, ``1.0`` and ``true`` are equal in Python, never in JSON).
+_EXACT = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME
+_EXACT |= orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def reuse(old: Any, new: Data) -> Data:
+    """``old`` where it is exactly ``new`` (same keys, same values of the same types), else
+    ``new``. A desired state built beside the platform's then holds each object the platform
+    already has once, not twice (an aligned million-account book is most of them), and the diff
+    skips it at once. Data is never changed in place once in a state, and is read by key (its
+    key order may be the platform's), so sharing it is safe."""
+    if old is None or old != new:
+        return new
+    try:
+        same = orjson.dumps(old, option=_EXACT) == orjson.dumps(new, option=_EXACT)
+    except orjson.JSONEncodeError:  # not plain JSON data: keep new
+        return new
+    return old if same else new
+
+
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while millions of state objects are built.
