@@ -422,6 +422,7 @@ def parse_named(table: Table, pieces: Iterable[Piece], state: State) -> None:
     warnings = state.warnings
     types = {c.field: c.type for c in table.columns}
     texts: dict[str, str] = {}
+    fractions: dict[float, float] = {}
     seen: set[str] = set()
     dates: dict[int, str] = {}
     for piece in pieces:
@@ -467,7 +468,10 @@ def parse_named(table: Table, pieces: Iterable[Piece], state: State) -> None:
                         continue
                     if tv is float:  # as _typed on _as_read(v), in line
                         rounded = round(v, 6)
-                        data[f] = int(rounded) if rounded.is_integer() else rounded
+                        if rounded.is_integer():
+                            data[f] = int(rounded)
+                        else:  # one object per distinct score (never equal to an int)
+                            data[f] = fractions.setdefault(rounded, rounded)
                         continue
                 elif t == "date" and tv is int and -(2**53) < v < 2**53:
                     iso = dates.get(v)
