@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import operator
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import compress
 from typing import Any
 
 import orjson
@@ -208,20 +206,14 @@ def diff_objects(kind: Kind, desired: State, existing: State) -> list[Change]:
     want_labels = desired.labels.get(kind, {})
     remote = existing.remote_ids.get(kind, {})
     changes: list[Change] = []
-    # Only the objects that differ are visited one by one: a sync of an aligned platform
-    # compares a million accounts, nearly all equal, most of them the very same dict (see
-    # :func:`~tierform.sync.state.reuse`), which is not compared at all.
-    olds = list(map(have.get, want))
-    other = list(
-        compress(zip(want.items(), olds, strict=True), map(operator.is_not, olds, want.values()))
-    )
-    news = map(operator.itemgetter(1), map(operator.itemgetter(0), other))
-    differ = compress(other, map(operator.ne, map(operator.itemgetter(1), other), news))
-    del olds
-    for (key, data), old in differ:
+    get = have.get
+    for key, data in want.items():
+        old = get(key)
+        if old is data:  # shared with the platform's state (:func:`~.state.reuse`): equal
+            continue
         if old is None:
             changes.append(Change(Op.create, kind, key, data, None, DERIVED, want_labels.get(key)))
-        else:
+        elif old != data:
             changes.append(
                 Change(
                     Op.update,

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import operator
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import compress
 from typing import Any, cast
 
@@ -220,6 +221,7 @@ class _Columns:
     def of(cls, d: Design) -> _Columns:
         return cls(d.book.ids(), d.seg.tier_names(), d.owners(), d.book.text("name"))
 
+    @cached_property
     def position(self) -> dict[str, int]:
         """Account id -> its row (the last one for an id given twice, as a dict of it would)."""
         return dict(zip(self.ids, range(len(self.ids)), strict=True))
@@ -229,7 +231,7 @@ def _allowed(items: list[WorkItem], policy: WorkItemPolicy, cols: _Columns) -> l
     """The work items ``policy`` keeps (the tier is looked up only when a rollout needs it)."""
     if policy.rollout is None:
         return [i for i in items if policy.keeps(i.due, None)]
-    row = cols.position()
+    row = cols.position
     tiers = cols.tiers
     out = []
     for i in items:
@@ -245,7 +247,7 @@ def work_items(d: Design, cols: _Columns | None = None) -> list[WorkItem]:
     if d.rule_run is None:
         return []
     c = cols if cols is not None else _Columns.of(d)
-    row = c.position()
+    row = c.position
     owners, names, tiers = c.owners, c.names, c.tiers
     before = d.book.text("owner")
     rules = {r.name: r for r in d.specs.rules}

@@ -36,27 +36,16 @@ class Snapshot:
     def csm(self, key: str) -> str | None:
         """The account's CSM as the platform has it: its own owner field when it keeps one
         (a reassignment in the UI lands there), else ``tf_csm``."""
-        own = self.owners.get(key)
-        value = self.accounts.get(key, {}).get("tf_csm")
-        return own or (str(value) if value is not None else None)
+        return _own_first(self.owners.get(key), _text(self.accounts.get(key, {}).get("tf_csm")))
 
     def history(self, model: CoverageModel) -> History:
         """The platform's last ``tf_tier`` and its CSM (:meth:`csm`) per account: the state
         a sync, ``--from-target`` or a report starts from."""
         accounts, owners = self.accounts, self.owners
-        if not owners:  # the platform keeps no owner apart from tf_csm: no per-row frame
-            values = accounts.values()
-            rows: Iterable[tuple[str, Any, Any]] = zip(
-                accounts.keys(),
-                map(_TIER, values),
-                map(_text, map(_CSM, values)),
-                strict=True,
-            )
-        else:
-            rows = (
-                (key, data.get("tf_tier"), owners.get(key) or _text(data.get("tf_csm")))
-                for key, data in accounts.items()
-            )
+        csms: Iterable[str | None] = map(_text, map(_CSM, accounts.values()))
+        if owners:  # the platform's own owner field first, as :meth:`csm` reads it
+            csms = map(_own_first, map(owners.get, accounts.keys()), csms)
+        rows = zip(accounts.keys(), map(_TIER, accounts.values()), csms, strict=True)
         return history_of(rows, model, f"target {self.target!r}")
 
     def open_work_items(self) -> dict[str, Data]:
@@ -71,6 +60,10 @@ _CSM = operator.methodcaller("get", "tf_csm")
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _own_first(own: str | None, tf_csm: str | None) -> str | None:
+    return own or tf_csm
 
 
 def model_state(model: CoverageModel) -> State:

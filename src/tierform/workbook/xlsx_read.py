@@ -7,7 +7,7 @@ cell shapes spreadsheet programs write) or, for any other shape, by expat; a cal
 some columns only (:meth:`XlsxReader.iter_rows`), so a million-row sheet is never held whole.
 :meth:`XlsxReader.named_pieces` hands runs of rows keyed by column letters (with their names)
 and reads the cell shapes tierform writes without a Python step per cell
-(:mod:`tierform.workbook.xlsx_fast`); :meth:`XlsxReader.iter_named` gives them row by row.
+(:mod:`tierform.workbook.xlsx_fast`).
 It reads shared and inline strings, numbers, booleans, ISO dates, errors, and formulas
 (returned as their ``=`` text, so a formula typed into a managed cell is seen as the edit it
 is). Dates stored as serial numbers come back as numbers: the caller knows
@@ -235,19 +235,6 @@ class XlsxReader:
                 return
         except (KeyError, expat.ExpatError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
             raise self._unreadable(title, exc) from None
-
-    def iter_named(
-        self, title: str, names: Mapping[int, str]
-    ) -> Iterator[tuple[int, dict[str, Value]]]:
-        """(0-based row, {name: value}) of every row after row 1 of sheet ``title``, read only
-        in the columns ``names`` (column index -> name) holds; empty cells are left out."""
-        for piece in self.named_pieces(title, names):
-            names_of = piece.names
-            for number, row in piece.rows:
-                yield (
-                    number - 1,
-                    {names_of[k]: v for k, v in row.items() if v is not None and k in names_of},
-                )
 
     def named_pieces(self, title: str, names: Mapping[int, str]) -> Iterator[Piece]:
         """The rows after row 1 of sheet ``title`` in runs (:class:`Piece`), for the columns

@@ -71,6 +71,19 @@ def _general(reader: XlsxReader) -> dict[int, dict[Any, Any]]:
     return out
 
 
+def _named_rows(reader: XlsxReader) -> list[tuple[int, dict[str, Any]]]:
+    """The named pieces row by row: (0-based row, {name: value}), columns not asked for and
+    empty cells left out."""
+    out = []
+    for piece in reader.named_pieces("S", NAMES):
+        for number, row in piece.rows:
+            named = {
+                piece.names[k]: v for k, v in row.items() if v is not None and k in piece.names
+            }
+            out.append((number - 1, named))
+    return out
+
+
 def _both(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]], list[bool]]:
@@ -87,7 +100,7 @@ def _both(
     with XlsxReader(path) as reader:
         named = {
             i: {k: _as_read(v) for k, v in row.items()}
-            for i, row in reader.iter_named("S", NAMES)
+            for i, row in _named_rows(reader)
             if row  # a row without cells is no data (the general reader skips it too)
         }
         return named, _general(reader), used
