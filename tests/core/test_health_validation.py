@@ -131,3 +131,18 @@ def test_churn_given_explicitly_wins_over_the_column() -> None:
     v = score_health(_identity_model(), book, churn=churn, churn_source="f.csv").validation
     assert v is not None and v["source"] == "f.csv"
     assert v["auc"] == pytest.approx(0.875)
+
+
+def test_scoring_without_validation_keeps_the_scores_and_scoring_checks() -> None:
+    churned = [i % 3 == 0 for i in range(30)]
+    book = _book([float(i * 3) for i in range(30)], churned)
+    full = score_health(_identity_model(), book)
+    scores_only = score_health(_identity_model(), book, validate=False)
+    assert full.validation is not None and scores_only.validation is None
+    assert np.array_equal(scores_only.score, full.score, equal_nan=True)
+    assert np.array_equal(scores_only.band_index, full.band_index)
+    # The validation's checks come after the scoring checks; only they are left out.
+    kept = [c.id for c in scores_only.checks]
+    assert kept == [c.id for c in full.checks][: len(kept)]
+    assert "health_churn_correlation" in [c.id for c in full.checks][len(kept) :]
+    assert "health_churn_correlation" not in kept

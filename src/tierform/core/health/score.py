@@ -159,10 +159,12 @@ def score_health(
     churn: np.ndarray | None = None,
     churn_source: str = "churned column",
     spec: HealthSpec | None = None,
+    validate: bool = True,
 ) -> HealthResult:
     """Score every account; validate against churn history when ``churn`` (1 = churned, NaN =
     unknown) is given or the book has a ``churned`` column. ``spec``: the resolved health
-    section when the caller has it (else resolved here)."""
+    section when the caller has it (else resolved here). ``validate=False``: scores, bands and
+    scoring checks only, for callers that never show the validation (rules)."""
     spec = effective_health(model) if spec is None else spec
     seg = seg if seg is not None else segment(model, book)
     as_of = as_of or dt.date.today()
@@ -186,6 +188,8 @@ def score_health(
         stale=stale,
     )
     result.checks = scoring_checks(result)
+    if not validate:
+        return result
     if churn is None:
         churn = churn_outcome(book)
     if churn is not None:

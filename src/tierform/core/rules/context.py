@@ -54,14 +54,16 @@ class RuleContext:
     @cached_property
     def health(self) -> HealthResult:
         if self._health is None:
-            self._health = score_health(self.model, self.book, self.seg, as_of=self.as_of)
+            self._health = score_health(
+                self.model, self.book, self.seg, as_of=self.as_of, validate=False
+            )
         return self._health
 
     @cached_property
     def prev_health(self) -> HealthResult | None:
         if self._prev_health is None and self.previous is not None:
             self._prev_health = score_health(
-                self.model, self.previous, self.prev_seg, as_of=self.as_of
+                self.model, self.previous, self.prev_seg, as_of=self.as_of, validate=False
             )
         return self._prev_health
 
