@@ -3,13 +3,15 @@
 * a large CSV read as its first block plus the rest gives the table of one read in
   first-block-sized blocks;
 * the "ids in order" shortcut gives the repeats a set finds;
-* counting ACVs like "12.500" on the cells that can match gives the count over every cell.
+* counting ACVs like "12.500" on the cells that can match gives the count over every cell;
+* the byte-level check for plain numbers reads ACVs as the plain pattern does.
 """
 
 from __future__ import annotations
 
 import random
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -168,3 +170,93 @@ def test_ambiguous_dots_count_like_the_pattern_on_every_cell(seed):
         bool(v) for v in pc.match_substring_regex(col, book_numbers._AMBIGUOUS_DOT_RE).to_pylist()
     )
     assert book_numbers._ambiguous_dots(col) == expected
+
+
+PLAIN_CELLS = [
+    "12.500",
+    "123.456",
+    "-123.456",
+    "1.000",
+    "-1",
+    "-0",
+    "0.0",
+    "007",
+    "16641.68",
+    "99999",
+    "9" * 400,
+    None,
+    "-.5",
+    ".5",
+    "5.",
+    "1.2.3",
+    "1-2",
+    "--1",
+    "-",
+    "",
+    "1e5",
+    "+1",
+    " 1",
+    "12,500",
+    "١٢",
+]
+
+
+def _same(a: book_numbers.ParsedNumbers, b: book_numbers.ParsedNumbers) -> None:
+    assert np.array_equal(a.values, b.values, equal_nan=True)
+    assert np.array_equal(a.kind, b.kind)
+    assert (a.number_format, a.detected, a.ambiguous_dots) == (
+        b.number_format,
+        b.detected,
+        b.ambiguous_dots,
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_plain_byte_check_reads_as_the_pattern_does(seed, monkeypatch):
+    """The byte-level check for plain numbers gives what the plain pattern gives (the path it
+    replaces), on clean columns and on columns with one odd cell anywhere."""
+    rng = random.Random(seed)
+    cells = [rng.choice(PLAIN_CELLS[:12]) for _ in range(rng.randint(0, 120))]
+    if seed % 2:
+        cells.insert(rng.randint(0, len(cells)), rng.choice(PLAIN_CELLS))
+    cut = rng.randint(0, len(cells))
+    whole = pa.array(cells, pa.string())
+    for col in (
+        pa.chunked_array([whole], pa.string()),
+        pa.chunked_array([whole.slice(0, cut), whole.slice(cut)], pa.string()),
+        pa.chunked_array([pa.array(["x", *cells, "y"], pa.string()).slice(1, len(cells))]),
+    ):
+        fast = book_numbers.parse_number_text(col)
+        monkeypatch.setattr(book_numbers, "_plain_shape", lambda col: None)
+        reference = book_numbers.parse_number_text(col)
+        monkeypatch.undo()
+        _same(fast, reference)
+
+
+def numeric_reference(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """A numeric column as read before the blank-aware shortcut: every cell looked at."""
+    valid = np.asarray(pc.is_valid(col).to_numpy(zero_copy_only=False), dtype=bool)
+    values = np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+    kind = np.zeros(len(col), dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        kind[valid & ~np.isfinite(values)] = book_numbers.NOT_FINITE
+    return np.where(valid & (kind == 0), values, np.nan), kind
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_numeric_columns_read_as_every_cell_was(seed):
+    rng = random.Random(seed)
+    pool = [1.5, -2.0, 0.0, None, float("nan"), float("inf"), float("-inf"), 1e300]
+    cells = [rng.choice(pool if seed % 2 else pool[:4]) for _ in range(rng.randint(1, 80))]
+    ints = [None if c is None else int(c) for c in cells if c is None or abs(c) < 1e9]
+    for values, kind in ((cells, pa.float64()), (ints or [1], pa.int64())):
+        whole = pa.array(values, kind)
+        for col in (
+            pa.chunked_array([whole]),
+            pa.chunked_array([whole.slice(1), whole.slice(0, 1)]),
+        ):
+            parsed = book_numbers.parse_number_column(col)
+            expected_values, expected_kind = numeric_reference(col)
+            assert np.array_equal(parsed.values, expected_values, equal_nan=True)
+            assert np.array_equal(parsed.kind, expected_kind)
+            parsed.values[:1] = 7.0  # the caller's own array

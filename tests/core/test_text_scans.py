@@ -12,7 +12,7 @@ import pytest
 
 from tierform.cli import jsonout
 from tierform.core.book import _as_text
-from tierform.core.book_text import may_need_trim
+from tierform.core.book_text import _ILLEGAL, _may_hold_illegal, may_need_trim
 from tierform.core.records import RecordColumns, TextField
 
 CELLS = ["ACC-1", " ACC-2", "ACC-3 ", "", None, "é", "x\u00a0", "\u3000y", "tab\t", "a b", "Z"]
@@ -45,6 +45,55 @@ def test_the_scan_says_maybe_for_every_kind_of_edge() -> None:
     assert not may_need_trim(pa.chunked_array([pa.array(["ok", None, "a b"])]))
     # A slice looks only at its own values, not at its neighbours in the buffer.
     assert not may_need_trim(pa.chunked_array([pa.array([" x", "ok", "y "]).slice(1, 1)]))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_scan_that_says_no_trim_is_right_with_nulls_anywhere(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    pool = ["ok", "a b", None, None, " x", "y ", "", "é"]
+    for size in (1, 2, 7, 60):
+        cells = [pool[i] for i in rng.integers(0, len(pool), size)]
+        for values in (cells, [c for c in cells if c in ("ok", "a b", None)]):
+            whole = pa.array(values, pa.string())
+            start = int(rng.integers(0, len(values))) if values else 0
+            for col in (
+                pa.chunked_array([whole], pa.string()),
+                pa.chunked_array([whole.slice(start), whole.slice(0, start)], pa.string()),
+            ):
+                if not may_need_trim(col):
+                    assert full_trim(col) == col.to_pylist()
+                elif all(v in ("ok", "a b", None) for v in values) and any(values):
+                    raise AssertionError(f"clean values {values} said to need a trim")
+
+
+ILLEGAL_CELLS = [
+    "plain",
+    "tab\tand\nline\r",
+    "bell\x07",
+    "\x1f",
+    "non\ufffe",
+    "\uffffx",
+    "\ufeff",
+    "é\uffef",
+    None,
+    "",
+]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_illegal_scan_matches_the_pattern(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for size in (0, 1, 3, 30):
+        cells = [ILLEGAL_CELLS[i] for i in rng.integers(0, len(ILLEGAL_CELLS), size)]
+        whole = pa.array(cells, pa.string())
+        hits = pc.match_substring_regex(whole, _ILLEGAL).fill_null(False).to_pylist()
+        col = pa.chunked_array([whole], pa.string())
+        assert _may_hold_illegal(col) == any(hits)
+        # A slice may only say "maybe" for bytes outside it, never miss one inside it.
+        if size > 1:
+            part = whole.slice(1)
+            if any(pc.match_substring_regex(part, _ILLEGAL).fill_null(False).to_pylist()):
+                assert _may_hold_illegal(pa.chunked_array([part], pa.string()))
 
 
 def written(data: object) -> bytes:

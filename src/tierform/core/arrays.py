@@ -16,3 +16,10 @@ def arrow_array(values: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(
         pa.from_numpy_dtype(values.dtype), values.size, [None, pa.py_buffer(values)]
     )
+
+
+def validity_mask(bitmap: pa.Buffer, offset: int, n: int) -> np.ndarray:
+    """An Arrow validity bitmap (least significant bit first) as one bool per value, read from
+    the buffer itself (no ``is_valid`` array)."""
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
+    return bits[offset : offset + n].view(bool)

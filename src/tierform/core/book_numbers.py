@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tierform.core.arrays import validity_mask
+
 DECIMAL_POINT = "1,234.56"
 DECIMAL_COMMA = "1.234,56"
 NUMBER_FORMATS = (DECIMAL_POINT, DECIMAL_COMMA)
@@ -94,15 +96,69 @@ def _to_float(text: pa.ChunkedArray, ok: np.ndarray, number_format: str) -> np.n
 
 
 def _plain(col: pa.ChunkedArray) -> ParsedNumbers | None:
-    """The fast path for a clean export (``-1234.5`` only): one regex and a cast, same result."""
-    if not pc.all(pc.match_substring_regex(col, _PLAIN_RE)).as_py():
-        return None
-    values = np.array(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
-    kind = np.zeros(len(values), dtype=np.int8)
+    """The fast path for a clean export (``-1234.5`` only): one check and a cast, same result."""
+    shape = _plain_shape(col)
+    values = None
+    if shape is not None:
+        try:
+            values = pc.cast(col, pa.float64())
+        except pa.ArrowInvalid:  # "1.2.3", "1-2": not plain after all
+            shape = None
+    if shape is None:
+        if not pc.all(pc.match_substring_regex(col, _PLAIN_RE)).as_py():
+            return None
+        values = pc.cast(col, pa.float64())
+    assert values is not None
+    floats = np.array(values.to_numpy(zero_copy_only=False), dtype=float)
+    kind = np.zeros(len(floats), dtype=np.int8)
     with np.errstate(invalid="ignore"):
-        kind[np.isinf(values)] = NOT_FINITE  # digits past float64's range
-    values[kind != OK] = np.nan
-    return ParsedNumbers(values, kind, DECIMAL_POINT, False, _ambiguous_dots(col))
+        kind[np.isinf(floats)] = NOT_FINITE  # digits past float64's range
+    floats[kind != OK] = np.nan
+    ambiguous = _ambiguous_dots(col) if shape is None else shape
+    return ParsedNumbers(floats, kind, DECIMAL_POINT, False, ambiguous)
+
+
+def _plain_shape(col: pa.ChunkedArray) -> int | None:
+    """A byte-level look for :data:`_PLAIN_RE` without running it: every value holds only
+    digits, dots and minus signs, starts with a digit (or a minus and a digit) and ends with a
+    digit. Such a value is plain exactly when it casts to a number (a second dot or an inner
+    minus does not), which the caller checks. Returns how many values read like '12.500'
+    (five to seven bytes, the dot fourth from the end, no sign), or None when not plain."""
+    ambiguous = 0
+    for chunk in col.chunks:
+        n = len(chunk)
+        buffers = chunk.buffers()
+        if not pa.types.is_string(chunk.type) or len(buffers) < 3:
+            return None
+        if n == 0:
+            continue
+        offsets = np.frombuffer(buffers[1], dtype=np.int32, count=chunk.offset + n + 1)
+        starts, ends = offsets[chunk.offset : -1], offsets[chunk.offset + 1 :]
+        valid = validity_mask(buffers[0], chunk.offset, n) if chunk.null_count else None
+        data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else None
+        if data is None or data.size == 0:
+            if valid is None or valid.any():
+                return None  # empty values: not plain
+            continue
+        body = data[int(starts[0]) : int(ends[-1])]
+        other = body[(body - np.uint8(0x30)) > 9]  # not a digit (unsigned: wraps below "0")
+        if other.size and not ((other == 0x2E) | (other == 0x2D)).all():
+            return None
+        first, last = data.take(starts, mode="clip"), data.take(ends - 1, mode="clip")
+        second = data.take(starts + 1, mode="clip")
+        length = ends - starts
+        signed = (first == 0x2D) & ((second - np.uint8(0x30)) <= 9) & (length >= 2)
+        bad = (length <= 0) | ((last - np.uint8(0x30)) > 9)
+        bad |= ((first - np.uint8(0x30)) > 9) & ~signed
+        dots = (length >= 5) & (length <= 7) & (first != 0x2D)
+        dots &= data.take(np.maximum(ends - 4, 0), mode="clip") == 0x2E
+        if valid is not None:
+            bad &= valid
+            dots &= valid
+        if bad.any():
+            return None
+        ambiguous += int(np.count_nonzero(dots))
+    return ambiguous
 
 
 def _ambiguous_dots(col: pa.ChunkedArray) -> int:
@@ -163,12 +219,17 @@ def parse_number_column(col: pa.ChunkedArray, number_format: str | None = None) 
     """Read any column as numbers: numeric cells as they are (refusing NaN and infinities)."""
     n = len(col)
     if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
-        valid = _mask(pc.is_valid(col))
+        # Blanks come out as NaN; only a column with a NaN or an infinity needs a second look,
+        # to tell the blanks (fine) from the values (refused).
         values = np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        if not values.flags.writeable:  # a view of Arrow's buffer: callers get their own
+            values = values.copy()
         kind = np.zeros(n, dtype=np.int8)
-        with np.errstate(invalid="ignore"):
-            kind[valid & ~np.isfinite(values)] = NOT_FINITE
-        values = np.where(valid & (kind == OK), values, np.nan)
+        odd = ~np.isfinite(values)
+        if odd.any():
+            refused = odd & _mask(pc.is_valid(col))
+            kind[refused] = NOT_FINITE
+            values = np.where(refused, np.nan, values)
         return ParsedNumbers(values, kind, number_format or DECIMAL_POINT, False)
     if pa.types.is_null(col.type):
         return ParsedNumbers(

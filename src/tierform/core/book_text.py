@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tierform.core.arrays import validity_mask
 from tierform.errors import Issue
 
 # What XML 1.0 (so xlsx) cannot hold: C0 controls other than tab, newline and carriage return,
@@ -20,12 +21,18 @@ MAX_LISTED = 20
 
 
 def _may_hold_illegal(col: pa.ChunkedArray) -> bool:
-    """A byte scan of the column's buffers: the exact regex runs only where this says maybe."""
+    """A byte scan of the column's buffers: the exact regex runs only where this says maybe.
+
+    Two cheap passes rule most text out: no byte below 0x20 (tab, newline and carriage return
+    are allowed but rare) and no 0xEF (the lead byte of U+FFFE / U+FFFF). Only text that has
+    one of them is looked at byte by byte."""
     for chunk in col.chunks:
         buffers = chunk.buffers()
         if len(buffers) < 3 or buffers[2] is None:
             continue
         data = np.frombuffer(buffers[2], dtype=np.uint8)
+        if not ((data < 0x20).any() or (data == 0xEF).any()):
+            continue
         control = (data < 0x20) & (data != 0x09) & (data != 0x0A) & (data != 0x0D)
         # U+FFFE / U+FFFF are EF BF BE / EF BF BF in UTF-8.
         nonchar = (data[:-2] == 0xEF) & (data[1:-1] == 0xBF) & (data[2:] >= 0xBE)
@@ -47,16 +54,19 @@ def may_need_trim(col: pa.ChunkedArray) -> bool:
         if buffers[2] is None:
             return True
         offsets = np.frombuffer(buffers[1], dtype=np.int32, count=chunk.offset + n + 1)
-        starts, ends = offsets[chunk.offset : -1], offsets[chunk.offset + 1 :]
-        if chunk.null_count:
-            valid = np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-            starts, ends = starts[valid], ends[valid]
-        if (ends <= starts).any():
-            return True
+        offsets = offsets[chunk.offset :]
+        starts, ends = offsets[:-1], offsets[1:]
+        valid = validity_mask(buffers[0], chunk.offset, n) if chunk.null_count else None
         data = np.frombuffer(buffers[2], dtype=np.uint8)
-        for edge in (data[starts], data[ends - 1]):
-            if ((edge <= 0x20) | (edge >= 0x7F)).any():
-                return True
+        if data.size == 0:
+            return True  # every value is empty or null: blank unless all are null (rare)
+        # Blank, or a byte <= 0x20 or >= 0x7F at either end (one unsigned comparison: b - 0x21
+        # wraps below). A null's slot is empty and may sit at the buffer's end: clipped, masked.
+        hit = ends <= starts
+        for edge in (data.take(starts, mode="clip"), data.take(ends - 1, mode="clip")):
+            hit |= (edge - np.uint8(0x21)) >= 0x5E
+        if (hit & valid).any() if valid is not None else hit.any():
+            return True
     return False
 
 

@@ -4,7 +4,8 @@ The bytes are exactly those of ``orjson.dumps(list(records), option=OPT_INDENT_2
 the CLI writes them (see ``tierform.cli.jsonout``): every value's text comes from orjson itself
 (each distinct label once, each number once per distinct cent value, anything else row by row),
 and a record is its template's literal pieces and its values' texts, put together by one
-``take`` per block. No Python object per record is built.
+``take`` per block. A literal is joined to each shared text of the value that follows it, so
+a record takes about one text per value. No Python object per record is built.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class _Slot:
     needs_escape: np.ndarray | None = None
     cents: np.ndarray | None = None  # per record: index into the shared texts, or -1
     null: int = 0  # position of "null" in the head
+    prefix: bytes = b""  # the literal just before the value, joined to each of its texts
 
 
 def _may_need_escape(values: pa.Array | pa.ChunkedArray) -> bool:
@@ -76,9 +78,9 @@ class _Template:
         self._fields(plain, pad + INDENT)
         for flag in records.fields:
             if isinstance(flag, FlagField):
-                slot = _Slot(flag, head=len(self.head))
-                self.head += [b"", b",\n" + pad + INDENT + orjson.dumps(flag.name) + b": true"]
-                self.parts.append(slot)
+                slot = self._slot(flag)
+                true = b",\n" + pad + INDENT + orjson.dumps(flag.name) + b": true"
+                self.head += [slot.prefix, slot.prefix + true]
         self._literal(b"\n" + pad + b"}")
         self.program: list[int | _Slot] = []  # a literal piece as its position in the head
         for part in self.parts:
@@ -87,6 +89,15 @@ class _Template:
                 self.head.append(part)
             else:
                 self.program.append(part)
+
+    def _slot(self, f: TextField | CodedField | NumberField | FlagField) -> _Slot:
+        """A slot whose texts sit in the head: the literal before it joins each of them, so a
+        record takes one text fewer per such value."""
+        prefix = self.parts.pop() if self.parts and isinstance(self.parts[-1], bytes) else b""
+        assert isinstance(prefix, bytes)
+        slot = _Slot(f, head=len(self.head), prefix=prefix)
+        self.parts.append(slot)
+        return slot
 
     def _literal(self, text: bytes) -> None:
         if self.parts and isinstance(self.parts[-1], bytes):
@@ -109,8 +120,8 @@ class _Template:
             elif isinstance(f, TextField):
                 self._text(f)
             elif isinstance(f, CodedField):
-                self.parts.append(_Slot(f, head=len(self.head)))
-                self.head += [orjson.dumps(label) for label in f.labels]
+                slot = self._slot(f)
+                self.head += [slot.prefix + orjson.dumps(label) for label in f.labels]
             else:
                 self._number(f)
 
@@ -133,22 +144,25 @@ class _Template:
         """Values that are whole cents share one text per cent value; the rest are encoded
         per block."""
         v = np.asarray(f.values, dtype=np.float64)
-        slot = _Slot(f, head=len(self.head))
+        slot = self._slot(f)
         with np.errstate(invalid="ignore", over="ignore"):
             cents = np.rint(v * 100)
-            ok = np.isfinite(cents) & (np.abs(cents) < 2.0**52) & (cents / 100 == v)
-        ok &= ~((v == 0) & np.signbit(v))  # -0.0 equals 0.0 but is written "-0.0"
+            # NaN and infinities fail the bound; a value off the cent grid fails the equality.
+            ok = (np.abs(cents) < 2.0**52) & (cents / 100 == v)
+        zero = np.flatnonzero(cents == 0)
+        ok[zero[np.signbit(v[zero])]] = False  # -0.0 equals 0.0 but is written "-0.0"
         codes = np.full(v.size, -1, dtype=np.int64)
-        if ok.any():
-            low, high = int(cents[ok].min()), int(cents[ok].max())
+        whole = cents[ok]
+        if whole.size:
+            low, high = int(whole.min()), int(whole.max())
             if high - low < MAX_CENTS:
-                codes[ok] = cents[ok].astype(np.int64) - low
+                codes[ok] = whole.astype(np.int64) - low
                 shared = (np.arange(low, high + 1, dtype=np.float64) / 100).tolist()
-                self.head += orjson.dumps(shared)[1:-1].split(b",")
+                texts = orjson.dumps(shared)[1:-1].split(b",")
+                self.head += [slot.prefix + text for text in texts]
         slot.null = len(self.head)
-        self.head.append(b"null")
+        self.head.append(slot.prefix + b"null")
         slot.cents = codes
-        self.parts.append(slot)
 
 
 def record_items(records: RecordColumns, level: int) -> Iterator[bytes]:
@@ -205,6 +219,8 @@ def _slot_index(
         if rest.size == 0:
             return index, None
         texts = orjson.dumps(values[rest].tolist())[1:-1].split(b",")
+        if slot.prefix:
+            texts = [slot.prefix + text for text in texts]
         index[rest] = base + np.arange(rest.size)
         return index, pa.array(texts, type=pa.binary())
     assert isinstance(f, TextField) and slot.needs_escape is not None

@@ -222,7 +222,7 @@ def segment(model: CoverageModel, book: AccountBook) -> SegmentResult:
     highs = np.empty_like(lows)
     highs[order] = np.append(sorted_lows[1:], np.inf)
     known = ~np.isnan(value)
-    pos = np.searchsorted(sorted_lows[1:], np.where(known, value, 0), side="right")
+    pos = bounds_at_or_below(sorted_lows[1:], np.where(known, value, 0))
     tier = np.where(known, order[pos], -1).astype(np.int64)
     reason = np.full(n, Reason.score if multi else Reason.acv, dtype=np.int8)
     reason[~known] = Reason.no_acv
@@ -260,12 +260,23 @@ def segment(model: CoverageModel, book: AccountBook) -> SegmentResult:
     return result
 
 
+def bounds_at_or_below(bounds: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(bounds, values, side="right")`` for a model's few tier bounds: one
+    comparison per bound is several times quicker than a binary search per value."""
+    if len(bounds) > 16:
+        return np.searchsorted(bounds, values, side="right")
+    pos = np.zeros(len(values), dtype=np.intp)
+    for bound in bounds.tolist():
+        pos += values >= bound
+    return pos
+
+
 def acv_tiers(model: CoverageModel, acv: np.ndarray) -> np.ndarray:
     """The tier ACV alone gives each account (index into ``model.tiers``; -1 without ACV)."""
     lows = np.array([t.min_acv for t in model.tiers], dtype=float)
     order = np.argsort(lows, kind="stable")
     known = ~np.isnan(acv)
-    pos = np.searchsorted(lows[order][1:], np.where(known, acv, 0), side="right")
+    pos = bounds_at_or_below(lows[order][1:], np.where(known, acv, 0))
     return np.where(known, order[pos], -1).astype(np.int64)
 
 

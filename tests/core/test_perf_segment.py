@@ -1,0 +1,20 @@
+"""Counting tier bounds by comparison gives what a binary search gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tierform.core.segment import bounds_at_or_below
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_bounds_at_or_below_is_searchsorted(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for count in (0, 1, 3, 7, 20):
+        bounds = np.sort(rng.choice([0.0, -5.0, 1e3, 1e4, 5e4, 1e5, 2.5e5, 1e6], count))
+        values = np.concatenate(
+            [rng.lognormal(9, 2, 200), bounds, [0.0, -1.0, 1e12, np.inf, -np.inf]]
+        )
+        expected = np.searchsorted(bounds, values, side="right")
+        assert np.array_equal(bounds_at_or_below(bounds, values), expected)
