@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
@@ -18,7 +19,7 @@ import pyarrow.csv as pacsv
 import pytest
 
 from tierform.core import book_csv, book_numbers
-from tierform.core.book import _duplicate_mask, _has_repeats, read_book
+from tierform.core.book import _duplicate_mask, _has_repeats, _parse_level, read_book
 from tierform.errors import BookError
 
 INFER = 1 << 12
@@ -260,3 +261,27 @@ def test_numeric_columns_read_as_every_cell_was(seed):
             assert np.array_equal(parsed.values, expected_values, equal_nan=True)
             assert np.array_equal(parsed.kind, expected_kind)
             parsed.values[:1] = 7.0  # the caller's own array
+
+
+def level_reference(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """A numeric 1-5 column as read before: every cell's validity looked at."""
+    raw = np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+    valid = np.asarray(pc.is_valid(col).to_numpy(zero_copy_only=False), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        bad = valid & (np.isnan(raw) | (raw < 1) | (raw > 5))
+    return np.where(bad, np.nan, (raw - 1) / 4), bad
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_numeric_levels_read_as_every_cell_was(seed):
+    rng = random.Random(seed)
+    pool = [1.0, 3.0, 5.0, 2.5, None, 0.0, 6.0, float("nan"), float("inf"), -1.0]
+    cells = [rng.choice(pool if seed % 2 else pool[:5]) for _ in range(rng.randint(1, 60))]
+    ints = [None if c is None else int(c) for c in cells if c is None or math.isfinite(c)]
+    for values, kind in ((cells, pa.float64()), (ints or [3], pa.int64())):
+        whole = pa.array(values, kind)
+        for col in (pa.chunked_array([whole]), pa.chunked_array([whole.slice(1), whole[:1]])):
+            level, bad = _parse_level(col)
+            expected_level, expected_bad = level_reference(col)
+            assert np.array_equal(level, expected_level, equal_nan=True)
+            assert np.array_equal(bad, expected_bad)

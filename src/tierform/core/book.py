@@ -659,28 +659,30 @@ def _parse_level(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     n = len(col)
     if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
         raw = np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
-        valid = _mask(pc.is_valid(col))
-    else:
-        text = pc.utf8_lower(_as_text(col))
-        words = np.full(n, np.nan)
-        for word, value in _LEVEL_WORDS.items():
-            words[_mask(pc.equal(text, word).fill_null(False))] = value
-        numeric = pc.cast(
-            pc.if_else(
-                pc.match_substring_regex(text, r"^\d+(\.\d+)?$").fill_null(False),
-                text,
-                pa.scalar(None, pa.string()),
-            ),
-            pa.float64(),
-        )
-        raw = np.asarray(numeric.to_numpy(zero_copy_only=False), dtype=float)
-        level = np.where(np.isnan(words), (raw - 1) / 4, words)
-        blank = _mask(pc.is_null(text))
-        bad = ~blank & (np.isnan(level) | (level < 0) | (level > 1))
-        return np.where(bad, np.nan, level), bad
-    with np.errstate(invalid="ignore"):
-        bad = valid & (np.isnan(raw) | (raw < 1) | (raw > 5))
-    return np.where(bad, np.nan, (raw - 1) / 4), bad
+        with np.errstate(invalid="ignore"):
+            bad = ~((raw >= 1) & (raw <= 5))  # NaN too: a NaN cell, or a blank (cleared below)
+        if col.null_count:
+            bad &= _mask(pc.is_valid(col))
+        level = (raw - 1) / 4  # blanks are NaN already
+        level[bad] = np.nan
+        return level, bad
+    text = pc.utf8_lower(_as_text(col))
+    words = np.full(n, np.nan)
+    for word, value in _LEVEL_WORDS.items():
+        words[_mask(pc.equal(text, word).fill_null(False))] = value
+    numeric = pc.cast(
+        pc.if_else(
+            pc.match_substring_regex(text, r"^\d+(\.\d+)?$").fill_null(False),
+            text,
+            pa.scalar(None, pa.string()),
+        ),
+        pa.float64(),
+    )
+    raw = np.asarray(numeric.to_numpy(zero_copy_only=False), dtype=float)
+    level = np.where(np.isnan(words), (raw - 1) / 4, words)
+    blank = _mask(pc.is_null(text))
+    bad = ~blank & (np.isnan(level) | (level < 0) | (level > 1))
+    return np.where(bad, np.nan, level), bad
 
 
 def _parse_bool(col: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
