@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tierform.core.arrays import bounds_at_or_below
 from tierform.core.book import AccountBook
 from tierform.core.checks import Check, Status
 from tierform.core.model import CoverageModel
@@ -258,17 +259,6 @@ def segment(model: CoverageModel, book: AccountBook) -> SegmentResult:
     result = SegmentResult(model, book, tier, reason, value if multi else None)
     result.checks = segment_checks(result)
     return result
-
-
-def bounds_at_or_below(bounds: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(bounds, values, side="right")`` for a model's few tier bounds: one
-    comparison per bound is several times quicker than a binary search per value."""
-    if len(bounds) > 16:
-        return np.searchsorted(bounds, values, side="right")
-    pos = np.zeros(len(values), dtype=np.intp)
-    for bound in bounds.tolist():
-        pos += values >= bound
-    return pos
 
 
 def acv_tiers(model: CoverageModel, acv: np.ndarray) -> np.ndarray:

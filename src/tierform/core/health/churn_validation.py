@@ -81,11 +81,15 @@ def auc(score: np.ndarray, positive: np.ndarray) -> float | None:
     n_neg = positive.size - n_pos
     if n_pos == 0 or n_neg == 0:
         return None
-    _, inverse, counts = np.unique(score, return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)
-    mid_rank = ends - (counts - 1) / 2  # 1-based average rank of each distinct score
-    rank_sum = float(mid_rank[inverse][positive].sum())
-    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    # Mann-Whitney U from pair counts: for every positive, the negatives below it plus half
+    # those equal (the rank sum less n_pos (n_pos + 1) / 2, exactly: whole and half counts are
+    # exact in float64). Each side sorted on its own is quicker than ranking the whole column,
+    # and sorted look-ups stay in cache.
+    pos, neg = np.sort(score[positive]), np.sort(score[~positive])
+    below = np.searchsorted(neg, pos, side="left")
+    upto = np.searchsorted(neg, pos, side="right")
+    u = float(below.sum()) + float((upto - below).sum()) / 2
+    return u / (n_pos * n_neg)
 
 
 def point_biserial_ceiling(churn_rate: float) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tierform.core.arrays import bounds_at_or_below
 from tierform.core.health.spec import Linear, Normaliser, Percentile, Thresholds
 
 
@@ -38,7 +39,7 @@ def thresholds(values: np.ndarray, steps: list[tuple[float, float]]) -> np.ndarr
     """The score of the last step whose value is reached (below the first: the first's score)."""
     at = np.array([v for v, _ in steps], dtype=float)
     score = np.array([s for _, s in steps], dtype=float)
-    idx = np.clip(np.searchsorted(at, np.nan_to_num(values, nan=at[0]), side="right") - 1, 0, None)
+    idx = np.clip(bounds_at_or_below(at, np.nan_to_num(values, nan=at[0])) - 1, 0, None)
     return np.where(np.isnan(values), np.nan, score[idx])
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from tierform.core.arrays import arrow_array
+from tierform.core.arrays import arrow_array, bounds_at_or_below
 from tierform.core.book import AccountBook
 from tierform.core.checks import Check
 from tierform.core.health.churn_validation import churn_outcome, validate_scores
@@ -278,14 +278,22 @@ def dimension_scores(
         value = normalise(raw, sig.normalise, tier)
         if past.any():
             value = np.where(past, rule.neutral_score, value)
-        if (sig.missing or rule.signal) == "neutral":
-            value = np.where(np.isnan(value), rule.neutral_score, value)
-        known = ~np.isnan(value)
+        unknown = np.isnan(value)
+        if (sig.missing or rule.signal) == "neutral" and unknown.any():
+            value = np.where(unknown, rule.neutral_score, value)
+            unknown[:] = False
         # In place, the same sums as adding ``where(known, weight * value, 0)`` (sums start
-        # at +0.0, so adding 0.0 where a value is unknown changes nothing).
-        part = sig.weight * value
-        np.add(num[sig.dimension], part, out=num[sig.dimension], where=known)
-        np.add(den[sig.dimension], sig.weight, out=den[sig.dimension], where=known)
+        # at +0.0, so adding 0.0 where a value is unknown changes nothing; a weight of 1
+        # multiplies nothing).
+        part = value if sig.weight == 1 else sig.weight * value
+        dim_num, dim_den = num[sig.dimension], den[sig.dimension]
+        if unknown.any():
+            known = ~unknown
+            np.add(dim_num, part, out=dim_num, where=known)
+            np.add(dim_den, sig.weight, out=dim_den, where=known)
+        else:
+            dim_num += part
+            dim_den += sig.weight
     with np.errstate(invalid="ignore", divide="ignore"):
         out = {d: np.where(den[d] > 0, num[d] / den[d], np.nan) for d in dims}
     return out, used, absent, stale
@@ -302,7 +310,9 @@ def score_columns(
     den = np.zeros(n)
     neutral = spec.missing.dimension == "neutral"
     for k, values in enumerate(dims.values()):
-        w = matrix[:, k][group]
+        weights = matrix[:, k]
+        # One weight for every tier (the usual case) multiplies as a number, not per account.
+        w = weights[0] if (weights == weights[0]).all() else weights[group]
         if neutral:
             values = np.where(np.isnan(values), spec.missing.neutral_score, values)
         known = ~np.isnan(values)
@@ -317,7 +327,7 @@ def band_of(score: np.ndarray, spec: HealthSpec) -> np.ndarray:
     bands = spec.bands or []
     mins = np.array([b.min for b in bands], dtype=float)
     order = np.argsort(mins)  # ascending minimums
-    pos = np.searchsorted(mins[order], np.nan_to_num(score, nan=-1.0), side="right") - 1
+    pos = bounds_at_or_below(mins[order], np.nan_to_num(score, nan=-1.0)) - 1
     index = np.where(pos >= 0, order[np.clip(pos, 0, None)], -1)
     return np.where(np.isnan(score), -1, index).astype(np.int8)
 

@@ -1,0 +1,21 @@
+"""Counting bounds (tiers, bands, steps) by comparison gives what a binary search gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tierform.core.arrays import bounds_at_or_below
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_bounds_at_or_below_is_searchsorted(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for count in (0, 1, 3, 7, 20):
+        bounds = np.sort(rng.choice([0.0, -5.0, 1e3, 1e4, 5e4, 1e5, 2.5e5, 1e6, np.inf], count))
+        values = np.concatenate(
+            [rng.lognormal(9, 2, 200), bounds, [0.0, -1.0, 1e12, np.inf, -np.inf, np.nan]]
+        )
+        for ordered in (bounds, bounds[::-1], np.append(bounds, np.nan)):
+            expected = np.searchsorted(ordered, values, side="right")
+            assert np.array_equal(bounds_at_or_below(ordered, values), expected)
