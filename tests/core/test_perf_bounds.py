@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tierform.core.arrays import bounds_at_or_below
+from tierform.core.arrays import bounds_at_or_below, one_of
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -19,3 +19,12 @@ def test_bounds_at_or_below_is_searchsorted(seed: int) -> None:
         for ordered in (bounds, bounds[::-1], np.append(bounds, np.nan)):
             expected = np.searchsorted(ordered, values, side="right")
             assert np.array_equal(bounds_at_or_below(ordered, values), expected)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_one_of_is_isin(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for dtype in (np.int8, np.int64):
+        values = rng.integers(-1, 6, rng.integers(0, 300)).astype(dtype)
+        for allowed in ([], [0], [2, 4], [-1, 5], [7], [3, 3, 1], [-3, 100000]):
+            assert np.array_equal(one_of(values, allowed), np.isin(values, allowed))

@@ -36,3 +36,17 @@ def bounds_at_or_below(bounds: np.ndarray, values: np.ndarray) -> np.ndarray:
         pos += values >= bound
     pos[np.isnan(values)] = len(bounds)  # NaN sorts after every number
     return pos
+
+
+def one_of(values: np.ndarray, allowed: list[int]) -> np.ndarray:
+    """``np.isin(values, allowed)`` for small integer codes (tier or band indexes, -1 for
+    none): one look-up in a table of the codes rather than a pass per allowed code."""
+    if not allowed or values.size == 0:
+        return np.isin(values, allowed)
+    low = min(int(values.min()), min(allowed))
+    high = max(int(values.max()), max(allowed))
+    if high - low > 1 << 16:
+        return np.isin(values, allowed)
+    table = np.zeros(high - low + 1, dtype=bool)
+    table[np.asarray(allowed, dtype=np.int64) - low] = True
+    return table[values.astype(np.int64) - low]

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tierform.core.arrays import arrow_array
+from tierform.core.arrays import arrow_array, one_of
 from tierform.core.book import AccountBook
 from tierform.core.health.score import HealthResult
 from tierform.core.model import CoverageModel
@@ -268,9 +268,9 @@ def _condition(ctx: RuleContext, rule: Rule) -> np.ndarray:
     cond = rule.condition
     mask = np.ones(ctx.n, dtype=bool)
     if cond.tiers is not None:
-        mask &= np.isin(ctx.tier, [ctx.tier_index(t) for t in cond.tiers])
+        mask &= one_of(ctx.tier, [ctx.tier_index(t) for t in cond.tiers])
     if cond.bands is not None:
-        mask &= np.isin(ctx.health.band_index, [ctx.band_index(b) for b in cond.bands])
+        mask &= one_of(ctx.health.band_index, [ctx.band_index(b) for b in cond.bands])
     if cond.strategic is not None:
         mask &= ctx.book.bools("strategic") == cond.strategic
     for cmp in cond.signals:
@@ -438,8 +438,13 @@ def _stable_order(*keys: np.ndarray) -> np.ndarray:
 
 
 def _account_rank(ctx: RuleContext) -> np.ndarray:
-    """Each row's account id as its rank among the ids as text (equal ids, equal rank)."""
+    """Each row's account id as its rank among the ids as text (equal ids, equal rank). Ids
+    already in strictly ascending order (an export sorted by id) rank as their rows do."""
     text = pc.cast(ctx.book.table.column("account_id"), pa.string())
+    n = len(text)
+    if n > 1 and text.null_count == 0:
+        if pc.all(pc.less(text.slice(0, n - 1), text.slice(1))).as_py():
+            return np.arange(1, n + 1, dtype=np.int64)
     return np.asarray(
         pc.rank(text, sort_keys="ascending", tiebreaker="dense").to_numpy(), dtype=np.int64
     )
@@ -463,9 +468,9 @@ def _actions(
     for action in rule.actions:
         mask = fires.copy()
         if action.tiers is not None:
-            mask &= np.isin(ctx.tier, [ctx.tier_index(t) for t in action.tiers])
+            mask &= one_of(ctx.tier, [ctx.tier_index(t) for t in action.tiers])
         if action.bands is not None:
-            mask &= np.isin(ctx.health.band_index, [ctx.band_index(b) for b in action.bands])
+            mask &= one_of(ctx.health.band_index, [ctx.band_index(b) for b in action.bands])
         idx = np.flatnonzero(mask)
         if idx.size == 0:
             continue
