@@ -94,3 +94,25 @@ def test_a_command_loads_only_its_own_module() -> None:
     assert "tierform.cli.coverage_cmds" in loaded
     for other in ("buildsheet_cmds", "report_cmd", "migrate_cmds", "health_cmd", "rules_cmds"):
         assert f"tierform.cli.{other}" not in loaded
+
+
+def test_analysis_commands_do_not_load_the_masked_array_module() -> None:
+    """``numpy.ma`` (loaded by ``np.unique`` and ``pa.array`` on numpy arrays) costs every
+    command tens of milliseconds; the analysis commands do without it."""
+    probe = (
+        "import sys\n"
+        "from tierform.cli.main import cli\n"
+        "try:\n"
+        "    cli(sys.argv[1:], standalone_mode=False)\n"
+        "finally:\n"
+        "    print('numpy.ma' in sys.modules, file=sys.stderr)\n"
+    )
+    book = ["-c", str(EXAMPLES / "tierform.yaml"), "--accounts", str(EXAMPLES / "accounts.csv")]
+    for command in (["segment"], ["health", "--as-of", "2026-11-01"], ["rules", "run"]):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *command, *book, "--format", "json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert done.stderr.strip().splitlines()[-1] == "False", command

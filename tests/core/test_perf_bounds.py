@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tierform.core.arrays import bounds_at_or_below, one_of
+from tierform.core.arrays import bounds_at_or_below, distinct, one_of
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -28,3 +28,11 @@ def test_one_of_is_isin(seed: int) -> None:
         values = rng.integers(-1, 6, rng.integers(0, 300)).astype(dtype)
         for allowed in ([], [0], [2, 4], [-1, 5], [7], [3, 3, 1], [-3, 100000]):
             assert np.array_equal(one_of(values, allowed), np.isin(values, allowed))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_distinct_is_unique(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for size in (0, 1, 2, 50, 1000):
+        for values in (rng.integers(0, 2**62, size), rng.integers(-3, 4, size)):
+            assert np.array_equal(distinct(values), np.unique(values))

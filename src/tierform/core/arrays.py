@@ -50,3 +50,15 @@ def one_of(values: np.ndarray, allowed: list[int]) -> np.ndarray:
     table = np.zeros(high - low + 1, dtype=bool)
     table[np.asarray(allowed, dtype=np.int64) - low] = True
     return table[values.astype(np.int64) - low]
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` (sorted distinct values) for integer codes, without the
+    masked-array check that loads ``numpy.ma`` (floats: NaN would not be collapsed)."""
+    ordered = np.sort(values, axis=None)
+    if ordered.size == 0:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]

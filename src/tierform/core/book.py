@@ -164,7 +164,7 @@ class AccountBook:
     def select(self, mask: np.ndarray) -> AccountBook:
         """A sub-book of the rows where ``mask`` is true (keeps messages' row numbers)."""
         return AccountBook(
-            table=self.table.filter(pa.array(mask)),
+            table=self.table.filter(arrow_array(np.asarray(mask, dtype=bool))),
             acv=self.acv[mask],
             acv_proxied=self.acv_proxied[mask],
             rows=self.rows[mask],
@@ -454,7 +454,7 @@ def clean_table(
         acv_proxied = np.isnan(acv) & ~np.isnan(proxy)
         acv = np.where(acv_proxied, proxy, acv)
     if not keep.all():
-        clean = clean.filter(pa.array(keep))
+        clean = clean.filter(arrow_array(keep))
         acv, acv_proxied, rows = acv[keep], acv_proxied[keep], rows[keep]
     book = AccountBook(
         clean, acv, acv_proxied, rows, filename, warnings, skipped, number_format=number_format

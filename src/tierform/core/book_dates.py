@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tierform.core.arrays import arrow_array
+
 # Unambiguous layouts, tried in order; the slash layouts are decided per column.
 _FIXED = ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y")
 MONTH_FIRST, DAY_FIRST = "%m/%d/%Y", "%d/%m/%Y"
@@ -92,7 +94,7 @@ def parse_date_column(col: pa.ChunkedArray, date_format: str | None = None) -> P
         # Year 0 and beyond 9999 parse as dates in some readers but exist in no calendar.
         outside = (days < _FIRST_DAY) | (days > _LAST_DAY)
         if outside.any():
-            dates = pc.if_else(pa.array(~outside), dates, pa.scalar(None, pa.date32()))
+            dates = pc.if_else(arrow_array(~outside), dates, pa.scalar(None, pa.date32()))
         return ParsedDates(dates, np.where(outside, NO_SUCH_DATE, OK).astype(np.int8), None, False)
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         col = pc.cast(col, pa.string())

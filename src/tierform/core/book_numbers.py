@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tierform.core.arrays import validity_mask
+from tierform.core.arrays import arrow_array, validity_mask
 
 DECIMAL_POINT = "1,234.56"
 DECIMAL_COMMA = "1.234,56"
@@ -91,7 +91,7 @@ def _to_float(text: pa.ChunkedArray, ok: np.ndarray, number_format: str) -> np.n
         digits = pc.replace_substring(digits, ",", ".")
     else:
         digits = pc.replace_substring_regex(text, rf"[,'{_SPACES}]", "")
-    numeric = pc.if_else(pa.array(ok), digits, pa.scalar(None, pa.string()))
+    numeric = pc.if_else(arrow_array(ok), digits, pa.scalar(None, pa.string()))
     return np.asarray(pc.cast(numeric, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from tierform.core.arrays import distinct
 from tierform.sync.state import Data, reuse
 
 
@@ -85,7 +86,7 @@ def account_rows(
     for bit, j in enumerate(sparse):
         code |= blanks[j].astype(np.int64) << bit
     build: dict[int, Callable[[tuple[Any, ...]], Data]] = {}
-    for pattern in np.unique(code).tolist():
+    for pattern in distinct(code).tolist():
         blank = {j for bit, j in enumerate(sparse) if pattern >> bit & 1}
         build[pattern] = _row_builder([(j, names[j]) for j in range(len(names)) if j not in blank])
     rows = zip(*values, strict=True)

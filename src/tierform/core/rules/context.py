@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tierform.core.arrays import arrow_array
 from tierform.core.book import AccountBook
 from tierform.core.health.score import HealthResult, score_health
 from tierform.core.model import CoverageModel
@@ -116,8 +117,8 @@ class RuleContext:
                 return self._align(raw.astype(float), self.prev_index, np.nan)
             if len(raw) == 0:
                 return pa.nulls(self.n, pa.string())
-            taken = pc.take(raw, pa.array(np.clip(self.prev_index, 0, None)))
-            return pc.if_else(pa.array(self.prev_index < 0), pa.scalar(None, raw.type), taken)
+            taken = pc.take(raw, arrow_array(np.clip(self.prev_index, 0, None)))
+            return pc.if_else(arrow_array(self.prev_index < 0), pa.scalar(None, raw.type), taken)
         return self._raw(name, self.book, self.seg, None)
 
     def _raw(

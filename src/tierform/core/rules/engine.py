@@ -220,8 +220,8 @@ def _changed(ctx: RuleContext, trigger: Trigger, cur: Any, prev: Any) -> np.ndar
         if trigger.to is not None:
             changed &= _equals(ctx, trigger.field or "", cur, trigger.to)
         return changed
-    cur_t = cur if not isinstance(cur, np.ndarray) else pa.array(cur.astype(str))
-    prev_t = prev if not isinstance(prev, np.ndarray) else pa.array(prev.astype(str))
+    cur_t = cur if not isinstance(cur, np.ndarray) else pa.array(cur.astype(str).tolist())
+    prev_t = prev if not isinstance(prev, np.ndarray) else pa.array(prev.astype(str).tolist())
     changed = _mask(pc.not_equal(cur_t, prev_t))
     if trigger.to is not None:
         changed &= _mask(pc.equal(cur_t, pa.scalar(str(trigger.to))))

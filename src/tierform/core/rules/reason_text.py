@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pyarrow as pa
+
+from tierform.core.arrays import arrow_array
 
 # Values within this distance (in tenths) of a rounding tie are printed one by one.
 _TIE_MARGIN = 1e-6
@@ -53,10 +54,10 @@ def group_rows(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     group = np.zeros(n, dtype=np.int64)
     size = 1
     for code in codes:
-        encoded = pa.array(code, type=pa.int64()).dictionary_encode()
+        encoded = arrow_array(np.asarray(code, dtype=np.int64)).dictionary_encode()
         width = len(encoded.dictionary)
         joined = group * width + np.asarray(encoded.indices.to_numpy(), dtype=np.int64)
-        again = pa.array(joined, type=pa.int64()).dictionary_encode()
+        again = arrow_array(joined).dictionary_encode()
         group = np.asarray(again.indices.to_numpy(), dtype=np.int64)
         size = len(again.dictionary)
     if n == 0:

@@ -88,7 +88,7 @@ class DueColumns:
                 CodedField("rule", self.rules, self.rule),
                 CodedField("action", self.labels, self.label),
                 CodedField("due", [d.isoformat() for d in dates], code[day - low]),
-                TextField("reason", pa.array(self.reason, type=pa.string())),
+                TextField("reason", pa.array(self.reason.tolist(), type=pa.string())),
             ],
         )
 
