@@ -93,10 +93,10 @@ def rules_run_cmd(
     for rule, count in run.by_rule().items():
         summary.add_row(rule, f"{count:,}")
     console.print(summary)
-    table = Table(title=f"First {min(limit, len(run.actions))} by due date")
+    table = Table(title=f"First {min(limit, run.count())} by due date")
     for col in ("due", "account", "rule", "action", "reason"):
         table.add_column(col)
-    for a in run.actions[:limit]:
+    for a in run.first(limit):
         table.add_row(a.due.isoformat(), a.account_id, a.rule, a.action, a.reason)
     console.print(table)
 

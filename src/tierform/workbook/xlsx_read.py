@@ -7,7 +7,9 @@ cell shapes spreadsheet programs write) or, for any other shape, by expat; a cal
 some columns only (:meth:`XlsxReader.iter_rows`), so a million-row sheet is never held whole.
 :meth:`XlsxReader.named_pieces` hands runs of rows keyed by column letters (with their names)
 and reads the cell shapes tierform writes without a Python step per cell
-(:mod:`tierform.workbook.xlsx_fast`).
+(:mod:`tierform.workbook.xlsx_fast`); :meth:`XlsxReader.typed_runs` does so with keys that also
+tell each cell's kind (:mod:`tierform.workbook.xlsx_typed`), inflating the next piece in a
+thread meanwhile.
 It reads shared and inline strings, numbers, booleans, ISO dates, errors, and formulas
 (returned as their ``=`` text, so a formula typed into a managed cell is seen as the edit it
 is). Dates stored as serial numbers come back as numbers: the caller knows
@@ -22,14 +24,18 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Generator, Iterator, Mapping
+from contextlib import closing
+from functools import partial
 from html import unescape
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from xml.parsers import expat
 
 from tierform.errors import UnreadableWorkbook
+from tierform.workbook.prefetch import ahead
 from tierform.workbook.xlsx_fast import Piece, letter_rows
+from tierform.workbook.xlsx_typed import typed_rows
 
 Value = str | float | int | bool | None
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -243,9 +249,9 @@ class XlsxReader:
         :mod:`tierform.workbook.xlsx_fast` (keyed by column letters), any other piece through
         the general reader (keyed by name, empty cells left out; same values)."""
         path = self._path(title)
-        letters = {_letters(i): name for i, name in names.items()}
+        letters = {column_letters(i): name for i, name in names.items()}
         own = {name: name for name in names.values()}
-        keep = {_letters(i).encode(): i for i in names}
+        keep = {column_letters(i).encode(): i for i in names}
         after = -1  # the row index after the last row seen (rows without an ``r``); -1: none yet
         try:
             for chunk in _sheet_chunks(self._zip, path):
@@ -264,6 +270,25 @@ class XlsxReader:
                     after = piece.rows[-1][0]
                     yield piece
         except (KeyError, expat.ExpatError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
+            raise self._unreadable(title, exc) from None
+
+    def typed_runs(self, title: str) -> Generator[list[dict[str, Any]] | None, None, None]:
+        """The rows after row 1 of sheet ``title`` in runs keyed by column letters and cell
+        kind (:func:`~tierform.workbook.xlsx_typed.typed_rows`); a run is None where the sheet
+        has another shape, and the caller then reads the sheet the general way."""
+        path = self._path(title)
+        first = True
+        try:
+            for chunk in _sheet_chunks(self._zip, path, inflate_ahead=True):
+                if first:
+                    first = False
+                    cut = _first_row_end(chunk)
+                    if not chunk[:cut].lstrip().startswith(b'<row r="1"'):
+                        yield None  # no header row 1: the rows need numbering
+                        return
+                    chunk = chunk[cut:]
+                yield typed_rows(chunk)
+        except (KeyError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
             raise self._unreadable(title, exc) from None
 
     def _path(self, title: str) -> str:
@@ -318,13 +343,13 @@ def _columns(header: list[Value], wanted: Collection[str]) -> dict[bytes, int]:
     """Column letters -> index of the header cells whose text is wanted."""
     names = {str(w).strip() for w in wanted}
     return {
-        _letters(i).encode(): i
+        column_letters(i).encode(): i
         for i, h in enumerate(header)
         if h is not None and str(h).strip() in names
     }
 
 
-def _letters(col: int) -> str:
+def column_letters(col: int) -> str:
     """0 -> 'A', 27 -> 'AB'."""
     out = ""
     col += 1
@@ -340,13 +365,16 @@ _SHEET_DATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>")
 _ROW_END = re.compile(rb"</(?:[\w.-]+:)?row\s*>|<(?:[\w.-]+:)?row\b[^>]*/>")
 
 
-def _sheet_chunks(archive: zipfile.ZipFile, path: str) -> Iterator[bytes]:
-    """The inside of a sheet's ``sheetData`` in pieces that each end at a row's end."""
-    with archive.open(path) as fh:
+def _sheet_chunks(
+    archive: zipfile.ZipFile, path: str, inflate_ahead: bool = False
+) -> Iterator[bytes]:
+    """The inside of a sheet's ``sheetData`` in pieces that each end at a row's end;
+    ``inflate_ahead``: the next block inflated in a thread meanwhile (only the inflating: the
+    thread's allocator keeps what it allocated, so it allocates no more than the blocks)."""
+    with archive.open(path) as fh, closing(_blocks(fh, inflate_ahead)) as blocks:
         buf = b""
         started = False
-        while True:
-            block = fh.read(_CHUNK)
+        for block in blocks:
             buf += block
             if not started:
                 m = _SHEET_DATA.search(buf)
@@ -371,6 +399,13 @@ def _sheet_chunks(archive: zipfile.ZipFile, path: str) -> Iterator[bytes]:
             if cut:
                 yield buf[:cut]
                 buf = buf[cut:]
+
+
+def _blocks(fh: IO[bytes], inflate_ahead: bool) -> Generator[bytes, None, None]:
+    """``fh`` inflated a block at a time, ending with an empty block."""
+    blocks = iter(partial(fh.read, _CHUNK), b"")
+    yield from ahead(blocks) if inflate_ahead else blocks
+    yield b""
 
 
 def _last_row_end(buf: bytes) -> int:

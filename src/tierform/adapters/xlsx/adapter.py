@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,6 +19,7 @@ from pydantic import Field
 from tierform.adapters.tabular import Table, layout, named_columns, parse_named, parse_rows
 from tierform.adapters.xlsx.fresh import can_write_fresh, write_fresh
 from tierform.adapters.xlsx.marker import read_marker, set_workbook_marker, workbook_marker
+from tierform.adapters.xlsx.typed_read import read_typed
 from tierform.adapters.xlsx.writer import edit_sheet, managed_sheet
 from tierform.errors import AdapterError, TierformError
 from tierform.sync.adapter import Adapter, AdapterContext, ApplyContext
@@ -93,7 +95,11 @@ class XlsxAdapter(Adapter[XlsxSettings]):
                 names = named_columns(table, header)
                 if names is None:
                     parse_rows(table, reader.iter_rows(table.title, table.headers), state)
-                else:
+                    continue
+                # The cell shapes tierform writes by their kinds, else every cell in hand.
+                with closing(reader.typed_runs(table.title)) as runs:
+                    typed = read_typed(table, runs, names, state)
+                if not typed:
                     parse_named(table, reader.named_pieces(table.title, names), state)
 
     def apply(self, changes: Sequence[Change], ctx: ApplyContext) -> Iterator[ChangeResult]:

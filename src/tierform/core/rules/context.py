@@ -18,9 +18,79 @@ from tierform.core.arrays import arrow_array
 from tierform.core.book import AccountBook
 from tierform.core.health.score import HealthResult, score_health
 from tierform.core.model import CoverageModel
+from tierform.core.rules.reason_text import RowTexts
 from tierform.core.segment import SegmentResult, segment
 
 Values: TypeAlias = np.ndarray | pa.ChunkedArray | pa.Array
+
+
+# Ids out of their ascending run (accounts appended to a sorted export) ranked one by one.
+_FEW_OUT_OF_ORDER = 256
+
+
+def id_rank(table: pa.Table) -> np.ndarray:
+    """Each row's account id as its dense rank (from 1) among the ids as text: equal ids, equal
+    rank. Ids already in ascending order (an export sorted by id) rank as their rows; a few
+    ids out of that order are placed by binary search instead of sorting every id."""
+    text = pc.cast(table.column("account_id"), pa.string())
+    n = len(text)
+    if n > 1 and text.null_count == 0:
+        ascending = pc.less(text.slice(0, n - 1), text.slice(1))
+        if pc.all(ascending).as_py():
+            return np.arange(1, n + 1, dtype=np.int64)
+        rank = _mostly_ascending_rank(text, ascending)
+        if rank is not None:
+            return rank
+    return np.asarray(
+        pc.rank(text, sort_keys="ascending", tiebreaker="dense").to_numpy(), dtype=np.int64
+    )
+
+
+def _mostly_ascending_rank(text: pa.ChunkedArray, ascending: Any) -> np.ndarray | None:
+    """The dense ranks when all but a few ids lie in one strictly ascending run, else None."""
+    n = len(text)
+    up = np.asarray(ascending.to_numpy(zero_copy_only=False), dtype=bool)
+    breaks = np.flatnonzero(~up) + 1
+    if breaks.size > _FEW_OUT_OF_ORDER:
+        return None
+    starts = np.concatenate([[0], breaks])
+    ends = np.concatenate([breaks, [n]])
+    longest = int(np.argmax(ends - starts))
+    start, end = int(starts[longest]), int(ends[longest])
+    if n - (end - start) > _FEW_OUT_OF_ORDER:
+        return None
+    run = text.slice(start, end - start)
+    size = end - start
+
+    def at(i: int) -> str:
+        return str(run[i].as_py())
+
+    others = list(range(0, start)) + list(range(end, n))
+    values = [str(text[row].as_py()) for row in others]
+    place = [_bisect(at, size, v) for v in values]  # first run id >= v
+    equal = [p < size and at(p) == v for p, v in zip(place, values, strict=True)]
+    extra = sorted({v for v, same in zip(values, equal, strict=True) if not same})
+    extra_place = np.array([_bisect(at, size, v) for v in extra], dtype=np.int64)
+    # A run id's rank counts the run ids up to it and the extra ids below it.
+    rank = np.empty(n, dtype=np.int64)
+    below = np.cumsum(np.bincount(extra_place, minlength=size + 1)[:size])
+    rank[start:end] = np.arange(1, size + 1) + below
+    extra_rank = {v: int(extra_place[i]) + 1 + i for i, v in enumerate(extra)}
+    for row, v, p, same in zip(others, values, place, equal, strict=True):
+        rank[row] = int(rank[start + p]) if same else extra_rank[v]
+    return rank
+
+
+def _bisect(at: Any, size: int, value: str) -> int:
+    """The first index of the ascending run ``at(0..size-1)`` whose id is >= ``value``."""
+    low, high = 0, size
+    while low < high:
+        mid = (low + high) // 2
+        if at(mid) < value:
+            low = mid + 1
+        else:
+            high = mid
+    return low
 
 
 class RuleContext:
@@ -68,16 +138,42 @@ class RuleContext:
             )
         return self._prev_health
 
+    @cached_property
+    def acv_tails(self) -> RowTexts:
+        """Each account's `` (ACV 1,234)`` reason tail (blank without an ACV)."""
+        acv = self.book.acv
+
+        def text(row: int) -> str:
+            a = acv[row]
+            return f" (ACV {a:,.0f})" if a == a else ""
+
+        return RowTexts(self.n, text)
+
+    def drop_texts(self) -> None:
+        """Forget the texts kept for the rules (a text per account on a large book)."""
+        self.__dict__.pop("acv_tails", None)
+
     # -- previous book -----------------------------------------------------------------------
     @cached_property
     def prev_seg(self) -> SegmentResult | None:
         return None if self.previous is None else segment(self.model, self.previous)
 
     @cached_property
+    def id_rank(self) -> np.ndarray:
+        """Each row's account id as its rank among the ids as text (see :func:`id_rank`)."""
+        return id_rank(self.book.table)
+
+    @cached_property
     def prev_index(self) -> np.ndarray | None:
         """Row of each current account in the previous book, -1 when it was not there."""
         if self.previous is None:
             return None
+        ids = self.book.table.column("account_id")
+        before = self.previous.table.column("account_id")
+        if ids.null_count == 0 and ids.type == before.type and ids.equals(before):
+            # The same accounts in the same order: each is on its own row, when no id repeats.
+            if self.n == 0 or int(self.id_rank.max()) == self.n:
+                return np.arange(self.n, dtype=np.int64)
         index = pc.index_in(
             self.book.table.column("account_id"),
             value_set=self.previous.table.column("account_id").combine_chunks(),

@@ -21,16 +21,22 @@ from tierform.core.health.score import HealthResult
 from tierform.core.model import CoverageModel
 from tierform.core.playbooks.library import effective_playbooks, playbook_for
 from tierform.core.playbooks.spec import Playbook
-from tierform.core.rules.context import RuleContext
+from tierform.core.rules.context import RuleContext, id_rank
 from tierform.core.rules.defaults import default_rules
-from tierform.core.rules.reason_text import exact_codes, format_once, tenths_codes
+from tierform.core.rules.reason_text import (
+    CodedText,
+    exact_codes,
+    format_once,
+    group_rows,
+    tenths_codes,
+)
 from tierform.core.rules.run_result import DueAction, DueColumns, RulesRun
 from tierform.core.rules.spec import RESPONDER, Action, Comparison, Rule, Trigger
 from tierform.core.segment import SegmentResult
 
 __all__ = ["DueAction", "RulesRun", "effective_rules", "run_rules"]
 
-Reasons = Callable[[np.ndarray], "np.ndarray | list[str]"]
+Reasons = Callable[[np.ndarray], CodedText]
 
 
 def effective_rules(model: CoverageModel) -> list[Rule]:
@@ -68,6 +74,7 @@ def run_rules(
         fires &= _condition(ctx, rule)
         if fires.any():
             _actions(ctx, rule, fires, dates, reasons, playbooks, notes, found)
+    ctx.drop_texts()  # the reasons found hold the texts they use
     return RulesRun(as_of, notes=notes, columns=found.due_columns(ctx))
 
 
@@ -84,7 +91,7 @@ def _trigger(
     if cur is None:
         notes.append(f"{rule}: the book has no {trigger.field!r}: not evaluated")
         return None
-    today = np.full(ctx.n, ctx.today)
+    today = np.broadcast_to(ctx.today, (ctx.n,))  # read only, nothing allocated
     if trigger.type == "threshold_crossed":
         return _threshold(ctx, trigger, cur), today, _threshold_reasons(ctx, trigger, cur)
     prev = ctx.value(trigger.field, previous=True)
@@ -104,13 +111,13 @@ def _created(ctx: RuleContext, trigger: Trigger) -> tuple[np.ndarray, np.ndarray
     if ctx.prev_index is not None:
         fires = ctx.prev_index < 0
 
-        def reasons(idx: np.ndarray) -> np.ndarray:
-            return np.full(idx.size, "new account: not in the previous book", dtype=object)
+        def reasons(idx: np.ndarray) -> CodedText:
+            return CodedText.same(idx.size, "new account: not in the previous book")
     else:
         window = np.timedelta64(trigger.within_days, "D")
         fires = ~np.isnat(start) & (start <= ctx.today) & (start > ctx.today - window)
 
-        def reasons(idx: np.ndarray) -> np.ndarray:
+        def reasons(idx: np.ndarray) -> CodedText:
             day = start[idx].astype("datetime64[D]")
             return format_once(
                 [exact_codes(day)], lambda row: f"new account: contract started {day[row]}"
@@ -136,7 +143,7 @@ def _days_before(ctx: RuleContext, trigger: Trigger) -> tuple[np.ndarray, np.nda
     lead_days = np.nan_to_num(lead).astype(np.int64).astype("timedelta64[D]")
     due = np.where(fires, date - lead_days, ctx.today)
 
-    def reasons(idx: np.ndarray) -> np.ndarray:
+    def reasons(idx: np.ndarray) -> CodedText:
         # Few distinct (date, lead) pairs among many accounts: format each pair once.
         day = date[idx].astype("datetime64[D]")
         days_away, lead_days = away[idx], lead[idx]
@@ -156,7 +163,7 @@ def _thresholds(
     ctx: RuleContext, by_tier: dict[str, float] | None, flat: float | None
 ) -> np.ndarray:
     if by_tier is None:
-        return np.full(ctx.n, np.nan if flat is None else float(flat))
+        return np.broadcast_to(np.float64(np.nan if flat is None else flat), (ctx.n,))
     table = np.array([by_tier.get(t.name, np.nan) for t in ctx.model.tiers] + [np.nan])
     return table[np.where(ctx.tier >= 0, ctx.tier, len(ctx.model.tiers))]
 
@@ -164,7 +171,6 @@ def _thresholds(
 def _threshold(ctx: RuleContext, trigger: Trigger, cur: Any) -> np.ndarray:
     cur = _numbers(cur)
     prev = ctx.value(trigger.field or "", previous=True) if ctx.previous is not None else None
-    prev_num = _numbers(prev) if prev is not None else np.full(ctx.n, np.nan)
     below = trigger.below is not None or trigger.below_by_tier is not None
     limit = (
         _thresholds(ctx, trigger.below_by_tier, trigger.below)
@@ -173,6 +179,9 @@ def _threshold(ctx: RuleContext, trigger: Trigger, cur: Any) -> np.ndarray:
     )
     with np.errstate(invalid="ignore"):
         now = cur < limit if below else cur > limit
+        if prev is None:  # no earlier value anywhere: the level counts
+            return np.asarray(now)
+        prev_num = _numbers(prev)
         before = prev_num < limit if below else prev_num > limit
     # Crossed since the previous book; where there is no earlier value, the level counts.
     return now & (np.isnan(prev_num) | ~before)
@@ -188,7 +197,7 @@ def _threshold_reasons(ctx: RuleContext, trigger: Trigger, cur: Any) -> Reasons:
     word = "below" if below else "above"
     name = trigger.field
 
-    def reasons(idx: np.ndarray) -> np.ndarray:
+    def reasons(idx: np.ndarray) -> CodedText:
         values = _numbers(cur)[idx]
         prev = ctx.value(name or "", previous=True) if ctx.previous is not None else None
         before = _numbers(prev)[idx] if prev is not None else np.full(idx.size, np.nan)
@@ -238,27 +247,39 @@ def _ranked(ctx: RuleContext, tier: np.ndarray) -> np.ndarray:
 def _change_reasons(ctx: RuleContext, name: str, cur: Any, prev: Any) -> Reasons:
     tiers = [t.name for t in ctx.model.tiers]
 
+    def word(v: Any) -> str:
+        if name == "tier":
+            return tiers[int(v)] if v == v and v >= 0 else "none"
+        if name == "strategic":
+            return "yes" if v == 1 else "no"
+        return f"{v:g}"
+
     def show(values: Any, idx: np.ndarray) -> list[str]:
         if isinstance(values, np.ndarray):
-            picked = values[idx]
-            if name == "tier":
-                return [tiers[int(v)] if v == v and v >= 0 else "none" for v in picked]
-            if name == "strategic":
-                return ["yes" if v == 1 else "no" for v in picked]
-            return [f"{v:g}" for v in picked]
+            return [word(v) for v in values[idx]]
         return [str(v) for v in values.take(pa.array(idx)).to_pylist()]
 
-    def reasons(idx: np.ndarray) -> list[str]:
-        label = "tier" if name == "tier" else name
-        extra = []
-        if name == "tier":
-            extra = [f" (ACV {a:,.0f})" if a == a else "" for a in ctx.book.acv[idx]]
-        else:
-            extra = [""] * idx.size
-        return [
-            f"{label} changed from {b} to {a}{e}"
-            for b, a, e in zip(show(prev, idx), show(cur, idx), extra, strict=True)
-        ]
+    def acv_text(a: Any) -> str:
+        return f" (ACV {a:,.0f})" if a == a else ""
+
+    def reasons(idx: np.ndarray) -> CodedText:
+        if isinstance(cur, np.ndarray) and isinstance(prev, np.ndarray):
+            # Equal (before, after) print the same; the ACV tail is one text per account.
+            before, after = prev[idx], cur[idx]
+
+            def text(row: int) -> str:
+                return f"{name} changed from {word(before[row])} to {word(after[row])}"
+
+            head = format_once([exact_codes(before), exact_codes(after)], text)
+            return head.plus(ctx.acv_tails.take(idx)) if name == "tier" else head
+        acv = ctx.book.acv[idx] if name == "tier" else None
+        extra = [acv_text(a) for a in acv] if acv is not None else [""] * idx.size
+        return CodedText.each(
+            [
+                f"{name} changed from {b} to {a}{e}"
+                for b, a, e in zip(show(prev, idx), show(cur, idx), extra, strict=True)
+            ]
+        )
 
     return reasons
 
@@ -342,7 +363,8 @@ def _mask(values: Any) -> np.ndarray:
 # -- actions ---------------------------------------------------------------------------------
 class _Found:
     """Every action found, as columns in the order the rules emit them (rule, action, account);
-    rows become :class:`DueAction` objects only once, after deduplication and sorting."""
+    rows become :class:`DueAction` objects only once, after deduplication and sorting. Reasons
+    are codes into one list of texts."""
 
     def __init__(self) -> None:
         self.rules: list[str] = []
@@ -352,6 +374,9 @@ class _Found:
         self.label: list[np.ndarray] = []
         self.due: list[np.ndarray] = []
         self.reason: list[np.ndarray] = []
+        self.texts: list[str] = []
+        self.uses: dict[int, int] = {}  # label -> how many actions emit it
+        self._lists: list[tuple[list[str], int]] = []  # text lists already added, and where
 
     def add(
         self,
@@ -360,7 +385,7 @@ class _Found:
         labels: list[str],
         group: np.ndarray,
         due: np.ndarray,
-        reason: np.ndarray,
+        reason: CodedText,
     ) -> None:
         """Rows ``idx`` of ``rule``, each labelled ``labels[group[row]]``."""
         if not self.rules or self.rules[-1] != rule:
@@ -369,8 +394,22 @@ class _Found:
         self.idx.append(idx)
         self.rule.append(np.full(idx.size, len(self.rules) - 1, dtype=np.int64))
         self.label.append(ids[group])
+        present = np.zeros(len(labels), dtype=bool)
+        present[group] = True
+        for label in set(ids[present].tolist()):
+            self.uses[label] = self.uses.get(label, 0) + 1
         self.due.append(due)
-        self.reason.append(reason)
+        self.reason.append(reason.codes + self._offset(reason.texts))
+
+    def _offset(self, texts: list[str]) -> int:
+        """Where ``texts`` sit in the shared list (actions of one rule share their reasons)."""
+        for known, at in self._lists:
+            if known is texts:
+                return at
+        at = len(self.texts)
+        self.texts.extend(texts)
+        self._lists.append((texts, at))
+        return at
 
     def due_actions(self, ctx: RuleContext) -> list[DueAction]:
         """:meth:`due_columns` as rows."""
@@ -387,31 +426,37 @@ class _Found:
                 [],
                 np.array([], dtype=np.int64),
                 np.array([], dtype="datetime64[D]"),
-                np.array([], dtype=object),
+                np.array([], dtype=np.int64),
+                [],
             )
         idx = np.concatenate(self.idx)
         rule = np.concatenate(self.rule)
         label = np.concatenate(self.label)
         due = np.concatenate(self.due)
         reason = np.concatenate(self.reason)
-        day = due.astype("datetime64[D]").view(np.int64)
-        account = _account_rank(ctx)[idx]
-        pos = np.arange(idx.size)
-        order = _stable_order(account, label, day)
-        same = np.zeros(idx.size, dtype=bool)
-        same[1:] = (
-            (account[order][1:] == account[order][:-1])
-            & (label[order][1:] == label[order][:-1])
-            & (day[order][1:] == day[order][:-1])
-        )
-        if same.any():
-            first = order[np.flatnonzero(~same)[np.cumsum(~same) - 1]]
-            for later, kept in zip(order[same].tolist(), first[same].tolist(), strict=True):
-                reason[kept] = f"{reason[kept]}; also rule {self.rules[rule[later]]}"
-            keep = np.sort(order[~same])
+        texts = list(self.texts)
+        day = due.astype("datetime64[D]", copy=False).view(np.int64)
+        rank = ctx.id_rank
+        account = rank[idx]
+        order = _stable_order(day, account)
+        # Only a label emitted by two actions (or an id on two rows) can repeat a row.
+        shared = np.zeros(len(self.labels), dtype=bool)
+        shared[[k for k, uses in self.uses.items() if uses > 1]] = True
+        if rank.size and int(rank.max()) < rank.size:
+            shared[:] = True
+        sel = np.flatnonzero(shared[label[order]]) if shared.any() else np.zeros(0, np.int64)
+        at = order[sel]
+        later, first = repeats(label[at], day[at], account[at])
+        later, first = sel[later], sel[first]
+        if later.size:
+            reason = reason.copy()
+            _name_repeats(order[later], order[first], rule, self.rules, reason, texts)
+            keep = np.ones(order.size, dtype=bool)
+            keep[later] = False
+            final = order[keep]
         else:
-            keep = pos
-        final = keep[_stable_order(day[keep], account[keep])]
+            final = order
+        codes, used = _used_texts(reason[final], texts)
         return DueColumns(
             ids=ctx.book.id_column().take(arrow_array(idx[final])),
             rules=list(self.rules),
@@ -419,35 +464,123 @@ class _Found:
             labels=list(self.labels),
             label=label[final],
             due=due[final],
-            reason=reason[final],
+            reason=codes,
+            reasons=used,
         )
+
+
+def _name_repeats(
+    later: np.ndarray,
+    first: np.ndarray,
+    rule: np.ndarray,
+    rules: list[str],
+    reason: np.ndarray,
+    texts: list[str],
+) -> None:
+    """Append ``; also rule <name>`` to each kept row's reason for every row repeating it
+    (rows ``later`` repeat rows ``first``), in emission order; one text per distinct reason
+    and list of names."""
+    by_pos = np.argsort(later, kind="stable")
+    later, first = later[by_pos], first[by_pos]
+    grouped = np.argsort(first, kind="stable")  # each kept row's repeats together, in order
+    later, first = later[grouped], first[grouped]
+    new = np.ones(first.size, dtype=bool)
+    new[1:] = first[1:] != first[:-1]
+    starts = np.flatnonzero(new)
+    kept = first[starts]
+    count = np.diff(np.append(starts, first.size))
+    # The names appended to a kept row, as one code: its repeats' rules as digits.
+    base = len(rules) + 1
+    tail = np.zeros(kept.size, dtype=np.int64)
+    exact = int(count.max()) * np.log2(base) < 62
+    if exact:
+        for j in range(int(count.max())):
+            has = count > j
+            tail[has] = tail[has] * base + rule[later[starts[has] + j]] + 1
+    else:  # too many names for one code: each kept row gets its own text
+        tail = np.arange(kept.size, dtype=np.int64)
+    group, row = group_rows(reason[kept], tail)
+    names = [rules[r] for r in rule[later].tolist()]
+    bounds = np.append(starts, first.size).tolist()
+    made = []
+    for r in row.tolist():
+        also = "".join(f"; also rule {n}" for n in names[bounds[r] : bounds[r + 1]])
+        made.append(texts[int(reason[kept[r]])] + also)
+    reason[kept] = len(texts) + group
+    texts.extend(made)
+
+
+def _used_texts(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, list[str]]:
+    """The codes renumbered over the texts they use, and those texts (in list order)."""
+    if not texts:
+        return codes, texts
+    seen = np.zeros(len(texts), dtype=bool)
+    seen[codes] = True
+    slot = np.cumsum(seen) - 1
+    return slot[codes], [texts[i] for i in np.flatnonzero(seen).tolist()]
+
+
+def repeats(label: np.ndarray, day: np.ndarray, account: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Rows (already sorted by day, account, emission) repeating an earlier row's account,
+    label and day, and for each the first such row: repeats sit in one run of equal day and
+    account, so each row is compared with the few rows before it in its run."""
+    n = label.size
+    if n < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    start = np.ones(n, dtype=bool)
+    start[1:] = (day[1:] != day[:-1]) | (account[1:] != account[:-1])
+    run = np.cumsum(start) - 1
+    heads = np.flatnonzero(start)
+    length = np.diff(np.append(heads, n))
+    if int(length.max()) < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rows = np.flatnonzero(length[run] > 1)
+    place = rows - heads[run[rows]]  # position within its run
+    first = np.full(rows.size, -1, dtype=np.int64)
+    for k in range(1, int(length.max())):
+        back = np.flatnonzero(place >= k)
+        same = label[rows[back]] == label[rows[back] - k]
+        first[back[same]] = rows[back[same]] - k  # the largest k wins: the earliest row
+    found = first >= 0
+    return rows[found], first[found]
 
 
 def _stable_order(*keys: np.ndarray) -> np.ndarray:
     """Row order sorted by ``keys`` (first key first), equal rows keeping their order: one
-    stable sort of a combined code when it fits 63 bits, else a lexsort."""
-    code = np.zeros(keys[0].size, dtype=np.int64)
+    stable radix sort of a combined code when it fits 63 bits, else a lexsort."""
+    code: np.ndarray | None = None
     room = 1
     for key in keys:
         low, high = (int(key.min()), int(key.max())) if key.size else (0, 0)
         room *= high - low + 1
         if room >= 2**62:
             return np.lexsort((np.arange(keys[0].size), *reversed(keys)))
-        code = code * (high - low + 1) + (key - low)
-    return np.argsort(code, kind="stable")
+        if code is None:
+            code = key.astype(np.int64)  # a copy, combined in place below
+            code -= low
+        else:
+            code *= high - low + 1
+            code += key
+            code -= low
+    assert code is not None
+    return radix_order(code, room)
+
+
+def radix_order(code: np.ndarray, room: int) -> np.ndarray:
+    """``np.argsort(code, kind="stable")`` for codes in ``[0, room)``: a stable sort by each
+    16-bit digit, lowest first (numpy sorts 16-bit integers by counting, in linear time)."""
+    order = np.argsort((code & 0xFFFF).astype(np.uint16), kind="stable")
+    shift = 16
+    while room > 1 << shift:
+        digit = ((code[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+        shift += 16
+    return order
 
 
 def _account_rank(ctx: RuleContext) -> np.ndarray:
-    """Each row's account id as its rank among the ids as text (equal ids, equal rank). Ids
-    already in strictly ascending order (an export sorted by id) rank as their rows do."""
-    text = pc.cast(ctx.book.table.column("account_id"), pa.string())
-    n = len(text)
-    if n > 1 and text.null_count == 0:
-        if pc.all(pc.less(text.slice(0, n - 1), text.slice(1))).as_py():
-            return np.arange(1, n + 1, dtype=np.int64)
-    return np.asarray(
-        pc.rank(text, sort_keys="ascending", tiebreaker="dense").to_numpy(), dtype=np.int64
-    )
+    """Each row's account id as its rank among the ids as text (equal ids, equal rank)."""
+    return id_rank(ctx.book.table)
 
 
 def _actions(
@@ -504,52 +637,24 @@ def _actions(
         wanted[chunk[1]] = True
     every = np.flatnonzero(wanted)
     at = np.cumsum(wanted) - 1  # row -> its place in ``every``
-    why = np.empty(every.size, dtype=object)
-    why[:] = reasons(every)
+    why = reasons(every)
     for action, idx, groups, inverse, due in chunks:
-        rows = why[at[idx]]
+        rows = why.take(at[idx])
         labels = [g[0] if g is not None else "" for g in groups]
-        if (
-            action.type == "move_tier"
-            and (action.temporary_days or action.overlap_days)
-            and due.dtype != np.dtype("datetime64[D]")
-        ):
-            extras = [g[1] if g is not None else "" for g in groups]
-            days = due.astype(object).tolist()
-            details = [
-                _detail(action, extras[g], d) for g, d in zip(inverse.tolist(), days, strict=True)
-            ]
-            rows = rows + np.array(details, dtype=object)
-        elif action.type == "move_tier" and (action.temporary_days or action.overlap_days):
+        if action.type == "move_tier" and (action.temporary_days or action.overlap_days):
             extras = [g[1] if g is not None else "" for g in groups]
             # One text per (group, due date): a few hundred, however many accounts.
-            day = due.astype("datetime64[D]").astype(np.int64)
-            key = inverse.astype(np.int64) * (int(day.max()) - int(day.min()) + 1) + (
-                day - int(day.min())
-            )
-            firsts = np.flatnonzero(np.bincount(key)) if key.size else np.array([], np.int64)
-            slot = np.zeros(int(firsts[-1]) + 1 if firsts.size else 0, dtype=np.int64)
-            slot[firsts] = np.arange(firsts.size)
-            span = int(day.max()) - int(day.min()) + 1
-            texts = np.array(
-                [
-                    _detail(
-                        action,
-                        extras[k // span],
-                        np.datetime64(k % span + int(day.min()), "D").astype(object),
-                    )
-                    for k in firsts.tolist()
-                ],
-                dtype=object,
-            )
-            rows = rows + texts[slot[key]]
+            pair, first = group_rows(inverse, np.ascontiguousarray(due).view(np.int64))
+            days = due[first].astype(object).tolist()
+            details = [
+                _detail(action, extras[g], d)
+                for g, d in zip(inverse[first].tolist(), days, strict=True)
+            ]
+            rows = rows.plus(CodedText(pair, details))
         else:
-            group_detail = np.array(
-                [_detail(action, g[1], None) if g is not None else "" for g in groups],
-                dtype=object,
-            )
+            group_detail = [_detail(action, g[1], None) if g is not None else "" for g in groups]
             if any(group_detail):
-                rows = rows + group_detail[inverse]
+                rows = rows.plus(CodedText(inverse, group_detail))
         found.add(rule.name, idx, labels, inverse, due, rows)
 
 

@@ -1,5 +1,6 @@
 """Reason texts for many accounts from few distinct texts: rows are grouped by codes that
-guarantee the same text, each group's text is formatted once, and rows take theirs by index.
+guarantee the same text, each group's text is formatted once, and rows keep a code into the
+list of texts (:class:`CodedText`) until the output needs strings.
 
 A million accounts crossing a health threshold print a few thousand distinct reasons; formatting
 one f-string per account costs more than the rest of the rule run.
@@ -17,49 +18,146 @@ from tierform.core.arrays import arrow_array
 _TIE_MARGIN = 1e-6
 # Beyond this magnitude a product by ten is too coarse to tell a tie from its neighbours.
 _SAFE_ABS = 1e6
+_SMALL_WHOLE = 2.0**40  # whole floats below this are coded by value (and sign)
 
 
 def tenths_codes(values: np.ndarray) -> np.ndarray:
     """A code per value such that values with equal codes print the same with ``:.1f``.
 
     NaN share one code; values near a rounding tie, infinite or huge get a code of their own.
+    The codes span little more than the values do, so grouping them needs no hashing.
     """
     v = np.asarray(values, dtype=float)
+    if np.isnan(v).all():  # no earlier values at all: one code
+        return np.zeros(v.size, dtype=np.int64)
     with np.errstate(invalid="ignore", over="ignore"):
         x = v * 10.0
         k = np.floor(x + 0.5)
         frac = x - np.floor(x)
         safe = np.isfinite(v) & (np.abs(v) < _SAFE_ABS) & (np.abs(frac - 0.5) > _TIE_MARGIN)
     code = np.where(safe, k, 0).astype(np.int64) * 2 + np.signbit(v)
-    # Codes of safe values lie within +-2e7; the others sit far outside that range.
-    code[np.isnan(v)] = -(2**40)
-    alone = ~safe & ~np.isnan(v)
-    code[alone] = 2**40 + np.flatnonzero(alone)
+    if not safe.all():
+        low, high = _span(code[safe])
+        nan = np.isnan(v)
+        code[nan] = low - 1
+        alone = np.flatnonzero(~safe & ~nan)
+        code[alone] = high + 1 + np.arange(alone.size)
     return code
 
 
 def exact_codes(values: np.ndarray) -> np.ndarray:
-    """A code per value that is equal only for identical values (floats by their bits)."""
+    """A code per value that is equal only for identical values (floats by their bits, but
+    whole floats such as tier indexes by value and sign, every NaN alike: they print the same,
+    and a narrow span of codes is grouped without hashing)."""
     v = np.ascontiguousarray(values)
     if v.dtype.kind == "f":
-        return v.astype(np.float64).view(np.int64)
+        v = v.astype(np.float64)
+        with np.errstate(invalid="ignore"):
+            known = ~np.isnan(v)
+            whole = bool((np.abs(v[known]) < _SMALL_WHOLE).all()) and bool(
+                (v[known] == np.floor(v[known])).all()
+            )
+        if not whole:
+            return v.view(np.int64)
+        code = np.where(known, v, 0.0).astype(np.int64) * 2 + np.signbit(v)
+        code[~known] = (int(code[known].min()) if known.any() else 0) - 1
+        return code
     if v.dtype.kind == "M":
         return v.astype("datetime64[D]").view(np.int64)
     return v.astype(np.int64)
 
 
+# A code column whose values span at most this many (times the rows) is compacted through a
+# presence table; a wider one is hashed.
+_TABLE_SPAN = 4
+
+
+class CodedText:
+    """Text per row held as a code per row into a list of texts (``texts[codes[i]]``): rows
+    share the few distinct reasons until the output needs them as strings."""
+
+    __slots__ = ("codes", "texts")
+
+    def __init__(self, codes: np.ndarray, texts: list[str]) -> None:
+        self.codes = np.asarray(codes, dtype=np.int64)
+        self.texts = texts
+
+    @classmethod
+    def same(cls, n: int, text: str) -> CodedText:
+        """``n`` rows reading ``text``."""
+        return cls(np.zeros(n, dtype=np.int64), [text])
+
+    @classmethod
+    def each(cls, texts: list[str]) -> CodedText:
+        """One text per row, as given."""
+        return cls(np.arange(len(texts), dtype=np.int64), texts)
+
+    def __len__(self) -> int:
+        return int(self.codes.size)
+
+    def __getitem__(self, row: int) -> str:
+        return self.texts[int(self.codes[row])]
+
+    def tolist(self) -> list[str]:
+        texts = self.texts
+        return [texts[c] for c in self.codes.tolist()]
+
+    def take(self, rows: np.ndarray) -> CodedText:
+        """The texts of ``rows`` (sharing this list of texts)."""
+        return CodedText(self.codes[rows], self.texts)
+
+    def plus(self, tail: CodedText) -> CodedText:
+        """Each row's text followed by the same row's ``tail``: one join per distinct pair."""
+        if len(tail.texts) == 1 and not tail.texts[0]:
+            return self
+        group, row = group_rows(self.codes, tail.codes)
+        head, rest = self.codes[row].tolist(), tail.codes[row].tolist()
+        texts = [self.texts[h] + tail.texts[t] for h, t in zip(head, rest, strict=True)]
+        return CodedText(group, texts)
+
+
+def _span(code: np.ndarray) -> tuple[int, int]:
+    return (int(code.min()), int(code.max())) if code.size else (0, 0)
+
+
+def compact_codes(code: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each value's rank among the distinct values of ``code`` (any order that keeps equal
+    values equal), and how many there are."""
+    code = np.asarray(code, dtype=np.int64)
+    if code.size == 0:
+        return code, 0
+    low, high = _span(code)
+    if high - low <= _TABLE_SPAN * code.size + 1024:
+        seen = np.zeros(high - low + 1, dtype=bool)
+        shifted = code - low
+        seen[shifted] = True
+        slot = np.cumsum(seen) - 1
+        return slot[shifted], int(slot[-1]) + 1
+    encoded = arrow_array(code).dictionary_encode()
+    return np.asarray(encoded.indices.to_numpy(), dtype=np.int64), len(encoded.dictionary)
+
+
 def group_rows(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's group (equal codes in every column, equal group) and one row per group."""
+    """Each row's group (equal codes in every column, equal group) and one row per group.
+    Columns of small spans are combined as they are and compacted once."""
     n = codes[0].size
+    limit = _TABLE_SPAN * n + 1024
     group = np.zeros(n, dtype=np.int64)
-    size = 1
+    size, dense = 1, False
     for code in codes:
-        encoded = arrow_array(np.asarray(code, dtype=np.int64)).dictionary_encode()
-        width = len(encoded.dictionary)
-        joined = group * width + np.asarray(encoded.indices.to_numpy(), dtype=np.int64)
-        again = arrow_array(joined).dictionary_encode()
-        group = np.asarray(again.indices.to_numpy(), dtype=np.int64)
-        size = len(again.dictionary)
+        code = np.asarray(code, dtype=np.int64)
+        low, high = _span(code)
+        if size * (high - low + 1) <= limit:
+            group, size = group * (high - low + 1) + (code - low), size * (high - low + 1)
+            dense = False
+            continue
+        if size > n:
+            group, size = compact_codes(group)
+        own, width = compact_codes(code)
+        group, size = compact_codes(group * width + own)
+        dense = True
+    if not dense:
+        group, size = compact_codes(group)
     if n == 0:
         return group, np.zeros(0, dtype=np.int64)
     row = np.empty(size, dtype=np.int64)
@@ -67,11 +165,27 @@ def group_rows(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return group, row
 
 
-def format_once(codes: list[np.ndarray], text: Callable[[int], str]) -> np.ndarray:
-    """``text(row)`` for every row as an object array, called once per group of ``codes``."""
+def format_once(codes: list[np.ndarray], text: Callable[[int], str]) -> CodedText:
+    """``text(row)`` for every row, called once per group of ``codes``."""
     if not codes or codes[0].size == 0:
-        return np.empty(0, dtype=object)
+        return CodedText(np.zeros(0, dtype=np.int64), [])
     group, row = group_rows(*codes)
-    texts = np.empty(row.size, dtype=object)
-    texts[:] = [text(r) for r in row.tolist()]
-    return texts[group]
+    return CodedText(group, [text(r) for r in row.tolist()])
+
+
+class RowTexts:
+    """A text per book row, formatted the first time a rule asks for that row and kept for the
+    rules after it (several rules name the same accounts' ACV)."""
+
+    def __init__(self, n: int, text: Callable[[int], str]) -> None:
+        self.codes = np.full(n, -1, dtype=np.int64)
+        self.texts: list[str] = []
+        self._text = text
+
+    def take(self, rows: np.ndarray) -> CodedText:
+        """The texts of ``rows`` (distinct row numbers)."""
+        missing = rows[self.codes[rows] < 0]
+        if missing.size:
+            self.codes[missing] = len(self.texts) + np.arange(missing.size)
+            self.texts.extend(map(self._text, missing.tolist()))
+        return CodedText(self.codes[rows], list(self.texts))

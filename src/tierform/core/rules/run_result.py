@@ -17,6 +17,9 @@ import pyarrow as pa
 
 from tierform.core.records import CodedField, RecordColumns, TextField
 
+# Reasons are written as labels and codes while there are at least this many rows per text.
+_TEXT_RATIO = 4
+
 
 class DueAction(NamedTuple):
     """One action due for one account (immutable; a named tuple because a run on a large book
@@ -41,7 +44,8 @@ class DueAction(NamedTuple):
 @dataclass(frozen=True)
 class DueColumns:
     """The actions due, one row per action in their final order: ``rules[rule[i]]``,
-    ``labels[label[i]]``, ``due`` as datetime64[D], ``reason`` as Python strings."""
+    ``labels[label[i]]``, ``due`` as datetime64[D], ``reasons[reason[i]]`` (a run on a large
+    book finds a million actions but only a few thousand distinct reasons)."""
 
     ids: pa.Array | pa.ChunkedArray
     rules: list[str]
@@ -50,17 +54,20 @@ class DueColumns:
     label: np.ndarray
     due: np.ndarray
     reason: np.ndarray
+    reasons: list[str]
 
     def __len__(self) -> int:
         return len(self.rule)
 
-    def rows(self) -> list[DueAction]:
+    def rows(self, limit: int | None = None) -> list[DueAction]:
+        """The rows ``[:limit]`` (all by default) as :class:`DueAction` objects."""
+        stop = len(range(len(self))[:limit])
         rows = zip(
-            map(str, self.ids.to_pylist()),
-            [self.rules[r] for r in self.rule.tolist()],
-            [self.labels[t] for t in self.label.tolist()],
-            self.due.astype(object).tolist(),
-            self.reason.tolist(),
+            map(str, self.ids.slice(0, stop).to_pylist()),
+            [self.rules[r] for r in self.rule[:stop].tolist()],
+            [self.labels[t] for t in self.label[:stop].tolist()],
+            self.due[:stop].astype(object).tolist(),
+            [self.reasons[c] for c in self.reason[:stop].tolist()],
             strict=True,
         )
         # A million new tuples would trigger the cyclic collector over and over, costing
@@ -88,9 +95,18 @@ class DueColumns:
                 CodedField("rule", self.rules, self.rule),
                 CodedField("action", self.labels, self.label),
                 CodedField("due", [d.isoformat() for d in dates], code[day - low]),
-                TextField("reason", pa.array(self.reason.tolist(), type=pa.string())),
+                self._reason_field(),
             ],
         )
+
+    def _reason_field(self) -> CodedField | TextField:
+        """The reasons as labels and codes; as text when nearly every row has its own (one
+        Arrow array is then cheaper than encoding each label on its own)."""
+        if len(self.reasons) * _TEXT_RATIO <= len(self):
+            return CodedField("reason", self.reasons, self.reason)
+        texts = np.empty(len(self.reasons), dtype=object)
+        texts[:] = self.reasons
+        return TextField("reason", pa.array(texts[self.reason].tolist(), type=pa.string()))
 
 
 class RulesRun:
@@ -119,6 +135,12 @@ class RulesRun:
     @actions.setter
     def actions(self, value: list[DueAction]) -> None:
         self._actions, self._columns = value, None
+
+    def first(self, limit: int) -> list[DueAction]:
+        """``actions[:limit]``, built alone when the rest are still columns."""
+        if self._actions is None and self._columns is not None:
+            return self._columns.rows(limit)
+        return self.actions[:limit]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RulesRun):

@@ -1,0 +1,190 @@
+"""A managed sheet read from rows whose keys tell each cell's kind, one prepared function per
+set of keys (:mod:`tierform.workbook.xlsx_typed`).
+
+:func:`~tierform.adapters.tabular.parse_named` takes every cell in hand: a million-account
+sheet is some fifteen million type tests and renames. Rows written by tierform repeat a few
+sets of keys (which cells are blank), so each set gets a function that builds the row's dict
+at once, the column types known in advance; numbers, dates and repeated texts go through a
+table of the values already seen, so each distinct value is worked out (and stored) once.
+
+Whatever this does not cover (a number in a text column, a duplicate key, a boolean column, a
+piece of another shape) makes :func:`read_typed` give up before it changes the state; the
+caller then reads the sheet with :func:`~tierform.adapters.tabular.parse_named`, which gives
+the same objects, labels and warnings for everything this reads. Such a sheet (one a person
+edited) is read up to the odd cell twice: a workbook saved by a spreadsheet program (shared
+strings) gives up on its first piece.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from tierform.adapters.tabular import (
+    KEY_NAME,
+    LABEL_NAME,
+    REMOVED_PREFIX,
+    SKIP_NAME,
+    ColType,
+    Table,
+    from_cell,
+)
+from tierform.sync.state import Data, State
+from tierform.workbook.xlsx_read import column_letters, serial_to_date
+
+Rows = list[dict[str, Any]]
+Build = Callable[[dict[str, Any]], tuple[Any, Any, Data]]
+_SAFE = 2**53  # integers below this are exact as floats, as the general reader reads them
+
+
+class _Declined(Exception):
+    """A value this path does not read (the caller reads the sheet the general way)."""
+
+
+class _Texts(dict[str, str]):
+    """Each distinct text once (a million rows repeat a few tiers and bands)."""
+
+    def __missing__(self, text: str) -> str:
+        self[text] = text
+        return text
+
+
+class _Numbers(dict[Any, Any]):
+    """A number cell's value as the general path reads it, worked out once per value."""
+
+    def __missing__(self, v: Any) -> Any:
+        t = type(v)
+        if t is int and -_SAFE < v < _SAFE:
+            value: Any = v
+        elif t is float:
+            rounded = round(v, 6)
+            value = int(rounded) if rounded.is_integer() else rounded
+        else:  # past 2**53, or not a number
+            raise _Declined
+        self[v] = value
+        return value
+
+
+class _Dates(dict[Any, Any]):
+    """A date cell's value (a serial day) as its ISO text, worked out once per value."""
+
+    def __missing__(self, v: Any) -> Any:
+        t = type(v)
+        if t is float and v.is_integer() and -_SAFE < v < _SAFE:
+            v, t = int(v), int
+        if t is int and -_SAFE < v < _SAFE:
+            day = serial_to_date(v)
+            value: Any = day.isoformat() if day else str(v)
+        elif t is float:
+            value = from_cell(v, "date")
+        else:
+            raise _Declined
+        self[v] = value
+        return value
+
+
+def read_typed(
+    table: Table, runs: Iterable[Rows | None], names: Mapping[int, str], state: State
+) -> bool:
+    """Fold the rows of ``runs`` (names from :func:`~tierform.adapters.tabular.named_columns`)
+    into ``state`` as :func:`~tierform.adapters.tabular.parse_named` would; False, with
+    ``state`` untouched, where the sheet needs that general reading."""
+    reading = _Reading({column_letters(i): name for i, name in names.items()}, table)
+    objects: dict[str, Data] = {}
+    labels: dict[str, str] = {}
+    builders = reading.builders
+    try:
+        for rows in runs:
+            if rows is None:
+                return False
+            for row in rows:
+                keys = tuple(row)
+                build = builders.get(keys)
+                if build is None:
+                    build = reading.builder(keys)
+                    if build is None:
+                        return False
+                key, label, data = build(row)
+                if key is None or key.startswith(REMOVED_PREFIX):
+                    continue
+                if key in objects:  # the general path warns about it, row by row
+                    return False
+                objects[key] = data
+                if label is not None:
+                    labels[key] = label
+            reading.seen(len(rows))
+    except _Declined:
+        return False
+    kind = table.kinds[0]
+    if state.objects.get(kind):
+        state.objects[kind].update(objects)
+    else:
+        state.objects[kind] = objects
+    state.labels.setdefault(kind, {}).update(labels)
+    return True
+
+
+class _Reading:
+    """The prepared functions of one sheet, by set of row keys, and the tables of values they
+    read through: one per text column (each distinct text once) until a column proves to hold
+    mostly distinct texts (a next step names its account), whose texts are then taken as
+    they are; numbers and dates share one table each."""
+
+    def __init__(self, letters: Mapping[str, str], table: Table) -> None:
+        self.letters = letters
+        self.types = {c.field: c.type for c in table.columns}
+        self.tables: dict[str, Any] = {"N": _Numbers(), "D": _Dates()}
+        self.texts: dict[str, str] = {}  # text field -> the name of its table
+        for i, field in enumerate(f for f, t in self.types.items() if t == "text"):
+            self.texts[field] = f"T{i}"
+            self.tables[f"T{i}"] = _Texts()
+        self.builders: dict[tuple[str, ...], Build] = {}
+        self.rows = 0
+
+    def seen(self, rows: int) -> None:
+        """After a run of ``rows`` rows: a text column with more distinct texts than half the
+        rows read so far is read without its table from now on."""
+        self.rows += rows
+        plain = [f for f, name in self.texts.items() if len(self.tables[name]) * 2 > self.rows]
+        for field in plain:
+            del self.tables[self.texts.pop(field)]
+        if plain:
+            self.builders.clear()
+
+    def builder(self, keys: tuple[str, ...]) -> Build | None:
+        """``row -> (key, label, data)`` for rows with these keys, or None when such a row
+        needs the general reading (a cell of another row, a value of a kind its column does
+        not hold)."""
+        key = label = "None"
+        items = []
+        for k in keys:
+            letter, value = (k[:-1], True) if k.endswith("#") else (k, False)
+            if not letter.isalpha():
+                return None  # a cell of another row (its key keeps digits)
+            name = self.letters.get(letter)
+            if name is None or name == SKIP_NAME:
+                continue
+            cell = f"row[{k!r}]"
+            if name == KEY_NAME or name == LABEL_NAME:
+                if value:
+                    return None  # a number as the key or label: read the general way
+                if name == KEY_NAME:
+                    key = f"{cell}.strip()"
+                else:
+                    label = cell
+                continue
+            kind = self.types[name]
+            if kind == "text" and not value:
+                through = self.texts.get(name)
+                items.append(f"{name!r}: {through}[{cell}]" if through else f"{name!r}: {cell}")
+            elif kind in _TABLE and value:
+                items.append(f"{name!r}: {_TABLE[kind]}[{cell}]")
+            else:
+                return None
+        source = f"lambda row: ({key}, {label}, {{{', '.join(items)}}})"
+        build: Build = eval(source, dict(self.tables))  # keys and names are repr()'d literals
+        self.builders[keys] = build
+        return build
+
+
+_TABLE: dict[ColType, str] = {"number": "N", "date": "D"}
