@@ -121,7 +121,7 @@ def health_cmd(
     if cal is not None and write:
         written = _write_back(config, cal)
     if fmt == "json":
-        data = result.to_dict(columnar=True)
+        data = result.to_dict(columnar=True, consume=True)  # the result is not used after
         if cal is not None:
             data["calibration"] = cal.to_dict() | {"written": written}
         note_checks(c.to_dict() for c in result.checks)

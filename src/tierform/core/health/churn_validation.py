@@ -33,7 +33,11 @@ def outcome_column(col: pa.ChunkedArray) -> np.ndarray:
         or pa.types.is_floating(col.type)
     ):
         values = np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
-        return np.where(np.isnan(values), np.nan, (values != 0).astype(float))
+        if pa.types.is_boolean(col.type) and col.null_count == 0:
+            return values  # 0.0 and 1.0 already
+        flags = (values != 0).astype(float)
+        flags[np.isnan(values)] = np.nan
+        return flags
     text = pc.utf8_trim_whitespace(pc.utf8_lower(pc.cast(col, pa.string())))
     true = np.asarray(
         pc.is_in(text, value_set=pa.array(_TRUE)).to_numpy(zero_copy_only=False), dtype=bool
@@ -72,23 +76,70 @@ def correlation(score: np.ndarray, retained: np.ndarray) -> float | None:
     """Pearson correlation (point-biserial for a 0/1 retention); None if either is constant."""
     if score.size < 2 or np.std(score) == 0 or np.std(retained) == 0:
         return None
-    return float(np.corrcoef(score, retained)[0, 1])
+    rows = np.empty((2, score.size))
+    rows[0] = score
+    rows[1] = retained
+    return rows_correlation(rows)
+
+
+def rows_correlation(rows: np.ndarray, first: np.ndarray | None = None) -> float | None:
+    """``np.corrcoef(rows[0], rows[1])[0, 1]`` computed in ``rows`` (a new 2 x n float array,
+    changed in place): the same steps on the same numbers, without corrcoef's copies of a
+    large book's columns. ``first``: the values of ``rows[0]``, to give None where
+    ``np.std(first)`` is 0 (read from the deviations computed here, not from a new column)."""
+    n = rows.shape[1]
+    rows -= rows.mean(axis=1)[:, None]
+    if first is not None and _constant(rows[0], first):
+        return None
+    c = np.dot(rows, rows.T)
+    c *= np.true_divide(1, n - 1)
+    stddev = np.sqrt(np.diag(c))
+    c /= stddev[:, None]
+    c /= stddev[None, :]
+    np.clip(c, -1, 1, out=c)
+    return float(c[0, 1])
+
+
+def _constant(deviation: np.ndarray, values: np.ndarray) -> bool:
+    """``np.std(values) == 0`` from ``values``' deviations from their mean (the ones np.std
+    squares): all are 0 when the widest is 0; the widest squares clear of underflow (so the
+    mean square is not 0) when it is at least 1e-150; only in between is np.std asked."""
+    widest = float(np.maximum(deviation.max(), -deviation.min()))  # NaN stays NaN
+    if widest == 0:
+        return True
+    if not widest < 1e-150:  # also NaN: np.std is NaN then, not 0
+        return False
+    return bool(np.std(values) == 0)
 
 
 def auc(score: np.ndarray, positive: np.ndarray) -> float | None:
     """P(score of a random positive > score of a random negative), ties counting one half."""
-    n_pos = int(positive.sum())
-    n_neg = positive.size - n_pos
+    pos = score[positive]
+    neg = score[~positive]
+    pos.sort()
+    neg.sort()
+    return auc_sorted(pos, neg)
+
+
+def auc_sorted(pos: np.ndarray, neg: np.ndarray) -> float | None:
+    """:func:`auc` from the positives' and the negatives' scores, each sorted ascending."""
+    n_pos, n_neg = pos.size, neg.size
     if n_pos == 0 or n_neg == 0:
         return None
     # Mann-Whitney U from pair counts: for every positive, the negatives below it plus half
-    # those equal (the rank sum less n_pos (n_pos + 1) / 2, exactly: whole and half counts are
-    # exact in float64). Each side sorted on its own is quicker than ranking the whole column,
-    # and sorted look-ups stay in cache.
-    pos, neg = np.sort(score[positive]), np.sort(score[~positive])
-    below = np.searchsorted(neg, pos, side="left")
-    upto = np.searchsorted(neg, pos, side="right")
-    u = float(below.sum()) + float((upto - below).sum()) / 2
+    # those equal (the rank sum less n_pos (n_pos + 1) / 2). Each side sorted on its own is
+    # quicker than ranking the whole column, and the smaller side is looked up in the larger
+    # (sorted look-ups stay in cache); whole and half counts are exact in float64, so either
+    # direction gives the same U.
+    if n_pos <= n_neg:
+        below = int(np.searchsorted(neg, pos, side="left").sum())
+        ties = int(np.searchsorted(neg, pos, side="right").sum()) - below
+    else:
+        # For every negative, the positives above it: n_pos less those at or below it.
+        upto = int(np.searchsorted(pos, neg, side="right").sum())
+        ties = upto - int(np.searchsorted(pos, neg, side="left").sum())
+        below = n_pos * n_neg - upto
+    u = float(below) + float(ties) / 2
     return u / (n_pos * n_neg)
 
 
@@ -121,32 +172,52 @@ def validate_scores(
     score: np.ndarray, churn: np.ndarray, spec: Validation, source: str
 ) -> tuple[dict[str, Any], list[Check]]:
     """The validation figures and the recipe's checks on them."""
-    ok = ~np.isnan(score) & ~np.isnan(churn)
-    s, churned = score[ok], churn[ok] == 1
-    retained = (~churned).astype(float)
-    r = correlation(s, retained)
-    a = auc(s, ~churned)
-    n_churned = int(churned.sum())
+    ok = ~np.isnan(score)
+    ok &= ~np.isnan(churn)
+    n = int(np.count_nonzero(ok))
+    s, churned = (score, churn == 1) if n == ok.size else (score[ok], churn[ok] == 1)
+    kept = ~churned
+    # Retention (0/1) is constant exactly when no account or every account churned.
+    r: float | None = None
+    if n >= 2 and 0 < int(np.count_nonzero(churned)) < n:
+        rows = np.empty((2, n))
+        rows[0] = s
+        rows[1] = kept
+        r = rows_correlation(rows, first=s)  # None if the scores are constant
+        del rows
+    # Each side once: its mean (in the book's order, as a mean of the side is summed), then
+    # sorted for the AUC and for the shares below a limit.
+    lost, held = s[churned], s[kept]
+    n_churned = lost.size
+    mean_churned = None if not n_churned else round(float(lost.mean()), 2)
+    mean_retained = None if n_churned == n else round(float(held.mean()), 2)
+    lost.sort()
+    held.sort()
+    a = auc_sorted(held, lost)
     threshold = spec.churn_threshold
 
-    def below(limit: float, mask: np.ndarray) -> float | None:
-        return None if not mask.any() else round(100 * float((s[mask] < limit).mean()), 2)
+    def below(limit: float, side: np.ndarray) -> float | None:
+        # The share of a side below ``limit``: its count over its size, as the mean of
+        # ``side < limit`` is (the scores here are never NaN).
+        if not side.size:
+            return None
+        return round(100 * float(int(np.searchsorted(side, limit, side="left")) / side.size), 2)
 
     grade = grade_correlation(r, spec.correlation)
-    rate = n_churned / s.size if s.size else 0.0
+    rate = n_churned / n if n else 0.0
     ceiling = point_biserial_ceiling(rate)
     figures: dict[str, Any] = {
         "source": source,
-        "accounts": int(ok.sum()),
+        "accounts": n,
         "churned": n_churned,
         "correlation": None if r is None else round(r, 4),
         "auc": None if a is None else round(a, 4),
-        "churned_below_60": below(60, churned),
-        "retained_below_60": below(60, ~churned),
+        "churned_below_60": below(60, lost),
+        "retained_below_60": below(60, held),
         "churn_threshold": threshold,
-        "churned_below_threshold": below(threshold, churned),
-        "mean_score_churned": None if not n_churned else round(float(s[churned].mean()), 2),
-        "mean_score_retained": None if n_churned == s.size else round(float(s[~churned].mean()), 2),
+        "churned_below_threshold": below(threshold, lost),
+        "mean_score_churned": mean_churned,
+        "mean_score_retained": mean_retained,
         "grade": grade,
         "churn_rate": round(100 * rate, 2),
         "correlation_ceiling": None if ceiling is None else round(ceiling, 4),

@@ -1,4 +1,8 @@
-"""Normalisers: a raw signal column onto 0-100, on whole columns (NaN in, NaN out)."""
+"""Normalisers: a raw signal column onto 0-100, on whole columns (NaN in, NaN out).
+
+Every normaliser returns a new array the caller may change in place (the scoring sums reuse it
+rather than allocate another column per step).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ import numpy as np
 
 from tierform.core.arrays import bounds_at_or_below
 from tierform.core.health.spec import Linear, Normaliser, Percentile, Thresholds
+
+# Up to this many ascending steps are counted by comparison; more fall back to a binary search.
+_MAX_COMPARED_STEPS = 16
 
 
 def normalise(values: np.ndarray, norm: Normaliser, groups: np.ndarray | None = None) -> np.ndarray:
@@ -25,22 +32,45 @@ def normalise(values: np.ndarray, norm: Normaliser, groups: np.ndarray | None = 
                 out[member] = percentile_rank(values[member])
         else:
             out = percentile_rank(values)
-        return out if norm.higher_is_better else 100 - out
+        if not norm.higher_is_better:
+            np.subtract(100, out, out=out)
+        return out
     raise TypeError(f"unknown normaliser {norm!r}")
 
 
 def linear(values: np.ndarray, worst: float, best: float) -> np.ndarray:
-    """0 at ``worst``, 100 at ``best``, clipped; works in either direction."""
+    """0 at ``worst``, 100 at ``best``, clipped; works in either direction.
+
+    The steps of ``clip((values - worst) / (best - worst), 0, 1) * 100`` in one buffer; scaling
+    before clipping gives the same numbers (x * 100 stays within [0, 100] exactly when x is
+    within [0, 1], and keeps its sign outside).
+    """
+    out = np.subtract(values, worst, dtype=float)
     with np.errstate(invalid="ignore"):
-        return np.clip((values - worst) / (best - worst), 0.0, 1.0) * 100
+        np.divide(out, best - worst, out=out)
+        np.multiply(out, 100, out=out)
+        np.clip(out, 0.0, 100.0, out=out)
+    return out
 
 
 def thresholds(values: np.ndarray, steps: list[tuple[float, float]]) -> np.ndarray:
     """The score of the last step whose value is reached (below the first: the first's score)."""
     at = np.array([v for v, _ in steps], dtype=float)
     score = np.array([s for _, s in steps], dtype=float)
-    idx = np.clip(bounds_at_or_below(at, np.nan_to_num(values, nan=at[0])) - 1, 0, None)
-    return np.where(np.isnan(values), np.nan, score[idx])
+    if len(at) > _MAX_COMPARED_STEPS or not (at[1:] >= at[:-1]).all():  # unsorted or NaN steps
+        idx = np.clip(bounds_at_or_below(at, np.nan_to_num(values, nan=at[0])) - 1, 0, None)
+        return np.where(np.isnan(values), np.nan, score[idx])
+    # Ascending steps: the index of the last step reached is the number of later steps reached
+    # (NaN reaches none), counted in one byte per account and looked up in one pass.
+    idx = np.zeros(values.shape, dtype=np.uint8)
+    reached = np.empty(values.shape, dtype=bool)
+    for bound in at[1:].tolist():
+        np.greater_equal(values, bound, out=reached)
+        idx += reached
+    out = score.take(idx)
+    np.isnan(values, out=reached)
+    out[reached] = np.nan
+    return out
 
 
 def percentile_rank(values: np.ndarray) -> np.ndarray:

@@ -41,6 +41,8 @@ __all__ = ["HealthResult", "effective_health", "score_health", "score_columns"]
 MIN_SIGNALS = 3
 MIN_DIMENSIONS = 2
 MAX_LISTED = 20
+# Up to this many bands are found by comparison; more by a binary search per account.
+_MAX_COMPARED_BANDS = 16
 
 
 @dataclass
@@ -79,40 +81,50 @@ class HealthResult:
         return [names[i] if i >= 0 else None for i in self.band_index.tolist()]
 
     def band_counts(self) -> dict[str, int]:
-        counts = np.bincount(self.band_index[self.band_index >= 0], minlength=len(self.band_names))
-        return {name: int(c) for name, c in zip(self.band_names, counts, strict=True)}
+        # Shifted by one, "no band" (-1) is counted at 0 and dropped.
+        names = self.band_names
+        counts = np.bincount(self.band_index + np.int8(1), minlength=len(names) + 1)[1:]
+        return {name: int(c) for name, c in zip(names, counts, strict=True)}
 
-    def account_columns(self) -> RecordColumns:
-        """The per-account entries of :meth:`to_dict` held as columns (no dict per account)."""
+    def account_columns(self, consume: bool = False) -> RecordColumns:
+        """The per-account entries of :meth:`to_dict` held as columns (no dict per account).
+
+        ``consume``: the caller is done with this result, so the scores and dimensions are
+        rounded in their own arrays instead of new ones (a large book's columns are costly
+        to allocate).
+        """
         tiers: list[str | None] = [t.name for t in self.model.tiers]
         tiers.append(None)
         bands: list[str | None] = list(self.band_names)
         bands.append(None)
         stale = self.stale if self.stale is not None else np.zeros(len(self.book), dtype=bool)
+
+        def rounded(values: np.ndarray) -> np.ndarray:
+            return np.round(values, 2, out=values) if consume else np.round(values, 2)
+
         return RecordColumns(
             len(self.book),
             [
                 TextField("account_id", self.book.id_column()),
-                CodedField("tier", tiers, np.where(self.tier >= 0, self.tier, len(tiers) - 1)),
-                NumberField("score", np.round(self.score, 2)),
-                CodedField(
-                    "band", bands, np.where(self.band_index >= 0, self.band_index, len(bands) - 1)
-                ),
+                CodedField("tier", tiers, _codes(self.tier, len(tiers) - 1)),
+                NumberField("score", rounded(self.score)),
+                CodedField("band", bands, _codes(self.band_index, len(bands) - 1)),
                 NestedField(
                     "dimensions",
-                    tuple(NumberField(k, np.round(v, 2)) for k, v in self.dimensions.items()),
+                    tuple(NumberField(k, rounded(v)) for k, v in self.dimensions.items()),
                 ),
                 FlagField("stale_renewal", np.asarray(stale, dtype=bool)),
             ],
         )
 
-    def to_dict(self, columnar: bool = False) -> dict[str, Any]:
+    def to_dict(self, columnar: bool = False, consume: bool = False) -> dict[str, Any]:
         """``{"weights", "accounts", "validation", "checks"}`` (scores rounded to 0.01);
-        ``columnar``: the accounts as :class:`RecordColumns` (the same entries)."""
+        ``columnar``: the accounts as :class:`RecordColumns` (the same entries); ``consume``:
+        see :meth:`account_columns`."""
         if columnar:
             return {
                 "weights": self.weights,
-                "accounts": self.account_columns(),
+                "accounts": self.account_columns(consume),
                 "validation": self.validation,
                 "checks": [c.to_dict() for c in self.checks],
             }
@@ -143,6 +155,14 @@ class HealthResult:
             "validation": self.validation,
             "checks": [c.to_dict() for c in self.checks],
         }
+
+
+def _codes(index: np.ndarray, none: int) -> np.ndarray:
+    """Indexes with -1 (none) as ``none``, in one byte each when they fit."""
+    small = np.int8 if none < 128 else np.int64
+    codes = index.astype(small)
+    codes[index < 0] = none
+    return codes
 
 
 def _rounded(values: np.ndarray) -> list[float | None]:
@@ -257,46 +277,94 @@ def dimension_scores(
     for sig in (spec.signals or {}).values():
         if sig.dimension not in dims:
             dims.append(sig.dimension)
-    num = {d: np.zeros(n) for d in dims}
-    den = {d: np.zeros(n) for d in dims}
+    sums = {d: _WeightedSum(n) for d in dims}
     used: list[str] = []
     absent: list[str] = []
     stale = np.zeros(n, dtype=bool)
     for name, sig in (spec.signals or {}).items():
+        neutral = (sig.missing or rule.signal) == "neutral"
         raw = signal_values(name, sig, book, as_of)
         if raw is None:
+            # No column: every value is unknown, so the signal adds nothing, or its neutral
+            # score for every account.
             absent.append(name)
-            raw = np.full(n, np.nan)
-        else:
-            used.append(name)
-        past = np.zeros(n, dtype=bool)
+            if neutral:
+                sums[sig.dimension].add_constant(rule.neutral_score, sig.weight)
+            continue
+        used.append(name)
+        past = None
         if sig.date == "days_until":
             with np.errstate(invalid="ignore"):
                 past = raw < 0
-            stale |= past
-            raw = np.where(past, np.nan, raw)
-        value = normalise(raw, sig.normalise, tier)
-        if past.any():
-            value = np.where(past, rule.neutral_score, value)
+            if past.any():
+                stale |= past
+                raw[past] = np.nan  # a date signal's days are a new array
+            else:
+                past = None
+        value = normalise(raw, sig.normalise, tier)  # a new array: changed in place below
+        if past is not None:
+            value[past] = rule.neutral_score
         unknown = np.isnan(value)
-        if (sig.missing or rule.signal) == "neutral" and unknown.any():
-            value = np.where(unknown, rule.neutral_score, value)
-            unknown[:] = False
-        # In place, the same sums as adding ``where(known, weight * value, 0)`` (sums start
-        # at +0.0, so adding 0.0 where a value is unknown changes nothing; a weight of 1
-        # multiplies nothing).
-        part = value if sig.weight == 1 else sig.weight * value
-        dim_num, dim_den = num[sig.dimension], den[sig.dimension]
-        if unknown.any():
-            known = ~unknown
-            np.add(dim_num, part, out=dim_num, where=known)
-            np.add(dim_den, sig.weight, out=dim_den, where=known)
+        if neutral and unknown.any():
+            value[unknown] = rule.neutral_score
+            unknown = None
+        elif not unknown.any():
+            unknown = None
+        sums[sig.dimension].add(value, sig.weight, unknown)
+    return {d: sums[d].mean() for d in dims}, used, absent, stale
+
+
+class _WeightedSum:
+    """``num / den`` of one dimension, summed signal by signal in the declared order.
+
+    The same sums as adding ``where(known, weight * value, 0)`` to columns of zeros, without
+    them: a sum held as a number while it is the same for every account, the first column
+    taken over as the running sum (``+ 0.0`` turns a -0.0 into the 0.0 a sum from zero
+    gives), and 0.0 added where a value is unknown (which changes no sum started at 0.0).
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.num: float | np.ndarray = 0.0
+        self.den: float | np.ndarray = 0.0
+
+    def add_constant(self, value: float, weight: float) -> None:
+        self.num = self.num + (value if weight == 1 else weight * value)
+        self.den = self.den + weight
+
+    def add(self, value: np.ndarray, weight: float, unknown: np.ndarray | None) -> None:
+        """Add ``weight * value`` (``value`` is consumed) where ``unknown`` is false."""
+        if weight != 1:
+            np.multiply(value, weight, out=value)
+        if unknown is not None:
+            value[unknown] = 0.0
+        if isinstance(self.num, np.ndarray):
+            self.num += value
         else:
-            dim_num += part
-            dim_den += sig.weight
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = {d: np.where(den[d] > 0, num[d] / den[d], np.nan) for d in dims}
-    return out, used, absent, stale
+            np.add(value, self.num, out=value)
+            self.num = value
+        if unknown is None:
+            self.den = self.den + weight
+            return
+        if not isinstance(self.den, np.ndarray):
+            self.den = np.full(self.n, self.den)
+        np.add(self.den, weight, out=self.den, where=~unknown)
+
+    def mean(self) -> np.ndarray:
+        """``num / den`` where ``den > 0``, else NaN."""
+        num, den = self.num, self.den
+        if not isinstance(num, np.ndarray):
+            num = np.full(self.n, num)
+        if not isinstance(den, np.ndarray):
+            if not den > 0:
+                return np.full(self.n, np.nan)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                np.divide(num, den, out=num)
+            return num
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(num, den, out=num)
+        num[~(den > 0)] = np.nan
+        return num
 
 
 def score_columns(
@@ -304,22 +372,49 @@ def score_columns(
 ) -> np.ndarray:
     """Weighted mean of the dimensions with each account's row of ``matrix`` (tier, or the last
     row, the default, for unassigned accounts); NaN where no weighted dimension is known."""
-    group = np.where(tier >= 0, tier, matrix.shape[0] - 1)
-    n = group.shape[0]
+    n = tier.shape[0]
+    group: np.ndarray | None = None  # each account's row, made only if some weight differs
     num = np.zeros(n)
-    den = np.zeros(n)
+    den: float | np.ndarray = 0.0
     neutral = spec.missing.dimension == "neutral"
+    fill = spec.missing.neutral_score
+    scratch: np.ndarray | None = None  # one buffer for every dimension's weighted values
     for k, values in enumerate(dims.values()):
         weights = matrix[:, k]
         # One weight for every tier (the usual case) multiplies as a number, not per account.
-        w = weights[0] if (weights == weights[0]).all() else weights[group]
-        if neutral:
-            values = np.where(np.isnan(values), spec.missing.neutral_score, values)
-        known = ~np.isnan(values)
-        num += np.where(known, w * values, 0.0)
-        den += np.where(known, w, 0.0)
+        same = bool((weights == weights[0]).all())
+        if not same and group is None:
+            group = np.where(tier >= 0, tier, matrix.shape[0] - 1)
+        w: float | np.ndarray = float(weights[0]) if same else weights[group]
+        unknown = np.isnan(values)
+        if unknown.all():
+            if not neutral:
+                continue  # adds 0.0 to every sum: nothing
+            part = np.multiply(w, fill, dtype=float)
+            num += part
+            den = den + w if same else np.add(den, w)
+            continue
+        if neutral and unknown.any():
+            values = np.where(unknown, fill, values)
+            unknown[:] = False
+        part = scratch = np.multiply(values, w, out=scratch)
+        if unknown.any():
+            part[unknown] = 0.0
+            num += part
+            known = ~unknown
+            den = np.add(den, np.where(known, w, 0.0))
+        else:
+            num += part
+            den = den + w if same else np.add(den, w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / den, np.nan)
+        if not isinstance(den, np.ndarray):
+            if not den > 0:
+                return np.full(n, np.nan)
+            np.divide(num, den, out=num)
+            return num
+        np.divide(num, den, out=num)
+        num[~(den > 0)] = np.nan
+        return num
 
 
 def band_of(score: np.ndarray, spec: HealthSpec) -> np.ndarray:
@@ -327,9 +422,20 @@ def band_of(score: np.ndarray, spec: HealthSpec) -> np.ndarray:
     bands = spec.bands or []
     mins = np.array([b.min for b in bands], dtype=float)
     order = np.argsort(mins)  # ascending minimums
-    pos = bounds_at_or_below(mins[order], np.nan_to_num(score, nan=-1.0)) - 1
-    index = np.where(pos >= 0, order[np.clip(pos, 0, None)], -1)
-    return np.where(np.isnan(score), -1, index).astype(np.int8)
+    ordered = mins[order]
+    if len(bands) > _MAX_COMPARED_BANDS or not (ordered[1:] >= ordered[:-1]).all():
+        pos = bounds_at_or_below(ordered, np.nan_to_num(score, nan=-1.0)) - 1
+        index = np.where(pos >= 0, order[np.clip(pos, 0, None)], -1)
+        return np.where(np.isnan(score), -1, index).astype(np.int8)
+    # The minimums reached, counted in one byte per account (NaN reaches none), then looked up:
+    # none reached is -1, else the band of the highest minimum reached.
+    reached = np.zeros(score.shape, dtype=np.int8)
+    step = np.empty(score.shape, dtype=bool)
+    for bound in ordered.tolist():
+        np.greater_equal(score, bound, out=step)
+        reached += step
+    table = np.concatenate([[-1], order]).astype(np.int8)
+    return table.take(reached)
 
 
 def scoring_checks(result: HealthResult) -> list[Check]:
@@ -343,9 +449,8 @@ def scoring_checks(result: HealthResult) -> list[Check]:
         for d, w in group.items()
         if w > 0
     }
-    live = sorted(
-        d for d, v in result.dimensions.items() if d in weighted and n and not np.isnan(v).all()
-    )
+    empty = {d for d, v in result.dimensions.items() if n and _all_nan(v)}
+    live = sorted(d for d in result.dimensions if d in weighted and n and d not in empty)
     enough = len(result.signals_used) >= MIN_SIGNALS and len(live) >= MIN_DIMENSIONS
     checks.append(
         Check(
@@ -387,7 +492,6 @@ def scoring_checks(result: HealthResult) -> list[Check]:
             )
         )
     rule = spec.missing.dimension
-    empty = {d for d, v in result.dimensions.items() if n and np.isnan(v).all()}
     for dim in sorted(weighted & empty):
         handled = (
             "its weight is spread over the other dimensions"
@@ -404,7 +508,7 @@ def scoring_checks(result: HealthResult) -> list[Check]:
                 "add a column for one of its signals or map it with health.signals.<name>.column",
             )
         )
-    scored = int((~np.isnan(result.score)).sum())
+    scored = n - int(np.count_nonzero(np.isnan(result.score)))
     pct = 100 * scored / n if n else 100.0
     checks.append(
         Check(
@@ -422,8 +526,11 @@ def scoring_checks(result: HealthResult) -> list[Check]:
         dist = ", ".join(f"{k} {100 * v / scored:.1f}%" for k, v in counts.items())
         checks.append(Check("health_bands", "info", None, f"bands: {dist}"))
         lo, hi = spec.validation.cluster_range
-        s = result.score[~np.isnan(result.score)]
-        share = 100 * float(((s >= lo) & (s <= hi)).mean())
+        # The share of scored accounts in the range (NaN is in no range), as the mean of the
+        # range test over the scores would give it.
+        inside = result.score >= lo
+        inside &= result.score <= hi
+        share = 100 * float(int(np.count_nonzero(inside)) / scored)
         limit = spec.validation.cluster_max_pct
         ok = share <= limit
         checks.append(
@@ -439,3 +546,10 @@ def scoring_checks(result: HealthResult) -> list[Check]:
             )
         )
     return checks
+
+
+def _all_nan(values: np.ndarray) -> bool:
+    """Whether every value is NaN; a known first value answers without a pass."""
+    if values.size == 0 or values[0] == values[0]:
+        return False
+    return bool(np.isnan(values).all())
