@@ -99,13 +99,21 @@ def _json_text(data: bytes) -> bytes | None:
     out = b"[" + b",".join(parts) + b"]"
     if b"<" in out or _REF_END in out:  # another shape (e.g. ``<t/>``, ``<f>``, ``t="s"``)
         return None
+    return json_strings(out)
+
+
+def json_strings(out: bytes) -> bytes | None:
+    """The converted text with its quote marks (``\\x1d``) made JSON quotes and the cells' own
+    quotes, entities and line breaks written as JSON writes them; None for an empty text or a
+    character reference (the general reader's cases: it leaves the one out, decodes the
+    other)."""
     if b'"' in out:
         out = out.replace(b'"', b'\\"')
     out = out.replace(_QUOTE, b'"')
-    if b':""' in out:  # an empty text: the general reader gives "" (rare)
+    if b':""' in out:
         return None
     if b"&" in out:
-        if b"&#" in out:  # a character reference: the general reader decodes it
+        if b"&#" in out:
             return None
         for entity, text in _ENTITIES:
             out = out.replace(entity, text)

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from tierform.workbook.xlsx_fast import _ENTITIES, _STYLED_VALUE
+from tierform.workbook.xlsx_fast import _STYLED_VALUE, json_strings
 
 _QUOTE = b"\x1d"  # a JSON quote; raw quotes left over are the cells' own text
 _TEXT_END = b"\x1c"  # where the reference of an inline-string cell ended
@@ -91,18 +91,5 @@ def _typed_text(data: bytes) -> tuple[bytes, int] | None:
     # Anything left of the markup or of a reference is a shape this does not cover.
     if b"<" in out or _TEXT_END in out or _VALUE_END in out:
         return None
-    if b'"' in out:
-        out = out.replace(b'"', b'\\"')
-    out = out.replace(_QUOTE, b'"')
-    if b':""' in out:  # an empty text: the general reader leaves the cell out
-        return None
-    if b"&" in out:
-        if b"&#" in out:  # a character reference: the general reader decodes it
-            return None
-        for entity, text in _ENTITIES:
-            out = out.replace(entity, text)
-        out = out.replace(b"&amp;", b"&")
-    for raw, escaped in ((b"\n", b"\\n"), (b"\r", b"\\r"), (b"\t", b"\\t")):
-        if raw in out:
-            out = out.replace(raw, escaped)
-    return out, len(parts)
+    text = json_strings(out)
+    return None if text is None else (text, len(parts))
