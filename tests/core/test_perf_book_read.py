@@ -2,7 +2,6 @@
 
 * a large CSV read as its first block plus the rest gives the table of one read in
   first-block-sized blocks;
-* the "ids in order" shortcut gives the repeats a set finds;
 * counting ACVs like "12.500" on the cells that can match gives the count over every cell;
 * the byte-level check for plain numbers reads ACVs as the plain pattern does.
 """
@@ -19,7 +18,7 @@ import pyarrow.csv as pacsv
 import pytest
 
 from tierform.core import book_csv, book_numbers
-from tierform.core.book import _duplicate_mask, _has_repeats, _parse_level, read_book
+from tierform.core.book import _parse_level, read_book
 from tierform.errors import BookError
 
 INFER = 1 << 12
@@ -95,51 +94,6 @@ def test_an_empty_file_is_still_named_empty(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(BookError, match="the file is empty"):
         read_book(path)
-
-
-def by_hand(ids: list[str | None]) -> list[bool]:
-    seen: set[str] = set()
-    out = []
-    for x in ids:
-        out.append(x is not None and x in seen)
-        if x is not None:
-            seen.add(x)
-    return out
-
-
-def id_lists() -> list[list[str | None]]:
-    rng = random.Random(5)
-    numbered = [f"ACC-{k:06d}" for k in range(1, 3000)] + ["ACC-1000000", "ACC-1000001"]
-    cases: list[list[str | None]] = [
-        [],
-        ["A"],
-        numbered,
-        [str(k) for k in range(1, 2500)],  # 9 before 10: shorter first
-        [str(k) for k in range(1, 2500)] + ["2499"],  # a repeat at the very end
-        numbered[:1500] + [None] + numbered[1500:],  # a blank among ordered ids
-        numbered[:2000] + [numbered[1999]] + numbered[2000:],  # neighbours equal
-        numbered[:10] + numbered[5:],  # repeats early, inside the first look
-        ["é", "ö", "名", "名前"],
-        ["", "", "a"],
-        ["b", "a", "c"],
-    ]
-    for _ in range(10):
-        ids = sorted(rng.sample(range(5000), 2000))
-        ordered: list[str | None] = [f"X{k}" for k in ids]
-        ordered.insert(rng.randrange(len(ordered)), ordered[rng.randrange(len(ordered))])
-        cases.append(ordered)
-    return cases
-
-
-@pytest.mark.parametrize("ids", id_lists())
-def test_repeats_of_ordered_ids_match_a_set(ids):
-    half = len(ids) // 2
-    column = pa.chunked_array(
-        [pa.array(ids[:half], pa.string()), pa.array(ids[half:], pa.string())], pa.string()
-    )
-    expected = by_hand(ids)
-    assert _has_repeats(column) == any(expected)
-    assert _duplicate_mask(column).tolist() == expected
 
 
 CELLS = [

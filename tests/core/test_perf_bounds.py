@@ -19,6 +19,7 @@ def test_bounds_at_or_below_is_searchsorted(seed: int) -> None:
         for ordered in (bounds, bounds[::-1], np.append(bounds, np.nan)):
             expected = np.searchsorted(ordered, values, side="right")
             assert np.array_equal(bounds_at_or_below(ordered, values), expected)
+            assert np.array_equal(bounds_at_or_below(ordered, values, dtype=np.uint8), expected)
 
 
 @pytest.mark.parametrize("seed", range(10))

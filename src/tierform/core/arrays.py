@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 
@@ -25,15 +27,20 @@ def validity_mask(bitmap: pa.Buffer, offset: int, n: int) -> np.ndarray:
     return bits[offset : offset + n].view(bool)
 
 
-def bounds_at_or_below(bounds: np.ndarray, values: np.ndarray) -> np.ndarray:
+def bounds_at_or_below(
+    bounds: np.ndarray, values: np.ndarray, dtype: type[np.integer[Any]] = np.intp
+) -> np.ndarray:
     """``np.searchsorted(bounds, values, side="right")`` for a model's few (ascending) bounds,
     such as tiers, bands or steps: one comparison per bound is several times quicker than a
-    binary search per value."""
+    binary search per value. ``dtype``: the counts' type (one byte is enough for the few
+    bounds counted; more, or unsorted ones, are searched and come back as ``intp``)."""
     if len(bounds) > 16 or not (bounds[1:] >= bounds[:-1]).all():  # unsorted, or NaN bounds
         return np.searchsorted(bounds, values, side="right")
-    pos = np.zeros(len(values), dtype=np.intp)
+    pos = np.zeros(len(values), dtype=dtype)
+    reached = np.empty(len(values), dtype=bool)
     for bound in bounds.tolist():
-        pos += values >= bound
+        np.greater_equal(values, bound, out=reached)
+        pos += reached
     pos[np.isnan(values)] = len(bounds)  # NaN sorts after every number
     return pos
 

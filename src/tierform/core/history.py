@@ -69,9 +69,7 @@ def history_of(rows: Iterable[tuple[str, Any, Any]], model: CoverageModel, sourc
     owner_of: dict[str, str | None] = {}
     for account_id, tier, csm in rows:
         key = str(account_id)
-        if tier is None:
-            pass
-        else:
+        if tier is not None:
             if type(tier) is str:
                 name = tier_of.get(tier, _UNSEEN)
                 if name is _UNSEEN:

@@ -11,9 +11,6 @@ import numpy as np
 from tierform.core.arrays import bounds_at_or_below
 from tierform.core.health.spec import Linear, Normaliser, Percentile, Thresholds
 
-# Up to this many ascending steps are counted by comparison; more fall back to a binary search.
-_MAX_COMPARED_STEPS = 16
-
 
 def normalise(values: np.ndarray, norm: Normaliser, groups: np.ndarray | None = None) -> np.ndarray:
     """``values`` (float64, NaN = missing) on 0-100 by the declared normaliser.
@@ -57,19 +54,14 @@ def thresholds(values: np.ndarray, steps: list[tuple[float, float]]) -> np.ndarr
     """The score of the last step whose value is reached (below the first: the first's score)."""
     at = np.array([v for v, _ in steps], dtype=float)
     score = np.array([s for _, s in steps], dtype=float)
-    if len(at) > _MAX_COMPARED_STEPS or not (at[1:] >= at[:-1]).all():  # unsorted or NaN steps
-        idx = np.clip(bounds_at_or_below(at, np.nan_to_num(values, nan=at[0])) - 1, 0, None)
+    if not (at[1:] >= at[:-1]).all():  # unsorted or NaN steps: as a binary search reads them
+        pos = np.searchsorted(at, np.nan_to_num(values, nan=at[0]), side="right")
+        idx = np.clip(pos - 1, 0, None)
         return np.where(np.isnan(values), np.nan, score[idx])
-    # Ascending steps: the index of the last step reached is the number of later steps reached
-    # (NaN reaches none), counted in one byte per account and looked up in one pass.
-    idx = np.zeros(values.shape, dtype=np.uint8)
-    reached = np.empty(values.shape, dtype=bool)
-    for bound in at[1:].tolist():
-        np.greater_equal(values, bound, out=reached)
-        idx += reached
-    out = score.take(idx)
-    np.isnan(values, out=reached)
-    out[reached] = np.nan
+    # Ascending steps: the index of the last step reached is the number of later steps reached,
+    # counted in one byte per account (NaN's index is replaced below).
+    out = score.take(bounds_at_or_below(at[1:], values, dtype=np.uint8))
+    out[np.isnan(values)] = np.nan
     return out
 
 

@@ -41,8 +41,6 @@ __all__ = ["HealthResult", "effective_health", "score_health", "score_columns"]
 MIN_SIGNALS = 3
 MIN_DIMENSIONS = 2
 MAX_LISTED = 20
-# Up to this many bands are found by comparison; more by a binary search per account.
-_MAX_COMPARED_BANDS = 16
 
 
 @dataclass
@@ -422,20 +420,11 @@ def band_of(score: np.ndarray, spec: HealthSpec) -> np.ndarray:
     bands = spec.bands or []
     mins = np.array([b.min for b in bands], dtype=float)
     order = np.argsort(mins)  # ascending minimums
-    ordered = mins[order]
-    if len(bands) > _MAX_COMPARED_BANDS or not (ordered[1:] >= ordered[:-1]).all():
-        pos = bounds_at_or_below(ordered, np.nan_to_num(score, nan=-1.0)) - 1
-        index = np.where(pos >= 0, order[np.clip(pos, 0, None)], -1)
-        return np.where(np.isnan(score), -1, index).astype(np.int8)
-    # The minimums reached, counted in one byte per account (NaN reaches none), then looked up:
-    # none reached is -1, else the band of the highest minimum reached.
-    reached = np.zeros(score.shape, dtype=np.int8)
-    step = np.empty(score.shape, dtype=bool)
-    for bound in ordered.tolist():
-        np.greater_equal(score, bound, out=step)
-        reached += step
+    # The minimums reached: none is -1, else the band of the highest minimum reached.
     table = np.concatenate([[-1], order]).astype(np.int8)
-    return table.take(reached)
+    index = table.take(bounds_at_or_below(mins[order], score, dtype=np.int8))
+    index[np.isnan(score)] = -1
+    return index
 
 
 def scoring_checks(result: HealthResult) -> list[Check]:

@@ -21,7 +21,7 @@ from tierform.core.health.score import HealthResult
 from tierform.core.model import CoverageModel
 from tierform.core.playbooks.library import effective_playbooks, playbook_for
 from tierform.core.playbooks.spec import Playbook
-from tierform.core.rules.context import RuleContext, id_rank
+from tierform.core.rules.context import RuleContext
 from tierform.core.rules.defaults import default_rules
 from tierform.core.rules.reason_text import (
     CodedText,
@@ -576,11 +576,6 @@ def radix_order(code: np.ndarray, room: int) -> np.ndarray:
         order = order[np.argsort(digit, kind="stable")]
         shift += 16
     return order
-
-
-def _account_rank(ctx: RuleContext) -> np.ndarray:
-    """Each row's account id as its rank among the ids as text (equal ids, equal rank)."""
-    return id_rank(ctx.book.table)
 
 
 def _actions(
