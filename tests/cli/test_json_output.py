@@ -243,3 +243,36 @@ def test_schema_emits_the_same_data_as_before(run, old_emitter):
     used = old_emitter()
     assert json.loads(new) == json.loads(run("schema").stdout)
     assert len(used) == 1
+
+
+def test_pieces_written_behind_arrive_whole_and_in_order():
+    out = io.BytesIO()
+    pieces = [bytes([i % 256]) * (i * 37 % 5000) for i in range(500)]
+    with jsonout.written_behind(out.write, depth=2) as write:
+        for piece in pieces:
+            write(memoryview(piece))
+    assert out.getvalue() == b"".join(pieces)
+
+
+def test_a_failed_write_behind_is_raised_and_stops_the_writing():
+    written = []
+
+    def write(piece):
+        if len(written) == 3:
+            raise BrokenPipeError("closed")
+        written.append(bytes(piece))
+
+    with pytest.raises(BrokenPipeError):
+        with jsonout.written_behind(write, depth=1) as put:
+            for i in range(1000):
+                put(b"%d" % i)
+    assert written == [b"0", b"1", b"2"]
+
+
+def test_an_error_while_encoding_ends_the_writer():
+    out = io.BytesIO()
+    with pytest.raises(ValueError, match="bad"):
+        with jsonout.written_behind(out.write) as put:
+            put(b"first")
+            raise ValueError("bad")
+    assert out.getvalue() == b"first"

@@ -131,6 +131,32 @@ def test_records_are_written_byte_for_byte_as_their_dicts(n):
         assert got["score"] == (None if want["score"] in (math.inf, -math.inf) else want["score"])
 
 
+NEAR_CENTS = [-0.0, 0.0, -1e-7, 1e-7, 0.005, -0.015, 1.234, 99.99, 100.0, -100.0, 0.1 + 0.2]
+
+
+@pytest.mark.parametrize(
+    "span",
+    [
+        200.0,  # a score's range: the texts cover the span, blocks find their codes
+        (records_json.MAX_CENTS - 1) / 100,  # the widest span that still shares texts
+        records_json.MAX_CENTS / 100,  # one cent wider: the whole-column codes
+        2.0**52 / 100,  # cents beyond exact integers
+    ],
+)
+def test_numbers_near_the_cent_grid_are_written_as_their_dicts(span):
+    n = 2 * records_json.ROWS_PER_BLOCK + 5
+    rng = np.random.default_rng(int(span) % 1000)
+    values = np.round(rng.uniform(-span / 2, span / 2, n), 2)
+    values[rng.random(n) < 0.1] = np.nan
+    odd = rng.random(n) < 0.2
+    values[odd] = rng.choice(NEAR_CENTS, int(odd.sum()))
+    values[rng.random(n) < 0.05] += 1e-9  # off the cent grid
+    values[[0, -1]] = [-span / 2, span / 2]  # the span's ends, exactly
+    fields = [NumberField("v", values), NumberField("nan", np.full(n, np.nan))]
+    records = RecordColumns(n, [TextField("id", pa.array([str(i) for i in range(n)])), *fields])
+    assert written({"accounts": records}) == written({"accounts": plain(records)})
+
+
 def test_records_read_as_the_list_of_dicts():
     records = hostile_records(50, seed=3)
     rows = plain(records)

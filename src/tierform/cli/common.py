@@ -163,9 +163,16 @@ def load(config: str | None, accounts: str | None) -> tuple[CoverageModel, Accou
 
 def emit_json(data: Any) -> None:
     """``data`` as indented JSON on stdout (see ``jsonout`` for the types and NaN)."""
-    from tierform.cli.jsonout import write_json
+    from tierform.cli.jsonout import write_json, written_behind
 
-    write_json(data, lambda piece: click.echo(piece, nl=False))
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # a text-only stdout (an embedding): click decodes for it
+        write_json(data, lambda piece: click.echo(bytes(piece), nl=False))
+        return
+    sys.stdout.flush()  # text printed before goes first, as click.echo does
+    with written_behind(out.write) as write:
+        write_json(data, write)
+    out.flush()
 
 
 FAIL_ON = {"fail": ("fail",), "warn": ("warn", "fail")}

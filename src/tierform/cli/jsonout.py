@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import json
 import math
+import queue
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -65,7 +68,7 @@ def _indented(chunk: bytes, level: int) -> bytes:
     return chunk.replace(b"\n", b"\n" + INDENT * level) if level else chunk
 
 
-def _items(values: list[Any] | RecordColumns, level: int) -> Iterator[bytes]:
+def _items(values: list[Any] | RecordColumns, level: int) -> Iterator[bytes | memoryview]:
     """A list's items, ``CHUNK`` at a time, as the lines between its brackets."""
     if isinstance(values, RecordColumns):
         from tierform.core.records_json import record_items
@@ -85,7 +88,7 @@ def _is_long(value: Any) -> bool:
     return isinstance(value, list) and len(value) > CHUNK
 
 
-def chunks(data: Any) -> Iterator[bytes]:
+def chunks(data: Any) -> Iterator[bytes | memoryview]:
     """The encoded document in pieces; long lists at the top two levels are cut in chunks."""
     if _is_long(data):
         yield b"[\n"
@@ -118,8 +121,43 @@ def _plain(value: Any) -> Any:
     return value.to_list() if isinstance(value, RecordColumns) else value
 
 
-def write_json(data: Any, write: Callable[[bytes], object]) -> None:
+def write_json(data: Any, write: Callable[[bytes | memoryview], object]) -> None:
     """Write ``data`` as indented JSON and a final newline through ``write``."""
     for piece in chunks(data):
         write(piece)
     write(b"\n")
+
+
+@contextmanager
+def written_behind(
+    write: Callable[[bytes | memoryview], object], depth: int = 4
+) -> Iterator[Callable[[bytes | memoryview], None]]:
+    """``write`` done by a second thread, up to ``depth`` pieces behind: a large output's next
+    piece is encoded while the last one is written (both let go of the interpreter lock).
+    The pieces are written in order; a failed write (a closed pipe) is raised here, at the
+    next piece or at the end, and nothing after it is written."""
+    pieces: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=depth)
+    failed: list[BaseException] = []
+
+    def drain() -> None:
+        while (piece := pieces.get()) is not None:
+            if not failed:
+                try:
+                    write(piece)
+                except BaseException as exc:  # handed to the caller's thread
+                    failed.append(exc)
+
+    def put(piece: bytes | memoryview) -> None:
+        if failed:
+            raise failed[0]
+        pieces.put(piece)
+
+    writer = threading.Thread(target=drain, name="tierform-json-writer", daemon=True)
+    writer.start()
+    try:
+        yield put
+    finally:
+        pieces.put(None)
+        writer.join()
+    if failed:
+        raise failed[0]

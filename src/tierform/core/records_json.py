@@ -44,6 +44,7 @@ class _Slot:
     quoted: bool = False  # text whose quotes are in the literal pieces (no blanks)
     needs_escape: np.ndarray | None = None
     cents: np.ndarray | None = None  # per record: index into the shared texts, or -1
+    low: int | None = None  # else: the first shared cent value, each block finds its codes
     null: int = 0  # position of "null" in the head
     prefix: bytes = b""  # the literal just before the value, joined to each of its texts
 
@@ -142,9 +143,22 @@ class _Template:
 
     def _number(self, f: NumberField) -> None:
         """Values that are whole cents share one text per cent value; the rest are encoded
-        per block."""
+        per block. When the column's values span few enough cents, the texts cover that span
+        and each block works out its own codes (a few passes over rows in cache rather than
+        over the whole column)."""
         v = np.asarray(f.values, dtype=np.float64)
         slot = self._slot(f)
+        span = _cent_span(v)
+        if span is not None and span[1] - span[0] < MAX_CENTS:
+            slot.low = span[0]
+            self._cent_texts(slot, *span)
+        else:
+            slot.cents = self._column_codes(slot, v)
+        slot.null = len(self.head)
+        self.head.append(slot.prefix + b"null")
+
+    def _column_codes(self, slot: _Slot, v: np.ndarray) -> np.ndarray:
+        """Per value, its index into the shared texts (added here when few enough) or -1."""
         with np.errstate(invalid="ignore", over="ignore"):
             cents = np.rint(v * 100)
             # NaN and infinities fail the bound; a value off the cent grid fails the equality.
@@ -157,18 +171,42 @@ class _Template:
             low, high = int(whole.min()), int(whole.max())
             if high - low < MAX_CENTS:
                 codes[ok] = whole.astype(np.int64) - low
-                shared = (np.arange(low, high + 1, dtype=np.float64) / 100).tolist()
-                texts = orjson.dumps(shared)[1:-1].split(b",")
-                self.head += [slot.prefix + text for text in texts]
-        slot.null = len(self.head)
-        self.head.append(slot.prefix + b"null")
-        slot.cents = codes
+                self._cent_texts(slot, low, high)
+        return codes
+
+    def _cent_texts(self, slot: _Slot, low: int, high: int) -> None:
+        shared = (np.arange(low, high + 1, dtype=np.float64) / 100).tolist()
+        texts = orjson.dumps(shared)[1:-1].split(b",")
+        self.head += [slot.prefix + text for text in texts]
 
 
-def record_items(records: RecordColumns, level: int) -> Iterator[bytes]:
+def _cent_span(v: np.ndarray) -> tuple[int, int] | None:
+    """The cents of the column's smallest and largest value, when every value but NaN is
+    finite and their cents are exact integers; else None. Rounding is monotonic, so every
+    whole-cent value's cents lie in that span."""
+    if not v.size:
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        low, high = np.rint(np.array([np.fmin.reduce(v), np.fmax.reduce(v)]) * 100).tolist()
+    if not (abs(low) < 2.0**52 and abs(high) < 2.0**52):  # NaN and infinities fail too
+        return None
+    return int(low), int(high)
+
+
+def _block_cents(values: np.ndarray, low: int) -> np.ndarray:
+    """:meth:`_Template._column_codes` for one block of a column with a known span."""
+    with np.errstate(invalid="ignore"):
+        cents = np.rint(values * 100)
+        ok = cents / 100 == values  # NaN fails; a value off the cent grid fails
+    ok &= ~((cents == 0) & np.signbit(values))  # -0.0 equals 0.0 but is written "-0.0"
+    return np.where(ok, cents - low, -1).astype(np.int64)
+
+
+def record_items(records: RecordColumns, level: int) -> Iterator[memoryview]:
     """The records as the lines between the brackets of an indented list at ``level``: items
     joined by ``,\\n``, each line indented as orjson's OPT_INDENT_2 output moved ``level`` steps
-    right (what ``jsonout`` writes for a list of dicts)."""
+    right (what ``jsonout`` writes for a list of dicts). Each block is a view of the Arrow
+    buffer it was gathered in, written without a copy."""
     if not len(records):
         return
     template = _Template(records, level)
@@ -179,7 +217,7 @@ def record_items(records: RecordColumns, level: int) -> Iterator[bytes]:
         yield block[2:] if start == 0 else block  # the first record has no separator
 
 
-def _block(template: _Template, head: pa.Array, start: int, stop: int) -> bytes:
+def _block(template: _Template, head: pa.Array, start: int, stop: int) -> memoryview:
     pieces: list[pa.Array] = [head]
     base = len(head)
     idx = np.empty((stop - start, len(template.program)), dtype=np.int64)
@@ -195,7 +233,7 @@ def _block(template: _Template, head: pa.Array, start: int, stop: int) -> bytes:
     texts = pa.concat_arrays(pieces).take(arrow_array(idx.ravel()))
     offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32, count=texts.offset + len(texts) + 1)
     data = texts.buffers()[2]
-    return data[int(offsets[texts.offset]) : int(offsets[-1])].to_pybytes()
+    return memoryview(data[int(offsets[texts.offset]) : int(offsets[-1])])
 
 
 def _slot_index(
@@ -209,10 +247,13 @@ def _slot_index(
     if isinstance(f, FlagField):
         return slot.head + np.asarray(f.mask[start:stop], dtype=np.int64), None
     if isinstance(f, NumberField):
-        assert slot.cents is not None
-        codes = slot.cents[start:stop]
-        index = slot.head + codes
         values = np.asarray(f.values[start:stop], dtype=np.float64)
+        if slot.low is not None:
+            codes = _block_cents(values, slot.low)
+        else:
+            assert slot.cents is not None
+            codes = slot.cents[start:stop]
+        index = slot.head + codes
         nan = np.isnan(values)
         index[nan] = slot.null
         rest = np.flatnonzero((codes < 0) & ~nan)

@@ -1,0 +1,86 @@
+"""The ``tierform`` entry point leaves without the interpreter's teardown only when that loses
+nothing: output flushed, exit handlers run, exit codes kept, other threads waited for."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tierform.cli.main import cli
+
+from ..conftest import EXAMPLES
+
+BOOK = ["-c", str(EXAMPLES / "tierform.yaml"), "--accounts", str(EXAMPLES / "accounts.csv")]
+
+
+def run_main(*args: str, before: str = "") -> subprocess.CompletedProcess[str]:
+    """``tierform ARGS`` in a fresh process, after running ``before`` there."""
+    probe = f"{before}\nfrom tierform.cli.main import main\nmain()\n"
+    return subprocess.run(
+        [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_whole_output_is_written() -> None:
+    args = ["health", *BOOK, "--format", "json", "--as-of", "2026-11-01"]
+    done = run_main(*args)
+    assert done.returncode == 0, done.stderr
+    expected = CliRunner().invoke(cli, args)
+    assert json.loads(done.stdout) == json.loads(expected.stdout)
+    assert done.stdout.endswith("\n")
+
+
+def test_exit_codes_are_kept() -> None:
+    assert run_main("--version").returncode == 0
+    assert run_main("segment", "--no-such-option").returncode == 2
+    missing = run_main("segment", "-c", str(EXAMPLES / "tierform.yaml"), "--accounts", "nope.csv")
+    assert missing.returncode not in (0, 2)
+    assert "nope.csv" in missing.stderr
+
+
+def test_exit_handlers_run(tmp_path: Path) -> None:
+    mark = tmp_path / "ran"
+    before = f"import atexit, pathlib\natexit.register(pathlib.Path({str(mark)!r}).touch)"
+    assert run_main("--version", before=before).returncode == 0
+    assert mark.exists()
+
+
+def test_a_running_thread_is_waited_for() -> None:
+    before = (
+        "import threading, time\n"
+        "def late():\n"
+        "    time.sleep(0.3)\n"
+        "    print('thread done', flush=True)\n"
+        "threading.Thread(target=late).start()"
+    )
+    done = run_main("--version", before=before)
+    assert done.returncode == 0
+    assert done.stdout.rstrip().endswith("thread done")
+
+
+def test_a_message_as_the_exit_code_is_printed() -> None:
+    before = (
+        "import sys\nimport tierform.cli.main as m\nm.cli = lambda **k: sys.exit('stopped: why')"
+    )
+    done = run_main(before=before)
+    assert done.returncode == 1
+    assert "stopped: why" in done.stderr
+
+
+def test_a_profiler_still_writes_its_report(tmp_path: Path) -> None:
+    report = tmp_path / "run.prof"
+    probe = "from tierform.cli.main import main\nmain()\n"
+    script = tmp_path / "run.py"
+    script.write_text(probe)
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(report), str(script), "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert report.stat().st_size > 0
