@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from tierform.cli import process
 from tierform.cli.main import cli
 
 from ..conftest import EXAMPLES
@@ -84,3 +87,23 @@ def test_a_profiler_still_writes_its_report(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert report.stat().st_size > 0
+
+
+class Result:
+    """Something a command would hold: weakly referable, so a test can see it freed."""
+
+
+def test_results_are_kept_only_when_run_as_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(process, "_kept", None)
+    result = Result()
+    freed = weakref.ref(result)
+    process.keep_until_exit(result)
+    del result
+    assert freed() is None  # in-process: freed as usual
+
+    process.run_as_command()
+    result = Result()
+    kept = weakref.ref(result)
+    process.keep_until_exit(result)
+    del result
+    assert kept() is not None  # as the command: held until the process ends

@@ -8,17 +8,12 @@ run of ``tierform segment`` does not load the sync, report or build-sheet comman
 
 from __future__ import annotations
 
-import atexit
-import os
-import sys
-import threading
 from collections.abc import Callable
-from typing import NoReturn
 
 import click
 
 from tierform import __version__
-from tierform.cli import logs
+from tierform.cli import logs, process
 
 
 def _model() -> list[click.Command]:
@@ -142,32 +137,10 @@ def cli(verbose: int) -> None:
 
 
 def main() -> None:
-    """Run the command, then leave without the interpreter's teardown (see :func:`leave`)."""
+    """Run the command, then leave without the interpreter's teardown (see
+    :func:`tierform.cli.process.leave`)."""
+    process.run_as_command()
     try:
         cli(prog_name="tierform")  # standalone mode: ends with SystemExit, even on success
     except SystemExit as stop:
-        leave(stop.code)
-
-
-def leave(code: object) -> NoReturn:
-    """Exit with ``code`` at once when that is safe.
-
-    A normal exit frees every object and module one at a time: about 0.1 s after a
-    million-account command, all of it memory the operating system takes back anyway. When this
-    is the only thread, no profiler or tracer waits to write its report and the code is a
-    number, the output is flushed, the exit handlers run (logging, temporary folders) and the
-    process ends there. Anything else (another thread still running, a message as the code,
-    output that cannot be flushed) exits the normal way.
-    """
-    if code is None:
-        code = 0
-    watched = sys.getprofile() is not None or sys.gettrace() is not None  # a profiler's report
-    if not isinstance(code, int) or threading.active_count() > 1 or watched:
-        raise SystemExit(code)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        raise SystemExit(code) from None  # a closed pipe: the normal exit reports it as before
-    atexit._run_exitfuncs()
-    os._exit(code & 0xFF)
+        process.leave(stop.code)

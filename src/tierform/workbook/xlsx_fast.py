@@ -112,6 +112,12 @@ def json_strings(out: bytes) -> bytes | None:
     out = out.replace(_QUOTE, b'"')
     if b':""' in out:
         return None
+    return json_escapes(out)
+
+
+def json_escapes(out: bytes) -> bytes | None:
+    """The cells' entities and line breaks written as JSON writes them (quotes already
+    done); None for a character reference."""
     if b"&" in out:
         if b"&#" in out:
             return None

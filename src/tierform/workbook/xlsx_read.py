@@ -35,7 +35,7 @@ from xml.parsers import expat
 from tierform.errors import UnreadableWorkbook
 from tierform.workbook.prefetch import ahead
 from tierform.workbook.xlsx_fast import Piece, letter_rows
-from tierform.workbook.xlsx_typed import typed_rows
+from tierform.workbook.xlsx_typed import Coded, coded_rows
 
 Value = str | float | int | bool | None
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -272,10 +272,10 @@ class XlsxReader:
         except (KeyError, expat.ExpatError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
             raise self._unreadable(title, exc) from None
 
-    def typed_runs(self, title: str) -> Generator[list[dict[str, Any]] | None, None, None]:
-        """The rows after row 1 of sheet ``title`` in runs keyed by column letters and cell
-        kind (:func:`~tierform.workbook.xlsx_typed.typed_rows`); a run is None where the sheet
-        has another shape, and the caller then reads the sheet the general way."""
+    def typed_runs(self, title: str) -> Generator[Coded | list[dict[str, Any]] | None, None, None]:
+        """The rows after row 1 of sheet ``title`` in runs coded or keyed by column letters and
+        cell kind (:func:`~tierform.workbook.xlsx_typed.coded_rows`); a run is None where the
+        sheet has another shape, and the caller then reads the sheet the general way."""
         path = self._path(title)
         first = True
         try:
@@ -287,7 +287,7 @@ class XlsxReader:
                         yield None  # no header row 1: the rows need numbering
                         return
                     chunk = chunk[cut:]
-                yield typed_rows(chunk)
+                yield coded_rows(chunk)
         except (KeyError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
             raise self._unreadable(title, exc) from None
 

@@ -4,7 +4,10 @@
 byte replacements; a reader still has to test every value's type before it can use it. Here a
 value cell's key carries a ``#`` (``"G#": 75.9``) and an inline string's key none
 (``"C": "Mid-Market"``), so a row's keys alone say how to read each of its values: rows with
-the same keys are read by one prepared function, with no test per cell.
+the same keys are read by one prepared function, with no test per cell. Runs in columns A-Z
+(:func:`coded_rows`) come as lists of values with a number per row that codes the same
+(:mod:`tierform.workbook.xlsx_scan` checks the tags and writes the JSON by array operations):
+no dict per row is built only to be read once and dropped.
 
 Only the shapes tierform writes are taken: inline strings, and numbers (a date's styled).
 Anything else (empty cells, ``t="n"``, styled texts, shared strings, formulas, a value that is
@@ -14,11 +17,13 @@ not a number) makes :func:`typed_rows` decline, and the caller reads the sheet t
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from tierform.workbook.xlsx_fast import _STYLED_VALUE, json_strings
+from tierform.workbook.xlsx_scan import coded_json, typed_json
 
 _QUOTE = b"\x1d"  # a JSON quote; raw quotes left over are the cells' own text
 _TEXT_END = b"\x1c"  # where the reference of an inline-string cell ended
@@ -31,10 +36,37 @@ _TEXT_CELL_END = b"</t></is></c>"
 _VALUE_CELL_END = b"</v></c>"
 
 
+@dataclass(frozen=True)
+class Coded:
+    """Rows as lists of their values in column order, with each row's code: bit
+    ``2 * column`` for an inline string, ``2 * column + 1`` for a value (column A is 0). No
+    dict per row, and rows with the same cells share a code (a number, at once hashed)."""
+
+    codes: list[int]
+    rows: list[list[Any]]
+
+
+def coded_rows(data: bytes) -> Coded | list[dict[str, Any]] | None:
+    """The rows of a run of ``<row>`` elements as :class:`Coded` rows where every cell is in
+    columns A-Z and in column order, else as :func:`typed_rows` gives them."""
+    out = coded_json(data)
+    if out is None:
+        return typed_rows(data)
+    text, codes, cells = out
+    try:
+        rows = orjson.loads(text)
+        # A value such as ``1,2`` would make a cell of its own: the counts say it did not.
+        if type(rows) is not list or list(map(len, rows)) != cells:
+            return typed_rows(data)
+    except (orjson.JSONDecodeError, TypeError):
+        return typed_rows(data)
+    return Coded(codes, rows)
+
+
 def typed_rows(data: bytes) -> list[dict[str, Any]] | None:
     """The rows of a run of ``<row>`` elements, in file order, as {key: value} where the key
     is the cell's column letters, followed by ``#`` for a value cell; None for another shape."""
-    out = _typed_text(data)
+    out = typed_json(data) or _typed_text(data)
     if out is None:
         return None
     try:

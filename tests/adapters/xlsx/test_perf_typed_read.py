@@ -304,3 +304,40 @@ def test_a_workbook_saved_by_openpyxl_reads_the_same(
     assert fast.objects == general.objects
     assert fast.warnings == general.warnings
     assert any("appears twice" in w for w in fast.warnings)
+
+
+@pytest.mark.parametrize("chunk", [97, 2000])
+def test_coded_and_keyed_runs_read_as_parse_named_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(xlsx_read, "_CHUNK", chunk)
+    kinds: list[str] = []
+    coded_rows = xlsx_read.coded_rows
+
+    def spy(data: bytes) -> Any:
+        run = coded_rows(data)
+        kinds.append(type(run).__name__)
+        return run
+
+    monkeypatch.setattr(xlsx_read, "coded_rows", spy)
+    rows = _generated(5, 200)
+    for r in (20, 21, 90, 150):  # a cell past column Z: these runs come keyed
+        rows = rows.replace(
+            f'</row><row r="{r}">', f'<c r="AB{r - 1}"><v>7</v></c></row><row r="{r}">'
+        )
+    assert _compare(_workbook(tmp_path / "s.xlsx", rows))
+    assert "Coded" in kinds and "list" in kinds
+
+
+@pytest.mark.parametrize("chunk", [97, 1 << 22])
+@pytest.mark.parametrize("repeat", ["ACC-00003", " ACC-00150 "])
+def test_a_key_repeated_in_a_later_row_gives_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, repeat: str
+) -> None:
+    monkeypatch.setattr(xlsx_read, "_CHUNK", chunk)
+    rows = "".join(
+        f'<row r="{r}">{_text(f"A{r}", f"ACC-{r:05d}")}{_text(f"B{r}", "n")}</row>'
+        for r in range(2, 200)
+    )
+    rows += f'<row r="200">{_text("A200", repeat)}{_value("D200", "1")}</row>'
+    assert not _compare(_workbook(tmp_path / "s.xlsx", rows))

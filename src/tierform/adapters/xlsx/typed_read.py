@@ -6,6 +6,8 @@ sheet is some fifteen million type tests and renames. Rows written by tierform r
 sets of keys (which cells are blank), so each set gets a function that builds the row's dict
 at once, the column types known in advance; numbers, dates and repeated texts go through a
 table of the values already seen, so each distinct value is worked out (and stored) once.
+Coded runs (rows as lists, a code per set of cells) are read by the same functions, each value
+by its place; a whole run's keys, labels and objects then go into their dicts at once.
 
 Whatever this does not cover (a number in a text column, a duplicate key, a boolean column, a
 piece of another shape) makes :func:`read_typed` give up before it changes the state; the
@@ -31,9 +33,10 @@ from tierform.adapters.tabular import (
 )
 from tierform.sync.state import Data, State
 from tierform.workbook.xlsx_read import column_letters, serial_to_date
+from tierform.workbook.xlsx_typed import Coded
 
 Rows = list[dict[str, Any]]
-Build = Callable[[dict[str, Any]], tuple[Any, Any, Data]]
+Build = Callable[[Any], tuple[Any, Any, Data]]  # a keyed row (dict) or a coded one (list)
 _SAFE = 2**53  # integers below this are exact as floats, as the general reader reads them
 
 
@@ -84,7 +87,7 @@ class _Dates(dict[Any, Any]):
 
 
 def read_typed(
-    table: Table, runs: Iterable[Rows | None], names: Mapping[int, str], state: State
+    table: Table, runs: Iterable[Coded | Rows | None], names: Mapping[int, str], state: State
 ) -> bool:
     """Fold the rows of ``runs`` (names from :func:`~tierform.adapters.tabular.named_columns`)
     into ``state`` as :func:`~tierform.adapters.tabular.parse_named` would; False, with
@@ -92,16 +95,34 @@ def read_typed(
     reading = _Reading({column_letters(i): name for i, name in names.items()}, table)
     objects: dict[str, Data] = {}
     labels: dict[str, str] = {}
-    builders = reading.builders
+    builders, by_code = reading.builders, reading.by_code
     try:
-        for rows in runs:
-            if rows is None:
+        for run in runs:
+            if run is None:
                 return False
-            for row in rows:
-                keys = tuple(row)
-                build = builders.get(keys)
+            table_of: dict[Any, Build]
+            make: Callable[[Any], Build | None]
+            if isinstance(run, Coded):
+                count = len(run.rows)
+                for code in set(run.codes).difference(by_code):
+                    if reading.coded(code) is None:
+                        return False
+                folded = _fold(run, by_code, objects, labels)
+                if folded is not None:
+                    if not folded:
+                        return False
+                    reading.seen(count)
+                    continue
+                pairs: Iterable[tuple[Any, Any]] = zip(run.codes, run.rows, strict=True)
+                table_of, make = by_code, reading.coded
+            else:
+                count = len(run)
+                pairs = ((tuple(row), row) for row in run)
+                table_of, make = builders, reading.builder
+            for shape, row in pairs:
+                build = table_of.get(shape)
                 if build is None:
-                    build = reading.builder(keys)
+                    build = make(shape)
                     if build is None:
                         return False
                 key, label, data = build(row)
@@ -112,7 +133,7 @@ def read_typed(
                 objects[key] = data
                 if label is not None:
                     labels[key] = label
-            reading.seen(len(rows))
+            reading.seen(count)
     except _Declined:
         return False
     kind = table.kinds[0]
@@ -122,6 +143,32 @@ def read_typed(
         state.objects[kind] = objects
     state.labels.setdefault(kind, {}).update(labels)
     return True
+
+
+def _fold(
+    run: Coded, by_code: Mapping[int, Build], objects: dict[str, Data], labels: dict[str, str]
+) -> bool | None:
+    """Fold a coded run into ``objects`` and ``labels`` a column at a time: False for a key
+    seen before (the general path warns about it), None (nothing done) where a row has no key
+    or one of a removed object, which the caller then takes row by row."""
+    built = [by_code[code](row) for code, row in zip(run.codes, run.rows, strict=True)]
+    if not built:
+        return True
+    keys, names, datas = zip(*built, strict=True)
+    if None in keys or _REMOVED in "\0" + "\0".join(keys):
+        return None
+    before = len(objects)
+    objects.update(zip(keys, datas, strict=True))
+    if len(objects) != before + len(keys):
+        return False
+    if None not in names:
+        labels.update(zip(keys, names, strict=True))
+    elif names.count(None) != len(names):
+        labels.update((k, name) for k, name in zip(keys, names, strict=True) if name is not None)
+    return True
+
+
+_REMOVED = "\0" + REMOVED_PREFIX  # a key that starts with it, among keys joined by NULs
 
 
 class _Reading:
@@ -139,6 +186,7 @@ class _Reading:
             self.texts[field] = f"T{i}"
             self.tables[f"T{i}"] = _Texts()
         self.builders: dict[tuple[str, ...], Build] = {}
+        self.by_code: dict[int, Build] = {}  # the same for coded rows (lists of values)
         self.rows = 0
 
     def seen(self, rows: int) -> None:
@@ -150,21 +198,35 @@ class _Reading:
             del self.tables[self.texts.pop(field)]
         if plain:
             self.builders.clear()
+            self.by_code.clear()
 
-    def builder(self, keys: tuple[str, ...]) -> Build | None:
-        """``row -> (key, label, data)`` for rows with these keys, or None when such a row
-        needs the general reading (a cell of another row, a value of a kind its column does
-        not hold)."""
+    def coded(self, code: int) -> Build | None:
+        """:meth:`builder` for :class:`~tierform.workbook.xlsx_typed.Coded` rows of ``code``:
+        the same function, reading each value by its place in the row."""
+        keys = []
+        for column in range(26):
+            kind = code >> (2 * column) & 3
+            if kind:
+                keys.append(chr(65 + column) + ("#" if kind == 2 else ""))
+        build = self.builder(tuple(keys), by_place=True)
+        if build is not None:
+            self.by_code[code] = build
+        return build
+
+    def builder(self, keys: tuple[str, ...], by_place: bool = False) -> Build | None:
+        """``row -> (key, label, data)`` for rows with these keys (``by_place``: rows as lists
+        of the values in this order), or None when such a row needs the general reading (a
+        cell of another row, a value of a kind its column does not hold)."""
         key = label = "None"
         items = []
-        for k in keys:
+        for place, k in enumerate(keys):
             letter, value = (k[:-1], True) if k.endswith("#") else (k, False)
             if not letter.isalpha():
                 return None  # a cell of another row (its key keeps digits)
             name = self.letters.get(letter)
             if name is None or name == SKIP_NAME:
                 continue
-            cell = f"row[{k!r}]"
+            cell = f"row[{place}]" if by_place else f"row[{k!r}]"
             if name == KEY_NAME or name == LABEL_NAME:
                 if value:
                     return None  # a number as the key or label: read the general way
@@ -183,7 +245,8 @@ class _Reading:
                 return None
         source = f"lambda row: ({key}, {label}, {{{', '.join(items)}}})"
         build: Build = eval(source, dict(self.tables))  # keys and names are repr()'d literals
-        self.builders[keys] = build
+        if not by_place:
+            self.builders[keys] = build
         return build
 
 
