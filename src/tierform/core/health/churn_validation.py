@@ -177,18 +177,24 @@ def validate_scores(
     n = int(np.count_nonzero(ok))
     s, churned = (score, churn == 1) if n == ok.size else (score[ok], churn[ok] == 1)
     kept = ~churned
+    n_churned = int(np.count_nonzero(churned))
     # Retention (0/1) is constant exactly when no account or every account churned.
     r: float | None = None
-    if n >= 2 and 0 < int(np.count_nonzero(churned)) < n:
+    spare: np.ndarray | None = None
+    if n >= 2 and 0 < n_churned < n:
         rows = np.empty((2, n))
         rows[0] = s
         rows[1] = kept
         r = rows_correlation(rows, first=s)  # None if the scores are constant
+        spare = rows.reshape(-1)  # done with: the two sides are copied into it below
         del rows
     # Each side once: its mean (in the book's order, as a mean of the side is summed), then
     # sorted for the AUC and for the shares below a limit.
-    lost, held = s[churned], s[kept]
-    n_churned = lost.size
+    if spare is not None:
+        lost = np.compress(churned, s, out=spare[:n_churned])
+        held = np.compress(kept, s, out=spare[n_churned:n])
+    else:
+        lost, held = s[churned], s[kept]
     mean_churned = None if not n_churned else round(float(lost.mean()), 2)
     mean_retained = None if n_churned == n else round(float(held.mean()), 2)
     lost.sort()

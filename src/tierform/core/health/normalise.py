@@ -1,7 +1,8 @@
 """Normalisers: a raw signal column onto 0-100, on whole columns (NaN in, NaN out).
 
 Every normaliser returns a new array the caller may change in place (the scoring sums reuse it
-rather than allocate another column per step).
+rather than allocate another column per step); given ``out``, a linear one writes there instead
+(the raw column itself, when the caller owns it: one column fewer to allocate per signal).
 """
 
 from __future__ import annotations
@@ -12,13 +13,19 @@ from tierform.core.arrays import bounds_at_or_below
 from tierform.core.health.spec import Linear, Normaliser, Percentile, Thresholds
 
 
-def normalise(values: np.ndarray, norm: Normaliser, groups: np.ndarray | None = None) -> np.ndarray:
+def normalise(
+    values: np.ndarray,
+    norm: Normaliser,
+    groups: np.ndarray | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """``values`` (float64, NaN = missing) on 0-100 by the declared normaliser.
 
-    ``groups`` (tier index per account) is used by a percentile normaliser ``within: tier``.
+    ``groups`` (tier index per account) is used by a percentile normaliser ``within: tier``;
+    ``out``: where a linear normaliser may write (``values`` itself is allowed).
     """
     if isinstance(norm, Linear):
-        return linear(values, norm.worst, norm.best)
+        return linear(values, norm.worst, norm.best, out)
     if isinstance(norm, Thresholds):
         return thresholds(values, norm.steps)
     if isinstance(norm, Percentile):
@@ -35,14 +42,16 @@ def normalise(values: np.ndarray, norm: Normaliser, groups: np.ndarray | None = 
     raise TypeError(f"unknown normaliser {norm!r}")
 
 
-def linear(values: np.ndarray, worst: float, best: float) -> np.ndarray:
+def linear(
+    values: np.ndarray, worst: float, best: float, out: np.ndarray | None = None
+) -> np.ndarray:
     """0 at ``worst``, 100 at ``best``, clipped; works in either direction.
 
-    The steps of ``clip((values - worst) / (best - worst), 0, 1) * 100`` in one buffer; scaling
-    before clipping gives the same numbers (x * 100 stays within [0, 100] exactly when x is
-    within [0, 1], and keeps its sign outside).
+    The steps of ``clip((values - worst) / (best - worst), 0, 1) * 100`` in one buffer (``out``
+    if given, else a new one); scaling before clipping gives the same numbers (x * 100 stays
+    within [0, 100] exactly when x is within [0, 1], and keeps its sign outside).
     """
-    out = np.subtract(values, worst, dtype=float)
+    out = np.subtract(values, worst, dtype=float, out=out)
     with np.errstate(invalid="ignore"):
         np.divide(out, best - worst, out=out)
         np.multiply(out, 100, out=out)
@@ -60,7 +69,7 @@ def thresholds(values: np.ndarray, steps: list[tuple[float, float]]) -> np.ndarr
         return np.where(np.isnan(values), np.nan, score[idx])
     # Ascending steps: the index of the last step reached is the number of later steps reached,
     # counted in one byte per account (NaN's index is replaced below).
-    out = score.take(bounds_at_or_below(at[1:], values, dtype=np.uint8))
+    out = score[bounds_at_or_below(at[1:], values, dtype=np.uint8)]  # no wide index copy
     out[np.isnan(values)] = np.nan
     return out
 

@@ -41,6 +41,7 @@ __all__ = ["HealthResult", "effective_health", "score_health", "score_columns"]
 MIN_SIGNALS = 3
 MIN_DIMENSIONS = 2
 MAX_LISTED = 20
+_EPOCH = dt.date(1970, 1, 1)  # day 0 of a date32 column
 
 
 @dataclass
@@ -178,11 +179,13 @@ def score_health(
     churn_source: str = "churned column",
     spec: HealthSpec | None = None,
     validate: bool = True,
+    with_checks: bool = True,
 ) -> HealthResult:
     """Score every account; validate against churn history when ``churn`` (1 = churned, NaN =
     unknown) is given or the book has a ``churned`` column. ``spec``: the resolved health
     section when the caller has it (else resolved here). ``validate=False``: scores, bands and
-    scoring checks only, for callers that never show the validation (rules)."""
+    scoring checks only, for callers that never show the validation; ``with_checks=False``:
+    no scoring checks either, for callers that read only scores and bands (rules)."""
     spec = effective_health(model) if spec is None else spec
     seg = seg if seg is not None else segment(model, book)
     as_of = as_of or dt.date.today()
@@ -205,7 +208,8 @@ def score_health(
         signals_absent=absent,
         stale=stale,
     )
-    result.checks = scoring_checks(result)
+    if with_checks:
+        result.checks = scoring_checks(result)
     if not validate:
         return result
     if churn is None:
@@ -230,7 +234,8 @@ def _weight_matrix(model: CoverageModel, weights: dict[str, Any], dims: list[str
 
 
 def signal_values(name: str, sig: Signal, book: AccountBook, as_of: dt.date) -> np.ndarray | None:
-    """The raw column of a signal as float64 (NaN = blank), None if the book lacks it."""
+    """The raw column of a signal as float64 (NaN = blank), None if the book lacks it; the
+    caller's own array (the book hands each number column out as a new one)."""
     column = sig.column or name
     key = f"health.signals.{name}.column"
     if not book.has(column):
@@ -247,10 +252,10 @@ def signal_values(name: str, sig: Signal, book: AccountBook, as_of: dt.date) -> 
             ]
         )
     if sig.date is not None:
-        dates = book.dates(column)
-        days = (dates - np.datetime64(as_of, "D")).astype("timedelta64[D]").astype(float)
-        days[np.isnat(dates)] = np.nan
-        return days if sig.date == "days_until" else -days
+        days = days_from(book, column, as_of)
+        if sig.date == "days_since":
+            np.negative(days, out=days)
+        return days
     try:
         values = book.numbers(column)
     except pa.ArrowInvalid:  # text that is not a number
@@ -258,6 +263,19 @@ def signal_values(name: str, sig: Signal, book: AccountBook, as_of: dt.date) -> 
     if values is None:
         raise ConfigError([Issue(f"signal {name!r}: column {column!r} is not numeric", key=key)])
     return values
+
+
+def days_from(book: AccountBook, column: str, as_of: dt.date) -> np.ndarray:
+    """Days from ``as_of`` to each date of ``column`` as float64 (NaN for blanks): a date32
+    column read as its day numbers, with no datetime column made on the way."""
+    col = book.table.column(column)
+    if pa.types.is_date32(col.type):
+        numbers = col.cast(pa.int32()).to_numpy(zero_copy_only=False)  # NaN for blanks
+        return np.subtract(numbers, (as_of - _EPOCH).days, dtype=float)
+    dates = book.dates(column)
+    days = (dates - np.datetime64(as_of, "D")).astype(float)  # days: both are in days
+    days[np.isnat(dates)] = np.nan
+    return days
 
 
 def dimension_scores(
@@ -299,7 +317,9 @@ def dimension_scores(
                 raw[past] = np.nan  # a date signal's days are a new array
             else:
                 past = None
-        value = normalise(raw, sig.normalise, tier)  # a new array: changed in place below
+        # The raw column is this loop's own (a new array per signal): a linear normaliser
+        # writes over it, the others return a new array; either is changed in place below.
+        value = normalise(raw, sig.normalise, tier, out=raw)
         if past is not None:
             value[past] = rule.neutral_score
         unknown = np.isnan(value)
@@ -422,7 +442,7 @@ def band_of(score: np.ndarray, spec: HealthSpec) -> np.ndarray:
     order = np.argsort(mins)  # ascending minimums
     # The minimums reached: none is -1, else the band of the highest minimum reached.
     table = np.concatenate([[-1], order]).astype(np.int8)
-    index = table.take(bounds_at_or_below(mins[order], score, dtype=np.int8))
+    index = table[bounds_at_or_below(mins[order], score, dtype=np.int8)]  # no wide index copy
     index[np.isnan(score)] = -1
     return index
 

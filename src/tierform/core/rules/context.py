@@ -71,10 +71,14 @@ def _mostly_ascending_rank(text: pa.ChunkedArray, ascending: Any) -> np.ndarray 
     equal = [p < size and at(p) == v for p, v in zip(place, values, strict=True)]
     extra = sorted({v for v, same in zip(values, equal, strict=True) if not same})
     extra_place = np.array([_bisect(at, size, v) for v in extra], dtype=np.int64)
-    # A run id's rank counts the run ids up to it and the extra ids below it.
-    rank = np.empty(n, dtype=np.int64)
-    below = np.cumsum(np.bincount(extra_place, minlength=size + 1)[:size])
-    rank[start:end] = np.arange(1, size + 1) + below
+    # A run id's rank counts the run ids up to it and the extra ids below it: its place plus
+    # one, plus one for each extra placed at or before it (added per stretch between extras,
+    # one pass over the run with no column of counts).
+    rank = np.arange(1 - start, n + 1 - start, dtype=np.int64)  # run row start + i: i + 1
+    edges = extra_place.tolist() + [size]
+    for j in range(len(edges) - 1):
+        if edges[j] < edges[j + 1]:
+            rank[start + edges[j] : start + edges[j + 1]] += j + 1
     extra_rank = {v: int(extra_place[i]) + 1 + i for i, v in enumerate(extra)}
     for row, v, p, same in zip(others, values, place, equal, strict=True):
         rank[row] = int(rank[start + p]) if same else extra_rank[v]
@@ -126,7 +130,7 @@ class RuleContext:
     def health(self) -> HealthResult:
         if self._health is None:
             self._health = score_health(
-                self.model, self.book, self.seg, as_of=self.as_of, validate=False
+                self.model, self.book, self.seg, as_of=self.as_of, validate=False, with_checks=False
             )
         return self._health
 
@@ -134,7 +138,12 @@ class RuleContext:
     def prev_health(self) -> HealthResult | None:
         if self._prev_health is None and self.previous is not None:
             self._prev_health = score_health(
-                self.model, self.previous, self.prev_seg, as_of=self.as_of, validate=False
+                self.model,
+                self.previous,
+                self.prev_seg,
+                as_of=self.as_of,
+                validate=False,
+                with_checks=False,
             )
         return self._prev_health
 
@@ -238,7 +247,7 @@ class RuleContext:
             return book.bools("strategic").astype(float)
         if name == "days_to_renewal":
             dates = book.dates("renewal_date")
-            days = (dates - self.today).astype("timedelta64[D]").astype(float)
+            days = (dates - self.today).astype(float)  # days: both are in days
             days[np.isnat(dates)] = np.nan
             return days
         if not book.has(name):
@@ -253,6 +262,34 @@ class RuleContext:
 
     def tier_index(self, name: str) -> int:
         return self.model.tier_index(name)
+
+    @cached_property
+    def tier1(self) -> np.ndarray:
+        """Each account's tier plus one (0: no tier) in one byte (four past 126 tiers):
+        filters and groups read it instead of the eight-byte tier column."""
+        kind = np.int8 if len(self.model.tiers) < 127 else np.int32
+        code: np.ndarray = self.tier.astype(kind)
+        code += 1
+        return code
+
+    @cached_property
+    def band1(self) -> np.ndarray:
+        """Each account's health band plus one (0: no band) in two bytes."""
+        code: np.ndarray = self.health.band_index.astype(np.int16)
+        code += 1
+        return code
+
+    def in_tiers(self, names: list[str]) -> np.ndarray:
+        """Whether each account's tier is one of ``names``: one look-up per account."""
+        table = np.zeros(len(self.model.tiers) + 1, dtype=bool)
+        table[[self.tier_index(t) + 1 for t in names]] = True
+        return table[self.tier1]
+
+    def in_bands(self, names: list[str]) -> np.ndarray:
+        """Whether each account's health band is one of ``names``."""
+        table = np.zeros(len(self.health.band_names) + 1, dtype=bool)
+        table[[self.band_index(b) + 1 for b in names]] = True
+        return table[self.band1]
 
     def band_index(self, name: str) -> int:
         return self.health.band_names.index(name)

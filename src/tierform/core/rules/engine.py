@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tierform.core.arrays import arrow_array, one_of
+from tierform.core.arrays import arrow_array
 from tierform.core.book import AccountBook
 from tierform.core.health.score import HealthResult
 from tierform.core.model import CoverageModel
@@ -37,6 +37,7 @@ from tierform.core.segment import SegmentResult
 __all__ = ["DueAction", "RulesRun", "effective_rules", "run_rules"]
 
 Reasons = Callable[[np.ndarray], CodedText]
+Dates = Any  # a column of dates, one date broadcast to every row, or :class:`_RowDates`
 
 
 def effective_rules(model: CoverageModel) -> list[Rule]:
@@ -71,7 +72,8 @@ def run_rules(
         if fired is None:
             continue
         fires, dates, reasons = fired
-        fires &= _condition(ctx, rule)
+        if _has_condition(rule):  # else it holds everywhere: no pass
+            fires &= _condition(ctx, rule)
         if fires.any():
             _actions(ctx, rule, fires, dates, reasons, playbooks, notes, found)
     ctx.drop_texts()  # the reasons found hold the texts they use
@@ -81,7 +83,7 @@ def run_rules(
 # -- triggers --------------------------------------------------------------------------------
 def _trigger(
     ctx: RuleContext, trigger: Trigger, rule: str, notes: list[str]
-) -> tuple[np.ndarray, np.ndarray, Reasons] | None:
+) -> tuple[np.ndarray, Dates, Reasons] | None:
     if trigger.type == "account_created":
         return _created(ctx, trigger)
     if trigger.type == "days_before_date":
@@ -93,7 +95,12 @@ def _trigger(
         return None
     today = np.broadcast_to(ctx.today, (ctx.n,))  # read only, nothing allocated
     if trigger.type == "threshold_crossed":
-        return _threshold(ctx, trigger, cur), today, _threshold_reasons(ctx, trigger, cur)
+        limit = _limit(ctx, trigger)  # one column for the test and the reasons
+        return (
+            _threshold(ctx, trigger, cur, limit),
+            today,
+            _threshold_reasons(ctx, trigger, cur, limit),
+        )
     prev = ctx.value(trigger.field, previous=True)
     if prev is None:
         notes.append(
@@ -107,18 +114,19 @@ def _trigger(
 
 def _created(ctx: RuleContext, trigger: Trigger) -> tuple[np.ndarray, np.ndarray, Reasons]:
     start = ctx.book.dates("contract_start")
-    dates = np.where(np.isnat(start), ctx.today, start)
     if ctx.prev_index is not None:
         fires = ctx.prev_index < 0
+        dates = np.where(np.isnat(start), ctx.today, start)
 
         def reasons(idx: np.ndarray) -> CodedText:
             return CodedText.same(idx.size, "new account: not in the previous book")
     else:
         window = np.timedelta64(trigger.within_days, "D")
         fires = ~np.isnat(start) & (start <= ctx.today) & (start > ctx.today - window)
+        dates = start  # read only where the rule fires: never NaT there
 
         def reasons(idx: np.ndarray) -> CodedText:
-            day = start[idx].astype("datetime64[D]")
+            day = start[idx].astype("datetime64[D]", copy=False)
             return format_once(
                 [exact_codes(day)], lambda row: f"new account: contract started {day[row]}"
             )
@@ -126,27 +134,31 @@ def _created(ctx: RuleContext, trigger: Trigger) -> tuple[np.ndarray, np.ndarray
     return fires, dates, reasons
 
 
-def _days_before(ctx: RuleContext, trigger: Trigger) -> tuple[np.ndarray, np.ndarray, Reasons]:
+def _days_before(ctx: RuleContext, trigger: Trigger) -> tuple[np.ndarray, Dates, Reasons]:
     date = ctx.book.dates(trigger.date_field)
     if trigger.days_by_tier is not None:
         by_tier = np.array(
             [trigger.days_by_tier.get(t.name, np.nan) for t in ctx.model.tiers] + [np.nan],
             dtype=float,
         )
-        lead = by_tier[np.where(ctx.tier >= 0, ctx.tier, len(ctx.model.tiers))]
     else:
-        lead = np.full(ctx.n, float(trigger.days or 0))
-    away = (date - ctx.today).astype("timedelta64[D]").astype(float)
-    away[np.isnat(date)] = np.nan
-    with np.errstate(invalid="ignore"):
-        fires = (away >= 0) & (away <= lead)
-    lead_days = np.nan_to_num(lead).astype(np.int64).astype("timedelta64[D]")
-    due = np.where(fires, date - lead_days, ctx.today)
+        by_tier = np.full(len(ctx.model.tiers) + 1, float(trigger.days or 0))
+    # Leads are whole days, so whole days away compare as the float days did; a tier without
+    # a lead reads -1, which no date on or after the as-of date is within.
+    lead1 = _by_tier1(np.where(np.isnan(by_tier), -1, by_tier).astype(np.int64))
+    away = (date - ctx.today).view(np.int64)  # a blank date reads as the most negative number
+    fires = away >= 0
+    fires &= away <= lead1.astype(_index_type(int(np.abs(lead1).max()) + 1))[ctx.tier1]
+    rows = np.flatnonzero(fires)
+    # Due the lead's days before the date, worked out for the accounts it fires on only.
+    due = _RowDates(rows, date[rows] - lead1[ctx.tier1[rows]].astype("timedelta64[D]"))
+    lead_of = _by_tier1(by_tier)
 
     def reasons(idx: np.ndarray) -> CodedText:
         # Few distinct (date, lead) pairs among many accounts: format each pair once.
-        day = date[idx].astype("datetime64[D]")
-        days_away, lead_days = away[idx], lead[idx]
+        day = date[idx].astype("datetime64[D]", copy=False)
+        days_away = (day - ctx.today).astype(float)
+        lead_days = lead_of[ctx.tier1[idx]]
 
         def text(row: int) -> str:
             return (
@@ -154,9 +166,32 @@ def _days_before(ctx: RuleContext, trigger: Trigger) -> tuple[np.ndarray, np.nda
                 f"(prep starts {int(lead_days[row])} days before)"
             )
 
-        return format_once([exact_codes(day), np.nan_to_num(lead_days).astype(np.int64)], text)
+        lead_code = np.nan_to_num(lead_days).astype(np.int64, copy=False)
+        return format_once([exact_codes(day), lead_code], text)
 
     return fires, due, reasons
+
+
+def _by_tier1(table: np.ndarray) -> np.ndarray:
+    """A per-tier table (tiers, then no tier) reordered to be read by ``RuleContext.tier1``."""
+    return np.concatenate([table[-1:], table[:-1]])
+
+
+class _RowDates:
+    """Dates known for some rows only (ascending ``rows``), read for rows among them."""
+
+    def __init__(self, rows: np.ndarray, dates: np.ndarray) -> None:
+        self.rows = rows
+        self.dates = dates
+
+    def __getitem__(self, idx: np.ndarray) -> np.ndarray:
+        return self.dates[np.searchsorted(self.rows, idx)]
+
+
+def _per_tier(ctx: RuleContext, table: np.ndarray) -> np.ndarray:
+    """``table[tier]`` per account, the table's last entry for accounts without a tier (-1
+    indexes it as it is)."""
+    return table[ctx.tier]
 
 
 def _thresholds(
@@ -164,19 +199,32 @@ def _thresholds(
 ) -> np.ndarray:
     if by_tier is None:
         return np.broadcast_to(np.float64(np.nan if flat is None else flat), (ctx.n,))
-    table = np.array([by_tier.get(t.name, np.nan) for t in ctx.model.tiers] + [np.nan])
-    return table[np.where(ctx.tier >= 0, ctx.tier, len(ctx.model.tiers))]
+    return _per_tier(ctx, _tier_table(ctx, by_tier))
 
 
-def _threshold(ctx: RuleContext, trigger: Trigger, cur: Any) -> np.ndarray:
+def _tier_table(ctx: RuleContext, by_tier: dict[str, float]) -> np.ndarray:
+    """Per-tier limits: the tiers in order, then NaN for accounts without a tier."""
+    return np.array([by_tier.get(t.name, np.nan) for t in ctx.model.tiers] + [np.nan])
+
+
+def _limit(ctx: RuleContext, trigger: Trigger) -> np.ndarray:
+    """A threshold trigger's limit per account."""
+    if trigger.below is not None or trigger.below_by_tier is not None:
+        return _thresholds(ctx, trigger.below_by_tier, trigger.below)
+    return _thresholds(ctx, trigger.above_by_tier, trigger.above)
+
+
+def _limit_by_tier1(ctx: RuleContext, trigger: Trigger) -> np.ndarray | None:
+    """A per-tier limit as a table read by ``RuleContext.tier1``; None for a flat one."""
+    below = trigger.below is not None or trigger.below_by_tier is not None
+    by_tier = trigger.below_by_tier if below else trigger.above_by_tier
+    return None if by_tier is None else _by_tier1(_tier_table(ctx, by_tier))
+
+
+def _threshold(ctx: RuleContext, trigger: Trigger, cur: Any, limit: np.ndarray) -> np.ndarray:
     cur = _numbers(cur)
     prev = ctx.value(trigger.field or "", previous=True) if ctx.previous is not None else None
     below = trigger.below is not None or trigger.below_by_tier is not None
-    limit = (
-        _thresholds(ctx, trigger.below_by_tier, trigger.below)
-        if below
-        else _thresholds(ctx, trigger.above_by_tier, trigger.above)
-    )
     with np.errstate(invalid="ignore"):
         now = cur < limit if below else cur > limit
         if prev is None:  # no earlier value anywhere: the level counts
@@ -187,27 +235,33 @@ def _threshold(ctx: RuleContext, trigger: Trigger, cur: Any) -> np.ndarray:
     return now & (np.isnan(prev_num) | ~before)
 
 
-def _threshold_reasons(ctx: RuleContext, trigger: Trigger, cur: Any) -> Reasons:
+def _threshold_reasons(ctx: RuleContext, trigger: Trigger, cur: Any, limit: np.ndarray) -> Reasons:
     below = trigger.below is not None or trigger.below_by_tier is not None
-    limit = (
-        _thresholds(ctx, trigger.below_by_tier, trigger.below)
-        if below
-        else _thresholds(ctx, trigger.above_by_tier, trigger.above)
-    )
     word = "below" if below else "above"
     name = trigger.field
+    table = _limit_by_tier1(ctx, trigger)
 
     def reasons(idx: np.ndarray) -> CodedText:
         values = _numbers(cur)[idx]
         prev = ctx.value(name or "", previous=True) if ctx.previous is not None else None
-        before = _numbers(prev)[idx] if prev is not None else np.full(idx.size, np.nan)
-        limits = limit[idx]
+        # A limit or an earlier value that is one for every row (a flat limit, no earlier
+        # book) groups nothing: it is read as a number, not coded per row. A per-tier limit
+        # is coded once per tier: equal limits, equal codes, as coding each row's gives.
+        before = _numbers(prev)[idx] if prev is not None else np.broadcast_to(np.nan, idx.shape)
+        codes = [tenths_codes(values)]
+        if table is None:
+            limits = np.broadcast_to(limit[:1], idx.shape)
+        else:
+            tier1 = ctx.tier1[idx]
+            limits = table[tier1]
+            codes.append(exact_codes(table)[tier1])
 
         def text(row: int) -> str:
             v, t, b = float(values[row]), float(limits[row]), float(before[row])
             return f"{name} {v:.1f} {word} {t:g}" + ("" if b != b else f" (was {b:.1f})")
 
-        codes = [tenths_codes(values), exact_codes(limits), tenths_codes(before)]
+        if not _is_broadcast(before):
+            codes.append(tenths_codes(before))
         return format_once(codes, text)
 
     return reasons
@@ -285,13 +339,20 @@ def _change_reasons(ctx: RuleContext, name: str, cur: Any, prev: Any) -> Reasons
 
 
 # -- conditions ------------------------------------------------------------------------------
+def _has_condition(rule: Rule) -> bool:
+    cond = rule.condition
+    return not (
+        cond.tiers is None and cond.bands is None and cond.strategic is None and not cond.signals
+    )
+
+
 def _condition(ctx: RuleContext, rule: Rule) -> np.ndarray:
     cond = rule.condition
     mask = np.ones(ctx.n, dtype=bool)
     if cond.tiers is not None:
-        mask &= one_of(ctx.tier, [ctx.tier_index(t) for t in cond.tiers])
+        mask &= ctx.in_tiers(cond.tiers)
     if cond.bands is not None:
-        mask &= one_of(ctx.health.band_index, [ctx.band_index(b) for b in cond.bands])
+        mask &= ctx.in_bands(cond.bands)
     if cond.strategic is not None:
         mask &= ctx.book.bools("strategic") == cond.strategic
     for cmp in cond.signals:
@@ -349,8 +410,9 @@ def _equals(ctx: RuleContext, name: str, values: np.ndarray, to: str | float | b
 
 
 def _numbers(values: Any) -> np.ndarray:
+    """Values as float64, read only (a float64 column is handed as it is, not copied)."""
     if isinstance(values, np.ndarray):
-        return values.astype(float)
+        return values.astype(float, copy=False)
     return np.asarray(
         pc.cast(values, pa.float64(), safe=False).to_numpy(zero_copy_only=False), dtype=float
     )
@@ -364,15 +426,16 @@ def _mask(values: Any) -> np.ndarray:
 class _Found:
     """Every action found, as columns in the order the rules emit them (rule, action, account);
     rows become :class:`DueAction` objects only once, after deduplication and sorting. Reasons
-    are codes into one list of texts."""
+    are codes into one list of texts. Each action's rows are held in the fewest bytes that
+    fit (a large book finds an action for most accounts, several times over)."""
 
     def __init__(self) -> None:
         self.rules: list[str] = []
         self.labels: dict[str, int] = {}
         self.idx: list[np.ndarray] = []
-        self.rule: list[np.ndarray] = []
+        self.rule: list[tuple[int, int]] = []  # (rule, rows) per action
         self.label: list[np.ndarray] = []
-        self.due: list[np.ndarray] = []
+        self.due: list[np.ndarray] = []  # per action: a column, or a 0-d date for every row
         self.reason: list[np.ndarray] = []
         self.texts: list[str] = []
         self.uses: dict[int, int] = {}  # label -> how many actions emit it
@@ -387,19 +450,23 @@ class _Found:
         due: np.ndarray,
         reason: CodedText,
     ) -> None:
-        """Rows ``idx`` of ``rule``, each labelled ``labels[group[row]]``."""
+        """Rows ``idx`` of ``rule``, each labelled ``labels[group[row]]``, due on ``due`` (a
+        column, or one date for all)."""
         if not self.rules or self.rules[-1] != rule:
             self.rules.append(rule)
-        ids = np.array([self.labels.setdefault(t, len(self.labels)) for t in labels], np.int64)
-        self.idx.append(idx)
-        self.rule.append(np.full(idx.size, len(self.rules) - 1, dtype=np.int64))
+        ids = np.array([self.labels.setdefault(t, len(self.labels)) for t in labels], np.int32)
+        self.idx.append(idx.astype(_index_type(max(int(idx[-1]) + 1, 1)), copy=False))
+        self.rule.append((len(self.rules) - 1, idx.size))
         self.label.append(ids[group])
         present = np.zeros(len(labels), dtype=bool)
         present[group] = True
         for label in set(ids[present].tolist()):
             self.uses[label] = self.uses.get(label, 0) + 1
         self.due.append(due)
-        self.reason.append(reason.codes + self._offset(reason.texts))
+        offset = self._offset(reason.texts)
+        codes = np.empty(idx.size, dtype=_index_type(len(self.texts)))
+        np.add(reason.codes, offset, out=codes, casting="unsafe")
+        self.reason.append(codes)
 
     def _offset(self, texts: list[str]) -> int:
         """Where ``texts`` sit in the shared list (actions of one rule share their reasons)."""
@@ -417,7 +484,8 @@ class _Found:
 
     def due_columns(self, ctx: RuleContext) -> DueColumns:
         """One row per account, action and due date (later rules asking the same are named in
-        the first one's reason), sorted by due date then account, ties in emission order."""
+        the first one's reason), sorted by due date then account, ties in emission order.
+        The rows found are handed over: call once."""
         if not self.idx:
             return DueColumns(
                 pa.array([], type=pa.string()),
@@ -429,11 +497,18 @@ class _Found:
                 np.array([], dtype=np.int64),
                 [],
             )
-        idx = np.concatenate(self.idx)
-        rule = np.concatenate(self.rule)
-        label = np.concatenate(self.label)
-        due = np.concatenate(self.due)
-        reason = np.concatenate(self.reason)
+        sizes = [size for _, size in self.rule]
+        rule = np.repeat(
+            np.array([r for r, _ in self.rule], dtype=_small_type(len(self.rules))), sizes
+        )
+        due = np.concatenate(
+            [_due_column(d, size) for d, size in zip(self.due, sizes, strict=True)]
+        )
+        # The actions' own columns are released as each is joined (a lower peak).
+        idx = _joined(self.idx)
+        label = _joined(self.label)
+        reason = _joined(self.reason)
+        self.rule, self.due = [], []
         texts = list(self.texts)
         day = due.astype("datetime64[D]", copy=False).view(np.int64)
         rank = ctx.id_rank
@@ -449,7 +524,6 @@ class _Found:
         later, first = repeats(label[at], day[at], account[at])
         later, first = sel[later], sel[first]
         if later.size:
-            reason = reason.copy()
             _name_repeats(order[later], order[first], rule, self.rules, reason, texts)
             keep = np.ones(order.size, dtype=bool)
             keep[later] = False
@@ -467,6 +541,26 @@ class _Found:
             reason=codes,
             reasons=used,
         )
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """The parts as one column, emptying ``parts`` as they are copied."""
+    out = np.empty(sum(p.size for p in parts), dtype=np.result_type(*parts))
+    at = 0
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        out[at : at + part.size] = part
+        at += part.size
+    return out
+
+
+def _small_type(count: int) -> type[np.signedinteger[Any]]:
+    """The smallest signed integer type for codes below ``count``."""
+    for kind in (np.int8, np.int16, np.int32):
+        if count <= np.iinfo(kind).max + 1:
+            return kind
+    return np.int64
 
 
 def _name_repeats(
@@ -516,7 +610,8 @@ def _used_texts(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, list[s
         return codes, texts
     seen = np.zeros(len(texts), dtype=bool)
     seen[codes] = True
-    slot = np.cumsum(seen) - 1
+    slot = np.cumsum(seen, dtype=_index_type(len(texts)))
+    slot -= 1
     return slot[codes], [texts[i] for i in np.flatnonzero(seen).tolist()]
 
 
@@ -545,9 +640,16 @@ def repeats(label: np.ndarray, day: np.ndarray, account: np.ndarray) -> tuple[np
     return rows[found], first[found]
 
 
+# Runs of ascending codes (actions emitted in account order) are merged by numpy's stable sort
+# of wide integers (timsort) faster than radix passes sort them, while at most this share of
+# rows starts a new run.
+_FEW_DESCENTS = 1 / 8
+
+
 def _stable_order(*keys: np.ndarray) -> np.ndarray:
     """Row order sorted by ``keys`` (first key first), equal rows keeping their order: one
-    stable radix sort of a combined code when it fits 63 bits, else a lexsort."""
+    stable sort of a combined code when it fits 63 bits (merging its ascending runs when they
+    are long, else by radix), else a lexsort."""
     code: np.ndarray | None = None
     room = 1
     for key in keys:
@@ -563,6 +665,8 @@ def _stable_order(*keys: np.ndarray) -> np.ndarray:
             code += key
             code -= low
     assert code is not None
+    if code.size > 1 and np.count_nonzero(code[1:] < code[:-1]) <= _FEW_DESCENTS * code.size:
+        return np.argsort(code, kind="stable")
     return radix_order(code, room)
 
 
@@ -582,7 +686,7 @@ def _actions(
     ctx: RuleContext,
     rule: Rule,
     fires: np.ndarray,
-    dates: np.ndarray,
+    dates: Dates,
     reasons: Reasons,
     playbooks: list[Any],
     notes: list[str],
@@ -594,53 +698,55 @@ def _actions(
         tuple[Action, np.ndarray, list[tuple[str, str] | None], np.ndarray, np.ndarray]
     ] = []
     for action in rule.actions:
-        mask = fires.copy()
+        mask = fires
         if action.tiers is not None:
-            mask &= one_of(ctx.tier, [ctx.tier_index(t) for t in action.tiers])
+            mask = mask & ctx.in_tiers(action.tiers)
         if action.bands is not None:
-            mask &= one_of(ctx.health.band_index, [ctx.band_index(b) for b in action.bands])
+            mask = mask & ctx.in_bands(action.bands)
         idx = np.flatnonzero(mask)
         if idx.size == 0:
             continue
-        tier = ctx.tier[idx]
-        band = (
-            ctx.health.band_index[idx].astype(np.int64)
-            if _needs_band(action)
-            else np.full(idx.size, -1)
-        )
-        target = ctx.relative_tier(action.tier, tier)
-        origin = tier.copy()
         if action.type == "move_tier" and ctx.prev_tier is not None:
+            tier = ctx.tier[idx]
+            band = np.full(idx.size, -1)
+            target = ctx.relative_tier(action.tier, tier)
             before = ctx.prev_tier[idx]
             origin = np.where(np.isnan(before), tier, np.nan_to_num(before)).astype(np.int64)
-        uniq, inverse = _groups(tier, band, target, origin)
+            uniq, inverse = _groups(tier, band, target, origin)
+        else:
+            uniq, inverse = _tier_band_groups(ctx, action, idx)
         groups = [
             _label(ctx, rule, action, int(t), int(b), int(g), int(o), playbooks, notes)
             for t, b, g, o in uniq
         ]
         ok = np.array([g is not None for g in groups], dtype=bool)
-        keep = ok[inverse]
-        idx, inverse = idx[keep], inverse[keep]
+        if not ok.all():
+            keep = ok[inverse]
+            idx, inverse = idx[keep], inverse[keep]
         if idx.size == 0:
             continue
-        due = dates[idx] + np.timedelta64(action.due_days, "D")
+        due = _due(dates, idx, action.due_days)
         chunks.append((action, idx, groups, inverse, due))
     if not chunks:
         return
-    wanted = np.zeros(ctx.n, dtype=bool)
-    for chunk in chunks:
-        wanted[chunk[1]] = True
-    every = np.flatnonzero(wanted)
-    at = np.cumsum(wanted) - 1  # row -> its place in ``every``
+    if len(chunks) == 1:
+        every, at = chunks[0][1], None
+    else:
+        wanted = np.zeros(ctx.n, dtype=bool)
+        for chunk in chunks:
+            wanted[chunk[1]] = True
+        every = np.flatnonzero(wanted)
+        at = np.cumsum(wanted, dtype=_index_type(every.size))  # row -> its place in ``every``
+        at -= 1
     why = reasons(every)
     for action, idx, groups, inverse, due in chunks:
-        rows = why.take(at[idx])
+        rows = why if at is None else why.take(at[idx])
         labels = [g[0] if g is not None else "" for g in groups]
         if action.type == "move_tier" and (action.temporary_days or action.overlap_days):
             extras = [g[1] if g is not None else "" for g in groups]
             # One text per (group, due date): a few hundred, however many accounts.
-            pair, first = group_rows(inverse, np.ascontiguousarray(due).view(np.int64))
-            days = due[first].astype(object).tolist()
+            pair, first = group_rows(inverse, _due_column(due, idx.size).view(np.int64))
+            days = _due_column(due, idx.size)[first].astype(object).tolist()
             details = [
                 _detail(action, extras[g], d)
                 for g, d in zip(inverse[first].tolist(), days, strict=True)
@@ -651,6 +757,59 @@ def _actions(
             if any(group_detail):
                 rows = rows.plus(CodedText(inverse, group_detail))
         found.add(rule.name, idx, labels, inverse, due, rows)
+
+
+def _is_broadcast(values: np.ndarray) -> bool:
+    """Whether ``values`` is one value seen on every row (a broadcast, nothing allocated)."""
+    return values.ndim == 1 and values.size > 1 and values.strides[0] == 0
+
+
+def _due(dates: Dates, idx: np.ndarray, days: int) -> np.ndarray:
+    """The due dates of rows ``idx``: a 0-d array when ``dates`` is one date for every row
+    (a broadcast), else a column."""
+    step = np.timedelta64(days, "D")
+    if isinstance(dates, np.ndarray) and _is_broadcast(dates):
+        return np.asarray(dates[0] + step)
+    due = dates[idx]
+    if days:
+        due += step
+    return due
+
+
+def _due_column(due: np.ndarray, n: int) -> np.ndarray:
+    """:func:`_due`'s dates as a column of ``n`` rows."""
+    return np.full(n, due) if due.ndim == 0 else due
+
+
+def _index_type(n: int) -> type[np.signedinteger[Any]]:
+    """Positions below ``n`` in four bytes when they fit."""
+    return np.int32 if n < 2**31 else np.int64
+
+
+def _tier_band_groups(
+    ctx: RuleContext, action: Action, idx: np.ndarray
+) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """:func:`_groups` of (tier, band, target, origin) for rows ``idx`` when the target and the
+    origin follow from the tier: the distinct (tier, band) pairs of one small code per row,
+    in the same order and with the same group numbers."""
+    bands = len(ctx.health.band_names) + 1 if _needs_band(action) else 1
+    key = ctx.tier1[idx].astype(np.int32)
+    if bands > 1:
+        key *= bands
+        key += ctx.band1[idx]
+    seen = np.zeros((len(ctx.model.tiers) + 1) * bands, dtype=bool)
+    seen[key] = True
+    present = np.flatnonzero(seen)
+    slot = np.cumsum(seen, dtype=np.int32)
+    slot -= 1
+    tier = present // bands - 1
+    band = present % bands - 1
+    target = ctx.relative_tier(action.tier, tier)
+    uniq: list[tuple[int, ...]] = [
+        (int(t), int(b), int(g), int(t))
+        for t, b, g in zip(tier.tolist(), band.tolist(), target.tolist(), strict=True)
+    ]
+    return uniq, slot[key]
 
 
 def _groups(*columns: np.ndarray) -> tuple[list[tuple[int, ...]], np.ndarray]:
@@ -664,7 +823,9 @@ def _groups(*columns: np.ndarray) -> tuple[list[tuple[int, ...]], np.ndarray]:
     seen = np.zeros(base ** len(ints), dtype=bool)
     seen[code] = True
     present = np.flatnonzero(seen)
-    inverse = (np.cumsum(seen) - 1)[code]
+    slot = np.cumsum(seen, dtype=np.int64)
+    slot -= 1
+    inverse = slot[code]
     uniq = []
     for value in present.tolist():
         digits = []

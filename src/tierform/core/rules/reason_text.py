@@ -30,12 +30,25 @@ def tenths_codes(values: np.ndarray) -> np.ndarray:
     v = np.asarray(values, dtype=float)
     if np.isnan(v).all():  # no earlier values at all: one code
         return np.zeros(v.size, dtype=np.int64)
+    # The steps of ``where(safe, floor(10 v + 0.5), 0) * 2 + signbit(v)`` in three buffers
+    # (a large book's reasons code a million values); safe values give whole numbers below
+    # 10**7, exact in float64, so one cast at the end gives the same integer codes.
     with np.errstate(invalid="ignore", over="ignore"):
-        x = v * 10.0
-        k = np.floor(x + 0.5)
-        frac = x - np.floor(x)
-        safe = np.isfinite(v) & (np.abs(v) < _SAFE_ABS) & (np.abs(frac - 0.5) > _TIE_MARGIN)
-    code = np.where(safe, k, 0).astype(np.int64) * 2 + np.signbit(v)
+        x = np.multiply(v, 10.0)
+        k = np.add(x, 0.5)
+        np.floor(k, out=k)
+        frac = np.floor(x)
+        np.subtract(x, frac, out=frac)
+        frac -= 0.5
+        np.abs(frac, out=frac)
+        safe = frac > _TIE_MARGIN
+        del frac
+        np.abs(v, out=x)
+        safe &= x < _SAFE_ABS  # also false for NaN and infinities
+    k[~safe] = 0.0
+    k *= 2.0
+    k += np.signbit(v)
+    code = k.astype(np.int64)
     if not safe.all():
         low, high = _span(code[safe])
         nan = np.isnan(v)
@@ -63,7 +76,7 @@ def exact_codes(values: np.ndarray) -> np.ndarray:
         code[~known] = (int(code[known].min()) if known.any() else 0) - 1
         return code
     if v.dtype.kind == "M":
-        return v.astype("datetime64[D]").view(np.int64)
+        return v.astype("datetime64[D]", copy=False).view(np.int64)
     return v.astype(np.int64)
 
 
@@ -131,7 +144,8 @@ def compact_codes(code: np.ndarray) -> tuple[np.ndarray, int]:
         seen = np.zeros(high - low + 1, dtype=bool)
         shifted = code - low
         seen[shifted] = True
-        slot = np.cumsum(seen) - 1
+        slot = np.cumsum(seen, dtype=np.int64)  # one table as wide as the span, not two
+        slot -= 1
         return slot[shifted], int(slot[-1]) + 1
     encoded = arrow_array(code).dictionary_encode()
     return np.asarray(encoded.indices.to_numpy(), dtype=np.int64), len(encoded.dictionary)
