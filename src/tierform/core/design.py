@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
+
 from tierform.core.assign import AssignResult, assign_books
 from tierform.core.book import AccountBook
 from tierform.core.capacity import CapacityResult, plan_capacity
@@ -84,19 +86,20 @@ class Design:
         digital tiers. Without a roster, named tiers have no owner yet."""
         if self.model.roster and self.books is not None:
             return list(self.books.owner)
-        pools = {
-            i: t.pool_name
-            for i, t in enumerate(self.model.tiers)
-            if t.layer is CoverageLayer.pooled
-        }
-        return [pools.get(i) for i in self.seg.tier.tolist()]
+        # One entry per tier, and None last: an account in no tier (-1) reads it.
+        pools = [t.pool_name if t.layer is CoverageLayer.pooled else None for t in self.model.tiers]
+        pools.append(None)
+        n = len(self.model.tiers)
+        tier = np.asarray(self.seg.tier)
+        return list(map(pools.__getitem__, np.where((tier >= 0) & (tier < n), tier, n).tolist()))
 
     def band_names(self) -> list[str]:
         """Health band names in the spec's order, then any other band the scores produced."""
         if self.health is None:
             return []
         names = [str(n) for n in self.health.band_names]
-        seen = dict.fromkeys(str(b) for b in self.health.band if b is not None)
+        # Distinct values first (a handful over a million accounts), in first-seen order.
+        seen = dict.fromkeys(str(b) for b in dict.fromkeys(self.health.band) if b is not None)
         return names + [b for b in seen if b not in names]
 
     def health_by_tier(self) -> list[dict[str, int]]:

@@ -222,10 +222,14 @@ def with_history(book: AccountBook, history: History | None) -> AccountBook:
     for column, values in (("previous_tier", history.tiers), ("owner", history.owners)):
         if not values:
             continue
-        own = book.text(column)
-        if len(own) != len(ids):
-            raise ValueError(f"column {column!r} does not have one value per account")
-        merged = list(map(values.get, ids, own))  # the history's value, else the book's
+        merged: list[str | None]
+        if _in_book_order(values, ids):
+            merged = list(values.values())
+        else:
+            own = book.text(column)
+            if len(own) != len(ids):
+                raise ValueError(f"column {column!r} does not have one value per account")
+            merged = list(map(values.get, ids, own))  # the history's value, else the book's
         if not set(map(type, merged)) <= _TEXT_TYPES:
             merged = [None if v is None else str(v) for v in merged]
         array = pa.array(merged, type=pa.string())
@@ -249,9 +253,21 @@ def with_history(book: AccountBook, history: History | None) -> AccountBook:
 def describe(history: History, book: AccountBook) -> str:
     """One line for people: how much of the book the history covers."""
     ids = book.ids()
-    tiers = sum(map(history.tiers.__contains__, ids))
-    owners = sum(map(history.owners.__contains__, ids))
+    tiers = _known(history.tiers, ids)
+    owners = _known(history.owners, ids)
     return (
         f"previous state from {history.source}: a tier for {tiers} and a CSM for {owners} of "
         f"{len(ids)} account(s)"
     )
+
+
+def _known(values: Mapping[str, Any], ids: list[str]) -> int:
+    """How many of ``ids`` ``values`` has."""
+    return len(ids) if _in_book_order(values, ids) else sum(map(values.__contains__, ids))
+
+
+def _in_book_order(values: Mapping[str, Any], ids: list[str]) -> bool:
+    """Whether ``values`` holds exactly ``ids``, in their order: a history read from a target
+    the book was synced to does, and one list comparison then stands for a million look-ups
+    scattered over memory (a quarter of a second each pass)."""
+    return len(values) == len(ids) and list(values) == ids

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import compress
+from operator import is_not
 from typing import Any
 
 import orjson
@@ -207,11 +209,14 @@ def diff_objects(kind: Kind, desired: State, existing: State) -> list[Change]:
     remote = existing.remote_ids.get(kind, {})
     changes: list[Change] = []
     get = have.get
-    for key, data in want.items():
+    # Objects shared with the platform's state (:func:`~.state.reuse`) are equal: they are
+    # passed over in one C-level pass, and only the rest (few, once aligned) are looked at.
+    apart = compress(want.items(), map(is_not, map(get, want), want.values()))
+    creates = 0
+    for key, data in apart:
         old = get(key)
-        if old is data:  # shared with the platform's state (:func:`~.state.reuse`): equal
-            continue
         if old is None:
+            creates += 1
             changes.append(Change(Op.create, kind, key, data, None, DERIVED, want_labels.get(key)))
         elif old != data:
             changes.append(
@@ -226,6 +231,8 @@ def diff_objects(kind: Kind, desired: State, existing: State) -> list[Change]:
                     remote.get(key),
                 )
             )
+    if len(have) == len(want) - creates:
+        return changes  # every other key of ``want`` is in ``have``: nothing to delete
     for key in have.keys() - want.keys():
         changes.append(
             Change(

@@ -502,11 +502,7 @@ def build_state(
     else:
         state.objects[Kind.account] = accounts  # not copied: a million entries
     labels = state.labels.setdefault(Kind.account, {})
-    named = cast(list[str], c.names)  # the blank ones are left out
-    if like and like.labels.get(Kind.account):
-        had_names = like.labels[Kind.account]
-        named = list(map(_same_text, map(had_names.get, ids), named))
-    labels.update(compress(zip(ids, named, strict=True), named))
+    labels.update(account_labels(ids, c.names, like.labels.get(Kind.account) if like else None))
     if not items:
         return state
     objects = state.objects.setdefault(Kind.work_item, {})
@@ -519,6 +515,24 @@ def build_state(
         objects[key] = reuse(had.get(key), _work_item_data(item, days))
         item_labels[key] = _same_text(had_labels.get(key), f"{item.text} ({item.account_id})")
     return state
+
+
+def account_labels(
+    ids: list[str], names: list[str | None], had: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Account id -> its name (blank ones left out), each name ``had`` holds for that account
+    taken from ``had`` (one string held, not two). A platform the book was synced to holds the
+    same names of the same accounts in the same order: its labels are then copied whole, where
+    a look-up per account and a new entry each (a million, scattered over memory) took most of
+    a second."""
+    if had and len(had) == len(ids) and list(had) == ids:
+        held = list(had.values())
+        if held == names and all(held) and set(map(type, held)) == {str}:
+            return dict(had)
+    named = cast(list[str], names)
+    if had:
+        named = list(map(_same_text, map(had.get, ids), named))
+    return dict(compress(zip(ids, named, strict=True), named))
 
 
 def _same_text(old: Any, new: str) -> str:

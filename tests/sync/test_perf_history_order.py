@@ -1,0 +1,221 @@
+"""The plan's history, names, shared platform dicts and diff against straightforward references:
+the shortcuts taken when a platform holds the book's accounts in the book's order (and the
+look-ups taken when it does not), the diff that skips shared objects and has nothing to delete,
+and the pooled owners and band names of a design."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tierform.core.book import AccountBook, book_from_records
+from tierform.core.design import design
+from tierform.core.history import History, describe, with_history
+from tierform.core.loader import default_model
+from tierform.core.model import CoverageLayer, CoverageModel, RosterEntry
+from tierform.sync.change import Change, Op, diff_data, diff_objects
+from tierform.sync.desired import account_labels
+from tierform.sync.desired_columns import account_rows
+from tierform.sync.state import Kind, State
+
+TIERS = ["Enterprise", "Mid-Market", "SMB / Growth", "Self-Serve"]
+
+
+def _model() -> CoverageModel:
+    roster = [
+        RosterEntry(name="Ana Ruiz", tier="Enterprise", email="ana@x.com"),
+        RosterEntry(name="Zoë Ünal", tier="Enterprise"),
+    ]
+    return default_model().model_copy(update={"roster": roster})
+
+
+def _book(n: int) -> AccountBook:
+    records = [
+        {"account_id": f"ACC-{i:04d}", "name": f"Café {i}", "acv": 1000.0 + 37 * i}
+        for i in range(n)
+    ]
+    return book_from_records(records, _model().accounts)
+
+
+@pytest.mark.parametrize("order", ["book", "shuffled", "partial", "extra"])
+def test_with_history_and_describe_in_any_order(order: str) -> None:
+    book = _book(300)
+    ids = book.ids()
+    rng = random.Random(4)
+    keys = list(ids)
+    if order == "shuffled":
+        rng.shuffle(keys)
+    elif order == "partial":
+        keys = keys[::2]
+    elif order == "extra":
+        keys = [*keys[1:], "ACC-GONE"]
+    tiers = {k: rng.choice(TIERS) for k in keys}
+    owners = {k: rng.choice(["Ana Ruiz", "Zoë Ünal"]) for k in keys[::3]}
+    history = History(tiers, owners, "test")
+    got = with_history(book, history)
+    for column, values in (("previous_tier", tiers), ("owner", owners)):
+        own = book.text(column)
+        assert got.text(column) == [values.get(a, o) for a, o in zip(ids, own, strict=True)]
+    known = sum(1 for a in ids if a in tiers)
+    held = sum(1 for a in ids if a in owners)
+    assert describe(history, book) == (
+        f"previous state from test: a tier for {known} and a CSM for {held} of "
+        f"{len(ids)} account(s)"
+    )
+
+
+class _Text(str):
+    """A text of another type (the shared name must stay a plain ``str``)."""
+
+
+@pytest.mark.parametrize(
+    "case", ["same", "renamed", "shuffled", "blank", "subclass", "missing", "none", "empty"]
+)
+def test_account_labels_match_reference(case: str) -> None:
+    ids = [f"A{i}" for i in range(50)]
+    named: list[Any] = [f"Ünï {i}" for i in range(50)]
+    had: dict[str, Any] | None = {a: str(n) for a, n in zip(ids, named, strict=True)}
+    assert had is not None
+    if case == "renamed":
+        had["A7"] = "Other"
+    elif case == "shuffled":
+        had = dict(reversed(had.items()))
+    elif case == "blank":
+        named[3] = None
+        named[4] = ""
+    elif case == "subclass":
+        had["A9"] = _Text(had["A9"])
+    elif case == "missing":
+        del had["A11"]
+    elif case == "none":
+        had = None
+    elif case == "empty":
+        had = {}
+    got = account_labels(ids, named, had)
+    # the reference: each name the platform holds as the same plain text is taken from it
+    shared = [
+        o if type(o) is str and o == n else n
+        for o, n in zip(map((had or {}).get, ids), named, strict=True)
+    ]
+    want = {a: n for a, n in zip(ids, shared, strict=True) if n}
+    assert list(got.items()) == list(want.items())
+    assert all(got[a] is want[a] for a in want)  # the same objects are held
+    assert got is not had
+
+
+@pytest.mark.parametrize("order", ["book", "shuffled", "partial"])
+def test_account_rows_reuse_the_platforms_dicts_in_any_order(order: str) -> None:
+    ids = [f"A{i}" for i in range(200)]
+    rng = random.Random(2)
+    columns: dict[str, list[Any]] = {
+        "tf_tier": [rng.choice([*TIERS, None]) for _ in ids],
+        "tf_score": [rng.choice([1, 2.5, None, 70.3]) for _ in ids],
+    }
+    built = account_rows(ids, columns)
+    like: dict[str, dict[str, Any]] = {}
+    for i, aid in enumerate(ids):
+        data = dict(built[aid])
+        if i % 5 == 0:
+            data["tf_tier"] = "Changed"
+        elif i % 7 == 0 and data.get("tf_score") == 1:
+            data["tf_score"] = 1.0  # equal, not exactly the same: not shared
+        like[aid] = data
+    keys = list(ids)
+    if order == "shuffled":
+        rng.shuffle(keys)
+    elif order == "partial":
+        keys = keys[: len(keys) // 2]
+    like = {k: like[k] for k in keys}
+    got = account_rows(ids, columns, like)
+    assert got == built and list(got) == ids
+    for aid in ids:
+        old = like.get(aid)
+        exact = old == built[aid] and all(type(old[k]) is type(v) for k, v in built[aid].items())
+        assert (got[aid] is old) == bool(old is not None and exact)
+
+
+def _diff_reference(kind: Kind, desired: State, existing: State) -> list[tuple[Any, ...]]:
+    want, have = desired.of(kind), existing.of(kind)
+    out = []
+    for key, data in want.items():
+        old = have.get(key)
+        if old is None:
+            out.append((Op.create, key, data, None, diff_data(None, data)))
+        elif old != data:
+            out.append((Op.update, key, data, old, diff_data(old, data)))
+    for key in sorted(have.keys() - want.keys()):
+        out.append((Op.delete, key, None, have[key], []))
+    return out
+
+
+def _as_rows(changes: list[Change]) -> list[tuple[Any, ...]]:
+    creates = [c for c in changes if c.op is not Op.delete]
+    deletes = sorted((c for c in changes if c.op is Op.delete), key=lambda c: c.key)
+    return [(c.op, c.key, c.data, c.existing, c.diffs) for c in [*creates, *deletes]]
+
+
+@pytest.mark.parametrize("case", ["aligned", "swap", "create", "delete", "mixed"])
+def test_diff_objects_skips_shared_and_finds_deletes(case: str) -> None:
+    rng = random.Random(case)
+    desired, existing = State(), State()
+    for i in range(300):
+        data = {"tf_a": rng.choice(["x", "ÿ", 3]), "tf_b": rng.choice([1.5, "", None])}
+        existing.put(Kind.account, f"K{i}", data)
+        desired.objects.setdefault(Kind.account, {})[f"K{i}"] = existing.of(Kind.account)[f"K{i}"]
+    want = desired.objects[Kind.account]
+    if case in ("swap", "mixed"):  # as many keys on each side, one apart
+        del want["K5"]
+        want["NEW"] = {"tf_a": "x"}
+    if case in ("create", "mixed"):
+        want["NEW2"] = {"tf_a": "y"}
+    if case in ("delete", "mixed"):
+        del want["K9"]
+        want["K10"] = {"tf_a": "changed"}
+    got = diff_objects(Kind.account, desired, existing)
+    assert _as_rows(got) == _diff_reference(Kind.account, desired, existing)
+    assert bool(got) == (case != "aligned")
+
+
+def test_design_owners_and_band_names_match_reference() -> None:
+    model = default_model().model_copy(update={"roster": []})
+    records = [
+        {"account_id": f"ACC-{i:04d}", "name": f"C {i}", "acv": float(a)}
+        for i, a in enumerate(np.random.default_rng(3).lognormal(9, 2, 400))
+    ]
+    d = design(model, book_from_records(records, model.accounts), dt.date(2025, 1, 15))
+    pools = {i: t.pool_name for i, t in enumerate(model.tiers) if t.layer is CoverageLayer.pooled}
+    assert pools  # the default model pools a tier
+    assert d.owners() == [pools.get(i) for i in d.seg.tier.tolist()]
+    d.seg.tier[:3] = [-1, len(model.tiers), -5]  # no tier, and indices past either end
+    assert d.owners()[:3] == [None, None, None]
+    assert d.health is not None
+    names = [str(n) for n in d.health.band_names]
+    seen = dict.fromkeys(str(b) for b in d.health.band if b is not None)
+    assert d.band_names() == names + [b for b in seen if b not in names]
+
+
+def test_with_history_in_book_order_and_empty() -> None:
+    book = _book(20)
+    ids = book.ids()
+    history = History(dict.fromkeys(ids, "Enterprise"), {}, "file")
+    assert with_history(book, history).text("previous_tier") == ["Enterprise"] * len(ids)
+    assert with_history(book, History()) is book
+
+
+def test_account_rows_leave_out_a_field_no_account_has() -> None:
+    ids = ["A", "B", "Ç"]
+    columns: dict[str, list[Any]] = {
+        "tf_a": ["x", None, ""],
+        "tf_none": [None, None, None],
+        "tf_n": [1, 2.5, None],
+    }
+    want = {
+        aid: {k: columns[k][i] for k in sorted(columns) if columns[k][i] not in (None, "")}
+        for i, aid in enumerate(ids)
+    }
+    got = account_rows(ids, columns)
+    assert got == want and all(list(got[a]) == list(want[a]) for a in ids)
