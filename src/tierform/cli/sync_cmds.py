@@ -18,6 +18,7 @@ from tierform.cli.common import (
     model_path,
     styled,
 )
+from tierform.cli.process import keep_until_exit
 from tierform.errors import AdapterError, BuildStepsPending, DriftDetected
 
 PROGRESS_FROM = 200  # changes; smaller applies finish before a bar is worth drawing
@@ -120,6 +121,7 @@ def sync_cmd(
             day = as_of.date() if as_of else dt.date.today()
             policy = _policy(model, adapter.settings, journal.go_live(adapter.context.target), day)
             plan = _plan_with_history(syncer, model, book, day, policy, previous)
+            keep_until_exit(plan, book)  # a million objects: never freed one at a time
             plan.warnings.extend(policy.describe())
             click.echo(RENDERERS[fmt](plan))
             if check:
@@ -180,6 +182,7 @@ def _plan_with_history(
     notes.extend(coverage_warnings(d))
     del d, history  # nothing of the design is needed past the desired state
     plan = syncer.plan(desired, existing)
+    keep_until_exit(existing)  # the platform's million objects (the plan holds the desired)
     plan.warnings.extend(notes)
     apply_marks(plan.build_steps, syncer.journal.steps_done(syncer.target))  # buildsheet --done
     return plan
