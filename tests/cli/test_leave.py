@@ -3,6 +3,7 @@ nothing: output flushed, exit handlers run, exit codes kept, other threads waite
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -101,9 +102,35 @@ def test_results_are_kept_only_when_run_as_the_command(monkeypatch: pytest.Monke
     del result
     assert freed() is None  # in-process: freed as usual
 
-    process.run_as_command()
+    monkeypatch.setattr(process, "_kept", [])  # as run_as_command() leaves it
     result = Result()
     kept = weakref.ref(result)
     process.keep_until_exit(result)
     del result
     assert kept() is not None  # as the command: held until the process ends
+
+
+def test_the_collector_is_slowed_only_until_the_inputs_are_read() -> None:
+    probe = (
+        "import gc, sys\n"
+        "from tierform.cli import process\n"
+        "from tierform.cli.common import load\n"
+        "usual = gc.get_threshold()\n"
+        "process.run_as_command()\n"
+        "starting = gc.get_threshold()\n"
+        "load(sys.argv[1], sys.argv[2])\n"
+        "print(starting == process.STARTING_PACE, gc.get_threshold() == usual,"
+        " gc.get_freeze_count() > 0)\n"
+    )
+    args = [str(EXAMPLES / "tierform.yaml"), str(EXAMPLES / "accounts.csv")]
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "True"]
+
+
+def test_in_process_the_collector_is_left_alone() -> None:
+    before = (gc.get_threshold(), gc.get_freeze_count())
+    process.settle()
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before

@@ -21,6 +21,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
+from tierform.cli.process import settle
 from tierform.errors import BookError, ChecksFailed, Issue, TierformError
 
 if TYPE_CHECKING:
@@ -158,6 +159,7 @@ def load(config: str | None, accounts: str | None) -> tuple[CoverageModel, Accou
         )
         for issue in book.skipped:
             err_console.print(f"  {issue}")
+    settle()  # the engine is imported and the inputs read: what lives now stays to the end
     return model, book
 
 
