@@ -11,13 +11,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_perf_plan_inputs import reference_diff  # the diff as it was, one object at a time
 
 from tierform.core.book import AccountBook, book_from_records
 from tierform.core.design import design
 from tierform.core.history import History, describe, with_history
 from tierform.core.loader import default_model
 from tierform.core.model import CoverageLayer, CoverageModel, RosterEntry
-from tierform.sync.change import Change, Op, diff_data, diff_objects
+from tierform.sync.change import Change, Op, diff_objects
 from tierform.sync.desired import account_labels
 from tierform.sync.desired_columns import account_rows
 from tierform.sync.state import Kind, State
@@ -138,20 +139,6 @@ def test_account_rows_reuse_the_platforms_dicts_in_any_order(order: str) -> None
         assert (got[aid] is old) == bool(old is not None and exact)
 
 
-def _diff_reference(kind: Kind, desired: State, existing: State) -> list[tuple[Any, ...]]:
-    want, have = desired.of(kind), existing.of(kind)
-    out = []
-    for key, data in want.items():
-        old = have.get(key)
-        if old is None:
-            out.append((Op.create, key, data, None, diff_data(None, data)))
-        elif old != data:
-            out.append((Op.update, key, data, old, diff_data(old, data)))
-    for key in sorted(have.keys() - want.keys()):
-        out.append((Op.delete, key, None, have[key], []))
-    return out
-
-
 def _as_rows(changes: list[Change]) -> list[tuple[Any, ...]]:
     creates = [c for c in changes if c.op is not Op.delete]
     deletes = sorted((c for c in changes if c.op is Op.delete), key=lambda c: c.key)
@@ -176,7 +163,7 @@ def test_diff_objects_skips_shared_and_finds_deletes(case: str) -> None:
         del want["K9"]
         want["K10"] = {"tf_a": "changed"}
     got = diff_objects(Kind.account, desired, existing)
-    assert _as_rows(got) == _diff_reference(Kind.account, desired, existing)
+    assert _as_rows(got) == reference_diff(Kind.account, desired, existing)
     assert bool(got) == (case != "aligned")
 
 
