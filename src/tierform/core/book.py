@@ -121,6 +121,28 @@ class AccountBook:
             cached = self._ids = (self.table, tuple(values))
         return list(cached[1])
 
+    def with_columns(self, table: pa.Table) -> AccountBook:
+        """This book with ``table`` in place of its own (same rows, some columns replaced).
+
+        Where ``account_id`` is the very same data, the ids already made as Python strings
+        are kept: a second million strings would cost time and memory at the peak of a sync.
+        """
+        book = AccountBook(
+            table=table,
+            acv=self.acv,
+            acv_proxied=self.acv_proxied,
+            rows=self.rows,
+            source=self.source,
+            warnings=list(self.warnings),
+            skipped=list(self.skipped),
+            missing_acv=self.missing_acv,
+            number_format=self.number_format,
+        )
+        cached = self._ids
+        if cached is not None and cached[0] is self.table and _same_column(self.table, table):
+            book._ids = (table, cached[1])
+        return book
+
     def id_column(self) -> pa.Array | pa.ChunkedArray:
         """The account ids as a text column (the values :meth:`ids` gives, without a Python
         string per account when they are text already)."""
@@ -813,3 +835,24 @@ def _missing_acv_warnings(book: AccountBook, source: AccountSource, has_acv_colu
 def finite_sum(values: np.ndarray) -> float:
     total = float(np.nansum(values))
     return total if math.isfinite(total) else 0.0
+
+
+def _same_column(old: pa.Table, new: pa.Table, name: str = "account_id") -> bool:
+    """Whether ``name`` in both tables is the same data in the same memory (no value compared)."""
+    if name not in old.column_names or name not in new.column_names:
+        return False
+    a, b = old.column(name), new.column(name)
+    if a.type != b.type or a.num_chunks != b.num_chunks:
+        return False
+    for x, y in zip(a.chunks, b.chunks, strict=True):
+        if x.offset != y.offset or len(x) != len(y):
+            return False
+        xb, yb = x.buffers(), y.buffers()
+        if len(xb) != len(yb):
+            return False
+        for u, v in zip(xb, yb, strict=True):
+            if (u is None) != (v is None):
+                return False
+            if u is not None and v is not None and (u.address, u.size) != (v.address, v.size):
+                return False
+    return True

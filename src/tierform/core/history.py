@@ -237,17 +237,7 @@ def with_history(book: AccountBook, history: History | None) -> AccountBook:
             table = table.set_column(table.column_names.index(column), column, array)
         else:
             table = table.append_column(column, array)
-    return AccountBook(
-        table=table,
-        acv=book.acv,
-        acv_proxied=book.acv_proxied,
-        rows=book.rows,
-        source=book.source,
-        warnings=list(book.warnings),
-        skipped=list(book.skipped),
-        missing_acv=book.missing_acv,
-        number_format=book.number_format,
-    )
+    return book.with_columns(table)
 
 
 def describe(history: History, book: AccountBook) -> str:
