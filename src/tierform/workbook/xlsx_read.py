@@ -370,11 +370,21 @@ def _sheet_chunks(
 ) -> Iterator[bytes]:
     """The inside of a sheet's ``sheetData`` in pieces that each end at a row's end;
     ``inflate_ahead``: the next block inflated in a thread meanwhile (only the inflating: the
-    thread's allocator keeps what it allocated, so it allocates no more than the blocks)."""
+    thread's allocator keeps what it allocated, so it allocates no more than the blocks).
+    A block whose last row end lies wholly inside it is cut there and joined to the rest of
+    the previous block in one copy (the same pieces as cutting the joined text)."""
     with archive.open(path) as fh, closing(_blocks(fh, inflate_ahead)) as blocks:
         buf = b""
         started = False
         for block in blocks:
+            if started and block and b"sheetData" not in buf:
+                edge = buf[-16:] + block[:16]
+                if b"sheetData" not in block and b"sheetData" not in edge:
+                    opened, cut = _last_row_match(block)
+                    if cut and opened >= 0:
+                        yield b"".join((buf, memoryview(block)[:cut]))
+                        buf = block[cut:]
+                        continue
             buf += block
             if not started:
                 m = _SHEET_DATA.search(buf)
@@ -410,13 +420,20 @@ def _blocks(fh: IO[bytes], inflate_ahead: bool) -> Generator[bytes, None, None]:
 
 def _last_row_end(buf: bytes) -> int:
     """The offset just after the last complete row in ``buf`` (0: none yet)."""
+    return _last_row_match(buf)[1]
+
+
+def _last_row_match(buf: bytes) -> tuple[int, int]:
+    """Where the last complete row's end tag in ``buf`` opens and the offset just after it
+    ((-1, 0): none yet; an opening of -1 with an end: the tag's ``<`` is not in ``buf``)."""
     at = buf.rfind(b"row")
     while at > 0:
-        m = _ROW_END.match(buf, buf.rfind(b"<", 0, at))
+        opened = buf.rfind(b"<", 0, at)
+        m = _ROW_END.match(buf, opened)
         if m is not None and m.end() > at:
-            return m.end()
+            return opened, m.end()
         at = buf.rfind(b"row", 0, at)
-    return 0
+    return -1, 0
 
 
 # The cell shapes spreadsheet programs write (openpyxl, Excel, LibreOffice): attributes r, s, t
