@@ -227,7 +227,8 @@ def frozen_gc() -> Iterator[None]:
     """Keep the cyclic garbage collector off every object alive now (a plan, its desired state)
     while a long loop runs: what the loop leaves behind is still collected (an HTTP adapter's
     cycles), but the full collections its results set off no longer walk a million changes.
-    Everything frozen is thawed after (nothing else in tierform freezes)."""
+    Everything frozen is thawed after, what the ``tierform`` command froze once it had started
+    included: the collector then walks it again, as usual."""
     gc.freeze()
     try:
         yield
