@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tierform.core.arrays import bounds_at_or_below, distinct, one_of
+from tierform.core.arrays import bounds_at_or_below, dense_ranks, distinct, one_of
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -37,3 +37,16 @@ def test_distinct_is_unique(seed: int) -> None:
     for size in (0, 1, 2, 50, 1000):
         for values in (rng.integers(0, 2**62, size), rng.integers(-3, 4, size)):
             assert np.array_equal(distinct(values), np.unique(values))
+
+
+@pytest.mark.parametrize("size", [1, 7, 1000])
+def test_dense_ranks_are_the_sorted_distinct_values_and_their_inverse(size: int) -> None:
+    rng = np.random.default_rng(size)
+    codes = rng.integers(0, size, 5000)
+    used, ranks = dense_ranks(codes, size, np.int32)
+    want_used, want_ranks = np.unique(codes, return_inverse=True)
+    assert used.tolist() == want_used.tolist()
+    assert ranks.tolist() == want_ranks.tolist()
+    assert ranks.dtype == np.int32
+    empty_used, empty_ranks = dense_ranks(np.array([], dtype=np.int64), size)
+    assert empty_used.size == 0 and empty_ranks.size == 0

@@ -69,3 +69,15 @@ def distinct(values: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
+
+
+def dense_ranks(
+    codes: np.ndarray, size: int, dtype: Any = np.int64
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``codes`` (each in ``[0, size)``) in ascending order, and each
+    code's rank among them (as ``dtype``): a presence table and its running count, no sort."""
+    seen = np.zeros(size, dtype=bool)
+    seen[codes] = True
+    slot = np.cumsum(seen, dtype=dtype)
+    slot -= 1
+    return np.flatnonzero(seen), slot[codes]

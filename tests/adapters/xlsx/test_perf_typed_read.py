@@ -12,16 +12,15 @@ from typing import Any
 
 import openpyxl
 import pytest
+from test_xlsx_named import _adapter, _read_both  # the named reader's whole-workbook helpers
 
 import tierform.adapters.xlsx.adapter as adapter_mod
 import tierform.workbook.xlsx_read as xlsx_read
 from tierform.adapters.tabular import Column, Table, named_columns, parse_named
-from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
 from tierform.adapters.xlsx.typed_read import read_typed
-from tierform.sync.adapter import AdapterContext
 from tierform.sync.engine import Syncer
 from tierform.sync.journal import Journal
-from tierform.sync.state import Kind, Scope, State
+from tierform.sync.state import Kind, State
 from tierform.testing import sample_desired
 from tierform.workbook.xlsx_read import XlsxReader
 from tierform.workbook.xlsx_typed import typed_rows
@@ -245,19 +244,6 @@ def test_typed_rows_keys_tell_the_cell_kind() -> None:
 
 
 # -- the adapter: the typed path against the general one on whole workbooks ---------------------
-
-
-def _adapter(folder: Path) -> XlsxAdapter:
-    return XlsxAdapter(XlsxSettings(path="tracking.xlsx"), AdapterContext("wb", folder))
-
-
-def _read_both(folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[State, State]:
-    scope = Scope.of(sample_desired(3))
-    fast = _adapter(folder).read(scope)
-    with monkeypatch.context() as m:
-        m.setattr(adapter_mod, "named_columns", lambda table, header: None)
-        general = _adapter(folder).read(scope)
-    return fast, general
 
 
 @pytest.mark.parametrize("chunk", [150, 1 << 22])

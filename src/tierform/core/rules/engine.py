@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tierform.core.arrays import arrow_array
+from tierform.core.arrays import arrow_array, dense_ranks
 from tierform.core.book import AccountBook
 from tierform.core.health.score import HealthResult
 from tierform.core.model import CoverageModel
@@ -188,18 +188,12 @@ class _RowDates:
         return self.dates[np.searchsorted(self.rows, idx)]
 
 
-def _per_tier(ctx: RuleContext, table: np.ndarray) -> np.ndarray:
-    """``table[tier]`` per account, the table's last entry for accounts without a tier (-1
-    indexes it as it is)."""
-    return table[ctx.tier]
-
-
 def _thresholds(
     ctx: RuleContext, by_tier: dict[str, float] | None, flat: float | None
 ) -> np.ndarray:
     if by_tier is None:
         return np.broadcast_to(np.float64(np.nan if flat is None else flat), (ctx.n,))
-    return _per_tier(ctx, _tier_table(ctx, by_tier))
+    return _tier_table(ctx, by_tier)[ctx.tier]  # no tier (-1) reads the table's last entry
 
 
 def _tier_table(ctx: RuleContext, by_tier: dict[str, float]) -> np.ndarray:
@@ -608,11 +602,8 @@ def _used_texts(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, list[s
     """The codes renumbered over the texts they use, and those texts (in list order)."""
     if not texts:
         return codes, texts
-    seen = np.zeros(len(texts), dtype=bool)
-    seen[codes] = True
-    slot = np.cumsum(seen, dtype=_index_type(len(texts)))
-    slot -= 1
-    return slot[codes], [texts[i] for i in np.flatnonzero(seen).tolist()]
+    used, ranks = dense_ranks(codes, len(texts), _index_type(len(texts)))
+    return ranks, [texts[i] for i in used.tolist()]
 
 
 def repeats(label: np.ndarray, day: np.ndarray, account: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -797,11 +788,7 @@ def _tier_band_groups(
     if bands > 1:
         key *= bands
         key += ctx.band1[idx]
-    seen = np.zeros((len(ctx.model.tiers) + 1) * bands, dtype=bool)
-    seen[key] = True
-    present = np.flatnonzero(seen)
-    slot = np.cumsum(seen, dtype=np.int32)
-    slot -= 1
+    present, inverse = dense_ranks(key, (len(ctx.model.tiers) + 1) * bands, np.int32)
     tier = present // bands - 1
     band = present % bands - 1
     target = ctx.relative_tier(action.tier, tier)
@@ -809,7 +796,7 @@ def _tier_band_groups(
         (int(t), int(b), int(g), int(t))
         for t, b, g in zip(tier.tolist(), band.tolist(), target.tolist(), strict=True)
     ]
-    return uniq, slot[key]
+    return uniq, inverse
 
 
 def _groups(*columns: np.ndarray) -> tuple[list[tuple[int, ...]], np.ndarray]:
@@ -820,12 +807,7 @@ def _groups(*columns: np.ndarray) -> tuple[list[tuple[int, ...]], np.ndarray]:
     code = np.zeros(ints[0].size, dtype=np.int64)
     for c in ints:
         code = code * base + c
-    seen = np.zeros(base ** len(ints), dtype=bool)
-    seen[code] = True
-    present = np.flatnonzero(seen)
-    slot = np.cumsum(seen, dtype=np.int64)
-    slot -= 1
-    inverse = slot[code]
+    present, inverse = dense_ranks(code, base ** len(ints))
     uniq = []
     for value in present.tolist():
         digits = []

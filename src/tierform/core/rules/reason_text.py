@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tierform.core.arrays import arrow_array
+from tierform.core.arrays import arrow_array, dense_ranks
 
 # Values within this distance (in tenths) of a rounding tie are printed one by one.
 _TIE_MARGIN = 1e-6
@@ -141,12 +141,8 @@ def compact_codes(code: np.ndarray) -> tuple[np.ndarray, int]:
         return code, 0
     low, high = _span(code)
     if high - low <= _TABLE_SPAN * code.size + 1024:
-        seen = np.zeros(high - low + 1, dtype=bool)
-        shifted = code - low
-        seen[shifted] = True
-        slot = np.cumsum(seen, dtype=np.int64)  # one table as wide as the span, not two
-        slot -= 1
-        return slot[shifted], int(slot[-1]) + 1
+        used, ranks = dense_ranks(code - low, high - low + 1)
+        return ranks, used.size
     encoded = arrow_array(code).dictionary_encode()
     return np.asarray(encoded.indices.to_numpy(), dtype=np.int64), len(encoded.dictionary)
 
