@@ -201,3 +201,49 @@ rules:
     assert "rules.0.actions.0.playbook" in result.output
     assert "unknown playbook 'Welcome'" in result.output
     assert "tierform.yaml:" in result.output and "Traceback" not in result.output
+
+
+def library_document(model_path, book_path, churn_path=None) -> bytes:
+    """The JSON of a result validated in one go by the library (the command validates while
+    it writes)."""
+    import datetime as dt
+    import io
+
+    from tierform.cli.jsonout import write_json
+    from tierform.core.book import read_book
+    from tierform.core.health.churn_validation import read_churn
+    from tierform.core.health.score import score_health
+
+    model = load_model(model_path)
+    book = read_book(book_path, model.accounts)
+    kwargs = {}
+    if churn_path is not None:
+        kwargs = {"churn": read_churn(churn_path, book), "churn_source": str(churn_path)}
+    result = score_health(model, book, as_of=dt.date(2026, 11, 1), **kwargs)
+    out = io.BytesIO()
+    write_json(result.to_dict(columnar=True), out.write)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("churn", ["column", "file", "none"])
+def test_health_json_is_the_validated_results_document(run, example, tmp_path, churn):
+    book = example.parent / "accounts.csv"
+    args = ["health", "-c", str(example), "--accounts", str(book), "--as-of", "2026-11-01"]
+    churn_path = None
+    if churn == "file":
+        churn_path = tmp_path / "churned.csv"
+        rows = book.read_text(encoding="utf-8").splitlines()[1:]
+        churn_path.write_text("account_id\n" + "\n".join(r.split(",")[0] for r in rows[::7]))
+        args += ["--churn", str(churn_path)]
+    elif churn == "none":
+        lines = book.read_text(encoding="utf-8").splitlines()
+        book = tmp_path / "unknown.csv"
+        book.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
+        args[4] = str(book)
+    result = run(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == library_document(example, book, churn_path)
+    validation = json.loads(result.stdout)["validation"]
+    assert (validation is None) == (churn == "none")
+    if churn == "file":
+        assert validation["source"] == str(churn_path) and validation["churned"] == 58

@@ -27,8 +27,12 @@ from tierform.testing.sample import generate_accounts, write_csv
 
 
 def reference(data: Any) -> bytes:
-    """The emitter as it was."""
-    return (json.dumps(data, indent=2, default=str) + "\n").encode()
+    """The emitter as it was (a ``Later`` member, which it never saw, as its value)."""
+
+    def default(value: Any) -> Any:
+        return value.get() if isinstance(value, jsonout.Later) else str(value)
+
+    return (json.dumps(data, indent=2, default=default) + "\n").encode()
 
 
 def encoded(data: Any) -> bytes:
@@ -180,6 +184,28 @@ def test_a_dict_with_non_text_keys_is_written_whole():
     data = {1: long_rows(jsonout.CHUNK + 1)}
     assert len(list(jsonout.chunks(data))) == 1
     assert json.loads(encoded(data)) == json.loads(reference(data))
+
+
+@pytest.mark.parametrize("n", [3, jsonout.CHUNK + 1])
+def test_a_later_member_is_written_as_its_value(n):
+    rows = long_rows(n)
+    figures = {"auc": 0.75, "grade": "good"}
+    data = {"accounts": rows, "validation": jsonout.Later(lambda: figures), "checks": []}
+    assert encoded(data) == reference({"accounts": rows, "validation": figures, "checks": []})
+
+
+def test_a_later_member_is_asked_for_once_the_members_before_it_are_written():
+    """In a document written member by member; a short one is encoded whole, at once."""
+    out = io.BytesIO()
+    asked_at: list[int] = []
+
+    def validation() -> dict[str, Any]:
+        asked_at.append(len(out.getvalue()))
+        return {"auc": 0.75}
+
+    data = {"accounts": long_rows(jsonout.CHUNK + 1), "validation": jsonout.Later(validation)}
+    jsonout.write_json(data, out.write)
+    assert asked_at == [out.getvalue().index(b'"validation"') + len(b'"validation": ')]
 
 
 # --- the commands, run on the same books with the old and the new emitter ----------------------

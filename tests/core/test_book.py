@@ -183,3 +183,32 @@ def test_records_with_uneven_keys_and_text_numbers():
     )
     assert book.text("note") == [None, "vip"]
     assert book.numbers("note") is None  # text that is not numbers
+
+
+BAD_EVERYWHERE = (
+    "account_id,acv,renewal_date,complexity,strategic,csat,owner\n"
+    "A1,1.234,13/01/2027,9,maybe,inf,Ana\n"  # ACV and date read the other way round (notes)
+    ',"2.000,5",01/02/2027,3,yes,4,Ben\n'
+    "A3,-7,2027-02-30,2,no,5,Cy\n"
+)
+
+
+def test_problems_and_notes_come_column_by_column_in_the_order_they_are_checked(write):
+    """Ids, ACV, dates, 1-5 levels, the flag, then the extra number columns: each column's
+    problems in row order, whichever thread parsed it."""
+    path = write("b.csv", BAD_EVERYWHERE)
+    with pytest.raises(BookError) as err:
+        read_book(path)
+    got = [(i.key, i.row) for i in err.value.issues]
+    assert got == [
+        ("account_id", 3),
+        ("acv", 4),
+        ("renewal_date", 4),
+        ("complexity", 2),
+        ("strategic", 2),
+        ("csat", 2),
+    ]
+    skipped = read_book(path, AccountSource(skip_invalid=True))
+    assert [(i.key, i.row) for i in skipped.skipped] == got
+    notes = [w.key for w in skipped.warnings if w.key in ("acv", "renewal_date")]
+    assert notes[:2] == ["acv", "renewal_date"]

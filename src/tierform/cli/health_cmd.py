@@ -26,6 +26,8 @@ from tierform.cli.common import (
 )
 from tierform.errors import ConfigError, Issue
 
+BOOK_CHURN_SOURCE = "churned column"  # the validation's source when the book holds the churn
+
 if TYPE_CHECKING:
     from tierform.core.health.calibrate import Calibration
     from tierform.core.health.score import HealthResult
@@ -96,6 +98,9 @@ def health_cmd(
     kwargs: dict[str, Any] = {"as_of": when}
     if churn:
         kwargs |= {"churn": read_churn(churn, book), "churn_source": churn}
+    if fmt == "json" and not do_calibrate:
+        _emit_validating(score_health(model, book, seg, validate=False, **kwargs), kwargs)
+        return
     result = score_health(model, book, seg, **kwargs)
     cal = None
     if do_calibrate:
@@ -131,6 +136,37 @@ def health_cmd(
     if cal is not None:
         _print_calibration(cal, written)
     print_checks([c.to_dict() for c in result.checks])
+
+
+def _emit_validating(result: HealthResult, kwargs: dict[str, Any]) -> None:
+    """``result`` (scored with ``validate=False``) as the JSON of a validated result: the churn
+    validation is worked out on a second thread while the accounts are written, so its sorts
+    of every score add no time to a large book's run."""
+    from tierform.cli.jsonout import Later
+    from tierform.core.background import Background
+    from tierform.core.health.churn_validation import churn_outcome, validate_scores
+
+    history = kwargs.get("churn")
+    if history is None:
+        history = churn_outcome(result.book)
+    checks = [c.to_dict() for c in result.checks]
+    if history is None:  # nothing to validate against
+        emit_json(result.to_dict(columnar=True, consume=True))
+        note_checks(checks)
+        return
+    scores = result.score.copy()  # the result's own are rounded in place as they are written
+    source = kwargs.get("churn_source", BOOK_CHURN_SOURCE)
+    spec = result.spec.validation
+    job = Background(lambda: validate_scores(scores, history, spec, source))
+
+    def all_checks() -> list[dict[str, Any]]:
+        return checks + [c.to_dict() for c in job.result()[1]]
+
+    data = result.to_dict(columnar=True, consume=True)
+    data["validation"] = Later(lambda: job.result()[0])
+    data["checks"] = Later(all_checks)
+    emit_json(data)
+    note_checks(all_checks())
 
 
 def _write_back(config: str | None, cal: Calibration) -> str | None:

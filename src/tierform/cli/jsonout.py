@@ -12,7 +12,8 @@ would be written as its value.
 A top-level object or array whose long lists would make one very large output buffer is written
 member by member, a few thousand list items at a time, with the same indentation. A per-account
 list held as columns (``RecordColumns``) is written from its columns, with the same bytes its
-list of dicts would give.
+list of dicts would give. A top-level member may be :class:`Later`: its value is worked out when
+the writer reaches it (and written whole).
 """
 
 from __future__ import annotations
@@ -82,6 +83,19 @@ def _items(values: list[Any] | RecordColumns, level: int) -> Iterator[bytes | me
         yield (b",\n" if start else b"") + pad[len(INDENT) :] + lines
 
 
+class Later:
+    """A member whose value is asked for (``get()``) only when the writer reaches it: work begun
+    on a second thread (:class:`~tierform.core.background.Background`) runs while the members
+    before it are written."""
+
+    def __init__(self, get: Callable[[], Any]) -> None:
+        self.get = get
+
+
+def _now(value: Any) -> Any:
+    return value.get() if isinstance(value, Later) else value
+
+
 def _is_long(value: Any) -> bool:
     if isinstance(value, RecordColumns):
         return len(value) > 0  # written from its columns at any length
@@ -101,8 +115,9 @@ def chunks(data: Any) -> Iterator[bytes | memoryview]:
         and any(_is_long(v) for v in data.values())
     ):
         yield b"{"
-        for n, (key, value) in enumerate(data.items()):
+        for n, (key, later) in enumerate(data.items()):
             yield (b",\n" if n else b"\n") + INDENT + orjson.dumps(key) + b": "
+            value = _now(later)
             if _is_long(value):
                 yield b"[\n"
                 yield from _items(value, 1)
@@ -118,6 +133,7 @@ def chunks(data: Any) -> Iterator[bytes | memoryview]:
 
 def _plain(value: Any) -> Any:
     """A list held as columns as a plain list, for the encoder that writes whole values."""
+    value = _now(value)
     return value.to_list() if isinstance(value, RecordColumns) else value
 
 

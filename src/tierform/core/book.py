@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from tierform.core import book_dates, book_numbers
 from tierform.core.arrays import arrow_array
+from tierform.core.background import Background
 from tierform.core.book_csv import read_csv
 from tierform.core.book_json import read_json_records
 from tierform.core.book_text import clean_text_columns, may_need_trim, nested_values
@@ -380,6 +381,11 @@ class _Problems:
                 )
             )
 
+    def take(self, other: _Problems) -> None:
+        """``other``'s problems after these (collected apart, e.g. on another thread)."""
+        self.issues += other.issues
+        self.bad |= other.bad
+
 
 def _shown(values: pa.ChunkedArray, i: int) -> str:
     """A cell as the user wrote it, shortened; safe for values Python cannot hold (year 0)."""
@@ -415,30 +421,39 @@ def clean_table(
     ids = _as_text(table.column("account_id"))
     problems.add(_mask(pc.invert(pc.is_valid(ids))), "blank account_id", "account_id")
     cols["account_id"] = ids
+    # The ACV is parsed on a second thread while the other columns are parsed here; each part
+    # collects its own problems and notes, joined in the order the columns are checked in.
+    raw_acv = table.column("acv") if "acv" in table.column_names else None
+    acv_problems = _Problems(filename, rows)
+    acv_notes: list[Issue] = []
+    acv_job = (
+        Background(lambda: _parse_acv(raw_acv, number_format, acv_problems, acv_notes))
+        if raw_acv is not None
+        else None
+    )
     for name in TEXT_COLUMNS[1:]:
         if name in table.column_names:
             cols[name] = _as_text(table.column(name))
-
-    raw_acv = table.column("acv") if "acv" in table.column_names else None
-    if raw_acv is not None:
-        acv = _parse_acv(raw_acv, number_format, problems, warnings)
-    else:
-        acv = np.full(n, np.nan)
-
+    others = _Problems(filename, rows)
+    other_notes: list[Issue] = []
     for name in DATE_COLUMNS:
         if name in table.column_names:
-            cols[name] = _parse_dates(table.column(name), name, date_format, problems, warnings)
+            cols[name] = _parse_dates(table.column(name), name, date_format, others, other_notes)
     for name in LEVEL_COLUMNS:
         if name in table.column_names:
             level, bad = _parse_level(table.column(name))
-            problems.add(bad, "expected 1-5 or low/medium/high", name, table.column(name))
+            others.add(bad, "expected 1-5 or low/medium/high", name, table.column(name))
             cols[name] = pa.chunked_array([arrow_array(level)])
     if "strategic" in table.column_names:
         flag, bad = _parse_bool(table.column("strategic"))
-        problems.add(bad, "expected true/false or yes/no", "strategic", table.column("strategic"))
+        others.add(bad, "expected true/false or yes/no", "strategic", table.column("strategic"))
         cols["strategic"] = flag
     extra = [c for c in table.column_names if c not in CANONICAL]
-    read_numbers = {name: _check_finite(table.column(name), name, problems) for name in extra}
+    read_numbers = {name: _check_finite(table.column(name), name, others) for name in extra}
+    acv = acv_job.result() if acv_job is not None else np.full(n, np.nan)
+    for part in (acv_problems, others):
+        problems.take(part)
+    warnings += acv_notes + other_notes
 
     dup_mask = _duplicate_mask(ids)
     if source.skip_duplicates:

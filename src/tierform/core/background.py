@@ -1,0 +1,37 @@
+"""Work on a second thread during a command's single-threaded stretches.
+
+numpy and Arrow let go of the interpreter lock in their loops, so array work handed to a second
+thread runs on the machine's other core while this one goes on (a million-account book is
+cleaned, and its JSON written, with one core otherwise idle).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Background(threading.Thread, Generic[T]):
+    """``work()`` on a second thread; :meth:`result` waits for it and raises its error."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        super().__init__(name="tierform-background", daemon=True)
+        self._work = work
+        self._result: T | None = None
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._result = self._work()
+        except BaseException as exc:  # raised in the caller's thread by result()
+            self._error = exc
+
+    def result(self) -> T:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._result  # type: ignore[return-value]
