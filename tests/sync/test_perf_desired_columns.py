@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from tierform.core.book import book_from_records
@@ -218,6 +219,39 @@ def test_migrations_match_reference(new_is_none: bool) -> None:
     ranked = {t.name.lower(): t.min_acv for t in model.tiers}
     want = reference_migrations(ranked, previous, now, new_is_none)
     assert migrations(model, book, now, new_is_none=new_is_none) == want
+
+
+@pytest.mark.parametrize("shape", ["chunked", "all blank", "absent", "empty"])
+def test_migrations_of_any_previous_tier_column_match_reference(shape: str) -> None:
+    model = default_model()
+    names = [t.name for t in model.tiers]
+    previous: list[str | None] = [names[i % 4] if i % 3 else None for i in range(40)]
+    now: list[str | None] = [names[(i * 7) % 4] if i % 5 else None for i in range(40)]
+    if shape == "empty":
+        previous, now = previous[:1], now[:1]
+    records = [{"account_id": f"A{i}", "acv": 10} for i in range(len(previous))]
+    if shape != "absent":
+        for record, prev in zip(records, previous, strict=True):
+            record["previous_tier"] = None if shape == "all blank" else prev
+    book = book_from_records(records)
+    if shape == "chunked":
+        column = book.table.column("previous_tier")
+        pieces = pa.chunked_array(
+            [column.slice(0, 13).combine_chunks(), column.slice(13).combine_chunks()]
+        )
+        book = book.with_columns(
+            book.table.set_column(
+                book.table.column_names.index("previous_tier"), "previous_tier", pieces
+            )
+        )
+        assert book.table.column("previous_tier").num_chunks == 2
+    if shape == "empty":
+        book = book.with_columns(book.table.slice(0, 0))
+        now = []
+    ranked = {t.name.lower(): t.min_acv for t in model.tiers}
+    for new_is_none in (False, True):
+        want = reference_migrations(ranked, book.text("previous_tier"), now, new_is_none)
+        assert migrations(model, book, now, new_is_none=new_is_none) == want
 
 
 def test_renewal_windows_match_reference() -> None:

@@ -21,8 +21,11 @@ from itertools import compress
 from typing import Any, cast
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel
 
+from tierform.core.arrays import arrow_array
 from tierform.core.book import AccountBook
 from tierform.core.design import Design, Specs, design
 from tierform.core.history import History
@@ -247,7 +250,11 @@ def work_items(d: Design, cols: _Columns | None = None) -> list[WorkItem]:
     if d.rule_run is None:
         return []
     c = cols if cols is not None else _Columns.of(d)
-    row = c.position
+    actions = d.rule_run.actions
+    known = d.rule_run.action_rows()  # the design's rules ran on its book
+    rows: list[int | None] = (
+        book_rows(d.book, [a.account_id for a in actions]) if known is None else list(known)
+    )
     owners, names, tiers = c.owners, c.names, c.tiers
     before = d.book.text("owner")
     rules = {r.name: r for r in d.specs.rules}
@@ -256,10 +263,9 @@ def work_items(d: Design, cols: _Columns | None = None) -> list[WorkItem]:
     titles: dict[tuple[str, str], tuple[str, str] | None] = {}
     sources: dict[str, str] = {}
     found: dict[str, WorkItem] = {}
-    for action in d.rule_run.actions:
+    for action, at in zip(actions, rows, strict=True):
         account_id, rule, label = action.account_id, action.rule, action.action
         due, reason = action.due, action.reason
-        at = row.get(account_id)
         assignee = None if at is None else owners[at]
         who = (None if at is None else names[at]) or account_id
         pb = steps.get(label.split(":", 1)[1]) if label.startswith("start_playbook:") else None
@@ -292,6 +298,21 @@ def work_items(d: Design, cols: _Columns | None = None) -> list[WorkItem]:
         text = human_title(label, rule, who) if parts is None else parts[0] + who + parts[1]
         _keep_earliest(found, WorkItem(account_id, source, label, due, reason, assignee, text))
     return list(found.values())
+
+
+def book_rows(book: AccountBook, ids: list[str]) -> list[int | None]:
+    """Each id's row in ``book`` (the last one for an id given twice, as a dict of the book's
+    ids would say; None for an id it lacks), found by one hash join over the id column rather
+    than a dict of a million Python strings."""
+    column = book.id_column()
+    n = len(column)
+    backwards = column.take(arrow_array(np.arange(n - 1, -1, -1, dtype=np.int64)))
+    found = pc.index_in(pa.array(ids, type=pa.string()), value_set=backwards)
+    last = np.asarray(found.fill_null(n).to_numpy(zero_copy_only=False), dtype=np.int64)
+    rows: list[int | None] = (n - 1 - last).tolist()
+    for i in np.flatnonzero(last == n).tolist():
+        rows[i] = None
+    return rows
 
 
 @dataclass(frozen=True)
@@ -461,20 +482,31 @@ def migrations(
     from, so it did not move ("none"); a sync then writes the field on its first run already,
     and the next run (which knows every tier) changes only the accounts that moved."""
     rank = {t.name.lower(): t.min_acv for t in model.tiers}
-    pairs = list(zip(book.text("previous_tier"), tiers, strict=True))
-    moved: dict[tuple[str | None, str | None], str | None] = {}
-    for prev, now in set(pairs):  # a handful of distinct (previous, now) pairs
+
+    def moved(prev: str | None, now: str | None) -> str | None:
         p = rank.get((prev or "").lower())
         n = rank.get((now or "").lower())
         if n is not None and p is None and new_is_none:
-            moved[(prev, now)] = MIGRATIONS[2]
-        elif p is None or n is None:
-            moved[(prev, now)] = None
-        else:
-            moved[(prev, now)] = (
-                MIGRATIONS[0] if n > p else MIGRATIONS[1] if n < p else MIGRATIONS[2]
-            )
-    return list(map(moved.__getitem__, pairs))
+            return MIGRATIONS[2]
+        if p is None or n is None:
+            return None
+        return MIGRATIONS[0] if n > p else MIGRATIONS[1] if n < p else MIGRATIONS[2]
+
+    column = book.column("previous_tier")
+    if column is None or not pa.types.is_string(column.type):
+        pairs = list(zip(book.text("previous_tier"), tiers, strict=True))
+        table = {pair: moved(*pair) for pair in set(pairs)}
+        return list(map(table.__getitem__, pairs))
+    # A handful of distinct (previous, now) pairs: each worked out once, looked up by code.
+    encoded = column.combine_chunks().dictionary_encode()
+    before: list[str | None] = [None, *encoded.dictionary.to_pylist()]
+    was = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)) + 1
+    after = list(dict.fromkeys(tiers))
+    code = {t: i for i, t in enumerate(after)}
+    now = np.fromiter(map(code.__getitem__, tiers), dtype=np.int64, count=len(tiers))
+    outcome = np.array([moved(b, a) for b in before for a in after], dtype=object)
+    result: list[str | None] = outcome[was.astype(np.int64) * len(after) + now].tolist()
+    return result
 
 
 def build_state(

@@ -534,6 +534,7 @@ class _Found:
             due=due[final],
             reason=codes,
             reasons=used,
+            book_rows=idx[final],
         )
 
 

@@ -55,6 +55,7 @@ class DueColumns:
     due: np.ndarray
     reason: np.ndarray
     reasons: list[str]
+    book_rows: np.ndarray | None = None  # each action's row in the book the run read
 
     def __len__(self) -> int:
         return len(self.rule)
@@ -135,6 +136,15 @@ class RulesRun:
     @actions.setter
     def actions(self, value: list[DueAction]) -> None:
         self._actions, self._columns = value, None
+
+    def action_rows(self) -> list[int] | None:
+        """Each action's row in the book the run read, in the order of :attr:`actions`; None
+        where the run was not made from that book's columns (actions given as rows)."""
+        columns = self._columns
+        if columns is None or columns.book_rows is None:
+            return None
+        rows: list[int] = columns.book_rows.tolist()
+        return rows
 
     def first(self, limit: int) -> list[DueAction]:
         """``actions[:limit]``, built alone when the rest are still columns."""
