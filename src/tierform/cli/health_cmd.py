@@ -26,8 +26,6 @@ from tierform.cli.common import (
 )
 from tierform.errors import ConfigError, Issue
 
-BOOK_CHURN_SOURCE = "churned column"  # the validation's source when the book holds the churn
-
 if TYPE_CHECKING:
     from tierform.core.health.calibrate import Calibration
     from tierform.core.health.score import HealthResult
@@ -144,7 +142,11 @@ def _emit_validating(result: HealthResult, kwargs: dict[str, Any]) -> None:
     of every score add no time to a large book's run."""
     from tierform.cli.jsonout import Later
     from tierform.core.background import Background
-    from tierform.core.health.churn_validation import churn_outcome, validate_scores
+    from tierform.core.health.churn_validation import (
+        BOOK_CHURN_SOURCE,
+        churn_outcome,
+        validate_scores,
+    )
 
     history = kwargs.get("churn")
     if history is None:

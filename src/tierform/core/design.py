@@ -22,7 +22,7 @@ import numpy as np
 from tierform.core.assign import AssignResult, assign_books
 from tierform.core.book import AccountBook
 from tierform.core.capacity import CapacityResult, plan_capacity
-from tierform.core.health.churn_validation import read_churn
+from tierform.core.health.churn_validation import BOOK_CHURN_SOURCE, read_churn
 from tierform.core.health.defaults import effective_health
 from tierform.core.health.score import HealthResult, score_health
 from tierform.core.health.spec import HealthSpec
@@ -149,7 +149,7 @@ def design(
             as_of=as_of,
             spec=specs.health,
             churn=outcome,
-            churn_source=str(churn) if churn is not None else "churned column",
+            churn_source=str(churn) if churn is not None else BOOK_CHURN_SOURCE,
         ),
     )
     out.matrix = _part(out, "playbooks", lambda: coverage_matrix(model, specs.playbooks))

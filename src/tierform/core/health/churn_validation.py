@@ -21,6 +21,7 @@ from tierform.core.health.spec import Validation
 from tierform.core.model import AccountSource
 from tierform.errors import BookError, Issue
 
+BOOK_CHURN_SOURCE = "churned column"  # the validation's source when the book holds the churn
 _TRUE = ["true", "yes", "y", "1", "churned", "t", "x"]
 _FALSE = ["false", "no", "n", "0", "retained", "f", "active"]
 

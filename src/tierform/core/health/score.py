@@ -18,7 +18,11 @@ import pyarrow as pa
 from tierform.core.arrays import arrow_array, bounds_at_or_below
 from tierform.core.book import AccountBook
 from tierform.core.checks import Check
-from tierform.core.health.churn_validation import churn_outcome, validate_scores
+from tierform.core.health.churn_validation import (
+    BOOK_CHURN_SOURCE,
+    churn_outcome,
+    validate_scores,
+)
 from tierform.core.health.defaults import effective_health
 from tierform.core.health.normalise import normalise
 from tierform.core.health.spec import HealthSpec, Signal
@@ -176,7 +180,7 @@ def score_health(
     *,
     as_of: dt.date | None = None,
     churn: np.ndarray | None = None,
-    churn_source: str = "churned column",
+    churn_source: str = BOOK_CHURN_SOURCE,
     spec: HealthSpec | None = None,
     validate: bool = True,
     with_checks: bool = True,
