@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tierform.cli.main import cli
+from tierform.core.loader import starter_text
 
 from ..conftest import EXAMPLES
 
@@ -148,3 +149,18 @@ def test_random_yaml_models(doc: dict[str, Any]) -> None:
             assert_handled(invoke(*args), args)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_emoji_codes_in_user_text_are_printed_as_written(tmp_path: Path) -> None:
+    """rich turns ``:smile:`` in a plain message into an emoji unless told not to: a skipped
+    row's cell is listed as it is."""
+    model = tmp_path / "tierform.yaml"
+    model.write_text(
+        starter_text().replace("skip_invalid: false", "skip_invalid: true"), encoding="utf-8"
+    )
+    book = tmp_path / "accounts.csv"
+    book.write_text("account_id,acv\nA,:smile:\nB,20\n", encoding="utf-8")
+    result = invoke("segment", "-c", str(model), "--accounts", str(book))
+    assert result.exit_code == 0, result.output
+    assert "skipped 1 problem row" in result.output
+    assert ":smile:" in result.output and "\U0001f604" not in result.output

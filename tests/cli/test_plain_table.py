@@ -19,7 +19,9 @@ AWKWARD = ["José", "—", "名前", "tab\tin", " lead", "trail ", "a" * 90]
 
 def console(width: int = 160) -> tuple[Console, io.StringIO]:
     out = io.StringIO()
-    return Console(file=out, highlight=False, soft_wrap=True, width=width, markup=False), out
+    return Console(
+        file=out, highlight=False, soft_wrap=True, width=width, markup=False, emoji=False
+    ), out
 
 
 def by_rich(title: str | None, headers: list[str], rows: list[list[str]], width: int) -> str:

@@ -3,9 +3,10 @@
 Only click, rich's console and the error tree are imported here: a command imports the engine
 inside its own body, so ``tierform --help`` and a small command start fast.
 
-User text is printed literally everywhere: both consoles have rich markup *off*, so a CRM name,
-an id or a file path containing ``[/]`` or ``[red]`` is shown as written, never parsed. Style
-comes only from code, through :func:`styled` (or ``style=``) and :class:`rich.text.Text` cells.
+User text is printed literally everywhere: both consoles have rich markup and emoji codes
+*off*, so a CRM name, an id or a file path containing ``[/]``, ``[red]`` or ``:smile:`` is
+shown as written, never parsed. Style comes only from code, through :func:`styled` (or
+``style=``) and :class:`rich.text.Text` cells.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-console = Console(highlight=False, soft_wrap=True, markup=False)
+console = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 if not console.is_terminal:
     # Piped or captured output: wide enough that tables keep tier names whole.
-    console = Console(highlight=False, soft_wrap=True, width=160, markup=False)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+    console = Console(highlight=False, soft_wrap=True, width=160, markup=False, emoji=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 def styled(*parts: str | tuple[str, str]) -> Text:
