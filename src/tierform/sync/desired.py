@@ -252,8 +252,10 @@ def work_items(d: Design, cols: _Columns | None = None) -> list[WorkItem]:
     c = cols if cols is not None else _Columns.of(d)
     actions = d.rule_run.actions
     known = d.rule_run.action_rows()  # the design's rules ran on its book
-    rows: list[int | None] = (
-        book_rows(d.book, [a.account_id for a in actions]) if known is None else list(known)
+    rows = (
+        book_rows(d.book, [a.account_id for a in actions])
+        if known is None
+        else cast("list[int | None]", known)
     )
     owners, names, tiers = c.owners, c.names, c.tiers
     before = d.book.text("owner")
