@@ -1,17 +1,15 @@
-"""Where each due action's account sits in the book: the rules run's own rows, else one join
-over the id column; both against a dict of the book's ids (the look-up they replace)."""
+"""Where each due action's account sits in the book: the rules run's own rows (against a dict
+of the book's ids, the look-up they replace), else found by id."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 from test_perf_plan_inputs import AS_OF, _book, _history, _model, reference_work_items
 
-from tierform.core.book import book_from_records
 from tierform.core.design import design
-from tierform.sync.desired import book_rows, work_items
+from tierform.sync.desired import work_items
 
 
 def dict_rows(ids: list[str], asked: list[str]) -> list[int | None]:
@@ -30,21 +28,9 @@ def test_a_runs_rows_are_its_accounts_rows_and_both_paths_give_the_same_items(
     asked = [a.account_id for a in d.rule_run.actions]
     assert asked, "the generated book has due actions"
     rows = d.rule_run.action_rows()
-    assert rows == dict_rows(d.book.ids(), asked) == book_rows(d.book, asked)
+    assert rows == dict_rows(d.book.ids(), asked)
     want = reference_work_items(d)
     assert work_items(d) == want
     d.rule_run.actions = list(d.rule_run.actions)  # rows given as such: no columns, no rows
     assert d.rule_run.action_rows() is None
-    assert work_items(d) == want  # found by the join instead
-
-
-def test_book_rows_of_repeated_missing_and_odd_ids() -> None:
-    ids = ["A", "b", "Ünï", "A ", "", "x" * 300, "b"]
-    book = book_from_records([{"account_id": f"K{i}", "acv": 1} for i in range(len(ids))])
-    column = pa.chunked_array([pa.array(ids[:3]), pa.array(ids[3:])])
-    book = book.with_columns(book.table.set_column(0, "account_id", column))
-    asked = ["b", "A", "missing", "", "Ünï", "A ", "x" * 300, "a", "b"]
-    assert book_rows(book, asked) == dict_rows(ids, asked)
-    assert book_rows(book, []) == []
-    empty = book.with_columns(book.table.slice(0, 0))
-    assert book_rows(empty, ["A"]) == [None]
+    assert work_items(d) == want  # found by id instead

@@ -22,10 +22,8 @@ from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import BaseModel
 
-from tierform.core.arrays import arrow_array
 from tierform.core.book import AccountBook
 from tierform.core.design import Design, Specs, design
 from tierform.core.history import History
@@ -252,11 +250,10 @@ def work_items(d: Design, cols: _Columns | None = None) -> list[WorkItem]:
     c = cols if cols is not None else _Columns.of(d)
     actions = d.rule_run.actions
     known = d.rule_run.action_rows()  # the design's rules ran on its book
-    rows = (
-        book_rows(d.book, [a.account_id for a in actions])
-        if known is None
-        else cast("list[int | None]", known)
-    )
+    if known is None:  # actions given as rows: found by id
+        rows = list(map(c.position.get, (a.account_id for a in actions)))
+    else:
+        rows = cast("list[int | None]", known)
     owners, names, tiers = c.owners, c.names, c.tiers
     before = d.book.text("owner")
     rules = {r.name: r for r in d.specs.rules}
@@ -300,21 +297,6 @@ def work_items(d: Design, cols: _Columns | None = None) -> list[WorkItem]:
         text = human_title(label, rule, who) if parts is None else parts[0] + who + parts[1]
         _keep_earliest(found, WorkItem(account_id, source, label, due, reason, assignee, text))
     return list(found.values())
-
-
-def book_rows(book: AccountBook, ids: list[str]) -> list[int | None]:
-    """Each id's row in ``book`` (the last one for an id given twice, as a dict of the book's
-    ids would say; None for an id it lacks), found by one hash join over the id column rather
-    than a dict of a million Python strings."""
-    column = book.id_column()
-    n = len(column)
-    backwards = column.take(arrow_array(np.arange(n - 1, -1, -1, dtype=np.int64)))
-    found = pc.index_in(pa.array(ids, type=pa.string()), value_set=backwards)
-    last = np.asarray(found.fill_null(n).to_numpy(zero_copy_only=False), dtype=np.int64)
-    rows: list[int | None] = (n - 1 - last).tolist()
-    for i in np.flatnonzero(last == n).tolist():
-        rows[i] = None
-    return rows
 
 
 @dataclass(frozen=True)
