@@ -18,16 +18,15 @@ from tierform.core.loader import default_model
 from tierform.core.model import CoverageModel
 from tierform.sync.desired import (
     MIGRATIONS,
-    WorkItem,
     build_state,
     migrations,
     model_objects,
     renewal_windows,
-    work_items,
 )
 from tierform.sync.desired_columns import _round
 from tierform.sync.fields import field_name
 from tierform.sync.state import Kind, State
+from tierform.sync.work_items import WorkItem, work_items
 from tierform.testing.sample import generate_accounts, write_csv
 
 AS_OF = dt.date(2025, 1, 15)

@@ -18,22 +18,19 @@ from tierform.core.history import History, _blank, describe, history_of, people,
 from tierform.core.loader import default_model
 from tierform.core.model import CoverageModel, RosterEntry
 from tierform.sync.change import Change, Op, diff_data, diff_objects
-from tierform.sync.desired import (
+from tierform.sync.desired import MIGRATIONS, InFlight, desired_state, in_flight
+from tierform.sync.state import Kind, State
+from tierform.sync.work_items import (
     DUE_HORIZON_DAYS,
-    MIGRATIONS,
     Handoff,
-    InFlight,
     WorkItem,
     _keep_earliest,
     _lower_first,
     _move,
     _on_tier_change,
-    desired_state,
     human_title,
-    in_flight,
     work_items,
 )
-from tierform.sync.state import Kind, State
 from tierform.testing.sample import generate_accounts, write_csv
 
 AS_OF = dt.date(2025, 1, 15)

@@ -9,7 +9,7 @@ import pytest
 from test_perf_plan_inputs import AS_OF, _book, _history, _model, reference_work_items
 
 from tierform.core.design import design
-from tierform.sync.desired import work_items
+from tierform.sync.work_items import work_items
 
 
 def dict_rows(ids: list[str], asked: list[str]) -> list[int | None]:

@@ -6,8 +6,9 @@ import datetime as dt
 
 from tierform.core.book import book_from_records
 from tierform.core.loader import default_model
-from tierform.sync.desired import compile_desired, renewal_windows, work_item_id
+from tierform.sync.desired import compile_desired, renewal_windows
 from tierform.sync.state import Kind, canon
+from tierform.sync.work_items import work_item_id
 
 AS_OF = dt.date(2025, 1, 15)
 

@@ -122,6 +122,15 @@ class AccountBook:
             cached = self._ids = (self.table, tuple(values))
         return list(cached[1])
 
+    def ids_unique(self) -> bool:
+        """Whether no account id repeats: a book read from a file never repeats one (the
+        repeats are skipped), one made otherwise may."""
+        col = self.table.column("account_id")
+        if pa.types.is_string(col.type) and col.null_count == 0:
+            return not _has_repeats(col)
+        ids = self.ids()
+        return len(set(ids)) == len(ids)
+
     def with_columns(self, table: pa.Table) -> AccountBook:
         """This book with ``table`` in place of its own (same rows, some columns replaced).
 

@@ -2,8 +2,8 @@
 
 Per account: the coverage fields (:mod:`tierform.sync.fields`). Once: field definitions, and
 configuration objects (segments as filters on those fields, playbooks, rules, the health spec).
-Work items: one per due rule action or playbook step, with a deterministic external id so a
-re-run updates the same task instead of creating another.
+Work items (:mod:`tierform.sync.work_items`): one per due rule action or playbook step, with a
+deterministic external id so a re-run updates the same task instead of creating another.
 
 Everything comes from one run of the engine (:func:`~tierform.core.design.design`); a model
 without health, playbook or rule sections takes the built-in ones.
@@ -12,11 +12,9 @@ without health, playbook or rule sections takes the built-in ones.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import operator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from itertools import compress
 from typing import Any, cast
 
@@ -28,58 +26,20 @@ from tierform.core.book import AccountBook
 from tierform.core.design import Design, Specs, design
 from tierform.core.history import History
 from tierform.core.model import CoverageLayer, CoverageModel
-from tierform.core.playbooks.spec import Playbook
-from tierform.core.rules.spec import Rule
 from tierform.sync.desired_columns import account_rows, rounded_column
 from tierform.sync.fields import MIGRATIONS, RENEWAL_WINDOWS, FieldDef, coverage_fields, field_name
 from tierform.sync.golive import WorkItemPolicy
+from tierform.sync.item_columns import EPOCH, ItemColumns, rule_item_columns
 from tierform.sync.state import Data, Kind, State, canon, paused_gc, reuse
+from tierform.sync.work_items import (
+    AccountLists,
+    WorkItem,
+    _move,
+    _on_tier_change,
+    work_items,
+)
 
 log = logging.getLogger(__name__)
-
-# A started playbook's steps become tasks once due within this many days (the rest follow on
-# later syncs), so a 90-day sequence does not flood the platform with future tasks.
-DUE_HORIZON_DAYS = 14
-
-
-@dataclass(slots=True)
-class WorkItem:
-    account_id: str
-    source: str  # "rule:<name>" or "playbook:<name>"
-    title: str  # the action's code (e.g. "notify:named CSM"): the id is made from it
-    due: dt.date | None = None
-    reason: str | None = None
-    assignee: str | None = None
-    text: str = ""  # the title people read ("Renewal prep: book the call with Acme")
-    # Ties on the due date go to the lowest rank, then the code: a kept task (whose code is
-    # not known) ranks 0 when it is the account's next step on the platform, else 2.
-    rank: int = 1
-    external_id: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        # The id stays on the code, so rewording a title updates the task, never duplicates it.
-        self.external_id = work_item_id(self.account_id, self.source, self.title)
-        if not self.text:
-            self.text = self.title
-
-    @classmethod
-    def kept(cls, key: str, data: Data, next_step: str | None = None) -> WorkItem:
-        """A work item the platform holds, kept exactly as it is (same key and values);
-        ``next_step``: the account's ``tf_next_step`` on the platform."""
-        due = data.get("due")
-        text = str(data.get("title") or key)
-        item = cls(
-            str(data.get("account_id")),
-            str(data.get("source") or ""),
-            key,
-            dt.date.fromisoformat(str(due)) if due else None,
-            data.get("reason"),
-            data.get("assignee"),
-            text,
-            0 if text == next_step else 2,
-        )
-        item.external_id = key
-        return item
 
 
 @dataclass(frozen=True)
@@ -129,40 +89,6 @@ def in_flight(d: Design, existing: State) -> InFlight:
     return out
 
 
-def _rule_title(rule: str) -> str:
-    words = rule.replace("_", "-").split("-")
-    return " ".join(words).capitalize() if words else rule
-
-
-def human_title(code: str, rule: str, who: str) -> str:
-    """A work item's title for people, from a rule action's code and the account's name."""
-    verb, _, arg = code.partition(":")
-    head = _rule_title(rule)
-    if verb == "notify" and "prompt" in arg:
-        return f"{head}: show the {arg} to {who}"
-    if verb == "notify":
-        return f"{head}: alert {arg or 'the CSM'} about {who}"
-    if verb == "move_tier":
-        return f"{head}: hand {who} over to {arg} coverage"
-    if verb in ("assign", "assign_csm"):
-        return f"{head}: assign {who} to {arg} coverage" if arg else f"{head}: assign {who}"
-    if verb == "assign_pool":
-        return f"{head}: assign {who} to the {arg} pool"
-    if verb == "assign_digital":
-        return f"{head}: move {who} to {arg}'s digital-only coverage (no CSM)"
-    if verb == "create_task":
-        return f"{head}: {arg} ({who})"
-    if verb == "start_playbook":
-        return f"{head}: start the {arg} playbook for {who}"
-    return f"{head}: {code.replace('_', ' ').replace(':', ' ')} for {who}"
-
-
-def work_item_id(account_id: str, source: str, title: str) -> str:
-    """Deterministic external id: the same account, source and action give the same id."""
-    digest = hashlib.sha256("\x1f".join((account_id, source, title)).encode()).hexdigest()
-    return f"tf-{digest[:20]}"
-
-
 def compile_desired(
     model: CoverageModel,
     book: AccountBook,
@@ -194,220 +120,38 @@ def _desired_state(
     d: Design, policy: WorkItemPolicy | None, kept: InFlight | None, like: State | None
 ) -> State:
     d.require("books", "health", "rules")
-    cols = _Columns.of(d)
-    items = work_items(d, cols)
+    lists = AccountLists.of(d)
+    items = rule_item_columns(d, lists)
+    if items is None:  # actions given as rows, or a book that repeats an id
+        items = ItemColumns.of(work_items(d, lists), lists.position)
     if policy is not None:
-        items = _allowed(items, policy, cols)
-    if kept is not None:
-        have = {i.external_id for i in items}
-        items += [
+        items = _allowed(items, policy, lists)
+    if kept is not None and kept.items:
+        have = set(items.external_id)
+        extra = [
             WorkItem.kept(k, v, kept.next_step.get(str(v.get("account_id"))))
             for k, v in sorted(kept.items.items())
             if k not in have
         ]
-    return build_state(d, items, kept.migration if kept is not None else None, cols, like)
+        if extra:
+            items = items + ItemColumns.of(extra, lists.position)
+    return build_state(d, items, kept.migration if kept is not None else None, lists, like)
 
 
-@dataclass(frozen=True)
-class _Columns:
-    """The per-account lists the desired state reads, made once: each holds a Python object
-    per account, and a million-account book made some of them three times over."""
-
-    ids: list[str]
-    tiers: list[str | None]
-    owners: list[str | None]
-    names: list[str | None]
-
-    @classmethod
-    def of(cls, d: Design) -> _Columns:
-        return cls(d.book.ids(), d.seg.tier_names(), d.owners(), d.book.text("name"))
-
-    @cached_property
-    def position(self) -> dict[str, int]:
-        """Account id -> its row (the last one for an id given twice, as a dict of it would)."""
-        return dict(zip(self.ids, range(len(self.ids)), strict=True))
-
-
-def _allowed(items: list[WorkItem], policy: WorkItemPolicy, cols: _Columns) -> list[WorkItem]:
-    """The work items ``policy`` keeps (the tier is looked up only when a rollout needs it)."""
-    if policy.rollout is None:
-        return [i for i in items if policy.keeps(i.due, None)]
-    row = cols.position
-    tiers = cols.tiers
-    out = []
-    for i in items:
-        at = row.get(i.account_id)
-        if policy.keeps(i.due, None if at is None else tiers[at]):
-            out.append(i)
-    return out
-
-
-def work_items(d: Design, cols: _Columns | None = None) -> list[WorkItem]:
-    """Due rule actions; a ``start_playbook:<name>`` action becomes one task per step of that
-    playbook (due = the action's due date + the step's day), unless automation runs it."""
-    if d.rule_run is None:
-        return []
-    c = cols if cols is not None else _Columns.of(d)
-    actions = d.rule_run.actions
-    known = d.rule_run.action_rows()  # the design's rules ran on its book
-    if known is None:  # actions given as rows: found by id
-        rows = list(map(c.position.get, (a.account_id for a in actions)))
-    else:
-        rows = cast("list[int | None]", known)
-    owners, names, tiers = c.owners, c.names, c.tiers
-    before = d.book.text("owner")
-    rules = {r.name: r for r in d.specs.rules}
-    steps = {p.name: _Steps.of(p) for p in d.specs.playbooks}
-    horizon = d.as_of + dt.timedelta(days=DUE_HORIZON_DAYS)
-    titles: dict[tuple[str, str], tuple[str, str] | None] = {}
-    sources: dict[str, str] = {}
-    found: dict[str, WorkItem] = {}
-    for action, at in zip(actions, rows, strict=True):
-        account_id, rule, label = action.account_id, action.rule, action.action
-        due, reason = action.due, action.reason
-        assignee = None if at is None else owners[at]
-        who = (None if at is None else names[at]) or account_id
-        pb = steps.get(label.split(":", 1)[1]) if label.startswith("start_playbook:") else None
-        if pb is not None:
-            why = f"{reason}; via rule {rule}" if reason else f"rule {rule}"
-            for day, code, lead in pb.steps:
-                step_due = due + dt.timedelta(days=day)
-                if step_due > horizon:
-                    continue
-                _keep_earliest(
-                    found,
-                    WorkItem(account_id, pb.source, code, step_due, why, assignee, lead + who),
-                )
-            continue
-        if label.startswith("move_tier:"):
-            move = _move(rules.get(rule))
-            hand = Handoff(account_id, rule, label, due, reason, who, move)
-            previous = None if at is None else before[at]
-            for item in hand.items(assignee, previous, None if at is None else tiers[at]):
-                _keep_earliest(found, item)
-            continue
-        source = sources.get(rule)
-        if source is None:
-            source = sources[rule] = f"rule:{rule}"
-        pair = (label, rule)
-        if pair in titles:
-            parts = titles[pair]
-        else:
-            parts = titles[pair] = _title_parts(label, rule)
-        text = human_title(label, rule, who) if parts is None else parts[0] + who + parts[1]
-        _keep_earliest(found, WorkItem(account_id, source, label, due, reason, assignee, text))
-    return list(found.values())
-
-
-@dataclass(frozen=True)
-class _Steps:
-    """A playbook's steps as work items need them: (day, code, title up to the account's
-    name), worked out once per playbook rather than once per account and step."""
-
-    source: str
-    steps: tuple[tuple[int, str, str], ...]
-
-    @classmethod
-    def of(cls, pb: Playbook) -> _Steps | None:
-        """None where no task is made (automation runs it, or it has no steps)."""
-        if pb.owner == "automation" or not pb.steps:
-            return None
-        return cls(
-            f"playbook:{pb.name}",
-            tuple(
-                (s.day, f"{pb.name}: {s.action}", f"{pb.name}: {_lower_first(s.action)} with ")
-                for s in pb.steps
-            ),
-        )
-
-
-_WHO = "\x00who\x00"
-
-
-def _title_parts(code: str, rule: str) -> tuple[str, str] | None:
-    """:func:`human_title` of ``code`` and ``rule`` around the account's name (None: the
-    title cannot be split there, so it is made per account)."""
-    parts = human_title(code, rule, _WHO).split(_WHO)
-    return (parts[0], parts[1]) if len(parts) == 2 else None
-
-
-def _on_tier_change(rule: Rule) -> bool:
-    """A rule a tier move sets off: on a tier change, or moving the tier for good."""
-    t = rule.trigger
-    lasting = any(a.type == "move_tier" and not a.temporary_days for a in rule.actions)
-    return (t.type == "field_change" and t.field == "tier") or lasting
-
-
-def _move(rule: Rule | None) -> tuple[int | None, int | None]:
-    """(overlap_days, temporary_days) of a rule's tier move."""
-    for action in rule.actions if rule is not None else []:
-        if action.type == "move_tier":
-            return action.overlap_days, action.temporary_days
-    return None, None
-
-
-@dataclass(frozen=True)
-class Handoff:
-    """The work items of a tier move. A lasting move with an overlap is the recipe's warm
-    handoff: the new owner takes the account over, the previous owner introduces them and stays
-    on until the overlap ends (two tasks). A temporary move (at-risk) changes no tier: one task
-    to give the account the other tier's coverage until the review date."""
-
-    account_id: str
-    rule: str
-    label: str  # move_tier:<tier>: the new owner's task keeps the id it always had
-    due: dt.date
-    reason: str | None
-    who: str
-    move: tuple[int | None, int | None]
-
-    def items(self, owner: str | None, previous: str | None, tier: str | None) -> list[WorkItem]:
-        overlap, temporary = self.move
-        target = self.label.partition(":")[2]
-        head = _rule_title(self.rule)
-        source = f"rule:{self.rule}"
-        if temporary:
-            review = self.due + dt.timedelta(days=temporary)
-            text = (
-                f"{head}: give {self.who} {target} coverage for {temporary} days (its tier "
-                f"stays {tier or 'as it is'}); review on {review}"
-            )
-            return [
-                WorkItem(self.account_id, source, self.label, self.due, self.reason, owner, text)
-            ]
-        if not overlap:
-            text = human_title(self.label, self.rule, self.who)
-            return [
-                WorkItem(self.account_id, source, self.label, self.due, self.reason, owner, text)
-            ]
-        until = self.due + dt.timedelta(days=overlap)
-        from_whom = f" from {previous}" if previous else ""
-        items = [
-            WorkItem(
-                self.account_id,
-                source,
-                self.label,
-                self.due,
-                self.reason,
-                owner,
-                f"Warm handoff: take over {self.who} (now {target}){from_whom}; "
-                f"overlap until {until}",
-            )
-        ]
-        if previous and previous != owner:
-            to_whom = owner or f"the {target} team"
-            items.append(
-                WorkItem(
-                    self.account_id,
-                    source,
-                    f"handoff_from:{previous}",
-                    self.due,
-                    self.reason,
-                    previous,
-                    f"Warm handoff: introduce {to_whom} to {self.who} and stay on until {until}",
-                )
-            )
-        return items
+def _allowed(items: ItemColumns, policy: WorkItemPolicy, lists: AccountLists) -> ItemColumns:
+    """The work items ``policy`` keeps (:meth:`WorkItemPolicy.keeps`, as columns: an item with
+    no due date is due on ``NO_DUE_DAY``, after any go-live)."""
+    keep = np.ones(len(items), dtype=bool)
+    if policy.not_before is not None:
+        keep &= items.day >= (policy.not_before - EPOCH).days
+    if policy.rollout is not None:
+        enabled = set(policy.rollout)
+        tiers = lists.tiers
+        on = np.fromiter(map(enabled.__contains__, tiers), dtype=bool, count=len(tiers))
+        known = items.row >= 0
+        keep &= known
+        keep[known] &= on[items.row[known]]
+    return items if keep.all() else items.take(np.flatnonzero(keep))
 
 
 def coverage_warnings(d: Design) -> list[str]:
@@ -429,21 +173,6 @@ def coverage_warnings(d: Design) -> list[str]:
             f"{tier} CSMs to the roster (tierform capacity sizes the team), or they get no owner"
         )
     return out
-
-
-def _lower_first(text: str) -> str:
-    """ "Book the call" -> "book the call" (an acronym such as "QBR" stays)."""
-    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
-        return text[0].lower() + text[1:]
-    return text
-
-
-def _keep_earliest(found: dict[str, WorkItem], item: WorkItem) -> None:
-    """One open task per account, source and action: the earliest due wins."""
-    key = item.external_id
-    have = found.get(key)
-    if have is None or (item.due or dt.date.max) < (have.due or dt.date.max):
-        found[key] = item
 
 
 def renewal_windows(book: AccountBook, as_of: dt.date) -> list[str | None]:
@@ -495,16 +224,19 @@ def migrations(
 
 def build_state(
     d: Design,
-    items: list[WorkItem],
+    items: list[WorkItem] | ItemColumns,
     moving: dict[str, str] | None = None,
-    cols: _Columns | None = None,
+    lists: AccountLists | None = None,
     like: State | None = None,
 ) -> State:
-    """Field definitions, configuration objects, per-account coverage fields and work items.
-    ``moving``: accounts still in a handoff overlap, with the migration the platform holds;
-    ``like``: the platform's state, whose objects are reused where they are exactly the same."""
+    """Field definitions, configuration objects, per-account coverage fields and work items
+    (as objects or as columns). ``moving``: accounts still in a handoff overlap, with the
+    migration the platform holds; ``like``: the platform's state, whose objects are reused
+    where they are exactly the same."""
     model = d.model
-    c = cols if cols is not None else _Columns.of(d)
+    c = lists if lists is not None else AccountLists.of(d)
+    if isinstance(items, list):
+        items = ItemColumns.of(items, c.position)
     health_result = d.health
     dimensions = dict(health_result.dimensions) if health_result is not None else {}
     dims = sorted(dimensions)
@@ -519,22 +251,20 @@ def build_state(
         state.objects[Kind.account] = accounts  # not copied: a million entries
     labels = state.labels.setdefault(Kind.account, {})
     labels.update(account_labels(ids, c.names, like.labels.get(Kind.account) if like else None))
-    if not items:
+    if not len(items):
         return state
-    objects = state.objects.setdefault(Kind.work_item, {})
-    item_labels = state.labels.setdefault(Kind.work_item, {})
-    days: dict[dt.date, str] = {}
-    had = like.of(Kind.work_item) if like else {}
-    had_labels = like.labels.get(Kind.work_item, {}) if like else {}
-    for item in sorted(items, key=operator.attrgetter("external_id")):
-        key = item.external_id
-        objects[key] = reuse(had.get(key), _work_item_data(item, days))
-        item_labels[key] = _same_text(had_labels.get(key), f"{item.text} ({item.account_id})")
+    keys = sorted(items.external_id)
+    at = list(map(dict(zip(items.external_id, range(len(items)), strict=True)).__getitem__, keys))
+    had = like.of(Kind.work_item) if like else None
+    state.objects.setdefault(Kind.work_item, {}).update(_work_item_rows(items, at, keys, had))
+    texts = [f"{items.text[k]} ({items.account_id[k]})" for k in at]
+    had_labels = like.labels.get(Kind.work_item) if like else None
+    state.labels.setdefault(Kind.work_item, {}).update(account_labels(keys, texts, had_labels))
     return state
 
 
 def account_labels(
-    ids: list[str], names: list[str | None], had: dict[str, str] | None = None
+    ids: list[str], names: Sequence[str | None], had: dict[str, str] | None = None
 ) -> dict[str, str]:
     """Account id -> its name (blank ones left out), each name ``had`` holds for that account
     taken from ``had`` (one string held, not two). A platform the book was synced to holds the
@@ -558,10 +288,10 @@ def _same_text(old: Any, new: str) -> str:
 
 def _account_columns(
     d: Design,
-    items: list[WorkItem],
+    items: ItemColumns,
     moving: dict[str, str] | None,
     dimensions: dict[str, Any],
-    cols: _Columns,
+    cols: AccountLists,
 ) -> dict[str, list[Any]]:
     """Every account's coverage fields, one list per field in book order (None: no value).
     Values are already canonical (text, rounded numbers), so no per-value walk is needed."""
@@ -592,73 +322,72 @@ def _account_columns(
     }
     for dim in sorted(dimensions):
         columns[f"tf_health_{field_name(dim)}"] = rounded_column(dimensions[dim], 1)
-    first: dict[str, WorkItem] = {}
-    count: dict[str, int] = {}
-    for item in items:  # per account: the first item by (due, rank, code), and how many
-        aid = item.account_id
-        have = first.get(aid)
-        if have is None:
-            first[aid] = item
-            count[aid] = 1
-            continue
-        count[aid] += 1
-        if (item.due or dt.date.max, item.rank, item.title) < (
-            have.due or dt.date.max,
-            have.rank,
-            have.title,
-        ):
-            first[aid] = item
-    if first:
-        text = {aid: item.text for aid, item in first.items()}
-        columns["tf_next_step"] = list(map(text.get, ids))
-        columns["tf_open_tasks"] = list(map(count.get, ids))
+    if len(items):
+        columns["tf_next_step"], columns["tf_open_tasks"] = _next_steps(items, cols)
     return {k: v for k, v in columns.items() if v}
 
 
-def _work_item_data(item: WorkItem, days: dict[dt.date, str] | None = None) -> Data:
-    """A work item's canonical data (:func:`~tierform.sync.state.canon_data`), built directly
-    for the usual values (text, a date; ``days`` keeps one ISO text per date)."""
-    aid, who, due, reason, source, text = (
-        item.account_id,
-        item.assignee,
-        item.due,
-        item.reason,
-        item.source,
-        item.text,
-    )
-    if (
-        type(aid) is str
-        and type(source) is str
-        and type(text) is str
-        and (who is None or type(who) is str)
-        and (reason is None or type(reason) is str)
-        and (due is None or type(due) is dt.date)
-    ):
-        data: Data = {}
-        if aid:
-            data["account_id"] = aid
-        if who:
-            data["assignee"] = who
-        if due is not None:
-            if days is None:
-                data["due"] = due.isoformat()
-            else:
-                iso = days.get(due)
-                if iso is None:
-                    iso = days[due] = due.isoformat()
-                data["due"] = iso
-        if reason:
-            data["reason"] = reason
-        if source:
-            data["source"] = source
-        if text:
-            data["title"] = text
-        return data
-    return _any_work_item_data(item)
+def _next_steps(items: ItemColumns, lists: AccountLists) -> tuple[list[Any], list[Any]]:
+    """Per account: the text of its first work item by (due, rank, code), the earlier in the
+    list on a tie, and how many it has (None: none)."""
+    n = len(lists.ids)
+    mine = np.flatnonzero(items.row >= 0)
+    titles = items.title
+    title_rank = {t: r for r, t in enumerate(sorted(set(titles)))}
+    by_title = np.fromiter(map(title_rank.__getitem__, titles), dtype=np.int64, count=len(titles))
+    row = items.row[mine]
+    order = np.lexsort((mine, by_title[mine], items.rank[mine], items.day[mine], row))
+    row = row[order]
+    head = np.ones(row.size, dtype=bool)
+    head[1:] = row[1:] != row[:-1]
+    heads = np.flatnonzero(head)
+    first = mine[order[heads]].tolist()
+    count = np.diff(np.append(heads, row.size)).tolist()
+    accounts = row[heads]
+    if not lists.unique:  # an id on two rows: each of its rows reads the same
+        ids = lists.ids
+        text = {ids[r]: items.text[k] for r, k in zip(accounts.tolist(), first, strict=True)}
+        many = dict(zip(map(ids.__getitem__, accounts.tolist()), count, strict=True))
+        return list(map(text.get, ids)), list(map(many.get, ids))
+    next_step = np.full(n, None, dtype=object)
+    next_step[accounts] = _objects([items.text[k] for k in first])
+    open_tasks = np.full(n, None, dtype=object)
+    open_tasks[accounts] = _objects(count)
+    return next_step.tolist(), open_tasks.tolist()
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """``values`` as an object array holding those very objects."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _work_item_rows(
+    items: ItemColumns, at: list[int], keys: list[str], had: dict[str, Data] | None
+) -> dict[str, Data]:
+    """Key -> canonical data (:func:`~tierform.sync.state.canon_data`) of the items at ``at``,
+    built a field at a time for the usual values (text, a date: one ISO text per date), one
+    at a time for the others; ``had``'s object where it is exactly the same."""
+    dues = [items.due[k] for k in at]
+    iso: dict[Any, str] = {day: day.isoformat() for day in set(dues) if type(day) is dt.date}
+    columns = {
+        "account_id": [items.account_id[k] for k in at],
+        "assignee": [items.assignee[k] for k in at],
+        "due": list(map(iso.get, dues)),
+        "reason": [items.reason[k] for k in at],
+        "source": [items.source[k] for k in at],
+        "title": [items.text[k] for k in at],
+    }
+    rows = account_rows(keys, columns, had)
+    for k in items.odd:
+        key = items.external_id[k]
+        rows[key] = reuse((had or {}).get(key), _any_work_item_data(items.item(k)))
+    return rows
 
 
 def _any_work_item_data(item: WorkItem) -> Data:
-    """:func:`_work_item_data` for any values (a kept item holds what the platform had)."""
+    """One item's canonical data, for any values (a kept item holds what the platform had)."""
     data: Data = {}
     for k, v in (
         ("account_id", item.account_id),

@@ -137,6 +137,10 @@ class RulesRun:
     def actions(self, value: list[DueAction]) -> None:
         self._actions, self._columns = value, None
 
+    def columns(self) -> DueColumns | None:
+        """The actions as the run found them, held as columns (None: given as rows)."""
+        return self._columns
+
     def action_rows(self) -> list[int] | None:
         """Each action's row in the book the run read, in the order of :attr:`actions`; None
         where the run was not made from that book's columns (actions given as rows)."""
