@@ -24,6 +24,13 @@ rightly fails (and a dry run would plan against a workbook never written). They 
 so a million accounts' tasks fit one Tasks sheet) with the starter model, as of its date, which
 is also what ``bench_sync_xlsx.py`` measures.
 
+Right before each timed process (each parse included), a short-lived child touches
+``--prime`` MiB of memory (2 GiB by default, above every command's peak). On a virtual machine
+that hands memory freed for a few seconds back to its host, a page touched again costs the
+host's first-touch time: seen here at 6 s per GiB, against 0.1 s per GiB for a page freed a
+moment before. Without the priming, a command's time would depend on how long the machine had
+been idle before it (a 1M sync plan varied by 10 s); ``--prime 0`` measures without it.
+
 A command that exits non-zero is reported as failed, with the last line of its stderr, never as
 a time (nor is one whose setup failed, such as the apply ``sync-dry`` plans against).
 """
@@ -356,10 +363,21 @@ def make_book(size: int, root: Path, sync: bool = False) -> Book:
     return book
 
 
-def parse_seconds(book: Book, repeat: int) -> float:
+PRIME_MIB = 2048
+PRIME = "import sys, numpy; numpy.ones(int(sys.argv[1]) << 20, dtype=numpy.uint8)"
+
+
+def prime(mib: int) -> None:
+    """Touch ``mib`` MiB in a child that then exits (see the module docstring)."""
+    if mib > 0:
+        subprocess.run([sys.executable, "-c", PRIME, str(mib)], check=True)
+
+
+def parse_seconds(book: Book, repeat: int, prime_mib: int) -> float:
     """The best of ``repeat`` pyarrow parses of the book, each in a fresh interpreter."""
     times = []
     for _ in range(repeat):
+        prime(prime_mib)
         out = subprocess.run(
             [sys.executable, "-c", PARSE, str(book.csv)], check=True, capture_output=True, text=True
         )
@@ -367,7 +385,7 @@ def parse_seconds(book: Book, repeat: int) -> float:
     return min(times)
 
 
-def measure(cmd: Command, book: Book, size: int | None, repeat: int) -> Run:
+def measure(cmd: Command, book: Book, size: int | None, repeat: int, prime_mib: int) -> Run:
     best: tuple[float, float, int] | None = None
     parse = book.parse_seconds if size is not None else None
     target = cmd.target(size) if size is not None else cmd.targets.get(None)
@@ -376,6 +394,7 @@ def measure(cmd: Command, book: Book, size: int | None, repeat: int) -> Run:
         if failed:
             return Run(cmd.name, size, 0.0, 0.0, 1, None, target, failed)
         out = book.folder / f"{cmd.name}.out"
+        prime(prime_mib)
         result = run_process([TIERFORM, *cmd.argv(book)], out)
         if result[2]:  # a failure is never a time
             error = last_line(out.with_name(out.name + ".err"))
@@ -432,6 +451,13 @@ def main() -> None:
     parser.add_argument("--only", default=None, help="comma-separated commands (see --list)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per command; best is kept")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--prime",
+        type=int,
+        default=PRIME_MIB,
+        metavar="MIB",
+        help=f"memory touched before each timed process (default {PRIME_MIB}; 0: none)",
+    )
     parser.add_argument("--list", action="store_true", help="list the commands and exit")
     args = parser.parse_args()
     if args.list:
@@ -464,18 +490,18 @@ def main() -> None:
             if not per_size:
                 continue
             book = book_of(size)
-            book.parse_seconds = parses[size] = parse_seconds(book, max(args.repeat, 3))
+            book.parse_seconds = parses[size] = parse_seconds(book, max(args.repeat, 3), args.prime)
             print(f"parse {size:,}: {book.parse_seconds:.3f} s", flush=True)
             for cmd in per_size:
                 print(f"running {cmd.name} on {size:,} accounts ...", flush=True)
                 own = book_of(size, sync=True) if cmd.sync_book else book
-                run = measure(cmd, own, size, args.repeat)
+                run = measure(cmd, own, size, args.repeat, args.prime)
                 print(f"  {describe(run)}", flush=True)
                 runs.append(run)
         for cmd in (c for c in chosen if not c.per_size):
             book = book_of(cmd.book) if cmd.book else Book(0, root)  # needs no book
             print(f"running {cmd.name} ...", flush=True)
-            run = measure(cmd, book, None, max(args.repeat, 3))
+            run = measure(cmd, book, None, max(args.repeat, 3), args.prime)
             print(f"  {describe(run)}", flush=True)
             runs.append(run)
         print_table(runs, parses)

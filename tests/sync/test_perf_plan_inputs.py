@@ -182,6 +182,28 @@ def test_history_of_matches_reference() -> None:
     assert history_of([], model, "src") == History({}, {}, "src", ())
 
 
+def test_history_of_texts_matches_reference() -> None:
+    """Tiers and CSMs all text (as platforms hold them): each distinct text looked up once."""
+    model = _model()
+    rng = np.random.default_rng(6)
+    tier_pool = [*TIERS, " enterprise ", "MID-MARKET", "Gold", "gold", "", "  ", None, "Ünï"]
+    csm_pool = ["Ana Ruiz", "ANA@X.COM", " ana@x.com", "zoë ünal", "", None, "Someone", "  "]
+    rows = [
+        (f"A{int(i)}", tier_pool[int(t)], csm_pool[int(c)])
+        for i, t, c in zip(
+            rng.integers(0, 600, 2000),
+            rng.integers(0, len(tier_pool), 2000),
+            rng.integers(0, len(csm_pool), 2000),
+            strict=True,
+        )
+    ]
+    got = history_of(rows, model, "src")
+    want = reference_history_of(rows, model)
+    assert dict(got.tiers) == dict(want.tiers) and list(got.tiers) == list(want.tiers)
+    assert dict(got.owners) == dict(want.owners) and list(got.owners) == list(want.owners)
+    assert got.notes == want.notes and len(got.notes) == 3  # Gold, gold, Ünï
+
+
 def test_with_history_and_describe_match_reference(tmp_path: Path) -> None:
     book = _book(tmp_path, 800, 4)
     history = _history(book, 4)
