@@ -413,8 +413,10 @@ def describe(run: Run) -> str:
     return f"{run.seconds:.2f} s, {run.peak_mib:.0f} MiB"
 
 
-def print_table(runs: list[Run], parses: dict[int, float]) -> None:
+def print_table(runs: list[Run], parses: dict[int, float], prime_mib: int) -> None:
     print()
+    primed = f"after a {prime_mib} MiB memory primer" if prime_mib > 0 else "with no primer"
+    print(f"each timed process (parses included) ran {primed} (see --prime)")
     for size, seconds in sorted(parses.items(), reverse=True):
         print(f"pyarrow parse of {size:,} accounts: {seconds:.3f} s")
     header = f"{'command':<12} {'accounts':>10} {'wall s':>8} {'peak MiB':>9} "
@@ -504,7 +506,7 @@ def main() -> None:
             run = measure(cmd, book, None, max(args.repeat, 3), args.prime)
             print(f"  {describe(run)}", flush=True)
             runs.append(run)
-        print_table(runs, parses)
+        print_table(runs, parses, args.prime)
     finally:
         if args.keep:
             print(f"kept {root}")
