@@ -151,9 +151,35 @@ def reference_history_of(rows: list[tuple[Any, Any, Any]], model: CoverageModel)
     return History(tiers, owners, "src", notes)
 
 
+def _sample_rows(
+    seed: int, n: int, tier_pool: list[Any], csm_pool: list[Any], numbers: bool
+) -> list[tuple[Any, Any, Any]]:
+    """``n`` rows drawn from the pools over ``n // 2.5`` ids (repeats), every fifth id given as
+    a number where ``numbers``."""
+    rng = np.random.default_rng(seed)
+    draws = zip(
+        rng.integers(0, int(n / 2.5), n),
+        rng.integers(0, len(tier_pool), n),
+        rng.integers(0, len(csm_pool), n),
+        strict=True,
+    )
+    return [
+        (int(i) if numbers and not i % 5 else f"A{int(i)}", tier_pool[int(t)], csm_pool[int(c)])
+        for i, t, c in draws
+    ]
+
+
+def _check_history_of(rows: list[tuple[Any, Any, Any]], model: CoverageModel) -> History:
+    got = history_of(rows, model, "src")
+    want = reference_history_of(rows, model)
+    assert dict(got.tiers) == dict(want.tiers) and list(got.tiers) == list(want.tiers)
+    assert dict(got.owners) == dict(want.owners) and list(got.owners) == list(want.owners)
+    assert got.notes == want.notes
+    return got
+
+
 def test_history_of_matches_reference() -> None:
     model = _model()
-    rng = np.random.default_rng(5)
     tier_pool: list[Any] = [
         *TIERS, " enterprise ", "MID-MARKET", "Gold", "", "  ", None, 3.0, 7, 2.5, "Ünï", True,
     ]  # fmt: skip
@@ -161,47 +187,17 @@ def test_history_of_matches_reference() -> None:
         "Ana Ruiz", "ANA@X.COM", " ana@x.com", "zoë ünal", "Bo Chen", "", None, 12.0, 1.5,
         "Someone", "  ", True, 1,
     ]  # fmt: skip
-    rows = [
-        (
-            f"A{int(i)}" if i % 5 else int(i),  # ids given as numbers too; repeats
-            tier_pool[int(t)],
-            csm_pool[int(c)],
-        )
-        for i, t, c in zip(
-            rng.integers(0, 400, 1000),
-            rng.integers(0, len(tier_pool), 1000),
-            rng.integers(0, len(csm_pool), 1000),
-            strict=True,
-        )
-    ]
-    got = history_of(rows, model, "src")
-    want = reference_history_of(rows, model)
-    assert dict(got.tiers) == dict(want.tiers) and list(got.tiers) == list(want.tiers)
-    assert dict(got.owners) == dict(want.owners) and list(got.owners) == list(want.owners)
-    assert got.notes == want.notes and got.notes
+    assert _check_history_of(_sample_rows(5, 1000, tier_pool, csm_pool, True), model).notes
     assert history_of([], model, "src") == History({}, {}, "src", ())
 
 
 def test_history_of_texts_matches_reference() -> None:
-    """Tiers and CSMs all text (as platforms hold them): each distinct text looked up once."""
+    """Tiers and CSMs all text (as platforms hold them)."""
     model = _model()
-    rng = np.random.default_rng(6)
     tier_pool = [*TIERS, " enterprise ", "MID-MARKET", "Gold", "gold", "", "  ", None, "Ünï"]
     csm_pool = ["Ana Ruiz", "ANA@X.COM", " ana@x.com", "zoë ünal", "", None, "Someone", "  "]
-    rows = [
-        (f"A{int(i)}", tier_pool[int(t)], csm_pool[int(c)])
-        for i, t, c in zip(
-            rng.integers(0, 600, 2000),
-            rng.integers(0, len(tier_pool), 2000),
-            rng.integers(0, len(csm_pool), 2000),
-            strict=True,
-        )
-    ]
-    got = history_of(rows, model, "src")
-    want = reference_history_of(rows, model)
-    assert dict(got.tiers) == dict(want.tiers) and list(got.tiers) == list(want.tiers)
-    assert dict(got.owners) == dict(want.owners) and list(got.owners) == list(want.owners)
-    assert got.notes == want.notes and len(got.notes) == 3  # Gold, gold, Ünï
+    got = _check_history_of(_sample_rows(6, 2000, tier_pool, csm_pool, False), model)
+    assert len(got.notes) == 3  # Gold, gold, Ünï
 
 
 def test_with_history_and_describe_match_reference(tmp_path: Path) -> None:
