@@ -14,7 +14,7 @@ from test_fast_build_state import _same, reference_state
 from test_perf_plan_inputs import AS_OF, _book, _history, _model, reference_work_items
 
 from tierform.core.book import AccountBook
-from tierform.core.design import design
+from tierform.core.design import Specs, design
 from tierform.core.loader import default_model
 from tierform.sync.desired import InFlight, _allowed, _next_steps, build_state, desired_state
 from tierform.sync.golive import WorkItemPolicy
@@ -40,6 +40,20 @@ def test_columns_give_the_reference_items_in_order(
     assert sources == {"rule", "playbook"}, "the book gives rule and playbook items"
     if with_history:
         assert any(i.title.startswith("handoff_from:") for i in want), "warm handoffs"
+
+
+def test_tier_moves_without_playbook_tasks(tmp_path: Path) -> None:
+    """Warm handoffs (two tasks per action) where automation runs every playbook (no steps)."""
+    base = _model()
+    automated = [p.model_copy(update={"owner": "automation"}) for p in Specs.of(base).playbooks]
+    model = base.model_copy(update={"playbooks": automated})
+    book = _book(tmp_path, 2500, 2)
+    d = design(model, book, AS_OF, history=_history(book, 2))
+    want = reference_work_items(d)
+    assert any(i.title.startswith("handoff_from:") for i in want)
+    assert not any(i.source.startswith("playbook:") for i in want)
+    got = rule_item_columns(d, AccountLists.of(d))
+    assert got is not None and got.items() == want
 
 
 def test_the_desired_state_from_columns_is_the_reference_state(tmp_path: Path) -> None:

@@ -209,7 +209,9 @@ class _Layout:
         sub = np.arange(act.size) - np.repeat(np.cumsum(per_action) - per_action, per_action)
         label = self.label[act]
         play = np.array([p is not None for p in self.plays], dtype=bool)[label]
-        day = self.day[act] + self._steps(lambda s: s[0], 0).astype(np.int64)[label, sub]
+        width = int(per_action.max())  # a step's or a tier move's task's place in its action
+        step_day = self._steps(lambda s: s[0], 0, width).astype(np.int64)
+        day = self.day[act] + step_day[label, sub]
         keep = ~play | (day <= (self.d.as_of - EPOCH).days + DUE_HORIZON_DAYS)
         act, sub, label, play, day = act[keep], sub[keep], label[keep], play[keep], day[keep]
         rule = self.rule[act]
@@ -222,8 +224,10 @@ class _Layout:
             parts.codes([f"rule:{r}" for r in due.rules], rule),
         )
         title, pre, post, by_hand = self._plain_texts(label * len(due.rules) + rule)
-        title = np.where(play, parts.codes_2d(self._steps(lambda s: s[1], ""), label, sub), title)
-        pre = np.where(play, parts.codes_2d(self._steps(lambda s: s[2], ""), label, sub), pre)
+        step_title = parts.codes_2d(self._steps(lambda s: s[1], "", width), label, sub)
+        title = np.where(play, step_title, title)
+        lead = parts.codes_2d(self._steps(lambda s: s[2], "", width), label, sub)
+        pre = np.where(play, lead, pre)
         post = np.where(play, parts.code(""), post)
         reason = self._reasons(act, rule, play)
 
@@ -292,9 +296,9 @@ class _Layout:
             out[at] = hand.items(lists.owners[row], previous, lists.tiers[row])
         return out
 
-    def _steps(self, part: Any, blank: Any) -> np.ndarray:
-        """A (label, step) table of one part of each playbook's steps (``blank`` elsewhere)."""
-        width = max((len(p.steps) for p in self.plays if p), default=1)
+    def _steps(self, part: Any, blank: Any, width: int) -> np.ndarray:
+        """A (label, place) table of one part of each playbook's steps (``blank`` elsewhere),
+        ``width`` places wide."""
         table = np.full((len(self.plays), width), blank, dtype=object)
         for k, p in enumerate(self.plays):
             for s, step in enumerate(p.steps if p else ()):
