@@ -190,8 +190,10 @@ def test_allowed_keeps_what_the_policy_keeps() -> None:
 def test_take_and_join_keep_the_odd_items_apart() -> None:
     items = _items([("A", None, 1, "t", "a"), ("B", None, 1, "t", "b")])
     odd = WorkItem("C", "rule:r", "t", None, 5, None, "c")  # a number as the reason
-    both = ItemColumns.of(items, {}) + ItemColumns.of([odd], {})
-    assert both.odd == frozenset({2}) and [i.text for i in both.items()] == ["a", "b", "c"]
+    stamped = WorkItem("D", "rule:r", "t", dt.datetime(2025, 2, 1, 9, 30))  # a datetime
+    both = ItemColumns.of(items, {}) + ItemColumns.of([odd, stamped], {})
+    assert both.day[-1] == (dt.date(2025, 2, 1) - dt.date(1970, 1, 1)).days
+    assert both.odd == frozenset({2, 3}) and [i.text for i in both.items()] == ["a", "b", "c", "t"]
     picked = both.take(np.array([2, 0]))
     assert picked.odd == frozenset({0}) and picked.text == ["c", "a"]
     assert picked.row.tolist() == [-1, -1]

@@ -141,7 +141,8 @@ class ItemColumns:
 
 
 def _day(due: dt.date | None) -> int:
-    return NO_DUE_DAY if due is None else (due - EPOCH).days
+    """Days since 1970 of a date (a datetime: of its day)."""
+    return NO_DUE_DAY if due is None else due.toordinal() - EPOCH.toordinal()
 
 
 def _plain(item: WorkItem) -> bool:
