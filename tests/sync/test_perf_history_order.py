@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from test_perf_plan_inputs import reference_diff  # the diff as it was, one object at a time
 
-from tierform.core.book import AccountBook, book_from_records
-from tierform.core.design import design
+from tierform.core.book import AccountBook, book_from_records, read_book
+from tierform.core.design import Design, design
 from tierform.core.history import History, describe, with_history
 from tierform.core.loader import default_model
 from tierform.core.model import CoverageLayer, CoverageModel, RosterEntry
@@ -22,6 +23,7 @@ from tierform.sync.change import Change, Op, diff_objects
 from tierform.sync.desired import account_labels
 from tierform.sync.desired_columns import account_rows
 from tierform.sync.state import Kind, State
+from tierform.testing.sample import generate_accounts, write_csv
 
 TIERS = ["Enterprise", "Mid-Market", "SMB / Growth", "Self-Serve"]
 
@@ -183,6 +185,31 @@ def test_design_owners_and_band_names_match_reference() -> None:
     names = [str(n) for n in d.health.band_names]
     seen = dict.fromkeys(str(b) for b in d.health.band if b is not None)
     assert d.band_names() == names + [b for b in seen if b not in names]
+
+
+def test_health_by_tier_matches_reference(tmp_path: Path) -> None:
+    path = tmp_path / "book.csv"
+    write_csv(generate_accounts(600, seed=4), str(path))
+    model = default_model()
+    d = design(model, read_book(path, model.accounts), dt.date(2025, 1, 15))
+    assert d.health is not None and (d.health.band_index >= 0).all()
+    d.health.band_index[3:6] = -1  # accounts with no band
+    d.seg.tier[6:9] = -1  # and in no tier
+    got = d.health_by_tier()
+    assert got == reference_health_by_tier(d)
+    placed = (d.seg.tier >= 0) & (d.health.band_index >= 0)
+    assert sum(sum(row.values()) for row in got) == int(placed.sum()) > 500
+
+
+def reference_health_by_tier(d: Design) -> list[dict[str, int]]:
+    """Accounts per band in each tier, one account at a time."""
+    assert d.health is not None
+    names = d.band_names()
+    table = [dict.fromkeys(names, 0) for _ in d.model.tiers]
+    for tier, band in zip(d.seg.tier.tolist(), d.health.band, strict=True):
+        if tier >= 0 and band is not None:
+            table[tier][str(band)] += 1
+    return table
 
 
 def test_with_history_in_book_order_and_empty() -> None:

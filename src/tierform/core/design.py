@@ -94,20 +94,28 @@ class Design:
         return list(map(pools.__getitem__, np.where((tier >= 0) & (tier < n), tier, n).tolist()))
 
     def band_names(self) -> list[str]:
-        """Health band names in the spec's order, then any other band the scores produced."""
+        """Health band names in the spec's order: every account's band is one of them (a
+        score's band is the spec's band at its index)."""
         if self.health is None:
             return []
-        names = [str(n) for n in self.health.band_names]
-        # Distinct values first (a handful over a million accounts), in first-seen order.
-        seen = dict.fromkeys(str(b) for b in dict.fromkeys(self.health.band) if b is not None)
-        return names + [b for b in seen if b not in names]
+        return [str(n) for n in self.health.band_names]
 
     def health_by_tier(self) -> list[dict[str, int]]:
-        """Accounts per health band in each tier (tier order, band order :meth:`band_names`)."""
+        """Accounts per health band in each tier (tier order, band order :meth:`band_names`),
+        counted from the tier and band indices."""
         names = self.band_names()
         table = [dict.fromkeys(names, 0) for _ in self.model.tiers]
-        if self.health is None:
+        if self.health is None or not names:
             return table
+        tier = np.asarray(self.seg.tier, dtype=np.int64)
+        band = np.asarray(self.health.band_index, dtype=np.int64)
+        width = len(names)
+        ok = (tier >= 0) & (tier < len(table)) & (band >= 0)
+        counts = np.bincount(tier[ok] * width + band[ok], minlength=len(table) * width)
+        for t, row in enumerate(counts.reshape(len(table), width).tolist()):
+            for name, n in zip(names, row, strict=True):
+                table[t][name] += n
+        return table
         bands = [None if b is None else str(b) for b in list(self.health.band)]
         for tier, band in zip(self.seg.tier.tolist(), bands, strict=True):
             if tier >= 0 and band in table[tier]:

@@ -312,7 +312,7 @@ def _account_columns(
         "tf_touch_model": list(map(touch.get, tiers)),
         "tf_layer": list(map(layer.get, tiers)),
         "tf_csm": cols.owners,
-        "tf_health_band": list(health_result.band) if health_result is not None else [],
+        "tf_health_band": health_result.band if health_result is not None else [],
         "tf_renewal_window": renewal_windows(book, d.as_of),
         "tf_migration": moves,
         "tf_segment_score": rounded_column(d.seg.score, 1),
