@@ -116,11 +116,6 @@ class Design:
             for name, n in zip(names, row, strict=True):
                 table[t][name] += n
         return table
-        bands = [None if b is None else str(b) for b in list(self.health.band)]
-        for tier, band in zip(self.seg.tier.tolist(), bands, strict=True):
-            if tier >= 0 and band in table[tier]:
-                table[tier][band] += 1
-        return table
 
 
 def design(

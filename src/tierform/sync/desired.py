@@ -29,7 +29,7 @@ from tierform.core.model import CoverageLayer, CoverageModel
 from tierform.sync.desired_columns import account_rows, rounded_column
 from tierform.sync.fields import MIGRATIONS, RENEWAL_WINDOWS, FieldDef, coverage_fields, field_name
 from tierform.sync.golive import WorkItemPolicy
-from tierform.sync.item_columns import EPOCH, ItemColumns, rule_item_columns
+from tierform.sync.item_columns import ItemColumns, due_day, rule_item_columns
 from tierform.sync.state import Data, Kind, State, canon, paused_gc, reuse
 from tierform.sync.work_items import (
     AccountLists,
@@ -143,7 +143,7 @@ def _allowed(items: ItemColumns, policy: WorkItemPolicy, lists: AccountLists) ->
     no due date is due on ``NO_DUE_DAY``, after any go-live)."""
     keep = np.ones(len(items), dtype=bool)
     if policy.not_before is not None:
-        keep &= items.day >= (policy.not_before - EPOCH).days
+        keep &= items.day >= due_day(policy.not_before)
     if policy.rollout is not None:
         enabled = set(policy.rollout)
         tiers = lists.tiers
@@ -253,8 +253,8 @@ def build_state(
     labels.update(account_labels(ids, c.names, like.labels.get(Kind.account) if like else None))
     if not len(items):
         return state
-    keys = sorted(items.external_id)
-    at = list(map(dict(zip(items.external_id, range(len(items)), strict=True)).__getitem__, keys))
+    at = sorted(range(len(items)), key=items.external_id.__getitem__)
+    keys = [items.external_id[k] for k in at]
     had = like.of(Kind.work_item) if like else None
     state.objects.setdefault(Kind.work_item, {}).update(_work_item_rows(items, at, keys, had))
     texts = [f"{items.text[k]} ({items.account_id[k]})" for k in at]

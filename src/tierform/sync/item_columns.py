@@ -76,7 +76,7 @@ class ItemColumns:
             [i.text for i in items],
             [i.external_id for i in items],
             np.array([position.get(i.account_id, -1) for i in items], dtype=np.int64),
-            np.array([_day(i.due) for i in items], dtype=np.int64),
+            np.array([due_day(i.due) for i in items], dtype=np.int64),
             np.array([i.rank for i in items], dtype=np.int64),
             odd,
         )
@@ -140,7 +140,7 @@ class ItemColumns:
         )
 
 
-def _day(due: dt.date | None) -> int:
+def due_day(due: dt.date | None) -> int:
     """Days since 1970 of a date (a datetime: of its day)."""
     return NO_DUE_DAY if due is None else due.toordinal() - EPOCH.toordinal()
 
