@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -168,12 +169,25 @@ class Command:
 class Run:
     command: str
     size: int | None
-    seconds: float
+    seconds: float  # the best run's wall time (and its peak, ratio and system time below)
     peak_mib: float
     exit_code: int
     ratio: float | None
     target: Target | None
     error: str | None = None  # a failed run: the last line of its stderr
+    median: float | None = None  # the median wall time of the runs, when there were several
+    median_ratio: float | None = None
+    system: float = 0.0  # seconds the kernel spent for it (first touches of memory, mostly)
+
+
+@dataclass(frozen=True)
+class Timed:
+    """One process: wall seconds, its peak MiB, exit code and system seconds."""
+
+    seconds: float
+    peak_mib: float
+    exit_code: int
+    system: float
 
 
 def analysis(name: str, *args: str) -> Callable[[Book], list[str]]:
@@ -205,7 +219,7 @@ def aligned_target(book: Book) -> str | None:
     """An xlsx target the model has been applied to once (untimed unless run as sync-apply)."""
     if (book.folder / "tierform-coverage.xlsx").exists():
         return None
-    _, _, code = run_process([TIERFORM, *sync_argv(book), "--apply"], book.folder / "setup.out")
+    code = run_process([TIERFORM, *sync_argv(book), "--apply"], book.folder / "setup.out").exit_code
     if code:
         return f"setup apply exit {code}: {last_line(book.folder / 'setup.out.err')}"
     return None
@@ -314,9 +328,9 @@ def warm_up(book: Book) -> None:
         run_process([TIERFORM, *argv], book.folder / "warm-up.out")
 
 
-def run_process(argv: list[str], stdout: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak MiB (this child's own) and exit code of one process; its stderr goes
-    to ``stdout`` with ``.err`` added (see :func:`last_line`)."""
+def run_process(argv: list[str], stdout: Path) -> Timed:
+    """Wall seconds, peak MiB (this child's own), exit code and system seconds of one process;
+    its stderr goes to ``stdout`` with ``.err`` added (see :func:`last_line`)."""
     with stdout.open("wb") as out, stdout.with_name(stdout.name + ".err").open("wb") as err:
         t0 = time.perf_counter()
         child = subprocess.Popen(argv, stdout=out, stderr=err, env=CHILD_ENV)
@@ -324,7 +338,7 @@ def run_process(argv: list[str], stdout: Path) -> tuple[float, float, int]:
         seconds = time.perf_counter() - t0
     child.returncode = os.waitstatus_to_exitcode(status)
     peak = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
-    return seconds, peak, child.returncode
+    return Timed(seconds, peak, child.returncode, usage.ru_stime)
 
 
 def last_line(err: Path) -> str:
@@ -386,7 +400,8 @@ def parse_seconds(book: Book, repeat: int, prime_mib: int) -> float:
 
 
 def measure(cmd: Command, book: Book, size: int | None, repeat: int, prime_mib: int) -> Run:
-    best: tuple[float, float, int] | None = None
+    """The best of ``repeat`` runs, with the median of their wall times beside it."""
+    runs: list[Timed] = []
     parse = book.parse_seconds if size is not None else None
     target = cmd.target(size) if size is not None else cmd.targets.get(None)
     for _ in range(repeat):
@@ -396,21 +411,43 @@ def measure(cmd: Command, book: Book, size: int | None, repeat: int, prime_mib: 
         out = book.folder / f"{cmd.name}.out"
         prime(prime_mib)
         result = run_process([TIERFORM, *cmd.argv(book)], out)
-        if result[2]:  # a failure is never a time
+        if result.exit_code:  # a failure is never a time
             error = last_line(out.with_name(out.name + ".err"))
-            return Run(cmd.name, size, result[0], result[1], result[2], None, target, error)
-        if best is None or result[0] < best[0]:
-            best = result
-    assert best is not None
-    seconds, peak, code = best
-    ratio = seconds / parse if parse else None
-    return Run(cmd.name, size, seconds, peak, code, ratio, target)
+            code = result.exit_code
+            return Run(cmd.name, size, result.seconds, result.peak_mib, code, None, target, error)
+        runs.append(result)
+    best = min(runs, key=lambda r: r.seconds)
+    median = statistics.median(r.seconds for r in runs) if len(runs) > 1 else None
+    return Run(
+        cmd.name,
+        size,
+        best.seconds,
+        best.peak_mib,
+        0,
+        best.seconds / parse if parse else None,
+        target,
+        median=median,
+        median_ratio=median / parse if parse and median is not None else None,
+        system=best.system,
+    )
 
 
 def describe(run: Run) -> str:
     if run.exit_code or run.error:
         return f"FAILED (exit {run.exit_code}): {run.error}"
-    return f"{run.seconds:.2f} s, {run.peak_mib:.0f} MiB"
+    median = f" (median {run.median:.2f} s)" if run.median is not None else ""
+    return f"{run.seconds:.2f} s{median}, {run.peak_mib:.0f} MiB, system {run.system:.2f} s"
+
+
+def verdict(run: Run) -> str:
+    """Whether the best run meets the target, and whether the median run does too."""
+    if run.target is None:
+        return "-"
+    if not run.target.met(run.seconds, run.ratio, run.peak_mib):
+        return "NO"
+    if run.median is None or run.target.met(run.median, run.median_ratio, run.peak_mib):
+        return "yes"
+    return "best only"
 
 
 def print_table(runs: list[Run], parses: dict[int, float], prime_mib: int) -> None:
@@ -419,27 +456,23 @@ def print_table(runs: list[Run], parses: dict[int, float], prime_mib: int) -> No
     print(f"each timed process (parses included) ran {primed} (see --prime)")
     for size, seconds in sorted(parses.items(), reverse=True):
         print(f"pyarrow parse of {size:,} accounts: {seconds:.3f} s")
-    header = f"{'command':<12} {'accounts':>10} {'wall s':>8} {'peak MiB':>9} "
-    header += f"{'x parse':>8}  {'target':<24} {'met':<4}"
+    print("wall s, peak, x parse and system s: the best run; median: of all the runs (--repeat)")
+    header = f"{'command':<12} {'accounts':>10} {'wall s':>8} {'median s':>9} {'peak MiB':>9} "
+    header += f"{'x parse':>8} {'median x':>9} {'system s':>9}  {'target':<24} {'met':<9}"
     print(header)
     print("-" * len(header))
     for r in runs:
-        size = f"{r.size:,}" if r.size is not None else "-"
-        ratio = f"{r.ratio:.1f}x" if r.ratio is not None else "-"
-        target = r.target.text() if r.target else "-"
+        accounts = f"{r.size:,}" if r.size is not None else "-"
         if r.exit_code or r.error:
-            print(f"{r.command:<12} {size:>10} {'FAILED':>8} (exit {r.exit_code}): {r.error}")
+            print(f"{r.command:<12} {accounts:>10} {'FAILED':>8} (exit {r.exit_code}): {r.error}")
             continue
-        met = (
-            "-"
-            if r.target is None
-            else "yes"
-            if r.target.met(r.seconds, r.ratio, r.peak_mib)
-            else "NO"
-        )
+        median = f"{r.median:.2f}" if r.median is not None else "-"
+        ratio = f"{r.ratio:.2f}x" if r.ratio is not None else "-"
+        median_ratio = f"{r.median_ratio:.2f}x" if r.median_ratio is not None else "-"
+        target = r.target.text() if r.target else "-"
         print(
-            f"{r.command:<12} {size:>10} {r.seconds:>8.2f} {r.peak_mib:>9.0f} "
-            f"{ratio:>8}  {target:<24} {met:<4}"
+            f"{r.command:<12} {accounts:>10} {r.seconds:>8.2f} {median:>9} {r.peak_mib:>9.0f} "
+            f"{ratio:>8} {median_ratio:>9} {r.system:>9.2f}  {target:<24} {verdict(r):<9}"
         )
 
 
@@ -451,7 +484,12 @@ def main() -> None:
         help="comma-separated book sizes (default: 1000000,100000)",
     )
     parser.add_argument("--only", default=None, help="comma-separated commands (see --list)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per command; best is kept")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per command: the best is the figure, the median is shown beside it",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(
         "--prime",
