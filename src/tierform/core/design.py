@@ -104,18 +104,15 @@ class Design:
         """Accounts per health band in each tier (tier order, band order :meth:`band_names`),
         counted from the tier and band indices."""
         names = self.band_names()
-        table = [dict.fromkeys(names, 0) for _ in self.model.tiers]
+        tiers = len(self.model.tiers)
         if self.health is None or not names:
-            return table
+            return [dict.fromkeys(names, 0) for _ in range(tiers)]
         tier = np.asarray(self.seg.tier, dtype=np.int64)
         band = np.asarray(self.health.band_index, dtype=np.int64)
         width = len(names)
-        ok = (tier >= 0) & (tier < len(table)) & (band >= 0)
-        counts = np.bincount(tier[ok] * width + band[ok], minlength=len(table) * width)
-        for t, row in enumerate(counts.reshape(len(table), width).tolist()):
-            for name, n in zip(names, row, strict=True):
-                table[t][name] += n
-        return table
+        ok = (tier >= 0) & (tier < tiers) & (band >= 0)
+        counts = np.bincount(tier[ok] * width + band[ok], minlength=tiers * width)
+        return [dict(zip(names, row, strict=True)) for row in counts.reshape(tiers, width).tolist()]
 
 
 def design(

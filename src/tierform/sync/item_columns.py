@@ -213,7 +213,7 @@ class _Layout:
         width = int(per_action.max())  # a step's or a tier move's task's place in its action
         step_day = self._steps(lambda s: s[0], 0, width).astype(np.int64)
         day = self.day[act] + step_day[label, sub]
-        keep = ~play | (day <= (self.d.as_of - EPOCH).days + DUE_HORIZON_DAYS)
+        keep = ~play | (day <= due_day(self.d.as_of) + DUE_HORIZON_DAYS)
         act, sub, label, play, day = act[keep], sub[keep], label[keep], play[keep], day[keep]
         rule = self.rule[act]
 
