@@ -4,7 +4,8 @@ set of keys (:mod:`tierform.workbook.xlsx_typed`).
 :func:`~tierform.adapters.tabular.parse_named` takes every cell in hand: a million-account
 sheet is some fifteen million type tests and renames. Rows written by tierform repeat a few
 sets of keys (which cells are blank), so each set gets a function that builds the row's dict
-at once, the column types known in advance; numbers, dates and repeated texts go through a
+at once, the column types known in advance (the dicts of a set share one table of keys:
+:mod:`~tierform.sync.shared_keys`); numbers, dates and repeated texts go through a
 table of the values already seen, so each distinct value is worked out (and stored) once.
 Coded runs (rows as lists, a code per set of cells) are read by the same functions, each value
 by its place; a whole run's keys, labels and objects then go into their dicts at once.
@@ -31,6 +32,7 @@ from tierform.adapters.tabular import (
     Table,
     from_cell,
 )
+from tierform.sync.shared_keys import shared_keys_function
 from tierform.sync.state import Data, State
 from tierform.workbook.xlsx_read import column_letters, serial_to_date
 from tierform.workbook.xlsx_typed import Coded
@@ -238,13 +240,14 @@ class _Reading:
             kind = self.types[name]
             if kind == "text" and not value:
                 through = self.texts.get(name)
-                items.append(f"{name!r}: {through}[{cell}]" if through else f"{name!r}: {cell}")
+                items.append((name, f"{through}[{cell}]" if through else cell))
             elif kind in _TABLE and value:
-                items.append(f"{name!r}: {_TABLE[kind]}[{cell}]")
+                items.append((name, f"{_TABLE[kind]}[{cell}]"))
             else:
                 return None
-        source = f"lambda row: ({key}, {label}, {{{', '.join(items)}}})"
-        build: Build = eval(source, dict(self.tables))  # keys and names are repr()'d literals
+        build: Build = shared_keys_function(
+            "row", items, f"({key}, {label}, {{dict}})", self.tables
+        )
         if not by_place:
             self.builders[keys] = build
         return build
