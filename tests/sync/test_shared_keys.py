@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tierform.sync.shared_keys import shared_keys_function
+from tierform.sync.shared_keys import row_type, shared_keys_function
 
 FIELDS = [
     "account_id",
@@ -98,3 +98,21 @@ def test_the_returned_expression_the_namespace_and_errors() -> None:
     with pytest.raises(KeyError):
         build(("k", "missing"))  # a value the table does not hold: the caller's to handle
     assert shared_keys_function("row", [])(()) == {}
+
+
+def test_rows_of_one_type_hold_any_of_its_keys_in_any_order() -> None:
+    row = row_type()
+    orders = [FIELDS, FIELDS[::-1], FIELDS[::2], FIELDS[1::3] + FIELDS[:1], []]
+    rows = []
+    for n, keys in enumerate(orders * 3):
+        data = row().__dict__
+        for k in keys:
+            data[k] = n
+        rows.append((data, keys))
+    for data, keys in rows:
+        assert type(data) is dict
+        assert list(data) == keys
+        assert data == dict.fromkeys(keys, data[keys[0]] if keys else None)
+    if sys.implementation.name == "cpython":  # CPython's shared-key dicts
+        full = [data for data, keys in rows if keys == FIELDS]
+        assert sys.getsizeof(full[-1]) < 0.6 * sys.getsizeof(dict(full[-1]))

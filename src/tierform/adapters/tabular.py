@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tierform.sync.shared_keys import row_type
 from tierform.sync.state import Data, Kind, State, canon, stable_json
 from tierform.workbook.spec import Bool, Cell, Date, Number, Text
 from tierform.workbook.xlsx_fast import Piece
@@ -425,6 +426,7 @@ def parse_named(table: Table, pieces: Iterable[Piece], state: State) -> None:
     fractions: dict[float, float] = {}
     seen: set[str] = set()
     dates: dict[int, str] = {}
+    Row = row_type()  # the sheet's objects share one table of keys (half the memory)
     for piece in pieces:
         texts_of: dict[str, str] = {}  # text columns: the common case, taken first
         fields: dict[str, tuple[str, ColType]] = {}
@@ -450,7 +452,7 @@ def parse_named(table: Table, pieces: Iterable[Piece], state: State) -> None:
                 )
                 continue
             seen.add(key)
-            data: Data = {}
+            data: Data = Row().__dict__
             for k, v in row.items():
                 tv = type(v)
                 if tv is str:

@@ -8,8 +8,9 @@ too (each page the process touches first costs the kernel), so each set of field
 of its own, and each row is built as the ``__dict__`` of a new instance of it.
 
 What comes out is an ordinary ``dict`` in every respect: its type, equality, key order, JSON.
-Only the layout differs, and only while it can: a row that leaves the shared table (more keys
-than it holds, another order) becomes an ordinary dict of its own, as any dict would.
+Only the layout differs, and only while it can: the rows of one class may hold any of the same
+few dozen keys, in any order, and a row that would outgrow the shared table becomes an ordinary
+dict of its own, as any dict would.
 """
 
 from __future__ import annotations
@@ -30,10 +31,6 @@ def shared_keys_function(
     ``fields`` (``(key, expression)`` pairs, evaluated in this order) and every call's dict
     shares one table of keys. The expressions read ``params`` and the names in ``namespace``;
     they are code, so they come from the caller, never from data (keys are ``repr()``'d)."""
-
-    class Row:
-        """An empty instance whose ``__dict__`` is the row (the class holds the shared keys)."""
-
     body = [f"    row_dict[{key!r}] = {expression}" for key, expression in fields]
     source = "\n".join(
         [
@@ -44,7 +41,17 @@ def shared_keys_function(
         ]
     )
     scope = dict(namespace or {})
-    scope["new_row"] = Row
+    scope["new_row"] = row_type()
     exec(source, scope)
     build: Callable[..., Any] = scope["build"]
     return build
+
+
+def row_type() -> type:
+    """A class of its own whose instances' ``__dict__`` are rows sharing one table of keys:
+    ``Row = row_type()``, then ``Row().__dict__`` for each new (empty) row."""
+
+    class Row:
+        """An empty instance whose ``__dict__`` is the row (the class holds the shared keys)."""
+
+    return Row
