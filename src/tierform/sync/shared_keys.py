@@ -29,8 +29,9 @@ def shared_keys_function(
 ) -> Callable[..., Any]:
     """``def f(<params>): return <returns>``, where ``{dict}`` in ``returns`` is the dict of
     ``fields`` (``(key, expression)`` pairs, evaluated in this order) and every call's dict
-    shares one table of keys. The expressions read ``params`` and the names in ``namespace``;
-    they are code, so they come from the caller, never from data (keys are ``repr()``'d)."""
+    shares one table of keys. The expressions read ``params`` and the names in ``namespace``
+    (``build``, ``new_row`` and ``row_dict`` are taken); they are code, so they come from the
+    caller, never from data (keys are ``repr()``'d)."""
     body = [f"    row_dict[{key!r}] = {expression}" for key, expression in fields]
     source = "\n".join(
         [
