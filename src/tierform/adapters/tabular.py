@@ -320,6 +320,7 @@ def parse_rows(
     labels = {k: state.labels.setdefault(k, {}) for k in table.kinds}
     warnings = state.warnings
     dates: dict[int, str] = {}
+    Row = row_type()  # the sheet's objects share one table of keys (half the memory)
     for at, row in stream:
         r = at + 1
         key = row_key(row[key_col] if key_col < len(row) else None)
@@ -342,7 +343,7 @@ def parse_rows(
             )
             continue
         parsed.rows[(kind, key)] = r
-        data: dict[str, Any] = {}
+        data: dict[str, Any] = Row().__dict__
         n = len(row)
         for f, i, t in cols:
             v = row[i] if i < n else None
