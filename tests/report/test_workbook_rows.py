@@ -26,6 +26,7 @@ from tierform.report import gather
 from tierform.report.results import ReportData
 from tierform.report.workbook import build_workbook
 from tierform.workbook.spec import Column, ColumnRows, SheetSpec, WorkbookSpec, column_letter
+from tierform.workbook.xlsx import WorkbookLocked
 from tierform.workbook.xlsxwriter_book import LEVEL
 from tierform.workbook.xlsxwriter_sink import write_xlsx
 
@@ -336,3 +337,68 @@ def test_the_fast_workbook_holds_the_parts_xlsxwriter_writes(
                 assert a.read(name) == b.read(name), name
         sizes = {i.filename: i.compress_size for i in b.infolist()}
         assert any(i.compress_size != sizes[i.filename] for i in a.infolist())
+
+
+def _column_spec(rows: int) -> WorkbookSpec:
+    """A two-sheet workbook whose second sheet is written from columns (its rows streamed)."""
+    columns = ColumnRows(
+        [
+            Column("text", pa.array([f"A-{i}" for i in range(rows)])),
+            Column("number", pa.array([float(i) * 1.5 for i in range(rows)])),
+        ]
+    )
+    small = SheetSpec("notes", "Notes", ["Note"])
+    small.add("first sheet")
+    accounts = SheetSpec("accounts", "Accounts", ["Account ID", "ACV"], rows=columns)
+    return WorkbookSpec([small, accounts])
+
+
+def test_streamed_rows_are_spliced_into_their_part_and_leave_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows go from their own file straight into the zip entry, between the part's head and
+    tail, with every part as plain XlsxWriter writes it and no temporary file left behind."""
+    spliced: list[str] = []
+    real = book_module._copy
+
+    def spy(source: Any, target: Any, size: int) -> None:
+        spliced.append(getattr(source, "name", ""))
+        real(source, target, size)
+
+    monkeypatch.setattr(book_module, "_copy", spy)
+    spec = _column_spec(5000)
+    fast = tmp_path / "fast" / "book.xlsx"
+    write_xlsx(spec, fast)
+    assert len(spliced) == 2  # both sheets stream their rows (constant_memory)
+    assert sorted(p.name for p in fast.parent.iterdir()) == ["book.xlsx"]
+    monkeypatch.setattr(book_module, "FastWorkbook", xlsxwriter.Workbook)
+    plain = tmp_path / "plain.xlsx"
+    write_xlsx(spec, plain)
+    with zipfile.ZipFile(fast) as a, zipfile.ZipFile(plain) as b:
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            if name != "docProps/core.xml":  # holds the time of writing
+                assert a.read(name) == b.read(name), name
+    book = load_workbook(fast, read_only=True)
+    rows = list(book["Accounts"].iter_rows(values_only=True))
+    book.close()
+    assert rows[0] == ("Account ID", "ACV")
+    assert rows[1:] == [(f"A-{i}", float(i) * 1.5) for i in range(5000)]
+
+
+def test_a_store_that_fails_while_splicing_leaves_the_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No workbook, no streamed rows, and none of XlsxWriter's parts (it leaves them behind
+    when its store fails) stay in the output folder."""
+
+    def broken(source: Any, target: Any, size: int) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(book_module, "_copy", broken)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("the user's", encoding="utf-8")
+    with pytest.raises(WorkbookLocked, match="disk full"):  # XlsxWriter's FileCreateError
+        write_xlsx(_column_spec(100), folder / "book.xlsx")
+    assert [p.name for p in folder.iterdir()] == ["mine.txt"]

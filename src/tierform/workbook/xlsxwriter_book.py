@@ -8,8 +8,10 @@ default level 6, with no option to change either. Measured on the generated book
 about a fifth smaller, and the text copy costs as much as the disk. So:
 
 * :class:`FastWorkbook` deflates at :data:`LEVEL` (every reader inflates any level alike);
-* :class:`ByteCopyWorksheet` copies the row stream as bytes (the same bytes: both files are
-  UTF-8).
+* :class:`ByteCopyWorksheet` does not copy the row stream into the sheet's part at all: the part
+  is written around it, and the zip takes the part's head, the row stream's bytes and the part's
+  tail in turn (the same bytes in the same entry: both files are UTF-8), so half a gigabyte is
+  neither written a second time nor read back.
 
 Both are subclasses, as XlsxWriter's own examples extend it. The internal methods they override
 are XlsxWriter 3's; with an XlsxWriter that lacks them (or files that are not as expected) they
@@ -19,10 +21,16 @@ are not used or fall back to XlsxWriter's own code, and the file is the same apa
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import shutil
+import tempfile
 import zipfile
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, BinaryIO
 
 import xlsxwriter
 import xlsxwriter.workbook
@@ -32,14 +40,41 @@ LEVEL = 2
 COPY_CHUNK = 1 << 20
 
 
+@contextlib.contextmanager
+def scratch_folder(path: Path) -> Iterator[str]:
+    """A folder of its own beside ``path`` for XlsxWriter's temporary files (the streamed rows,
+    each part before it is zipped): on the output's disk, and removed with everything in it
+    however the write ends (XlsxWriter leaves its files behind when the store fails)."""
+    with tempfile.TemporaryDirectory(prefix=f".{path.name}-scratch-", dir=path.parent) as folder:
+        yield folder
+
+
 def _utf8_file(fh: Any) -> bool:
     """A text file over a binary one, encoding UTF-8 (so its bytes can be written directly)."""
     encoding = str(getattr(fh, "encoding", "")).lower().replace("-", "").replace("_", "")
     return encoding == "utf8" and hasattr(fh, "buffer") and not getattr(fh, "closed", True)
 
 
+@dataclass(frozen=True)
+class Splice:
+    """A part written without its rows: they go in at byte ``at``, from the file ``rows``."""
+
+    at: int
+    rows: str
+
+
 class ByteCopyWorksheet(Worksheet):
-    """A worksheet whose streamed rows are copied into its part as bytes, not as text."""
+    """A worksheet whose streamed rows are left in their own file, to be spliced into its part
+    as bytes when the part is zipped (:class:`Splice`), where its workbook keeps a table of
+    splices (``splices``, set by :class:`FastWorkbook`); with none, they are copied into the
+    part as bytes."""
+
+    splices: dict[str, Splice] | None = None
+    _part: str | None = None
+
+    def _set_xml_writer(self, filename: Any) -> None:
+        self._part = filename if isinstance(filename, str) else None
+        super()._set_xml_writer(filename)
 
     def _write_optimized_sheet_data(self) -> None:
         rows: Any = getattr(self, "row_data_fh", None)
@@ -51,19 +86,62 @@ class ByteCopyWorksheet(Worksheet):
         self._xml_start_tag("sheetData")
         rows.flush()
         self.fh.flush()  # the text written so far goes first, then the rows' bytes
-        with open(name, "rb") as source:
-            shutil.copyfileobj(source, self.fh.buffer, COPY_CHUNK)
-        rows.close()
-        os.unlink(name)
+        if self.splices is not None and self._part is not None:
+            rows.close()
+            self.splices[self._part] = Splice(self.fh.buffer.tell(), name)
+        else:
+            with open(name, "rb") as source:
+                shutil.copyfileobj(source, self.fh.buffer, COPY_CHUNK)
+            rows.close()
+            os.unlink(name)
         self._xml_end_tag("sheetData")
 
 
 class _FastZipFile(zipfile.ZipFile):
-    """A ``ZipFile`` that deflates at :data:`LEVEL` unless told otherwise."""
+    """A ``ZipFile`` that deflates at :data:`LEVEL` unless told otherwise, and writes a part
+    with a :class:`Splice` with its rows in place (what ``ZipFile.write`` does, reading three
+    pieces instead of one file)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, splices: dict[str, Splice] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("compresslevel", LEVEL)
         super().__init__(*args, **kwargs)
+        self.splices = splices if splices is not None else {}
+
+    def write(
+        self,
+        filename: Any,
+        arcname: Any = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        splice = self.splices.pop(filename, None) if isinstance(filename, str) else None
+        if splice is None:
+            super().write(filename, arcname, compress_type, compresslevel)
+            return
+        try:
+            strict = getattr(self, "_strict_timestamps", True)  # as ZipFile.write reads it
+            info = zipfile.ZipInfo.from_file(filename, arcname, strict_timestamps=strict)
+            info.compress_type = self.compression if compress_type is None else compress_type
+            level = self.compresslevel if compresslevel is None else compresslevel
+            info._compresslevel = level  # type: ignore[attr-defined]
+            info.file_size = os.path.getsize(filename) + os.path.getsize(splice.rows)
+            with open(filename, "rb") as part, open(splice.rows, "rb") as rows:
+                with self.open(info, "w") as entry:
+                    _copy(part, entry, splice.at)
+                    shutil.copyfileobj(rows, entry, COPY_CHUNK)
+                    shutil.copyfileobj(part, entry, COPY_CHUNK)
+        finally:
+            os.unlink(splice.rows)
+
+
+def _copy(source: BinaryIO, target: IO[bytes], size: int) -> None:
+    """The next ``size`` bytes of ``source`` into ``target``."""
+    while size > 0:
+        chunk = source.read(min(size, COPY_CHUNK))
+        if not chunk:
+            raise OSError("a workbook part ended before its rows' place")
+        target.write(chunk)
+        size -= len(chunk)
 
 
 class FastWorkbook(xlsxwriter.Workbook):
@@ -81,8 +159,15 @@ class FastWorkbook(xlsxwriter.Workbook):
         if original is not zipfile.ZipFile:  # another XlsxWriter: its own level
             super()._store_workbook()
             return
-        module.ZipFile = _FastZipFile
+        splices: dict[str, Splice] = {}
+        for sheet in self.worksheets():
+            if isinstance(sheet, ByteCopyWorksheet):
+                sheet.splices = splices
+        module.ZipFile = functools.partial(_FastZipFile, splices=splices)
         try:
             super()._store_workbook()
         finally:
             module.ZipFile = original
+            for splice in splices.values():  # rows a failed store never reached
+                with contextlib.suppress(OSError):
+                    os.unlink(splice.rows)

@@ -6,8 +6,9 @@ before any recalculation; and in ``constant_memory`` mode each row goes to disk 
 so a million-account sheet never exists as cell objects. Sheets built from columns
 (:class:`~tierform.workbook.spec.ColumnRows`) are written a block of rows at a time from the
 columns (:mod:`tierform.workbook.xlsxwriter_rows`), and the file is packed by
-:class:`~tierform.workbook.xlsxwriter_book.FastWorkbook` (a fast deflate level, rows copied as
-bytes).
+:class:`~tierform.workbook.xlsxwriter_book.FastWorkbook` (a fast deflate level, the streamed rows
+spliced into the zip as bytes, temporary files in a scratch folder removed however the write
+ends).
 
 User text is only ever written with ``write_string``: text such as ``=HYPERLINK(...)`` stays text.
 Characters an .xlsx cannot store (control characters other than tab, newline and carriage
@@ -61,7 +62,7 @@ def write_xlsx(spec: WorkbookSpec, path: str | Path) -> DrawNotes:
     """Write a fresh workbook holding exactly the spec's sheets, atomically (temp + replace)."""
     from xlsxwriter.exceptions import FileCreateError
 
-    from tierform.workbook.xlsxwriter_book import FastWorkbook
+    from tierform.workbook.xlsxwriter_book import FastWorkbook, scratch_folder
 
     path = Path(path)
     for sheet in spec.sheets:
@@ -76,27 +77,28 @@ def write_xlsx(spec: WorkbookSpec, path: str | Path) -> DrawNotes:
     os.close(fd)
     notes = DrawNotes()
     try:
-        wb = FastWorkbook(
-            tmp,
-            {
-                "constant_memory": True,
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-                "tmpdir": str(path.parent),
-            },
-        )
-        styles = _Styles(wb)
-        for sheet in spec.sheets:
-            replaced = _draw_sheet(wb, sheet, styles)
-            if replaced:
-                notes.replaced[sheet.title] = replaced
-        try:
-            wb.close()
-        except FileCreateError as exc:
-            raise WorkbookLocked(
-                f"cannot write {path}: {exc.args[0] if exc.args else exc}"
-            ) from None
+        with scratch_folder(path) as scratch:
+            wb = FastWorkbook(
+                tmp,
+                {
+                    "constant_memory": True,
+                    "strings_to_formulas": False,
+                    "strings_to_numbers": False,
+                    "strings_to_urls": False,
+                    "tmpdir": scratch,
+                },
+            )
+            styles = _Styles(wb)
+            for sheet in spec.sheets:
+                replaced = _draw_sheet(wb, sheet, styles)
+                if replaced:
+                    notes.replaced[sheet.title] = replaced
+            try:
+                wb.close()
+            except FileCreateError as exc:
+                raise WorkbookLocked(
+                    f"cannot write {path}: {exc.args[0] if exc.args else exc}"
+                ) from None
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, _new_file_mode())

@@ -66,6 +66,24 @@ def test_first_apply_refuses_a_locked_target(tmp_path: Path) -> None:
     assert not (tmp_path / "tracking.xlsx").exists()
 
 
+def test_a_first_apply_that_fails_while_storing_leaves_the_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that fails part way (a full disk, say) leaves no workbook and none of the
+    writer's temporary files beside the target."""
+    import tierform.workbook.xlsxwriter_book as book_module
+
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(book_module, "_copy", full)
+    s = syncer(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(TierformError, match="cannot write"):
+        s.apply(s.plan(sample_desired(3)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
 def _user_workbook(path: Path) -> list[list[object]]:
     """A sheet with shared strings, gaps, a formula, dates, booleans and escaped text; the
     values openpyxl gives for it (formulas as their text, dates as date cells)."""

@@ -2,9 +2,9 @@
 
 A new file holds nothing of the user's, so every managed sheet is written row by row with
 XlsxWriter (``constant_memory``: a row goes to disk as it is written; through
-:class:`~tierform.workbook.xlsxwriter_book.FastWorkbook`, deflated at level 2 with the rows copied
-as bytes, as the report's workbook is) instead of being built as
-openpyxl cell objects first: a million accounts take a fraction of the time and memory. The
+:class:`~tierform.workbook.xlsxwriter_book.FastWorkbook`, deflated at level 2 with the rows
+spliced into the zip as bytes, as the report's workbook is) instead of being built as openpyxl
+cell objects first: a million accounts take a fraction of the time and memory. The
 result is the workbook the in-place path would have produced: the same sheets in the same
 order, headers in bold with the first row frozen, typed cells (user text only ever through
 ``write_string``, so it never becomes a formula), real dates, and the ownership marker. The save
@@ -54,7 +54,10 @@ def write_fresh(
 ) -> dict[str, Table]:
     """Write ``tables`` (sheet order) holding the objects ``changes`` create; the managed
     tables by key, for the marker."""
-    from tierform.workbook.xlsxwriter_book import FastWorkbook  # XlsxWriter: only when writing
+    # XlsxWriter: only when writing
+    from xlsxwriter.exceptions import FileCreateError
+
+    from tierform.workbook.xlsxwriter_book import FastWorkbook, scratch_folder
 
     by_kind: dict[Any, list[Change]] = {}
     for change in changes:
@@ -74,32 +77,37 @@ def write_fresh(
     os.close(fd)
     managed = {t.key: t for t in tables}
     try:
-        wb = FastWorkbook(
-            tmp,
-            {
-                "constant_memory": True,
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-                "nan_inf_to_errors": True,
-                "tmpdir": str(path.parent),
-            },
-        )
-        bold = wb.add_format({"bold": True})
-        day = wb.add_format({"num_format": DATE_FORMAT})
-        for table in tables:
-            rows = [c for k in table.kinds for c in by_kind.get(k, [])]
-            _write_table(wb.add_worksheet(table.title), table, rows, desired, bold, day)
-        with warnings.catch_warnings():
-            # Excel's 255-character advice for text properties; the marker is longer and is
-            # read back by tierform only (the in-place path writes it the same way).
-            warnings.simplefilter("ignore")
-            wb.set_custom_property(MARKER_PROPERTY, marker_json(managed))
-        wb.close()
+        with scratch_folder(path) as scratch:
+            wb = FastWorkbook(
+                tmp,
+                {
+                    "constant_memory": True,
+                    "strings_to_formulas": False,
+                    "strings_to_numbers": False,
+                    "strings_to_urls": False,
+                    "nan_inf_to_errors": True,
+                    "tmpdir": scratch,
+                },
+            )
+            bold = wb.add_format({"bold": True})
+            day = wb.add_format({"num_format": DATE_FORMAT})
+            for table in tables:
+                rows = [c for k in table.kinds for c in by_kind.get(k, [])]
+                _write_table(wb.add_worksheet(table.title), table, rows, desired, bold, day)
+            with warnings.catch_warnings():
+                # Excel's 255-character advice for text properties; the marker is longer and
+                # is read back by tierform only (the in-place path writes it the same way).
+                warnings.simplefilter("ignore")
+                wb.set_custom_property(MARKER_PROPERTY, marker_json(managed))
+            wb.close()
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, _new_file_mode())
         os.replace(tmp, path)
+    except FileCreateError as exc:  # the store failed (a full disk, say)
+        cause = exc.args[0] if exc.args else exc
+        reason = getattr(cause, "strerror", None) or cause
+        raise AdapterError(f"cannot write {path}: {reason}") from None
     except OSError as exc:
         raise AdapterError(
             f"cannot write {path}: it is open in another program or read-only "
