@@ -49,6 +49,20 @@ def scratch_folder(path: Path) -> Iterator[str]:
         yield folder
 
 
+def streaming_options(scratch: str, **more: Any) -> dict[str, Any]:
+    """XlsxWriter's options for a workbook tierform streams: rows to disk as they are written
+    (in ``scratch``, see :func:`scratch_folder`) and user text kept as text, never turned into a
+    formula, a number or a link."""
+    return {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+        "tmpdir": scratch,
+        **more,
+    }
+
+
 def _utf8_file(fh: Any) -> bool:
     """A text file over a binary one, encoding UTF-8 (so its bytes can be written directly)."""
     encoding = str(getattr(fh, "encoding", "")).lower().replace("-", "").replace("_", "")

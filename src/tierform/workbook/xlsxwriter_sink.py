@@ -62,7 +62,11 @@ def write_xlsx(spec: WorkbookSpec, path: str | Path) -> DrawNotes:
     """Write a fresh workbook holding exactly the spec's sheets, atomically (temp + replace)."""
     from xlsxwriter.exceptions import FileCreateError
 
-    from tierform.workbook.xlsxwriter_book import FastWorkbook, scratch_folder
+    from tierform.workbook.xlsxwriter_book import (
+        FastWorkbook,
+        scratch_folder,
+        streaming_options,
+    )
 
     path = Path(path)
     for sheet in spec.sheets:
@@ -78,16 +82,7 @@ def write_xlsx(spec: WorkbookSpec, path: str | Path) -> DrawNotes:
     notes = DrawNotes()
     try:
         with scratch_folder(path) as scratch:
-            wb = FastWorkbook(
-                tmp,
-                {
-                    "constant_memory": True,
-                    "strings_to_formulas": False,
-                    "strings_to_numbers": False,
-                    "strings_to_urls": False,
-                    "tmpdir": scratch,
-                },
-            )
+            wb = FastWorkbook(tmp, streaming_options(scratch))
             styles = _Styles(wb)
             for sheet in spec.sheets:
                 replaced = _draw_sheet(wb, sheet, styles)

@@ -57,7 +57,11 @@ def write_fresh(
     # XlsxWriter: only when writing
     from xlsxwriter.exceptions import FileCreateError
 
-    from tierform.workbook.xlsxwriter_book import FastWorkbook, scratch_folder
+    from tierform.workbook.xlsxwriter_book import (
+        FastWorkbook,
+        scratch_folder,
+        streaming_options,
+    )
 
     by_kind: dict[Any, list[Change]] = {}
     for change in changes:
@@ -78,17 +82,7 @@ def write_fresh(
     managed = {t.key: t for t in tables}
     try:
         with scratch_folder(path) as scratch:
-            wb = FastWorkbook(
-                tmp,
-                {
-                    "constant_memory": True,
-                    "strings_to_formulas": False,
-                    "strings_to_numbers": False,
-                    "strings_to_urls": False,
-                    "nan_inf_to_errors": True,
-                    "tmpdir": scratch,
-                },
-            )
+            wb = FastWorkbook(tmp, streaming_options(scratch, nan_inf_to_errors=True))
             bold = wb.add_format({"bold": True})
             day = wb.add_format({"num_format": DATE_FORMAT})
             for table in tables:
