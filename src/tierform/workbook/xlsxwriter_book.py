@@ -44,8 +44,12 @@ COPY_CHUNK = 1 << 20
 def scratch_folder(path: Path) -> Iterator[str]:
     """A folder of its own beside ``path`` for XlsxWriter's temporary files (the streamed rows,
     each part before it is zipped): on the output's disk, and removed with everything in it
-    however the write ends (XlsxWriter leaves its files behind when the store fails)."""
-    with tempfile.TemporaryDirectory(prefix=f".{path.name}-scratch-", dir=path.parent) as folder:
+    however the write ends (XlsxWriter leaves its files behind when the store fails). Removing
+    it is best effort (a file still open on Windows), so it never hides the error that ended
+    the write."""
+    with tempfile.TemporaryDirectory(
+        prefix=f".{path.name}-scratch-", dir=path.parent, ignore_cleanup_errors=True
+    ) as folder:
         yield folder
 
 
