@@ -40,33 +40,6 @@ LEVEL = 2
 COPY_CHUNK = 1 << 20
 
 
-@contextlib.contextmanager
-def scratch_folder(path: Path) -> Iterator[str]:
-    """A folder of its own beside ``path`` for XlsxWriter's temporary files (the streamed rows,
-    each part before it is zipped): on the output's disk, and removed with everything in it
-    however the write ends (XlsxWriter leaves its files behind when the store fails). Removing
-    it is best effort (a file still open on Windows), so it never hides the error that ended
-    the write."""
-    with tempfile.TemporaryDirectory(
-        prefix=f".{path.name}-scratch-", dir=path.parent, ignore_cleanup_errors=True
-    ) as folder:
-        yield folder
-
-
-def streaming_options(scratch: str, **more: Any) -> dict[str, Any]:
-    """XlsxWriter's options for a workbook tierform streams: rows to disk as they are written
-    (in ``scratch``, see :func:`scratch_folder`) and user text kept as text, never turned into a
-    formula, a number or a link."""
-    return {
-        "constant_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_numbers": False,
-        "strings_to_urls": False,
-        "tmpdir": scratch,
-        **more,
-    }
-
-
 def _utf8_file(fh: Any) -> bool:
     """A text file over a binary one, encoding UTF-8 (so its bytes can be written directly)."""
     encoding = str(getattr(fh, "encoding", "")).lower().replace("-", "").replace("_", "")
@@ -153,13 +126,11 @@ class _FastZipFile(zipfile.ZipFile):
 
 
 def _copy(source: BinaryIO, target: IO[bytes], size: int) -> None:
-    """The next ``size`` bytes of ``source`` into ``target``."""
-    while size > 0:
-        chunk = source.read(min(size, COPY_CHUNK))
-        if not chunk:
-            raise OSError("a workbook part ended before its rows' place")
-        target.write(chunk)
-        size -= len(chunk)
+    """The next ``size`` bytes of ``source`` (a part's head: a few kilobytes) into ``target``."""
+    head = source.read(size)
+    if len(head) != size:
+        raise OSError("a workbook part ended before its rows' place")
+    target.write(head)
 
 
 class FastWorkbook(xlsxwriter.Workbook):
@@ -189,3 +160,28 @@ class FastWorkbook(xlsxwriter.Workbook):
             for splice in splices.values():  # rows a failed store never reached
                 with contextlib.suppress(OSError):
                     os.unlink(splice.rows)
+
+
+@contextlib.contextmanager
+def streamed_workbook(tmp: str, path: Path, **options: Any) -> Iterator[FastWorkbook]:
+    """A :class:`FastWorkbook` writing ``tmp`` (the save of ``path``) as tierform streams its
+    workbooks: rows to disk as they are written, and user text kept as text, never turned into
+    a formula, a number or a link (``options`` adds to these). XlsxWriter's temporary files go
+    in a folder of their own beside ``path``: on the output's disk, and removed with everything
+    in it however the write ends (XlsxWriter leaves its files behind when the store fails).
+    Removing it is best effort (a file still open on Windows), so it never hides the error
+    that ended the write."""
+    with tempfile.TemporaryDirectory(
+        prefix=f".{path.name}-scratch-", dir=path.parent, ignore_cleanup_errors=True
+    ) as scratch:
+        yield FastWorkbook(
+            tmp,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+                "tmpdir": scratch,
+                **options,
+            },
+        )

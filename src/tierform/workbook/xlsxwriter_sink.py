@@ -62,11 +62,7 @@ def write_xlsx(spec: WorkbookSpec, path: str | Path) -> DrawNotes:
     """Write a fresh workbook holding exactly the spec's sheets, atomically (temp + replace)."""
     from xlsxwriter.exceptions import FileCreateError
 
-    from tierform.workbook.xlsxwriter_book import (
-        FastWorkbook,
-        scratch_folder,
-        streaming_options,
-    )
+    from tierform.workbook.xlsxwriter_book import streamed_workbook
 
     path = Path(path)
     for sheet in spec.sheets:
@@ -81,8 +77,7 @@ def write_xlsx(spec: WorkbookSpec, path: str | Path) -> DrawNotes:
     os.close(fd)
     notes = DrawNotes()
     try:
-        with scratch_folder(path) as scratch:
-            wb = FastWorkbook(tmp, streaming_options(scratch))
+        with streamed_workbook(tmp, path) as wb:
             styles = _Styles(wb)
             for sheet in spec.sheets:
                 replaced = _draw_sheet(wb, sheet, styles)

@@ -57,11 +57,7 @@ def write_fresh(
     # XlsxWriter: only when writing
     from xlsxwriter.exceptions import FileCreateError
 
-    from tierform.workbook.xlsxwriter_book import (
-        FastWorkbook,
-        scratch_folder,
-        streaming_options,
-    )
+    from tierform.workbook.xlsxwriter_book import streamed_workbook
 
     by_kind: dict[Any, list[Change]] = {}
     for change in changes:
@@ -81,8 +77,7 @@ def write_fresh(
     os.close(fd)
     managed = {t.key: t for t in tables}
     try:
-        with scratch_folder(path) as scratch:
-            wb = FastWorkbook(tmp, streaming_options(scratch, nan_inf_to_errors=True))
+        with streamed_workbook(tmp, path, nan_inf_to_errors=True) as wb:
             bold = wb.add_format({"bold": True})
             day = wb.add_format({"num_format": DATE_FORMAT})
             for table in tables:
