@@ -92,8 +92,14 @@ def config_option(f: F) -> F:
     )(f)
 
 
-def accounts_option(required: bool = False) -> Callable[[F], F]:
+def accounts_option(required: bool = False, read_ahead: bool = True) -> Callable[[F], F]:
+    """The ``--accounts`` option. With ``read_ahead`` (for a command that loads the book
+    first thing), a CSV book starts being read as the command starts, while the engine is
+    imported and the model loaded (see :mod:`tierform.core.book_ahead`)."""
+
     def decorate(f: F) -> F:
+        if read_ahead:
+            f = _reading_book_ahead(f)
         return click.option(
             "--accounts",
             "accounts",
@@ -104,6 +110,17 @@ def accounts_option(required: bool = False) -> Callable[[F], F]:
         )(f)
 
     return decorate
+
+
+def _reading_book_ahead(f: F) -> F:
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from tierform.core.book_ahead import reading_ahead
+
+        with reading_ahead(kwargs.get("config"), kwargs.get("accounts")):
+            return f(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def format_option(f: F) -> F:
@@ -133,11 +150,9 @@ def handle_errors(f: F) -> F:
 
 def model_path(config: str | None) -> Path | None:
     """The model file a command reads: ``-c``, else ``./tierform.yaml`` when present."""
-    from tierform.core.loader import DEFAULT_MODEL_FILE
+    from tierform.core.model_file import model_file
 
-    if config:
-        return Path(config)
-    return Path(DEFAULT_MODEL_FILE) if Path(DEFAULT_MODEL_FILE).exists() else None
+    return model_file(config)
 
 
 def load(config: str | None, accounts: str | None) -> tuple[CoverageModel, AccountBook]:

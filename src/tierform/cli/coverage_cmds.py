@@ -373,7 +373,7 @@ def assign_cmd(
 
 
 @command("recommend")
-@accounts_option()
+@accounts_option(read_ahead=False)  # the book is read only without --customers
 @config_option
 @format_option
 @click.option("--customers", type=int, default=None, help="Customer count (default: the book's).")

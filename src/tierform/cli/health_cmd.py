@@ -173,7 +173,7 @@ def _emit_validating(result: HealthResult, kwargs: dict[str, Any]) -> None:
 
 def _write_back(config: str | None, cal: Calibration) -> str | None:
     from tierform.core.health.write_weights import write_weights
-    from tierform.core.loader import DEFAULT_MODEL_FILE
+    from tierform.core.model_file import DEFAULT_MODEL_FILE
 
     path = Path(config) if config else Path(DEFAULT_MODEL_FILE)
     if not path.exists():

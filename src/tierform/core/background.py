@@ -17,8 +17,8 @@ T = TypeVar("T")
 class Background(threading.Thread, Generic[T]):
     """``work()`` on a second thread; :meth:`result` waits for it and raises its error."""
 
-    def __init__(self, work: Callable[[], T]) -> None:
-        super().__init__(name="tierform-background", daemon=True)
+    def __init__(self, work: Callable[[], T], name: str = "tierform-background") -> None:
+        super().__init__(name=name, daemon=True)
         self._work = work
         self._result: T | None = None
         self._error: BaseException | None = None

@@ -21,10 +21,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tierform.core import book_dates, book_numbers
+from tierform.core import book_ahead, book_dates, book_numbers
 from tierform.core.arrays import arrow_array
 from tierform.core.background import Background
-from tierform.core.book_csv import read_csv
+from tierform.core.book_csv import read_csv, text_columns
 from tierform.core.book_json import read_json_records
 from tierform.core.book_text import clean_text_columns, may_need_trim, nested_values
 from tierform.core.book_xlsx import read_xlsx_rows
@@ -231,13 +231,11 @@ def read_book(
     notes: list[Issue] = []
     try:
         if fmt == "csv":
-            # Ids and ACVs stay text: "00123" keeps its zeros, "2.000" its number format.
-            as_text = tuple(
-                name
-                for canonical in ("account_id", "acv")
-                for name in (canonical, source.columns.get(canonical, canonical))
+            as_text = text_columns(source.columns)
+            # Read already when the command began (see book_ahead), else read here.
+            csv_book = book_ahead.claim(path, source.encoding, as_text) or read_csv(
+                path, source.encoding, as_text
             )
-            csv_book = read_csv(path, source.encoding, as_text)
             table, first_row, notes = csv_book.table, csv_book.first_row, csv_book.notes
         elif fmt == "xlsx":
             table, first_row = _read_xlsx(path, source.sheet), 2

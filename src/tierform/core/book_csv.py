@@ -13,6 +13,7 @@ import csv
 import io
 import mmap
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,17 @@ class CsvBook:
     table: pa.Table
     first_row: int
     notes: list[Issue] = field(default_factory=list)
+
+
+def text_columns(columns: Mapping[str, str]) -> tuple[str, ...]:
+    """The columns a CSV book keeps as text, by tierform's name and the book's (``columns``:
+    the model's mapping): ids and ACVs, so "00123" keeps its zeros and "2.000" its number
+    format."""
+    return tuple(
+        name
+        for canonical in ("account_id", "acv")
+        for name in (canonical, columns.get(canonical, canonical))
+    )
 
 
 def detect_encoding(head: bytes) -> str:

@@ -17,11 +17,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from tierform.core.locate import Lines, issue_at
 from tierform.core.model import CoverageModel, Loc
+from tierform.core.model_file import book_path, model_file
 from tierform.core.safe_yaml import load_yaml
 from tierform.core.validation import semantic_issues
 from tierform.errors import ConfigError, Issue
 
-DEFAULT_MODEL_FILE = "tierform.yaml"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 
@@ -37,11 +37,10 @@ def default_model() -> CoverageModel:
 
 def load_model(path: str | Path | None = None) -> CoverageModel:
     """Load a model file; with no path, ``./tierform.yaml`` if present, else the default."""
-    if path is None:
-        if not Path(DEFAULT_MODEL_FILE).exists():
-            return default_model()
-        path = DEFAULT_MODEL_FILE
-    path = Path(path)
+    found = model_file(path)
+    if found is None:
+        return default_model()
+    path = found
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         raise ConfigError(
             [
@@ -60,9 +59,8 @@ def load_model(path: str | Path | None = None) -> CoverageModel:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Issue(f"cannot read: {exc}", file=str(path))]) from None
     model = load_model_text(text, str(path))
-    if model.accounts.path and not Path(model.accounts.path).is_absolute():
-        # A relative account-book path is relative to the model file, not the shell.
-        model.accounts.path = str(path.parent / model.accounts.path)
+    if model.accounts.path:
+        model.accounts.path = book_path(path, model.accounts.path)
     return model
 
 

@@ -1,0 +1,98 @@
+"""The commands read a CSV book ahead (``tierform.core.book_ahead``): the same output as a
+plain read, one read of the book, and no read left running when a command ends."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tierform.cli.main import cli
+from tierform.core import book, book_ahead, book_csv
+
+from .test_leave import run_main
+
+BROKEN = "tiers: not a list\naccounts:\n  path: accounts.csv\n"
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    names: list[str] = []
+    real = book_csv.read_csv
+    monkeypatch.setattr(book_ahead, "MIN_BYTES", 0)  # the books here are small
+
+    def spy(*args, **kwargs):
+        names.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(book_csv, "read_csv", spy)
+    monkeypatch.setattr(book, "read_csv", spy)
+    return names
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def without_read_ahead(monkeypatch: pytest.MonkeyPatch, *args: str):
+    with monkeypatch.context() as m:
+        m.setattr(book_ahead, "start", lambda config, accounts: None)
+        return invoke(*args)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["segment", "--format", "json"],
+        ["health", "--format", "json", "--as-of", "2026-11-01"],
+        ["rules", "run", "--format", "json", "--as-of", "2026-11-01"],
+    ],
+)
+def test_a_command_reads_its_book_once_ahead_with_the_same_output(
+    example: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    args = [*command, "-c", str(example)]
+    ahead = invoke(*args)
+    assert ahead.exit_code == 0, ahead.output
+    assert reads == [book_ahead.THREAD_NAME]
+    plain = without_read_ahead(monkeypatch, *args)
+    assert reads[1:] == ["MainThread"]
+    assert ahead.stdout == plain.stdout
+    assert ahead.stderr == plain.stderr
+
+
+def test_a_model_that_fails_leaves_no_read_running(
+    example: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example.write_text(BROKEN, encoding="utf-8")
+    failed = invoke("segment", "-c", str(example))
+    assert reads == [book_ahead.THREAD_NAME]  # begun from the accounts section
+    assert not any(t.name == book_ahead.THREAD_NAME for t in threading.enumerate())
+    plain = without_read_ahead(monkeypatch, "segment", "-c", str(example))
+    assert (failed.exit_code, failed.stderr) == (plain.exit_code, plain.stderr)
+    assert failed.exit_code == 1 and "tiers: Input should be a valid list" in failed.stderr
+
+
+def test_the_process_ends_only_after_an_unused_read(example: Path, tmp_path: Path) -> None:
+    """A process must not end while Arrow still reads: the read that lost its model is waited
+    for before the exit (here a read made slow, which marks its end in a file)."""
+    example.write_text(BROKEN, encoding="utf-8")
+    mark = tmp_path / "read-ended"
+    before = (
+        "import time, pathlib\n"
+        "from tierform.core import book_ahead, book_csv\n"
+        "book_ahead.MIN_BYTES = 0\n"
+        "real = book_csv.read_csv\n"
+        "def slow(*args):\n"
+        "    time.sleep(0.5)\n"
+        "    result = real(*args)\n"
+        f"    pathlib.Path({str(mark)!r}).touch()\n"
+        "    return result\n"
+        "book_csv.read_csv = slow\n"
+    )
+    done = run_main("segment", "-c", str(example), before=before)
+    assert done.returncode == 1, done.stderr
+    assert "tiers: Input should be a valid list" in done.stderr
+    assert mark.exists()

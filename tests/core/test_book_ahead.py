@@ -1,0 +1,210 @@
+"""A CSV book read ahead (``tierform.core.book_ahead``) is used only when it is the very read
+``read_book`` makes, gives what a plain read gives, and is never left running."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from tierform.core import book, book_ahead, book_csv
+from tierform.core.book import read_book
+from tierform.core.loader import load_model
+from tierform.errors import BookError
+
+BOOK = 'Account ID,ARR,tier\n"00123","$1,200.50",Pro\n"00456","900",Basic\n'
+MAPPED = (
+    "accounts:\n  path: books/accounts.csv\n  columns:\n    account_id: Account ID\n    acv: ARR\n"
+)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of the thread each ``read_csv`` ran on, however it was reached."""
+    names: list[str] = []
+    real = book_csv.read_csv
+    monkeypatch.setattr(book_ahead, "MIN_BYTES", 0)  # the books here are small
+
+    def spy(*args, **kwargs):
+        names.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(book_csv, "read_csv", spy)
+    monkeypatch.setattr(book, "read_csv", spy)
+    yield names
+    book_ahead.finish()
+
+
+def project(tmp_path: Path, model: str = MAPPED, text: str = BOOK) -> Path:
+    (tmp_path / "books").mkdir()
+    (tmp_path / "books" / "accounts.csv").write_text(text, encoding="utf-8")
+    config = tmp_path / "tierform.yaml"
+    config.write_text(model, encoding="utf-8")
+    return config
+
+
+def plain(path: str, config: Path) -> book.AccountBook:
+    """The book as read without any read ahead."""
+    book_ahead.finish()
+    return read_book(path, load_model(config).accounts)
+
+
+def same_book(got: book.AccountBook, expected: book.AccountBook) -> None:
+    assert got.table.to_pylist() == expected.table.to_pylist()
+    assert got.table.schema == expected.table.schema
+    assert got.acv.tolist() == expected.acv.tolist()
+    assert got.rows.tolist() == expected.rows.tolist()
+    assert got.warnings == expected.warnings
+
+
+def no_read_running() -> bool:
+    return not any(t.name == book_ahead.THREAD_NAME for t in threading.enumerate())
+
+
+def test_the_model_s_book_is_read_ahead_once_and_read_as_a_plain_read_reads_it(
+    tmp_path: Path, reads: list[str]
+) -> None:
+    config = project(tmp_path)
+    book_ahead.start(str(config), None)
+    model = load_model(config)
+    got = read_book(model.accounts.path, model.accounts)
+    assert reads == [book_ahead.THREAD_NAME]
+    # The mapped id column was kept as text: the zeros are there.
+    assert got.table.column("account_id").to_pylist() == ["00123", "00456"]
+    same_book(got, plain(model.accounts.path, config))
+    assert reads[1:] == ["MainThread"]
+    assert no_read_running()
+
+
+def test_accounts_given_on_the_command_line_are_read_ahead(
+    tmp_path: Path, reads: list[str]
+) -> None:
+    config = project(tmp_path)
+    other = tmp_path / "other.csv"
+    other.write_text(BOOK.replace("00456", "00789"), encoding="utf-8")
+    book_ahead.start(str(config), str(other))
+    got = read_book(str(other), load_model(config).accounts)
+    assert reads == [book_ahead.THREAD_NAME]
+    assert got.table.column("account_id").to_pylist() == ["00123", "00789"]
+
+
+def test_a_read_ahead_with_other_options_is_waited_for_and_not_used(
+    tmp_path: Path, reads: list[str]
+) -> None:
+    # The file maps no columns, so the read ahead keeps only `account_id` and `acv` as text;
+    # the model the book is read with maps the id to "Account ID", which must stay text.
+    config = project(tmp_path, "accounts:\n  path: books/accounts.csv\n")
+    book_ahead.start(str(config), None)
+    (tmp_path / "mapped.yaml").write_text(MAPPED, encoding="utf-8")
+    mapped = load_model(tmp_path / "mapped.yaml").accounts
+    path = str(tmp_path / "books" / "accounts.csv")
+    got = read_book(path, mapped)
+    assert reads == [book_ahead.THREAD_NAME, "MainThread"]
+    assert no_read_running()
+    assert got.table.column("account_id").to_pylist() == ["00123", "00456"]
+
+
+def test_a_book_changed_after_its_read_began_is_read_again(
+    tmp_path: Path, reads: list[str]
+) -> None:
+    config = project(tmp_path)
+    path = tmp_path / "books" / "accounts.csv"
+    book_ahead.start(str(config), None)
+    path.write_text(BOOK + '"00789","50",Pro\n', encoding="utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    model = load_model(config)
+    got = read_book(model.accounts.path, model.accounts)
+    assert got.table.column("account_id").to_pylist() == ["00123", "00456", "00789"]
+    assert reads == [book_ahead.THREAD_NAME, "MainThread"]
+
+
+def test_a_book_that_cannot_be_read_fails_as_a_plain_read_does(
+    tmp_path: Path, reads: list[str]
+) -> None:
+    config = project(tmp_path, text=BOOK + '"00789","50",Pro,extra\n')
+    model = load_model(config)
+    with pytest.raises(BookError) as plain_error:
+        read_book(model.accounts.path, model.accounts)
+    book_ahead.start(str(config), None)
+    with pytest.raises(BookError) as ahead_error:
+        read_book(model.accounts.path, model.accounts)
+    assert reads == ["MainThread", book_ahead.THREAD_NAME]
+    assert str(ahead_error.value) == str(plain_error.value)
+    assert ahead_error.value.issues == plain_error.value.issues
+    assert "row" in str(ahead_error.value)
+
+
+def test_an_unused_read_ahead_is_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = project(tmp_path)
+    release, ended = threading.Event(), threading.Event()
+    real = book_csv.read_csv
+
+    def slow(*args, **kwargs):
+        release.wait(5)
+        result = real(*args, **kwargs)
+        ended.set()
+        return result
+
+    monkeypatch.setattr(book_csv, "read_csv", slow)
+    monkeypatch.setattr(book_ahead, "MIN_BYTES", 0)
+    book_ahead.start(str(config), None)
+    assert not no_read_running()
+    threading.Timer(0.2, release.set).start()
+    book_ahead.finish()
+    assert ended.is_set()
+    assert no_read_running()
+
+
+def test_a_small_book_is_read_as_usual(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = project(tmp_path)
+    path = tmp_path / "books" / "accounts.csv"
+    as_text = ("account_id", "Account ID", "acv", "ARR")
+    monkeypatch.setattr(book_ahead, "MIN_BYTES", path.stat().st_size + 1)
+    book_ahead.start(str(config), None)
+    assert book_ahead.claim(path, None, as_text) is None
+    monkeypatch.setattr(book_ahead, "MIN_BYTES", path.stat().st_size)
+    book_ahead.start(str(config), None)
+    assert book_ahead.claim(path, None, as_text) is not None
+
+
+@pytest.mark.parametrize(
+    ("model", "accounts"),
+    [
+        ("accounts:\n  path: books/accounts.xlsx\n", None),  # not a CSV book
+        ("accounts:\n  path: books/accounts.csv\n  format: json\n", None),
+        ("accounts:\n  path: books/missing.csv\n", None),
+        ("accounts:\n  columns: {account_id: 7}\n", "books/accounts.csv"),  # not names
+        ("accounts:\n  encoding: [utf-8]\n", "books/accounts.csv"),
+        ("accounts: [1, 2\n", "books/accounts.csv"),  # not YAML
+        ("a: &a [1, 2]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" * 2, None),
+        ("tiers: []\n", None),  # no book named
+    ],
+)
+def test_nothing_is_read_ahead_without_a_csv_book_the_model_names(
+    tmp_path: Path, model: str, accounts: str | None
+) -> None:
+    config = project(tmp_path, model)
+    if accounts:
+        accounts = str(tmp_path / accounts)
+    assert book_ahead.planned_read(str(config), accounts) is None
+
+
+def test_an_alias_bomb_in_the_model_is_refused_before_any_read(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    config = project(tmp_path, "\n".join(lines) + "\naccounts: {path: books/accounts.csv}\n")
+    assert book_ahead.planned_read(str(config), None) is None
+
+
+def test_the_planned_read_names_the_book_as_the_loader_does(tmp_path: Path) -> None:
+    config = project(tmp_path)
+    read = book_ahead.planned_read(str(config), None)
+    assert read is not None
+    assert read.name == load_model(config).accounts.path
+    assert read.as_text == ("account_id", "Account ID", "acv", "ARR")
+    assert read.encoding is None
