@@ -78,10 +78,11 @@ def start(config: str | None, accounts: str | None) -> None:
         from tierform.core.book_csv import read_csv  # Arrow, imported on this thread
 
         path = Path(read.name)
-        job = Background(lambda: read_csv(path, read.encoding, read.as_text), name=THREAD_NAME)
+        _ahead = _Ahead(
+            read, Background(lambda: read_csv(path, read.encoding, read.as_text), THREAD_NAME)
+        )
     except Exception:  # noqa: BLE001 - a read ahead is only ever a shortcut
         return
-    _ahead = _Ahead(read, job)
 
 
 def claim(path: Path, encoding: str | None, as_text: tuple[str, ...]) -> CsvBook | None:
