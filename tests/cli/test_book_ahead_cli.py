@@ -10,26 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from tierform.cli.main import cli
-from tierform.core import book, book_ahead, book_csv
+from tierform.core import book_ahead
 
 from .test_leave import run_main
 
 BROKEN = "tiers: not a list\naccounts:\n  path: accounts.csv\n"
-
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    names: list[str] = []
-    real = book_csv.read_csv
-    monkeypatch.setattr(book_ahead, "MIN_BYTES", 0)  # the books here are small
-
-    def spy(*args, **kwargs):
-        names.append(threading.current_thread().name)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(book_csv, "read_csv", spy)
-    monkeypatch.setattr(book, "read_csv", spy)
-    return names
 
 
 def invoke(*args: str):
@@ -51,24 +36,24 @@ def without_read_ahead(monkeypatch: pytest.MonkeyPatch, *args: str):
     ],
 )
 def test_a_command_reads_its_book_once_ahead_with_the_same_output(
-    example: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch, command: list[str]
+    example: Path, csv_reads: list[str], monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
     args = [*command, "-c", str(example)]
     ahead = invoke(*args)
     assert ahead.exit_code == 0, ahead.output
-    assert reads == [book_ahead.THREAD_NAME]
+    assert csv_reads == [book_ahead.THREAD_NAME]
     plain = without_read_ahead(monkeypatch, *args)
-    assert reads[1:] == ["MainThread"]
+    assert csv_reads[1:] == ["MainThread"]
     assert ahead.stdout == plain.stdout
     assert ahead.stderr == plain.stderr
 
 
 def test_a_model_that_fails_leaves_no_read_running(
-    example: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+    example: Path, csv_reads: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     example.write_text(BROKEN, encoding="utf-8")
     failed = invoke("segment", "-c", str(example))
-    assert reads == [book_ahead.THREAD_NAME]  # begun from the accounts section
+    assert csv_reads == [book_ahead.THREAD_NAME]  # begun from the accounts section
     assert not any(t.name == book_ahead.THREAD_NAME for t in threading.enumerate())
     plain = without_read_ahead(monkeypatch, "segment", "-c", str(example))
     assert (failed.exit_code, failed.stderr) == (plain.exit_code, plain.stderr)

@@ -20,23 +20,6 @@ MAPPED = (
 )
 
 
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The name of the thread each ``read_csv`` ran on, however it was reached."""
-    names: list[str] = []
-    real = book_csv.read_csv
-    monkeypatch.setattr(book_ahead, "MIN_BYTES", 0)  # the books here are small
-
-    def spy(*args, **kwargs):
-        names.append(threading.current_thread().name)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(book_csv, "read_csv", spy)
-    monkeypatch.setattr(book, "read_csv", spy)
-    yield names
-    book_ahead.finish()
-
-
 def project(tmp_path: Path, model: str = MAPPED, text: str = BOOK) -> Path:
     (tmp_path / "books").mkdir()
     (tmp_path / "books" / "accounts.csv").write_text(text, encoding="utf-8")
@@ -64,34 +47,34 @@ def no_read_running() -> bool:
 
 
 def test_the_model_s_book_is_read_ahead_once_and_read_as_a_plain_read_reads_it(
-    tmp_path: Path, reads: list[str]
+    tmp_path: Path, csv_reads: list[str]
 ) -> None:
     config = project(tmp_path)
     book_ahead.start(str(config), None)
     model = load_model(config)
     got = read_book(model.accounts.path, model.accounts)
-    assert reads == [book_ahead.THREAD_NAME]
+    assert csv_reads == [book_ahead.THREAD_NAME]
     # The mapped id column was kept as text: the zeros are there.
     assert got.table.column("account_id").to_pylist() == ["00123", "00456"]
     same_book(got, plain(model.accounts.path, config))
-    assert reads[1:] == ["MainThread"]
+    assert csv_reads[1:] == ["MainThread"]
     assert no_read_running()
 
 
 def test_accounts_given_on_the_command_line_are_read_ahead(
-    tmp_path: Path, reads: list[str]
+    tmp_path: Path, csv_reads: list[str]
 ) -> None:
     config = project(tmp_path)
     other = tmp_path / "other.csv"
     other.write_text(BOOK.replace("00456", "00789"), encoding="utf-8")
     book_ahead.start(str(config), str(other))
     got = read_book(str(other), load_model(config).accounts)
-    assert reads == [book_ahead.THREAD_NAME]
+    assert csv_reads == [book_ahead.THREAD_NAME]
     assert got.table.column("account_id").to_pylist() == ["00123", "00789"]
 
 
 def test_a_read_ahead_with_other_options_is_waited_for_and_not_used(
-    tmp_path: Path, reads: list[str]
+    tmp_path: Path, csv_reads: list[str]
 ) -> None:
     # The file maps no columns, so the read ahead keeps only `account_id` and `acv` as text;
     # the model the book is read with maps the id to "Account ID", which must stay text.
@@ -101,13 +84,13 @@ def test_a_read_ahead_with_other_options_is_waited_for_and_not_used(
     mapped = load_model(tmp_path / "mapped.yaml").accounts
     path = str(tmp_path / "books" / "accounts.csv")
     got = read_book(path, mapped)
-    assert reads == [book_ahead.THREAD_NAME, "MainThread"]
+    assert csv_reads == [book_ahead.THREAD_NAME, "MainThread"]
     assert no_read_running()
     assert got.table.column("account_id").to_pylist() == ["00123", "00456"]
 
 
 def test_a_book_changed_after_its_read_began_is_read_again(
-    tmp_path: Path, reads: list[str]
+    tmp_path: Path, csv_reads: list[str]
 ) -> None:
     config = project(tmp_path)
     path = tmp_path / "books" / "accounts.csv"
@@ -118,11 +101,11 @@ def test_a_book_changed_after_its_read_began_is_read_again(
     model = load_model(config)
     got = read_book(model.accounts.path, model.accounts)
     assert got.table.column("account_id").to_pylist() == ["00123", "00456", "00789"]
-    assert reads == [book_ahead.THREAD_NAME, "MainThread"]
+    assert csv_reads == [book_ahead.THREAD_NAME, "MainThread"]
 
 
 def test_a_book_that_cannot_be_read_fails_as_a_plain_read_does(
-    tmp_path: Path, reads: list[str]
+    tmp_path: Path, csv_reads: list[str]
 ) -> None:
     config = project(tmp_path, text=BOOK + '"00789","50",Pro,extra\n')
     model = load_model(config)
@@ -131,7 +114,7 @@ def test_a_book_that_cannot_be_read_fails_as_a_plain_read_does(
     book_ahead.start(str(config), None)
     with pytest.raises(BookError) as ahead_error:
         read_book(model.accounts.path, model.accounts)
-    assert reads == ["MainThread", book_ahead.THREAD_NAME]
+    assert csv_reads == ["MainThread", book_ahead.THREAD_NAME]
     assert str(ahead_error.value) == str(plain_error.value)
     assert ahead_error.value.issues == plain_error.value.issues
     assert "row" in str(ahead_error.value)
