@@ -89,15 +89,25 @@ def test_a_read_ahead_with_other_options_is_waited_for_and_not_used(
     assert got.table.column("account_id").to_pylist() == ["00123", "00456"]
 
 
+@pytest.mark.parametrize("in_place", [False, True])
 def test_a_book_changed_after_its_read_began_is_read_again(
-    tmp_path: Path, csv_reads: list[str]
+    tmp_path: Path, csv_reads: list[str], in_place: bool
 ) -> None:
     config = project(tmp_path)
     path = tmp_path / "books" / "accounts.csv"
     book_ahead.start(str(config), None)
-    path.write_text(BOOK + '"00789","50",Pro\n', encoding="utf-8")
-    st = path.stat()
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    changed = BOOK + '"00789","50",Pro\n'
+    if in_place:
+        # Rewritten where it is (never while it is read: the read maps the file).
+        for thread in threading.enumerate():
+            if thread.name == book_ahead.THREAD_NAME:
+                thread.join()
+        path.write_text(changed, encoding="utf-8")
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    else:  # exported again: a new file put in its place
+        (tmp_path / "new.csv").write_text(changed, encoding="utf-8")
+        os.replace(tmp_path / "new.csv", path)
     model = load_model(config)
     got = read_book(model.accounts.path, model.accounts)
     assert got.table.column("account_id").to_pylist() == ["00123", "00456", "00789"]
