@@ -67,8 +67,9 @@ def test_accounts_given_on_the_command_line_are_read_ahead(
     config = project(tmp_path)
     other = tmp_path / "other.csv"
     other.write_text(BOOK.replace("00456", "00789"), encoding="utf-8")
-    book_ahead.start(str(config), str(other))
-    got = read_book(str(other), load_model(config).accounts)
+    given = f"{tmp_path}/./other.csv"  # spelled as a user may type it
+    book_ahead.start(str(config), given)
+    got = read_book(given, load_model(config).accounts)
     assert csv_reads == [book_ahead.THREAD_NAME]
     assert got.table.column("account_id").to_pylist() == ["00123", "00789"]
 

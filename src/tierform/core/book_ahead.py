@@ -128,7 +128,8 @@ def planned_read(config: str | None, accounts: str | None) -> CsvRead | None:
         return None
     from tierform.core.book_csv import text_columns
 
-    return _describe(path, encoding, text_columns(columns))
+    # Named as read_book names it: the str() of its Path ("./a.csv" is "a.csv").
+    return _describe(str(Path(path)), encoding, text_columns(columns))
 
 
 def _accounts_section(model: Path) -> Mapping[str, Any] | None:

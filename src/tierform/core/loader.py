@@ -37,10 +37,11 @@ def default_model() -> CoverageModel:
 
 def load_model(path: str | Path | None = None) -> CoverageModel:
     """Load a model file; with no path, ``./tierform.yaml`` if present, else the default."""
-    found = model_file(path)
-    if found is None:
-        return default_model()
-    path = found
+    if path is None:
+        path = model_file(None)
+        if path is None:
+            return default_model()
+    path = Path(path)
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         raise ConfigError(
             [
