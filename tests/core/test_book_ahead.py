@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from pathlib import Path
 
@@ -164,6 +165,69 @@ def test_a_small_book_is_read_as_usual(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(book_ahead, "MIN_BYTES", path.stat().st_size)
     book_ahead.start(str(config), None)
     assert book_ahead.claim(path, None, as_text) is not None
+
+
+@pytest.fixture
+def gated_read(monkeypatch: pytest.MonkeyPatch):
+    """A read ahead that waits for ``release`` before reading and sets ``ended`` after."""
+    release, ended = threading.Event(), threading.Event()
+    real = book_csv.read_csv
+
+    def slow(*args, **kwargs):
+        release.wait(10)
+        result = real(*args, **kwargs)
+        ended.set()
+        return result
+
+    monkeypatch.setattr(book_csv, "read_csv", slow)
+    monkeypatch.setattr(book_ahead, "MIN_BYTES", 0)
+    yield release, ended
+    release.set()
+    book_ahead.finish()
+
+
+def interrupt_main_in(seconds: float) -> None:
+    main = threading.main_thread().ident
+    assert main is not None
+    threading.Timer(seconds, signal.pthread_kill, (main, signal.SIGINT)).start()
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signals")
+def test_an_interrupt_while_the_read_is_claimed_leaves_it_to_be_waited_for(
+    tmp_path: Path, gated_read
+) -> None:
+    release, ended = gated_read
+    config = project(tmp_path)
+    book_ahead.start(str(config), None)
+    interrupt_main_in(0.2)
+    with pytest.raises(KeyboardInterrupt):
+        book_ahead.claim(tmp_path / "books" / "accounts.csv", None, ())
+    assert not no_read_running()  # still reading: finish() must wait for it
+    threading.Timer(0.2, release.set).start()
+    book_ahead.finish()
+    assert ended.is_set()
+    assert no_read_running()
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signals")
+def test_a_second_interrupt_while_the_read_is_waited_for_leaves_at_once(
+    tmp_path: Path, gated_read, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release, _ = gated_read
+    config = project(tmp_path)
+    codes: list[int] = []
+
+    def leave(code: int) -> None:
+        codes.append(code)
+        raise SystemExit(code)  # stands in for the process ending here
+
+    monkeypatch.setattr(os, "_exit", leave)
+    with pytest.raises(SystemExit):
+        with book_ahead.reading_ahead(str(config), None):
+            interrupt_main_in(0.2)
+            raise KeyboardInterrupt  # the first interrupt, in the command
+    assert codes == [130]
+    assert not no_read_running()  # left behind only because the process would be gone
 
 
 @pytest.mark.parametrize(

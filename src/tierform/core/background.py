@@ -22,6 +22,7 @@ class Background(threading.Thread, Generic[T]):
         self._work = work
         self._result: T | None = None
         self._error: BaseException | None = None
+        self._ended = threading.Event()
         self.start()
 
     def run(self) -> None:
@@ -29,9 +30,19 @@ class Background(threading.Thread, Generic[T]):
             self._result = self._work()
         except BaseException as exc:  # raised in the caller's thread by result()
             self._error = exc
+        finally:
+            self._ended.set()
+
+    def wait(self) -> None:
+        """Until the work and the thread have ended. Unlike a bare ``join()``, this can be
+        called again after an interrupt: on Python 3.11 a ``join()`` cut short by Ctrl-C can
+        mark a thread that is still working as ended, and the next ``join()`` returns at
+        once. The thread is joined only once its work is over."""
+        self._ended.wait()
+        self.join()
 
     def result(self) -> T:
-        self.join()
+        self.wait()
         if self._error is not None:
             raise self._error
         return self._result  # type: ignore[return-value]

@@ -10,17 +10,20 @@ unchanged file; otherwise the book is read again as usual. Either way, the resul
 message included, is the one a plain read gives.
 
 A read ahead is always waited for, never left running: a process that exits while Arrow's
-threads still read crashes in the interpreter's shutdown.
+threads still read crashes in the interpreter's shutdown. An interrupt (Ctrl-C) ends the
+command once the read has ended (a parse on Arrow's threads cannot be stopped); a second one
+while it is waited for leaves the process at once, without that shutdown.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tierform.core.model_file import book_path, model_file
 
@@ -61,7 +64,10 @@ def reading_ahead(config: str | None, accounts: str | None) -> Iterator[None]:
     try:
         yield
     finally:
-        finish()
+        try:
+            finish()
+        except KeyboardInterrupt:
+            _leave_at_once()
 
 
 def start(config: str | None, accounts: str | None) -> None:
@@ -89,11 +95,12 @@ def claim(path: Path, encoding: str | None, as_text: tuple[str, ...]) -> CsvBook
     """The book read ahead when it is this read of this file, waiting for it to end (and
     raising what the read raised); else None, once any read ahead has ended."""
     global _ahead
-    ahead, _ahead = _ahead, None
+    ahead = _ahead
     if ahead is None:
         return None
+    ahead.job.wait()  # an interrupt here leaves the read to finish()
+    _ahead = None
     if ahead.read != _describe(str(path), encoding, as_text):
-        ahead.job.join()
         return None
     return ahead.job.result()
 
@@ -101,9 +108,21 @@ def claim(path: Path, encoding: str | None, as_text: tuple[str, ...]) -> CsvBook
 def finish() -> None:
     """Wait for an unclaimed read ahead to end, and drop it."""
     global _ahead
-    ahead, _ahead = _ahead, None
+    ahead = _ahead
     if ahead is not None:
-        ahead.job.join()
+        ahead.job.wait()
+        _ahead = None
+
+
+def _leave_at_once() -> NoReturn:
+    """End the process as an interrupt does (exit status 130), skipping the interpreter's
+    shutdown, which would crash while Arrow still reads."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(130)
 
 
 def planned_read(config: str | None, accounts: str | None) -> CsvRead | None:
