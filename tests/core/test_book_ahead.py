@@ -132,41 +132,6 @@ def test_a_book_that_cannot_be_read_fails_as_a_plain_read_does(
     assert "row" in str(ahead_error.value)
 
 
-def test_an_unused_read_ahead_is_waited_for(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    config = project(tmp_path)
-    release, ended = threading.Event(), threading.Event()
-    real = book_csv.read_csv
-
-    def slow(*args, **kwargs):
-        release.wait(5)
-        result = real(*args, **kwargs)
-        ended.set()
-        return result
-
-    monkeypatch.setattr(book_csv, "read_csv", slow)
-    monkeypatch.setattr(book_ahead, "MIN_BYTES", 0)
-    book_ahead.start(str(config), None)
-    assert not no_read_running()
-    threading.Timer(0.2, release.set).start()
-    book_ahead.finish()
-    assert ended.is_set()
-    assert no_read_running()
-
-
-def test_a_small_book_is_read_as_usual(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = project(tmp_path)
-    path = tmp_path / "books" / "accounts.csv"
-    as_text = ("account_id", "Account ID", "acv", "ARR")
-    monkeypatch.setattr(book_ahead, "MIN_BYTES", path.stat().st_size + 1)
-    book_ahead.start(str(config), None)
-    assert book_ahead.claim(path, None, as_text) is None
-    monkeypatch.setattr(book_ahead, "MIN_BYTES", path.stat().st_size)
-    book_ahead.start(str(config), None)
-    assert book_ahead.claim(path, None, as_text) is not None
-
-
 @pytest.fixture
 def gated_read(monkeypatch: pytest.MonkeyPatch):
     """A read ahead that waits for ``release`` before reading and sets ``ended`` after."""
@@ -184,6 +149,28 @@ def gated_read(monkeypatch: pytest.MonkeyPatch):
     yield release, ended
     release.set()
     book_ahead.finish()
+
+
+def test_an_unused_read_ahead_is_waited_for(tmp_path: Path, gated_read) -> None:
+    release, ended = gated_read
+    book_ahead.start(str(project(tmp_path)), None)
+    assert not no_read_running()
+    threading.Timer(0.2, release.set).start()
+    book_ahead.finish()
+    assert ended.is_set()
+    assert no_read_running()
+
+
+def test_a_small_book_is_read_as_usual(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = project(tmp_path)
+    path = tmp_path / "books" / "accounts.csv"
+    as_text = ("account_id", "Account ID", "acv", "ARR")
+    monkeypatch.setattr(book_ahead, "MIN_BYTES", path.stat().st_size + 1)
+    book_ahead.start(str(config), None)
+    assert book_ahead.claim(path, None, as_text) is None
+    monkeypatch.setattr(book_ahead, "MIN_BYTES", path.stat().st_size)
+    book_ahead.start(str(config), None)
+    assert book_ahead.claim(path, None, as_text) is not None
 
 
 def interrupt_main_in(seconds: float) -> None:
