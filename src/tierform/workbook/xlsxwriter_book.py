@@ -162,6 +162,14 @@ class FastWorkbook(xlsxwriter.Workbook):
                     os.unlink(splice.rows)
 
 
+def store_failure(exc: Exception) -> str:
+    """Why a workbook could not be stored, from XlsxWriter's ``FileCreateError`` (which wraps
+    the system's error without being an ``OSError``): the system's reason, as "No space left
+    on device"."""
+    cause = exc.args[0] if exc.args else exc
+    return str(getattr(cause, "strerror", None) or cause)
+
+
 @contextlib.contextmanager
 def streamed_workbook(tmp: str, path: Path, **options: Any) -> Iterator[FastWorkbook]:
     """A :class:`FastWorkbook` writing ``tmp`` (the save of ``path``) as tierform streams its

@@ -62,7 +62,7 @@ def write_xlsx(spec: WorkbookSpec, path: str | Path) -> DrawNotes:
     """Write a fresh workbook holding exactly the spec's sheets, atomically (temp + replace)."""
     from xlsxwriter.exceptions import FileCreateError
 
-    from tierform.workbook.xlsxwriter_book import streamed_workbook
+    from tierform.workbook.xlsxwriter_book import store_failure, streamed_workbook
 
     path = Path(path)
     for sheet in spec.sheets:
@@ -86,9 +86,7 @@ def write_xlsx(spec: WorkbookSpec, path: str | Path) -> DrawNotes:
             try:
                 wb.close()
             except FileCreateError as exc:
-                raise WorkbookLocked(
-                    f"cannot write {path}: {exc.args[0] if exc.args else exc}"
-                ) from None
+                raise WorkbookLocked(f"cannot write {path}: {store_failure(exc)}") from None
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, _new_file_mode())

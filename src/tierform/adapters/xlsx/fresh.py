@@ -57,7 +57,7 @@ def write_fresh(
     # XlsxWriter: only when writing
     from xlsxwriter.exceptions import FileCreateError
 
-    from tierform.workbook.xlsxwriter_book import streamed_workbook
+    from tierform.workbook.xlsxwriter_book import store_failure, streamed_workbook
 
     by_kind: dict[Any, list[Change]] = {}
     for change in changes:
@@ -94,9 +94,7 @@ def write_fresh(
         os.chmod(tmp, _new_file_mode())
         os.replace(tmp, path)
     except FileCreateError as exc:  # the store failed (a full disk, say)
-        cause = exc.args[0] if exc.args else exc
-        reason = getattr(cause, "strerror", None) or cause
-        raise AdapterError(f"cannot write {path}: {reason}") from None
+        raise AdapterError(f"cannot write {path}: {store_failure(exc)}") from None
     except OSError as exc:
         raise AdapterError(
             f"cannot write {path}: it is open in another program or read-only "
