@@ -31,6 +31,12 @@ host's first-touch time: seen here at 6 s per GiB, against 0.1 s per GiB for a p
 moment before. Without the priming, a command's time would depend on how long the machine had
 been idle before it (a 1M sync plan varied by 10 s); ``--prime 0`` measures without it.
 
+The figures depend on the machine, and pure Python more than Arrow's parse: the first lines
+printed (and the table's footer) say how fast this one is, as the best of a few fresh
+interpreters: the time to start one (``python -c pass``) and a ten-million-step Python loop. A
+machine twice as slow at those runs every command's Python part twice as long, so its ratios to
+the parse are worse even where the code is the same; compare figures across machines with them.
+
 A command that exits non-zero is reported as failed, with the last line of its stderr, never as
 a time (nor is one whose setup failed, such as the apply ``sync-dry`` plans against).
 """
@@ -381,6 +387,46 @@ PRIME_MIB = 2048
 PRIME = "import sys, numpy; numpy.ones(int(sys.argv[1]) << 20, dtype=numpy.uint8)"
 
 
+LOOP = r"""
+import time
+t0 = time.perf_counter()
+for _ in range(10_000_000):
+    pass
+print(time.perf_counter() - t0)
+"""
+
+
+@dataclass(frozen=True)
+class Machine:
+    """How fast this machine runs the interpreter (see the module docstring)."""
+
+    start_seconds: float  # ``python -c pass``, the whole process
+    loop_seconds: float  # a ten-million-step loop, timed inside its process
+
+    def text(self) -> str:
+        return (
+            f"this machine: python -c pass {self.start_seconds:.3f} s, "
+            f"a 10M-step Python loop {self.loop_seconds:.2f} s (best of {MACHINE_RUNS})"
+        )
+
+
+MACHINE_RUNS = 5
+
+
+def machine() -> Machine:
+    """The best of :data:`MACHINE_RUNS` fresh interpreters for each figure."""
+    starts, loops = [], []
+    for _ in range(MACHINE_RUNS):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        starts.append(time.perf_counter() - t0)
+        out = subprocess.run(
+            [sys.executable, "-c", LOOP], check=True, capture_output=True, text=True
+        )
+        loops.append(float(out.stdout))
+    return Machine(min(starts), min(loops))
+
+
 def prime(mib: int) -> None:
     """Touch ``mib`` MiB in a child that then exits (see the module docstring)."""
     if mib > 0:
@@ -450,8 +496,9 @@ def verdict(run: Run) -> str:
     return "best only"
 
 
-def print_table(runs: list[Run], parses: dict[int, float], prime_mib: int) -> None:
+def print_table(runs: list[Run], parses: dict[int, float], prime_mib: int, speed: Machine) -> None:
     print()
+    print(speed.text())
     primed = f"after a {prime_mib} MiB memory primer" if prime_mib > 0 else "with no primer"
     print(f"each timed process (parses included) ran {primed} (see --prime)")
     for size, seconds in sorted(parses.items(), reverse=True):
@@ -516,6 +563,8 @@ def main() -> None:
     cache_bytecode(root)
     runs: list[Run] = []
     parses: dict[int, float] = {}
+    speed = machine()
+    print(speed.text(), flush=True)
     try:
         books: dict[tuple[int, bool], Book] = {}
 
@@ -544,7 +593,7 @@ def main() -> None:
             run = measure(cmd, book, None, max(args.repeat, 3), args.prime)
             print(f"  {describe(run)}", flush=True)
             runs.append(run)
-        print_table(runs, parses, args.prime)
+        print_table(runs, parses, args.prime, speed)
     finally:
         if args.keep:
             print(f"kept {root}")
