@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -70,15 +71,16 @@ class AssignResult:
         self, account_ids: Sequence[str] | pa.Array | pa.ChunkedArray | None
     ) -> dict[str, Any]:
         moves = self.moves
+        moved, froms, tos, reasons = (list(map(itemgetter(j), moves)) for j in range(4))
         out: dict[str, Any] = {
             "books": self.books,
             "moves": RecordColumns(
                 len(moves),
                 [
-                    TextField("account_id", pa.array([m.account_id for m in moves], pa.string())),
-                    coded("from", [m.from_owner for m in moves]),
-                    coded("to", [m.to_owner for m in moves]),
-                    coded("reason", [m.reason for m in moves]),
+                    TextField("account_id", pa.array(moved, pa.string())),
+                    coded("from", froms),
+                    coded("to", tos),
+                    coded("reason", reasons),
                 ],
             )
             if moves

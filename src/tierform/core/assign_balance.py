@@ -14,6 +14,7 @@ import heapq
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -174,12 +175,21 @@ def handoffs(
     """One ``Move`` per row (in the order given), built in book order: on a large book the
     per-account lists are read front to back instead of at random."""
     order = np.argsort(rows, kind="stable")
-    built = np.empty(rows.size, dtype=object)
-    built[order] = [
-        Move(ids[i], current[i], owner[i], whys[p])
-        for i, p in zip(rows[order].tolist(), positions[order].tolist(), strict=True)
-    ]
-    return list(built)
+    at = rows[order].tolist()
+    fields = (
+        map(ids.__getitem__, at),
+        map(current.__getitem__, at),
+        owner[rows[order]].tolist(),
+        map(whys.__getitem__, positions[order].tolist()),
+    )
+    built = list(map(_move, zip(*fields, strict=True)))  # in book order
+    given = np.empty_like(order)
+    given[order] = np.arange(order.size)
+    return list(map(built.__getitem__, given.tolist()))
+
+
+#: ``Move`` from a tuple of its fields, with no Python-level call per move.
+_move = partial(tuple.__new__, Move)
 
 
 def _room(books: Books, limit: list[int]) -> list[tuple[float, int, int]]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Move:
+class Move(NamedTuple):
+    """A tuple, not a frozen dataclass: a rebalance of a million accounts builds hundreds of
+    thousands of them, and a tuple is built (and read back as columns) several times faster."""
+
     account_id: str
     from_owner: str | None
     to_owner: str | None
