@@ -31,8 +31,8 @@ host's first-touch time: seen here at 6 s per GiB, against 0.1 s per GiB for a p
 moment before. Without the priming, a command's time would depend on how long the machine had
 been idle before it (a 1M sync plan varied by 10 s); ``--prime 0`` measures without it.
 
-The figures depend on the machine, and pure Python more than Arrow's parse: the first lines
-printed (and the table's footer) say how fast this one is, as the best of a few fresh
+The figures depend on the machine, and pure Python more than Arrow's parse: the first line
+printed (and the table's footer) says how fast this one is, as the best of a few fresh
 interpreters: the time to start one (``python -c pass``) and a ten-million-step Python loop. A
 machine twice as slow at those runs every command's Python part twice as long, so its ratios to
 the parse are worse even where the code is the same; compare figures across machines with them.

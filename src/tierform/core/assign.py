@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -71,7 +71,7 @@ class AssignResult:
         self, account_ids: Sequence[str] | pa.Array | pa.ChunkedArray | None
     ) -> dict[str, Any]:
         moves = self.moves
-        moved, froms, tos, reasons = (list(map(itemgetter(j), moves)) for j in range(4))
+        moved, froms, tos, reasons = (list(map(attrgetter(f), moves)) for f in Move._fields)
         out: dict[str, Any] = {
             "books": self.books,
             "moves": RecordColumns(
