@@ -70,6 +70,57 @@ def test_help_lists_the_same_commands_as_the_eager_group() -> None:
     assert sorted(main.COMMAND_MODULES) == names
 
 
+def fresh_lazy_group() -> main.LazyGroup:
+    """The group as ``tierform`` starts: no command looked up yet (``main.cli`` itself may
+    hold the commands earlier tests looked up)."""
+    return main.LazyGroup(
+        "cli",
+        callback=main.cli.callback,
+        params=main.cli.params,
+        help=main.cli.help,
+        context_settings=main.cli.context_settings,
+    )
+
+
+def test_help_from_the_summaries_matches_the_commands_at_every_width() -> None:
+    runner = CliRunner()
+    for width in (50, 80, 100, 200):
+        fresh = fresh_lazy_group()
+        lazy = runner.invoke(fresh, ["--help"], prog_name="tierform", terminal_width=width)
+        eager = runner.invoke(eager_group(), ["--help"], prog_name="tierform", terminal_width=width)
+        assert lazy.exit_code == eager.exit_code == 0
+        assert lazy.output == eager.output, width
+        assert not fresh.commands  # listed, none loaded
+
+
+def test_each_summary_is_its_commands_first_paragraph() -> None:
+    for command in EVERY_COMMAND:
+        assert command.name is not None
+        first = (command.help or "").split("\n\n")[0]
+        assert main.SUMMARIES.get(command.name) == first, (
+            f"{command.name}: main.SUMMARIES must hold the first paragraph of its help"
+        )
+        assert not (command.hidden or command.deprecated or command.short_help), command.name
+    assert sorted(main.SUMMARIES) == sorted(main.COMMAND_MODULES)
+
+
+def test_help_loads_no_command_module() -> None:
+    probe = (
+        "import sys\n"
+        "from tierform.cli.main import cli\n"
+        "try:\n"
+        "    cli(['--help'], standalone_mode=False)\n"
+        "finally:\n"
+        "    loaded = sorted(m for m in sys.modules if m.startswith(('tierform.', 'rich')))\n"
+        "    print(' '.join(loaded), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "Commands:" in done.stdout and "segment" in done.stdout
+    loaded = set(done.stderr.strip().splitlines()[-1].split())
+    listed_only = {"tierform.cli", "tierform.cli.main", "tierform.cli.logs", "tierform.cli.process"}
+    assert loaded == listed_only, loaded
+
+
 def test_every_name_loads_its_own_command() -> None:
     for command in EVERY_COMMAND:
         assert command.name is not None
