@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from tierform.core import book_ahead, book_dates, book_numbers
 from tierform.core.arrays import arrow_array
 from tierform.core.background import Background
-from tierform.core.book_csv import read_csv, text_columns
+from tierform.core.book_csv import CSV_SUFFIXES, read_csv, text_columns
 from tierform.core.book_json import read_json_records
 from tierform.core.book_text import clean_text_columns, may_need_trim, nested_values
 from tierform.core.book_xlsx import read_xlsx_rows
@@ -325,7 +325,7 @@ def _flatten_nested(
 
 def _format_from_suffix(path: Path) -> str:
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
+    if suffix in CSV_SUFFIXES:
         return "csv"
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from tierform.core.book_csv import CsvBook
 
 THREAD_NAME = "tierform-book-ahead"
-CSV_SUFFIXES = (".csv", ".txt", ".tsv")  # what read_book reads as CSV when no format is set
 #: A smaller book parses in a few milliseconds: a second thread would cost more than it saves.
 MIN_BYTES = 1 << 20
 
@@ -139,14 +138,14 @@ def planned_read(config: str | None, accounts: str | None) -> CsvRead | None:
         if not isinstance(path, str) or not path or found is None:
             return None
         path = book_path(found, path)
+    from tierform.core.book_csv import CSV_SUFFIXES, text_columns
+
     fmt, encoding = section.get("format"), section.get("encoding")
     columns = section.get("columns") or {}
     if fmt is None and Path(path).suffix.lower() in CSV_SUFFIXES:
         fmt = "csv"
     if fmt != "csv" or not isinstance(encoding, str | None) or not _names(columns):
         return None
-    from tierform.core.book_csv import text_columns
-
     # Named as read_book names it: the str() of its Path ("./a.csv" is "a.csv").
     return _describe(str(Path(path)), encoding, text_columns(columns))
 

@@ -53,6 +53,10 @@ class CsvBook:
     notes: list[Issue] = field(default_factory=list)
 
 
+#: The suffixes of a book read as CSV when the model sets no ``accounts.format``.
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
 def text_columns(columns: Mapping[str, str]) -> tuple[str, ...]:
     """The columns a CSV book keeps as text, by tierform's name and the book's (``columns``:
     the model's mapping): ids and ACVs, so "00123" keeps its zeros and "2.000" its number
