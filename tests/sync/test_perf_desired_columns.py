@@ -119,6 +119,52 @@ def testaccount_rows_share_exactly_equal_platform_objects() -> None:
     assert list(got["e"]) == ["tf_n", "tf_t"]
 
 
+def _altered(rng: np.random.Generator, data: dict[str, Any]) -> dict[str, Any] | None:
+    """``data`` as a platform may hold it: the same (keys in another order), or one value of
+    another type or sign, one field more or less, or nothing at all."""
+    keys = list(data)
+    out = {k: data[k] for k in (keys[::-1] if rng.random() < 0.5 else keys)}
+    how = int(rng.integers(0, 8))
+    if how == 0 or not keys:
+        return None if how == 0 else out
+    name = keys[int(rng.integers(0, len(keys)))]
+    value = out[name]
+    if how == 1:
+        out["tf_extra"] = "x"
+    elif how == 2:
+        del out[name]
+    elif how == 3 and type(value) in (int, float, bool):
+        swapped = {bool: int, int: float, float: int}[type(value)]
+        out[name] = swapped(value) if value == value else None
+    elif how == 4 and type(value) is float:
+        out[name] = -value  # 0.0 <-> -0.0: equal, not the same
+    elif how == 5:
+        out[name] = _Text(value) if type(value) is str else str(value)
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def testaccount_rows_share_a_platform_object_where_reuse_does(seed: int) -> None:
+    """Rows of scalars are matched as they are built: each platform dict is shared exactly
+    where :func:`reuse` shares it with the row built in full."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    ids = [f"A{i}" for i in range(n)]
+    columns = _random_columns(rng, n, 4 + seed)
+    columns["tf_zero"] = [[0.0, -0.0, 0, 1.5, None][int(i)] for i in rng.integers(0, 5, n)]
+    want = reference_rows(ids, columns)
+    like = {aid: old for aid in ids if (old := _altered(rng, want[aid])) is not None}
+    got = account_rows(ids, columns, like)
+    _same_rows(got, want, ordered=False)
+    shared = [aid for aid in ids if aid in like and got[aid] is like[aid]]
+    assert shared == [
+        aid for aid in ids if aid in like and reuse(like[aid], want[aid]) is like[aid]
+    ]
+    assert 0 < len(shared) < len(like)
+    # built in full where not shared: the book's key order
+    assert all(list(got[a]) == list(want[a]) for a in ids if a not in shared)
+
+
 @pytest.mark.parametrize(
     ("old", "new", "shared"),
     [

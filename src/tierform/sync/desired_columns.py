@@ -9,6 +9,7 @@ reused (:func:`~tierform.sync.state.reuse`).
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Iterable
 from itertools import repeat
@@ -77,7 +78,8 @@ def account_rows(
     values = [columns[n] for n in names]
     if any(len(col) != len(ids) for col in values):
         raise ValueError("a coverage field does not have one value per account")
-    blanks = {j: b for j, col in enumerate(values) if (b := _blanks(col)) is not None}
+    types = [set(map(type, col)) for col in values]
+    blanks = {j: b for j, col in enumerate(values) if (b := _blanks(col, types[j])) is not None}
     sparse = list(blanks)
     if len(sparse) > 62:  # more blank-able fields than bits: one account at a time
         return {
@@ -87,16 +89,22 @@ def account_rows(
     code = np.zeros(len(ids), dtype=np.int64)
     for bit, j in enumerate(sparse):
         code |= blanks[j].astype(np.int64) << bit
-    build: dict[int, Callable[[tuple[Any, ...]], Data]] = {}
+    # Against the platform's dicts, scalar fields are matched as the dicts are built (no dict
+    # built where the platform's is the same); other values go through ``reuse``.
+    matched = bool(like) and all(t <= _SCALARS for t in types)
+    floats = {j for j, t in enumerate(types) if float in t}
+    build: dict[int, Callable[..., Data]] = {}
     for pattern in distinct(code).tolist():
         blank = {j for bit, j in enumerate(sparse) if pattern >> bit & 1}
-        build[pattern] = _row_builder([(j, names[j]) for j in range(len(names)) if j not in blank])
+        fields = [(j, names[j]) for j in range(len(names)) if j not in blank]
+        build[pattern] = _row_matcher(fields, floats) if matched else _row_builder(fields)
     rows = zip(*values, strict=True)
+    held = (_held(like, ids),) if matched and like else ()
     if len(build) == 1:
-        datas = map(next(iter(build.values())), rows)
+        datas = map(next(iter(build.values())), *held, rows)
     else:
-        datas = map(operator.call, map(build.__getitem__, code.tolist()), rows)
-    if like:
+        datas = map(operator.call, map(build.__getitem__, code.tolist()), *held, rows)
+    if like and not matched:
         datas = map(reuse, _held(like, ids), datas)
     return dict(zip(ids, datas, strict=True))
 
@@ -116,15 +124,43 @@ def _row_builder(fields: list[tuple[int, str]]) -> Callable[[tuple[Any, ...]], D
     return shared_keys_function("row", [(name, f"row[{j}]") for j, name in fields])
 
 
+def _row_matcher(
+    fields: list[tuple[int, str]], floats: set[int]
+) -> Callable[[Data | None, tuple[Any, ...]], Data]:
+    """``(old, row) -> reuse(old, {name: row[j], ...})`` for rows of scalars (text, numbers,
+    booleans), with no dict built where ``old`` holds the same: the same keys, each value
+    equal (or the very object: a NaN) and of the same type, a float zero of the same sign
+    (``0.0 == -0.0``, but their JSON differs): what :func:`~tierform.sync.state.reuse` asks
+    of scalars. It also shares the few scalars orjson refuses to write (a lone surrogate, an
+    integer past 64 bits), which ``reuse`` keeps apart though they are the same value."""
+    checks = [f"type(old) is dict and len(old) == {len(fields)}"]
+    for j, name in fields:
+        check = (
+            f"type(a := old.get({name!r}, absent)) is type(b := row[{j}]) and (a is b or a == b)"
+        )
+        if j in floats:
+            check += " and (a or type(a) is not float or copysign(1.0, a) == copysign(1.0, b))"
+        checks.append(f"({check})")
+    return shared_keys_function(
+        "old, row",
+        [(name, f"row[{j}]") for j, name in fields],
+        namespace={"absent": _ABSENT, "copysign": math.copysign},
+        shortcut=(" and ".join(checks), "old"),
+    )
+
+
+_ABSENT = object()  # a key the platform's dict lacks (its type is no value's)
+_SCALARS = {str, int, float, bool, type(None)}
+
+
 def _present(names: list[str], row: tuple[Any, ...]) -> Data:
     return {k: v for k, v in zip(names, row, strict=True) if v is not None and v != ""}
 
 
-def _blanks(column: list[Any]) -> np.ndarray | None:
-    """Where ``column`` is blank (None or ""); None if nowhere. A number is never "", so a
-    score column is not compared value by value."""
+def _blanks(column: list[Any], types: set[type]) -> np.ndarray | None:
+    """Where ``column`` (whose values are of ``types``) is blank (None or ""); None if
+    nowhere. A number is never "", so a score column is not compared value by value."""
     n = len(column)
-    types = set(map(type, column))
     blank = None
     if types == _NONE_ONLY:  # a field no account has (a dimension with no signal)
         return np.ones(n, dtype=bool)

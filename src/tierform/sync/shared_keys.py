@@ -26,16 +26,20 @@ def shared_keys_function(
     fields: Sequence[tuple[str, str]],
     returns: str = RESULT,
     namespace: Mapping[str, Any] | None = None,
+    shortcut: tuple[str, str] | None = None,
 ) -> Callable[..., Any]:
     """``def f(<params>): return <returns>``, where ``{dict}`` in ``returns`` is the dict of
     ``fields`` (``(key, expression)`` pairs, evaluated in this order) and every call's dict
     shares one table of keys. The expressions read ``params`` and the names in ``namespace``
     (``build``, ``new_row`` and ``row_dict`` are taken); they are code, so they come from the
-    caller, never from data (keys are ``repr()``'d)."""
+    caller, never from data (keys are ``repr()``'d). ``shortcut``: ``(condition, value)``,
+    returned at once, with no dict built, where the condition holds."""
     body = [f"    row_dict[{key!r}] = {expression}" for key, expression in fields]
+    first = [f"    if {shortcut[0]}:", f"        return {shortcut[1]}"] if shortcut else []
     source = "\n".join(
         [
             f"def build({params}):",
+            *first,
             "    row_dict = new_row().__dict__",
             *body,
             f"    return {returns.replace(RESULT, 'row_dict')}",
