@@ -3,6 +3,7 @@ plain read, one read of the book, and no read left running when a command ends."
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -81,3 +82,38 @@ def test_the_process_ends_only_after_an_unused_read(example: Path, tmp_path: Pat
     assert done.returncode == 1, done.stderr
     assert "tiers: Input should be a valid list" in done.stderr
     assert mark.exists()
+
+
+def test_the_entry_point_begins_the_read_and_the_command_takes_it_over(
+    example: Path, tmp_path: Path
+) -> None:
+    """``tierform segment``: the book's one read is begun before the command's module is
+    imported (by the entry point, from the command line), and the command uses it."""
+    log = tmp_path / "reads.json"
+    before = (
+        "import atexit, json, sys, threading\n"
+        "from tierform.core import book_ahead, book_csv\n"
+        "book_ahead.MIN_BYTES = 0\n"
+        "events = []\n"
+        "real_start, real_read = book_ahead.start, book_csv.read_csv\n"
+        "def start(*args):\n"
+        "    events.append(['start', 'tierform.cli.coverage_cmds' in sys.modules])\n"
+        "    real_start(*args)\n"
+        "def read(*args):\n"
+        "    events.append(['read', threading.current_thread().name])\n"
+        "    return real_read(*args)\n"
+        "book_ahead.start, book_csv.read_csv = start, read\n"
+        f"atexit.register(lambda: open({str(log)!r}, 'w').write(json.dumps(events)))\n"
+    )
+    args = ["segment", "-c", str(example), "--format", "json"]
+    done = run_main(*args, before=before)
+    assert done.returncode == 0, done.stderr
+    events = json.loads(log.read_text())
+    # Begun before the command's module, taken over by its own start; read once, ahead.
+    assert sorted(map(tuple, events)) == [
+        ("read", book_ahead.THREAD_NAME),
+        ("start", False),
+        ("start", True),
+    ]
+    assert events[0] == ["start", False]
+    assert json.loads(done.stdout) == json.loads(invoke(*args).stdout)

@@ -53,6 +53,9 @@ class _Ahead:
 
 
 _ahead: _Ahead | None = None
+#: The arguments the entry point began a read for (:func:`reading_ahead_from_the_start`),
+#: until the command's own :func:`start` for the same arguments takes that read over.
+_begun: tuple[str | None, str | None] | None = None
 
 
 @contextmanager
@@ -69,11 +72,30 @@ def reading_ahead(config: str | None, accounts: str | None) -> Iterator[None]:
             _leave_at_once()
 
 
+@contextmanager
+def reading_ahead_from_the_start(config: str | None, accounts: str | None) -> Iterator[None]:
+    """:func:`reading_ahead`, begun by the ``tierform`` entry point from the command line
+    before click and the command's module are imported (a tenth of a second more of the
+    parse runs beside the imports). The command's own :func:`start` with the same arguments
+    takes this read, or this finding that there is none to make, over; other arguments (the
+    command line was read otherwise) finish it and begin their own, as before."""
+    global _begun
+    with reading_ahead(config, accounts):
+        _begun = (config, accounts)
+        try:
+            yield
+        finally:
+            _begun = None
+
+
 def start(config: str | None, accounts: str | None) -> None:
     """Begin the read the model file asks for, if it names a CSV book of at least
     ``MIN_BYTES`` (see the module docstring); any earlier read ahead is finished first.
     Never raises: anything unexpected means no read ahead, and the book is read as usual."""
-    global _ahead
+    global _ahead, _begun
+    if _begun is not None and _begun == (config, accounts):
+        _begun = None  # begun by the entry point for these very arguments: kept as it is
+        return
     finish()
     try:
         read = planned_read(config, accounts)
