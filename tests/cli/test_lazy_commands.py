@@ -3,8 +3,10 @@ the same commands with the same text as a group with every command added up fron
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 from click.testing import CliRunner
@@ -167,3 +169,39 @@ def test_analysis_commands_do_not_load_the_masked_array_module() -> None:
             check=True,
         )
         assert done.stderr.strip().splitlines()[-1] == "False", command
+
+
+def test_a_sync_plan_with_tier_moves_does_not_load_the_masked_array_module(
+    tmp_path: Path,
+) -> None:
+    """A dry run whose accounts moved tier (each move's handoff task names the CSM before
+    it) plans without ``numpy.ma`` too."""
+    model = (EXAMPLES / "tierform.yaml").read_text(encoding="utf-8")
+    model = model.replace("path: ../out/coverage-tracking.xlsx", "path: tracking.xlsx")
+    (tmp_path / "tierform.yaml").write_text(model, encoding="utf-8")
+    lines = (EXAMPLES / "accounts.csv").read_text(encoding="utf-8").splitlines()[1:]
+    ids = [line.split(",")[0].strip('"') for line in lines]
+    previous = tmp_path / "previous.csv"
+    previous.write_text(
+        "account_id,tier,csm\n" + "".join(f"{i},Self-Serve,\n" for i in ids), encoding="utf-8"
+    )
+    probe = (
+        "import sys\n"
+        "from tierform.cli.main import cli\n"
+        "try:\n"
+        "    cli(sys.argv[1:], standalone_mode=False)\n"
+        "finally:\n"
+        "    print('numpy.ma' in sys.modules, file=sys.stderr)\n"
+    )
+    args = ["sync", "-c", str(tmp_path / "tierform.yaml"), "--previous", str(previous)]
+    args += ["--accounts", str(EXAMPLES / "accounts.csv"), "--as-of", "2026-11-01"]
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args, "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    plan = json.loads(done.stdout)
+    sources = {c["data"].get("source") for c in plan["changes"] if c["kind"] == "work_item"}
+    assert "rule:tier-migration" in sources  # the moves' handoff tasks were planned
+    assert done.stderr.strip().splitlines()[-1] == "False"

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
-from tierform.core.arrays import dense_ranks
+from tierform.core.arrays import arrow_array, dense_ranks
 from tierform.core.design import Design
 from tierform.core.rules.run_result import DueColumns
 from tierform.sync.work_items import (
@@ -285,7 +284,7 @@ class _Layout:
         rules = {r.name: r for r in d.specs.rules}
         owner = d.book.column("owner")  # each moving account's CSM before the move
         rows = self.rows[acts]
-        before = [None] * rows.size if owner is None else owner.take(pa.array(rows)).to_pylist()
+        before = [None] * rows.size if owner is None else owner.take(arrow_array(rows)).to_pylist()
         out: dict[int, list[WorkItem]] = {}
         for at, row, previous in zip(acts.tolist(), rows.tolist(), before, strict=True):
             aid = lists.ids[row]
