@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import compress
-from operator import is_not
+from operator import attrgetter, is_not
 from typing import Any
 
 import orjson
@@ -187,7 +188,36 @@ def diff_data(old: Data | None, new: Data | None) -> list[FieldDiff]:
 
 
 def sort_changes(changes: list[Change]) -> list[Change]:
-    return sorted(changes, key=Change.sort_key)
+    """``sorted(changes, key=Change.sort_key)`` with no Python call per change: a first sync
+    sorts a million creates, in whatever order the book lists its accounts (there the key
+    tuples took about 8 s). The changes are put in order of their group (the op and kind:
+    the sort key's first three parts, a handful of groups), then each group in order of its
+    keys. Both sorts are stable, so ties keep their order, as in one sort."""
+    tags = list(map(_TAG, changes))
+    groups = sorted(set(tags), key=_group_order)
+    code = {tag: i for i, tag in enumerate(groups)}
+    codes = list(map(code.__getitem__, tags))
+    by_group = list(map(changes.__getitem__, sorted(range(len(changes)), key=codes.__getitem__)))
+    sizes = Counter(codes)
+    out: list[Change] = []
+    start = 0
+    for i in range(len(groups)):
+        stop = start + sizes[i]
+        out.extend(sorted(by_group[start:stop], key=_KEY))
+        start = stop
+    return out
+
+
+_TAG = attrgetter("op._value_", "kind._value_")
+_KEY = attrgetter("key")
+
+
+def _group_order(tag: tuple[str, str]) -> tuple[int, int, int]:
+    """The first three parts of :meth:`Change.sort_key` for changes of this op and kind."""
+    op, rank = Op(tag[0]), Kind(tag[1]).rank
+    if op is Op.delete:
+        return (1, -rank, 0)
+    return (0, rank, 0 if op is Op.create else 1)
 
 
 @dataclass
