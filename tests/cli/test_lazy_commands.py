@@ -149,21 +149,24 @@ def test_a_command_loads_only_its_own_module() -> None:
         assert f"tierform.cli.{other}" not in loaded
 
 
+#: Runs ``tierform ARGS`` in-process, then prints whether ``numpy.ma`` was loaded.
+MASKED_ARRAY_PROBE = (
+    "import sys\n"
+    "from tierform.cli.main import cli\n"
+    "try:\n"
+    "    cli(sys.argv[1:], standalone_mode=False)\n"
+    "finally:\n"
+    "    print('numpy.ma' in sys.modules, file=sys.stderr)\n"
+)
+
+
 def test_analysis_commands_do_not_load_the_masked_array_module() -> None:
     """``numpy.ma`` (loaded by ``np.unique`` and ``pa.array`` on numpy arrays) costs every
     command tens of milliseconds; the analysis commands do without it."""
-    probe = (
-        "import sys\n"
-        "from tierform.cli.main import cli\n"
-        "try:\n"
-        "    cli(sys.argv[1:], standalone_mode=False)\n"
-        "finally:\n"
-        "    print('numpy.ma' in sys.modules, file=sys.stderr)\n"
-    )
     book = ["-c", str(EXAMPLES / "tierform.yaml"), "--accounts", str(EXAMPLES / "accounts.csv")]
     for command in (["segment"], ["health", "--as-of", "2026-11-01"], ["rules", "run"]):
         done = subprocess.run(
-            [sys.executable, "-c", probe, *command, *book, "--format", "json"],
+            [sys.executable, "-c", MASKED_ARRAY_PROBE, *command, *book, "--format", "json"],
             capture_output=True,
             text=True,
             check=True,
@@ -185,18 +188,10 @@ def test_a_sync_plan_with_tier_moves_does_not_load_the_masked_array_module(
     previous.write_text(
         "account_id,tier,csm\n" + "".join(f"{i},Self-Serve,\n" for i in ids), encoding="utf-8"
     )
-    probe = (
-        "import sys\n"
-        "from tierform.cli.main import cli\n"
-        "try:\n"
-        "    cli(sys.argv[1:], standalone_mode=False)\n"
-        "finally:\n"
-        "    print('numpy.ma' in sys.modules, file=sys.stderr)\n"
-    )
     args = ["sync", "-c", str(tmp_path / "tierform.yaml"), "--previous", str(previous)]
     args += ["--accounts", str(EXAMPLES / "accounts.csv"), "--as-of", "2026-11-01"]
     done = subprocess.run(
-        [sys.executable, "-c", probe, *args, "--format", "json"],
+        [sys.executable, "-c", MASKED_ARRAY_PROBE, *args, "--format", "json"],
         capture_output=True,
         text=True,
         check=True,
