@@ -117,3 +117,20 @@ def test_the_entry_point_begins_the_read_and_the_command_takes_it_over(
     ]
     assert events[0] == ["start", False]
     assert json.loads(done.stdout) == json.loads(invoke(*args).stdout)
+
+
+def test_an_interrupt_while_the_entry_point_begins_the_read_aborts_as_click_does(
+    example: Path,
+) -> None:
+    """Ctrl-C before click runs (the read ahead being begun) ends as click ends an
+    interrupted command: "Aborted!" and status 1, no traceback."""
+    before = (
+        "from tierform.core import book_ahead\n"
+        "def start(*args):\n"
+        "    raise KeyboardInterrupt\n"
+        "book_ahead.start = start\n"
+    )
+    done = run_main("segment", "-c", str(example), before=before)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "Aborted!"
+    assert done.stdout == ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from typing import NoReturn
 
 import click
 
@@ -241,3 +242,16 @@ def main() -> None:
             cli(prog_name="tierform")  # standalone mode: ends with SystemExit, even on success
     except SystemExit as stop:
         process.leave(stop.code)
+    except KeyboardInterrupt:  # Ctrl-C while the read was being begun, before click ran
+        _aborted()
+
+
+def _aborted() -> NoReturn:
+    """End as click ends an interrupted command ("Aborted!", status 1), once a read begun
+    ahead has ended (a process must not end while Arrow still reads)."""
+    ahead = sys.modules.get("tierform.core.book_ahead")
+    if ahead is not None:
+        ahead.finish()
+    click.echo(err=True)
+    click.echo("Aborted!", err=True)
+    process.leave(1)
