@@ -190,7 +190,7 @@ def diff_data(old: Data | None, new: Data | None) -> list[FieldDiff]:
 def sort_changes(changes: list[Change]) -> list[Change]:
     """``sorted(changes, key=Change.sort_key)`` with no Python call per change: a first sync
     sorts a million creates, in whatever order the book lists its accounts (there the key
-    tuples took about 8 s). The changes are put in order of their group (the op and kind:
+    tuples took 5.5 to 8 s). The changes are put in order of their group (the op and kind:
     the sort key's first three parts, a handful of groups), then each group in order of its
     keys. Both sorts are stable, so ties keep their order, as in one sort."""
     tags = list(map(_TAG, changes))
@@ -212,12 +212,10 @@ _TAG = attrgetter("op._value_", "kind._value_")
 _KEY = attrgetter("key")
 
 
-def _group_order(tag: tuple[str, str]) -> tuple[int, int, int]:
-    """The first three parts of :meth:`Change.sort_key` for changes of this op and kind."""
-    op, rank = Op(tag[0]), Kind(tag[1]).rank
-    if op is Op.delete:
-        return (1, -rank, 0)
-    return (0, rank, 0 if op is Op.create else 1)
+def _group_order(tag: tuple[str, str]) -> tuple[int, ...]:
+    """The first three parts of :meth:`Change.sort_key` for changes of this op and kind
+    (taken from a change of them, so the two orders cannot drift apart)."""
+    return Change(Op(tag[0]), Kind(tag[1]), "", None).sort_key()[:3]
 
 
 @dataclass
