@@ -179,6 +179,16 @@ def interrupt_main_in(seconds: float) -> None:
     threading.Timer(seconds, signal.pthread_kill, (main, signal.SIGINT)).start()
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_interrupts():
+    """Ctrl-C raises KeyboardInterrupt here, however the tests were started: a shell that
+    starts a job in the background (``cmd &``) has it ignore SIGINT, and Python then keeps
+    it ignored."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signals")
 def test_an_interrupt_while_the_read_is_claimed_leaves_it_to_be_waited_for(
     tmp_path: Path, gated_read
