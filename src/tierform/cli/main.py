@@ -185,9 +185,19 @@ def cli(verbose: int) -> None:
 #: The commands whose book is read ahead (``accounts_option(read_ahead=True)``): for these,
 #: the entry point begins the read from the command line (:func:`book_arguments`).
 READ_AHEAD_COMMANDS = frozenset(
-    "assign buildsheet capacity health report segment sync validate".split() + ["rules run"]
+    {
+        "assign",
+        "buildsheet",
+        "capacity",
+        "health",
+        "report",
+        "rules run",
+        "segment",
+        "sync",
+        "validate",
+    }
 )
-_GROUPS = frozenset({"rules"})  # groups with such a command
+_GROUPS = frozenset(c.split()[0] for c in READ_AHEAD_COMMANDS if " " in c)  # rules
 _NOT_RUN = frozenset({"-h", "--help", "--version"})
 
 
