@@ -5,6 +5,7 @@ engine computed for each account, and a zip any reader opens."""
 from __future__ import annotations
 
 import math
+import threading
 import zipfile
 import zlib
 from pathlib import Path
@@ -201,6 +202,28 @@ def test_fast_rows_equal_the_previous_writer_byte_for_byte(
     )
     fast, ref = _write_both(WorkbookSpec([sheet]), tmp_path, monkeypatch)
     assert _sheets_xml(fast) == _sheets_xml(ref)
+
+
+def test_blocks_are_joined_on_the_map_threads_and_written_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each block's XML is made on a worker thread (``mapped_ahead``, tested on its own for
+    errors and early stops); the sheet still equals the one-thread reference."""
+    monkeypatch.setattr(rows_module, "BLOCK", 4)
+    made: list[str] = []
+    real = rows_module._payload
+
+    def noted(xml: Any) -> memoryview:
+        made.append(threading.current_thread().name)
+        return real(xml)
+
+    monkeypatch.setattr(rows_module, "_payload", noted)
+    sheet = SheetSpec(
+        "s", "S", ["A", "B", "C", "D", "E", "F"], rows=ColumnRows(_awkward_columns(60))
+    )
+    fast, ref = _write_both(WorkbookSpec([sheet]), tmp_path, monkeypatch)
+    assert _sheets_xml(fast) == _sheets_xml(ref)
+    assert len(made) >= 15 and all(name.startswith("tierform-map") for name in made[:15])
 
 
 def test_report_workbook_equals_the_previous_writer(

@@ -7,6 +7,8 @@ exactly as XlsxWriter itself would write those cells (inline strings, numbers wi
 style); ``tests/report/test_workbook_cached.py`` and ``tests/report/test_workbook_rows.py`` pin
 that equivalence. Each text column is scanned once for what needs escaping; a column given as
 a dictionary array (a few distinct texts, such as tier names) is escaped once per distinct text.
+Arrow's kernels let go of the interpreter lock, so the blocks after the one being written are
+joined on a second core.
 When the worksheet does not expose the row stream (another XlsxWriter version), the cells go
 through the public API.
 """
@@ -22,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tierform.workbook.ordered_map import mapped_ahead
 from tierform.workbook.spec import Column, column_letter
 
 BLOCK = 65_536
@@ -178,7 +181,8 @@ def write_column_rows(ws: Any, columns: Sequence[Column], formats: dict[int, Any
     styles = {col: f' s="{fmt._get_xf_index()}"' for col, fmt in formats.items() if fmt}
     writers = [_Writer(c, col, styles.get(col, "")) for col, c in enumerate(columns)]
     stream = _byte_stream(ws.fh)
-    for start in range(0, n, BLOCK):
+
+    def block_xml(start: int) -> memoryview:
         stop = min(n, start + BLOCK)
         rows = pa.array(np.arange(start + 2, stop + 2, dtype=np.int64)).cast(pa.string())
         elements: list[Any] = ['<row r="', rows, '">']
@@ -188,10 +192,19 @@ def write_column_rows(ws: Any, columns: Sequence[Column], formats: dict[int, Any
         xml = pc.binary_join_element_wise(
             *elements, "", null_handling="replace", null_replacement=""
         )
+        return _payload(xml)
+
+    # Arrow's kernels let go of the interpreter lock: the next blocks are joined on the other
+    # core while this one is written (a writer only reads its column).
+    starts = range(0, n, BLOCK)
+    blocks = (
+        map(block_xml, starts) if len(starts) < 2 else mapped_ahead(block_xml, starts, window=3)
+    )
+    for payload in blocks:
         if stream is None:
-            ws.fh.write(_payload(xml).tobytes().decode("utf-8"))
+            ws.fh.write(payload.tobytes().decode("utf-8"))
         else:
-            stream.write(_payload(xml))
+            stream.write(payload)
     ws.previous_row = n + 1
 
 
