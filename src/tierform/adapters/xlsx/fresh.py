@@ -19,6 +19,7 @@ import tempfile
 import warnings
 from collections.abc import Sequence
 from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +42,13 @@ from tierform.workbook.xlsx_read import EXCEL_EPOCH
 from tierform.workbook.xlsxwriter_rows import clean_text, write_column_rows
 
 DATE_FORMAT = "yyyy-mm-dd"
+_OP = attrgetter("op")
 DICTIONARY_FROM = 1_000  # rows: below this a dictionary saves nothing worth its encoding
 
 
 def can_write_fresh(path: Path, changes: Sequence[Change]) -> bool:
     """Only a workbook that does not exist yet, and only creations (nothing to edit)."""
-    return not path.exists() and all(c.op is Op.create for c in changes)
+    return not path.exists() and set(map(_OP, changes)) <= {Op.create}
 
 
 def write_fresh(
