@@ -1,6 +1,5 @@
 """``map`` on a few threads, its results in order: for work that lets go of the interpreter lock
-(zlib's deflate, for one), so the next items are made on the other core while the caller uses
-this one's result.
+(zlib's deflate, numpy's and Arrow's loops), so items are made on the machine's other core.
 """
 
 from __future__ import annotations
@@ -8,6 +7,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -32,3 +32,20 @@ def mapped_ahead(
             yield pending.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def mapped_in_pairs(function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """``function`` of each item, in order, two items at a time: one on a second thread, one
+    on this one, both results given only once both are made. Unlike :func:`mapped_ahead`,
+    nothing is made while the caller works on the results: pure-Python work (which holds the
+    interpreter lock) beside array work on another thread leaves the latter waiting for the
+    lock between its calls, slower than one thread doing both in turn."""
+    iterator = iter(items)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tierform-map") as pool:
+        while pair := list(islice(iterator, 2)):
+            other = pool.submit(function, pair[1]) if len(pair) == 2 else None
+            first = function(pair[0])  # an error here: the pool is waited for on the way out
+            second = other.result() if other is not None else None
+            yield first
+            if other is not None:
+                yield second  # type: ignore[misc]

@@ -28,11 +28,13 @@ from collections.abc import Collection, Generator, Iterator, Mapping
 from contextlib import closing
 from functools import partial
 from html import unescape
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 from xml.parsers import expat
 
 from tierform.errors import UnreadableWorkbook
+from tierform.workbook.ordered_map import mapped_in_pairs
 from tierform.workbook.prefetch import ahead
 from tierform.workbook.xlsx_fast import Piece, letter_rows
 from tierform.workbook.xlsx_typed import Coded, coded_rows
@@ -277,17 +279,18 @@ class XlsxReader:
         cell kind (:func:`~tierform.workbook.xlsx_typed.coded_rows`); a run is None where the
         sheet has another shape, and the caller then reads the sheet the general way."""
         path = self._path(title)
-        first = True
         try:
-            for chunk in _sheet_chunks(self._zip, path, inflate_ahead=True):
-                if first:
-                    first = False
-                    cut = _first_row_end(chunk)
-                    if not chunk[:cut].lstrip().startswith(b'<row r="1"'):
-                        yield None  # no header row 1: the rows need numbering
-                        return
-                    chunk = chunk[cut:]
-                yield coded_rows(chunk)
+            with closing(_sheet_chunks(self._zip, path, inflate_ahead=True)) as chunks:
+                head = next(chunks, None)
+                if head is None:
+                    return
+                cut = _first_row_end(head)
+                if not head[:cut].lstrip().startswith(b'<row r="1"'):
+                    yield None  # no header row 1: the rows need numbering
+                    return
+                # Two pieces' tags are checked at once, on two cores (array work); the
+                # caller's reading of the rows then runs alone.
+                yield from mapped_in_pairs(coded_rows, chain([head[cut:]], chunks))
         except (KeyError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
             raise self._unreadable(title, exc) from None
 
@@ -367,7 +370,7 @@ _ROW_END = re.compile(rb"</(?:[\w.-]+:)?row\s*>|<(?:[\w.-]+:)?row\b[^>]*/>")
 
 def _sheet_chunks(
     archive: zipfile.ZipFile, path: str, inflate_ahead: bool = False
-) -> Iterator[bytes]:
+) -> Generator[bytes, None, None]:
     """The inside of a sheet's ``sheetData`` in pieces that each end at a row's end;
     ``inflate_ahead``: the next block inflated in a thread meanwhile (only the inflating: the
     thread's allocator keeps what it allocated, so it allocates no more than the blocks).

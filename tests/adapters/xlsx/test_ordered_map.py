@@ -1,4 +1,5 @@
-"""``mapped_ahead``: results in order, errors where their item is taken, no thread left."""
+"""``mapped_ahead`` and ``mapped_in_pairs``: results in order, errors where their item is
+taken, no thread left."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 
 import pytest
 
-from tierform.workbook.ordered_map import mapped_ahead
+from tierform.workbook.ordered_map import mapped_ahead, mapped_in_pairs
 
 
 def _map_threads() -> list[threading.Thread]:
@@ -71,3 +72,49 @@ def test_a_caller_that_stops_early_leaves_no_thread_and_skips_what_had_not_begun
             break
     assert _map_threads() == []
     assert len(done) < 10  # the rest was cancelled, not made
+
+
+# --- mapped_in_pairs ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 7])
+def test_pairs_come_in_order_one_of_each_pair_made_on_the_other_thread(count: int) -> None:
+    made: list[tuple[int, str]] = []
+
+    def note(i: int) -> int:
+        made.append((i, threading.current_thread().name))
+        time.sleep(0.002)
+        return i * 10
+
+    assert list(mapped_in_pairs(note, range(count))) == [i * 10 for i in range(count)]
+    on_worker = {i for i, name in made if name.startswith("tierform-map")}
+    assert on_worker == {i for i in range(count) if i % 2 == 1}  # each pair's second
+    assert _map_threads() == []
+
+
+def test_nothing_is_made_while_the_caller_works_on_a_pair() -> None:
+    made: list[int] = []
+    pairs = mapped_in_pairs(lambda i: made.append(i) or i, range(10))
+    assert next(pairs) == 0
+    time.sleep(0.02)
+    assert sorted(made) == [0, 1]  # the next pair waits for the caller
+    assert next(pairs) == 1
+    time.sleep(0.02)
+    assert sorted(made) == [0, 1]
+    pairs.close()
+    assert _map_threads() == []
+
+
+@pytest.mark.parametrize("failing", [4, 5])
+def test_an_error_in_either_of_a_pair_is_raised_and_no_thread_is_left(failing: int) -> None:
+    def fail(i: int) -> int:
+        if i == failing:
+            raise ValueError(f"item {i}")
+        return i
+
+    taken = []
+    with pytest.raises(ValueError, match=f"item {failing}"):
+        for value in mapped_in_pairs(fail, range(10)):
+            taken.append(value)
+    assert taken == [0, 1, 2, 3]  # the failing pair gives nothing
+    assert _map_threads() == []

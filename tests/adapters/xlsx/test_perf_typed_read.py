@@ -327,3 +327,26 @@ def test_a_key_repeated_in_a_later_row_gives_up(
     )
     rows += f'<row r="200">{_text("A200", repeat)}{_value("D200", "1")}</row>'
     assert not _compare(_workbook(tmp_path / "s.xlsx", rows))
+
+
+@pytest.mark.parametrize("chunk", [97, 300, 1 << 22])
+def test_runs_come_in_file_order_whatever_thread_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Pieces are checked two at a time (one on a second thread): the runs' rows, joined,
+    are the sheet's rows in file order."""
+    monkeypatch.setattr(xlsx_read, "_CHUNK", chunk)
+    n = 300
+    rows = "".join(
+        f'<row r="{r}">{_text(f"A{r}", f"ACC-{r:05d}")}{_value(f"D{r}", str(r))}</row>'
+        for r in range(2, n + 2)
+    )
+    path = _workbook(tmp_path / "s.xlsx", rows)
+    with XlsxReader(path) as reader:
+        runs = list(reader.typed_runs("Accounts"))
+    keys = []
+    for run in runs:  # coded rows (lists) or keyed ones (dicts by column letters)
+        assert run is not None
+        keys += [row["A"] for row in run] if isinstance(run, list) else [r[0] for r in run.rows]
+    assert keys == [f"ACC-{r:05d}" for r in range(2, n + 2)]
+    assert len(runs) > 2 or chunk == 1 << 22
