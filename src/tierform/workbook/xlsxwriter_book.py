@@ -139,6 +139,7 @@ class _FastZipFile(zipfile.ZipFile):
 
 
 def _read(source: BinaryIO) -> Iterator[bytes]:
+    """The rest of ``source``, a piece's worth at a time."""
     while chunk := source.read(PIECE):
         yield chunk
 
