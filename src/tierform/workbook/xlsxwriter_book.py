@@ -133,7 +133,11 @@ class _FastZipFile(zipfile.ZipFile):
                     else:
                         head = io.BytesIO()
                         _copy(part, head, splice.at)
-                        threaded.write_all(chain([head.getvalue()], _read(rows), _read(part)))
+                        # The head and the rows' first bytes make one piece, so each read of
+                        # the rows after it is a whole piece, deflated without a copy.
+                        first = head.getvalue()
+                        first += rows.read(max(0, PIECE - len(first)))
+                        threaded.write_all(chain([first], _read(rows), _read(part)))
         finally:
             os.unlink(splice.rows)
 
