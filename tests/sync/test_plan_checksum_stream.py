@@ -121,3 +121,56 @@ def test_a_create_payload_hash_by_hand() -> None:
     before = change.payload_hash
     Plan("t", "x", changes=[change]).checksum()
     assert before == change.payload_hash == hashlib.sha256(text.encode()).hexdigest()
+
+
+def _creates(n: int) -> list[Change]:
+    return [
+        Change(Op.create, Kind.account, f"ACC-{i:05d}", {"tf_tier": "SMB", "n": i}, label=f"A{i}")
+        for i in range(n)
+    ]
+
+
+def test_blocks_of_changes_join_to_the_whole_plan(monkeypatch: Any) -> None:
+    """Every count of changes around a block's edge: none, part of one, one whole, one and
+    a bit, several (with blocks of three changes)."""
+    import tierform.sync.plan as plan_module
+
+    monkeypatch.setattr(plan_module, "_BLOCK", 3)
+    for n in range(0, 11):
+        plan = Plan("workbook", "xlsx", changes=_creates(n), desired_count=n)
+        assert plan.checksum() == reference_checksum(plan), n
+
+
+def test_a_plan_of_several_default_blocks() -> None:
+    plan = Plan("workbook", "xlsx", changes=_creates(2 * 4096 + 5))
+    assert plan.checksum() == reference_checksum(plan)
+    assert plan.changes[-1].payload_hash == reference_payload(plan.changes[-1])
+
+
+def test_hashed_behind_is_the_hash_of_the_joined_blocks() -> None:
+    import random
+
+    from tierform.sync.plan import hashed_behind
+
+    rng = random.Random(7)
+    for _ in range(20):
+        sizes = [rng.choice([0, 1, 100, 2047, 2048, 5000, 70_000]) for _ in range(rng.randrange(12))]
+        blocks = [rng.randbytes(size) for size in sizes]
+        assert hashed_behind(iter(blocks)) == hashlib.sha256(b"".join(blocks)).hexdigest()
+
+
+def test_hashed_behind_raises_what_its_blocks_raise_and_leaves_no_thread() -> None:
+    import threading
+
+    import pytest
+
+    from tierform.sync.plan import hashed_behind
+
+    def blocks() -> Any:
+        for _ in range(10):
+            yield b"x" * 100_000
+        raise OSError("the plan could not be encoded")
+
+    with pytest.raises(OSError, match="could not be encoded"):
+        hashed_behind(blocks())
+    assert not [t for t in threading.enumerate() if t.name.startswith("tierform-hash")]

@@ -135,7 +135,7 @@ class Change:
             return stable_json_bytes(self.to_dict())
         kind = _KIND_JSON[self.kind._value_]
         self.__dict__["_payload_digest"] = hashlib.sha256(
-            b"[" + kind + b"," + key_json + b"," + data + b"]"
+            b"".join((b"[", kind, b",", key_json, b",", data, b"]"))
         ).digest()
         return b"".join(
             (

@@ -7,7 +7,9 @@ person reviewed (``--checksum``) is provably the plan applied.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,24 +63,21 @@ class Plan:
 
     def checksum(self) -> str:
         """sha256 of the canonical plan data (meta such as timings excluded): the bytes of
-        ``stable_json(self.to_dict())``, hashed a change at a time (a first sync's plan holds
-        a million changes; its whole text and dicts would cost gigabytes)."""
+        ``stable_json(self.to_dict())``, hashed a block of changes at a time (a first sync's
+        plan holds a million changes; its whole text and dicts would cost gigabytes)."""
         if self._checksum is None:
-            digest = hashlib.sha256()
-            for part in self._stable_json_parts():
-                digest.update(part)
-            self._checksum = digest.hexdigest()
+            self._checksum = hashed_behind(self._stable_json_blocks())
         return self._checksum
 
-    def _stable_json_parts(self) -> Iterator[bytes]:
-        """:func:`~tierform.sync.state.stable_json` of :meth:`to_dict` in pieces: JSON text is
+    def _stable_json_blocks(self) -> Iterator[bytes]:
+        """:func:`~tierform.sync.state.stable_json` of :meth:`to_dict` in blocks: JSON text is
         compositional (an object is its sorted members, an array its items, each encoded on its
-        own), so the pieces join to exactly the whole's bytes."""
+        own), so the blocks join to exactly the whole's bytes."""
         members: dict[str, Any] = {
             "target": self.target,
             "platform": self.platform,
             "summary": self._summary(),
-            "changes": None,  # written change by change, below
+            "changes": None,  # written a block of changes at a time, below
             "build_steps": [s.to_dict() for s in self.build_steps],
             "warnings": list(self.warnings),
         }
@@ -89,9 +88,34 @@ class Plan:
             if name != "changes":
                 yield stable_json_bytes(members[name])
                 continue
-            item = b"["
-            for change in self.changes:
-                yield item + change.stable_bytes()
-                item = b","
-            yield b"[]" if item == b"[" else b"]"
+            yield b"["
+            for start in range(0, len(self.changes), _BLOCK):
+                block = b",".join([c.stable_bytes() for c in self.changes[start : start + _BLOCK]])
+                yield block if start == 0 else b"," + block
+            yield b"]"
         yield b"}"
+
+
+#: Changes encoded per block: some megabytes, which the hashing thread takes in one call.
+_BLOCK = 4096
+
+
+def hashed_behind(blocks: Iterable[bytes]) -> str:
+    """The sha256 hex digest of ``blocks`` joined, each block hashed on a second thread while
+    the next is made: hashlib lets go of the interpreter lock for all but small inputs, so a
+    first sync's 700 MB of plan text is hashed on the machine's other core. Blocks are hashed
+    in order (one thread); at most a few wait, so the text is never held whole."""
+    digest = hashlib.sha256()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tierform-hash") as pool:
+        pending: deque[Future[None]] = deque()
+        try:
+            for block in blocks:
+                pending.append(pool.submit(digest.update, block))
+                if len(pending) > 2:
+                    pending.popleft().result()
+            while pending:
+                pending.popleft().result()
+        finally:
+            for waiting in pending:
+                waiting.cancel()
+    return digest.hexdigest()
