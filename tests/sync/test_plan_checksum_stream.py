@@ -154,7 +154,9 @@ def test_hashed_behind_is_the_hash_of_the_joined_blocks() -> None:
 
     rng = random.Random(7)
     for _ in range(20):
-        sizes = [rng.choice([0, 1, 100, 2047, 2048, 5000, 70_000]) for _ in range(rng.randrange(12))]
+        sizes = [
+            rng.choice([0, 1, 100, 2047, 2048, 5000, 70_000]) for _ in range(rng.randrange(12))
+        ]
         blocks = [rng.randbytes(size) for size in sizes]
         assert hashed_behind(iter(blocks)) == hashlib.sha256(b"".join(blocks)).hexdigest()
 
