@@ -339,11 +339,13 @@ def assign_cmd(
     book = adopt(model, book, config, from_target)
     seg = segment(model, book)
     result = assign_books(model, seg)
-    data = result.to_dict(book.id_column(), columnar=True)
     if fmt == "json":
+        data = result.to_dict(book.id_column(), columnar=True)
         note_checks(data["checks"])
         emit_json(data)
         return
+    # The text shows the books, the moves' count and first rows, and the checks: read from
+    # the result as it is, with no column built per account or per move.
     books = [
         [
             str(b["tier"]),
@@ -352,24 +354,25 @@ def assign_cmd(
             money(b["arr"]),
             str(b.get("capacity", b.get("members", ""))),
         ]
-        for b in data["books"]
+        for b in result.books
     ]
     # One row per CSM book, tens of thousands on a large book: written plainly where it can be.
     print_table(
         console, "Books of business", ["tier", "owner", "accounts", "ARR", "capacity"], books
     )
-    console.print(f"{len(data['moves'])} reassignment(s)")
-    if data["moves"]:
+    console.print(f"{len(result.moves)} reassignment(s)")
+    if result.moves:
         moves = Table()
         for col in ("account", "from", "to", "why"):
             moves.add_column(col)
-        for m in data["moves"][:200]:
-            moves.add_row(m["account_id"], m["from"] or "—", m["to"] or "—", m["reason"])
+        for m in result.moves[:200]:
+            moves.add_row(m.account_id, m.from_owner or "—", m.to_owner or "—", m.reason)
         console.print(moves)
-        if len(data["moves"]) > 200:
-            console.print(f"... {len(data['moves']) - 200} more (use --format json)")
-    if data["checks"]:
-        print_checks(data["checks"])
+        if len(result.moves) > 200:
+            console.print(f"... {len(result.moves) - 200} more (use --format json)")
+    checks = [c.to_dict() for c in result.checks]
+    if checks:
+        print_checks(checks)
 
 
 @command("recommend")
