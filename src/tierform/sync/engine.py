@@ -66,6 +66,24 @@ def _first_migration(change: Change) -> str | None:
     return None
 
 
+def _overrides(adapter: Adapter, method: str) -> bool:
+    """Whether ``adapter`` has its own ``method`` (else :class:`Adapter`'s default, whose answer
+    is known without a call per change: a first sync plans a million creates)."""
+    return getattr(type(adapter), method, None) is not getattr(Adapter, method)
+
+
+def _mark_transitions(adapter: Adapter, kind: Kind, changes: list[Change]) -> None:
+    """Each change's :attr:`~Change.transition`: the adapter's, else a first migration's.
+    With the default adapter's (none), only account updates can have one."""
+    if _overrides(adapter, "expected_transition"):
+        for c in changes:
+            c.transition = adapter.expected_transition(c) or _first_migration(c)
+    elif kind is Kind.account:
+        for c in changes:
+            if c.op is Op.update:
+                c.transition = _first_migration(c)
+
+
 class Syncer:
     """Plans and applies one target through its adapter, journaling every applied change."""
 
@@ -127,9 +145,10 @@ class Syncer:
         for kind in Kind:
             if not desired.of(kind) and not existing.of(kind):
                 continue
-            kind_changes = [c for c in diff_objects(kind, desired, existing) if a.include_change(c)]
-            for c in kind_changes:
-                c.transition = a.expected_transition(c) or _first_migration(c)
+            kind_changes = diff_objects(kind, desired, existing)
+            if _overrides(a, "include_change"):
+                kind_changes = [c for c in kind_changes if a.include_change(c)]
+            _mark_transitions(a, kind, kind_changes)
             changes.extend(self._gate(kind, kind_changes, desired, existing, plan))
         changes.extend(a.extra_changes(desired, existing, changes))
         changes, held = cap_new_work_items(changes, a.settings.max_new_work_items_per_csm)
