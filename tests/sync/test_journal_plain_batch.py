@@ -158,3 +158,74 @@ def test_another_sqlite_error_is_raised_and_the_batch_left_out(
         fast.record("run-1", "workbook", _results(12, 5))
     assert fast._json_inserts is True
     assert len(_entries(fast)) == 5
+
+
+def _uniform(seed: int, count: int, kind: Kind, op: Op) -> list[ChangeResult]:
+    """Plain results of one kind and op, a third of them with awkward keys (and one empty)."""
+    rng = random.Random(seed)
+    keys = [rng.choice(AWKWARD) + f"-{i}" if rng.random() < 0.3 else f"K-{i}" for i in range(count)]
+    keys[count // 2] = ""
+    data = None if op is Op.delete else {"n": 1}
+    return [ChangeResult(Change(op, kind, key, data)) for key in keys]
+
+
+def test_batches_of_one_kind_and_op_hold_the_rows_binding_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, bound = _journals(tmp_path, monkeypatch)
+    statements: list[str] = []
+    fast._db.set_trace_callback(statements.append)
+    batches = [
+        _uniform(20, 1, Kind.field, Op.create),
+        _uniform(21, 300, Kind.account, Op.create),
+        _uniform(22, 40, Kind.work_item, Op.delete),
+        _uniform(23, 25, Kind.account, Op.update),
+    ]
+    _record_both(fast, bound, batches)
+    assert sum("substr(j.value" in s for s in statements) == 4  # each took the packed path
+    rows = _entries(fast)
+    assert rows == _entries(bound)
+    assert [r[1] for r in rows] == list(range(1, 367))
+    assert {r[-2:] for r in rows} == {("integer", "text")}
+    assert rows[1 + 150][4] == ""  # the empty key, whole
+    assert {len(r[6]) for r in rows} == {64}
+
+
+def test_a_batch_of_mixed_kinds_or_odd_hashes_is_not_packed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class OddHash(Change):
+        """A hash too short, or one of 64 characters not all ASCII."""
+
+        @property
+        def payload_hash(self) -> str:
+            return "short" if self.key == "short" else "✓" * 64
+
+    fast, bound = _journals(tmp_path, monkeypatch)
+    statements: list[str] = []
+    fast._db.set_trace_callback(statements.append)
+    short = ChangeResult(OddHash(Op.create, Kind.account, "short", {"n": 1}))
+    wide = ChangeResult(OddHash(Op.create, Kind.account, "wide", {"n": 1}))
+    batches = [
+        [*_uniform(30, 20, Kind.account, Op.create), short],
+        [*_uniform(35, 20, Kind.account, Op.create), wide],
+        [*_uniform(31, 20, Kind.account, Op.create), *_uniform(32, 5, Kind.work_item, Op.create)],
+        [*_uniform(33, 20, Kind.account, Op.create), *_uniform(34, 5, Kind.account, Op.update)],
+    ]
+    _record_both(fast, bound, batches)
+    assert not any("substr(j.value" in s for s in statements)
+    assert sum("json_each" in s for s in statements) == 4  # the plain path still
+    assert _entries(fast) == _entries(bound)
+    assert [_entries(fast)[k][6] for k in (20, 41)] == ["short", "✓" * 64]
+
+
+def test_a_nul_in_a_packed_batch_is_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, bound = _journals(tmp_path, monkeypatch)
+    statements: list[str] = []
+    fast._db.set_trace_callback(statements.append)
+    batch = _uniform(40, 10, Kind.account, Op.create)
+    batch.append(ChangeResult(Change(Op.create, Kind.account, "a \x00 b", {"n": 1})))
+    _record_both(fast, bound, [batch])
+    assert not any("json_each" in s for s in statements)
+    assert _entries(fast) == _entries(bound)
+    assert _entries(fast)[-1][4] == "a \x00 b"
