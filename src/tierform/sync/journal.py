@@ -76,7 +76,7 @@ _INSERT_PLAIN = (
     "json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), "
     "json_extract(j.value, '$[3]'), 'ok', NULL, NULL, ?4 FROM json_each(?5) AS j"
 )
-# The same for a batch of one kind and one op (a first sync's batches but at a kind's edge),
+# The same for a batch of one kind and one op (a first sync's, but for those at a kind's edge),
 # from a JSON array of texts, each result's 64-character payload hash and then its key: every
 # row's text is cut in two, where each array above was read four times.
 _INSERT_PACKED = (
@@ -490,6 +490,8 @@ class Journal:
 def _packed(fields: list[tuple[str, str, str, str]]) -> list[str] | None:
     """Each result's payload hash followed by its key, where every result has the same kind
     and op, a text key and a 64-character ASCII hash (a sha256 in hex); else None."""
+    if not fields:
+        return None
     kinds, keys, ops, hashes = zip(*fields, strict=True)
     if (
         kinds.count(kinds[0]) != len(kinds)

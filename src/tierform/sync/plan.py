@@ -96,15 +96,16 @@ class Plan:
         yield b"}"
 
 
-#: Changes encoded per block: some megabytes, which the hashing thread takes in one call.
+#: Changes encoded per block: a megabyte or two, which the hashing thread takes in one call.
 _BLOCK = 4096
 
 
 def hashed_behind(blocks: Iterable[bytes]) -> str:
     """The sha256 hex digest of ``blocks`` joined, each block hashed on a second thread while
     the next is made: hashlib lets go of the interpreter lock for all but small inputs, so a
-    first sync's 700 MB of plan text is hashed on the machine's other core. Blocks are hashed
-    in order (one thread); at most a few wait, so the text is never held whole."""
+    first sync's hundreds of megabytes of plan text are hashed on the machine's other core.
+    Blocks are hashed in order (one thread); at most a few wait, so the text is never held
+    whole."""
     digest = hashlib.sha256()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tierform-hash") as pool:
         pending: deque[Future[None]] = deque()
