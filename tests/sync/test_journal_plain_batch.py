@@ -53,6 +53,15 @@ def _results(seed: int, count: int, plain: bool = True) -> list[ChangeResult]:
     return out
 
 
+def _uniform(seed: int, count: int, kind: Kind, op: Op) -> list[ChangeResult]:
+    """Plain results of one kind and op, a third of them with awkward keys (and one empty)."""
+    rng = random.Random(seed)
+    keys = [rng.choice(AWKWARD) + f"-{i}" if rng.random() < 0.3 else f"K-{i}" for i in range(count)]
+    keys[count // 2] = ""
+    data = None if op is Op.delete else {"n": 1}
+    return [ChangeResult(Change(op, kind, key, data)) for key in keys]
+
+
 def _entries(journal: Journal) -> list[tuple[object, ...]]:
     with sqlite3.connect(journal.path) as db:
         query = "SELECT *, typeof(seq), typeof(key) FROM entries ORDER BY rowid"
@@ -68,6 +77,13 @@ def _journals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Journal,
     return fast, bound
 
 
+def _traced(journal: Journal) -> list[str]:
+    """The statements ``journal`` runs from now on."""
+    statements: list[str] = []
+    journal._db.set_trace_callback(statements.append)
+    return statements
+
+
 def _record_both(
     fast: Journal, bound: Journal, batches: list[list[ChangeResult]], run_id: str = "run-1"
 ) -> None:
@@ -81,8 +97,7 @@ def test_plain_batches_hold_the_rows_binding_gives(
     seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast, bound = _journals(tmp_path, monkeypatch)
-    statements: list[str] = []
-    fast._db.set_trace_callback(statements.append)
+    statements = _traced(fast)
     batches = [_results(seed * 10 + b, size) for b, size in enumerate([1, 250, 37])]
     _record_both(fast, bound, batches)
     assert any("json_each" in s for s in statements)  # the plain path was taken
@@ -109,14 +124,19 @@ def test_batches_of_other_results_are_bound_in_their_order(
     assert fast.remote_ids("workbook")  # the mixed batches' remote ids are there
 
 
+@pytest.mark.parametrize("packed", [False, True])
 def test_a_nul_in_a_text_is_bound_not_sent_through_json(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    packed: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """In a batch of mixed kinds and ops, and in one that would be packed."""
     fast, bound = _journals(tmp_path, monkeypatch)
-    statements: list[str] = []
-    fast._db.set_trace_callback(statements.append)
+    statements = _traced(fast)
     key = "nul \x00 inside"
-    batch = [*_results(8, 20), ChangeResult(Change(Op.delete, Kind.account, key, None))]
+    if packed:
+        batch = _uniform(40, 10, Kind.account, Op.create)
+        batch.append(ChangeResult(Change(Op.create, Kind.account, key, {"n": 1})))
+    else:
+        batch = [*_results(8, 20), ChangeResult(Change(Op.delete, Kind.account, key, None))]
     _record_both(fast, bound, [batch])
     assert not any("json_each" in s for s in statements)
     assert _entries(fast) == _entries(bound)
@@ -160,21 +180,11 @@ def test_another_sqlite_error_is_raised_and_the_batch_left_out(
     assert len(_entries(fast)) == 5
 
 
-def _uniform(seed: int, count: int, kind: Kind, op: Op) -> list[ChangeResult]:
-    """Plain results of one kind and op, a third of them with awkward keys (and one empty)."""
-    rng = random.Random(seed)
-    keys = [rng.choice(AWKWARD) + f"-{i}" if rng.random() < 0.3 else f"K-{i}" for i in range(count)]
-    keys[count // 2] = ""
-    data = None if op is Op.delete else {"n": 1}
-    return [ChangeResult(Change(op, kind, key, data)) for key in keys]
-
-
 def test_batches_of_one_kind_and_op_hold_the_rows_binding_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast, bound = _journals(tmp_path, monkeypatch)
-    statements: list[str] = []
-    fast._db.set_trace_callback(statements.append)
+    statements = _traced(fast)
     batches = [
         _uniform(20, 1, Kind.field, Op.create),
         _uniform(21, 300, Kind.account, Op.create),
@@ -202,8 +212,7 @@ def test_a_batch_of_mixed_kinds_or_odd_hashes_is_not_packed(
             return "short" if self.key == "short" else "✓" * 64
 
     fast, bound = _journals(tmp_path, monkeypatch)
-    statements: list[str] = []
-    fast._db.set_trace_callback(statements.append)
+    statements = _traced(fast)
     short = ChangeResult(OddHash(Op.create, Kind.account, "short", {"n": 1}))
     wide = ChangeResult(OddHash(Op.create, Kind.account, "wide", {"n": 1}))
     batches = [
@@ -217,15 +226,3 @@ def test_a_batch_of_mixed_kinds_or_odd_hashes_is_not_packed(
     assert sum("json_each" in s for s in statements) == 4  # the plain path still
     assert _entries(fast) == _entries(bound)
     assert [_entries(fast)[k][6] for k in (20, 41)] == ["short", "✓" * 64]
-
-
-def test_a_nul_in_a_packed_batch_is_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fast, bound = _journals(tmp_path, monkeypatch)
-    statements: list[str] = []
-    fast._db.set_trace_callback(statements.append)
-    batch = _uniform(40, 10, Kind.account, Op.create)
-    batch.append(ChangeResult(Change(Op.create, Kind.account, "a \x00 b", {"n": 1})))
-    _record_both(fast, bound, [batch])
-    assert not any("json_each" in s for s in statements)
-    assert _entries(fast) == _entries(bound)
-    assert _entries(fast)[-1][4] == "a \x00 b"
