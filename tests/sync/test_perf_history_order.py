@@ -147,7 +147,9 @@ def _as_rows(changes: list[Change]) -> list[tuple[Any, ...]]:
     return [(c.op, c.key, c.data, c.existing, c.diffs) for c in [*creates, *deletes]]
 
 
-@pytest.mark.parametrize("case", ["aligned", "swap", "create", "delete", "mixed"])
+@pytest.mark.parametrize(
+    "case", ["aligned", "swap", "create", "delete", "mixed", "updated", "reordered", "crossed"]
+)
 def test_diff_objects_skips_shared_and_finds_deletes(case: str) -> None:
     rng = random.Random(case)
     desired, existing = State(), State()
@@ -164,9 +166,27 @@ def test_diff_objects_skips_shared_and_finds_deletes(case: str) -> None:
     if case in ("delete", "mixed"):
         del want["K9"]
         want["K10"] = {"tf_a": "changed"}
+    if case == "updated":  # the same keys in the same order, some objects not shared
+        want["K3"] = {"tf_a": "changed"}
+        want["K4"] = dict(want["K4"])  # equal, another object: no change
+        want["K7"] = {**want["K7"], "tf_c": 1}
+    if case == "reordered":  # the same keys in another order, one object changed
+        keys = list(want)
+        rng.shuffle(keys)
+        desired.objects[Kind.account] = want = {k: want[k] for k in keys}
+        want["K8"] = {"tf_a": "changed"}
+    if case == "crossed":  # two keys trade places and objects: each now wants the other's
+        have = existing.objects[Kind.account]
+        have["K0"], have["K1"] = {"tf_a": "zero"}, {"tf_a": "one"}
+        keys = ["K1", "K0", *[k for k in want if k not in ("K0", "K1")]]
+        crossed = {"K1": have["K0"], "K0": have["K1"]}
+        desired.objects[Kind.account] = want = {k: crossed.get(k, want[k]) for k in keys}
     got = diff_objects(Kind.account, desired, existing)
     assert _as_rows(got) == reference_diff(Kind.account, desired, existing)
     assert bool(got) == (case != "aligned")
+    if case in ("updated", "reordered", "crossed"):
+        updated = {"updated": {"K3", "K7"}, "reordered": {"K8"}, "crossed": {"K0", "K1"}}[case]
+        assert {c.key for c in got} == updated and {c.op for c in got} == {Op.update}
 
 
 def test_design_owners_and_band_names_match_reference() -> None:
