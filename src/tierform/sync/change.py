@@ -242,7 +242,7 @@ def diff_objects(kind: Kind, desired: State, existing: State) -> list[Change]:
     # passed over in one C-level pass, and only the rest (few, once aligned) are looked at.
     # Where both hold the same keys in the same order (a platform the book was synced to), the
     # pass walks the two side by side rather than looking each key up (a million look-ups
-    # scattered over memory took most of a second).
+    # scattered over memory).
     if len(want) == len(have) and list(want) == list(have):
         held: Iterable[Data | None] = have.values()
     else:
