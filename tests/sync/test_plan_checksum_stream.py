@@ -175,4 +175,4 @@ def test_hashed_behind_raises_what_its_blocks_raise_and_leaves_no_thread() -> No
 
     with pytest.raises(OSError, match="could not be encoded"):
         hashed_behind(blocks())
-    assert not [t for t in threading.enumerate() if t.name.startswith("tierform-hash")]
+    assert not [t for t in threading.enumerate() if t.name.startswith("tierform-map")]

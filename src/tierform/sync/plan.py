@@ -7,15 +7,14 @@ person reviewed (``--checksum``) is provably the plan applied.
 from __future__ import annotations
 
 import hashlib
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from tierform.sync.buildsheet import BuildStep
 from tierform.sync.change import Change, Op
 from tierform.sync.state import State, stable_json_bytes
+from tierform.workbook.ordered_map import mapped_ahead
 
 
 @dataclass
@@ -104,19 +103,9 @@ def hashed_behind(blocks: Iterable[bytes]) -> str:
     """The sha256 hex digest of ``blocks`` joined, each block hashed on a second thread while
     the next is made: hashlib lets go of the interpreter lock for all but small inputs, so a
     first sync's hundreds of megabytes of plan text are hashed on the machine's other core.
-    Blocks are hashed in order (one thread); at most a few wait, so the text is never held
+    One thread hashes the blocks in order; at most three wait, so the text is never held
     whole."""
     digest = hashlib.sha256()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tierform-hash") as pool:
-        pending: deque[Future[None]] = deque()
-        try:
-            for block in blocks:
-                pending.append(pool.submit(digest.update, block))
-                if len(pending) > 2:
-                    pending.popleft().result()
-            while pending:
-                pending.popleft().result()
-        finally:
-            for waiting in pending:
-                waiting.cancel()
+    for _ in mapped_ahead(digest.update, blocks, workers=1, window=3):
+        pass
     return digest.hexdigest()

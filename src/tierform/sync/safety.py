@@ -59,8 +59,8 @@ class SafetyPolicy:
 def _counted(plan: Plan) -> Counter[tuple[str, str]]:
     """The plan's changes that are not expected transitions, by (kind, op): one pass with no
     Python call per change (a first sync plans a million creates)."""
-    counted = map(not_, map(_TRANSITION, plan.changes))
-    return Counter(map(_KIND_OP, compress(plan.changes, counted)))
+    drift = map(not_, map(_TRANSITION, plan.changes))
+    return Counter(map(_KIND_OP, compress(plan.changes, drift)))
 
 
 _TRANSITION = attrgetter("transition")
