@@ -9,7 +9,8 @@ some columns only (:meth:`XlsxReader.iter_rows`), so a million-row sheet is neve
 and reads the cell shapes tierform writes without a Python step per cell
 (:mod:`tierform.workbook.xlsx_fast`); :meth:`XlsxReader.typed_runs` does so with keys that also
 tell each cell's kind (:mod:`tierform.workbook.xlsx_typed`), inflating the next piece in a
-thread meanwhile.
+thread meanwhile (and checking a large sheet's tags in worker processes:
+:mod:`tierform.workbook.scan_workers`).
 It reads shared and inline strings, numbers, booleans, ISO dates, errors, and formulas
 (returned as their ``=`` text, so a formula typed into a managed cell is seen as the edit it
 is). Dates stored as serial numbers come back as numbers: the caller knows
@@ -36,8 +37,9 @@ from xml.parsers import expat
 from tierform.errors import UnreadableWorkbook
 from tierform.workbook.ordered_map import mapped_in_pairs
 from tierform.workbook.prefetch import ahead
+from tierform.workbook.scan_workers import ScanWorkers
 from tierform.workbook.xlsx_fast import Piece, letter_rows
-from tierform.workbook.xlsx_typed import Coded, coded_rows
+from tierform.workbook.xlsx_typed import Coded, coded_from, coded_rows
 
 Value = str | float | int | bool | None
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -84,8 +86,11 @@ class XlsxReader:
                 "was it saved in another format?"
             ) from None
         self._strings: list[str] | None = None
+        self._workers: ScanWorkers | None = None  # started for the first large sheet
 
     def close(self) -> None:
+        if self._workers is not None:
+            self._workers.close()
         self._zip.close()
 
     def __enter__(self) -> XlsxReader:
@@ -288,9 +293,19 @@ class XlsxReader:
                 if not head[:cut].lstrip().startswith(b'<row r="1"'):
                     yield None  # no header row 1: the rows need numbering
                     return
-                # Two pieces' tags are checked at once, on two cores (array work); the
-                # caller's reading of the rows then runs alone.
-                yield from mapped_in_pairs(coded_rows, chain([head[cut:]], chunks))
+                pieces = chain([head[cut:]], chunks)
+                if self._zip.getinfo(path).file_size < WORKERS_FROM:
+                    # Two pieces' tags are checked at once, on two cores (array work); the
+                    # caller's reading of the rows then runs alone.
+                    yield from mapped_in_pairs(coded_rows, pieces)
+                    return
+                # A large sheet's tags are checked in worker processes while the caller
+                # reads the rows of the pieces before.
+                if self._workers is None:
+                    self._workers = ScanWorkers()
+                with closing(self._workers.scanned(pieces)) as scanned:
+                    for piece, scan in scanned:
+                        yield coded_from(piece, scan)
         except (KeyError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
             raise self._unreadable(title, exc) from None
 
@@ -363,6 +378,7 @@ def column_letters(col: int) -> str:
 
 
 _CHUNK = 4 << 20
+WORKERS_FROM = 128 << 20  # a sheet's size (uncompressed) from which worker processes scan it
 _SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData(?:\s[^>]*)?(/?)>")
 _SHEET_DATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>")
 _ROW_END = re.compile(rb"</(?:[\w.-]+:)?row\s*>|<(?:[\w.-]+:)?row\b[^>]*/>")

@@ -94,6 +94,12 @@ def coded_json(data: bytes) -> tuple[bytes, list[int], list[int]] | None:
     ``2 * column + 1`` for a value cell, ``2 * column`` for an inline string) and number of
     cells; None where :func:`typed_json` would not answer or a cell is past column Z or out
     of column order in its row."""
+    out = coded_arrays(data)
+    return None if out is None else (out[0], out[1].tolist(), out[2].tolist())
+
+
+def coded_arrays(data: bytes) -> tuple[bytes, _Ints, _Ints] | None:
+    """:func:`coded_json` with the codes and counts as arrays (to hand on as bytes)."""
     run = _scan(data)
     if run is None:
         return None
@@ -108,7 +114,7 @@ def coded_json(data: bytes) -> tuple[bytes, list[int], list[int]] | None:
     codes = np.bincount(run.row_of, weights=bits, minlength=count).astype(np.int64)
     cells = np.bincount(run.row_of, minlength=count)
     out = _json(run, keyed=False)
-    return None if out is None else (out[0], codes.tolist(), cells.tolist())
+    return None if out is None else (out[0], codes, cells)
 
 
 def _scan(data: bytes) -> _Run | None:

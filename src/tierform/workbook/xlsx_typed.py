@@ -49,7 +49,13 @@ class Coded:
 def coded_rows(data: bytes) -> Coded | list[dict[str, Any]] | None:
     """The rows of a run of ``<row>`` elements as :class:`Coded` rows where every cell is in
     columns A-Z and in column order, else as :func:`typed_rows` gives them."""
-    out = coded_json(data)
+    return coded_from(data, coded_json(data))
+
+
+def coded_from(
+    data: bytes, out: tuple[bytes, list[int], list[int]] | None
+) -> Coded | list[dict[str, Any]] | None:
+    """:func:`coded_rows` of ``data`` given its :func:`coded_json` (worked out elsewhere)."""
     if out is None:
         return typed_rows(data)
     text, codes, cells = out
