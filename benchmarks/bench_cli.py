@@ -3,7 +3,10 @@
 For each book size, generates a book (the project's deterministic generator) in a temporary
 folder, times a pyarrow parse of the CSV (the floor any command pays), then runs each command as
 its own process and prints its wall time, its peak memory (the child's own maximum resident set,
-from ``wait4``), its ratio to the parse and its target, side by side.
+from ``wait4``), its ratio to the parse and its target, side by side. A plan that reads a sheet
+of 128 MiB or more (``sync-dry`` at 1M) also runs two tag-scan workers
+(:mod:`tierform.workbook.scan_workers`): ``wait4`` gives the largest of the processes, not their
+sum, so their own peak (about 56 MiB each, read from ``VmHWM`` while they run) comes on top.
 
     python benchmarks/bench_cli.py                       # 1,000,000 and 100,000 accounts
     python benchmarks/bench_cli.py --sizes 100000 --only segment,assign
