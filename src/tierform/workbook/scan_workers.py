@@ -32,7 +32,7 @@ from typing import IO
 import numpy as np
 
 from tierform.workbook.ordered_map import mapped_in_pairs
-from tierform.workbook.xlsx_scan import coded_arrays
+from tierform.workbook.xlsx_scan import coded_arrays, coded_json
 
 Scanned = tuple[bytes, list[int], list[int]] | None
 WORKER_ARGS = ("-P", "-m", "tierform.workbook.scan_workers")  # -P: not from the working folder
@@ -158,7 +158,7 @@ def _through(
             done, worker = waiting[0]
             answer = _answer(worker)
             if answer is _FAILED:
-                yield from _here(chain((d for d, _ in waiting), [piece], pieces))
+                yield from _here(chain([d for d, _ in waiting], [piece], pieces))
                 return False
             waiting.popleft()
             yield done, answer  # type: ignore[misc]
@@ -168,13 +168,13 @@ def _through(
         try:
             worker.send(piece)
         except (OSError, ValueError):  # a broken pipe: the worker is gone
-            yield from _here(chain((d for d, _ in waiting), pieces))
+            yield from _here(chain([d for d, _ in waiting], pieces))
             return False
     while waiting:
         done, worker = waiting[0]
         answer = _answer(worker)
         if answer is _FAILED:
-            yield from _here(d for d, _ in list(waiting))
+            yield from _here([d for d, _ in waiting])
             return False
         waiting.popleft()
         yield done, answer  # type: ignore[misc]
@@ -192,12 +192,12 @@ def _answer(worker: _Worker) -> Scanned | object:
 
 
 def _here(pieces: Iterable[bytes]) -> Iterator[tuple[bytes, Scanned]]:
+    """The pieces scanned in this process, two at a time as without workers."""
     return mapped_in_pairs(_scan_here, pieces)
 
 
 def _scan_here(piece: bytes) -> tuple[bytes, Scanned]:
-    out = coded_arrays(piece)
-    return piece, None if out is None else (out[0], out[1].tolist(), out[2].tolist())
+    return piece, coded_json(piece)
 
 
 def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:

@@ -52,7 +52,7 @@ def _no_scan_here(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(data: bytes) -> Any:
         raise AssertionError("scanned here, not by a worker")
 
-    monkeypatch.setattr(scan_workers, "coded_arrays", refuse)
+    monkeypatch.setattr(scan_workers, "coded_json", refuse)
 
 
 def _alive(pool: ScanWorkers) -> list[bool]:
