@@ -12,14 +12,15 @@ from typing import Any
 
 import openpyxl
 import pytest
-from test_xlsx_named import _adapter, _read_both  # the named reader's whole-workbook helpers
+from test_xlsx_named import (  # the named reader's whole-workbook helpers
+    _read_both,
+    _written,
+)
 
 import tierform.adapters.xlsx.adapter as adapter_mod
 import tierform.workbook.xlsx_read as xlsx_read
 from tierform.adapters.tabular import Column, Table, named_columns, parse_named
 from tierform.adapters.xlsx.typed_read import read_typed
-from tierform.sync.engine import Syncer
-from tierform.sync.journal import Journal
 from tierform.sync.state import Kind, State
 from tierform.testing import sample_desired
 from tierform.workbook.xlsx_read import XlsxReader
@@ -255,8 +256,7 @@ def test_a_tierform_written_workbook_goes_the_typed_way(
     for (key, _), text in zip(sorted(desired.of(Kind.account).items()), odd, strict=False):
         desired.labels[Kind.account][key] = text
         desired.objects[Kind.account][key]["tf_next_step"] = text + " next"
-    s = Syncer(_adapter(tmp_path), Journal(tmp_path / "j.sqlite"))
-    s.apply(s.plan(desired))
+    _written(tmp_path, desired)
     used: list[tuple[str, bool]] = []
 
     def spy(table: Table, *args: Any) -> bool:
@@ -279,8 +279,7 @@ def test_a_workbook_saved_by_openpyxl_reads_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     desired = sample_desired(20)
-    s = Syncer(_adapter(tmp_path), Journal(tmp_path / "j.sqlite"))
-    s.apply(s.plan(desired))
+    _written(tmp_path, desired)
     path = tmp_path / "tracking.xlsx"
     wb = openpyxl.load_workbook(path)
     ws = wb["Accounts"]

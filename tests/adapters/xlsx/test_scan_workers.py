@@ -13,12 +13,10 @@ from typing import Any
 
 import pytest
 from test_perf_xlsx_scan import _run  # generated runs of tierform's cell shapes
-from test_xlsx_named import _adapter, _read_both
+from test_xlsx_named import _read_both, _same, _written
 
 import tierform.workbook.scan_workers as scan_workers
 import tierform.workbook.xlsx_read as xlsx_read
-from tierform.sync.engine import Syncer
-from tierform.sync.journal import Journal
 from tierform.sync.state import Kind
 from tierform.testing import sample_desired
 from tierform.workbook.scan_workers import ScanWorkers
@@ -171,8 +169,7 @@ def test_a_large_sheet_read_through_the_workers_reads_as_the_general_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     desired = sample_desired(120)
-    s = Syncer(_adapter(tmp_path), Journal(tmp_path / "j.sqlite"))
-    s.apply(s.plan(desired))
+    _written(tmp_path, desired)
     monkeypatch.setattr(xlsx_read, "WORKERS_FROM", 0)  # every sheet counts as large
     monkeypatch.setattr(xlsx_read, "_CHUNK", 3000)  # a few dozen pieces per sheet
     pools: list[ScanWorkers] = []
@@ -187,8 +184,6 @@ def test_a_large_sheet_read_through_the_workers_reads_as_the_general_path(
     fast, general = _read_both(tmp_path, monkeypatch)
     assert len(pools) >= 2 and len({id(p) for p in pools}) == 1  # one pool for both sheets
     assert pools[0]._workers == []  # stopped when the reader closed
-    assert fast.objects == general.objects
-    assert fast.labels == general.labels
-    assert fast.warnings == general.warnings
+    _same(fast, general)
     assert fast.of(Kind.account) == desired.of(Kind.account)
     assert fast.of(Kind.work_item) == desired.of(Kind.work_item)

@@ -206,6 +206,12 @@ def _adapter(folder: Path) -> XlsxAdapter:
     return XlsxAdapter(XlsxSettings(path="tracking.xlsx"), AdapterContext("wb", folder))
 
 
+def _written(folder: Path, desired: State) -> None:
+    """``desired`` applied to the folder's tracking workbook (journaled beside it)."""
+    s = Syncer(_adapter(folder), Journal(folder / "j.sqlite"))
+    s.apply(s.plan(desired))
+
+
 def _read_both(folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[State, State]:
     scope = Scope.of(sample_desired(3))
     fast = _adapter(folder).read(scope)
@@ -226,8 +232,7 @@ def test_tierform_written_workbook_reads_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
     desired = sample_desired(40)
-    s = Syncer(_adapter(tmp_path), Journal(tmp_path / "j.sqlite"))
-    s.apply(s.plan(desired))
+    _written(tmp_path, desired)
     monkeypatch.setattr(xlsx_read, "_CHUNK", chunk)  # small: many pieces, rows cut anywhere
     fast, general = _read_both(tmp_path, monkeypatch)
     _same(fast, general)
@@ -239,8 +244,7 @@ def test_workbook_edited_by_a_person_reads_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     desired = sample_desired(30)
-    s = Syncer(_adapter(tmp_path), Journal(tmp_path / "j.sqlite"))
-    s.apply(s.plan(desired))
+    _written(tmp_path, desired)
     path = tmp_path / "tracking.xlsx"
     wb = openpyxl.load_workbook(path)  # saved again below: shared strings, styles, all cells
     ws = wb["Accounts"]
@@ -276,8 +280,7 @@ def test_json_path_handles_a_fresh_workbook_with_awkward_text(
     for (key, _), text in zip(sorted(desired.of(Kind.account).items()), odd, strict=False):
         desired.labels[Kind.account][key] = text
         desired.objects[Kind.account][key]["tf_next_step"] = text + " next"
-    s = Syncer(_adapter(tmp_path), Journal(tmp_path / "j.sqlite"))
-    s.apply(s.plan(desired))
+    _written(tmp_path, desired)
     used: list[bool] = []
 
     def spy(data: bytes, names: Any) -> Any:
