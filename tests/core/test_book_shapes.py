@@ -140,6 +140,56 @@ def test_objects_where_an_id_or_number_should_be(write):
     assert book.text("tags") == ['["x"]']
 
 
+def test_half_a_surrogate_pair_is_named_not_a_traceback(write):
+    """``\\ud800`` alone (an export that cut a character in two) cannot be written as UTF-8:
+    each such field is named by record and key, in values, in names and inside nested values;
+    a whole pair (an emoji) and a backslash written as text are read as they are."""
+    text = (
+        '[{"account_id": "A1", "acv": 1, "name": "ok \\ud83d\\ude00"},'
+        ' {"account_id": "A2\\ud800", "acv": 2},'
+        ' {"account_id": "A3", "acv": 3, "note\\uDFFF": "x"},'
+        ' {"account_id": "A4", "acv": 4, "tags": ["fine", {"deep": "\\udc00"}]},'
+        ' {"account_id": "A5", "acv": 5, "name": "a \\\\ud800 as text"}]'
+    )
+    with pytest.raises(BookError, match="3 field") as err:
+        read_book(write("b.json", text))
+    found = sorted((i.row, i.key) for i in err.value.issues)
+    assert found == [(2, "account_id"), (3, "note\\udfff"), (4, "tags")]
+    assert all("surrogate" in i.message for i in err.value.issues)
+    for issue in err.value.issues:
+        str(issue).encode("utf-8")  # printable as it is
+    lines = text.replace("}, {", "}\n{").strip("[]").replace(",\n", "\n")
+    with pytest.raises(BookError, match="3 field"):
+        read_book(write("b.jsonl", lines))
+    good = read_book(
+        write("c.json", '[{"account_id": "A1", "acv": 1, "name": "\\ud83d\\ude00 \\\\ud800"}]')
+    )
+    assert good.text("name") == ["\U0001f600 \\ud800"]
+
+
+def test_whole_pairs_cost_no_walk_of_the_records(write, monkeypatch):
+    """A book that escapes every emoji (``ensure_ascii``) is read without the records being
+    walked: only an escape that looks like half a pair sends them to the check."""
+    from tierform.core import book_json
+
+    def walked(*args):
+        raise AssertionError("the records were walked")
+
+    monkeypatch.setattr(book_json, "_refuse_lone_surrogates", walked)
+    records = [{"account_id": f"A{i}", "acv": i, "name": f"Zoë \U0001f600 {i}"} for i in range(50)]
+    book = read_book(write("e.json", json.dumps(records)))  # \ud83d\ude00 escapes
+    assert book.text("name")[7] == "Zoë \U0001f600 7"
+    with pytest.raises(AssertionError, match="walked"):
+        read_book(write("f.json", json.dumps(records)[:-3] + '\\ud800"}]'))
+
+
+def test_many_broken_fields_are_counted_past_the_listed_ones(write):
+    rows = ", ".join(f'{{"account_id": "A{i}\\ud800", "acv": 1}}' for i in range(25))
+    with pytest.raises(BookError, match="25 field") as err:
+        read_book(write("b.json", f"[{rows}]"))
+    assert len(err.value.issues) == 21 and "5 more" in err.value.issues[-1].message
+
+
 def test_huge_integers_in_json_are_read_as_text_ids(write):
     book = read_book(write("b.json", json.dumps([{"account_id": 10**30, "acv": 1}])))
     assert book.ids() == [str(10**30)]

@@ -8,6 +8,7 @@ step refuses them with the row, as it does for CSV books.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,65 @@ def read_json_records(path: Path, encoding: str | None) -> list[dict[str, Any]]:
                 )
             ]
         )
+    if ("\\ud" in text or "\\uD" in text) and _LONE_SURROGATE.search(text) is not None:
+        _refuse_lone_surrogates(data, name)
     return data
+
+
+# A UTF-16 surrogate written as an escape: a pair is one character (an emoji), but half of one
+# is a text that cannot be written as UTF-8 (nor held in a column). Only where an escape looks
+# like half a pair (a high one not followed by a low one, or a low one alone) are the records
+# checked; a book that escapes every emoji pays one scan of its text.
+_HIGH, _LOW = r"\\u[dD][89abAB][0-9a-fA-F]{2}", r"\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+_LONE_SURROGATE = re.compile(f"{_HIGH}(?!{_LOW})|(?<!{_HIGH}){_LOW}")
+_LISTED = 20
+
+
+def _refuse_lone_surrogates(records: list[dict[str, Any]], name: str) -> None:
+    """A BookError naming each record and field whose name or text holds half a surrogate
+    pair (an export cut a character in two)."""
+    issues = []
+    found = 0
+    for row, record in enumerate(records, start=1):
+        for key, value in record.items():
+            if _writable(key) and _writable(value):
+                continue
+            found += 1
+            if found <= _LISTED:
+                issues.append(
+                    Issue(
+                        "holds half of a UTF-16 surrogate pair (a \\ud800-\\udfff escape "
+                        "alone): the export cut a character in two; fix the text or export "
+                        "the accounts again",
+                        file=name,
+                        row=row,
+                        key=_shown(key),
+                    )
+                )
+    if found > _LISTED:
+        issues.append(Issue(f"... and {found - _LISTED} more such fields", file=name))
+    if issues:
+        raise BookError(issues, f"{name}: {found} field(s) hold a broken character")
+
+
+def _writable(value: Any) -> bool:
+    """Whether every text in ``value`` (nested values too) can be written as UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_writable(k) and _writable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(map(_writable, value))
+    return True
+
+
+def _shown(key: str) -> str:
+    """A field name as it can be printed (a broken character as its escape)."""
+    return key.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _too_deep(name: str) -> Issue:
