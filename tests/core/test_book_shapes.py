@@ -195,6 +195,35 @@ def test_huge_integers_in_json_are_read_as_text_ids(write):
     assert book.ids() == [str(10**30)]
 
 
+@pytest.mark.parametrize("formula", [False, True])
+def test_a_damaged_xlsx_sheet_is_refused_not_a_traceback(tmp_path, formula):
+    """A sheet part that is not well-formed XML (here a reference to the character U+D800,
+    which XML does not allow) fails only when its rows are read: it is refused as the file's
+    problem, with or without formulas (their own pass reads the sheet first)."""
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["account_id", "name", "acv"])
+    ws.append(["A1", "fine", 10])
+    ws.append(["A2", "BROKEN", 20])
+    if formula:
+        ws["D2"] = "=C2*2"
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            out.writestr(info, data.replace(b"BROKEN", b"&#xD800;x"))
+    assert b"&#xD800;" in zipfile.ZipFile(bad).read("xl/worksheets/sheet1.xml")
+    with pytest.raises(BookError, match="cannot read the sheet.*save it again") as err:
+        read_book(bad)
+    assert err.value.issues[0].file == str(bad)
+
+
 def test_uncalculated_xlsx_formulas_are_named(tmp_path):
     import openpyxl
 

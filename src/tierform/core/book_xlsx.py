@@ -83,6 +83,12 @@ def read_xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], list[list[
                         )
                     )
                 columns[i].append(_value(value))
+    except BookError:
+        raise
+    except Exception as exc:  # read-only openpyxl parses the sheet as it is iterated
+        raise BookError(
+            [Issue(f"cannot read the sheet: {exc}: save it again from Excel", file=name)]
+        ) from None
     finally:
         wb.close()
     if uncalculated:
@@ -114,6 +120,8 @@ def _formula_rows(path: Path, sheet: str | None) -> dict[int, dict[int, str]]:
                 text = value if isinstance(value, str) else getattr(value, "text", None)
                 if isinstance(text, str) and text.startswith("="):
                     out.setdefault(number, {})[i] = text
+    except Exception:  # a damaged sheet: the data pass reports it
+        return {}
     finally:
         wb.close()
     return out
