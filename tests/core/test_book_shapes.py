@@ -183,6 +183,14 @@ def test_whole_pairs_cost_no_walk_of_the_records(write, monkeypatch):
         read_book(write("f.json", json.dumps(records)[:-3] + '\\ud800"}]'))
 
 
+def test_a_broken_character_beside_deep_nesting_is_still_a_clear_error(write):
+    deep = "[" * 900 + "1" + "]" * 900  # read by the parser, too deep to walk
+    text = f'[{{"account_id": "A1\\ud800", "acv": 1}}, {{"account_id": "A2", "deep": {deep}}}]'
+    with pytest.raises(BookError) as err:
+        read_book(write("b.json", text))
+    assert [(i.row, i.key) for i in err.value.issues] == [(1, "account_id")]
+
+
 def test_many_broken_fields_are_counted_past_the_listed_ones(write):
     rows = ", ".join(f'{{"account_id": "A{i}\\ud800", "acv": 1}}' for i in range(25))
     with pytest.raises(BookError, match="25 field") as err:
