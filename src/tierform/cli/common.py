@@ -144,8 +144,20 @@ def handle_errors(f: F) -> F:
         except TierformError as exc:
             err_console.print(styled(("error:", "bold red"), f" {exc}"))
             sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            raise  # the reader of the output left: ended quietly where the output is flushed
+        except OSError as exc:  # the system refused: a full disk, no permission...
+            err_console.print(styled(("error:", "bold red"), f" {_os_error(exc)}"))
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _os_error(exc: OSError) -> str:
+    """An operating-system error as one line: what failed, and on which path."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    return f"{what}: {' -> '.join(paths)}" if paths else what
 
 
 def model_path(config: str | None) -> Path | None:

@@ -97,6 +97,8 @@ def report(
     from tierform.report import prepare, write_report
 
     growth_pct = _growth_pct(growth)
+    if Path(out).exists() and not Path(out).is_dir():  # "file/": click's own check lets it by
+        raise click.BadParameter(f"{out!r} is a file; give a folder", param_hint="'--out'")
     model, book = load(config, accounts)
     book = adopt(model, book, config, from_target)
     data = prepare(
