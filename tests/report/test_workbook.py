@@ -313,6 +313,30 @@ def test_a_bad_edit_names_its_cell(example_run: ExampleRun, tmp_path: Path) -> N
     ), err.value.issues
 
 
+def test_a_file_that_is_not_a_readable_workbook_is_named(
+    example_run: ExampleRun, tmp_path: Path
+) -> None:
+    """import-workbook on a CSV, or on a report workbook whose sheet XML was damaged (a
+    reference to U+D800, which XML does not allow): one error line, exit 1, nothing written."""
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(example_run.workbook) as src, zipfile.ZipFile(damaged, "w") as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                at = data.index(b"<v>") + 3
+                data = data[:at] + b"&#xD800;" + data[at:]
+            out.writestr(info, data)
+    csv_file = tmp_path / "accounts.csv"
+    csv_file.write_text("account_id,acv\nA1,10\n")
+    for path in (csv_file, damaged):
+        model = tmp_path / "m.yaml"
+        result = CliRunner().invoke(cli, ["import-workbook", str(path), "--out", str(model)])
+        assert result.exit_code == 1, result.output
+        assert result.exception.__class__ is SystemExit
+        assert f"error: {path}: not a readable .xlsx workbook" in " ".join(result.output.split())
+        assert not model.exists()
+
+
 def test_user_text_is_never_a_formula(hostile_csv: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli,

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tierform.errors import SheetTooLarge, WorkbookLocked
+from tierform.errors import SheetTooLarge, UnreadableWorkbook, WorkbookLocked
 from tierform.workbook.spec import Bool, Date, Formula, Number, SheetSpec, Text, WorkbookSpec
 
 MARKER_PROPERTY = "tierform_managed_sheets"
@@ -161,8 +161,21 @@ def read_workbook(path: str | Path) -> dict[str, list[list[Any]]]:
     """Every sheet as rows of plain values (formulas as their text), header row included."""
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, data_only=False)
     try:
-        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
-    finally:
-        wb.close()
+        # The file is opened here, so it is closed however openpyxl fails part-way.
+        with open(path, "rb") as fh:
+            wb = load_workbook(fh, data_only=False)
+            try:
+                return {
+                    ws.title: [list(r) for r in ws.iter_rows(values_only=True)]
+                    for ws in wb.worksheets
+                }
+            finally:
+                wb.close()
+    except OSError:
+        raise
+    except Exception as exc:  # openpyxl raises many types for a file it cannot read
+        raise UnreadableWorkbook(
+            f"{path}: not a readable .xlsx workbook ({exc}); open it in Excel and save it as "
+            ".xlsx again"
+        ) from None
