@@ -10,7 +10,7 @@ from tierform.core.book import book_from_records
 from tierform.core.capacity import headcount_for, plan_capacity
 from tierform.core.loader import load_model_text
 from tierform.core.model import RosterEntry
-from tierform.core.scenario import growth_scenario, parse_growth
+from tierform.core.scenario import MAX_NEW_ACCOUNTS, growth_scenario, parse_growth
 from tierform.core.segment import segment
 
 STAGES = "{onboarding: a, adoption: b, value_delivery: c, renewal: d, expansion: e, escalation: f}"
@@ -178,6 +178,34 @@ def test_parse_growth():
     assert parse_growth(None, "40%", 350) == 140
     assert parse_growth(80, None, 350) == 80
     assert parse_growth(None, None, 350) is None
+    assert parse_growth(None, " -20 ", 350) == -70
+    assert parse_growth(-1000, None, 350) == -1000  # a shrink past the book: clamped later
+
+
+@pytest.mark.parametrize(
+    ("growth", "words"),
+    [
+        ("lots", "is not a percentage"),
+        ("-100%", "is not a percentage"),
+        ("nan", "is not a percentage"),
+        ("inf%", "is not a percentage"),
+        ("1e400%", "is not a percentage"),  # read as infinity
+        ("1e300%", "more than 10,000,000"),  # finite, but its product is not
+        ("2857142.9%", "more than 10,000,000"),  # 350 x 28,571.429 = 10,000,000.15
+    ],
+)
+def test_parse_growth_refuses_what_no_scenario_can_draw(growth: str, words: str) -> None:
+    with pytest.raises(ValueError, match=words) as err:
+        parse_growth(None, growth, 350)
+    assert repr(growth) in str(err.value)
+
+
+def test_the_most_new_accounts_a_scenario_draws() -> None:
+    assert MAX_NEW_ACCOUNTS == 10_000_000
+    assert parse_growth(None, "2857142.8%", 350) == 10_000_000  # 350 x 28,571.428 = 9,999,999.8
+    assert parse_growth(MAX_NEW_ACCOUNTS, None, 350) == MAX_NEW_ACCOUNTS
+    with pytest.raises(ValueError, match="--add-accounts 10000001 would add more than"):
+        parse_growth(MAX_NEW_ACCOUNTS + 1, None, 350)
 
 
 def test_linear_quantiles_match_numpy() -> None:

@@ -220,6 +220,8 @@ def test_report_growth_option_reaches_both_outputs(example_run: ExampleRun, tmp_
     assert any("+25% (100 new accounts)" in n for n in notes)  # 400 x 25 %
     bad = CliRunner().invoke(cli, [*args, "--growth", "lots"], catch_exceptions=False)
     assert bad.exit_code == 1 and "--growth 'lots'" in bad.output
+    huge = CliRunner().invoke(cli, [*args, "--growth", "1e300%"], catch_exceptions=False)
+    assert huge.exit_code == 1 and "more than 10,000,000 accounts" in huge.output
 
 
 def test_report_prints_the_workbook_notes(

@@ -212,10 +212,8 @@ def capacity_cmd(
     result = plan_capacity(model, seg)
     try:
         extra = parse_growth(add_accounts, growth, len(book))
-    except ValueError:
-        raise ConfigError(
-            [Issue(f"--growth {growth!r} is not a percentage above -100% like 40% or -20%")]
-        ) from None
+    except ValueError as exc:
+        raise ConfigError([Issue(str(exc))]) from None
     if extra is not None:
         result.scenario = growth_scenario(model, seg, extra)
     data = result.to_dict()

@@ -96,10 +96,10 @@ def report(
 
     from tierform.report import prepare, write_report
 
-    growth_pct = _growth_pct(growth)
     if Path(out).exists() and not Path(out).is_dir():  # "file/": click's own check lets it by
         raise click.BadParameter(f"{out!r} is a file; give a folder", param_hint="'--out'")
     model, book = load(config, accounts)
+    growth_pct = _growth_pct(growth, len(book))
     book = adopt(model, book, config, from_target)
     data = prepare(
         model,
@@ -150,21 +150,17 @@ def report(
         err_console.print(styled(("missing:", "yellow"), f" {text}"))
 
 
-def _growth_pct(growth: str | None) -> float | None:
+def _growth_pct(growth: str | None, accounts: int) -> float | None:
     """``--growth 40%`` as a percentage; a value the scenario cannot take is refused."""
     if growth is None:
         return None
+    from tierform.core.scenario import growth_accounts
     from tierform.errors import ConfigError, Issue
 
     try:
-        value = float(growth.strip().rstrip("%"))
-    except ValueError:
-        value = float("nan")
-    if not value > -100 or value == float("inf"):
-        raise ConfigError(
-            [Issue(f"--growth {growth!r} is not a percentage above -100% like 40% or -20%")]
-        )
-    return value
+        return growth_accounts(growth, accounts)[0]
+    except ValueError as exc:
+        raise ConfigError([Issue(str(exc))]) from None
 
 
 def _platform_support(model: CoverageModel, customers: int) -> PlatformSupport | None:

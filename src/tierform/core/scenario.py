@@ -268,17 +268,41 @@ def scenario_checks(
     return checks
 
 
+#: The most new accounts a growth scenario draws (each one's ACV is sampled from its tier's).
+MAX_NEW_ACCOUNTS = 10_000_000
+
+
 def parse_growth(add_accounts: int | None, growth: str | None, accounts: int) -> int | None:
-    """``--add-accounts N`` or ``--growth 40%`` as a number of new accounts."""
+    """``--add-accounts N`` or ``--growth 40%`` as a number of new accounts; ValueError, with
+    the message to show, for a value the scenario cannot take."""
     if add_accounts is not None:
+        if add_accounts > MAX_NEW_ACCOUNTS:
+            raise ValueError(_too_many(f"--add-accounts {add_accounts}"))
         return add_accounts
     if growth is None:
         return None
-    text = growth.strip().rstrip("%")
-    value = float(text)
-    if value <= -100:
-        raise ValueError(growth)
-    return round(accounts * value / 100)
+    return growth_accounts(growth, accounts)[1]
+
+
+def growth_accounts(growth: str, accounts: int) -> tuple[float, int]:
+    """``--growth 40%`` as its percentage and the new accounts it makes of ``accounts``."""
+    try:
+        value = float(growth.strip().rstrip("%"))
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > -100):
+        raise ValueError(f"--growth {growth!r} is not a percentage above -100% like 40% or -20%")
+    new = accounts * value / 100
+    if not new <= MAX_NEW_ACCOUNTS:  # past the cap, or past what a float holds
+        raise ValueError(_too_many(f"--growth {growth!r}"))
+    return value, round(new)
+
+
+def _too_many(option: str) -> str:
+    return (
+        f"{option} would add more than {MAX_NEW_ACCOUNTS:,} accounts, the most a growth "
+        "scenario models: give a smaller growth"
+    )
 
 
 def linear_quantiles(values: np.ndarray, probs: np.ndarray) -> np.ndarray:
