@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 from tierform.core.book import book_from_records
 from tierform.core.loader import load_model
@@ -44,3 +45,36 @@ def test_review_and_handoff_dates_follow_each_rows_due_date():
         assert re.search(r"; from [^;]+;", a.reason)
         checked += 1
     assert checked > 10
+
+
+def test_offsets_and_dates_stay_inside_the_calendar():
+    """A rule's days are at most a hundred years and the evaluation date lies in 1900-2999,
+    so the latest date a run names (the last day, plus the longest due, review and handoff
+    offsets) is a date Python can count: the extremes run, one day more is refused."""
+    import pytest
+    from click.testing import CliRunner
+    from pydantic import ValidationError
+
+    from tierform.cli.main import cli
+    from tierform.core.model import FIRST_DAY, LAST_DAY, AccountSource
+    from tierform.core.rules.spec import MAX_DAYS, Action, Trigger
+
+    longest = {"due_days": MAX_DAYS, "overlap_days": MAX_DAYS, "temporary_days": MAX_DAYS}
+    Action.model_validate({"type": "move_tier", "tier": "up", **longest})
+    Trigger.model_validate({"type": "days_before_date", "days": MAX_DAYS})
+    assert LAST_DAY + dt.timedelta(days=3 * MAX_DAYS) < dt.date.max
+    assert FIRST_DAY - dt.timedelta(days=3 * MAX_DAYS) > dt.date.min
+    for field in longest:
+        with pytest.raises(ValidationError):
+            Action.model_validate({"type": "move_tier", "tier": "up", field: MAX_DAYS + 1})
+    with pytest.raises(ValidationError):
+        Trigger.model_validate({"type": "days_before_date", "days_by_tier": {"A": -1}})
+    with pytest.raises(ValidationError):
+        AccountSource.model_validate({"as_of": "3000-01-01"})
+    for day, code in (("2999-12-31", 0), ("1900-01-01", 0), ("3000-01-01", 2), ("9999-12-31", 2)):
+        examples = Path(__file__).resolve().parents[2] / "examples"
+        args = ["-c", str(examples / "tierform.yaml"), "--accounts", str(examples / "accounts.csv")]
+        result = CliRunner().invoke(cli, ["rules", "run", *args, "--as-of", day])
+        assert result.exit_code == code, (day, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "give a date from 1900-01-01 to 2999-12-31" in result.output

@@ -62,11 +62,23 @@ def as_of_option(required: bool = False) -> Callable[[F], F]:
             "as_of",
             type=DATE,
             required=required,
+            callback=_in_the_calendar,
             help="The date to evaluate on, YYYY-MM-DD"
             + ("." if required else " (default: today)."),
         )(f)
 
     return decorate
+
+
+def _in_the_calendar(
+    ctx: click.Context, param: click.Parameter, value: dt.datetime | None
+) -> dt.datetime | None:
+    """``--as-of`` within the dates a model's rule offsets can be counted from."""
+    from tierform.core.model import FIRST_DAY, LAST_DAY
+
+    if value is not None and not FIRST_DAY <= value.date() <= LAST_DAY:
+        raise click.BadParameter(f"give a date from {FIRST_DAY} to {LAST_DAY}")
+    return value
 
 
 def as_date(value: dt.datetime | None) -> dt.date | None:

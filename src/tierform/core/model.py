@@ -24,6 +24,11 @@ from tierform.core.target_spec import TargetSpec
 Loc = tuple[str | int, ...]
 
 
+#: The dates a command may evaluate on: rule offsets (up to a hundred years) then stay inside
+#: the calendar Python counts (years 1-9999).
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
 class Model(BaseModel):
     """Base for every model section: unknown keys are errors, not silently ignored."""
 
@@ -193,6 +198,8 @@ class AccountSource(Model):
     )
     as_of: dt.date | None = Field(
         None,
+        ge=FIRST_DAY,
+        le=LAST_DAY,
         description="The date the export was taken: every command evaluates on it unless "
         "--as-of is given (default: today).",
     )

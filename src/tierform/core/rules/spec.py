@@ -8,12 +8,16 @@ band, dimension and playbook a rule names exists.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tierform.core.empty import empty_list
 from tierform.core.playbooks.spec import Channel, Stage
+
+#: The longest offset a rule may name, in days (a hundred years): dates stay far inside the
+#: calendar Python can count.
+MAX_DAYS = 36_500
 
 TriggerType = Literal["account_created", "field_change", "threshold_crossed", "days_before_date"]
 ActionType = Literal[
@@ -53,9 +57,11 @@ class Trigger(_Spec):
     below_by_tier: dict[str, float] | None = None
     above_by_tier: dict[str, float] | None = None
     date_field: str = "renewal_date"
-    days: int | None = Field(None, ge=0)
-    days_by_tier: dict[str, int] | None = None
-    within_days: int = Field(7, ge=1, description="account_created without a previous book.")
+    days: int | None = Field(None, ge=0, le=MAX_DAYS)
+    days_by_tier: dict[str, Annotated[int, Field(ge=0, le=MAX_DAYS)]] | None = None
+    within_days: int = Field(
+        7, ge=1, le=MAX_DAYS, description="account_created without a previous book."
+    )
 
 
 class Comparison(_Spec):
@@ -88,9 +94,13 @@ class Action(_Spec):
     stage: Stage | None = Field(None, description="start_playbook: the tier's playbook of a stage.")
     text: str | None = None
     channel: Channel | None = None
-    due_days: int = Field(0, ge=0, description="Days after the trigger date.")
-    overlap_days: int | None = Field(None, ge=0, description="Warm handoff with the old owner.")
-    temporary_days: int | None = Field(None, gt=0, description="A temporary move, reviewed after.")
+    due_days: int = Field(0, ge=0, le=MAX_DAYS, description="Days after the trigger date.")
+    overlap_days: int | None = Field(
+        None, ge=0, le=MAX_DAYS, description="Warm handoff with the old owner."
+    )
+    temporary_days: int | None = Field(
+        None, gt=0, le=MAX_DAYS, description="A temporary move, reviewed after."
+    )
     tiers: list[str] | None = None
     bands: list[str] | None = None
 
