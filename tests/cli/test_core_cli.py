@@ -103,6 +103,37 @@ def test_assign_and_recommend(run, example):
     assert (rec["path"], rec["adapter"]) == ("B", "vitally")
 
 
+def test_recommend_takes_only_counts_and_budgets_that_mean_something(run):
+    for args, words in (
+        (("--budget", "nan"), "0 or more"),
+        (("--budget", "-1"), "0 or more"),
+        (("--budget", "-1e400"), "0 or more"),
+        (("--customers", "-5"), "x>=0"),
+    ):
+        result = run("recommend", "--customers", "600", *args)
+        assert result.exit_code == 2 and words in result.output, (args, result.output)
+    # Path C costs more than a zero budget: it falls back as far as path A, never past it.
+    rec = json.loads(
+        run("recommend", "--customers", "600", "--budget", "0", "--format", "json").stdout
+    )
+    assert rec["path"] == "A"
+    rec = json.loads(run("recommend", "--customers", "600", "--format", "json").stdout)
+    assert rec["path"] == "C"
+    from tierform.core.recommend import recommend  # the library: no budget takes it past A
+
+    assert recommend(600, budget=-1.0).path == recommend(600, budget=float("nan")).path == "A"
+
+
+def test_a_roster_in_utf16_or_cp1252_reads_as_its_names(tmp_path):
+    from tierform.core.roster import read_roster
+
+    text = "name,tier\nZoë Ünal,Enterprise\nAna Ruiz,Enterprise\n"
+    for encoding in ("utf-8", "utf-8-sig", "utf-16", "cp1252"):
+        path = tmp_path / f"roster-{encoding}.csv"
+        path.write_bytes(text.encode(encoding))
+        assert [e.name for e in read_roster(path)] == ["Zoë Ünal", "Ana Ruiz"], encoding
+
+
 def test_missing_book_is_explained(run, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("segment")

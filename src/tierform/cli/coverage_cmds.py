@@ -373,13 +373,31 @@ def assign_cmd(
         print_checks(checks)
 
 
+def _dollars(value: float | None) -> float | None:
+    """A budget: a number of dollars, 0 or more (NaN compares as neither)."""
+    if value is not None and not value >= 0:
+        raise click.BadParameter("give the monthly budget in dollars, 0 or more")
+    return value
+
+
 @command("recommend")
 @accounts_option(read_ahead=False)  # the book is read only without --customers
 @config_option
 @format_option
-@click.option("--customers", type=int, default=None, help="Customer count (default: the book's).")
+@click.option(
+    "--customers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Customer count (default: the book's).",
+)
 @click.option("--existing", default=None, help="The CS platform already in use, if any.")
-@click.option("--budget", type=float, default=None, help="Monthly tooling budget in dollars.")
+@click.option(
+    "--budget",
+    type=float,
+    default=None,
+    callback=lambda ctx, param, value: _dollars(value),
+    help="Monthly tooling budget in dollars (0 or more).",
+)
 @click.option("--plg", is_flag=True, help="The company runs a product-led growth motion.")
 def recommend_cmd(
     accounts: str | None,

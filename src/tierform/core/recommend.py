@@ -89,7 +89,7 @@ def recommend(
     else:
         path, why = "D", f"{customers} customers (5,000+) with a PLG motion"
     fallback = path
-    while not _affordable(fallback, budget):
+    while fallback > "A" and not _affordable(fallback, budget):  # A: a spreadsheet, no cost
         fallback = chr(ord(fallback) - 1)
     if fallback != path:
         why += (
