@@ -105,9 +105,9 @@ def test_assign_and_recommend(run, example):
 
 def test_recommend_takes_only_counts_and_budgets_that_mean_something(run):
     for args, words in (
-        (("--budget", "nan"), "0 or more"),
-        (("--budget", "-1"), "0 or more"),
-        (("--budget", "-1e400"), "0 or more"),
+        (("--budget", "nan"), "'nan' is not a number"),
+        (("--budget", "-1"), "x>=0"),
+        (("--budget", "-1e400"), "x>=0"),
         (("--customers", "-5"), "x>=0"),
     ):
         result = run("recommend", "--customers", "600", *args)
@@ -122,6 +122,25 @@ def test_recommend_takes_only_counts_and_budgets_that_mean_something(run):
     from tierform.core.recommend import recommend  # the library: no budget takes it past A
 
     assert recommend(600, budget=-1.0).path == recommend(600, budget=float("nan")).path == "A"
+
+
+def test_numbers_no_option_can_use_are_usage_errors(run, example):
+    """NaN passes click's own ranges (it compares with no bound); a negative seed is not
+    one numpy takes. Each is refused before any work, naming the option."""
+    book = str(example.parent / "accounts.csv")
+    cases = [
+        (("health", "--calibrate", "--holdout", "nan"), "--holdout", "not a number"),
+        (("health", "--calibrate", "--seed", "-1"), "--seed", "x>=0"),
+        (("health", "--limit", "-3"), "--limit", "x>=0"),
+        (("sync", "--wait", "nan"), "--wait", "not a number"),
+        (("init", str(example.parent / "new.yaml"), "--budget", "nan"), "--budget", "not a number"),
+    ]
+    for args, option, words in cases:
+        model = () if args[0] == "init" else ("-c", str(example), "--accounts", book)
+        result = run(*args, *model)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"Invalid value for '{option}'" in result.output and words in result.output
+    assert not (example.parent / "new.yaml").exists()
 
 
 def test_a_roster_in_utf16_or_cp1252_reads_as_its_names(tmp_path):

@@ -55,6 +55,16 @@ def command(name: str, **kwargs: Any) -> Callable[[Callable[..., Any]], click.Co
 DATE = click.DateTime(["%Y-%m-%d"])
 
 
+class NumberRange(click.FloatRange):
+    """click's ``FloatRange`` that also refuses NaN, which no bound compares with."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return number
+
+
 def as_of_option(required: bool = False) -> Callable[[F], F]:
     def decorate(f: F) -> F:
         return click.option(

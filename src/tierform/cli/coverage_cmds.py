@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tierform.cli.common import (
+    NumberRange,
     accounts_option,
     command,
     config_option,
@@ -373,13 +374,6 @@ def assign_cmd(
         print_checks(checks)
 
 
-def _dollars(value: float | None) -> float | None:
-    """A budget: a number of dollars, 0 or more (NaN compares as neither)."""
-    if value is not None and not value >= 0:
-        raise click.BadParameter("give the monthly budget in dollars, 0 or more")
-    return value
-
-
 @command("recommend")
 @accounts_option(read_ahead=False)  # the book is read only without --customers
 @config_option
@@ -393,9 +387,8 @@ def _dollars(value: float | None) -> float | None:
 @click.option("--existing", default=None, help="The CS platform already in use, if any.")
 @click.option(
     "--budget",
-    type=float,
+    type=NumberRange(min=0),
     default=None,
-    callback=lambda ctx, param, value: _dollars(value),
     help="Monthly tooling budget in dollars (0 or more).",
 )
 @click.option("--plg", is_flag=True, help="The company runs a product-led growth motion.")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tierform.cli.common import (
+    NumberRange,
     accounts_option,
     as_of_option,
     config_option,
@@ -50,12 +51,18 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--holdout",
-    type=click.FloatRange(0.05, 0.9),
+    type=NumberRange(0.05, 0.9),
     default=0.3,
     show_default=True,
     help="Share of the history kept out of the fit to measure it.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the held-out split.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the held-out split.",
+)
 @click.option(
     "--write",
     "write",
@@ -64,7 +71,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--limit",
-    type=int,
+    type=click.IntRange(min=0),
     default=15,
     show_default=True,
     help="Text output: how many of the lowest-scoring accounts to list.",

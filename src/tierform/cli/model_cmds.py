@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tierform.cli.common import (
+    NumberRange,
     accounts_option,
     command,
     config_option,
@@ -55,7 +56,12 @@ def schema_cmd() -> None:
     help="Account book (for --platform auto: counts the customers; also set as accounts.path).",
 )
 @click.option("--customers", type=int, default=None, help="Customer count for --platform auto.")
-@click.option("--budget", type=float, default=None, help="Monthly tooling budget in dollars.")
+@click.option(
+    "--budget",
+    type=NumberRange(min=0),
+    default=None,
+    help="Monthly tooling budget in dollars (0 or more).",
+)
 @click.option("--existing", default=None, help="The CS platform already in use, if any.")
 @click.option("--plg", is_flag=True, help="The company runs a product-led growth motion.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from tierform.cli.common import (
+    NumberRange,
     accounts_option,
     config_option,
     console,
@@ -51,7 +52,7 @@ PROGRESS_FROM = 200  # changes; smaller applies finish before a bar is worth dra
 @click.option(
     "--wait",
     "wait",
-    type=click.FloatRange(min=0),
+    type=NumberRange(min=0),
     default=0.0,
     show_default=True,
     metavar="SECONDS",
