@@ -134,6 +134,7 @@ def test_numbers_no_option_can_use_are_usage_errors(run, example):
         (("health", "--limit", "-3"), "--limit", "x>=0"),
         (("sync", "--wait", "nan"), "--wait", "not a number"),
         (("init", str(example.parent / "new.yaml"), "--budget", "nan"), "--budget", "not a number"),
+        (("init", str(example.parent / "new.yaml"), "--customers", "-5"), "--customers", "x>=0"),
     ]
     for args, option, words in cases:
         model = () if args[0] == "init" else ("-c", str(example), "--accounts", book)

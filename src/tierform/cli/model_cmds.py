@@ -55,7 +55,12 @@ def schema_cmd() -> None:
     default=None,
     help="Account book (for --platform auto: counts the customers; also set as accounts.path).",
 )
-@click.option("--customers", type=int, default=None, help="Customer count for --platform auto.")
+@click.option(
+    "--customers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Customer count for --platform auto.",
+)
 @click.option(
     "--budget",
     type=NumberRange(min=0),
