@@ -72,7 +72,7 @@ def as_of_option(required: bool = False) -> Callable[[F], F]:
             "as_of",
             type=DATE,
             required=required,
-            callback=_in_the_calendar,
+            callback=within_the_calendar,
             help="The date to evaluate on, YYYY-MM-DD"
             + ("." if required else " (default: today)."),
         )(f)
@@ -80,7 +80,7 @@ def as_of_option(required: bool = False) -> Callable[[F], F]:
     return decorate
 
 
-def _in_the_calendar(
+def within_the_calendar(
     ctx: click.Context, param: click.Parameter, value: dt.datetime | None
 ) -> dt.datetime | None:
     """``--as-of`` within the dates a model's rule offsets can be counted from."""

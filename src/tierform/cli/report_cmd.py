@@ -21,6 +21,7 @@ from tierform.cli.common import (
     load,
     model_path,
     styled,
+    within_the_calendar,
 )
 from tierform.cli.sync_cmds import adopt, from_target_option
 
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     "as_of",
     type=click.DateTime(["%Y-%m-%d"]),
     default=None,
+    callback=within_the_calendar,
     help="Date the health signals are read at (renewal proximity); default: today.",
 )
 @click.option(

@@ -46,7 +46,7 @@ def rules_group() -> None:
 @click.option("--rule", "only", multiple=True, help="Only this rule (repeatable).")
 @click.option(
     "--limit",
-    type=int,
+    type=click.IntRange(min=0),
     default=50,
     show_default=True,
     help="Text output: how many actions to list.",

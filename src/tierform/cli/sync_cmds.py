@@ -18,6 +18,7 @@ from tierform.cli.common import (
     load,
     model_path,
     styled,
+    within_the_calendar,
 )
 from tierform.cli.process import keep_until_exit
 from tierform.errors import AdapterError, BuildStepsPending, DriftDetected
@@ -81,6 +82,7 @@ PROGRESS_FROM = 200  # changes; smaller applies finish before a bar is worth dra
     "as_of",
     type=click.DateTime(["%Y-%m-%d"]),
     default=None,
+    callback=within_the_calendar,
     help="Compute renewal windows, health and due tasks as of this date (default: today).",
 )
 @handle_errors
@@ -318,7 +320,13 @@ def _apply(syncer: Any, plan: Any, force: bool, checksum: str | None, wait: floa
 @config_option
 @click.option("-t", "--target", "target", default=None, help="Only runs of this target.")
 @click.option("--run", "run_id", default=None, help="Show the changes recorded for one run.")
-@click.option("--limit", default=20, show_default=True, help="How many runs to list.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0, max=10**9),
+    default=20,
+    show_default=True,
+    help="How many runs to list.",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
