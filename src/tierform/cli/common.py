@@ -65,22 +65,26 @@ class NumberRange(click.FloatRange):
         return number
 
 
-def as_of_option(required: bool = False) -> Callable[[F], F]:
+def as_of_option(required: bool = False, help: str | None = None) -> Callable[[F], F]:
+    """``--as-of YYYY-MM-DD``, within the calendar (``help``: what the command does with it)."""
+    default_help = "The date to evaluate on, YYYY-MM-DD" + (
+        "." if required else " (default: today)."
+    )
+
     def decorate(f: F) -> F:
         return click.option(
             "--as-of",
             "as_of",
             type=DATE,
             required=required,
-            callback=within_the_calendar,
-            help="The date to evaluate on, YYYY-MM-DD"
-            + ("." if required else " (default: today)."),
+            callback=_within_the_calendar,
+            help=help or default_help,
         )(f)
 
     return decorate
 
 
-def within_the_calendar(
+def _within_the_calendar(
     ctx: click.Context, param: click.Parameter, value: dt.datetime | None
 ) -> dt.datetime | None:
     """``--as-of`` within the dates a model's rule offsets can be counted from."""

@@ -11,6 +11,7 @@ import click
 from tierform.cli.common import (
     STATUS_STYLE,
     accounts_option,
+    as_of_option,
     config_option,
     console,
     emit_json,
@@ -21,7 +22,6 @@ from tierform.cli.common import (
     load,
     model_path,
     styled,
-    within_the_calendar,
 )
 from tierform.cli.sync_cmds import adopt, from_target_option
 
@@ -49,14 +49,7 @@ if TYPE_CHECKING:
     help="Churn history (account ids, optional churned column) to validate the health "
     "score; default: the book's churned column, if any.",
 )
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    callback=within_the_calendar,
-    help="Date the health signals are read at (renewal proximity); default: today.",
-)
+@as_of_option(help="Date the health signals are read at (renewal proximity); default: today.")
 @click.option(
     "--growth",
     "growth",

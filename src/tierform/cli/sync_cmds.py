@@ -10,6 +10,7 @@ import click
 from tierform.cli.common import (
     NumberRange,
     accounts_option,
+    as_of_option,
     config_option,
     console,
     emit_json,
@@ -18,7 +19,6 @@ from tierform.cli.common import (
     load,
     model_path,
     styled,
-    within_the_calendar,
 )
 from tierform.cli.process import keep_until_exit
 from tierform.errors import AdapterError, BuildStepsPending, DriftDetected
@@ -77,13 +77,8 @@ PROGRESS_FROM = 200  # changes; smaller applies finish before a bar is worth dra
     show_default=True,
     help="How to print the plan.",
 )
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    callback=within_the_calendar,
-    help="Compute renewal windows, health and due tasks as of this date (default: today).",
+@as_of_option(
+    help="Compute renewal windows, health and due tasks as of this date (default: today)."
 )
 @handle_errors
 def sync_cmd(

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from tierform.core.book_json import decode_json
 from tierform.core.model import CoverageModel, RosterEntry
 from tierform.core.safe_yaml import load_yaml
 from tierform.core.validation import semantic_issues
@@ -17,7 +18,7 @@ from tierform.errors import ConfigError, Issue
 def read_roster(path: str | Path) -> list[RosterEntry]:
     path = Path(path)
     try:
-        text = _text(path.read_bytes())
+        text = decode_json(path.read_bytes(), None, str(path))  # as a book's text is decoded
     except OSError as exc:
         raise ConfigError([Issue(f"cannot read roster: {exc}", file=str(path))]) from None
     if path.suffix.lower() in (".yaml", ".yml"):
@@ -47,18 +48,6 @@ def read_roster(path: str | Path) -> list[RosterEntry]:
     if issues:
         raise ConfigError(issues, f"{path}: {len(issues)} problem(s) in the roster")
     return entries
-
-
-def _text(raw: bytes) -> str:
-    """The roster's text: UTF-8 (with or without BOM), UTF-16 with its BOM (Excel's "Unicode
-    text"), else cp1252 (an Excel-era CSV, as the account books take it)."""
-    encodings = ["utf-16"] if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else []
-    for encoding in (*encodings, "utf-8-sig"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("cp1252", errors="replace")
 
 
 def with_roster(model: CoverageModel, roster: list[RosterEntry], source: str) -> CoverageModel:
