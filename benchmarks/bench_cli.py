@@ -264,6 +264,30 @@ def analysis_targets() -> dict[int | None, Target]:
     return {1_000_000: Target(ratio=3, peak_mib=1.5 * MIB_PER_GIB)}
 
 
+def small_book_commands() -> list[Command]:
+    """Each analysis command on a 10-account book (as a user runs it, text output): the
+    issue's "any analysis command" target, so every one is timed, not only ``segment``."""
+    argvs: dict[str, Callable[[Book], list[str]]] = {
+        "segment-10": analysis("segment"),
+        "capacity-10": analysis("capacity"),
+        "health-10": analysis("health", "--as-of", AS_OF),
+        "rules-run-10": analysis("rules", "run", "--as-of", AS_OF),
+        "assign-10": lambda b: [*analysis("assign")(b), "--roster", str(b.extras["roster"])],
+        "validate-10": analysis("validate"),
+    }
+    return [
+        Command(
+            name,
+            argv,
+            {None: Target(seconds=0.4)},
+            per_size=False,
+            book=10,
+            setup=roster if name == "assign-10" else None,
+        )
+        for name, argv in argvs.items()
+    ]
+
+
 COMMANDS = [
     Command("segment", analysis("segment", "--format", "json"), analysis_targets()),
     Command("capacity", analysis("capacity", "--format", "json"), analysis_targets()),
@@ -305,13 +329,7 @@ COMMANDS = [
         sync_book=True,
     ),
     Command("help", lambda b: ["--help"], {None: Target(seconds=0.15)}, per_size=False),
-    Command(
-        "segment-10",
-        analysis("segment"),
-        {None: Target(seconds=0.4)},
-        per_size=False,
-        book=10,
-    ),
+    *small_book_commands(),
 ]
 
 

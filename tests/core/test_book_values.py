@@ -116,6 +116,37 @@ def test_impossible_dates_are_errors(write, cell):
     assert "no such date" in _issues(err)[2]
 
 
+@pytest.mark.parametrize("typed", ["date32", "timestamp"])
+def test_typed_date_columns_keep_their_days_and_refuse_days_outside_the_calendar(typed):
+    """A column a reader already typed as dates (Arrow's CSV inference, a JSON or xlsx book):
+    inside years 1-9999 every day stays as it is, nulls stay blank; a day outside is refused."""
+    import pyarrow as pa
+
+    from tierform.core import book_dates
+
+    days = [dt.date(2027, 1, 31), None, dt.date(1, 1, 1), dt.date(9999, 12, 31)]
+    epoch = dt.date(1970, 1, 1)
+    raw = [None if d is None else (d - epoch).days for d in days]
+    if typed == "date32":
+        column = pa.chunked_array([pa.array(raw[:2], pa.int32()), pa.array(raw[2:], pa.int32())])
+        column = column.cast(pa.date32())
+    else:
+        seconds = [None if r is None else r * 86_400 for r in raw]
+        column = pa.chunked_array([pa.array(seconds, pa.timestamp("s"))])
+    inside = book_dates.parse_date_column(column)
+    assert inside.dates.to_pylist() == days
+    assert inside.kind.tolist() == [book_dates.OK] * 4
+
+    # One day before year 1 and one after 9999, around a good one.
+    outside_days = [(dt.date(1, 1, 1) - epoch).days - 1, raw[0], raw[3] + 1]
+    outside = book_dates.parse_date_column(
+        pa.chunked_array([pa.array(outside_days, pa.int32())]).cast(pa.date32())
+    )
+    assert outside.dates.to_pylist() == [None, days[0], None]
+    no_such = book_dates.NO_SUCH_DATE
+    assert outside.kind.tolist() == [no_such, book_dates.OK, no_such]
+
+
 def test_day_first_column_decided_from_unambiguous_values(write):
     text = "account_id,renewal_date\nA1,13/01/2027\nA2,01/11/2027\nA3,2027-03-04\n"
     book = read_book(write("b.csv", text))

@@ -88,6 +88,12 @@ def parse_date_column(col: pa.ChunkedArray, date_format: str | None = None) -> P
     """Read a date column; ``date_format`` (strptime style) fixes the layout of non-ISO cells."""
     if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):
         dates = pc.cast(col, pa.date32())
+        # Arrow's min and max first: a column inside the calendar (nearly always) needs no
+        # copy of its days at all.
+        span = pc.min_max(dates.cast(pa.int32()))
+        first, last = span["min"].as_py(), span["max"].as_py()
+        if first is None or (first >= _FIRST_DAY and last <= _LAST_DAY):
+            return ParsedDates(dates, np.zeros(len(col), np.int8), None, False)
         days = np.asarray(
             dates.cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64
         )

@@ -17,7 +17,7 @@ from test_xlsx_named import (  # the named reader's whole-workbook helpers
     _written,
 )
 
-import tierform.adapters.xlsx.adapter as adapter_mod
+import tierform.adapters.xlsx.typed_read as typed_read_mod
 import tierform.workbook.xlsx_read as xlsx_read
 from tierform.adapters.tabular import Column, Table, named_columns, parse_named
 from tierform.adapters.xlsx.typed_read import read_typed
@@ -264,7 +264,7 @@ def test_a_tierform_written_workbook_goes_the_typed_way(
         used.append((table.title, got))
         return got
 
-    monkeypatch.setattr(adapter_mod, "read_typed", spy)
+    monkeypatch.setattr(typed_read_mod, "read_typed", spy)
     monkeypatch.setattr(xlsx_read, "_CHUNK", chunk)
     fast, general = _read_both(tmp_path, monkeypatch)
     assert ("Accounts", True) in used and ("Tasks", True) in used

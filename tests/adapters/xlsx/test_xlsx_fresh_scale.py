@@ -14,7 +14,7 @@ import openpyxl
 import pyarrow as pa
 import pytest
 
-import tierform.adapters.xlsx.adapter as adapter_mod
+import tierform.adapters.xlsx.fresh as fresh_mod
 from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
 from tierform.adapters.xlsx.fresh import DICTIONARY_FROM, _text_column
 from tierform.sync.adapter import AdapterContext
@@ -64,7 +64,7 @@ def test_first_apply_at_scale_matches_the_in_place_path(
     edited.mkdir()
     s = syncer(fresh)
     s.apply(s.plan(desired))
-    monkeypatch.setattr(adapter_mod, "can_write_fresh", lambda path, changes: False)
+    monkeypatch.setattr(fresh_mod, "can_write_fresh", lambda path, changes: False)
     e = syncer(edited)
     e.apply(e.plan(desired))
     monkeypatch.undo()

@@ -14,7 +14,7 @@ import pytest
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-import tierform.adapters.xlsx.adapter as adapter_mod
+import tierform.adapters.tabular as tabular_mod
 import tierform.workbook.xlsx_read as xlsx_read
 from tierform.adapters.tabular import _as_read
 from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
@@ -216,7 +216,7 @@ def _read_both(folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[State, St
     scope = Scope.of(sample_desired(3))
     fast = _adapter(folder).read(scope)
     with monkeypatch.context() as m:
-        m.setattr(adapter_mod, "named_columns", lambda table, header: None)
+        m.setattr(tabular_mod, "named_columns", lambda table, header: None)
         general = _adapter(folder).read(scope)
     return fast, general
 

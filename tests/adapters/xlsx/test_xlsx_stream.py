@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import tierform.adapters.xlsx.adapter as adapter_mod
+import tierform.adapters.xlsx.fresh as fresh_mod
 import tierform.workbook.xlsx_read as xlsx_read
 from tierform.adapters.xlsx import XlsxAdapter, XlsxSettings
 from tierform.adapters.xlsx.marker import workbook_marker
@@ -43,7 +43,7 @@ def test_first_apply_writes_what_the_in_place_path_writes(
     edited.mkdir()
     s = syncer(fresh)
     s.apply(s.plan(desired))
-    monkeypatch.setattr(adapter_mod, "can_write_fresh", lambda path, changes: False)
+    monkeypatch.setattr(fresh_mod, "can_write_fresh", lambda path, changes: False)
     s = syncer(edited)
     s.apply(s.plan(desired))
     monkeypatch.undo()

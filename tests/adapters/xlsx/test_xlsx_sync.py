@@ -126,7 +126,7 @@ def test_read_back_as_a_source_is_lenient(tmp_path: Path) -> None:
 def test_interrupted_apply_leaves_previous_file_and_resumes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tierform.adapters.xlsx.adapter as mod
+    import tierform.workbook.xlsx as mod
 
     desired = sample_desired(5)
     s = syncer(tmp_path)

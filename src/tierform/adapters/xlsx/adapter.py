@@ -12,23 +12,22 @@ import gc
 from collections.abc import Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import Field
 
-from tierform.adapters.tabular import Table, layout, named_columns, parse_named, parse_rows
-from tierform.adapters.xlsx.fresh import can_write_fresh, write_fresh
-from tierform.adapters.xlsx.marker import read_marker, set_workbook_marker, workbook_marker
-from tierform.adapters.xlsx.typed_read import read_typed
-from tierform.adapters.xlsx.writer import edit_sheet, managed_sheet
 from tierform.errors import AdapterError, TierformError
 from tierform.sync.adapter import Adapter, AdapterContext, ApplyContext
 from tierform.sync.capabilities import FULL, Capabilities
 from tierform.sync.change import Change, ChangeResult
 from tierform.sync.settings import AdapterSettings
 from tierform.sync.state import Kind, Scope, State
-from tierform.workbook.xlsx import check_writable, save_atomic
-from tierform.workbook.xlsx_read import XlsxReader
+
+if TYPE_CHECKING:
+    from tierform.adapters.tabular import Table
+
+# The reader and the writers (Arrow, XlsxWriter, openpyxl) are imported by the methods that use
+# them: ``tierform validate`` loads this class only to check a target's settings.
 
 
 class XlsxSettings(AdapterSettings):
@@ -80,6 +79,11 @@ class XlsxAdapter(Adapter[XlsxSettings]):
         return state
 
     def _read_into(self, state: State, scope: Scope) -> None:
+        from tierform.adapters.tabular import named_columns, parse_named, parse_rows
+        from tierform.adapters.xlsx.marker import read_marker
+        from tierform.adapters.xlsx.typed_read import read_typed
+        from tierform.workbook.xlsx_read import XlsxReader
+
         with XlsxReader(self.path) as reader:
             tables = read_marker(reader)
             for table in tables.values():
@@ -105,6 +109,12 @@ class XlsxAdapter(Adapter[XlsxSettings]):
     def apply(self, changes: Sequence[Change], ctx: ApplyContext) -> Iterator[ChangeResult]:
         if not changes:
             return
+        from tierform.adapters.tabular import Table, layout
+        from tierform.adapters.xlsx.fresh import can_write_fresh, write_fresh
+        from tierform.adapters.xlsx.marker import set_workbook_marker, workbook_marker
+        from tierform.adapters.xlsx.writer import edit_sheet, managed_sheet
+        from tierform.workbook.xlsx import check_writable, save_atomic
+
         check_writable(self.path)
         if can_write_fresh(self.path, changes):
             ctx.step(f"writing {self.path.name} ({len(changes):,} new object(s))")
