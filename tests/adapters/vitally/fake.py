@@ -171,6 +171,9 @@ class VitallyFake:
         # like a server's own consistency; ``latency`` seconds of round trip are spent outside.
         self.latency = latency
         self._lock = threading.Lock()
+        # JSON may escape every non-ASCII character (some servers do): the only way a text
+        # holding half of a surrogate pair (a name cut in the middle of an emoji) can travel.
+        self.ascii_json = False
 
     # -- seeding (tests) ------------------------------------------------------------------
 
@@ -401,6 +404,10 @@ class VitallyFake:
         self._log(request, body, status)
         if status == 204 or payload is None:
             return httpx.Response(status, headers=headers)
+        if self.ascii_json:
+            text = json.dumps(_public(payload), separators=(",", ":"))  # ensure_ascii
+            headers = {**headers, "Content-Type": "application/json"}
+            return httpx.Response(status, content=text.encode("ascii"), headers=headers)
         return httpx.Response(status, json=_public(payload), headers=headers)
 
     def _log(self, request: httpx.Request, body: Any, status: int) -> None:

@@ -85,3 +85,24 @@ def test_sync_dry_run_apply_then_aligned(project, fake):
     check = _sync(project, "--check")
     assert check.exit_code == 3
     assert "only" in check.output and "build-sheet step(s) are pending" in check.output
+
+
+def test_a_platform_text_holding_half_a_character_is_planned_and_overwritten(project, fake):
+    """A trait and a name cut in the middle of a character (half a surrogate pair, escaped in
+    the JSON): the plan reads the half as U+FFFD instead of failing, and the apply writes the
+    model's value over the trait."""
+    assert _sync(project, "--apply").exit_code == 0
+    tier = fake.account("ACC-000001")["traits"]["tf_tier"]
+    fake.account("ACC-000001")["traits"]["tf_tier"] = "Enter\ud800prise"
+    fake.account("ACC-000002")["name"] = "Bad \udfff name"
+    fake.ascii_json = True
+
+    dry = _sync(project)
+    assert dry.exit_code == 0, dry.output
+    assert "Enter\ufffdprise" in dry.output and "1 to update" in dry.output
+
+    applied = _sync(project, "--apply")
+    assert applied.exit_code == 0, applied.output
+    assert fake.account("ACC-000001")["traits"]["tf_tier"] == tier
+    again = _sync(project)
+    assert again.exit_code == 0 and "No changes" in again.output

@@ -19,6 +19,7 @@ import httpx
 
 from tierform.adapters.churnzero.auth import PushKey
 from tierform.adapters.churnzero.odata import PAGE, any_of
+from tierform.adapters.http.body import json_body
 from tierform.adapters.http.classify import default_error_text
 from tierform.adapters.http.client import ApiClient
 from tierform.errors import PaginationLoop, PermanentApiError
@@ -30,7 +31,7 @@ def error_text(response: httpx.Response) -> str:
     """OData ``{"error": {"message"}}`` [I], ASP.NET ``{"Message"}`` / ``exceptionMessage`` [S]."""
     text = default_error_text(response)
     try:
-        body = response.json()
+        body = json_body(response)
     except ValueError:
         return text
     if isinstance(body, dict):

@@ -17,6 +17,7 @@ import httpx
 from pydantic import SecretStr
 
 from tierform.adapters.http.auth import BasicAuth, HeaderAuth, RefreshingTokenAuth
+from tierform.adapters.http.body import json_body
 from tierform.adapters.http.classify import scrub
 from tierform.errors import AuthError
 
@@ -103,7 +104,7 @@ class M2MOAuth(RefreshingTokenAuth):
 
 def _json(response: httpx.Response) -> Any:
     try:
-        return response.json()
+        return json_body(response)
     except ValueError:
         return None
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from tierform.adapters.http.body import json_body
 from tierform.adapters.http.client import ApiClient
 from tierform.errors import PermanentApiError
 
@@ -32,7 +33,7 @@ CTA_CATEGORIES = "CTA_TYPE,CTA_STATUS,CTA_PRIORITY,CTA_REASON"
 def error_text(response: httpx.Response) -> str:
     """``errorCode: errorDesc`` from the envelope (errorDesc may echo values: kept short)."""
     try:
-        body = response.json()
+        body = json_body(response)
     except ValueError:
         return response.text.strip()[:200]
     if isinstance(body, dict):

@@ -10,13 +10,13 @@ both forms alike. A redirect is refused here: the Access Key must never be re-se
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
+from tierform.adapters.http.body import json_loads
 from tierform.errors import PermanentApiError
 
 UNAUTHORIZED = frozenset({"GS_APIG_2401", "GSOBJ_1024"})
@@ -104,6 +104,6 @@ def _plain(source: httpx.Headers) -> httpx.Headers:
 
 def _parse(content: bytes) -> Any:
     try:
-        return json.loads(content) if content else None
+        return json_loads(content) if content else None
     except (ValueError, UnicodeDecodeError):
         return None

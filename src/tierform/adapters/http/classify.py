@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 
 import httpx
 
+from tierform.adapters.http.body import json_body
 from tierform.errors import (
     AdapterError,
     AuthError,
@@ -49,7 +50,7 @@ def default_error_text(response: httpx.Response) -> str:
     ``{"errors": [{"message": ...}]}`` and ``{"detail": ...}``.
     """
     try:
-        body = response.json()
+        body = json_body(response)
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         return response.text.strip()[:MAX_TEXT]
     return _text_of(body)[:MAX_TEXT] if _text_of(body) else response.text.strip()[:MAX_TEXT]

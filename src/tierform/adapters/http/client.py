@@ -24,6 +24,7 @@ import httpx
 
 from tierform import __version__
 from tierform.adapters.http.auth import SecretAuth
+from tierform.adapters.http.body import json_body
 from tierform.adapters.http.classify import (
     ErrorHint,
     ErrorText,
@@ -134,11 +135,11 @@ class ApiClient:
         return self.retry.call(attempt, idempotent=idem, what=label)
 
     def get_json(self, url: str, **kwargs: Any) -> Any:
-        return self.request("GET", url, **kwargs).json()
+        return json_body(self.request("GET", url, **kwargs))
 
     def send_json(self, method: str, url: str, body: Any, **kwargs: Any) -> Any:
         response = self.request(method, url, json=body, **kwargs)
-        return response.json() if response.content else None
+        return json_body(response) if response.content else None
 
     def paginate(
         self,

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from tierform.adapters.http.body import json_body
 from tierform.errors import PaginationLoop
 
 Records = Callable[[Any], list[Any]]
@@ -48,7 +49,7 @@ class Paginator(ABC):
 
     def advance(self, response: httpx.Response) -> list[Any]:
         """Consume one page; returns its records."""
-        body = response.json()
+        body = json_body(response)
         self.pages += 1
         items = self.records(body)
         self._advance(response, body)

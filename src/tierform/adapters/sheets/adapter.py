@@ -20,6 +20,7 @@ import httpx
 
 from tierform.adapters.http.adapter import HttpAdapter
 from tierform.adapters.http.batching import chunks_by_bytes
+from tierform.adapters.http.body import json_body, json_loads
 from tierform.adapters.http.classify import default_error_text
 from tierform.adapters.sheets.api import SheetsApi
 from tierform.adapters.sheets.auth import ServiceAccountAuth, load_key
@@ -76,7 +77,7 @@ class SheetsAdapter(HttpAdapter[SheetsSettings]):
     def error_text(self, response: httpx.Response) -> str:
         """Google's ``{"error": {"code", "message", "status"}}`` as ``STATUS: message``."""
         try:
-            error = response.json().get("error")
+            error = json_body(response).get("error")
         except (ValueError, AttributeError):
             error = None
         if isinstance(error, dict) and error.get("message"):
@@ -124,7 +125,7 @@ class SheetsAdapter(HttpAdapter[SheetsSettings]):
                 if md.get("metadataKey") != MARKER_KEY:
                     continue
                 try:
-                    marker = json.loads(md.get("metadataValue") or "")
+                    marker = json_loads(md.get("metadataValue") or "")
                 except json.JSONDecodeError:
                     continue
                 if isinstance(marker, dict) and "key" in marker and marker["key"] not in found:

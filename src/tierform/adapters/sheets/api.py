@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from tierform.adapters.http.body import json_body
 from tierform.adapters.http.client import ApiClient
 from tierform.workbook.sheets import quote_title
 
@@ -39,7 +40,7 @@ class SheetsApi:
             return {}
         params: list[tuple[str, str]] = [("fields", VALUES_FIELDS)]
         params += [("ranges", quote_title(t)) for t in titles]
-        body = self.client.request("GET", self.path, params=params).json()
+        body = json_body(self.client.request("GET", self.path, params=params))
         out: dict[int, list[list[Any]]] = {}
         for sheet in body.get("sheets", []):
             sheet_id = int(sheet.get("properties", {}).get("sheetId", -1))

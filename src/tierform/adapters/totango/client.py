@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from tierform.adapters.http.body import json_body
 from tierform.adapters.http.classify import default_error_text
 from tierform.adapters.http.client import ApiClient
 from tierform.adapters.totango.query import Page, SearchRefused, parse, refusal
@@ -30,7 +31,7 @@ def error_text(response: httpx.Response) -> str:
     """``_error`` of the Search API's failure envelope, else the common shapes (429's body is
     the JSON string "Too many requests")."""
     try:
-        body = response.json()
+        body = json_body(response)
     except ValueError:
         body = None
     return refusal(body) or default_error_text(response)
@@ -136,7 +137,7 @@ def _json(response: httpx.Response) -> Any:
     if not response.content:
         return None
     try:
-        return response.json()
+        return json_body(response)
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         return response.text
 
