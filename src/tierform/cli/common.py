@@ -1,12 +1,13 @@
 """Shared CLI plumbing: the common options, loading model and book, output and error handling.
 
-Only click, rich's console and the error tree are imported here: a command imports the engine
-inside its own body, so ``tierform --help`` and a small command start fast.
+Only click, rich's console, the error tree and :mod:`tierform.core.printable` are imported
+here: a command imports the engine inside its own body, so ``tierform --help`` and a small
+command start fast.
 
 User text is printed literally everywhere: both consoles have rich markup and emoji codes
 *off*, so a CRM name, an id or a file path containing ``[/]``, ``[red]`` or ``:smile:`` is
-shown as written, never parsed. Style comes only from code, through :func:`styled` (or
-``style=``) and :class:`rich.text.Text` cells.
+shown as written, never parsed, and its control characters are shown as escapes. Style comes
+only from code, through :func:`styled` (or ``style=``) and :class:`rich.text.Text` cells.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rich.console import Console
 from rich.text import Text
 
 from tierform.cli.process import settle
+from tierform.core.printable import printable
 from tierform.errors import BookError, ChecksFailed, Issue, TierformError
 
 if TYPE_CHECKING:
@@ -31,16 +33,28 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-console = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+class _Console(Console):
+    """A console whose text, however it comes (a string, a table cell), shows control
+    characters as escapes (:func:`printable`): no input can drive the terminal."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(printable(text), **kwargs)
+
+
+console = _Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 if not console.is_terminal:
     # Piped or captured output: wide enough that tables keep tier names whole.
-    console = Console(highlight=False, soft_wrap=True, width=160, markup=False, emoji=False)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+    console = _Console(highlight=False, soft_wrap=True, width=160, markup=False, emoji=False)
+err_console = _Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 def styled(*parts: str | tuple[str, str]) -> Text:
-    """Literal text with code-chosen styles: ``styled(("error:", "bold red"), " ", message)``."""
-    return Text.assemble(*parts)
+    """Literal text with code-chosen styles: ``styled(("error:", "bold red"), " ", message)``;
+    control characters in the text are shown as escapes (:func:`printable`)."""
+    return Text.assemble(
+        *(printable(p) if isinstance(p, str) else (printable(p[0]), p[1]) for p in parts)
+    )
 
 
 def command(name: str, **kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:

@@ -35,7 +35,8 @@ def roster_option(f: Any) -> Any:
         "--roster",
         type=click.Path(dir_okay=False, exists=True),
         default=None,
-        help="CSM roster (CSV or YAML: name, tier or pool, capacity); replaces the model's roster.",
+        help="CSM roster (CSV, YAML or JSON: name, tier or pool, capacity, email); replaces the "
+        "model's roster.",
     )(f)
 
 

@@ -20,6 +20,7 @@ from tierform.cli.common import (
     model_path,
     styled,
 )
+from tierform.core.printable import printable
 from tierform.errors import AdapterError, DriftDetected, TierformError
 
 if TYPE_CHECKING:
@@ -102,9 +103,9 @@ def compare_cmd(config: str | None, a: str, b: str, fmt: str) -> None:
     if fmt == "json":
         emit_json(result.to_dict())
     elif fmt == "markdown":
-        click.echo(render_markdown(result), nl=False)
+        click.echo(printable(render_markdown(result)), nl=False)
     else:
-        click.echo(render_text(result))
+        click.echo(printable(render_text(result)))
     if not result.agree:
         raise DriftDetected(f"{a} and {b} differ")
 
@@ -184,11 +185,11 @@ def migrate_cmd(
             doc["migration"] = {"from": source, "to": dest, "accounts_read": len(a.accounts)}
             doc["cutover_checklist"] = checklist
         else:
-            click.echo(RENDERERS[fmt](plan))
+            click.echo(printable(RENDERERS[fmt](plan)))
             click.echo(f"\n{len(a.accounts)} account(s) read from {source}.")
             click.echo("Cut-over checklist:")
             for i, step in enumerate(checklist, start=1):
-                click.echo(f"  {i}. {step}")
+                click.echo(printable(f"  {i}. {step}"))
         if not (do_apply or checksum):
             if fmt == "json":
                 emit_json(doc)

@@ -21,6 +21,7 @@ from tierform.cli.common import (
     styled,
 )
 from tierform.cli.process import keep_until_exit
+from tierform.core.printable import printable
 from tierform.errors import AdapterError, BuildStepsPending, DriftDetected
 
 PROGRESS_FROM = 200  # changes; smaller applies finish before a bar is worth drawing
@@ -121,7 +122,8 @@ def sync_cmd(
             plan = _plan_with_history(syncer, model, book, day, policy, previous)
             keep_until_exit(plan, book)  # a million objects: never freed one at a time
             plan.warnings.extend(policy.describe())
-            click.echo(RENDERERS[fmt](plan))
+            rendered = RENDERERS[fmt](plan)
+            click.echo(rendered if fmt == "json" else printable(rendered))  # platform text
             if check:
                 _check(plan)
                 return

@@ -106,3 +106,17 @@ def test_a_platform_text_holding_half_a_character_is_planned_and_overwritten(pro
     assert fake.account("ACC-000001")["traits"]["tf_tier"] == tier
     again = _sync(project)
     assert again.exit_code == 0 and "No changes" in again.output
+
+
+def test_control_characters_from_the_platform_never_reach_the_terminal(project, fake):
+    """Escape sequences in a platform's values (a trait, a name, an id) are shown as escapes
+    in the plan and its warnings, never sent raw to the terminal."""
+    assert _sync(project, "--apply").exit_code == 0
+    fake.account("ACC-000001")["traits"]["tf_tier"] = "Enter\x1b[2Jprise"
+    fake.account("ACC-000002")["name"] = "Bad \x1b]0;title\x07 name"
+    fake.add_account("ACC-\x9b31mX", "Ghost \x1b[5m", traits={"tf_tier": "Enterprise"})
+    dry = _sync(project)
+    assert dry.exit_code == 0, dry.output
+    assert "Enter\\x1b[2Jprise" in dry.output
+    for control in ("\x1b", "\x07", "\x9b"):
+        assert control not in dry.output
