@@ -217,11 +217,16 @@ class XlsxReader:
         keep: dict[bytes, int] | None = None
         after = 0  # the row index that follows the last row seen (rows without an ``r``)
         try:
-            for chunk in _sheet_chunks(self._zip, path):
+            for n, chunk in enumerate(_sheet_chunks(self._zip, path)):
+                head: list[tuple[int, list[Value]]] = []
+                if n == 0:  # the header row by the XML parser (see _strict_head)
+                    cut = _first_row_end(chunk)
+                    head, chunk = _strict_head(chunk[:cut], strings, keep), chunk[cut:]
+                    after = head[-1][0] + 1 if head else after
                 rows = _fast_chunk(chunk, strings, keep)
                 if rows is None:
                     rows = _parsed_chunk(chunk, strings, after, keep)
-                for index, row in rows:
+                for index, row in chain(head, rows):
                     if wanted is not None and keep is None and index == 0:
                         keep = _columns(row, wanted)
                     after = index + 1
@@ -244,7 +249,7 @@ class XlsxReader:
         try:
             for chunk in _sheet_chunks(self._zip, path):
                 cut = _first_row_end(chunk)
-                yield from self._general(chunk[:cut], 0, None)
+                yield from _strict_head(chunk[:cut], self._shared_strings(), None)
                 return
         except (KeyError, expat.ExpatError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
             raise self._unreadable(title, exc) from None
@@ -264,7 +269,7 @@ class XlsxReader:
             for chunk in _sheet_chunks(self._zip, path):
                 if after < 0:
                     cut = _first_row_end(chunk)
-                    head = self._general(chunk[:cut], 0, keep)
+                    head = _strict_head(chunk[:cut], self._shared_strings(), keep)
                     after = head[-1][0] + 1 if head else 0
                     rows = head[1:] if head and head[0][0] == 0 else head
                     if rows:
@@ -326,6 +331,16 @@ class XlsxReader:
         strings = self._shared_strings()
         rows = _fast_chunk(chunk, strings, keep)
         return rows if rows is not None else _parsed_chunk(chunk, strings, after, keep)
+
+
+def _strict_head(
+    chunk: bytes, strings: list[str], keep: dict[bytes, int] | None
+) -> list[tuple[int, list[Value]]]:
+    """The first row of a sheet by the XML parser, which refuses what is not well-formed XML
+    (a NUL byte, a reference to no character). The regular expression of the other rows would
+    pass over a cell it cannot match: in the header, that loses a column and every row of its
+    table with it (a plan would then create them all again)."""
+    return _parsed_chunk(chunk, strings, 0, keep) if chunk.strip() else []
 
 
 def _first_row_end(chunk: bytes) -> int:
@@ -474,7 +489,9 @@ def _fast_chunk(
     if b":c " in data or b":row" in data:
         return None
     matches = _CELL.findall(data)
-    if len(matches) != data.count(b"<c "):
+    # Every tag that starts "<c" in sheet data is a cell: one the expression passed over (a
+    # damaged "<c\x00 r=...") sends the run to the parser, which says what is wrong.
+    if len(matches) != data.count(b"<c"):
         return None
     return _cell_loop(matches, strings, keep)
 
