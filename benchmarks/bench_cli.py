@@ -16,6 +16,9 @@ Every process runs as an installed package does: with its compiled bytecode cach
 temporary folder, so the checkout is left as it is, even where PYTHONDONTWRITEBYTECODE is set),
 after one untimed warm-up run of the analysis commands on a 10-account book.
 
+Each analysis command also runs on that 10-account book, as text (``segment-10`` to
+``validate-10``): the floor a small command pays, whose target is for any of them.
+
 ``assign`` runs with a roster sized by ``tierform capacity`` (its headcount per tier; the book's
 current owners first, so some keep their accounts). ``sync-apply`` is the first apply to a new
 xlsx target; ``sync-dry`` plans against that target once it is aligned.
