@@ -8,6 +8,7 @@ and the default error bodies.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import threading
@@ -16,6 +17,8 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+import httpx
 
 
 class VirtualClock:
@@ -238,3 +241,19 @@ class RequestLog:
 
     def writes(self) -> list[Logged]:
         return [e for e in self.entries if e.method in ("POST", "PUT", "DELETE")]
+
+
+def json_response(
+    status: int, payload: Any, headers: dict[str, str] | None = None, *, ascii_only: bool = False
+) -> httpx.Response:
+    """A JSON reply. ``ascii_only``: every non-ASCII character escaped, as some servers write
+    JSON, the only way a text holding half of a surrogate pair (a name cut in the middle of an
+    emoji) can travel."""
+    if not ascii_only:
+        return httpx.Response(status, json=payload, headers=headers)
+    text = json.dumps(payload, separators=(",", ":"))  # ensure_ascii
+    return httpx.Response(
+        status,
+        content=text.encode("ascii"),
+        headers={**(headers or {}), "Content-Type": "application/json"},
+    )

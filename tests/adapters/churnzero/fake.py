@@ -44,6 +44,8 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import respx
 
+from tests.fakes.support import json_response
+
 from .fake_support import DROP, Fault, Logged, RealClock, RequestLog, TwoTierLimiter, VirtualClock
 
 GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -185,6 +187,7 @@ class ChurnZeroFake:
         self.echo_auth = False  # a 401 body that repeats the credentials sent (scrub test)
         self.drop: Callable[[dict[str, Any]], bool] | None = None
         self.log = RequestLog()
+        self.ascii_json = False  # JSON with every non-ASCII character escaped (json_response)
         self._seq = 1000
         self._lock = threading.Lock()
 
@@ -336,7 +339,7 @@ class ChurnZeroFake:
         headers: dict[str, str],
     ) -> httpx.Response:
         self._log(request, query, status)
-        return httpx.Response(status, json=payload, headers=headers)
+        return json_response(status, payload, headers, ascii_only=self.ascii_json)
 
     def _log(
         self, request: httpx.Request, query: dict[str, str], status: int, body: Any = None

@@ -186,3 +186,20 @@ def test_unknown_csm_is_a_warning_not_a_rejected_write(fake, syncer):
     assert fake.cf(ext(3))["tf_csm"] == "Kim Ode"
     assert fake.owner(ext(3)) == "sam.lee"
     assert not any("is not a user" in m for m in fake.devlog)
+
+
+def test_a_value_holding_half_a_character_is_read_as_u_fffd_and_rewritten(fake, syncer):
+    """A read escaping half of a surrogate pair alone (a text cut in the middle of an emoji):
+    planned as an update from U+FFFD, rewritten by the apply, then aligned."""
+    states.seed(fake)
+    desired = states.desired()
+    syncer().apply(syncer().plan(desired))
+    fake.account("ACC-003")["_cf"]["tf_tier"] = "Enter\ud800prise"
+    fake.ascii_json = True
+    plan = syncer().plan(desired)
+    assert [(c.key, [(d.field, d.old, d.new) for d in c.diffs]) for c in plan.changes] == [
+        ("ACC-003", [("tf_tier", "Enter\ufffdprise", "Enterprise")])
+    ]
+    assert syncer().apply(plan).ok
+    assert fake.cf("ACC-003")["tf_tier"] == "Enterprise"
+    assert syncer().plan(desired).is_empty

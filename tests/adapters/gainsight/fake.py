@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 import respx
 
-from tests.fakes.support import Fault, Logged, RequestLog, VirtualClock
+from tests.fakes.support import Fault, Logged, RequestLog, VirtualClock, json_response
 
 __all__ = ["GainsightFake", "VirtualClock"]
 
@@ -112,6 +112,7 @@ class GainsightFake:
         self.drop_company_writes = False  # accept writes without applying them (honesty tests)
         self.faults: list[Fault] = []
         self.log = RequestLog()
+        self.ascii_json = False  # JSON with every non-ASCII character escaped (json_response)
         self.rate_limited = 0
         self._seq = itertools.count(1)
         self._window: tuple[int, int] = (-1, 0)
@@ -214,7 +215,7 @@ class GainsightFake:
                 request.url.query.decode(),
             )
         )
-        return httpx.Response(status, json=payload)
+        return json_response(status, payload, ascii_only=self.ascii_json)
 
     def _fail(self, request: httpx.Request, exc: Fail, body: Any) -> httpx.Response:
         status = 200 if self.errors_at_200 else exc.status

@@ -215,3 +215,20 @@ def test_one_adapter_plans_again_after_apply(fake, make_adapter, journal):
     sync = Syncer(make_adapter(), journal)
     assert sync.apply(sync.plan(desired)).ok
     assert sync.plan(desired).is_empty  # the same adapter re-reads from scratch
+
+
+def test_a_value_holding_half_a_character_is_read_as_u_fffd_and_rewritten(fake, syncer):
+    """A read escaping half of a surrogate pair alone (a text cut in the middle of an emoji):
+    planned as an update from U+FFFD, rewritten by the apply, then aligned."""
+    states.seed(fake)
+    desired = states.desired()
+    syncer().apply(syncer().plan(desired))
+    fake.company(ext(3))["Tf_Tier__gc"] = "Enter\ud800prise"
+    fake.ascii_json = True
+    plan = syncer().plan(desired)
+    assert [(c.key, [(d.field, d.old, d.new) for d in c.diffs]) for c in plan.changes] == [
+        (ext(3), [("tf_tier", "Enter\ufffdprise", "Enterprise")])
+    ]
+    assert syncer().apply(plan).ok
+    assert fake.company(ext(3))["Tf_Tier__gc"] == "Enterprise"
+    assert syncer().plan(desired).is_empty

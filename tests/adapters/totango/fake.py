@@ -51,6 +51,7 @@ from tests.fakes.support import (
     RequestLog,
     SlidingWindow,
     VirtualClock,
+    json_response,
 )
 
 GIF = (
@@ -143,6 +144,7 @@ class TotangoFake:
         self.dropped = 0
         self.faults: list[Fault] = []
         self.log = RequestLog()
+        self.ascii_json = False  # JSON with every non-ASCII character escaped (json_response)
         self.rate_limited = 0
         self._lock = threading.Lock()
 
@@ -332,7 +334,7 @@ class TotangoFake:
         headers = {**self._headers(), **extra}
         if isinstance(payload, str) and status < 300:
             return httpx.Response(status, text=payload, headers=headers)
-        return httpx.Response(status, json=payload, headers=headers)
+        return json_response(status, payload, headers, ascii_only=self.ascii_json)
 
     def _rest(self, request: httpx.Request) -> httpx.Response | None:
         now = self.clock()

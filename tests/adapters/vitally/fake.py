@@ -56,6 +56,7 @@ from tests.fakes.support import (
     RequestLog,
     SlidingWindow,
     VirtualClock,
+    json_response,
 )
 
 # Vitally's rate-limit header and error bodies [DOC]; the shared fake pieces take them.
@@ -171,9 +172,7 @@ class VitallyFake:
         # like a server's own consistency; ``latency`` seconds of round trip are spent outside.
         self.latency = latency
         self._lock = threading.Lock()
-        # JSON may escape every non-ASCII character (some servers do): the only way a text
-        # holding half of a surrogate pair (a name cut in the middle of an emoji) can travel.
-        self.ascii_json = False
+        self.ascii_json = False  # JSON with every non-ASCII character escaped (json_response)
 
     # -- seeding (tests) ------------------------------------------------------------------
 
@@ -404,11 +403,7 @@ class VitallyFake:
         self._log(request, body, status)
         if status == 204 or payload is None:
             return httpx.Response(status, headers=headers)
-        if self.ascii_json:
-            text = json.dumps(_public(payload), separators=(",", ":"))  # ensure_ascii
-            headers = {**headers, "Content-Type": "application/json"}
-            return httpx.Response(status, content=text.encode("ascii"), headers=headers)
-        return httpx.Response(status, json=_public(payload), headers=headers)
+        return json_response(status, _public(payload), headers, ascii_only=self.ascii_json)
 
     def _log(self, request: httpx.Request, body: Any, status: int) -> None:
         host = urlsplit(str(request.url)).netloc
