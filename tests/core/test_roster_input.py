@@ -74,3 +74,11 @@ def test_a_control_character_in_a_cell_is_refused_with_its_row_and_column(tmp_pa
         f"{path}: row 4: email: holds a control character (dev\\x07@example.com): remove it",
     ]
     assert not any("\x1b" in i or "\x07" in i for i in issues)
+
+
+def test_a_roster_nested_past_any_roster_is_refused_as_a_roster(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 70 + "]" * 70, encoding="utf-8")
+    [issue] = _refused(path)
+    assert "deep.json:1" in issue
+    assert "nested more than 64 levels deep: no model or roster needs that" in issue

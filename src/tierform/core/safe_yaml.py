@@ -120,8 +120,8 @@ def _check_events(text: str, filename: str, loader: type[yaml.SafeLoader]) -> No
                     raise ConfigError(
                         [
                             Issue(
-                                f"nested more than {MAX_DEPTH} levels deep: a coverage model "
-                                "never needs that; check the indentation",
+                                f"nested more than {MAX_DEPTH} levels deep: no model or "
+                                "roster needs that; check the indentation",
                                 file=filename,
                                 line=event.start_mark.line + 1,
                             )
