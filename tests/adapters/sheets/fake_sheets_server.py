@@ -19,6 +19,8 @@ from urllib.parse import parse_qs, unquote
 
 import httpx
 
+from tests.fakes.support import json_response
+
 TOKEN_URL = "https://oauth2.googleapis.com/token"
 SCOPE = "https://www.googleapis.com/auth/spreadsheets"
 VALUE_KEYS = {"stringValue", "numberValue", "boolValue", "formulaValue"}
@@ -134,6 +136,7 @@ class FakeSheets:
         self.calls: list[tuple[str, str]] = []  # (endpoint, method + path + query)
         self.applied_batches = 0
         self.next_metadata_id = 100
+        self.ascii_json = False  # JSON with every non-ASCII character escaped (json_response)
 
     # -- setup ---------------------------------------------------------------------------
 
@@ -305,7 +308,7 @@ class FakeSheets:
             "properties": {"title": sp.title},
             "sheets": sheets,
         }
-        return httpx.Response(200, json=prune(body, mask))
+        return json_response(200, prune(body, mask), ascii_only=self.ascii_json)
 
     def batch_update(self, sp: Spreadsheet, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
