@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from tests.fakes.half_character import plans_and_rewrites_a_half_character
 from tierform.errors import AuthError
 from tierform.sync.change import Op
 from tierform.sync.state import Kind
@@ -189,17 +190,8 @@ def test_unknown_csm_is_a_warning_not_a_rejected_write(fake, syncer):
 
 
 def test_a_value_holding_half_a_character_is_read_as_u_fffd_and_rewritten(fake, syncer):
-    """A read escaping half of a surrogate pair alone (a text cut in the middle of an emoji):
-    planned as an update from U+FFFD, rewritten by the apply, then aligned."""
     states.seed(fake)
-    desired = states.desired()
-    syncer().apply(syncer().plan(desired))
-    fake.account("ACC-003")["_cf"]["tf_tier"] = "Enter\ud800prise"
-    fake.ascii_json = True
-    plan = syncer().plan(desired)
-    assert [(c.key, [(d.field, d.old, d.new) for d in c.diffs]) for c in plan.changes] == [
-        ("ACC-003", [("tf_tier", "Enter\ufffdprise", "Enterprise")])
-    ]
-    assert syncer().apply(plan).ok
-    assert fake.cf("ACC-003")["tf_tier"] == "Enterprise"
-    assert syncer().plan(desired).is_empty
+    fields = lambda: fake.account("ACC-003")["_cf"]  # noqa: E731
+    plans_and_rewrites_a_half_character(
+        fake, syncer, states.desired(), "ACC-003", fields, "tf_tier"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from tests.fakes.half_character import plans_and_rewrites_a_half_character
 from tierform.sync.change import Op
 from tierform.sync.state import Kind
 
@@ -218,17 +219,8 @@ def test_one_adapter_plans_again_after_apply(fake, make_adapter, journal):
 
 
 def test_a_value_holding_half_a_character_is_read_as_u_fffd_and_rewritten(fake, syncer):
-    """A read escaping half of a surrogate pair alone (a text cut in the middle of an emoji):
-    planned as an update from U+FFFD, rewritten by the apply, then aligned."""
     states.seed(fake)
-    desired = states.desired()
-    syncer().apply(syncer().plan(desired))
-    fake.company(ext(3))["Tf_Tier__gc"] = "Enter\ud800prise"
-    fake.ascii_json = True
-    plan = syncer().plan(desired)
-    assert [(c.key, [(d.field, d.old, d.new) for d in c.diffs]) for c in plan.changes] == [
-        (ext(3), [("tf_tier", "Enter\ufffdprise", "Enterprise")])
-    ]
-    assert syncer().apply(plan).ok
-    assert fake.company(ext(3))["Tf_Tier__gc"] == "Enterprise"
-    assert syncer().plan(desired).is_empty
+    company = lambda: fake.company(ext(3))  # noqa: E731
+    plans_and_rewrites_a_half_character(
+        fake, syncer, states.desired(), ext(3), company, "Tf_Tier__gc"
+    )

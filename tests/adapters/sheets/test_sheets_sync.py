@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
-from fake_sheets_server import FakeSheets
+from fake_sheets_server import FakeSheets, Sheet
 from sheets_support import ENV, SA_EMAIL, SHEET_ID, FakeClock
 
+from tests.fakes.half_character import plans_and_rewrites_a_half_character
 from tierform.errors import AuthError, ConfigError, TransientApiError
 from tierform.sync.change import Op
 from tierform.sync.engine import Syncer
@@ -288,23 +290,19 @@ def test_renewal_dates_written_as_dates(server: FakeSheets, make_adapter, tmp_pa
 def test_a_cell_holding_half_a_character_is_read_as_u_fffd_and_rewritten(
     server: FakeSheets, make_adapter, tmp_path: Path
 ) -> None:
-    """A values read escaping half of a surrogate pair alone (a text cut in the middle of an
-    emoji): planned as an update from U+FFFD, rewritten by the apply, then aligned."""
     server.create(SHEET_ID, shared_with=SA_EMAIL)
     desired = sample_desired(4)
     syncer(make_adapter, tmp_path).apply(syncer(make_adapter, tmp_path).plan(desired))
-    accounts = next(x for x in server.spreadsheets[SHEET_ID].sheets if x.title == "Accounts")
-    header = accounts.grid()[0]
-    row, col = 1, header.index("Tier")
-    key, tier = accounts.value(row, 0), accounts.value(row, col)
-    accounts.cells[(row, col)]["userEnteredValue"] = {"stringValue": "Enter\ud800prise"}
-    server.ascii_json = True
-    plan = syncer(make_adapter, tmp_path).plan(desired)
-    assert [(c.key, [(d.old, d.new) for d in c.diffs]) for c in plan.changes] == [
-        (key, [("Enter\ufffdprise", tier)])
-    ]
-    assert syncer(make_adapter, tmp_path).apply(plan).ok
-    # The fake replaces its sheets on a batch update: look the Accounts sheet up again.
-    accounts = next(x for x in server.spreadsheets[SHEET_ID].sheets if x.title == "Accounts")
-    assert accounts.value(row, col) == tier
-    assert syncer(make_adapter, tmp_path).plan(desired).is_empty
+
+    def accounts() -> Sheet:  # looked up each time: the fake replaces its sheets on a write
+        return next(x for x in server.spreadsheets[SHEET_ID].sheets if x.title == "Accounts")
+
+    def tier_cell() -> dict[str, Any]:
+        sheet = accounts()
+        cell: dict[str, Any] = sheet.cells[(1, sheet.grid()[0].index("Tier"))]
+        return cell.setdefault("userEnteredValue", {})
+
+    key = accounts().value(1, 0)
+    plans_and_rewrites_a_half_character(
+        server, lambda: syncer(make_adapter, tmp_path), desired, key, tier_cell, "stringValue"
+    )
