@@ -57,6 +57,12 @@ def styled(*parts: str | tuple[str, str]) -> Text:
     )
 
 
+def echo_text(text: str, nl: bool = True) -> None:
+    """A rendered text (a plan, a report: platform values in it) on stdout, its control
+    characters shown as escapes as the consoles show them (:func:`printable`)."""
+    click.echo(printable(text), nl=nl)
+
+
 def command(name: str, **kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:
     """A click command whose expected errors become a message and an exit code."""
 

@@ -15,12 +15,12 @@ from tierform.cli.common import (
     command,
     config_option,
     console,
+    echo_text,
     emit_json,
     err_console,
     model_path,
     styled,
 )
-from tierform.core.printable import printable
 from tierform.errors import AdapterError, DriftDetected, TierformError
 
 if TYPE_CHECKING:
@@ -103,9 +103,9 @@ def compare_cmd(config: str | None, a: str, b: str, fmt: str) -> None:
     if fmt == "json":
         emit_json(result.to_dict())
     elif fmt == "markdown":
-        click.echo(printable(render_markdown(result)), nl=False)
+        echo_text(render_markdown(result), nl=False)
     else:
-        click.echo(printable(render_text(result)))
+        echo_text(render_text(result))
     if not result.agree:
         raise DriftDetected(f"{a} and {b} differ")
 
@@ -185,11 +185,11 @@ def migrate_cmd(
             doc["migration"] = {"from": source, "to": dest, "accounts_read": len(a.accounts)}
             doc["cutover_checklist"] = checklist
         else:
-            click.echo(printable(RENDERERS[fmt](plan)))
+            echo_text(RENDERERS[fmt](plan))
             click.echo(f"\n{len(a.accounts)} account(s) read from {source}.")
             click.echo("Cut-over checklist:")
             for i, step in enumerate(checklist, start=1):
-                click.echo(printable(f"  {i}. {step}"))
+                echo_text(f"  {i}. {step}")
         if not (do_apply or checksum):
             if fmt == "json":
                 emit_json(doc)

@@ -13,6 +13,7 @@ from tierform.cli.common import (
     as_of_option,
     config_option,
     console,
+    echo_text,
     emit_json,
     err_console,
     handle_errors,
@@ -21,7 +22,6 @@ from tierform.cli.common import (
     styled,
 )
 from tierform.cli.process import keep_until_exit
-from tierform.core.printable import printable
 from tierform.errors import AdapterError, BuildStepsPending, DriftDetected
 
 PROGRESS_FROM = 200  # changes; smaller applies finish before a bar is worth drawing
@@ -123,7 +123,10 @@ def sync_cmd(
             keep_until_exit(plan, book)  # a million objects: never freed one at a time
             plan.warnings.extend(policy.describe())
             rendered = RENDERERS[fmt](plan)
-            click.echo(rendered if fmt == "json" else printable(rendered))  # platform text
+            if fmt == "json":
+                click.echo(rendered)
+            else:
+                echo_text(rendered)  # platform values in it
             if check:
                 _check(plan)
                 return
