@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import subprocess
 import sys
 import weakref
@@ -134,3 +135,33 @@ def test_in_process_the_collector_is_left_alone() -> None:
     before = (gc.get_threshold(), gc.get_freeze_count())
     process.settle()
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+
+_BLAS_PROBE = (
+    "import os, sys\n"
+    "from tierform.cli import process\n"
+    "process.run_as_command()\n"
+    "import numpy\n"
+    "threads = next(line.split()[1] for line in open('/proc/self/status')"
+    " if line.startswith('Threads:'))\n"
+    "print(os.environ['OPENBLAS_NUM_THREADS'], threads)\n"
+)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_the_command_keeps_numpy_to_one_thread() -> None:
+    """Run as the command, numpy's BLAS starts no threads of its own (they would spin beside
+    the book's parse); a count the user set is kept."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run(
+        [sys.executable, "-c", _BLAS_PROBE], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "1"]  # the setting, and the process's only thread
+
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    done = subprocess.run(
+        [sys.executable, "-c", _BLAS_PROBE], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0] == "2"

@@ -6,7 +6,8 @@ million-account command, and more for what a command's results hold (a million-a
 plan: about 0.4 s), all of it memory the operating system takes back anyway. Run as the
 ``tierform`` command (never in-process: tests, an embedding program), the process skips that,
 and the garbage collector keeps to a slower pace while the command starts (see
-:data:`STARTING_PACE`).
+:data:`STARTING_PACE`). numpy's linear-algebra library is also kept to one thread (see
+:data:`ONE_THREAD`).
 """
 
 from __future__ import annotations
@@ -24,11 +25,21 @@ _usual_pace: tuple[int, ...] | None = None  # the collector's thresholds, until 
 #: collector runs once per 50,000 new objects rather than per 700: the hundreds of thousands
 #: of module objects made then are walked a few times instead of a hundred (tens of ms).
 STARTING_PACE = (50_000, 20, 20)
+#: numpy's OpenBLAS starts a thread per core when numpy is imported, and those threads spin,
+#: waiting for work, for about a tenth of a second after it and after every matrix product.
+#: A command imports numpy as its book's parse begins, so on a two-core machine the spin took
+#: a core from the parse (0.1 s of a million-account command). tierform's matrix products are
+#: 2 x n correlations and 6 x 6 covariances, for which one thread is as fast; their results
+#: do not depend on the count (OpenBLAS splits such products by output cell). A value the user
+#: set is kept.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1"}
 
 
 def run_as_command() -> None:
     """Called by the ``tierform`` entry point before the command runs."""
     global _kept, _usual_pace
+    for name, value in ONE_THREAD.items():
+        os.environ.setdefault(name, value)  # read once, when numpy is first imported
     _kept = []
     _usual_pace = gc.get_threshold()
     gc.set_threshold(*STARTING_PACE)
