@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import math
+import threading
 
 import numpy as np
 import pyarrow as pa
@@ -256,3 +257,14 @@ def test_assign_moves_and_assignments(analysed):
     new = result.to_dict(book.id_column(), columnar=True)
     assert new == old
     assert written(new) == written(old)
+
+
+def test_a_write_that_stops_early_ends_the_block_thread():
+    """Blocks are made two at a time, one on a second thread: a reader that stops (a closed
+    pipe) leaves no thread behind, so the command can still leave at once."""
+    records = hostile_records(3 * records_json.ROWS_PER_BLOCK, seed=5)
+    items = records_json.record_items(records, 1)
+    next(items)
+    assert any(t.name == "tierform-in-turns" for t in threading.enumerate())
+    items.close()
+    assert not any(t.name == "tierform-in-turns" for t in threading.enumerate())

@@ -7,8 +7,9 @@ cleaned, and its JSON written, with one core otherwise idle).
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -46,3 +47,35 @@ class Background(threading.Thread, Generic[T]):
         if self._error is not None:
             raise self._error
         return self._result  # type: ignore[return-value]
+
+
+def in_turns(work: Callable[[int], T], count: int) -> Iterator[T]:
+    """``work(0)``, ``work(1)``, ... ``work(count - 1)`` in order, each odd one made on a second
+    thread while this one makes the even one before it: array work that lets go of the lock
+    (Arrow's ``take``) runs on both cores. An error is raised here in its place in the order;
+    the second thread has ended when the iterator has (used up, closed or failed)."""
+    asked: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+    made: queue.SimpleQueue[tuple[T | None, BaseException | None]] = queue.SimpleQueue()
+
+    def serve() -> None:
+        while (i := asked.get()) is not None:
+            try:
+                made.put((work(i), None))
+            except BaseException as exc:  # raised in the caller's thread, in its turn
+                made.put((None, exc))
+
+    helper = threading.Thread(target=serve, name="tierform-in-turns", daemon=True)
+    helper.start()
+    try:
+        for i in range(0, count, 2):
+            if i + 1 < count:
+                asked.put(i + 1)
+            yield work(i)
+            if i + 1 < count:
+                value, error = made.get()
+                if error is not None:
+                    raise error
+                yield value  # type: ignore[misc]
+    finally:
+        asked.put(None)
+        helper.join()

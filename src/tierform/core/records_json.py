@@ -5,7 +5,8 @@ the CLI writes them (see ``tierform.cli.jsonout``): every value's text comes fro
 (each distinct label once, each number once per distinct cent value, anything else row by row),
 and a record is its template's literal pieces and its values' texts, put together by one
 ``take`` per block. A literal is joined to each shared text of the value that follows it, so
-a record takes about one text per value. No Python object per record is built.
+a record takes about one text per value. No Python object per record is built. Blocks are made
+two at a time, one on a second thread (``take`` lets go of the interpreter lock).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierform.core.arrays import arrow_array
+from tierform.core.background import in_turns
 from tierform.core.records import (
     CodedField,
     FlagField,
@@ -211,10 +213,18 @@ def record_items(records: RecordColumns, level: int) -> Iterator[memoryview]:
         return
     template = _Template(records, level)
     head = pa.array(template.head, type=pa.binary())
-    for start in range(0, len(records), ROWS_PER_BLOCK):
-        stop = min(start + ROWS_PER_BLOCK, len(records))
-        block = _block(template, head, start, stop)
-        yield block[2:] if start == 0 else block  # the first record has no separator
+    n = len(records)
+
+    def block(k: int) -> memoryview:
+        start = k * ROWS_PER_BLOCK
+        return _block(template, head, start, min(start + ROWS_PER_BLOCK, n))
+
+    made = in_turns(block, -(-n // ROWS_PER_BLOCK))
+    try:
+        for k, text in enumerate(made):
+            yield text[2:] if k == 0 else text  # the first record has no separator
+    finally:
+        made.close()  # a write that failed: the second thread ends here, not when collected
 
 
 def _block(template: _Template, head: pa.Array, start: int, stop: int) -> memoryview:
