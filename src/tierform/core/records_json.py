@@ -47,6 +47,7 @@ class _Slot:
     needs_escape: np.ndarray | None = None
     cents: np.ndarray | None = None  # per record: index into the shared texts, or -1
     low: int | None = None  # else: the first shared cent value, each block finds its codes
+    negative_zero: bool = False  # the column holds -0.0 (written "-0.0", not as 0.0's text)
     null: int = 0  # position of "null" in the head
     prefix: bytes = b""  # the literal just before the value, joined to each of its texts
 
@@ -153,6 +154,7 @@ class _Template:
         span = _cent_span(v)
         if span is not None and span[1] - span[0] < MAX_CENTS:
             slot.low = span[0]
+            slot.negative_zero = bool(np.signbit(v[v == 0]).any())
             self._cent_texts(slot, *span)
         else:
             slot.cents = self._column_codes(slot, v)
@@ -195,13 +197,20 @@ def _cent_span(v: np.ndarray) -> tuple[int, int] | None:
     return int(low), int(high)
 
 
-def _block_cents(values: np.ndarray, low: int) -> np.ndarray:
-    """:meth:`_Template._column_codes` for one block of a column with a known span."""
+def _block_index(values: np.ndarray, slot: _Slot) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`_Template._column_codes` for one block of a column with a known span: each
+    value's index into the head, and where that index is not one (NaN, off the cent grid,
+    -0.0), for the caller to fill. The span holds no infinity (:func:`_cent_span`)."""
+    assert slot.low is not None
     with np.errstate(invalid="ignore"):
-        cents = np.rint(values * 100)
-        ok = cents / 100 == values  # NaN fails; a value off the cent grid fails
-    ok &= ~((cents == 0) & np.signbit(values))  # -0.0 equals 0.0 but is written "-0.0"
-    return np.where(ok, cents - low, -1).astype(np.int64)
+        cents = values * 100
+        np.rint(cents, out=cents)
+        off = cents / 100 != values  # NaN and a value off the cent grid
+        index = cents.astype(np.int64)  # NaN's is any number: it is filled by the caller
+    if slot.negative_zero:
+        off |= (cents == 0) & np.signbit(values)  # -0.0 equals 0.0 but is written "-0.0"
+    index += slot.head - slot.low
+    return index, off
 
 
 def record_items(records: RecordColumns, level: int) -> Iterator[memoryview]:
@@ -259,14 +268,17 @@ def _slot_index(
     if isinstance(f, NumberField):
         values = np.asarray(f.values[start:stop], dtype=np.float64)
         if slot.low is not None:
-            codes = _block_cents(values, slot.low)
+            index, off = _block_index(values, slot)
         else:
             assert slot.cents is not None
             codes = slot.cents[start:stop]
-        index = slot.head + codes
-        nan = np.isnan(values)
-        index[nan] = slot.null
-        rest = np.flatnonzero((codes < 0) & ~nan)
+            index, off = slot.head + codes, codes < 0
+        rest = np.flatnonzero(off)  # NaN, and values written one by one
+        if rest.size == 0:
+            return index, None
+        nan = np.isnan(values[rest])
+        index[rest[nan]] = slot.null
+        rest = rest[~nan]
         if rest.size == 0:
             return index, None
         texts = orjson.dumps(values[rest].tolist())[1:-1].split(b",")
