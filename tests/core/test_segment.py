@@ -170,3 +170,22 @@ def test_suggest_breaks_finds_planted_gaps(model):
     assert result["breaks"] == pytest.approx([round(g.min(), 2) for g in groups[1:]])
     assert [c["accounts"] for c in result["clusters"]] == [50, 30, 15, 5]
     assert result["suggested"][0] == float(round(groups[1].min(), -3))
+
+
+def test_without_checks_the_tiers_reasons_and_scores_are_the_same(model):
+    """Health and rules read only the tiers: their segmentation skips the checks, nothing
+    else."""
+    rows = [{"acv": v, "strategic": i % 7 == 0} for i, v in enumerate([None, 0, 4999, 5e4, 2e5])]
+    b = book(*rows * 3)
+    multi = model.model_copy(deep=True)
+    multi.segmentation.method = "multi_factor"
+    for m in (model, multi):
+        full, bare = segment(m, b), segment(m, b, with_checks=False)
+        assert full.checks and bare.checks == []
+        assert bare.tier.tolist() == full.tier.tolist()
+        assert bare.reason.tolist() == full.reason.tolist()
+        if m is multi:
+            assert full.score is not None and bare.score is not None
+            np.testing.assert_array_equal(bare.score, full.score)
+        else:
+            assert full.score is None and bare.score is None

@@ -208,8 +208,9 @@ def score_bounds(model: CoverageModel) -> list[float]:
     return bounds
 
 
-def segment(model: CoverageModel, book: AccountBook) -> SegmentResult:
-    """Assign every account a tier and run the recipe's step-1 checks."""
+def segment(model: CoverageModel, book: AccountBook, *, with_checks: bool = True) -> SegmentResult:
+    """Assign every account a tier and run the recipe's step-1 checks; ``with_checks=False``:
+    the tiers and reasons only, for callers that never show the checks (health, rules)."""
     n = len(book)
     multi = model.segmentation.method == "multi_factor"
     if multi:
@@ -257,7 +258,8 @@ def segment(model: CoverageModel, book: AccountBook) -> SegmentResult:
         tier = limited
 
     result = SegmentResult(model, book, tier, reason, value if multi else None)
-    result.checks = segment_checks(result)
+    if with_checks:
+        result.checks = segment_checks(result)
     return result
 
 

@@ -191,7 +191,7 @@ def score_health(
     scoring checks only, for callers that never show the validation; ``with_checks=False``:
     no scoring checks either, for callers that read only scores and bands (rules)."""
     spec = effective_health(model) if spec is None else spec
-    seg = seg if seg is not None else segment(model, book)
+    seg = seg if seg is not None else segment(model, book, with_checks=False)
     as_of = as_of or dt.date.today()
     tier = seg.tier
     dims, used, absent, stale = dimension_scores(spec, book, tier, as_of)

@@ -115,7 +115,7 @@ class RuleContext:
         self.as_of = as_of
         self.today = np.datetime64(as_of, "D")
         self.previous = previous
-        self.seg = seg if seg is not None else segment(model, book)
+        self.seg = seg if seg is not None else segment(model, book, with_checks=False)
         self._health = health
         self._prev_health = prev_health
         self.n = len(book)
@@ -165,7 +165,9 @@ class RuleContext:
     # -- previous book -----------------------------------------------------------------------
     @cached_property
     def prev_seg(self) -> SegmentResult | None:
-        return None if self.previous is None else segment(self.model, self.previous)
+        if self.previous is None:
+            return None
+        return segment(self.model, self.previous, with_checks=False)
 
     @cached_property
     def id_rank(self) -> np.ndarray:
