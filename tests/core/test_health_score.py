@@ -301,3 +301,40 @@ def test_starter_examples_load_when_uncommented() -> None:
         "growth": 0,
     }
     assert model.rules is not None and model.rules[0].name == "renewal-prep"
+
+
+def test_two_signals_may_read_one_column() -> None:
+    """Signals are scored two at a time on two threads: two signals on one column each get
+    its numbers (the book hands a column read once to the first that asks, then reads it
+    again), and the sums are those worked out by hand."""
+    model = _model(
+        signals={
+            "logins": {
+                "dimension": "usage",
+                "normalise": {"type": "linear", "worst": 0, "best": 10},
+            },
+            "logins_steps": {
+                "column": "logins",
+                "dimension": "engagement",
+                "normalise": {"type": "thresholds", "steps": [[0, 0], [4, 50], [8, 100]]},
+            },
+        },
+        weights={"usage": 50, "engagement": 50},
+    )
+    logins = [0.0, 2.0, 5.0, 9.0, 12.0, None] * 2000
+    records = [{"account_id": f"A{i}", "acv": 10_000.0, "logins": v} for i, v in enumerate(logins)]
+    result = _scores(model, records)
+    usage = [0.0, 20.0, 50.0, 90.0, 100.0, math.nan] * 2000
+    steps = [0.0, 0.0, 50.0, 100.0, 100.0, math.nan] * 2000
+    np.testing.assert_array_equal(result.dimensions["usage"], usage)
+    np.testing.assert_array_equal(result.dimensions["engagement"], steps)
+    expected = [(u + s) / 2 for u, s in zip(usage, steps, strict=True)]
+    np.testing.assert_allclose(result.score, expected, rtol=0, atol=0.005)
+
+
+@pytest.mark.parametrize("lacking", ["adoption", "tickets"])  # the second and the third signal
+def test_a_later_signal_missing_from_the_book_names_its_key(lacking: str) -> None:
+    records = [{k: v for k, v in row.items() if k != lacking} for row in BOOK]
+    with pytest.raises(ConfigError) as exc:
+        _scores(_model(), records)
+    assert f"health.signals.{lacking}.column" in str(exc.value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -49,7 +49,7 @@ class Background(threading.Thread, Generic[T]):
         return self._result  # type: ignore[return-value]
 
 
-def in_turns(work: Callable[[int], T], count: int) -> Iterator[T]:
+def in_turns(work: Callable[[int], T], count: int) -> Generator[T, None, None]:
     """``work(0)``, ``work(1)``, ... ``work(count - 1)`` in order, each odd one made on a second
     thread while this one makes the even one before it: array work that lets go of the lock
     (Arrow's ``take``) runs on both cores. An error is raised here in its place in the order;

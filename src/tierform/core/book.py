@@ -15,7 +15,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -66,6 +66,7 @@ MAX_ACV = 1e12
 _LEVEL_WORDS = {"low": 0.0, "medium": 0.5, "med": 0.5, "mid": 0.5, "high": 1.0}
 _TRUE = ["true", "yes", "y", "1", "x", "t"]
 _FALSE = ["false", "no", "n", "0", "", "f"]
+_NOT_READ = object()  # a column ``AccountBook.read_numbers`` does not hold
 
 
 @dataclass
@@ -166,8 +167,11 @@ class AccountBook:
         col = self.column(name)
         if col is None:
             return None
-        if self.number_format is None and name in self.read_numbers:
-            return self.read_numbers.pop(name)
+        if self.number_format is None:
+            # Taken in one step: two threads may ask for the same column (health's signals).
+            read = self.read_numbers.pop(name, _NOT_READ)
+            if read is not _NOT_READ:
+                return cast(np.ndarray | None, read)
         try:
             parsed = book_numbers.parse_number_column(col, self.number_format)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from tierform.core.arrays import arrow_array, bounds_at_or_below
+from tierform.core.background import in_turns
 from tierform.core.book import AccountBook
 from tierform.core.checks import Check
 from tierform.core.health.churn_validation import (
@@ -25,7 +26,7 @@ from tierform.core.health.churn_validation import (
 )
 from tierform.core.health.defaults import effective_health
 from tierform.core.health.normalise import normalise
-from tierform.core.health.spec import HealthSpec, Signal
+from tierform.core.health.spec import HealthSpec, Missing, Signal
 from tierform.core.model import CoverageModel
 from tierform.core.records import (
     CodedField,
@@ -290,6 +291,10 @@ def dimension_scores(
     A ``days_until`` date before the as-of date (a renewal that has passed without the CRM
     recording it) is a data problem, not risk: that signal scores neutral and the account is
     flagged in the returned mask.
+
+    Each signal's scores are worked out on their own, two signals at a time (one on a second
+    thread: their array work lets go of the interpreter lock); they are summed here, one by
+    one in the declared order, so the sums are those of a single thread.
     """
     n = len(book)
     rule = spec.missing
@@ -301,39 +306,65 @@ def dimension_scores(
     used: list[str] = []
     absent: list[str] = []
     stale = np.zeros(n, dtype=bool)
-    for name, sig in (spec.signals or {}).items():
-        neutral = (sig.missing or rule.signal) == "neutral"
-        raw = signal_values(name, sig, book, as_of)
-        if raw is None:
+    signals = list((spec.signals or {}).items())
+
+    def scored(i: int) -> _SignalScores | None:
+        name, sig = signals[i]
+        return _signal_scores(name, sig, rule, book, tier, as_of)
+
+    for (name, sig), got in zip(signals, in_turns(scored, len(signals)), strict=True):
+        if got is None:
             # No column: every value is unknown, so the signal adds nothing, or its neutral
             # score for every account.
             absent.append(name)
-            if neutral:
+            if (sig.missing or rule.signal) == "neutral":
                 sums[sig.dimension].add_constant(rule.neutral_score, sig.weight)
             continue
         used.append(name)
-        past = None
-        if sig.date == "days_until":
-            with np.errstate(invalid="ignore"):
-                past = raw < 0
-            if past.any():
-                stale |= past
-                raw[past] = np.nan  # a date signal's days are a new array
-            else:
-                past = None
-        # The raw column is this loop's own (a new array per signal): a linear normaliser
-        # writes over it, the others return a new array; either is changed in place below.
-        value = normalise(raw, sig.normalise, tier, out=raw)
-        if past is not None:
-            value[past] = rule.neutral_score
-        unknown = np.isnan(value)
-        if neutral and unknown.any():
-            value[unknown] = rule.neutral_score
-            unknown = None
-        elif not unknown.any():
-            unknown = None
-        sums[sig.dimension].add(value, sig.weight, unknown)
+        if got.past is not None:
+            stale |= got.past
+        sums[sig.dimension].add(got.value, sig.weight, got.unknown)
     return {d: sums[d].mean() for d in dims}, used, absent, stale
+
+
+@dataclass
+class _SignalScores:
+    """One signal's scores (its own array), where they are unknown (None: nowhere) and which
+    accounts' ``days_until`` date has passed (None: none)."""
+
+    value: np.ndarray
+    unknown: np.ndarray | None
+    past: np.ndarray | None
+
+
+def _signal_scores(
+    name: str, sig: Signal, rule: Missing, book: AccountBook, tier: np.ndarray, as_of: dt.date
+) -> _SignalScores | None:
+    """The scores of one signal (None when the book lacks its optional column)."""
+    neutral = (sig.missing or rule.signal) == "neutral"
+    raw = signal_values(name, sig, book, as_of)
+    if raw is None:
+        return None
+    past = None
+    if sig.date == "days_until":
+        with np.errstate(invalid="ignore"):
+            past = raw < 0
+        if past.any():
+            raw[past] = np.nan  # a date signal's days are a new array
+        else:
+            past = None
+    # The raw column is this signal's own (a new array per signal): a linear normaliser
+    # writes over it, the others return a new array; either is changed in place below.
+    value = normalise(raw, sig.normalise, tier, out=raw)
+    if past is not None:
+        value[past] = rule.neutral_score
+    unknown = np.isnan(value)
+    if not unknown.any():
+        return _SignalScores(value, None, past)
+    if neutral:
+        value[unknown] = rule.neutral_score
+        return _SignalScores(value, None, past)
+    return _SignalScores(value, unknown, past)
 
 
 class _WeightedSum:
