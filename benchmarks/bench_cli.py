@@ -3,10 +3,16 @@
 For each book size, generates a book (the project's deterministic generator) in a temporary
 folder, times a pyarrow parse of the CSV (the floor any command pays), then runs each command as
 its own process and prints its wall time, its peak memory (the child's own maximum resident set,
-from ``wait4``), its ratio to the parse and its target, side by side. A plan that reads a sheet
-of 128 MiB or more (``sync-dry`` at 1M) also runs two tag-scan workers
-(:mod:`tierform.workbook.scan_workers`): ``wait4`` gives the largest of the processes, not their
-sum, so their own peak (about 56 MiB each, read from ``VmHWM`` while they run) comes on top.
+from ``wait4``), its ratio to the parse and its target, side by side. The parse is timed a few
+times first and once more right before each run of a command with a ratio target; the unit of
+every ratio is the fastest of them all. A machine's speed can drift within the hour (the same
+code has been seen a third slower an hour later): a unit timed only at the start, in a slow
+stretch, would flatter every ratio after it; the fastest parse seen never does.
+
+A plan that reads a sheet of 128 MiB or more (``sync-dry`` at 1M) also runs two tag-scan
+workers (:mod:`tierform.workbook.scan_workers`): ``wait4`` gives the largest of the processes,
+not their sum, so their own peak (about 56 MiB each, read from ``VmHWM`` while they run) comes
+on top.
 
     python benchmarks/bench_cli.py                       # 1,000,000 and 100,000 accounts
     python benchmarks/bench_cli.py --sizes 100000 --only segment,assign
@@ -58,7 +64,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 AS_OF = "2026-11-01"
@@ -151,8 +157,13 @@ class Book:
 
     size: int
     folder: Path
-    parse_seconds: float | None = None
+    parses: list[float] = field(default_factory=list)  # every timed parse of the book
     extras: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def parse_seconds(self) -> float | None:
+        """The unit of the ratios: the fastest parse of the book timed during the run."""
+        return min(self.parses) if self.parses else None
 
     @property
     def csv(self) -> Path:
@@ -457,27 +468,30 @@ def prime(mib: int) -> None:
         subprocess.run([sys.executable, "-c", PRIME, str(mib)], check=True)
 
 
-def parse_seconds(book: Book, repeat: int, prime_mib: int) -> float:
-    """The best of ``repeat`` pyarrow parses of the book, each in a fresh interpreter."""
-    times = []
+def time_parses(book: Book, repeat: int, prime_mib: int) -> None:
+    """``repeat`` pyarrow parses of the book, each in a fresh interpreter, added to its
+    parses."""
     for _ in range(repeat):
         prime(prime_mib)
         out = subprocess.run(
             [sys.executable, "-c", PARSE, str(book.csv)], check=True, capture_output=True, text=True
         )
-        times.append(float(out.stdout))
-    return min(times)
+        book.parses.append(float(out.stdout))
 
 
-def measure(cmd: Command, book: Book, size: int | None, repeat: int, prime_mib: int) -> Run:
-    """The best of ``repeat`` runs, with the median of their wall times beside it."""
+def measure(
+    cmd: Command, book: Book, size: int | None, repeat: int, prime_mib: int, parsed: Book
+) -> Run:
+    """The best of ``repeat`` runs, with the median of their wall times beside it; for a ratio
+    target, a parse of ``parsed`` is timed before each run (:func:`with_ratios` divides)."""
     runs: list[Timed] = []
-    parse = book.parse_seconds if size is not None else None
     target = cmd.target(size) if size is not None else cmd.targets.get(None)
     for _ in range(repeat):
         failed = cmd.setup(book) if cmd.setup else None
         if failed:
             return Run(cmd.name, size, 0.0, 0.0, 1, None, target, failed)
+        if target is not None and target.ratio is not None:
+            time_parses(parsed, 1, prime_mib)  # the unit is timed beside the command too
         out = book.folder / f"{cmd.name}.out"
         prime(prime_mib)
         result = run_process([TIERFORM, *cmd.argv(book)], out)
@@ -494,12 +508,19 @@ def measure(cmd: Command, book: Book, size: int | None, repeat: int, prime_mib: 
         best.seconds,
         best.peak_mib,
         0,
-        best.seconds / parse if parse else None,
+        None,
         target,
         median=median,
-        median_ratio=median / parse if parse and median is not None else None,
         system=best.system,
     )
+
+
+def with_ratios(run: Run, parse: float | None) -> Run:
+    """``run`` with its times as ratios to ``parse`` (None: no ratios)."""
+    if not parse or run.exit_code or run.error:
+        return run
+    median = run.median / parse if run.median is not None else None
+    return replace(run, ratio=run.seconds / parse, median_ratio=median)
 
 
 def describe(run: Run) -> str:
@@ -520,13 +541,19 @@ def verdict(run: Run) -> str:
     return "best only"
 
 
-def print_table(runs: list[Run], parses: dict[int, float], prime_mib: int, speed: Machine) -> None:
+def print_table(
+    runs: list[Run], parses: dict[int, list[float]], prime_mib: int, speed: Machine
+) -> None:
     print()
     print(speed.text())
     primed = f"after a {prime_mib} MiB memory primer" if prime_mib > 0 else "with no primer"
     print(f"each timed process (parses included) ran {primed} (see --prime)")
-    for size, seconds in sorted(parses.items(), reverse=True):
-        print(f"pyarrow parse of {size:,} accounts: {seconds:.3f} s")
+    for size, times in sorted(parses.items(), reverse=True):
+        print(
+            f"pyarrow parse of {size:,} accounts: {min(times):.3f} s, the fastest of {len(times)}"
+            f" timed through the run (slowest {max(times):.3f} s, median "
+            f"{statistics.median(times):.3f} s): the unit of every ratio"
+        )
     print("wall s, peak, x parse and system s: the best run; median: of all the runs (--repeat)")
     header = f"{'command':<12} {'accounts':>10} {'wall s':>8} {'median s':>9} {'peak MiB':>9} "
     header += f"{'x parse':>8} {'median x':>9} {'system s':>9}  {'target':<24} {'met':<9}"
@@ -586,7 +613,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="tierform-bench-cli-"))
     cache_bytecode(root)
     runs: list[Run] = []
-    parses: dict[int, float] = {}
+    parses: dict[int, list[float]] = {}
     speed = machine()
     print(speed.text(), flush=True)
     try:
@@ -603,18 +630,21 @@ def main() -> None:
             if not per_size:
                 continue
             book = book_of(size)
-            book.parse_seconds = parses[size] = parse_seconds(book, max(args.repeat, 3), args.prime)
+            time_parses(book, max(args.repeat, 3), args.prime)
             print(f"parse {size:,}: {book.parse_seconds:.3f} s", flush=True)
+            done: list[Run] = []
             for cmd in per_size:
                 print(f"running {cmd.name} on {size:,} accounts ...", flush=True)
                 own = book_of(size, sync=True) if cmd.sync_book else book
-                run = measure(cmd, own, size, args.repeat, args.prime)
+                run = measure(cmd, own, size, args.repeat, args.prime, parsed=book)
                 print(f"  {describe(run)}", flush=True)
-                runs.append(run)
+                done.append(run)
+            runs += [with_ratios(run, book.parse_seconds) for run in done]
+            parses[size] = book.parses
         for cmd in (c for c in chosen if not c.per_size):
             book = book_of(cmd.book) if cmd.book else Book(0, root)  # needs no book
             print(f"running {cmd.name} ...", flush=True)
-            run = measure(cmd, book, None, max(args.repeat, 3), args.prime)
+            run = measure(cmd, book, None, max(args.repeat, 3), args.prime, parsed=book)
             print(f"  {describe(run)}", flush=True)
             runs.append(run)
         print_table(runs, parses, args.prime, speed)
