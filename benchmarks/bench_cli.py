@@ -632,14 +632,17 @@ def main() -> None:
             book = book_of(size)
             time_parses(book, max(args.repeat, 3), args.prime)
             print(f"parse {size:,}: {book.parse_seconds:.3f} s", flush=True)
-            done: list[Run] = []
+            done: list[tuple[Command, Run]] = []
             for cmd in per_size:
                 print(f"running {cmd.name} on {size:,} accounts ...", flush=True)
                 own = book_of(size, sync=True) if cmd.sync_book else book
                 run = measure(cmd, own, size, args.repeat, args.prime, parsed=book)
                 print(f"  {describe(run)}", flush=True)
-                done.append(run)
-            runs += [with_ratios(run, book.parse_seconds) for run in done]
+                done.append((cmd, run))
+            # A sync row runs on a book of its own, which is not the one parsed: no ratio.
+            runs += [
+                with_ratios(run, None if c.sync_book else book.parse_seconds) for c, run in done
+            ]
             parses[size] = book.parses
         for cmd in (c for c in chosen if not c.per_size):
             book = book_of(cmd.book) if cmd.book else Book(0, root)  # needs no book
