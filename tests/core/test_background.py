@@ -52,6 +52,10 @@ def test_in_turns_gives_every_result_in_order_half_of_them_made_on_a_second_thre
     assert [made_by[i] == here for i in range(7)] == [True, False] * 3 + [True]
     assert _threads_named("tierform-in-turns") == 0  # ended with the iterator
     assert list(in_turns(work, 0)) == [] and list(in_turns(work, 1)) == [0]
+    made_by.clear()
+    single = in_turns(work, 1)
+    assert next(single) == 0 and made_by[0] == here  # one item: made here
+    assert _threads_named("tierform-in-turns") == 0  # and no thread started for it
 
 
 @pytest.mark.parametrize("failing", [2, 3])  # made here, made on the second thread

@@ -53,7 +53,11 @@ def in_turns(work: Callable[[int], T], count: int) -> Generator[T, None, None]:
     """``work(0)``, ``work(1)``, ... ``work(count - 1)`` in order, each odd one made on a second
     thread while this one makes the even one before it: array work that lets go of the lock
     (Arrow's ``take``) runs on both cores. An error is raised here in its place in the order;
-    the second thread has ended when the iterator has (used up, closed or failed)."""
+    the second thread has ended when the iterator has (used up, closed or failed). A single
+    item is made here, with no thread."""
+    if count < 2:
+        yield from (work(i) for i in range(count))
+        return
     asked: queue.SimpleQueue[int | None] = queue.SimpleQueue()
     made: queue.SimpleQueue[tuple[T | None, BaseException | None]] = queue.SimpleQueue()
 
