@@ -12,11 +12,15 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_perf_plan_inputs import reference_diff  # the diff as it was, one object at a time
+from test_perf_plan_inputs import (  # the diff and history as they were, one object at a time
+    reference_diff,
+    reference_history_of,
+)
 
 from tierform.core.book import AccountBook, book_from_records, read_book
 from tierform.core.design import Design, design
-from tierform.core.history import History, describe, with_history
+from tierform.core.history import History, describe, history_of_columns, with_history
+from tierform.core.history_columns import AlignedNames
 from tierform.core.loader import default_model
 from tierform.core.model import CoverageLayer, CoverageModel, RosterEntry
 from tierform.sync.change import Change, Op, diff_objects
@@ -69,6 +73,69 @@ def test_with_history_and_describe_in_any_order(order: str) -> None:
         f"previous state from test: a tier for {known} and a CSM for {held} of "
         f"{len(ids)} account(s)"
     )
+
+
+def _book_with_own(n: int) -> AccountBook:
+    """A book whose accounts carry some tiers and owners of their own (every fourth)."""
+    records = [
+        {
+            "account_id": f"ACC-{i:04d}",
+            "name": f"Café {i}",
+            "acv": 1000.0 + 37 * i,
+            "previous_tier": TIERS[i % 4] if i % 4 == 0 else None,
+            "owner": "Own Person" if i % 4 == 1 else None,
+        }
+        for i in range(n)
+    ]
+    return book_from_records(records, _model().accounts)
+
+
+@pytest.mark.parametrize("blanks", [False, True])
+@pytest.mark.parametrize("order", ["book", "shuffled", "partial", "extra"])
+def test_history_read_as_columns_matches_the_dict_history(order: str, blanks: bool) -> None:
+    """A platform's history kept as its columns (each id once) gives the book the same tiers
+    and owners, and the same summary, as the same history built as dicts, one account at a
+    time; blank and unknown values fall back to the book's own."""
+    model = _model()
+    book = _book_with_own(400)
+    ids = book.ids()
+    rng = random.Random(7 + blanks)
+    keys = list(ids)
+    if order == "shuffled":
+        rng.shuffle(keys)
+    elif order == "partial":
+        keys = keys[::2]
+    elif order == "extra":
+        keys = [*keys[1:], "ACC-GONE"]
+    tier_pool: list[Any] = [*TIERS, " enterprise ", "SELF-SERVE"]
+    csm_pool: list[Any] = ["Ana Ruiz", "ANA@X.COM", "zoë ünal", "Someone"]
+    if blanks:
+        tier_pool += ["", "  ", None, "Gold"]
+        csm_pool += ["", None, "  "]
+    tiers = [rng.choice(tier_pool) for _ in keys]
+    csms = [rng.choice(csm_pool) for _ in keys]
+    got = history_of_columns(list(keys), tiers, csms, model, "src", unique=True)
+    want = reference_history_of(list(zip(keys, tiers, csms, strict=True)), model)
+    assert isinstance(got.tiers, AlignedNames) and isinstance(got.owners, AlignedNames)
+    assert dict(got.tiers) == dict(want.tiers) and list(got.tiers) == list(want.tiers)
+    assert dict(got.owners) == dict(want.owners) and list(got.owners) == list(want.owners)
+    assert len(got.tiers) == len(want.tiers) and len(got.owners) == len(want.owners)
+    assert got.notes == want.notes and bool(got.notes) == blanks
+    assert all((k in got.tiers) == (k in want.tiers) for k in [*ids, "ACC-GONE", "nobody"])
+    merged = with_history(book, got)
+    for column, values in (("previous_tier", want.tiers), ("owner", want.owners)):
+        own = book.text(column)
+        assert merged.text(column) == [values.get(a, o) for a, o in zip(ids, own, strict=True)]
+    known = sum(1 for a in ids if a in want.tiers)
+    held = sum(1 for a in ids if a in want.owners)
+    assert describe(got, book) == (
+        f"previous state from src: a tier for {known} and a CSM for {held} of {len(ids)} account(s)"
+    )
+
+
+def test_aligned_names_refuse_columns_of_two_lengths() -> None:
+    with pytest.raises(ValueError, match="one value per account id"):
+        AlignedNames(["a", "b"], ["Gold"])
 
 
 class _Text(str):

@@ -11,14 +11,17 @@ value wins over the book's own column; elsewhere the book's value stays.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from tierform.core.book import AccountBook
+from tierform.core.history_columns import AlignedNames
 from tierform.core.model import CoverageLayer, CoverageModel
 from tierform.errors import BookError, Issue
 
@@ -55,50 +58,76 @@ def people(model: CoverageModel) -> dict[str, str]:
 
 
 def history_of(rows: Iterable[tuple[str, Any, Any]], model: CoverageModel, source: str) -> History:
-    """A history from ``(account_id, tier, csm)`` as a platform holds them. A tier the model
-    does not have (renamed since the last sync) is left out and noted, never guessed.
+    """A history from ``(account_id, tier, csm)`` as a platform holds them: see
+    :func:`history_of_columns`."""
+    columns = tuple(map(list, zip(*rows, strict=True))) or ([], [], [])
+    ids, tiers, csms = columns
+    return history_of_columns(ids, tiers, csms, model, source)
+
+
+def history_of_columns(
+    ids: list[Any],
+    tiers: list[Any],
+    csms: list[Any],
+    model: CoverageModel,
+    source: str,
+    unique: bool = False,
+) -> History:
+    """A history from the columns of ``(account_id, tier, csm)`` as a platform holds them
+    (None: the platform has no value). A tier the model does not have (renamed since the last
+    sync) is left out and noted, never guessed. Where an id comes twice, its last value wins;
+    ``unique``: no id comes twice (a platform's keys), so the names are kept as columns
+    (:class:`~tierform.core.history_columns.AlignedNames`).
 
     A platform holds a handful of distinct tiers and CSMs over up to a million accounts: each
-    distinct text is looked up once."""
+    distinct text is looked up once, and the columns are matched a value at a time in C."""
     names = {t.name.casefold(): t.name for t in model.tiers}
     who = people(model)
-    tiers: dict[str, str] = {}
-    owners: dict[str, str] = {}
+    keys = ids if set(map(type, ids)) <= _STR else list(map(str, ids))
+    tier_names = _each(tiers, lambda tier: _tier_name(tier, names))
+    owner_names = _each(csms, lambda csm: _owner(csm, who))
     unknown: dict[str, int] = {}
-    tier_of: dict[str, str | None] = {}
-    owner_of: dict[str, str | None] = {}
-    for account_id, tier, csm in rows:
-        key = str(account_id)
-        if tier is not None:
-            if type(tier) is str:
-                name = tier_of.get(tier, _UNSEEN)
-                if name is _UNSEEN:
-                    name = tier_of[tier] = _tier_name(tier, names)
-            else:
-                name = _tier_name(tier, names)
-            if name is None:
-                text = str(tier)
-                unknown[text] = unknown.get(text, 0) + 1
-            elif name:
-                tiers[key] = name
-        if csm is not None:
-            if type(csm) is str:
-                owner = owner_of.get(csm, _UNSEEN)
-                if owner is _UNSEEN:
-                    owner = owner_of[csm] = _owner(csm, who)
-            else:
-                owner = _owner(csm, who)
-            if owner is not None:
-                owners[key] = owner
+    for tier in compress(tiers, map(operator.is_, tier_names, repeat(None))):
+        text = str(tier)  # a blank tier is "", never None
+        unknown[text] = unknown.get(text, 0) + 1
     notes = tuple(
         f"{source}: tier {name!r} on {n} account(s) is not a tier of the model: those accounts "
         "have no previous tier (hysteresis and tier-change rules skip them)"
         for name, n in sorted(unknown.items())
     )
-    return History(tiers, owners, source, notes)
+    if unique:
+        return History(
+            AlignedNames(keys, tier_names), AlignedNames(keys, owner_names), source, notes
+        )
+    tiers_known = dict(compress(zip(keys, tier_names, strict=True), tier_names))
+    owned = map(operator.is_not, owner_names, repeat(None))
+    owners_known = dict(compress(zip(keys, owner_names, strict=True), owned))
+    return History(tiers_known, owners_known, source, notes)
 
 
-_UNSEEN = "\x00unseen"  # not a value a text lookup returns (its results are names or None)
+def _each(values: list[Any], name_of: Callable[[Any], str | None]) -> list[str | None]:
+    """``name_of`` of each value, worked out once per distinct text (or None): a value of
+    another type is worked out on its own, since ``1``, ``1.0`` and ``True`` are equal keys
+    but not the same text."""
+    table = _Names(name_of)
+    if set(map(type, values)) <= _TEXT_TYPES:
+        return list(map(table.__getitem__, values))
+    return [table[v] if v is None or type(v) is str else name_of(v) for v in values]
+
+
+class _Names(dict[Any, str | None]):
+    """A value -> its name, each worked out on first use."""
+
+    def __init__(self, name_of: Callable[[Any], str | None]) -> None:
+        super().__init__()
+        self.name_of = name_of
+
+    def __missing__(self, value: Any) -> str | None:
+        self[value] = name = self.name_of(value)
+        return name
+
+
+_STR = {str}
 
 
 def _tier_name(tier: Any, names: Mapping[str, str]) -> str | None:
@@ -223,13 +252,19 @@ def with_history(book: AccountBook, history: History | None) -> AccountBook:
         if not values:
             continue
         merged: list[str | None]
-        if _in_book_order(values, ids):
+        names = values.in_order_of(ids) if isinstance(values, AlignedNames) else None
+        if names is not None and len(values) == len(ids):
+            merged = names  # a name for every account
+        elif _in_book_order(values, ids):
             merged = list(values.values())
         else:
             own = book.text(column)
             if len(own) != len(ids):
                 raise ValueError(f"column {column!r} does not have one value per account")
-            merged = list(map(values.get, ids, own))  # the history's value, else the book's
+            if names is not None:  # the history's value (None or "": none), else the book's
+                merged = [name or mine for name, mine in zip(names, own, strict=True)]
+            else:
+                merged = list(map(values.get, ids, own))
         if not set(map(type, merged)) <= _TEXT_TYPES:
             merged = [None if v is None else str(v) for v in merged]
         array = pa.array(merged, type=pa.string())
@@ -253,6 +288,8 @@ def describe(history: History, book: AccountBook) -> str:
 
 def _known(values: Mapping[str, Any], ids: list[str]) -> int:
     """How many of ``ids`` ``values`` has."""
+    if isinstance(values, AlignedNames) and values.in_order_of(ids) is not None:
+        return len(values)
     return len(ids) if _in_book_order(values, ids) else sum(map(values.__contains__, ids))
 
 

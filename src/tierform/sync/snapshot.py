@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tierform.core.design import Specs
-from tierform.core.history import History, history_of
+from tierform.core.history import History, history_of_columns
 from tierform.core.model import CoverageModel
 from tierform.sync.adapter import Adapter
 from tierform.sync.desired import model_objects
@@ -42,11 +42,14 @@ class Snapshot:
         """The platform's last ``tf_tier`` and its CSM (:meth:`csm`) per account: the state
         a sync, ``--from-target`` or a report starts from."""
         accounts, owners = self.accounts, self.owners
-        csms: Iterable[str | None] = map(_text, map(_CSM, accounts.values()))
+        csms: Iterable[str | None] = list(map(_CSM, accounts.values()))
+        if not set(map(type, csms)) <= _TEXTS:
+            csms = map(_text, csms)
         if owners:  # the platform's own owner field first, as :meth:`csm` reads it
             csms = map(_own_first, map(owners.get, accounts.keys()), csms)
-        rows = zip(accounts.keys(), map(_TIER, accounts.values()), csms, strict=True)
-        return history_of(rows, model, f"target {self.target!r}")
+        tiers = list(map(_TIER, accounts.values()))
+        source = f"target {self.target!r}"
+        return history_of_columns(list(accounts), tiers, list(csms), model, source, unique=True)
 
     def open_work_items(self) -> dict[str, Data]:
         """Work items the platform still has open: adapters read back only live items (a
@@ -56,6 +59,7 @@ class Snapshot:
 
 _TIER = operator.methodcaller("get", "tf_tier")
 _CSM = operator.methodcaller("get", "tf_csm")
+_TEXTS = {str, type(None)}
 
 
 def _text(value: Any) -> str | None:
