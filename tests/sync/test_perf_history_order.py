@@ -177,19 +177,27 @@ def test_account_labels_match_reference(case: str) -> None:
     assert got is not had
 
 
-@pytest.mark.parametrize("order", ["book", "shuffled", "partial"])
-def test_account_rows_reuse_the_platforms_dicts_in_any_order(order: str) -> None:
+@pytest.mark.parametrize("values", ["scalars", "lists"])
+@pytest.mark.parametrize("order", ["book", "shuffled", "partial", "aligned"])
+def test_account_rows_reuse_the_platforms_dicts_in_any_order(order: str, values: str) -> None:
+    """``aligned``: the platform holds every account exactly as desired, in the book's order
+    (the dict of them all is then copied whole); ``lists``: a field of lists, so dicts are
+    built first and then matched."""
     ids = [f"A{i}" for i in range(200)]
     rng = random.Random(2)
     columns: dict[str, list[Any]] = {
         "tf_tier": [rng.choice([*TIERS, None]) for _ in ids],
         "tf_score": [rng.choice([1, 2.5, None, 70.3]) for _ in ids],
     }
+    if values == "lists":
+        columns["tf_tags"] = [rng.choice([["a"], ["a", "b"], None]) for _ in ids]
     built = account_rows(ids, columns)
     like: dict[str, dict[str, Any]] = {}
     for i, aid in enumerate(ids):
         data = dict(built[aid])
-        if i % 5 == 0:
+        if order == "aligned":
+            pass
+        elif i % 5 == 0:
             data["tf_tier"] = "Changed"
         elif i % 7 == 0 and data.get("tf_score") == 1:
             data["tf_score"] = 1.0  # equal, not exactly the same: not shared
@@ -202,6 +210,7 @@ def test_account_rows_reuse_the_platforms_dicts_in_any_order(order: str) -> None
     like = {k: like[k] for k in keys}
     got = account_rows(ids, columns, like)
     assert got == built and list(got) == ids
+    assert got is not like  # the caller may add to it
     for aid in ids:
         old = like.get(aid)
         exact = old == built[aid] and all(type(old[k]) is type(v) for k, v in built[aid].items())

@@ -100,23 +100,34 @@ def account_rows(
         fields = [(j, names[j]) for j in range(len(names)) if j not in blank]
         build[pattern] = _row_matcher(fields, floats) if matched else _row_builder(fields)
     rows = zip(*values, strict=True)
-    held = (_held(like, ids),) if matched and like else ()
+    ordered = _in_order(like, ids) if like else False
+    held = (_held(like, ids, ordered),) if matched and like else ()
     if len(build) == 1:
         datas = map(next(iter(build.values())), *held, rows)
     else:
         datas = map(operator.call, map(build.__getitem__, code.tolist()), *held, rows)
     if like and not matched:
-        datas = map(reuse, _held(like, ids), datas)
+        datas = map(reuse, _held(like, ids, ordered), datas)
+    if ordered:
+        assert like is not None
+        made = list(datas)
+        if all(map(operator.is_, made, like.values())):
+            return dict(like)  # each account as the platform holds it: its dict copied whole
+        return dict(zip(ids, made, strict=True))
     return dict(zip(ids, datas, strict=True))
 
 
-def _held(like: dict[str, Data], ids: list[str]) -> Iterable[Data | None]:
-    """``like``'s dict of each id (None where it has none). A platform the book was synced to
-    holds the book's ids in the book's order: its dicts are then taken in order, with no
-    look-up per account (a million of them, scattered over memory)."""
-    if len(like) == len(ids) and list(like) == ids:
-        return like.values()
-    return map(like.get, ids)
+def _in_order(like: dict[str, Data], ids: list[str]) -> bool:
+    """Whether ``like`` holds exactly ``ids``, in their order: a platform the book was synced
+    to does. Its dicts are then taken in order, with no look-up per account (a million of
+    them, scattered over memory), and where every one is kept, the dict of them all is
+    copied whole: a fresh million-entry dict costs ten times as long."""
+    return len(like) == len(ids) and list(like) == ids
+
+
+def _held(like: dict[str, Data], ids: list[str], ordered: bool) -> Iterable[Data | None]:
+    """``like``'s dict of each id (None where it has none)."""
+    return like.values() if ordered else map(like.get, ids)
 
 
 def _row_builder(fields: list[tuple[int, str]]) -> Callable[[tuple[Any, ...]], Data]:
