@@ -90,14 +90,17 @@ def _book_with_own(n: int) -> AccountBook:
     return book_from_records(records, _model().accounts)
 
 
+@pytest.mark.parametrize("own", [False, True])
 @pytest.mark.parametrize("blanks", [False, True])
 @pytest.mark.parametrize("order", ["book", "shuffled", "partial", "extra"])
-def test_history_read_as_columns_matches_the_dict_history(order: str, blanks: bool) -> None:
+def test_history_read_as_columns_matches_the_dict_history(
+    order: str, blanks: bool, own: bool
+) -> None:
     """A platform's history kept as its columns (each id once) gives the book the same tiers
     and owners, and the same summary, as the same history built as dicts, one account at a
-    time; blank and unknown values fall back to the book's own."""
+    time; blank and unknown values fall back to the book's own (``own``: it has some)."""
     model = _model()
-    book = _book_with_own(400)
+    book = _book_with_own(400) if own else _book(400)
     ids = book.ids()
     rng = random.Random(7 + blanks)
     keys = list(ids)

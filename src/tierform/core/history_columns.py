@@ -21,7 +21,7 @@ class AlignedNames(Mapping[str, str]):
         if len(ids) != len(names):
             raise ValueError("a name column does not have one value per account id")
         self.ids = ids  # each id once (a platform's keys)
-        self.names = names
+        self.names = names  # beside each id: its name (None or "": none)
 
     @cached_property
     def _by_id(self) -> dict[str, str]:
@@ -42,8 +42,3 @@ class AlignedNames(Mapping[str, str]):
 
     def __len__(self) -> int:
         return self._count
-
-    def in_order_of(self, ids: list[str]) -> list[str | None] | None:
-        """The name of each of ``ids`` (None or "": none), when ``ids`` are the very ids this
-        was read with, in the same order; None otherwise."""
-        return self.names if ids == self.ids else None
