@@ -23,9 +23,10 @@ where the research gives one):
   (``owner_form="expand"``), an ``OwnerUserAccountId`` (``"id"``) or a UserName string
   (``"name"``) [I]; errors ``{"error": {"code", "message"}}`` (``error_form="odata"`` [I]) or
   ASP.NET ``{"Message"}`` (``"aspnet"`` [S]); a two-tier per-minute limit (``soft``/``hard``,
-  100/200 [I]): delayed past soft, 429 past hard, with ``RateLimit-*`` headers on every REST
-  response (``limit_headers="ratelimit"``), ``Retry-After`` on 429 only (``"retry-after"``) or
-  none (``"none"``: nothing is documented).
+  100/200 [I]): delayed past soft, 429 past hard, by default with no header saying when the
+  budget returns (``limit_headers="none"``: none is documented), or, should a tenant send them,
+  ``RateLimit-*`` headers on every REST response (``"ratelimit"``) or ``Retry-After`` on 429
+  only (``"retry-after"``).
 
 Use it as ``with fake.mock(): ...`` with a :class:`VirtualClock` shared with the adapter.
 """
@@ -144,7 +145,7 @@ class ChurnZeroFake:
         soft: int = 100,
         hard: int = 200,
         soft_delay: float = 1.0,
-        limit_headers: str = "ratelimit",
+        limit_headers: str = "none",
         cf_keys: str = "stripped",
         owner_form: str = "expand",
         error_form: str = "odata",

@@ -34,13 +34,21 @@ def test_429_is_retried_in_every_header_form(fake, syncer, fake_options):
     assert syncer().plan(desired).is_empty
 
 
-def test_hard_limit_429_when_another_client_shares_the_key(fake, syncer, clock):
+@pytest.mark.parametrize(
+    "fake_options",
+    [{"limit_headers": "none"}, {"limit_headers": "ratelimit"}, {"limit_headers": "retry-after"}],
+)
+def test_hard_limit_429_when_another_client_shares_the_key(fake, syncer, clock, fake_options):
+    """``none`` is the documented API (no Retry-After, no rate-limit headers): the retries
+    back off 1, 2, 4 ... s and outlast the minute another client spent."""
     states.seed(fake)
     for _ in range(200):  # another integration used the whole minute's budget
         fake.limiter.admit(clock())
+    start = clock()
     desired = states.desired()
     assert syncer().apply(syncer().plan(desired)).ok
     assert fake.log.count(status=429) >= 1
+    assert clock() - start >= 50.0  # the budget came back only as the minute turned
     assert syncer().plan(desired).is_empty
 
 

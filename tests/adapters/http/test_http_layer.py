@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -150,6 +151,22 @@ def test_429_then_success_honours_retry_after(mock: respx.MockRouter) -> None:
     clock = Clock()
     assert client(clock).get_json("a") == {"ok": True, "n": 3}
     assert clock.slept == [5.0, 0.0]
+
+
+def test_a_429_without_a_wait_backs_off_past_a_minute() -> None:
+    """No Retry-After or RateLimit-Reset (ChurnZero, Sheets): 2^(n-1) s plus up to a second,
+    so six retries outlast a per-minute quota; a 5xx keeps the short jittered backoff, and
+    the server's own wait always wins."""
+    policy = RetryPolicy(rng=random.Random(11))
+    limited = RateLimited("429")
+    waits = [policy.wait_for(n, limited) for n in range(1, 7)]
+    for n, wait in enumerate(waits):
+        assert 2**n <= wait <= 2**n + 1
+    assert sum(waits) >= 63
+    assert all(policy.wait_for(n, TransientApiError("503")) <= 0.1 * 2 ** (n - 1) for n in (1, 3))
+    assert policy.wait_for(4, RateLimited("429", retry_after=3.0)) == 3.0
+    assert policy.wait_for(9, limited) <= 64 + 1  # capped at ``maximum``
+    assert RetryPolicy(initial=0.0, maximum=0.0).wait_for(3, limited) == 0.0
 
 
 def test_retries_are_bounded(mock: respx.MockRouter) -> None:

@@ -59,14 +59,14 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def make_adapter(tmp_path: Path, clock: FakeClock) -> Callable[..., SheetsAdapter]:
-    def make(**settings: object) -> SheetsAdapter:
+    def make(retry: RetryPolicy | None = None, **settings: object) -> SheetsAdapter:
         values = {
             "platform": "sheets",
             "spreadsheet_id": SHEET_ID,
             "credentials": {"env": ENV},
             **settings,
         }
-        policy = RetryPolicy(max_attempts=7, initial=0.0, maximum=0.0, sleep=clock.sleep)
+        policy = retry or RetryPolicy(max_attempts=7, initial=0.0, maximum=0.0, sleep=clock.sleep)
         context = AdapterContext(
             "gsheet",
             tmp_path,

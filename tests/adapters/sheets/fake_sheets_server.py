@@ -4,8 +4,11 @@ Dict-backed and strict about the documented shapes: bearer tokens issued only fo
 signed service-account JWT, 401 without one, 404 for an unknown spreadsheet, 403
 PERMISSION_DENIED unless the spreadsheet is shared with the caller, a required ``fields`` mask
 (responses pruned to it), cell data only for explicit ``ranges``, and ``batchUpdate`` validated
-whole before anything is applied (atomic). Faults can be queued: a status (429 with
-Retry-After, 5xx) for the next matching call, or a connection dropped after a write applied.
+whole before anything is applied (atomic). Faults can be queued: a status (429, 5xx) for the
+next matching call, or a connection dropped after a write applied. A per-minute quota can be
+spent (:meth:`FakeSheets.spend_quota`): every call of that kind is then refused with Google's
+429 ``RESOURCE_EXHAUSTED`` (``RATE_LIMIT_EXCEEDED``, no ``Retry-After``, as documented) until
+the window refills on the fake's clock.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -36,6 +40,29 @@ def error(
     return httpx.Response(
         code, json={"error": {"code": code, "message": message, "status": status}}, headers=headers
     )
+
+
+def quota_exceeded(endpoint: str) -> httpx.Response:
+    """Google's 429 for a spent per-minute quota (sheets.md 1.5): no ``Retry-After``."""
+    kind, limit = (
+        ("Write", "WriteRequests") if endpoint == "batchUpdate" else ("Read", "ReadRequests")
+    )
+    message = (
+        f"Quota exceeded for quota metric '{kind} requests' and limit '{kind} requests per "
+        "minute per user' of service 'sheets.googleapis.com' for consumer 'project_number:1'."
+    )
+    detail = {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        "reason": "RATE_LIMIT_EXCEEDED",
+        "domain": "googleapis.com",
+        "metadata": {
+            "quota_limit": f"{limit}PerMinutePerUser",
+            "quota_metric": f"sheets.googleapis.com/{kind.lower()}_requests",
+            "service": "sheets.googleapis.com",
+        },
+    }
+    body = {"code": 429, "message": message, "status": "RESOURCE_EXHAUSTED", "details": [detail]}
+    return httpx.Response(429, json={"error": body})
 
 
 def parse_mask(mask: str) -> dict[str, Any]:
@@ -137,6 +164,9 @@ class FakeSheets:
         self.applied_batches = 0
         self.next_metadata_id = 100
         self.ascii_json = False  # JSON with every non-ASCII character escaped (json_response)
+        self.clock: Callable[[], float] = lambda: 0.0
+        self.spent_until: dict[str, float] = {}  # endpoint -> when its quota window refills
+        self.refused = 0  # calls refused for a spent quota
 
     # -- setup ---------------------------------------------------------------------------
 
@@ -169,6 +199,12 @@ class FakeSheets:
     ) -> None:
         for _ in range(times):
             self.faults.append(Fault(endpoint, status, dict(headers or {}), drop_after_apply))
+
+    def spend_quota(self, endpoint: str, clock: Callable[[], float], seconds: float = 60.0) -> None:
+        """Another client spent this minute's quota of ``endpoint`` ("get" for reads,
+        "batchUpdate" for writes): refused until ``seconds`` have passed on ``clock``."""
+        self.clock = clock
+        self.spent_until[endpoint] = clock() + seconds
 
     def count(self, endpoint: str) -> int:
         return sum(1 for e, _ in self.calls if e == endpoint)
@@ -224,7 +260,12 @@ class FakeSheets:
                 "UNAUTHENTICATED",
                 "Request had invalid authentication credentials. Expected OAuth 2 access token.",
             )
+        if self.clock() < self.spent_until.get(endpoint, float("-inf")):
+            self.refused += 1
+            return quota_exceeded(endpoint)
         fault = self._fault(endpoint)
+        if fault is not None and fault.status == 429 and not fault.headers:
+            return quota_exceeded(endpoint)
         if fault is not None and fault.status is not None:
             return error(
                 fault.status,

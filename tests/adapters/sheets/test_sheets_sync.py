@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from fake_sheets_server import FakeSheets, Sheet
 from sheets_support import ENV, SA_EMAIL, SHEET_ID, FakeClock
 
 from tests.fakes.half_character import plans_and_rewrites_a_half_character
+from tierform.adapters.http.retry import RetryPolicy
 from tierform.errors import AuthError, ConfigError, TransientApiError
 from tierform.sync.change import Op
 from tierform.sync.engine import Syncer
@@ -159,6 +161,30 @@ def test_429_and_5xx_are_retried_honouring_retry_after_and_paced(
     assert 7.0 in clock.slept and 11.0 in clock.slept  # the server's Retry-After, honoured
     # Writes are paced to 60/min: the 3 batchUpdate attempts are >= 1 s apart on the clock.
     assert server.count("batchUpdate") == 3
+
+
+@pytest.mark.parametrize("endpoint", ["get", "batchUpdate"])
+def test_a_spent_per_minute_quota_is_outlasted(
+    server: FakeSheets, make_adapter, tmp_path: Path, clock: FakeClock, endpoint: str
+) -> None:
+    """Another client spent the minute's read or write quota: Google sends 429 with no
+    Retry-After and refills the quota a minute later. The default retries (Google's backoff)
+    outlast the minute, and the write lands once."""
+    server.create(SHEET_ID, shared_with=SA_EMAIL)
+    desired = sample_desired(5)
+    retry = RetryPolicy(max_attempts=7, sleep=clock.sleep, rng=random.Random(5))
+    s = Syncer(make_adapter(retry=retry), Journal(tmp_path / ".tierform" / "journal.sqlite"))
+    plan = s.plan(desired)
+    server.spend_quota(endpoint, clock.now)
+    start = clock.now()
+    if endpoint == "get":
+        plan = s.plan(desired)
+    assert s.apply(plan).ok
+    # 1, 2, 4, 8, 16 and 32 s, each plus up to a second: refused six times, the seventh try
+    # (the last the policy allows) after the minute
+    assert server.refused == 6 and clock.now() - start >= 63.0
+    assert server.applied_batches == 1
+    assert syncer(make_adapter, tmp_path).plan(desired).is_empty
 
 
 def test_pacing_spaces_writes_one_second_apart(

@@ -1,8 +1,12 @@
 """Bounded, jittered retries (tenacity) that honour ``Retry-After`` / ``RateLimit-Reset``.
 
 The wait before retry *n* is the server's ``retry_after`` when it sent one (capped at
-``max_retry_after``; see :func:`~.classify.retry_after` for when a header counts), else
-full-jitter exponential backoff ``U(0, min(maximum, initial * 2^n))``. The budget is bounded
+``max_retry_after``; see :func:`~.classify.retry_after` for when a header counts). A 429 with
+no word on when the quota refills (ChurnZero's REST API, Google Sheets: per-minute quotas,
+no documented ``Retry-After``) waits ``min(maximum, quota_initial * 2^(n-1))`` plus up to a
+second, Google's documented backoff: six retries span more than a minute, so a quota window
+another client spent has refilled before the last one. Anything else waits a full-jitter
+exponential backoff ``U(0, min(maximum, initial * 2^(n-1)))``. The budget is bounded
 twice: ``max_attempts`` tries in all, and no retry once ``max_wait_total`` seconds have been
 spent waiting for this one request (counted from the waits themselves, so a virtual clock in
 tests sees the same schedule). ``sleep`` is injectable: tests pass a recorder.
@@ -20,7 +24,7 @@ from typing import TypeVar
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from tierform.adapters.http.classify import is_retriable
-from tierform.errors import RetriableError
+from tierform.errors import RateLimited, RetriableError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -30,6 +34,7 @@ T = TypeVar("T")
 class RetryPolicy:
     max_attempts: int = 7
     initial: float = 0.1
+    quota_initial: float = 1.0
     maximum: float = 64.0
     max_retry_after: float = 300.0
     max_wait_total: float = 600.0
@@ -40,6 +45,9 @@ class RetryPolicy:
         server = getattr(exc, "retry_after", None) if exc is not None else None
         if isinstance(exc, RetriableError) and server is not None:
             return min(float(server), self.max_retry_after)
+        if isinstance(exc, RateLimited):  # a spent quota, and no word on when it refills
+            base = min(self.maximum, self.quota_initial * (2 ** max(attempt - 1, 0)))
+            return base + self.rng.uniform(0, min(1.0, base)) if base > 0 else 0.0
         ceiling = min(self.maximum, self.initial * (2 ** max(attempt - 1, 0)))
         return self.rng.uniform(0, ceiling) if ceiling > 0 else 0.0
 
