@@ -81,7 +81,11 @@ class AdapterError(TierformError):
 
 
 class AuthError(AdapterError):
-    """The platform refused the credentials."""
+    """The platform refused the credentials (``status``: 401 or 403 when it answered one)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class RetriableError(AdapterError):

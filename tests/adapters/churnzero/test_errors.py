@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from tierform.adapters.churnzero.settings import ChurnZeroSettings
 from tierform.errors import AuthError, ConfigError, PermanentApiError
 from tierform.sync.render import render_json, render_markdown, render_text
+from tierform.sync.state import Kind
 
 from . import states
 from .conftest import APP_KEY, BASE, REST_KEY, REST_USER, spec
@@ -69,6 +70,21 @@ def test_forbidden_entity_names_the_permission(fake, syncer):
     with pytest.raises(AuthError) as err:
         syncer().plan(states.desired())
     assert "answered 403" in str(err.value) and "Bulk Read Permissions" in str(err.value)
+
+
+def test_segments_forbidden_alone_are_a_warning_not_a_stop(fake, syncer):
+    """Bulk read permission is per entity: a key that reads the accounts but not the
+    segments gets its plan, with the segment steps unchecked and said to be so."""
+    states.seed(fake)
+    fake.forbidden.add("Segment")
+    desired = states.desired()
+    plan = syncer().plan(desired)
+    assert any("may not read the Segment entity (403" in w for w in plan.warnings)
+    assert fake.log.count(status=403) >= 1
+    step = next(s for s in plan.build_steps if s.kind is Kind.segment)
+    assert step.status.value == "missing"
+    assert syncer().apply(plan).ok
+    assert syncer().plan(desired).is_empty
 
 
 def test_wrong_base_url_names_the_rest_url(fake, syncer):

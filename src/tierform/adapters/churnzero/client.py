@@ -162,7 +162,8 @@ class ChurnZeroApi:
 
     def segments(self) -> list[dict[str, Any]] | None:
         """Segment rows, or None when this tenant does not expose them (listed by third
-        parties only [I]: a 404 / 403 means "cannot verify", not "missing")."""
+        parties only [I]: a 404 means "cannot verify", not "missing"; a 403, a key without
+        bulk read permission on segments, is the reader's to explain)."""
         try:
             return list(self.collection("Segment"))
         except PermanentApiError as exc:

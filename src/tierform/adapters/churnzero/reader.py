@@ -24,6 +24,7 @@ from tierform.adapters.churnzero.mapping import (
     from_platform,
 )
 from tierform.adapters.churnzero.users import Users, owner_ref
+from tierform.errors import AuthError
 from tierform.sync.state import Data, Kind, Scope, State
 
 log = logging.getLogger(__name__)
@@ -224,7 +225,19 @@ class Reader:
     # -- segments -------------------------------------------------------------------------
 
     def _segments(self, state: State) -> None:
-        rows = self.api.segments()
+        try:
+            rows = self.api.segments()
+        except AuthError as exc:
+            if exc.status != 403:
+                raise
+            # Bulk read permissions are per entity [C]: the key read the accounts, so a 403
+            # here is about segments alone, no reason to stop the plan.
+            state.warnings.append(
+                "segments: the REST key may not read the Segment entity (403; grant its user "
+                "bulk read permission on Segments to have them checked), so the segment steps "
+                "of the build sheet cannot be checked and show as missing"
+            )
+            return
         if rows is None:
             state.warnings.append(
                 "segments: this tenant's REST API lists no Segment entity, so the segment "

@@ -153,7 +153,7 @@ def classify(
     if status in (408, 500, 504) or status >= 500:
         raise UncertainOutcome(message, retry_after=retry_after(response))
     if status in (401, 403):
-        raise AuthError(message)
+        raise AuthError(message, status=status)
     raise PermanentApiError(message, status=status)
 
 
