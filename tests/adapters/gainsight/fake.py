@@ -14,7 +14,8 @@ test "creates them in the UI" (:meth:`create_field`); Cockpit CTA create/update/
 ``COCKPIT_5101`` on a bad select [C]), playbooks whose tasks are created when attached [C/S], and
 picklists [S]. Limits [C]: a fixed 60 s window of 100 requests and 50,000 a day per tenant;
 past either, 429 ``GS_APIG_2404`` without ``Retry-After`` (no rate-limit headers are documented
-for these APIs, so none are sent).
+for these APIs, so none are sent). A wrong access key gets 401 ``GS_APIG_2401`` [S], or with
+``bad_key = "GSOBJ_1024"`` the Error Codes page's 400 "Invalid authorization headers" [C].
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ class GainsightFake:
         self.tokens: dict[str, float] = {}
         self.token_lifetime = 86400
         self.ip_blocked = False
+        self.bad_key = "GS_APIG_2401"  # or "GSOBJ_1024": how a wrong access key is refused
         self.drop_company_writes = False  # accept writes without applying them (honesty tests)
         self.faults: list[Fault] = []
         self.log = RequestLog()
@@ -296,6 +298,8 @@ class GainsightFake:
             expiry = self.tokens.get(bearer[7:])
             if expiry is not None and expiry > self.clock():
                 return
+        if key is not None and self.bad_key == "GSOBJ_1024":
+            raise Fail(400, "GSOBJ_1024", "Invalid authorization headers")
         raise Fail(401, "GS_APIG_2401", "Unauthorized")
 
     # -- routes -----------------------------------------------------------------------

@@ -16,13 +16,21 @@ from .conftest import ACCESS_KEY, CLIENT_ID, CLIENT_SECRET
 from .states import ext
 
 
-def test_bad_key_clear_error_no_write(fake, syncer, monkeypatch):
+@pytest.mark.parametrize("at200", [False, True])
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [("GS_APIG_2401", "GS_APIG_2401: Unauthorized"), ("GSOBJ_1024", "GSOBJ_1024: Invalid auth")],
+)
+def test_bad_key_clear_error_no_write(fake, syncer, monkeypatch, code, said, at200):
+    """Either documented refusal of a wrong key (401 GS_APIG_2401; 400 GSOBJ_1024 on the
+    Error Codes page), at its own status or at 200, is a credentials error with the hint."""
     states.seed(fake)
+    fake.bad_key, fake.errors_at_200 = code, at200
     monkeypatch.setenv("GAINSIGHT_ACCESS_KEY", "gs-wrong-key-123")
     with pytest.raises(AuthError) as err:
         syncer().plan(states.desired())
     text = str(err.value)
-    assert "GS_APIG_2401: Unauthorized" in text and "check GAINSIGHT_ACCESS_KEY" in text
+    assert said in text and "check GAINSIGHT_ACCESS_KEY" in text
     assert "Super Admin" in text and "gs-wrong-key-123" not in text
     assert fake.log.writes() == [] or all(
         "query" in e.path or "describe" in e.path for e in fake.log.writes()
@@ -127,6 +135,21 @@ def test_silently_dropped_write_is_not_reported_done(fake, syncer):
     report = syncer().apply(syncer().plan(states.desired(2, tasks=False)))
     assert report.counts["create"] == 0 and len(report.failures) == 2
     assert "reads back different" in report.failures[0].error
+
+
+def test_error_desc_echoing_record_values_is_kept_short(fake, syncer):
+    """errorDesc echoes the record's values ("%s(columnValue)"): only its start is shown."""
+    states.seed(fake)
+    value = "customer note " * 200
+    fake.inject(
+        400,
+        body={"result": False, "errorCode": "GSOBJ_1008", "errorDesc": f"Invalid ({value})"},
+    )
+    with pytest.raises(PermanentApiError) as err:
+        syncer().plan(states.desired())
+    text = str(err.value)
+    assert "GSOBJ_1008: Invalid (customer note" in text and value not in text
+    assert len(text) < 600
 
 
 def test_secrets_never_in_logs_plans_or_journal(fake, syncer, caplog, tmp_path):

@@ -39,7 +39,8 @@ def error_text(response: httpx.Response) -> str:
     if isinstance(body, dict):
         code, desc = body.get("errorCode"), body.get("errorDesc") or body.get("message")
         if code or desc:
-            return f"{code}: {desc}" if code and desc else str(code or desc)
+            # errorDesc echoes record values ("%s(columnValue)") [S]: kept to its start
+            return (f"{code}: {desc}" if code and desc else str(code or desc))[:200]
         for key in ("error", "title", "detail"):
             if body.get(key):
                 return str(body[key])[:200]

@@ -5,7 +5,10 @@ Gainsight answers some failures with HTTP 200 and ``{"result": false, "errorCode
 forms are accepted: this wrapper gives a 200 whose body says ``result: false`` the status the
 code means (401 for GS_APIG_2401/GSOBJ_1024, 403 for the IP allowlist GS_APIG_2402, 429 for
 GS_APIG_2404/GU_2400, 400 otherwise), so the shared classifier, retries and token refresh treat
-both forms alike. A redirect is refused here: the Access Key must never be re-sent elsewhere.
+both forms alike. The codes of credentials, the allowlist and the rate limit also win over
+another 4xx they come with: the Error Codes page gives GSOBJ_1024 ("Invalid authorization
+headers") HTTP 400 [C], and GS_APIG_2404's status is not documented. A redirect is refused
+here: the Access Key must never be re-sent elsewhere.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ class EnvelopeTransport(httpx.BaseTransport):
             headers["Retry-After"] = self.window_wait()
             return httpx.Response(429, headers=headers, content=content, request=request)
         if response.status_code != 200:
-            return response
+            return self._by_code(request, response)
         content = response.read()
         body = _parse(content)
         headers = _plain(response.headers)
@@ -76,6 +79,23 @@ class EnvelopeTransport(httpx.BaseTransport):
         headers[ENVELOPE_HEADER] = "200"
         status = status_for(str(body.get("errorCode") or ""))
         if status == 429:
+            headers["Retry-After"] = self.window_wait()
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+    def _by_code(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        """A 4xx that carries the code of bad credentials, the IP allowlist or the rate
+        limit, with the status that code means (its own status kept in a header)."""
+        if not 400 <= response.status_code < 500 or response.status_code in (401, 403, 429):
+            return response
+        content = response.read()
+        body = _parse(content)
+        code = str(body.get("errorCode") or "") if isinstance(body, dict) else ""
+        status = status_for(code)
+        if status == 400:
+            return response
+        headers = _plain(response.headers)
+        headers[ENVELOPE_HEADER] = str(response.status_code)
+        if status == 429 and "Retry-After" not in headers:
             headers["Retry-After"] = self.window_wait()
         return httpx.Response(status, headers=headers, content=content, request=request)
 
