@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
+from tierform.adapters.vitally.projects import ProjectWriter
+from tierform.errors import PermanentApiError
+from tierform.sync.change import Change, Op
 from tierform.sync.state import Kind
 
 from . import states
@@ -126,3 +130,35 @@ def test_unknown_template_is_reported_not_attempted(fake, syncer):
         for w in plan.warnings
     )
     assert not [c for c in plan.changes if c.key.startswith("tfp-")]
+
+
+class _RacedApi:
+    """Refuses the ``customerId`` form after another create (on another thread) has already
+    dropped it, and accepts ``accountId``."""
+
+    def __init__(self, writer_of: list[ProjectWriter]) -> None:
+        self.writer_of = writer_of
+        self.bodies: list[dict[str, Any]] = []
+
+    def create_project(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.bodies.append(body)
+        if "customerId" in body:
+            self.writer_of[0].account_fields = ["accountId"]  # the other create got here first
+            raise PermanentApiError("vitally: POST /projects answered 400", status=400)
+        return {"id": "p-1"}
+
+
+def test_project_form_dropped_by_another_create_at_once_is_no_error():
+    """Creates run a few at once: two may be refused the same form together. The second to
+    drop it tries the other form, where removing it from the list again used to fail."""
+    holder: list[ProjectWriter] = []
+    api = _RacedApi(holder)
+    writer = ProjectWriter(api, {}, lambda c: None, lambda c: "vid-1", lambda c: None)  # type: ignore[arg-type]
+    holder.append(writer)
+    change = Change(Op.create, Kind.work_item, "proj-key", data={"title": "Onboarding"})
+    assert writer._create(change, "tpl-1", "vid-1") == "p-1"
+    assert [sorted(b) for b in api.bodies] == [
+        ["customerId", "name", "templateId", "traits"],
+        ["accountId", "name", "templateId", "traits"],
+    ]
+    assert writer.account_fields == ["accountId"]

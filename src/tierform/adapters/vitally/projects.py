@@ -147,8 +147,11 @@ class ProjectWriter:
                 )
             except PermanentApiError as exc:
                 last = exc
-                if len(self.account_fields) > 1:
-                    self.account_fields.remove(name)  # this form was refused: try the other
+                # This form was refused: try the other. A new list, never a removal in place:
+                # creates run a few at once, and two may drop the same form together.
+                rest = [f for f in self.account_fields if f != name]
+                if rest:
+                    self.account_fields = rest
                     continue
                 raise
             self.account_fields = [name]
