@@ -12,21 +12,25 @@ where the research gives one):
   an ``OwnerUserAccount`` that is no user's UserName is dropped [I]; ids over 100 characters are
   dropped [S]. ``require_contact`` makes account calls without ``contactExternalId`` drop (the
   official "all calls must include" reading [C] vs integrators' practice [S]). ``trackEvent``
-  needs a contact; duplicates (same account, contact, name, eventDate) are skipped unless
-  ``allowDupes`` [S]; future dates are dropped [I]. Empty ``value`` clears [I].
+  needs a contact; duplicates (same contact and eventDate, whatever the event's name: the log
+  names only those two) are skipped unless ``allowDupes`` [S]; future dates are dropped [I].
+  Empty ``value`` clears [I].
 * REST [C]/[S]: HTTP Basic ``user:key`` (401), per-entity permission (403), GET only (405),
   OData ``$filter`` (eq/ne/gt/ge/lt/le joined by ``and`` or ``or``, never mixed: 400 [I]),
   ``$top``/``$skip``/``$count``/``$expand``/``$select``/``$orderby``; page size 100 with an
   absolute ``@odata.nextLink`` and none when ``$top`` is given [C] (``next_link=False``: never
-  one [I]); custom fields under ``Cf`` keyed by stripped display name (``cf_keys="stripped"``
-  [S]) or by name (``"name"`` [I]); the owner as an expandable ``OwnerUserAccount``
-  (``owner_form="expand"``), an ``OwnerUserAccountId`` (``"id"``) or a UserName string
-  (``"name"``) [I]; errors ``{"error": {"code", "message"}}`` (``error_form="odata"`` [I]) or
-  ASP.NET ``{"Message"}`` (``"aspnet"`` [S]); a two-tier per-minute limit (``soft``/``hard``,
-  100/200 [I]): delayed past soft, 429 past hard, by default with no header saying when the
-  budget returns (``limit_headers="none"``: none is documented), or, should a tenant send them,
-  ``RateLimit-*`` headers on every REST response (``"ratelimit"``) or ``Retry-After`` on 429
-  only (``"retry-after"``).
+  one [I]; ``"root"`` or ``"relative"``: a link from the host's root or relative to the REST
+  base, forms the research leaves open); custom fields under ``Cf`` keyed by stripped display
+  name (``cf_keys="stripped"`` [S]) or by name (``"name"`` [I]); the owner as an expandable
+  ``OwnerUserAccount`` (``owner_form="expand"``) or ``UserAccount``
+  (``"expand-useraccount"``: the research's "related UserAccount" [C]), an
+  ``OwnerUserAccountId`` (``"id"``) or ``UserAccountId`` (``"useraccountid"``), or a UserName
+  string (``"name"``) [I]; errors ``{"error": {"code", "message"}}`` (``error_form="odata"``
+  [I]) or ASP.NET ``{"Message"}`` (``"aspnet"`` [S]); a two-tier per-minute limit
+  (``soft``/``hard``, 100/200 [I]): delayed past soft, 429 past hard, by default with no
+  header saying when the budget returns (``limit_headers="none"``: none is documented), or,
+  should a tenant send them, ``RateLimit-*`` headers on every REST response (``"ratelimit"``)
+  or ``Retry-After`` on 429 only (``"retry-after"``).
 
 Use it as ``with fake.mock(): ...`` with a :class:`VirtualClock` shared with the adapter.
 """
@@ -40,7 +44,7 @@ import re
 import threading
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import respx
@@ -150,7 +154,7 @@ class ChurnZeroFake:
         owner_form: str = "expand",
         error_form: str = "odata",
         require_contact: bool = False,
-        next_link: bool = True,
+        next_link: bool | str = True,
         segment_entity: bool = True,
         lag: float = 0.0,
         latency: float = 0.0,
@@ -500,10 +504,12 @@ class ChurnZeroFake:
                 return "Event date is in the future."
         stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         allow = str(a.get("allowDupes") or "").lower() in ("true", "1")
+        # The log names only the date and the contact ("Duplicate event detected at <date>
+        # for contact id ...") [S]: the strictest reading, a contact's events on one date are
+        # duplicates whatever their name.
         if not allow and any(
             e["AccountExternalId"] == account
             and e["ContactExternalId"] == contact
-            and e["EventTypeName"] == name
             and e["EventDate"] == stamp
             for e in self.events
         ):
@@ -568,9 +574,11 @@ class ChurnZeroFake:
             body["value"] = rows[skip : skip + PAGE]
             if self.next_link and skip + PAGE < len(rows):
                 rest = {k: v for k, v in query.items() if k != "$skip"}
-                body["@odata.nextLink"] = f"{self.rest_base}/{entity}?" + urlencode(
-                    {**rest, "$skip": skip + PAGE}
-                )
+                tail = f"{entity}?" + urlencode({**rest, "$skip": skip + PAGE})
+                body["@odata.nextLink"] = {
+                    "root": urlsplit(self.rest_base).path + "/" + tail,  # from the host's root
+                    "relative": tail,  # relative to the REST base
+                }.get(str(self.next_link), f"{self.rest_base}/{tail}")
         if query.get("$select"):
             wanted = set(query["$select"].split(","))
             body["value"] = [{k: v for k, v in r.items() if k in wanted} for r in body["value"]]
@@ -579,7 +587,8 @@ class ChurnZeroFake:
     def _rows(self, entity: str, expand: str, flt: str | None, skip: int) -> list[dict[str, Any]]:
         """Rows matching ``flt`` (Account rows are built lazily: the fake serves big books)."""
         if entity == "Account":
-            if expand and (expand != "OwnerUserAccount" or self.owner_form != "expand"):
+            navigation = {"expand": "OwnerUserAccount", "expand-useraccount": "UserAccount"}
+            if expand and expand != navigation.get(self.owner_form):
                 raise ODataError(
                     400, f"Could not find a property named '{expand}' on type Account."
                 )
@@ -632,10 +641,13 @@ class ChurnZeroFake:
         user = next((u for u in self.users.values() if u["UserName"] == acc["_owner"]), None)
         if self.owner_form == "id":
             row["OwnerUserAccountId"] = user["Id"] if user else None
+        elif self.owner_form == "useraccountid":
+            row["UserAccountId"] = user["Id"] if user else None
         elif self.owner_form == "name":
             row["OwnerUserAccount"] = acc["_owner"]
         elif expand:
-            row["OwnerUserAccount"] = dict(user) if user else None
+            navigation = "UserAccount" if self.owner_form == "expand-useraccount" else None
+            row[navigation or "OwnerUserAccount"] = dict(user) if user else None
         return row
 
 

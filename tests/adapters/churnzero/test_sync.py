@@ -99,6 +99,21 @@ def test_event_resend_reuses_its_date_so_a_late_arrival_is_skipped(fake, syncer,
     assert syncer().plan(desired).is_empty
 
 
+def test_events_of_one_account_from_different_sources_all_land(fake, syncer):
+    """ChurnZero's duplicate check names the contact and the date, not the event: two items
+    of one account from different rules or playbooks get dates a second apart, and both
+    land."""
+    states.seed(fake, 2)
+    desired = states.desired(2)
+    second = {**states.item_data(2), "source": "playbook:onboarding", "title": "Kick-off call"}
+    desired.put(Kind.work_item, "tf-other-source-2", second, label="item 2b")
+    assert syncer().apply(syncer().plan(desired)).ok
+    mine = [e for e in fake.events if e["AccountExternalId"] == states.ext(2)]
+    assert len(mine) == 2 and len({e["EventDate"] for e in mine}) == 2
+    assert not any("Duplicate event" in line for line in fake.devlog)
+    assert syncer().plan(desired).is_empty
+
+
 def test_unmanaged_fields_untouched(fake, syncer):
     states.seed(fake)
     syncer().apply(syncer().plan(states.desired()))

@@ -19,6 +19,7 @@ import httpx
 
 from tierform.adapters.churnzero.auth import PushKey
 from tierform.adapters.churnzero.odata import PAGE, any_of
+from tierform.adapters.churnzero.users import OWNER_EXPANDS
 from tierform.adapters.http.body import json_body
 from tierform.adapters.http.classify import default_error_text
 from tierform.adapters.http.client import ApiClient
@@ -87,8 +88,9 @@ class ChurnZeroApi:
         self.push_client = push
         self.key = key
         self.push_url = push_url
-        self.expand_owner = True
+        self.owner_expands: tuple[str, ...] = OWNER_EXPANDS  # those not refused yet, in order
         self.rest_host = urlsplit(rest_url).netloc
+        self.rest_origin = "{0.scheme}://{0.netloc}".format(urlsplit(rest_url))
 
     # -- REST ----------------------------------------------------------------------------
 
@@ -114,6 +116,10 @@ class ChurnZeroApi:
                 if link in seen:
                     raise PaginationLoop(f"churnzero: {entity}: the same next page twice")
                 seen.add(link)
+                if link.startswith("/") and not link.startswith("//"):
+                    # A link from the host's root (its form is not documented): joined to the
+                    # REST base it would repeat /public/v1.
+                    link = self.rest_origin + link
                 url, query = link, None
                 continue
             if len(rows) < PAGE or query is None:
@@ -128,21 +134,25 @@ class ChurnZeroApi:
         self.rest.request("GET", "Account", params={"$top": 1})
 
     def accounts(self, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        """Accounts with their owner: ``$expand=OwnerUserAccount`` [I] when ChurnZero takes it,
-        else the plain rows (which may carry the owner as an id or a name, see :mod:`.users`)."""
+        """Accounts with their owner, expanded where ChurnZero takes it: the account's "related
+        UserAccount" is documented [C], its navigation property's name is not
+        (``OwnerUserAccount`` is likely [I]), so ``OwnerUserAccount`` then ``UserAccount`` are
+        tried; else the plain rows (which may carry the owner as an id or a name, see
+        :mod:`.users`)."""
         base = dict(params or {})
-        if self.expand_owner:
+        while self.owner_expands:
+            expand = self.owner_expands[0]
             got = 0
             try:
-                for row in self.collection("Account", {**base, "$expand": "OwnerUserAccount"}):
+                for row in self.collection("Account", {**base, "$expand": expand}):
                     got += 1
                     yield row
                 return
             except PermanentApiError as exc:
                 if exc.status != 400 or got:
                     raise
-                log.info("read: $expand=OwnerUserAccount refused; reading owners without it")
-                self.expand_owner = False
+                log.info("read: $expand=%s refused; trying the owner another way", expand)
+                self.owner_expands = self.owner_expands[1:]
         yield from self.collection("Account", base)
 
     @staticmethod

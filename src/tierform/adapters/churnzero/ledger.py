@@ -1,10 +1,10 @@
 """The events tierform has sent, kept in the target's state folder.
 
-ChurnZero skips an event whose account, contact, name and ``eventDate`` repeat one it already
-has, unless ``allowDupes`` is set [S] KEEPER. So the first send's ``eventDate`` is kept per work
-item: a re-send (the read-back did not see the event yet) carries the same date and cannot make a
-second task, even when ChurnZero's queue was only slow. Without a state folder the ledger lives in
-memory for the run.
+ChurnZero skips an event whose contact and ``eventDate`` repeat one it already has (its log
+names the two; the event's name may count too), unless ``allowDupes`` is set [S] KEEPER. So
+the first send's ``eventDate`` is kept per work item: a re-send (the read-back did not see the
+event yet) carries the same date and cannot make a second task, even when ChurnZero's queue
+was only slow. Without a state folder the ledger lives in memory for the run.
 """
 
 from __future__ import annotations

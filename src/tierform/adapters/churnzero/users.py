@@ -3,8 +3,9 @@
 ``OwnerUserAccount`` takes the owner's **UserName** [C] BATCHDOC. The ``UserAccount`` row's field
 names are not documented [I]: ``UserName``, ``Email``, ``FirstName``/``LastName``, ``FullName``,
 ``Name`` and ``DisplayName`` are all read. How an Account row names its owner is not confirmed
-either [I]: an expanded ``OwnerUserAccount`` object, a plain ``OwnerUserAccount`` UserName, or an
-``OwnerUserAccountId`` key are all accepted.
+either: the "related UserAccount" is [C], the names around it are [I]. An expanded
+``OwnerUserAccount`` or ``UserAccount`` object, a plain UserName in either, or an id key
+(``OwnerUserAccountId``, ``UserAccountId``, ``OwnerId``, ``OwnerUserId``) are all accepted.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-OWNER_KEYS = ("OwnerUserAccount", "OwnerUserAccountId", "OwnerId", "OwnerUserId")
+OWNER_EXPANDS = ("OwnerUserAccount", "UserAccount")  # an expanded owner, or its UserName
+OWNER_IDS = ("OwnerUserAccountId", "UserAccountId", "OwnerId", "OwnerUserId")
+OWNER_KEYS = OWNER_EXPANDS + OWNER_IDS
 
 
 def _norm(text: Any) -> str:
@@ -65,7 +68,7 @@ class Users:
 
     def owner(self, row: Mapping[str, Any]) -> str | None:
         """The UserName owning an Account row, whatever form the row uses (see above)."""
-        value = row.get("OwnerUserAccount")
+        value = next((row[k] for k in OWNER_EXPANDS if row.get(k) is not None), None)
         if isinstance(value, Mapping):
             name = value.get("UserName") or value.get("Username") or value.get("Email")
             if name:
@@ -75,7 +78,7 @@ class Users:
             return None
         if isinstance(value, str) and value:
             return self.by_key.get(_norm(value), value)
-        for key in OWNER_KEYS[1:]:
+        for key in OWNER_IDS:
             if row.get(key) is not None:
                 return self.by_id.get(str(row[key]))
         return None
