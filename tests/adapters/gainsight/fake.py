@@ -111,6 +111,13 @@ class GainsightFake:
         self.token_lifetime = 86400
         self.ip_blocked = False
         self.bad_key = "GS_APIG_2401"  # or "GSOBJ_1024": how a wrong access key is refused
+        self.refuse_cta_named: str | None = None  # a CTA create with this Name is refused
+        # The sources ask for CTA_STATUS, CTA_PRIORITY and CTA_TYPE [S]; CTA_REASON is served
+        # unless a test takes it away.
+        self.picklist_categories = {"CTA_TYPE", "CTA_STATUS", "CTA_PRIORITY", "CTA_REASON"}
+        # The CTA create reply is not documented [I]: per-record success / failure lists, or
+        # (True) the whole request refused at the first bad record, those before it created.
+        self.cta_batch_refused_whole = False
         self.drop_company_writes = False  # accept writes without applying them (honesty tests)
         self.faults: list[Fault] = []
         self.log = RequestLog()
@@ -322,7 +329,7 @@ class GainsightFake:
         if path == "/v1/data/objects/Company" and method == "POST":
             return self._insert(body)
         if path == "/v2/cockpit/admin/picklist/lite" and method == "GET":
-            return self._picklist()
+            return self._picklist(request.url.params.get("category"))
         if path == "/v2/cockpit/cta" and method in ("POST", "PUT"):
             return self._cta_write(body, create=method == "POST")
         if path == "/v2/cockpit/cta/list" and method == "POST":
@@ -478,15 +485,22 @@ class GainsightFake:
 
     # -- Cockpit ----------------------------------------------------------------------
 
-    def _picklist(self) -> Any:
+    def _picklist(self, category: str | None) -> Any:
+        """The asked-for categories (all without ``category``); one this tenant does not
+        serve (``picklist_categories``) refuses the request."""
+        asked = category.split(",") if category else list(self.picklists)
+        unknown = [c for c in asked if c not in self.picklist_categories]
+        if unknown:
+            raise Fail(400, "COCKPIT_9001", f"Invalid category {unknown[0]}")
+        lists = {cat: items for cat, items in self.picklists.items() if cat in asked}
         if self.picklist_shape == "grouped":
             return {
                 cat: [{"Gsid": i, "Name": n} for n, i in items.items()]
-                for cat, items in self.picklists.items()
+                for cat, items in lists.items()
             }
         return [
             {"category": cat, "id": i, "label": n}
-            for cat, items in self.picklists.items()
+            for cat, items in lists.items()
             for n, i in items.items()
         ]
 
@@ -533,11 +547,15 @@ class GainsightFake:
             rec = (entry or {}).get("record") or {}
             ref = str(rec.get("referenceId") or "")
             try:
+                if create and rec.get("Name") == self.refuse_cta_named:
+                    raise Fail(400, "COCKPIT_9700", "Invalid field value")
                 if create:
                     gsid = self._cta_create(rec)
                 else:
                     gsid = self._cta_update(rec)
             except Fail as exc:
+                if self.cta_batch_refused_whole:
+                    raise  # the records before it stay created [I: the shape is not found]
                 failure.append({ref: f"{exc.code}: {exc.desc}"})
                 continue
             success.append({ref: gsid})

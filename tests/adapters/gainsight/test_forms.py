@@ -33,6 +33,33 @@ def test_picklist_flat_shape(fake, syncer):
     assert cta["PriorityId"] == fake.picklists["CTA_PRIORITY"]["Medium"]
 
 
+@pytest.mark.parametrize("served", [True, False])
+def test_picklists_without_a_reason_category(fake, syncer, served):
+    """The sources ask for the CTA_STATUS, CTA_PRIORITY and CTA_TYPE picklists; CTA_REASON is
+    asked for only with a reason set, and a tenant that refuses it still gives the others:
+    CTAs keep their type, status and priority ids, and the reason goes by id where served."""
+    if not served:
+        fake.picklist_categories -= {"CTA_REASON"}
+    states.seed(fake, 4)
+    assert syncer().apply(syncer().plan(states.desired(2))).ok
+    asked = [e.query for e in fake.log.select(path="/v2/cockpit/admin/picklist/lite")]
+    assert asked and all("CTA_REASON" not in a for a in asked)  # no reason set
+    sync = syncer(cta={"type": "Lifecycle", "reason": "Health drop"})
+    assert sync.apply(sync.plan(states.desired(4))).ok
+    cta = next(c for c in fake.ctas.values() if "ACC-004" in c["Name"])
+    assert cta["TypeId"] == fake.picklists["CTA_TYPE"]["Lifecycle"]
+    assert cta["PriorityId"] == fake.picklists["CTA_PRIORITY"]["Medium"]
+    assert cta["ReasonId"] == fake.picklists["CTA_REASON"]["Health drop"]
+    sent = [
+        r["record"]
+        for e in fake.log.select(method="POST", path="/v2/cockpit/cta", prefix=False)
+        for r in e.body["requests"]
+        if "ACC-004" in r["record"]["Name"]
+    ]
+    # by its name, and by its id too where the picklist gave one
+    assert [("ReasonId" in r, r.get("reason")) for r in sent] == [(served, "Health drop")]
+
+
 def test_paging_5000(fake, syncer):
     states.seed(fake, 5001, fields=True)
     syncer().plan(states.desired(2, tasks=False))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from tests.fakes.half_character import plans_and_rewrites_a_half_character
 from tierform.sync.change import Op
 from tierform.sync.state import Kind
@@ -105,6 +107,24 @@ def test_ctas_never_duplicated_and_updated_in_place(fake, syncer):
     ]
     assert syncer().apply(plan).ok
     assert len(fake.ctas) == 4 and cta6["DueDate"] == "2025-03-01"
+    assert syncer().plan(desired).is_empty
+
+
+@pytest.mark.parametrize("whole", [False, True])
+def test_a_refused_cta_in_a_batch_never_duplicates_the_others(fake, syncer, whole):
+    """One CTA of a create batch is refused. Per record (``whole=False``) or with the whole
+    request refused after the records before it were created (``True``; the reply's shape
+    is not documented): the others exist once, the refused one is reported, and it is created
+    once the cause is gone."""
+    states.seed(fake)
+    fake.refuse_cta_named, fake.cta_batch_refused_whole = "Check in on ACC-006", whole
+    desired = states.desired()
+    report = syncer().apply(syncer().plan(desired))
+    assert [f.change.key for f in report.failures] == [task_key(6)]
+    assert [len(fake.ctas_with_key(task_key(i))) for i in (2, 4, 6, 8)] == [1, 1, 0, 1]
+    fake.refuse_cta_named = None
+    assert syncer().apply(syncer().plan(desired)).ok
+    assert [len(fake.ctas_with_key(task_key(i))) for i in (2, 4, 6, 8)] == [1, 1, 1, 1]
     assert syncer().plan(desired).is_empty
 
 

@@ -220,7 +220,8 @@ class GainsightAdapter(HttpAdapter[GainsightSettings]):
         if self.index.picklist:
             return []
         try:
-            self.index.picklist = flatten_picklists(self.api.picklists())
+            reason = bool(self.gs.cta.reason)
+            self.index.picklist = flatten_picklists(self.api.picklists(reason=reason))
         except PermanentApiError as exc:
             return [f"cannot read the CTA picklists ({exc}); CTAs are sent with names only"]
         cfg = self.gs.cta

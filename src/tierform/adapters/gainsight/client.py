@@ -13,6 +13,7 @@ Only the calls the adapter needs, each accepting every documented response form:
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -22,12 +23,14 @@ from tierform.adapters.http.body import json_body
 from tierform.adapters.http.client import ApiClient
 from tierform.errors import PermanentApiError
 
+log = logging.getLogger(__name__)
+
 PAGE = 5000  # MDA query rows per call [confirmed]
 BATCH = 50  # MDA insert/update records per call [confirmed]
 CTA_PAGE = 1000  # CTA list pageSize [confirmed]
 CTA_BATCH = 50  # CTA create/update requests per call [inferred: the MDA limit]
 NO_DATA = ("GSOBJ_1011", "GSOBJ_1XXX", "No data found", "No entity matches")
-CTA_CATEGORIES = "CTA_TYPE,CTA_STATUS,CTA_PRIORITY,CTA_REASON"
+CTA_CATEGORIES = "CTA_STATUS,CTA_PRIORITY,CTA_TYPE"  # the categories the sources ask for [S]
 
 
 def error_text(response: httpx.Response) -> str:
@@ -162,10 +165,17 @@ class GainsightApi:
 
     # -- Cockpit ----------------------------------------------------------------------
 
-    def picklists(self) -> Any:
-        return self.http.get_json(
-            "v2/cockpit/admin/picklist/lite", params={"category": CTA_CATEGORIES, "et": "COMPANY"}
-        )
+    def picklists(self, reason: bool = False) -> Any:
+        """The CTA picklists; with ``reason``, CTA_REASON too, which no source names as a
+        category [I]: refused, the lists are asked for again without it."""
+        path = "v2/cockpit/admin/picklist/lite"
+        if reason:
+            try:
+                categories = CTA_CATEGORIES + ",CTA_REASON"
+                return self.http.get_json(path, params={"category": categories, "et": "COMPANY"})
+            except PermanentApiError:
+                log.info("picklists: CTA_REASON refused; reading the others without it")
+        return self.http.get_json(path, params={"category": CTA_CATEGORIES, "et": "COMPANY"})
 
     def cta_list(self, where: dict[str, Any] | None, select: Sequence[str]) -> Iterator[Any]:
         """Every CTA matching ``where``, by ``pageNumber`` from 1 (``pageSize`` <= 1000)."""

@@ -131,7 +131,8 @@ class CtaWriter:
             if c.op is Op.delete:
                 gsid = self.index.cta_id.get(c.key) or c.remote_id
                 if gsid:
-                    updates.append((c, {"Gsid": gsid, **self._picks(self.cfg.closed_status)}))
+                    close = {"referenceId": c.key, "Gsid": gsid}  # a failure names its item
+                    updates.append((c, {**close, **self._picks(self.cfg.closed_status)}))
                 else:
                     yield ChangeResult(c, ok=True)  # no open CTA left to close
                 continue
@@ -169,12 +170,28 @@ class CtaWriter:
         except PermanentApiError as exc:
             if len(batch) == 1:
                 return {batch[0][0].key: str(exc)}
+            if create:
+                # Whether a refused create batch created any of its CTAs is not documented
+                # [I]: those that exist now are not sent again, or they would be there twice.
+                landed = self._landed({c.key for c, _ in batch})
+                batch = [(c, r) for c, r in batch if c.key not in landed]
+                if len(batch) <= 1:
+                    return self._send(batch, create=True) if batch else {}
             half = len(batch) // 2
             return {
                 **self._send(batch[:half], create=create),
                 **self._send(batch[half:], create=create),
             }
         return per_record_failures(body, {c.key for c, _ in batch})
+
+    def _landed(self, keys: set[str]) -> set[str]:
+        """Which of ``keys`` have a CTA now (one listing of tierform's CTAs)."""
+        found = set()
+        for listed in self.reader.cta_rows():
+            marker = parse_marker(listed.get("Comments"))
+            if marker is not None and listed.get("Gsid") and str(marker["key"]) in keys:
+                found.add(str(marker["key"]))
+        return found
 
     def _verify(self, sent: list[Change]) -> Iterator[ChangeResult]:
         """One listing of tierform's CTAs proves every create, update and close."""
