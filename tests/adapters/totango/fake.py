@@ -131,6 +131,7 @@ class TotangoFake:
         self.accounts: dict[str, dict[str, Any]] = {}
         self.attributes: set[str] = set(BUILT_IN)
         self.users: list[dict[str, Any]] = []
+        self.users_block = "users"  # where the users listing puts its hits ("unknown": nowhere)
         self.tasks: dict[str, dict[str, Any]] = {}
         self.flows: list[dict[str, Any]] = [
             {"activity_type_id": "flow-general", "display_name": "General"},
@@ -495,9 +496,15 @@ class TotangoFake:
             raise Refused("team_id is missing")
         offset, count = q.get("offset", 0), q.get("count", 1000)
         users = sorted(self.users, key=lambda u: u["display_name"])
-        return self._envelope(
-            "users", len(users), [dict(u) for u in users[offset : offset + count]]
-        )
+        page = [dict(u) for u in users[offset : offset + count]]
+        reply = self._envelope("users", len(users), page)
+        if self.users_block != "users":  # the reply's shape is not documented [I]
+            block = reply["response"].pop("users")
+            if self.users_block != "unknown":
+                reply["response"][self.users_block] = block
+            else:
+                reply["response"]["people"] = page  # a list: no hits block tierform knows
+        return reply
 
     # tasks
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from tests.fakes.half_character import plans_and_rewrites_a_half_character
 from tierform.sync.change import Op
 from tierform.sync.state import Kind
@@ -150,6 +152,27 @@ def test_csm_matched_by_roster_email_takes_the_totango_full_name(fake, syncer):
     sync.apply(sync.plan(states.desired(3, tasks=False)))
     assert fake.attrs(ext(3))["Success Manager"] == "Ana M. Ruiz"
     assert syncer().plan(states.desired(3, tasks=False)).is_empty
+
+
+@pytest.mark.parametrize("block", ["users", "accounts", "unknown"])
+def test_users_listing_in_any_block_or_said_unreadable(fake, syncer, block):
+    """The users listing's reply shape is not documented: hits under ``users`` or another
+    block are read; a reply with no hits block tierform knows is said plainly, and the
+    Success Manager is then left alone rather than every CSM called unknown."""
+    fake.users_block = block
+    states.seed(fake, 3)
+    desired = states.desired(3, tasks=False)
+    sync = syncer()
+    plan = sync.plan(desired)
+    assert sync.apply(plan).ok
+    notes = [w for w in plan.warnings if w.startswith("CSM:")]
+    if block == "unknown":
+        assert any("could not be listed (its reply held no list of users" in w for w in notes)
+        assert "Success Manager" not in fake.attrs(ext(3))
+    else:
+        assert not any("could not be listed" in w for w in notes)
+        assert fake.attrs(ext(3))["Success Manager"] == "Ana Ruiz"
+    assert syncer().plan(desired).is_empty
 
 
 def test_a_value_holding_half_a_character_is_read_as_u_fffd_and_rewritten(fake, syncer):

@@ -53,6 +53,9 @@ def load(api: TotangoApi) -> People:
     try:
         while offset < REACH:
             page = api.search(query([], [], count=PAGE, offset=offset), [], kind="users")
+            if not page.listed and not offset:
+                people.problem = "its reply held no list of users tierform knows"
+                return people
             for hit in page.hits:
                 user = user_from(hit.raw)
                 if user is not None:

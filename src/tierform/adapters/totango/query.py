@@ -74,6 +74,7 @@ class Hit:
 class Page:
     total: int
     hits: list[Hit]
+    listed: bool = True  # the reply held a list of hits (False: a shape not known)
 
 
 def parse(body: Any, fields: Sequence[str], kind: str = "accounts") -> Page:
@@ -84,7 +85,14 @@ def parse(body: Any, fields: Sequence[str], kind: str = "accounts") -> Page:
         raise SearchRefused("the reply is not a JSON object")
     if str(body.get("status", "success")).lower() != "success":
         raise SearchRefused(str(body.get("_error") or body.get("message") or body.get("status")))
-    block = (body.get("response") or {}).get(kind) or {}
+    response = body.get("response")
+    response = response if isinstance(response, Mapping) else {}
+    block = response.get(kind)
+    if not isinstance(block, Mapping) and kind != "accounts":
+        # The users listing's reply is not documented [I]: any block that holds hits
+        block = next((b for b in response.values() if isinstance(b, Mapping) and "hits" in b), None)
+    listed = isinstance(block, Mapping) and isinstance(block.get("hits"), list)
+    block = block if isinstance(block, Mapping) else {}
     hits = []
     for raw in block.get("hits") or []:
         if not isinstance(raw, Mapping):
@@ -98,7 +106,7 @@ def parse(body: Any, fields: Sequence[str], kind: str = "accounts") -> Page:
         total = int(block.get("total_hits", len(hits)))
     except (TypeError, ValueError):
         total = len(hits)
-    return Page(total, hits)
+    return Page(total, hits, listed)
 
 
 def refusal(body: Any) -> str | None:
