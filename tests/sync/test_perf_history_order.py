@@ -13,13 +13,14 @@ from typing import Any
 import numpy as np
 import pytest
 from test_perf_plan_inputs import (  # the diff and history as they were, one object at a time
+    check_merged,
     reference_diff,
     reference_history_of,
 )
 
 from tierform.core.book import AccountBook, book_from_records, read_book
 from tierform.core.design import Design, design
-from tierform.core.history import History, describe, history_of_columns, with_history
+from tierform.core.history import History, history_of_columns, with_history
 from tierform.core.history_columns import AlignedNames
 from tierform.core.loader import default_model
 from tierform.core.model import CoverageLayer, CoverageModel, RosterEntry
@@ -48,11 +49,9 @@ def _book(n: int) -> AccountBook:
     return book_from_records(records, _model().accounts)
 
 
-@pytest.mark.parametrize("order", ["book", "shuffled", "partial", "extra"])
-def test_with_history_and_describe_in_any_order(order: str) -> None:
-    book = _book(300)
-    ids = book.ids()
-    rng = random.Random(4)
+def _platform_order(ids: list[str], order: str, rng: random.Random) -> list[str]:
+    """The ids as a platform holds them: in the book's order, shuffled, half of them, or all
+    but the first and one the book lacks."""
     keys = list(ids)
     if order == "shuffled":
         rng.shuffle(keys)
@@ -60,19 +59,18 @@ def test_with_history_and_describe_in_any_order(order: str) -> None:
         keys = keys[::2]
     elif order == "extra":
         keys = [*keys[1:], "ACC-GONE"]
+    return keys
+
+
+@pytest.mark.parametrize("order", ["book", "shuffled", "partial", "extra"])
+def test_with_history_and_describe_in_any_order(order: str) -> None:
+    book = _book(300)
+    rng = random.Random(4)
+    keys = _platform_order(book.ids(), order, rng)
     tiers = {k: rng.choice(TIERS) for k in keys}
     owners = {k: rng.choice(["Ana Ruiz", "Zoë Ünal"]) for k in keys[::3]}
     history = History(tiers, owners, "test")
-    got = with_history(book, history)
-    for column, values in (("previous_tier", tiers), ("owner", owners)):
-        own = book.text(column)
-        assert got.text(column) == [values.get(a, o) for a, o in zip(ids, own, strict=True)]
-    known = sum(1 for a in ids if a in tiers)
-    held = sum(1 for a in ids if a in owners)
-    assert describe(history, book) == (
-        f"previous state from test: a tier for {known} and a CSM for {held} of "
-        f"{len(ids)} account(s)"
-    )
+    check_merged(book, history, history)
 
 
 def _book_with_own(n: int) -> AccountBook:
@@ -103,13 +101,7 @@ def test_history_read_as_columns_matches_the_dict_history(
     book = _book_with_own(400) if own else _book(400)
     ids = book.ids()
     rng = random.Random(7 + blanks)
-    keys = list(ids)
-    if order == "shuffled":
-        rng.shuffle(keys)
-    elif order == "partial":
-        keys = keys[::2]
-    elif order == "extra":
-        keys = [*keys[1:], "ACC-GONE"]
+    keys = _platform_order(ids, order, rng)
     tier_pool: list[Any] = [*TIERS, " enterprise ", "SELF-SERVE"]
     csm_pool: list[Any] = ["Ana Ruiz", "ANA@X.COM", "zoë ünal", "Someone"]
     if blanks:
@@ -125,15 +117,7 @@ def test_history_read_as_columns_matches_the_dict_history(
     assert len(got.tiers) == len(want.tiers) and len(got.owners) == len(want.owners)
     assert got.notes == want.notes and bool(got.notes) == blanks
     assert all((k in got.tiers) == (k in want.tiers) for k in [*ids, "ACC-GONE", "nobody"])
-    merged = with_history(book, got)
-    for column, values in (("previous_tier", want.tiers), ("owner", want.owners)):
-        own = book.text(column)
-        assert merged.text(column) == [values.get(a, o) for a, o in zip(ids, own, strict=True)]
-    known = sum(1 for a in ids if a in want.tiers)
-    held = sum(1 for a in ids if a in want.owners)
-    assert describe(got, book) == (
-        f"previous state from src: a tier for {known} and a CSM for {held} of {len(ids)} account(s)"
-    )
+    check_merged(book, got, want)
 
 
 def test_aligned_names_refuse_columns_of_two_lengths() -> None:

@@ -200,20 +200,27 @@ def test_history_of_texts_matches_reference() -> None:
     assert len(got.notes) == 3  # Gold, gold, Ünï
 
 
+def check_merged(book: AccountBook, history: History, want: History) -> None:
+    """``with_history`` and ``describe`` of ``history`` as a look-up per account in ``want``
+    (its tiers and owners as dicts) gives them: the history's value, else the book's."""
+    merged = with_history(book, history)
+    ids = book.ids()
+    for column, values in (("previous_tier", want.tiers), ("owner", want.owners)):
+        own = book.text(column)
+        assert merged.text(column) == [values.get(a, o) for a, o in zip(ids, own, strict=True)]
+    tiers = sum(1 for a in ids if a in want.tiers)
+    owners = sum(1 for a in ids if a in want.owners)
+    assert describe(history, book) == (
+        f"previous state from {want.source}: a tier for {tiers} and a CSM for {owners} of "
+        f"{len(ids)} account(s)"
+    )
+
+
 def test_with_history_and_describe_match_reference(tmp_path: Path) -> None:
     book = _book(tmp_path, 800, 4)
     history = _history(book, 4)
-    got = with_history(book, history)
+    check_merged(book, history, history)
     ids = book.ids()
-    for column, values in (("previous_tier", history.tiers), ("owner", history.owners)):
-        own = book.text(column)
-        assert got.text(column) == [values.get(a, o) for a, o in zip(ids, own, strict=True)]
-    tiers = sum(1 for a in ids if a in history.tiers)
-    owners = sum(1 for a in ids if a in history.owners)
-    assert describe(history, book) == (
-        f"previous state from test: a tier for {tiers} and a CSM for {owners} of "
-        f"{len(ids)} account(s)"
-    )
     numbers = History({ids[0]: 5, ids[1]: "x"}, {}, "n")  # type: ignore[dict-item]
     merged = with_history(book, numbers).text("previous_tier")
     assert merged[:2] == ["5", "x"] and merged[2:] == book.text("previous_tier")[2:]
