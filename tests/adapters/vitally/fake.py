@@ -157,6 +157,9 @@ class VitallyFake:
         self._by_ext: dict[str, list[str]] = {}  # externalId -> account ids (duplicates kept)
         self.tasks: dict[str, dict[str, Any]] = {}
         self.projects: dict[str, dict[str, Any]] = {}
+        # Data traits are documented for accounts, users and organizations; a project's
+        # examples show only custom traits [DOC]. "custom": a project keeps only those.
+        self.project_traits = "any"
         self.templates: dict[str, dict[str, Any]] = {}
         self.admins: dict[str, dict[str, Any]] = {}
         self.custom_fields: list[dict[str, Any]] = []
@@ -674,8 +677,14 @@ class VitallyFake:
         for key in PROJECT_FIELDS:
             if key in body:
                 project[key] = body[key]
-        _merge_traits(project["traits"], body.get("traits") or {})
+        _merge_traits(project["traits"], self._project_traits(body))
         return 200, project
+
+    def _project_traits(self, body: dict[str, Any]) -> dict[str, Any]:
+        traits = body.get("traits") or {}
+        if self.project_traits == "custom":
+            return {k: v for k, v in traits.items() if k.startswith("vitally.custom.")}
+        return traits
 
     def _update_project(self, request: httpx.Request, ref: str) -> tuple[int, Any]:
         project = self.projects.get(ref)
@@ -688,7 +697,7 @@ class VitallyFake:
         for key in PROJECT_FIELDS:
             if key in body:
                 project[key] = body[key]
-        _merge_traits(project["traits"], body.get("traits") or {})
+        _merge_traits(project["traits"], self._project_traits(body))
         self._touch(project)
         return 200, project
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
+
 from tierform.adapters.vitally.projects import ProjectWriter
 from tierform.errors import PermanentApiError
 from tierform.sync.change import Change, Op
@@ -94,7 +96,11 @@ def test_replayed_batch_is_deduplicated(fake, syncer):
 TEMPLATES = {"project_templates": {"Enterprise onboarding": "Enterprise Onboarding"}}
 
 
-def test_onboarding_playbook_starts_a_project_once(fake, syncer):
+@pytest.mark.parametrize("kept", ["any", "custom"])
+def test_onboarding_playbook_starts_a_project_once(fake, syncer, kept):
+    """``custom``: the tenant keeps no data traits on projects (tierform's key among them);
+    its projects are found by account, template and name, and never started twice."""
+    fake.project_traits = kept
     states.seed(fake, 6)
     template = fake.add_template("Enterprise Onboarding", 45)
     desired = states.desired(6, tasks=False, playbook_tasks=True)

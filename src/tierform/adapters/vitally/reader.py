@@ -203,16 +203,34 @@ class Reader:
         """Only projects of desired keys: a started project belongs to the team from then on,
         so tierform never archives one when its playbook is no longer due."""
         wanted = self._project_keys()
+        shaped = self._projects_by_shape(wanted)
         for project in self.api.projects():
             key = (project.get("traits") or {}).get(T_KEY)
+            data = project_data(project, self.index.ext_of, self.index.template_ref)
+            if key is None:
+                # Data traits are documented for accounts, users and organizations only [DOC]:
+                # a tenant that keeps none on projects still has tierform's project found by
+                # its account, template and name, never started twice.
+                shape = (data["account_id"], data["project_template"], data["title"])
+                key = shaped.get(shape)
+                if key is not None and data["source"] is None:
+                    data["source"] = self.desired.of(Kind.work_item)[key].get("source")
             if key in wanted and is_live(project):
                 state.put(
                     Kind.work_item,
                     str(key),
-                    project_data(project, self.index.ext_of, self.index.template_ref),
+                    data,
                     label=project.get("name"),
                     remote_id=str(project.get("id")),
                 )
+
+    def _projects_by_shape(self, wanted: set[str]) -> dict[tuple[Any, Any, Any], str]:
+        """(account, template, name) -> the key of the desired project of that shape."""
+        items = self.desired.of(Kind.work_item)
+        return {
+            (items[k].get("account_id"), items[k].get("project_template"), items[k].get("title")): k
+            for k in sorted(wanted)
+        }
 
     def _templates(self, state: State) -> None:
         refs = set(self.project_templates.values())
