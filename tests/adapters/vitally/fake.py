@@ -157,9 +157,10 @@ class VitallyFake:
         self._by_ext: dict[str, list[str]] = {}  # externalId -> account ids (duplicates kept)
         self.tasks: dict[str, dict[str, Any]] = {}
         self.projects: dict[str, dict[str, Any]] = {}
-        # Data traits are documented for accounts, users and organizations; a project's
-        # examples show only custom traits [DOC]. "custom": a project keeps only those.
-        self.project_traits = "any"
+        # Data traits are documented for accounts, users and organizations; the examples of
+        # tasks and projects show only custom traits [DOC]. The kinds named here keep only
+        # those ("tasks", "projects").
+        self.custom_traits_only: set[str] = set()
         self.templates: dict[str, dict[str, Any]] = {}
         self.admins: dict[str, dict[str, Any]] = {}
         self.custom_fields: list[dict[str, Any]] = []
@@ -615,7 +616,7 @@ class VitallyFake:
                 task[key] = body[key]
         if "accountId" in body:
             task["accountId"] = body["accountId"]
-        _merge_traits(task["traits"], body.get("traits") or {})
+        _merge_traits(task["traits"], self._traits("tasks", body))
         self._touch(task)
         return 200, task
 
@@ -677,12 +678,12 @@ class VitallyFake:
         for key in PROJECT_FIELDS:
             if key in body:
                 project[key] = body[key]
-        _merge_traits(project["traits"], self._project_traits(body))
+        _merge_traits(project["traits"], self._traits("projects", body))
         return 200, project
 
-    def _project_traits(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _traits(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
         traits = body.get("traits") or {}
-        if self.project_traits == "custom":
+        if kind in self.custom_traits_only:
             return {k: v for k, v in traits.items() if k.startswith("vitally.custom.")}
         return traits
 
@@ -697,7 +698,7 @@ class VitallyFake:
         for key in PROJECT_FIELDS:
             if key in body:
                 project[key] = body[key]
-        _merge_traits(project["traits"], self._project_traits(body))
+        _merge_traits(project["traits"], self._traits("projects", body))
         self._touch(project)
         return 200, project
 

@@ -100,7 +100,7 @@ TEMPLATES = {"project_templates": {"Enterprise onboarding": "Enterprise Onboardi
 def test_onboarding_playbook_starts_a_project_once(fake, syncer, kept):
     """``custom``: the tenant keeps no data traits on projects (tierform's key among them);
     its projects are found by account, template and name, and never started twice."""
-    fake.project_traits = kept
+    fake.custom_traits_only = {"projects"} if kept == "custom" else set()
     states.seed(fake, 6)
     template = fake.add_template("Enterprise Onboarding", 45)
     desired = states.desired(6, tasks=False, playbook_tasks=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from tierform.sync.change import Op
 from tierform.sync.state import Kind
 
@@ -57,7 +59,11 @@ def test_second_apply_sends_no_write(fake, syncer):
     assert len(fake.log.writes()) == writes
 
 
-def test_tasks_are_upserted_never_duplicated(fake, syncer):
+@pytest.mark.parametrize("kept", ["any", "custom"])
+def test_tasks_are_upserted_never_duplicated(fake, syncer, kept):
+    """``custom``: the tenant keeps no data traits on tasks (tierform's source, reason and
+    assignee among them): the plans still settle."""
+    fake.custom_traits_only = {"tasks"} if kept == "custom" else set()
     states.seed(fake)
     syncer().apply(syncer().plan(states.desired()))
     assert sorted(t["externalId"] for t in fake.tasks.values()) == [

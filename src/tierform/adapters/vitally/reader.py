@@ -15,7 +15,10 @@ from typing import Any
 
 from tierform.adapters.vitally.client import VitallyApi
 from tierform.adapters.vitally.mapping import (
+    T_ASSIGNEE,
     T_KEY,
+    T_REASON,
+    T_SOURCE,
     TraitKeys,
     field_type,
     is_live,
@@ -28,6 +31,7 @@ from tierform.sync.state import Kind, Scope, State
 log = logging.getLogger(__name__)
 
 TASK_PREFIX = "tf-"  # work items' external ids (tierform.sync.desired.work_item_id)
+_TASK_TRAITS = (T_SOURCE, T_REASON, T_ASSIGNEE)
 SHOWN = 10
 
 
@@ -185,13 +189,22 @@ class Reader:
     # -- work items -------------------------------------------------------------------
 
     def _tasks(self, state: State) -> None:
+        desired = self.desired.of(Kind.work_item)
         for task in self.api.tasks():
             ext = str(task.get("externalId") or "")
             if ext.startswith(TASK_PREFIX) and is_live(task):
+                data = task_data(task, self.index.ext_of)
+                traits = task.get("traits") or {}
+                if ext in desired and not any(k in traits for k in _TASK_TRAITS):
+                    # Data traits are documented for accounts, users and organizations only
+                    # [DOC]: a tenant that keeps none on tasks holds no source or assignee
+                    # of tierform's, so neither can differ (the reason is in the description).
+                    want = desired[ext]
+                    data["source"], data["assignee"] = want.get("source"), want.get("assignee")
                 state.put(
                     Kind.work_item,
                     ext,
-                    task_data(task, self.index.ext_of),
+                    data,
                     label=task.get("name"),
                     remote_id=str(task.get("id")),
                 )
