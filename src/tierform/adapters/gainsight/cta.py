@@ -19,7 +19,7 @@ from typing import Any
 
 from tierform.adapters.gainsight.client import CTA_BATCH, GainsightApi
 from tierform.adapters.gainsight.index import Index
-from tierform.adapters.gainsight.mapping import comments, cta_data, parse_marker
+from tierform.adapters.gainsight.mapping import comments, cta_data
 from tierform.adapters.gainsight.reader import Reader
 from tierform.adapters.gainsight.settings import CtaSettings
 from tierform.adapters.http.batching import chunks
@@ -186,26 +186,17 @@ class CtaWriter:
 
     def _landed(self, keys: set[str]) -> set[str]:
         """Which of ``keys`` have a CTA now (one listing of tierform's CTAs)."""
-        found = set()
-        for listed in self.reader.cta_rows():
-            marker = parse_marker(listed.get("Comments"))
-            if marker is not None and listed.get("Gsid") and str(marker["key"]) in keys:
-                found.add(str(marker["key"]))
-        return found
+        return {cta.key for cta in self.reader.keyed_ctas() if cta.key in keys}
 
     def _verify(self, sent: list[Change]) -> Iterator[ChangeResult]:
         """One listing of tierform's CTAs proves every create, update and close."""
         open_rows: dict[str, dict[str, Any]] = {}
         closed: dict[str, str] = {}
-        for listed in self.reader.cta_rows():
-            marker = parse_marker(listed.get("Comments"))
-            if marker is None or not listed.get("Gsid"):
-                continue
-            key = str(marker["key"])
-            if listed.get("IsClosed") is True or str(listed.get("IsClosed")).lower() == "true":
-                closed.setdefault(key, str(listed["Gsid"]))
+        for cta in self.reader.keyed_ctas():
+            if cta.closed:
+                closed.setdefault(cta.key, cta.gsid)
             else:
-                open_rows.setdefault(key, {**listed, "_marker": marker})
+                open_rows.setdefault(cta.key, {**cta.row, "_marker": cta.marker})
         for c in sent:
             row = open_rows.get(c.key)
             if c.op is Op.delete:

@@ -8,7 +8,8 @@ skips nor repeats). Only tierform's fields (and the match field, Gsid, Name, Csm
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from tierform.adapters.gainsight.client import GainsightApi
@@ -94,6 +95,17 @@ def load_playbooks(api: GainsightApi, index: Index) -> list[str]:
 
 
 # -- the read ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyedCta:
+    """One of tierform's CTAs as listed: its key (from the marker), Gsid and state."""
+
+    key: str
+    gsid: str
+    closed: bool
+    row: dict[str, Any]
+    marker: dict[str, Any]
 
 
 class Reader:
@@ -238,13 +250,9 @@ class Reader:
     # -- CTAs -------------------------------------------------------------------------
 
     def _ctas(self, state: State) -> None:
-        for row in self.cta_rows():
-            marker = parse_marker(row.get("Comments"))
-            gsid = str(row.get("Gsid") or "")
-            if marker is None or not gsid:
-                continue
-            key = str(marker["key"])
-            if row.get("IsClosed") is True or str(row.get("IsClosed")).lower() == "true":
+        for cta in self.keyed_ctas():
+            key, gsid, row, marker = cta.key, cta.gsid, cta.row, cta.marker
+            if cta.closed:
                 self.index.closed_cta.setdefault(key, gsid)
                 continue
             if key in self.index.cta_id:
@@ -258,6 +266,16 @@ class Reader:
                 label=row.get("Name"),
                 remote_id=gsid,
             )
+
+    def keyed_ctas(self) -> Iterator[KeyedCta]:
+        """tierform's CTAs (those whose Comments hold its marker), with their key."""
+        for row in self.cta_rows():
+            marker = parse_marker(row.get("Comments"))
+            gsid = str(row.get("Gsid") or "")
+            if marker is None or not gsid:
+                continue
+            closed = row.get("IsClosed") is True or str(row.get("IsClosed")).lower() == "true"
+            yield KeyedCta(str(marker["key"]), gsid, closed, row, marker)
 
     def cta_rows(self) -> list[dict[str, Any]]:
         """tierform's CTAs: filtered on its key where the tenant takes the filter, else every
