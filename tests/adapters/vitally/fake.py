@@ -161,6 +161,9 @@ class VitallyFake:
         # tasks and projects show only custom traits [DOC]. The kinds named here keep only
         # those ("tasks", "projects").
         self.custom_traits_only: set[str] = set()
+        # The analytics API answers 200 "Success." on taking a batch [DOC]; whether (or when)
+        # the traits land is not said. False: taken, and not (yet) applied.
+        self.analytics_applies = True
         self.templates: dict[str, dict[str, Any]] = {}
         self.admins: dict[str, dict[str, Any]] = {}
         self.custom_fields: list[dict[str, Any]] = []
@@ -743,7 +746,7 @@ class VitallyFake:
                 if msg["messageId"] in self._message_ids:
                     continue
                 self._message_ids.add(msg["messageId"])
-            if msg.get("type") == "account":
+            if msg.get("type") == "account" and self.analytics_applies:
                 self._ingest_account(msg)
         return 200, {"message": "Success."}
 

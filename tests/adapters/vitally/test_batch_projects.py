@@ -44,6 +44,22 @@ def test_bulk_trait_writes_go_through_batch(fake, syncer):
     assert syncer(**ANALYTICS).plan(desired).is_empty
 
 
+def test_batch_taken_but_not_applied_is_written_by_rest(fake, syncer):
+    """The analytics API's 200 says the batch was taken, not that the traits landed: the
+    accounts are listed once after the batches, and those not holding their values are
+    written by REST, so every change reported done is on the account."""
+    fake.analytics_applies = False
+    states.seed(fake, 150)
+    desired = states.desired(150, tasks=False)
+    sync = syncer(**ANALYTICS)
+    report = sync.apply(sync.plan(desired))
+    assert report.ok and report.counts["create"] == 150
+    assert fake.log.count(method="PUT") == 150
+    for i in (1, 75, 150):
+        assert fake.account(ext(i))["traits"] == {**UNMANAGED, **states.account_data(i)}
+    assert syncer(**ANALYTICS).plan(desired).is_empty
+
+
 def test_removals_stay_on_rest(fake, syncer):
     states.seed(fake, 60)
     syncer(**ANALYTICS).apply(syncer(**ANALYTICS).plan(states.desired(60, tasks=False)))
