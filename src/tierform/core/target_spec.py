@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class TargetSpec(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # defer_build: validators built when first used (see tierform.core.model.Model)
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     platform: str = Field(min_length=1, description="Adapter name: xlsx, sheets, vitally, ...")
 

@@ -16,7 +16,8 @@ MissingRule = Literal["reweight", "neutral"]
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: validators built when first used (see tierform.core.model.Model)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Linear(_Spec):

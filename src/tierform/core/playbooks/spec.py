@@ -20,7 +20,8 @@ MINIMUM_STAGES = ("onboarding", "renewal")  # recipe step 4 verify, for every ti
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: validators built when first used (see tierform.core.model.Model)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Step(_Spec):

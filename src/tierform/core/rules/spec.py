@@ -28,7 +28,8 @@ RESPONDER = "responder"  # notify: whoever the health responses name for the tie
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: validators built when first used (see tierform.core.model.Model)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Trigger(_Spec):
