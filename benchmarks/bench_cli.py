@@ -23,7 +23,9 @@ temporary folder, so the checkout is left as it is, even where PYTHONDONTWRITEBY
 after one untimed warm-up run of the analysis commands on a 10-account book.
 
 Each analysis command also runs on that 10-account book, as text (``segment-10`` to
-``validate-10``): the floor a small command pays, whose target is for any of them.
+``validate-10``): the floor a small command pays, whose target is for any of them. These
+commands and ``help`` take turns, one run each per round, so that a slow stretch of the
+machine falls on a run of each of them rather than on every run of one.
 
 ``assign`` runs with a roster sized by ``tierform capacity`` (its headcount per tier; the book's
 current owners first, so some keep their accounts). ``sync-apply`` is the first apply to a new
@@ -485,21 +487,59 @@ def measure(
     """The best of ``repeat`` runs, with the median of their wall times beside it; for a ratio
     target, a parse of ``parsed`` is timed before each run (:func:`with_ratios` divides)."""
     runs: list[Timed] = []
-    target = cmd.target(size) if size is not None else cmd.targets.get(None)
     for _ in range(repeat):
-        failed = cmd.setup(book) if cmd.setup else None
-        if failed:
-            return Run(cmd.name, size, 0.0, 0.0, 1, None, target, failed)
-        if target is not None and target.ratio is not None:
-            time_parses(parsed, 1, prime_mib)  # the unit is timed beside the command too
-        out = book.folder / f"{cmd.name}.out"
-        prime(prime_mib)
-        result = run_process([TIERFORM, *cmd.argv(book)], out)
-        if result.exit_code:  # a failure is never a time
-            error = last_line(out.with_name(out.name + ".err"))
-            code = result.exit_code
-            return Run(cmd.name, size, result.seconds, result.peak_mib, code, None, target, error)
+        result = run_once(cmd, book, size, prime_mib, parsed)
+        if isinstance(result, Run):
+            return result
         runs.append(result)
+    return summary(cmd, size, runs)
+
+
+def measure_interleaved(
+    commands: list[tuple[Command, Book]], repeat: int, prime_mib: int
+) -> list[Run]:
+    """:func:`measure` for commands of a second or less, taken in turns: round after round,
+    each command runs once. A slow stretch of the machine (see the module docstring) then
+    slows a run of each, not every run of one, and the commands' figures stay comparable."""
+    runs: dict[str, list[Timed]] = {cmd.name: [] for cmd, _ in commands}
+    failed: dict[str, Run] = {}
+    for _ in range(repeat):
+        for cmd, book in commands:
+            if cmd.name in failed:
+                continue
+            result = run_once(cmd, book, None, prime_mib, parsed=book)
+            if isinstance(result, Run):
+                failed[cmd.name] = result
+            else:
+                runs[cmd.name].append(result)
+    return [failed.get(cmd.name) or summary(cmd, None, runs[cmd.name]) for cmd, _ in commands]
+
+
+def run_once(
+    cmd: Command, book: Book, size: int | None, prime_mib: int, parsed: Book
+) -> Timed | Run:
+    """One run of ``cmd`` after its setup and the memory primer; a failure (of the setup or
+    of the command) as its :class:`Run`, never as a time."""
+    target = cmd.target(size) if size is not None else cmd.targets.get(None)
+    failed = cmd.setup(book) if cmd.setup else None
+    if failed:
+        return Run(cmd.name, size, 0.0, 0.0, 1, None, target, failed)
+    if target is not None and target.ratio is not None:
+        time_parses(parsed, 1, prime_mib)  # the unit is timed beside the command too
+    out = book.folder / f"{cmd.name}.out"
+    prime(prime_mib)
+    result = run_process([TIERFORM, *cmd.argv(book)], out)
+    if result.exit_code:
+        error = last_line(out.with_name(out.name + ".err"))
+        return Run(
+            cmd.name, size, result.seconds, result.peak_mib, result.exit_code, None, target, error
+        )
+    return result
+
+
+def summary(cmd: Command, size: int | None, runs: list[Timed]) -> Run:
+    """The best of ``runs`` (its wall time, peak and system time), with their median."""
+    target = cmd.target(size) if size is not None else cmd.targets.get(None)
     best = min(runs, key=lambda r: r.seconds)
     median = statistics.median(r.seconds for r in runs) if len(runs) > 1 else None
     return Run(
@@ -644,12 +684,13 @@ def main() -> None:
                 with_ratios(run, None if c.sync_book else book.parse_seconds) for c, run in done
             ]
             parses[size] = book.parses
-        for cmd in (c for c in chosen if not c.per_size):
-            book = book_of(cmd.book) if cmd.book else Book(0, root)  # needs no book
-            print(f"running {cmd.name} ...", flush=True)
-            run = measure(cmd, book, None, max(args.repeat, 3), args.prime, parsed=book)
-            print(f"  {describe(run)}", flush=True)
-            runs.append(run)
+        small = [c for c in chosen if not c.per_size]
+        if small:
+            print(f"running {', '.join(c.name for c in small)} in turns ...", flush=True)
+            pairs = [(c, book_of(c.book) if c.book else Book(0, root)) for c in small]
+            for run in measure_interleaved(pairs, max(args.repeat, 3), args.prime):
+                print(f"  {run.command}: {describe(run)}", flush=True)
+                runs.append(run)
         print_table(runs, parses, args.prime, speed)
     finally:
         if args.keep:
