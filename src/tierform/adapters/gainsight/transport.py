@@ -76,11 +76,8 @@ class EnvelopeTransport(httpx.BaseTransport):
         headers = _plain(response.headers)
         if not (isinstance(body, dict) and body.get("result") is False):
             return httpx.Response(200, headers=headers, content=content, request=request)
-        headers[ENVELOPE_HEADER] = "200"
         status = status_for(str(body.get("errorCode") or ""))
-        if status == 429:
-            headers["Retry-After"] = self.window_wait()
-        return httpx.Response(status, headers=headers, content=content, request=request)
+        return self._as_status(request, response, content, status)
 
     def _by_code(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
         """A 4xx that carries the code of bad credentials, the IP allowlist or the rate
@@ -93,6 +90,13 @@ class EnvelopeTransport(httpx.BaseTransport):
         status = status_for(code)
         if status == 400:
             return response
+        return self._as_status(request, response, content, status)
+
+    def _as_status(
+        self, request: httpx.Request, response: httpx.Response, content: bytes, status: int
+    ) -> httpx.Response:
+        """``response`` answered again with ``status`` (the one its error code means), its own
+        status kept in a header; a rate limit waits for the next window unless it says when."""
         headers = _plain(response.headers)
         headers[ENVELOPE_HEADER] = str(response.status_code)
         if status == 429 and "Retry-After" not in headers:
