@@ -95,7 +95,7 @@ def measure(mode: str, folder: Path, n: int) -> tuple[float, int, int]:
     cmd = [
         sys.executable,
         "-c",
-        "from tierform.cli.main import main; main()",
+        "from tierform.cli.entry import main; main()",
         "sync",
         "-c",
         str(folder / f"tierform-{n}.yaml"),

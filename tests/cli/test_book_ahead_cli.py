@@ -87,8 +87,9 @@ def test_the_process_ends_only_after_an_unused_read(example: Path, tmp_path: Pat
 def test_the_entry_point_begins_the_read_and_the_command_takes_it_over(
     example: Path, tmp_path: Path
 ) -> None:
-    """``tierform segment``: the book's one read is begun before the command's module is
-    imported (by the entry point, from the command line), and the command uses it."""
+    """``tierform segment``: the book's one read is begun before click and the command's
+    module are imported (by the entry point, from the command line), and the command uses
+    it."""
     log = tmp_path / "reads.json"
     before = (
         "import atexit, json, sys, threading\n"
@@ -97,7 +98,8 @@ def test_the_entry_point_begins_the_read_and_the_command_takes_it_over(
         "events = []\n"
         "real_start, real_read = book_ahead.start, book_csv.read_csv\n"
         "def start(*args):\n"
-        "    events.append(['start', 'tierform.cli.coverage_cmds' in sys.modules])\n"
+        "    loaded = [m in sys.modules for m in ('click', 'tierform.cli.coverage_cmds')]\n"
+        "    events.append(['start', *loaded])\n"
         "    real_start(*args)\n"
         "def read(*args):\n"
         "    events.append(['read', threading.current_thread().name])\n"
@@ -109,13 +111,14 @@ def test_the_entry_point_begins_the_read_and_the_command_takes_it_over(
     done = run_main(*args, before=before)
     assert done.returncode == 0, done.stderr
     events = json.loads(log.read_text())
-    # Begun before the command's module, taken over by its own start; read once, ahead.
+    # Begun before click and the command's module, taken over by the command's own start;
+    # read once, ahead.
     assert sorted(map(tuple, events)) == [
         ("read", book_ahead.THREAD_NAME),
-        ("start", False),
-        ("start", True),
+        ("start", False, False),
+        ("start", True, True),
     ]
-    assert events[0] == ["start", False]
+    assert events[0] == ["start", False, False]
     assert json.loads(done.stdout) == json.loads(invoke(*args).stdout)
 
 

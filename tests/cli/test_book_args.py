@@ -1,5 +1,5 @@
 """The entry point reads a command line's book arguments as click reads them
-(``tierform.cli.main.book_arguments``), for the commands that read their book ahead."""
+(``tierform.cli.entry.book_arguments``), for the commands that read their book ahead."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import click
 import pytest
 
 from tierform.cli import common
-from tierform.cli.main import COMMAND_MODULES, READ_AHEAD_COMMANDS, book_arguments, cli
+from tierform.cli.entry import READ_AHEAD_COMMANDS, book_arguments
+from tierform.cli.main import COMMAND_MODULES, cli
 
 
 def click_reads(args: list[str]) -> tuple[str, dict[str, Any]]:

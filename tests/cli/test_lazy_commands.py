@@ -119,7 +119,7 @@ def test_help_loads_no_command_module() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert "Commands:" in done.stdout and "segment" in done.stdout
     loaded = set(done.stderr.strip().splitlines()[-1].split())
-    listed_only = {"tierform.cli", "tierform.cli.main", "tierform.cli.logs", "tierform.cli.process"}
+    listed_only = {"tierform.cli", "tierform.cli.main", "tierform.cli.logs"}
     assert loaded == listed_only, loaded
 
 

@@ -23,8 +23,9 @@ BOOK = ["-c", str(EXAMPLES / "tierform.yaml"), "--accounts", str(EXAMPLES / "acc
 
 
 def run_main(*args: str, before: str = "") -> subprocess.CompletedProcess[str]:
-    """``tierform ARGS`` in a fresh process, after running ``before`` there."""
-    probe = f"{before}\nfrom tierform.cli.main import main\nmain()\n"
+    """``tierform ARGS`` in a fresh process (through the console script's entry point),
+    after running ``before`` there."""
+    probe = f"{before}\nfrom tierform.cli.entry import main\nmain()\n"
     return subprocess.run(
         [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120
     )
@@ -78,7 +79,7 @@ def test_a_message_as_the_exit_code_is_printed() -> None:
 
 def test_a_profiler_still_writes_its_report(tmp_path: Path) -> None:
     report = tmp_path / "run.prof"
-    probe = "from tierform.cli.main import main\nmain()\n"
+    probe = "from tierform.cli.entry import main\nmain()\n"
     script = tmp_path / "run.py"
     script.write_text(probe)
     done = subprocess.run(
