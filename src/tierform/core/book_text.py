@@ -23,14 +23,18 @@ MAX_LISTED = 20
 def _may_hold_illegal(col: pa.ChunkedArray) -> bool:
     """A byte scan of the column's buffers: the exact regex runs only where this says maybe.
 
-    Two cheap passes rule most text out: no byte below 0x20 (tab, newline and carriage return
-    are allowed but rare) and no 0xEF (the lead byte of U+FFFE / U+FFFF). Only text that has
-    one of them is looked at byte by byte."""
+    Cheap passes rule most text out: no byte below 0x20 (tab, newline and carriage return
+    are allowed but rare) and no 0xEF (the lead byte of U+FFFE / U+FFFF). The smallest and
+    largest byte settle it for most text (from 0x20 to below 0xEF: ASCII, accented and most
+    other scripts) with no column of flags made; only text with such a byte is looked at byte
+    by byte."""
     for chunk in col.chunks:
         buffers = chunk.buffers()
         if len(buffers) < 3 or buffers[2] is None:
             continue
         data = np.frombuffer(buffers[2], dtype=np.uint8)
+        if data.size == 0 or (data.min() >= 0x20 and data.max() < 0xEF):
+            continue
         if not ((data < 0x20).any() or (data == 0xEF).any()):
             continue
         control = (data < 0x20) & (data != 0x09) & (data != 0x0A) & (data != 0x0D)
