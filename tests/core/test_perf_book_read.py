@@ -188,6 +188,17 @@ def test_the_plain_byte_check_reads_as_the_pattern_does(seed, monkeypatch):
         _same(fast, reference)
 
 
+@pytest.mark.parametrize("odd", PLAIN_CELLS[12:])
+def test_each_cell_that_is_not_plain_reads_as_the_pattern_reads_it(odd, monkeypatch):
+    """Each kind of cell the plain pattern refuses, alone among plain cells, is read as that
+    path reads it (the random mixes above may not draw every one)."""
+    cells = ["16641.68", odd, "-12.5", "12.500", None, "007"]
+    col = pa.chunked_array([pa.array(cells, pa.string())])
+    fast = book_numbers.parse_number_text(col)
+    monkeypatch.setattr(book_numbers, "_plain_shape", lambda col: None)
+    _same(fast, book_numbers.parse_number_text(col))
+
+
 def numeric_reference(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """A numeric column as read before the blank-aware shortcut: every cell looked at."""
     valid = np.asarray(pc.is_valid(col).to_numpy(zero_copy_only=False), dtype=bool)

@@ -461,12 +461,12 @@ def clean_table(
         cols["strategic"] = flag
     extra = [c for c in table.column_names if c not in CANONICAL]
     read_numbers = {name: _check_finite(table.column(name), name, others) for name in extra}
+    dup_mask = _duplicate_mask(ids)  # still beside the ACV's parse
     acv = acv_job.result() if acv_job is not None else np.full(n, np.nan)
     for part in (acv_problems, others):
         problems.take(part)
     warnings += acv_notes + other_notes
 
-    dup_mask = _duplicate_mask(ids)
     if source.skip_duplicates:
         _note_skipped(
             dup_mask, "duplicate account_id (kept the first)", filename, rows, ids, warnings

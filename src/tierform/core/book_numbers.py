@@ -141,17 +141,24 @@ def _plain_shape(col: pa.ChunkedArray) -> int | None:
                 return None  # empty values: not plain
             continue
         body = data[int(starts[0]) : int(ends[-1])]
-        other = body[(body - np.uint8(0x30)) > 9]  # not a digit (unsigned: wraps below "0")
-        if other.size and not ((other == 0x2E) | (other == 0x2D)).all():
+        # Only digits, dots and minus signs: counted, with no copy of the other bytes made.
+        known = np.count_nonzero((body - np.uint8(0x30)) <= 9)  # unsigned: wraps below "0"
+        known += np.count_nonzero(body == 0x2E) + np.count_nonzero(body == 0x2D)
+        if known != body.size:
             return None
         first, last = data.take(starts, mode="clip"), data.take(ends - 1, mode="clip")
-        second = data.take(starts + 1, mode="clip")
         length = ends - starts
-        signed = (first == 0x2D) & ((second - np.uint8(0x30)) <= 9) & (length >= 2)
         bad = (length <= 0) | ((last - np.uint8(0x30)) > 9)
-        bad |= ((first - np.uint8(0x30)) > 9) & ~signed
+        # A value that does not start with a digit is plain only as a minus and a digit; the
+        # few such values (and the few short enough to read like '12.500') are looked at alone.
+        lead = np.flatnonzero((first - np.uint8(0x30)) > 9)
+        if lead.size:
+            second = data.take(starts[lead] + 1, mode="clip")
+            signed = (first[lead] == 0x2D) & ((second - np.uint8(0x30)) <= 9)
+            bad[lead[~signed]] = True  # "-" alone ends in a minus: bad by its last byte
         dots = (length >= 5) & (length <= 7) & (first != 0x2D)
-        dots &= data.take(np.maximum(ends - 4, 0), mode="clip") == 0x2E
+        short = np.flatnonzero(dots)
+        dots[short] = data.take(ends[short] - 4, mode="clip") == 0x2E
         if valid is not None:
             bad &= valid
             dots &= valid
