@@ -4,9 +4,10 @@ The bytes are exactly those of ``orjson.dumps(list(records), option=OPT_INDENT_2
 the CLI writes them (see ``tierform.cli.jsonout``): every value's text comes from orjson itself
 (each distinct label once, each number once per distinct cent value, anything else row by row),
 and a record is its template's literal pieces and its values' texts, put together by one
-``take`` per block. A literal is joined to each shared text of the value that follows it, so
-a record takes about one text per value. No Python object per record is built. Blocks are made
-two at a time, one on a second thread (``take`` lets go of the interpreter lock).
+``take`` per block. A literal is joined to each shared text of the value that follows it (and
+one left standing after such a value, to the end of its texts), so a record takes about one
+text per value. No Python object per record is built. Blocks are made two at a time, one on a
+second thread (``take`` lets go of the interpreter lock).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class _Slot:
     negative_zero: bool = False  # the column holds -0.0 (written "-0.0", not as 0.0's text)
     null: int = 0  # position of "null" in the head
     prefix: bytes = b""  # the literal just before the value, joined to each of its texts
+    suffix: bytes = b""  # a literal just after it, joined to the end of each of its texts
 
 
 def _may_need_escape(values: pa.Array | pa.ChunkedArray) -> bool:
@@ -86,6 +88,7 @@ class _Template:
                 true = b",\n" + pad + INDENT + orjson.dumps(flag.name) + b": true"
                 self.head += [slot.prefix, slot.prefix + true]
         self._literal(b"\n" + pad + b"}")
+        self._join_suffixes()
         self.program: list[int | _Slot] = []  # a literal piece as its position in the head
         for part in self.parts:
             if isinstance(part, bytes):
@@ -93,6 +96,27 @@ class _Template:
                 self.head.append(part)
             else:
                 self.program.append(part)
+
+    def _join_suffixes(self) -> None:
+        """A literal still standing after a slot with shared texts (one before a text value,
+        or the record's end) is joined to the end of each of those texts, as the literal
+        before a slot is joined to their start: a record takes one text fewer again."""
+        shared = [
+            p for p in self.parts if isinstance(p, _Slot) and not isinstance(p.field, TextField)
+        ]
+        ends = {id(a): b.head for a, b in zip(shared, shared[1:], strict=False)}
+        if shared:
+            ends[id(shared[-1])] = len(self.head)
+        parts: list[bytes | _Slot] = []
+        for part in self.parts:
+            last = parts[-1] if parts else None
+            if isinstance(part, bytes) and isinstance(last, _Slot) and id(last) in ends:
+                last.suffix = part
+                start, end = last.head, ends[id(last)]
+                self.head[start:end] = [text + part for text in self.head[start:end]]
+                continue
+            parts.append(part)
+        self.parts = parts
 
     def _slot(self, f: TextField | CodedField | NumberField | FlagField) -> _Slot:
         """A slot whose texts sit in the head: the literal before it joins each of them, so a
@@ -282,8 +306,8 @@ def _slot_index(
         if rest.size == 0:
             return index, None
         texts = orjson.dumps(values[rest].tolist())[1:-1].split(b",")
-        if slot.prefix:
-            texts = [slot.prefix + text for text in texts]
+        if slot.prefix or slot.suffix:
+            texts = [slot.prefix + text + slot.suffix for text in texts]
         index[rest] = base + np.arange(rest.size)
         return index, pa.array(texts, type=pa.binary())
     assert isinstance(f, TextField) and slot.needs_escape is not None
