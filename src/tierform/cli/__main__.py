@@ -1,5 +1,5 @@
 """``python -m tierform.cli``: the same as the ``tierform`` command."""
 
-from tierform.cli.main import main
+from tierform.cli.entry import main
 
 main()
