@@ -186,7 +186,8 @@ class Command:
     setup: Callable[[Book], str | None] | None = None  # returns why it failed, else None
     sync_book: bool = False  # runs on the size's sync book (see the module docstring)
 
-    def target(self, size: int) -> Target | None:
+    def target(self, size: int | None) -> Target | None:
+        """The target for a book of ``size`` accounts, else the one for any size (None)."""
         return self.targets.get(size, self.targets.get(None))
 
 
@@ -520,7 +521,7 @@ def run_once(
 ) -> Timed | Run:
     """One run of ``cmd`` after its setup and the memory primer; a failure (of the setup or
     of the command) as its :class:`Run`, never as a time."""
-    target = cmd.target(size) if size is not None else cmd.targets.get(None)
+    target = cmd.target(size)
     failed = cmd.setup(book) if cmd.setup else None
     if failed:
         return Run(cmd.name, size, 0.0, 0.0, 1, None, target, failed)
@@ -539,7 +540,7 @@ def run_once(
 
 def summary(cmd: Command, size: int | None, runs: list[Timed]) -> Run:
     """The best of ``runs`` (its wall time, peak and system time), with their median."""
-    target = cmd.target(size) if size is not None else cmd.targets.get(None)
+    target = cmd.target(size)
     best = min(runs, key=lambda r: r.seconds)
     median = statistics.median(r.seconds for r in runs) if len(runs) > 1 else None
     return Run(

@@ -88,7 +88,6 @@ class _Template:
                 true = b",\n" + pad + INDENT + orjson.dumps(flag.name) + b": true"
                 self.head += [slot.prefix, slot.prefix + true]
         self._literal(b"\n" + pad + b"}")
-        self._join_suffixes()
         self.program: list[int | _Slot] = []  # a literal piece as its position in the head
         for part in self.parts:
             if isinstance(part, bytes):
@@ -96,27 +95,6 @@ class _Template:
                 self.head.append(part)
             else:
                 self.program.append(part)
-
-    def _join_suffixes(self) -> None:
-        """A literal still standing after a slot with shared texts (one before a text value,
-        or the record's end) is joined to the end of each of those texts, as the literal
-        before a slot is joined to their start: a record takes one text fewer again."""
-        shared = [
-            p for p in self.parts if isinstance(p, _Slot) and not isinstance(p.field, TextField)
-        ]
-        ends = {id(a): b.head for a, b in zip(shared, shared[1:], strict=False)}
-        if shared:
-            ends[id(shared[-1])] = len(self.head)
-        parts: list[bytes | _Slot] = []
-        for part in self.parts:
-            last = parts[-1] if parts else None
-            if isinstance(part, bytes) and isinstance(last, _Slot) and id(last) in ends:
-                last.suffix = part
-                start, end = last.head, ends[id(last)]
-                self.head[start:end] = [text + part for text in self.head[start:end]]
-                continue
-            parts.append(part)
-        self.parts = parts
 
     def _slot(self, f: TextField | CodedField | NumberField | FlagField) -> _Slot:
         """A slot whose texts sit in the head: the literal before it joins each of them, so a
@@ -128,8 +106,15 @@ class _Template:
         return slot
 
     def _literal(self, text: bytes) -> None:
-        if self.parts and isinstance(self.parts[-1], bytes):
-            self.parts[-1] += text
+        """A literal piece; right after a value with shared texts (all of them in the head
+        since the value's slot was made), it is joined to the end of each of them instead: a
+        record takes one text fewer again."""
+        last = self.parts[-1] if self.parts else None
+        if isinstance(last, bytes):
+            self.parts[-1] = last + text
+        elif isinstance(last, _Slot) and not isinstance(last.field, TextField):
+            last.suffix += text
+            self.head[last.head :] = [shared + text for shared in self.head[last.head :]]
         else:
             self.parts.append(text)
 
