@@ -46,10 +46,11 @@ moment before. Without the priming, a command's time would depend on how long th
 been idle before it (a 1M sync plan varied by 10 s); ``--prime 0`` measures without it.
 
 The figures depend on the machine, and pure Python more than Arrow's parse: the first line
-printed (and the table's footer) says how fast this one is, as the best of a few fresh
-interpreters: the time to start one (``python -c pass``) and a ten-million-step Python loop. A
-machine twice as slow at those runs every command's Python part twice as long, so its ratios to
-the parse are worse even where the code is the same; compare figures across machines with them.
+printed says how fast this one is, as the best of a few fresh interpreters: the time to start
+one (``python -c pass``) and a ten-million-step Python loop. A machine twice as slow at those
+runs every command's Python part twice as long, so its ratios to the parse are worse even where
+the code is the same; compare figures across machines with them. The table's footer gives them
+again, measured anew at the end: where the two differ, the machine changed pace during the run.
 
 A command that exits non-zero is reported as failed, with the last line of its stderr, never as
 a time (nor is one whose setup failed, such as the apply ``sync-dry`` plans against).
@@ -441,9 +442,9 @@ class Machine:
     start_seconds: float  # ``python -c pass``, the whole process
     loop_seconds: float  # a ten-million-step loop, timed inside its process
 
-    def text(self) -> str:
+    def text(self, when: str = "") -> str:
         return (
-            f"this machine: python -c pass {self.start_seconds:.3f} s, "
+            f"this machine{when}: python -c pass {self.start_seconds:.3f} s, "
             f"a 10M-step Python loop {self.loop_seconds:.2f} s (best of {MACHINE_RUNS})"
         )
 
@@ -583,10 +584,15 @@ def verdict(run: Run) -> str:
 
 
 def print_table(
-    runs: list[Run], parses: dict[int, list[float]], prime_mib: int, speed: Machine
+    runs: list[Run],
+    parses: dict[int, list[float]],
+    prime_mib: int,
+    start: Machine,
+    end: Machine,
 ) -> None:
     print()
-    print(speed.text())
+    print(start.text(" at the start"))
+    print(end.text(" at the end"))
     primed = f"after a {prime_mib} MiB memory primer" if prime_mib > 0 else "with no primer"
     print(f"each timed process (parses included) ran {primed} (see --prime)")
     for size, times in sorted(parses.items(), reverse=True):
@@ -692,7 +698,7 @@ def main() -> None:
             for run in measure_interleaved(pairs, max(args.repeat, 3), args.prime):
                 print(f"  {run.command}: {describe(run)}", flush=True)
                 runs.append(run)
-        print_table(runs, parses, args.prime, speed)
+        print_table(runs, parses, args.prime, speed, machine())
     finally:
         if args.keep:
             print(f"kept {root}")
