@@ -33,10 +33,10 @@ def _may_hold_illegal(col: pa.ChunkedArray) -> bool:
         if len(buffers) < 3 or buffers[2] is None:
             continue
         data = np.frombuffer(buffers[2], dtype=np.uint8)
-        if data.size == 0 or (data.min() >= 0x20 and data.max() < 0xEF):
+        if data.size == 0:
             continue
-        if not ((data < 0x20).any() or (data == 0xEF).any()):
-            continue
+        if data.min() >= 0x20 and (data.max() < 0xEF or not (data == 0xEF).any()):
+            continue  # no control byte; no 0xEF (the largest byte says so, or a scan)
         control = (data < 0x20) & (data != 0x09) & (data != 0x0A) & (data != 0x0D)
         # U+FFFE / U+FFFF are EF BF BE / EF BF BF in UTF-8.
         nonchar = (data[:-2] == 0xEF) & (data[1:-1] == 0xBF) & (data[2:] >= 0xBE)
