@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from tierform.core.book import AccountBook, book_from_records
+from tierform.core.health.spec import HealthSpec
 from tierform.core.loader import default_model
 from tierform.core.model import CoverageModel
 from tierform.core.playbooks.library import effective_playbooks
@@ -23,6 +24,7 @@ from tierform.core.rules import engine
 from tierform.core.rules.context import RuleContext
 from tierform.core.rules.engine import effective_rules, run_rules
 from tierform.core.rules.spec import Rule
+from tierform.errors import ConfigError
 from tierform.testing.sample import generate_accounts
 
 AS_OF = dt.date(2026, 3, 1)
@@ -201,3 +203,95 @@ def test_no_rule_fires_gives_no_actions() -> None:
     )
     run = run_rules(model, book, AS_OF, rules=[rule])
     assert run.actions == [] and run.by_rule() == {}
+
+
+def test_health_is_scored_behind_the_other_rules_whose_rows_keep_the_rules_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rules that read health are evaluated last, while it is scored on a second thread;
+    the rows and notes still come in the rules' order (the reference evaluates in order)."""
+    started: list[str] = []
+    real = RuleContext.score_health_behind
+
+    def spy(ctx: RuleContext) -> None:
+        real(ctx)
+        assert ctx._scoring is not None
+        started.append(ctx._scoring.name)
+
+    monkeypatch.setattr(RuleContext, "score_health_behind", spy)
+    model = default_model()
+    _, book = books(600, 8)
+    rules = effective_rules(model) + extra_rules(model)
+    assert [engine.reads_health(r) for r in rules[:4]] == [False, True, True, False]
+    run = run_rules(model, book, AS_OF, rules=rules)
+    want, want_notes = reference(model, book, None, rules)
+    assert started == ["tierform-health"]
+    assert [(a.account_id, a.rule, a.action, a.due, a.reason) for a in run.actions] == want
+    assert run.notes == want_notes
+
+
+def test_health_alone_or_given_is_not_scored_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(RuleContext, "score_health_behind", lambda ctx: calls.append(1))
+    model = default_model()
+    _, book = books(200, 9)
+    by_name = {r.name: r for r in effective_rules(model)}
+    run_rules(model, book, AS_OF, rules=[by_name["health-drop-alert"]])  # nothing to overlap
+    run_rules(model, book, AS_OF, rules=[by_name["route-by-acv-tier"]])  # no health read
+    assert calls == []
+
+
+def test_an_error_scoring_health_behind_is_raised_by_the_run() -> None:
+    spec = {
+        "signals": {
+            "nps": {
+                "dimension": "sentiment",
+                "column": "nps_score",
+                "normalise": {"type": "linear", "worst": 0, "best": 10},
+            }
+        },
+        "weights": {"sentiment": 100},
+        "tier_weights": {},
+    }
+    model = default_model()
+    model = model.model_copy(update={"health": HealthSpec.model_validate(spec)})
+    _, book = books(100, 4)
+    with pytest.raises(ConfigError, match="column 'nps_score' is not in the book"):
+        run_rules(model, book, AS_OF, rules=effective_rules(default_model()))
+
+
+@pytest.mark.parametrize(
+    ("spec", "reads"),
+    [
+        ({"trigger": {"type": "account_created"}}, False),
+        ({"trigger": {"type": "threshold_crossed", "field": "acv", "above": 1}}, False),
+        ({"trigger": {"type": "threshold_crossed", "field": "health_score", "below": 1}}, True),
+        ({"trigger": {"type": "threshold_crossed", "field": "health.usage", "above": 1}}, True),
+        ({"trigger": {"type": "field_change", "field": "band"}}, True),
+        (
+            {
+                "trigger": {"type": "account_created"},
+                "condition": {"signals": [{"field": "band", "op": "==", "value": "red"}]},
+            },
+            True,
+        ),
+        ({"trigger": {"type": "account_created"}, "condition": {"bands": ["red"]}}, True),
+        (
+            {
+                "trigger": {"type": "account_created"},
+                "actions": [{"type": "notify", "to": "x", "bands": ["red"]}],
+            },
+            True,
+        ),
+        (
+            {
+                "trigger": {"type": "account_created"},
+                "actions": [{"type": "notify", "to": "responder"}],
+            },
+            True,
+        ),
+    ],
+)
+def test_which_rules_read_health(spec: dict[str, Any], reads: bool) -> None:
+    rule = Rule.model_validate({"name": "r", "actions": [{"type": "notify", "to": "x"}], **spec})
+    assert engine.reads_health(rule) is reads

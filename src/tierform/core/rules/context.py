@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierform.core.arrays import arrow_array
+from tierform.core.background import Background
 from tierform.core.book import AccountBook
 from tierform.core.health.score import HealthResult, score_health
 from tierform.core.model import CoverageModel
@@ -97,6 +98,11 @@ def _bisect(at: Any, size: int, value: str) -> int:
     return low
 
 
+def is_health_field(name: str) -> bool:
+    """Whether a rule field is read from the health scores."""
+    return name in ("health_score", "band") or name.startswith("health.")
+
+
 class RuleContext:
     """The current book (and optionally the previous one) as seen by the rules."""
 
@@ -117,6 +123,7 @@ class RuleContext:
         self.previous = previous
         self.seg = seg if seg is not None else segment(model, book, with_checks=False)
         self._health = health
+        self._scoring: Background[HealthResult] | None = None
         self._prev_health = prev_health
         self.n = len(book)
         self.tier = self.seg.tier
@@ -129,10 +136,19 @@ class RuleContext:
     @cached_property
     def health(self) -> HealthResult:
         if self._health is None:
-            self._health = score_health(
-                self.model, self.book, self.seg, as_of=self.as_of, validate=False, with_checks=False
-            )
+            self._health = self._score() if self._scoring is None else self._scoring.result()
         return self._health
+
+    def score_health_behind(self) -> None:
+        """Begin scoring health on a second thread, for a caller with other rules to evaluate
+        first; :attr:`health` waits for it (and raises its error)."""
+        if self._health is None and self._scoring is None:
+            self._scoring = Background(self._score, name="tierform-health")
+
+    def _score(self) -> HealthResult:
+        return score_health(
+            self.model, self.book, self.seg, as_of=self.as_of, validate=False, with_checks=False
+        )
 
     @cached_property
     def prev_health(self) -> HealthResult | None:
@@ -236,7 +252,7 @@ class RuleContext:
             return book.acv
         if name == "tier":
             return (seg.tier if seg is not None else self.tier).astype(float)
-        if name in ("health_score", "band") or name.startswith("health."):
+        if is_health_field(name):
             h = self.health if current else health
             if h is None:
                 return None

@@ -16,12 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierform.core.arrays import arrow_array, dense_ranks
+from tierform.core.background import Background
 from tierform.core.book import AccountBook
 from tierform.core.health.score import HealthResult
 from tierform.core.model import CoverageModel
 from tierform.core.playbooks.library import effective_playbooks, playbook_for
 from tierform.core.playbooks.spec import Playbook
-from tierform.core.rules.context import RuleContext
+from tierform.core.rules.context import RuleContext, is_health_field
 from tierform.core.rules.defaults import default_rules
 from tierform.core.rules.reason_text import (
     CodedText,
@@ -62,22 +63,66 @@ def run_rules(
     ctx = RuleContext(model, book, as_of, previous, seg, health, prev_health)
     rules = effective_rules(model) if rules is None else rules
     playbooks = effective_playbooks(model) if playbooks is None else playbooks
+    enabled = [i for i, rule in enumerate(rules) if rule.enabled]
+    scored = [i for i in enabled if reads_health(rules[i])]
+    behind = bool(scored) and len(scored) < len(enabled)
+    if behind:
+        # Health is scored on a second thread while the rules that do not read it are
+        # evaluated first; their rows are still added in the rules' order.
+        ctx.score_health_behind()
+    outcomes: dict[int, _Outcome] = {}
+    for i in [i for i in enabled if i not in scored] + scored:
+        if behind and i == scored[0]:
+            ctx.id_rank  # noqa: B018 -- wanted at the end; worked out while health is scored
+        outcomes[i] = _evaluate(ctx, rules[i], playbooks)
     notes: list[str] = []
     found = _Found()
-    for rule in rules:
-        if not rule.enabled:
+    for i, rule in enumerate(rules):
+        outcome = outcomes.pop(i, None)
+        if outcome is None:
             notes.append(f"{rule.name}: disabled")
             continue
-        fired = _trigger(ctx, rule.trigger, rule.name, notes)
-        if fired is None:
-            continue
-        fires, dates, reasons = fired
-        if _has_condition(rule):  # else it holds everywhere: no pass
-            fires &= _condition(ctx, rule)
-        if fires.any():
-            _actions(ctx, rule, fires, dates, reasons, playbooks, notes, found)
+        notes.extend(outcome.notes)
+        for rows in outcome.rows:
+            found.add(*rows)
     ctx.drop_texts()  # the reasons found hold the texts they use
     return RulesRun(as_of, notes=notes, columns=found.due_columns(ctx))
+
+
+def reads_health(rule: Rule) -> bool:
+    """Whether evaluating ``rule`` reads the health scores (a field, a band or a responder)."""
+    fields = [rule.trigger.field, *(c.field for c in rule.condition.signals)]
+    return (
+        any(f is not None and is_health_field(f) for f in fields)
+        or rule.condition.bands is not None
+        or any(a.bands is not None or _needs_band(a) for a in rule.actions)
+    )
+
+
+class _Outcome:
+    """One rule's notes and action rows (:meth:`_Found.add`'s arguments), held until every rule
+    is evaluated: they are added in the rules' order, whatever order they were found in."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+        self.rows: list[tuple[Any, ...]] = []
+
+    def add(self, *rows: Any) -> None:
+        self.rows.append(rows)
+
+
+def _evaluate(ctx: RuleContext, rule: Rule, playbooks: list[Playbook]) -> _Outcome:
+    """The notes and action rows of one (enabled) rule."""
+    out = _Outcome()
+    fired = _trigger(ctx, rule.trigger, rule.name, out.notes)
+    if fired is None:
+        return out
+    fires, dates, reasons = fired
+    if _has_condition(rule):  # else it holds everywhere: no pass
+        fires &= _condition(ctx, rule)
+    if fires.any():
+        _actions(ctx, rule, fires, dates, reasons, playbooks, out.notes, out)
+    return out
 
 
 # -- triggers --------------------------------------------------------------------------------
@@ -524,9 +569,10 @@ class _Found:
             final = order[keep]
         else:
             final = order
-        codes, used = _used_texts(reason[final], texts)
+        rows = idx[final]
+        ids = Background(lambda: ctx.book.id_column().take(arrow_array(rows)))  # Arrow's take
+        codes, used = _used_texts(reason[final], texts)  # meanwhile, here
         return DueColumns(
-            ids=ctx.book.id_column().take(arrow_array(idx[final])),
             rules=list(self.rules),
             rule=rule[final],
             labels=list(self.labels),
@@ -534,7 +580,8 @@ class _Found:
             due=due[final],
             reason=codes,
             reasons=used,
-            book_rows=idx[final],
+            book_rows=rows,
+            ids=ids.result(),
         )
 
 
@@ -682,7 +729,7 @@ def _actions(
     reasons: Reasons,
     playbooks: list[Any],
     notes: list[str],
-    found: _Found,
+    found: _Outcome,
 ) -> None:
     """Add the rows of ``rule``'s actions to ``found``: labels per (tier, band, target, origin)
     group, reasons once per account, all as columns."""
