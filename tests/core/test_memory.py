@@ -7,12 +7,10 @@ import platform
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from tierform.core import memory
-from tierform.core.book import read_book
 
 GLIBC = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
 
@@ -91,20 +89,3 @@ def test_a_c_library_without_glibc_changes_nothing(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(ctypes, "CDLL", lambda name: Musl())
     assert memory.keep_freed_memory() is False
-
-
-def test_only_a_large_book_sets_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    monkeypatch.setattr("tierform.core.book.keep_freed_memory", lambda: calls.append(1))
-    small = tmp_path / "small.csv"
-    small.write_text("account_id,acv\nA,100\n", encoding="utf-8")
-    read_book(small)
-    assert calls == []
-    rows = memory.LARGE_INPUT_BYTES // 16 + 1
-    large = tmp_path / "large.csv"
-    large.write_text(
-        "account_id,acv\n" + "".join(f"A{i:07d},{i}.5\n" for i in range(rows)), encoding="utf-8"
-    )
-    assert large.stat().st_size >= memory.LARGE_INPUT_BYTES
-    read_book(large)
-    assert calls == [1]

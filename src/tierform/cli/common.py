@@ -213,8 +213,13 @@ def model_path(config: str | None) -> Path | None:
     return model_file(config)
 
 
-def load(config: str | None, accounts: str | None) -> tuple[CoverageModel, AccountBook]:
-    """The model and its book: ``--accounts`` wins over the model's ``accounts.path``."""
+def load(
+    config: str | None, accounts: str | None, *, reuse_memory: bool = False
+) -> tuple[CoverageModel, AccountBook]:
+    """The model and its book: ``--accounts`` wins over the model's ``accounts.path``.
+    ``reuse_memory``: an analysis command, which works on the book's columns and ends, keeps
+    the memory it frees for reuse when the book is large (see :mod:`tierform.core.memory`;
+    the report and sync go on to build large outputs, whose peak that would raise)."""
     from tierform.core.book import read_book
     from tierform.core.loader import load_model
 
@@ -224,6 +229,8 @@ def load(config: str | None, accounts: str | None) -> tuple[CoverageModel, Accou
         raise BookError(
             [Issue("no account book: pass --accounts FILE or set accounts.path in the model")]
         )
+    if reuse_memory:
+        _reuse_memory_for(Path(path))
     book = read_book(Path(path), model.accounts)
     for warning in book.warnings:
         err_console.print(styled(("warning:", "yellow"), f" {warning}"))
@@ -235,6 +242,17 @@ def load(config: str | None, accounts: str | None) -> tuple[CoverageModel, Accou
             err_console.print(f"  {issue}")
     settle()  # the engine is imported and the inputs read: what lives now stays to the end
     return model, book
+
+
+def _reuse_memory_for(path: Path) -> None:
+    from tierform.core.memory import LARGE_INPUT_BYTES, keep_freed_memory
+
+    try:
+        large = path.stat().st_size >= LARGE_INPUT_BYTES
+    except OSError:
+        return  # the read says what is wrong with the path
+    if large:
+        keep_freed_memory()
 
 
 def emit_json(data: Any) -> None:

@@ -89,7 +89,7 @@ def segment_cmd(
 
     if write and not suggest_breaks:
         raise click.UsageError("--write needs --suggest-breaks")
-    model, book = load(config, accounts)
+    model, book = load(config, accounts, reuse_memory=True)
     book = adopt(model, book, config, from_target)
     result = segment(model, book)
     data = result.to_dict(include_assignments=not no_assignments, columnar=True)
@@ -208,7 +208,7 @@ def capacity_cmd(
     from tierform.core.scenario import growth_scenario, parse_growth
     from tierform.core.segment import segment
 
-    model, book = load(config, accounts)
+    model, book = load(config, accounts, reuse_memory=True)
     model = _apply_roster(model, roster)
     seg = segment(model, book)
     result = plan_capacity(model, seg)
@@ -334,7 +334,7 @@ def assign_cmd(
     from tierform.core.assign import assign_books
     from tierform.core.segment import segment
 
-    model, book = load(config, accounts)
+    model, book = load(config, accounts, reuse_memory=True)
     model = _apply_roster(model, roster)
     book = adopt(model, book, config, from_target)
     seg = segment(model, book)

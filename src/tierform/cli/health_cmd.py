@@ -97,7 +97,7 @@ def health_cmd(
 
     if write and not do_calibrate:
         raise click.UsageError("--write needs --calibrate")
-    model, book = load(config, accounts)
+    model, book = load(config, accounts, reuse_memory=True)
     seg = segment(model, book, with_checks=False)  # the tiers: health shows its own checks
     when = evaluation_date(model, as_of)
     kwargs: dict[str, Any] = {"as_of": when}

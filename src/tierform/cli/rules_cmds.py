@@ -67,7 +67,7 @@ def rules_run_cmd(
     from tierform.core.book import read_book
     from tierform.core.rules.engine import run_rules
 
-    model, book = load(config, accounts)
+    model, book = load(config, accounts, reuse_memory=True)
     before = read_book(previous, model.accounts) if previous else None
     rules = None
     if only:

@@ -28,7 +28,6 @@ from tierform.core.book_csv import CSV_SUFFIXES, read_csv, text_columns
 from tierform.core.book_json import read_json_records
 from tierform.core.book_text import clean_text_columns, may_need_trim, nested_values
 from tierform.core.book_xlsx import read_xlsx_rows
-from tierform.core.memory import LARGE_INPUT_BYTES, keep_freed_memory
 from tierform.core.model import AccountSource
 from tierform.errors import BookError, Issue
 
@@ -235,8 +234,6 @@ def read_book(
     fmt = source.format or _format_from_suffix(path)
     notes: list[Issue] = []
     try:
-        if path.stat().st_size >= LARGE_INPUT_BYTES:
-            keep_freed_memory()  # a large book's columns are allocated and freed many times
         if fmt == "csv":
             as_text = text_columns(source.columns)
             # Read already when the command began (see book_ahead), else read here.

@@ -103,9 +103,7 @@ def start(config: str | None, accounts: str | None) -> None:
             return
         from tierform.core.background import Background
         from tierform.core.book_csv import read_csv  # Arrow, imported on this thread
-        from tierform.core.memory import keep_freed_memory
 
-        keep_freed_memory()  # before the read allocates (see tierform.core.memory)
         path = Path(read.name)
         _ahead = _Ahead(
             read, Background(lambda: read_csv(path, read.encoding, read.as_text), THREAD_NAME)
