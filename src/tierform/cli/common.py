@@ -224,14 +224,15 @@ def load(
     from tierform.core.loader import load_model
 
     model = load_model(config)
-    path = accounts or model.accounts.path
-    if not path:
+    given = accounts or model.accounts.path
+    if not given:
         raise BookError(
             [Issue("no account book: pass --accounts FILE or set accounts.path in the model")]
         )
+    path = Path(given)
     if reuse_memory:
-        _reuse_memory_for(Path(path))
-    book = read_book(Path(path), model.accounts)
+        _reuse_memory_for(path)
+    book = read_book(path, model.accounts)
     for warning in book.warnings:
         err_console.print(styled(("warning:", "yellow"), f" {warning}"))
     if book.skipped:

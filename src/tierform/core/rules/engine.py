@@ -70,11 +70,10 @@ def run_rules(
         # Health is scored on a second thread while the rules that do not read it are
         # evaluated first; their rows are still added in the rules' order.
         ctx.score_health_behind()
-    outcomes: dict[int, _Outcome] = {}
-    for i in [i for i in enabled if i not in scored] + scored:
-        if behind and i == scored[0]:
-            ctx.id_rank  # noqa: B018 -- wanted at the end; worked out while health is scored
-        outcomes[i] = _evaluate(ctx, rules[i], playbooks)
+    outcomes = {i: _evaluate(ctx, rules[i], playbooks) for i in enabled if i not in scored}
+    if behind:
+        ctx.id_rank  # noqa: B018 -- wanted at the end; worked out while health is scored
+    outcomes.update((i, _evaluate(ctx, rules[i], playbooks)) for i in scored)
     notes: list[str] = []
     found = _Found()
     for i, rule in enumerate(rules):
