@@ -200,3 +200,36 @@ def test_a_sync_plan_with_tier_moves_does_not_load_the_masked_array_module(
     sources = {c["data"].get("source") for c in plan["changes"] if c["kind"] == "work_item"}
     assert "rule:tier-migration" in sources  # the moves' handoff tasks were planned
     assert done.stderr.strip().splitlines()[-1] == "False"
+
+
+#: Runs each ``tierform ARGS`` given (one per line on stdin) in-process, then prints whether
+#: ``pyarrow.compute`` was loaded.
+COMPUTE_MODULE_PROBE = (
+    "import shlex, sys\n"
+    "from tierform.cli.main import cli\n"
+    "for line in sys.stdin.read().splitlines():\n"
+    "    try:\n"
+    "        cli(shlex.split(line), standalone_mode=False)\n"
+    "    finally:\n"
+    "        print(line, 'pyarrow.compute' in sys.modules, file=sys.stderr)\n"
+)
+
+
+def test_analysis_commands_do_not_load_pyarrow_compute() -> None:
+    """Importing ``pyarrow.compute`` wraps every Arrow function (a tenth of a small
+    command's time); the core calls the few it needs through ``arrow_compute`` instead, and
+    no Arrow method that imports the module (``.cast``, ``.fill_null``, ``.take``, ...)."""
+    book = f"-c {EXAMPLES / 'tierform.yaml'} --accounts {EXAMPLES / 'accounts.csv'}"
+    commands = ["segment", "capacity", "health --as-of 2026-11-01", "rules run", "validate"]
+    commands += ["assign", "recommend"]
+    lines = [f"{c} {book}{fmt}" for c in commands for fmt in ("", " --format json")]
+    done = subprocess.run(
+        [sys.executable, "-c", COMPUTE_MODULE_PROBE],
+        input="\n".join(lines),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answers = [line for line in done.stderr.splitlines() if line.endswith((" True", " False"))]
+    assert len(answers) == len(lines)
+    assert all(a.endswith(" False") for a in answers), answers

@@ -19,8 +19,8 @@ from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from tierform.core import arrow_compute as pc
 from tierform.core import book_ahead, book_dates, book_numbers
 from tierform.core.arrays import arrow_array
 from tierform.core.background import Background
@@ -184,7 +184,7 @@ class AccountBook:
         col = self.column(name)
         if col is None:
             return np.zeros(len(self), dtype=bool)
-        return np.asarray(col.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        return np.asarray(pc.fill_null(col, False).to_numpy(zero_copy_only=False), dtype=bool)
 
     def dates(self, name: str) -> np.ndarray:
         """A date column as datetime64[D] (NaT for blanks)."""
@@ -200,7 +200,7 @@ class AccountBook:
     def select(self, mask: np.ndarray) -> AccountBook:
         """A sub-book of the rows where ``mask`` is true (keeps messages' row numbers)."""
         return AccountBook(
-            table=self.table.filter(arrow_array(np.asarray(mask, dtype=bool))),
+            table=pc.filter(self.table, arrow_array(np.asarray(mask, dtype=bool))),
             acv=self.acv[mask],
             acv_proxied=self.acv_proxied[mask],
             rows=self.rows[mask],
@@ -502,7 +502,7 @@ def clean_table(
         acv_proxied = np.isnan(acv) & ~np.isnan(proxy)
         acv = np.where(acv_proxied, proxy, acv)
     if not keep.all():
-        clean = clean.filter(arrow_array(keep))
+        clean = pc.filter(clean, arrow_array(keep))
         acv, acv_proxied, rows = acv[keep], acv_proxied[keep], rows[keep]
     book = AccountBook(
         clean, acv, acv_proxied, rows, filename, warnings, skipped, number_format=number_format
@@ -591,7 +591,7 @@ def _as_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
         if pa.types.is_floating(col.type):
             # Ids read as numbers come back as "123.0"; integral floats lose the ".0".
             # Only finite values within float64's exact integer range can be whole numbers.
-            safe = pc.and_(pc.is_finite(col), pc.less(pc.abs(col), 2.0**53)).fill_null(False)
+            safe = pc.fill_null(pc.and_(pc.is_finite(col), pc.less(pc.abs(col), 2.0**53)), False)
             as_int = pc.cast(pc.if_else(safe, col, 0.0), pa.int64(), safe=False)
             integral = pc.and_(safe, pc.equal(pc.cast(as_int, pa.float64()), col))
             col = pc.if_else(integral, pc.cast(as_int, pa.string()), pc.cast(col, pa.string()))
@@ -706,7 +706,7 @@ def _parse_level(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """1-5 scores or low/medium/high words, scaled to 0-1 (NaN when blank)."""
     n = len(col)
     if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
-        raw = np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        raw = np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
         with np.errstate(invalid="ignore"):
             bad = ~((raw >= 1) & (raw <= 5))  # NaN too: a NaN cell, or a blank (cleared below)
         if col.null_count:
@@ -717,10 +717,10 @@ def _parse_level(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     text = pc.utf8_lower(_as_text(col))
     words = np.full(n, np.nan)
     for word, value in _LEVEL_WORDS.items():
-        words[_mask(pc.equal(text, word).fill_null(False))] = value
+        words[_mask(pc.fill_null(pc.equal(text, word), False))] = value
     numeric = pc.cast(
         pc.if_else(
-            pc.match_substring_regex(text, r"^\d+(\.\d+)?$").fill_null(False),
+            pc.fill_null(pc.match_substring_regex(text, r"^\d+(\.\d+)?$"), False),
             text,
             pa.scalar(None, pa.string()),
         ),
@@ -735,8 +735,8 @@ def _parse_level(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 def _parse_bool(col: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
     if pa.types.is_boolean(col.type):
-        return col.fill_null(False), np.zeros(len(col), dtype=bool)
-    text = pc.utf8_lower(pc.cast(col, pa.string())).fill_null("")
+        return pc.fill_null(col, False), np.zeros(len(col), dtype=bool)
+    text = pc.fill_null(pc.utf8_lower(pc.cast(col, pa.string())), "")
     text = pc.utf8_trim_whitespace(text)
     true = pc.is_in(text, value_set=pa.array(_TRUE))
     false = pc.is_in(text, value_set=pa.array(_FALSE))
@@ -748,14 +748,14 @@ def _duplicate_mask(ids: pa.ChunkedArray) -> np.ndarray:
     """True for every occurrence of an id after its first."""
     if not _has_repeats(ids):
         return np.zeros(len(ids), dtype=bool)
-    counts = pc.value_counts(ids.drop_null())
-    dup_values = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    counts = pc.value_counts(pc.drop_null(ids))
+    dup_values = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
     mask = np.zeros(len(ids), dtype=bool)
     if len(dup_values) == 0:
         return mask
-    idx = np.flatnonzero(_mask(pc.is_in(ids, value_set=dup_values).fill_null(False)))
+    idx = np.flatnonzero(_mask(pc.fill_null(pc.is_in(ids, value_set=dup_values), False)))
     seen: set[str] = set()
-    for i, value in zip(idx, ids.take(pa.array(idx)).to_pylist(), strict=True):
+    for i, value in zip(idx, pc.take(ids, pa.array(idx)).to_pylist(), strict=True):
         if value in seen:
             mask[i] = True
         seen.add(value)
@@ -767,9 +767,9 @@ def _has_repeats(ids: pa.ChunkedArray) -> bool:
     counting every value in a hash table when (as usual) there are none."""
     if len(ids) < 2:
         return False
-    if _strictly_ascending(ids.drop_null() if ids.null_count else ids):
+    if _strictly_ascending(pc.drop_null(ids) if ids.null_count else ids):
         return False  # an export in id order (a common one): no sort needed
-    ordered = ids.take(pc.array_sort_indices(ids))
+    ordered = pc.take(ids, pc.array_sort_indices(ids))
     same = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))
     return pc.any(same).as_py() is True
 

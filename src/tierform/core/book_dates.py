@@ -13,8 +13,8 @@ from datetime import date, datetime
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from tierform.core import arrow_compute as pc
 from tierform.core.arrays import arrow_array
 
 # Unambiguous layouts, tried in order; the slash layouts are decided per column.
@@ -90,12 +90,13 @@ def parse_date_column(col: pa.ChunkedArray, date_format: str | None = None) -> P
         dates = pc.cast(col, pa.date32())
         # Arrow's min and max first: a column inside the calendar (nearly always) needs no
         # copy of its days at all.
-        span = pc.min_max(dates.cast(pa.int32()))
+        span = pc.min_max(pc.cast(dates, pa.int32()))
         first, last = span["min"].as_py(), span["max"].as_py()
         if first is None or (first >= _FIRST_DAY and last <= _LAST_DAY):
             return ParsedDates(dates, np.zeros(len(col), np.int8), None, False)
         days = np.asarray(
-            dates.cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64
+            pc.fill_null(pc.cast(dates, pa.int32()), 0).to_numpy(zero_copy_only=False),
+            dtype=np.int64,
         )
         # Year 0 and beyond 9999 parse as dates in some readers but exist in no calendar.
         outside = (days < _FIRST_DAY) | (days > _LAST_DAY)
@@ -120,10 +121,10 @@ def parse_date_column(col: pa.ChunkedArray, date_format: str | None = None) -> P
         parsed.append(day)
         kinds.append(kind)
     indices = encoded.indices
-    dates = pa.array(parsed, type=pa.date32()).take(indices)
+    dates = pc.take(pa.array(parsed, type=pa.date32()), indices)
     kind_by_unique = np.array(kinds or [OK], dtype=np.int8)
-    idx = np.asarray(indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
-    valid = np.asarray(indices.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    idx = np.asarray(pc.fill_null(indices, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    valid = np.asarray(pc.is_valid(indices).to_numpy(zero_copy_only=False), dtype=bool)
     cell_kind = np.where(valid, kind_by_unique[idx], OK).astype(np.int8)
     return ParsedDates(pa.chunked_array([dates]), cell_kind, order, detected)
 

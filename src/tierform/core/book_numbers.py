@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from tierform.core import arrow_compute as pc
 from tierform.core.arrays import arrow_array, validity_mask
 
 DECIMAL_POINT = "1,234.56"
@@ -70,7 +70,7 @@ class ParsedNumbers:
 
 
 def _mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return np.asarray(values.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _strip(text: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
@@ -82,7 +82,7 @@ def _strip(text: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     minus = pc.match_substring_regex(text, r"^-")
     text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"^[-+]", ""))
     text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, _CURRENCY, ""))
-    return text, pc.xor(paren.fill_null(False), minus.fill_null(False))
+    return text, pc.xor(pc.fill_null(paren, False), pc.fill_null(minus, False))
 
 
 def _to_float(text: pa.ChunkedArray, ok: np.ndarray, number_format: str) -> np.ndarray:
@@ -172,8 +172,8 @@ def _ambiguous_dots(col: pa.ChunkedArray) -> int:
     """How many cells read like '12.500': only cells of five to seven bytes can, so the pattern
     runs on those alone."""
     size = pc.binary_length(col)
-    fits = pc.and_(pc.greater_equal(size, 5), pc.less_equal(size, 7)).fill_null(False)
-    candidates = col.filter(fits)
+    fits = pc.fill_null(pc.and_(pc.greater_equal(size, 5), pc.less_equal(size, 7)), False)
+    candidates = pc.filter(col, fits)
     if not len(candidates):
         return 0
     return int(_mask(pc.match_substring_regex(candidates, _AMBIGUOUS_DOT_RE)).sum())
@@ -228,7 +228,7 @@ def parse_number_column(col: pa.ChunkedArray, number_format: str | None = None) 
     if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
         # Blanks come out as NaN; only a column with a NaN or an infinity needs a second look,
         # to tell the blanks (fine) from the values (refused).
-        values = np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        values = np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
         if not values.flags.writeable:  # a view of Arrow's buffer: callers get their own
             values = values.copy()
         kind = np.zeros(n, dtype=np.int8)
@@ -243,7 +243,7 @@ def parse_number_column(col: pa.ChunkedArray, number_format: str | None = None) 
             np.full(n, np.nan), np.zeros(n, np.int8), number_format or DECIMAL_POINT, False
         )
     if pa.types.is_boolean(col.type):
-        values = np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        values = np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
         return ParsedNumbers(values, np.zeros(n, np.int8), number_format or DECIMAL_POINT, False)
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         col = pc.cast(col, pa.string())

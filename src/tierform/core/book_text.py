@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from tierform.core import arrow_compute as pc
 from tierform.core.arrays import validity_mask
 from tierform.errors import Issue
 
@@ -85,7 +85,7 @@ def clean_text_columns(
         if not _may_hold_illegal(col):
             continue
         hit = pc.match_substring_regex(col, _ILLEGAL)
-        mask = np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        mask = np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
         if not mask.any():
             continue
         table = table.set_column(

@@ -185,9 +185,10 @@ def coded(name: str, values: Sequence[str | None]) -> CodedField:
     """A text field whose values repeat (owners, reasons), as labels and a code per record."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    encoded = pa.array(values, type=pa.string()).dictionary_encode()
+    from tierform.core import arrow_compute as pc
+
+    encoded = pc.dictionary_encode(pa.array(values, type=pa.string()))
     labels: list[JsonScalar] = list(encoded.dictionary.to_pylist())
     codes = pc.fill_null(encoded.indices, len(labels)).to_numpy(zero_copy_only=False)
     labels.append(None)

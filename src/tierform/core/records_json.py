@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from tierform.core import arrow_compute as pc
 from tierform.core.arrays import arrow_array
 from tierform.core.background import in_turns
 from tierform.core.records import (
@@ -142,7 +142,7 @@ class _Template:
         slot = _Slot(f, quoted=f.values.null_count == 0)
         values = f.values
         if _may_need_escape(values):
-            escape = pc.match_substring_regex(values, _NEEDS_ESCAPE).fill_null(False)
+            escape = pc.fill_null(pc.match_substring_regex(values, _NEEDS_ESCAPE), False)
             slot.needs_escape = np.asarray(escape.to_numpy(zero_copy_only=False), dtype=bool)
         else:
             slot.needs_escape = np.zeros(len(values), dtype=bool)
@@ -258,7 +258,7 @@ def _block(template: _Template, head: pa.Array, start: int, stop: int) -> memory
             pieces.append(extra)
             base += len(extra)
         idx[:, j] = index
-    texts = pa.concat_arrays(pieces).take(arrow_array(idx.ravel()))
+    texts = pc.take(pa.concat_arrays(pieces), arrow_array(idx.ravel()))
     offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32, count=texts.offset + len(texts) + 1)
     data = texts.buffers()[2]
     return memoryview(data[int(offsets[texts.offset]) : int(offsets[-1])])
@@ -299,7 +299,7 @@ def _slot_index(
     values = f.values.slice(start, stop - start)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    values = values.cast(pa.binary())
+    values = pc.cast(values, pa.binary())
     escape = slot.needs_escape[start:stop]
     if escape.any():
         texts = values.to_pylist()
@@ -308,5 +308,5 @@ def _slot_index(
         values = pa.array(texts, type=pa.binary())
     if not slot.quoted:
         quoted = pc.binary_join_element_wise(b'"', values, b'"', b"")
-        values = quoted.fill_null(b"null")
+        values = pc.fill_null(quoted, b"null")
     return base + np.arange(stop - start), values

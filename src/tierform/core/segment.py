@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from tierform.core import arrow_compute as pc
 from tierform.core.arrays import bounds_at_or_below
 from tierform.core.book import AccountBook
 from tierform.core.checks import Check, Status
@@ -298,7 +298,7 @@ def _previous_tier(model: CoverageModel, book: AccountBook) -> np.ndarray:
     col = book.column("previous_tier")
     names = pa.array([t.name.lower() for t in model.tiers])
     index = pc.index_in(pc.utf8_lower(col), value_set=names)
-    return np.asarray(index.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.asarray(pc.fill_null(index, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def segment_checks(result: SegmentResult) -> list[Check]:

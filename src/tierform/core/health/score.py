@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from tierform.core import arrow_compute as pc
 from tierform.core.arrays import arrow_array, bounds_at_or_below
 from tierform.core.background import in_turns
 from tierform.core.book import AccountBook
@@ -73,7 +74,7 @@ class HealthResult:
         if self.stale is None:
             return []
         rows = arrow_array(np.flatnonzero(self.stale))
-        return [str(x) for x in self.book.table.column("account_id").take(rows).to_pylist()]
+        return [str(x) for x in pc.take(self.book.table.column("account_id"), rows).to_pylist()]
 
     @property
     def band_names(self) -> list[str]:
@@ -275,7 +276,7 @@ def days_from(book: AccountBook, column: str, as_of: dt.date) -> np.ndarray:
     column read as its day numbers, with no datetime column made on the way."""
     col = book.table.column(column)
     if pa.types.is_date32(col.type):
-        numbers = col.cast(pa.int32()).to_numpy(zero_copy_only=False)  # NaN for blanks
+        numbers = pc.cast(col, pa.int32()).to_numpy(zero_copy_only=False)  # NaN for blanks
         return np.subtract(numbers, (as_of - _EPOCH).days, dtype=float)
     dates = book.dates(column)
     days = (dates - np.datetime64(as_of, "D")).astype(float)  # days: both are in days

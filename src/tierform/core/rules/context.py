@@ -12,8 +12,8 @@ from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from tierform.core import arrow_compute as pc
 from tierform.core.arrays import arrow_array
 from tierform.core.background import Background
 from tierform.core.book import AccountBook
@@ -205,7 +205,7 @@ class RuleContext:
             self.book.table.column("account_id"),
             value_set=self.previous.table.column("account_id").combine_chunks(),
         )
-        return np.asarray(index.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return np.asarray(pc.fill_null(index, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
     @cached_property
     def prev_tier(self) -> np.ndarray | None:
@@ -276,7 +276,7 @@ class RuleContext:
             numbers = None
         if numbers is not None and not np.isnan(numbers).all():
             return numbers
-        return book.table.column(name).cast(pa.string())
+        return pc.cast(book.table.column(name), pa.string())
 
     def tier_index(self, name: str) -> int:
         return self.model.tier_index(name)

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from tierform.core import arrow_compute as pc
 from tierform.core.arrays import arrow_array, dense_ranks
 from tierform.core.background import Background
 from tierform.core.book import AccountBook
@@ -349,7 +349,7 @@ def _change_reasons(ctx: RuleContext, name: str, cur: Any, prev: Any) -> Reasons
     def show(values: Any, idx: np.ndarray) -> list[str]:
         if isinstance(values, np.ndarray):
             return [word(v) for v in values[idx]]
-        return [str(v) for v in values.take(pa.array(idx)).to_pylist()]
+        return [str(v) for v in pc.take(values, pa.array(idx)).to_pylist()]
 
     def acv_text(a: Any) -> str:
         return f" (ACV {a:,.0f})" if a == a else ""
@@ -457,7 +457,7 @@ def _numbers(values: Any) -> np.ndarray:
 
 
 def _mask(values: Any) -> np.ndarray:
-    return np.asarray(values.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 # -- actions ---------------------------------------------------------------------------------
@@ -569,7 +569,7 @@ class _Found:
         else:
             final = order
         rows = idx[final]
-        ids = Background(lambda: ctx.book.id_column().take(arrow_array(rows)))  # Arrow's take
+        ids = Background(lambda: pc.take(ctx.book.id_column(), arrow_array(rows)))
         codes, used = _used_texts(reason[final], texts)  # meanwhile, here
         return DueColumns(
             rules=list(self.rules),

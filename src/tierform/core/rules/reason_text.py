@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from tierform.core import arrow_compute as pc
 from tierform.core.arrays import arrow_array, dense_ranks
 
 # Values within this distance (in tenths) of a rounding tie are printed one by one.
@@ -143,7 +144,7 @@ def compact_codes(code: np.ndarray) -> tuple[np.ndarray, int]:
     if high - low <= _TABLE_SPAN * code.size + 1024:
         used, ranks = dense_ranks(code - low, high - low + 1)
         return ranks, used.size
-    encoded = arrow_array(code).dictionary_encode()
+    encoded = pc.dictionary_encode(arrow_array(code))
     return np.asarray(encoded.indices.to_numpy(), dtype=np.int64), len(encoded.dictionary)
 
 
