@@ -100,7 +100,7 @@ def test_a_table_is_filtered_and_taken_as_pyarrow_compute_does() -> None:
     same(pc.take(table, pa.array([2, 0])), reference.take(table, pa.array([2, 0])))
 
 
-def test_calls_pyarrow_compute_refuses_are_refused() -> None:
+def test_calls_that_pyarrow_compute_refuses_are_refused() -> None:
     with pytest.raises(TypeError, match="positional argument"):
         pc.utf8_lower(TEXT, TEXT)  # no options: exactly its arity
     with pytest.raises(TypeError, match="positional argument"):
