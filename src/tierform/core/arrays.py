@@ -1,5 +1,6 @@
 """numpy arrays as Arrow arrays without ``pa.array``, whose masked-array check loads
-``numpy.ma`` (tens of milliseconds that every small command would pay)."""
+``numpy.ma`` (tens of milliseconds that every small command would pay), and Arrow's answers
+(tests, look-ups) as numpy arrays."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+
+from tierform.core import arrow_compute as pc
 
 
 def arrow_array(values: np.ndarray) -> pa.Array:
@@ -18,6 +21,17 @@ def arrow_array(values: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(
         pa.from_numpy_dtype(values.dtype), values.size, [None, pa.py_buffer(values)]
     )
+
+
+def true_mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow array (a test's answer) as one bool per value, blanks false."""
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def positions_in(values: pa.Array | pa.ChunkedArray, value_set: pa.Array) -> np.ndarray:
+    """Each value's position in ``value_set`` (Arrow's ``index_in``), -1 where it is absent."""
+    index = pc.index_in(values, value_set=value_set)
+    return np.asarray(pc.fill_null(index, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def validity_mask(bitmap: pa.Buffer, offset: int, n: int) -> np.ndarray:

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from tierform.core import arrow_compute as pc
 from tierform.core import book_ahead, book_dates, book_numbers
-from tierform.core.arrays import arrow_array
+from tierform.core.arrays import arrow_array, true_mask
 from tierform.core.background import Background
 from tierform.core.book_csv import CSV_SUFFIXES, read_csv, text_columns
 from tierform.core.book_json import read_json_records
@@ -184,7 +184,7 @@ class AccountBook:
         col = self.column(name)
         if col is None:
             return np.zeros(len(self), dtype=bool)
-        return np.asarray(pc.fill_null(col, False).to_numpy(zero_copy_only=False), dtype=bool)
+        return true_mask(col)
 
     def dates(self, name: str) -> np.ndarray:
         """A date column as datetime64[D] (NaT for blanks)."""
@@ -430,7 +430,7 @@ def clean_table(
     cols: dict[str, pa.ChunkedArray] = {}
 
     ids = _as_text(table.column("account_id"))
-    problems.add(_mask(pc.invert(pc.is_valid(ids))), "blank account_id", "account_id")
+    problems.add(true_mask(pc.invert(pc.is_valid(ids))), "blank account_id", "account_id")
     cols["account_id"] = ids
     # The ACV is parsed on a second thread while the other columns are parsed here; each part
     # collects its own problems and notes, joined in the order the columns are checked in.
@@ -582,10 +582,6 @@ def _map_columns(
     return table
 
 
-def _mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def _as_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
     if not pa.types.is_string(col.type):
         if pa.types.is_floating(col.type):
@@ -710,14 +706,14 @@ def _parse_level(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         with np.errstate(invalid="ignore"):
             bad = ~((raw >= 1) & (raw <= 5))  # NaN too: a NaN cell, or a blank (cleared below)
         if col.null_count:
-            bad &= _mask(pc.is_valid(col))
+            bad &= true_mask(pc.is_valid(col))
         level = (raw - 1) / 4  # blanks are NaN already
         level[bad] = np.nan
         return level, bad
     text = pc.utf8_lower(_as_text(col))
     words = np.full(n, np.nan)
     for word, value in _LEVEL_WORDS.items():
-        words[_mask(pc.fill_null(pc.equal(text, word), False))] = value
+        words[true_mask(pc.equal(text, word))] = value
     numeric = pc.cast(
         pc.if_else(
             pc.fill_null(pc.match_substring_regex(text, r"^\d+(\.\d+)?$"), False),
@@ -728,7 +724,7 @@ def _parse_level(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     )
     raw = np.asarray(numeric.to_numpy(zero_copy_only=False), dtype=float)
     level = np.where(np.isnan(words), (raw - 1) / 4, words)
-    blank = _mask(pc.is_null(text))
+    blank = true_mask(pc.is_null(text))
     bad = ~blank & (np.isnan(level) | (level < 0) | (level > 1))
     return np.where(bad, np.nan, level), bad
 
@@ -740,7 +736,7 @@ def _parse_bool(col: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
     text = pc.utf8_trim_whitespace(text)
     true = pc.is_in(text, value_set=pa.array(_TRUE))
     false = pc.is_in(text, value_set=pa.array(_FALSE))
-    bad = _mask(pc.invert(pc.or_(true, false)))
+    bad = true_mask(pc.invert(pc.or_(true, false)))
     return true, bad
 
 
@@ -753,7 +749,7 @@ def _duplicate_mask(ids: pa.ChunkedArray) -> np.ndarray:
     mask = np.zeros(len(ids), dtype=bool)
     if len(dup_values) == 0:
         return mask
-    idx = np.flatnonzero(_mask(pc.fill_null(pc.is_in(ids, value_set=dup_values), False)))
+    idx = np.flatnonzero(true_mask(pc.is_in(ids, value_set=dup_values)))
     seen: set[str] = set()
     for i, value in zip(idx, pc.take(ids, pa.array(idx)).to_pylist(), strict=True):
         if value in seen:

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from tierform.core import arrow_compute as pc
-from tierform.core.arrays import arrow_array, validity_mask
+from tierform.core.arrays import arrow_array, true_mask, validity_mask
 
 DECIMAL_POINT = "1,234.56"
 DECIMAL_COMMA = "1.234,56"
@@ -67,10 +67,6 @@ class ParsedNumbers:
     @property
     def bad(self) -> np.ndarray:
         return self.kind != OK
-
-
-def _mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _strip(text: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
@@ -176,7 +172,7 @@ def _ambiguous_dots(col: pa.ChunkedArray) -> int:
     candidates = pc.filter(col, fits)
     if not len(candidates):
         return 0
-    return int(_mask(pc.match_substring_regex(candidates, _AMBIGUOUS_DOT_RE)).sum())
+    return int(true_mask(pc.match_substring_regex(candidates, _AMBIGUOUS_DOT_RE)).sum())
 
 
 def parse_number_text(col: pa.ChunkedArray, number_format: str | None = None) -> ParsedNumbers:
@@ -189,10 +185,10 @@ def parse_number_text(col: pa.ChunkedArray, number_format: str | None = None) ->
             return plain
     text, negative = _strip(col)
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    present = _mask(pc.is_valid(text))
-    scientific = _mask(pc.match_substring_regex(text, _SCIENTIFIC_RE))
-    point = _mask(pc.match_substring_regex(text, _POINT_RE)) | scientific
-    comma = _mask(pc.match_substring_regex(text, _COMMA_RE))
+    present = true_mask(pc.is_valid(text))
+    scientific = true_mask(pc.match_substring_regex(text, _SCIENTIFIC_RE))
+    point = true_mask(pc.match_substring_regex(text, _POINT_RE)) | scientific
+    comma = true_mask(pc.match_substring_regex(text, _COMMA_RE))
     point_only, comma_only = point & ~comma, comma & ~point
     detected = number_format is None
     if number_format is None:
@@ -207,18 +203,18 @@ def parse_number_text(col: pa.ChunkedArray, number_format: str | None = None) ->
     kind = np.zeros(len(values), dtype=np.int8)
     unreadable = present & ~ok
     kind[unreadable] = NOT_A_NUMBER
-    kind[unreadable & _mask(pc.match_substring_regex(text, _DIGITS_AND_SEPARATORS_RE))] = (
+    kind[unreadable & true_mask(pc.match_substring_regex(text, _DIGITS_AND_SEPARATORS_RE))] = (
         BAD_GROUPING
     )
     kind[unreadable & (point | comma)] = OTHER_FORMAT
-    kind[unreadable & _mask(pc.match_substring_regex(text, _NON_FINITE_RE))] = NOT_FINITE
+    kind[unreadable & true_mask(pc.match_substring_regex(text, _NON_FINITE_RE))] = NOT_FINITE
     with np.errstate(invalid="ignore"):
         overflow = ok & present & ~np.isfinite(values)
     kind[overflow] = NOT_FINITE
     values[kind != OK] = np.nan
     ambiguous = 0
     if number_format == DECIMAL_POINT and not comma_only.any():
-        ambiguous = int(_mask(pc.match_substring_regex(text, _AMBIGUOUS_DOT_RE)).sum())
+        ambiguous = int(true_mask(pc.match_substring_regex(text, _AMBIGUOUS_DOT_RE)).sum())
     return ParsedNumbers(values, kind, number_format, detected, ambiguous)
 
 
@@ -234,7 +230,7 @@ def parse_number_column(col: pa.ChunkedArray, number_format: str | None = None) 
         kind = np.zeros(n, dtype=np.int8)
         odd = ~np.isfinite(values)
         if odd.any():
-            refused = odd & _mask(pc.is_valid(col))
+            refused = odd & true_mask(pc.is_valid(col))
             kind[refused] = NOT_FINITE
             values = np.where(refused, np.nan, values)
         return ParsedNumbers(values, kind, number_format or DECIMAL_POINT, False)

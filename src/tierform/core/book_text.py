@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from tierform.core import arrow_compute as pc
-from tierform.core.arrays import validity_mask
+from tierform.core.arrays import true_mask, validity_mask
 from tierform.errors import Issue
 
 # What XML 1.0 (so xlsx) cannot hold: C0 controls other than tab, newline and carriage return,
@@ -84,8 +84,7 @@ def clean_text_columns(
             continue
         if not _may_hold_illegal(col):
             continue
-        hit = pc.match_substring_regex(col, _ILLEGAL)
-        mask = np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+        mask = true_mask(pc.match_substring_regex(col, _ILLEGAL))
         if not mask.any():
             continue
         table = table.set_column(

@@ -20,7 +20,7 @@ import orjson
 import pyarrow as pa
 
 from tierform.core import arrow_compute as pc
-from tierform.core.arrays import arrow_array
+from tierform.core.arrays import arrow_array, true_mask
 from tierform.core.background import in_turns
 from tierform.core.records import (
     CodedField,
@@ -142,8 +142,7 @@ class _Template:
         slot = _Slot(f, quoted=f.values.null_count == 0)
         values = f.values
         if _may_need_escape(values):
-            escape = pc.fill_null(pc.match_substring_regex(values, _NEEDS_ESCAPE), False)
-            slot.needs_escape = np.asarray(escape.to_numpy(zero_copy_only=False), dtype=bool)
+            slot.needs_escape = true_mask(pc.match_substring_regex(values, _NEEDS_ESCAPE))
         else:
             slot.needs_escape = np.zeros(len(values), dtype=bool)
         if slot.quoted:

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from tierform.core import arrow_compute as pc
-from tierform.core.arrays import bounds_at_or_below
+from tierform.core.arrays import bounds_at_or_below, positions_in
 from tierform.core.book import AccountBook
 from tierform.core.checks import Check, Status
 from tierform.core.model import CoverageModel
@@ -297,8 +297,7 @@ def _level(book: AccountBook, name: str) -> np.ndarray:
 def _previous_tier(model: CoverageModel, book: AccountBook) -> np.ndarray:
     col = book.column("previous_tier")
     names = pa.array([t.name.lower() for t in model.tiers])
-    index = pc.index_in(pc.utf8_lower(col), value_set=names)
-    return np.asarray(pc.fill_null(index, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return positions_in(pc.utf8_lower(col), names)
 
 
 def segment_checks(result: SegmentResult) -> list[Check]:

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from tierform.core import arrow_compute as pc
+from tierform.core.arrays import positions_in
 from tierform.core.book import AccountBook, read_book
 from tierform.core.checks import Check, Status
 from tierform.core.health.spec import Validation
@@ -63,8 +64,7 @@ def read_churn(path: str | Path, book: AccountBook) -> np.ndarray:
     """
     history = read_book(path, AccountSource())
     ids = pa.array(book.ids(), pa.string())
-    index = pc.index_in(ids, value_set=pa.array(history.ids(), pa.string()))
-    idx = np.asarray(pc.fill_null(index, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    idx = positions_in(ids, pa.array(history.ids(), pa.string()))
     if history.has("churned"):
         flags = outcome_column(history.table.column("churned"))
         return np.where(idx >= 0, flags[np.clip(idx, 0, None)], np.nan)

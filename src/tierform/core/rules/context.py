@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from tierform.core import arrow_compute as pc
-from tierform.core.arrays import arrow_array
+from tierform.core.arrays import arrow_array, positions_in
 from tierform.core.background import Background
 from tierform.core.book import AccountBook
 from tierform.core.health.score import HealthResult, score_health
@@ -201,11 +201,10 @@ class RuleContext:
             # The same accounts in the same order: each is on its own row, when no id repeats.
             if self.n == 0 or int(self.id_rank.max()) == self.n:
                 return np.arange(self.n, dtype=np.int64)
-        index = pc.index_in(
+        return positions_in(
             self.book.table.column("account_id"),
-            value_set=self.previous.table.column("account_id").combine_chunks(),
+            self.previous.table.column("account_id").combine_chunks(),
         )
-        return np.asarray(pc.fill_null(index, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
     @cached_property
     def prev_tier(self) -> np.ndarray | None:

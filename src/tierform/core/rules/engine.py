@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from tierform.core import arrow_compute as pc
-from tierform.core.arrays import arrow_array, dense_ranks
+from tierform.core.arrays import arrow_array, dense_ranks, true_mask
 from tierform.core.background import Background
 from tierform.core.book import AccountBook
 from tierform.core.health.score import HealthResult
@@ -323,9 +323,9 @@ def _changed(ctx: RuleContext, trigger: Trigger, cur: Any, prev: Any) -> np.ndar
         return changed
     cur_t = cur if not isinstance(cur, np.ndarray) else pa.array(cur.astype(str).tolist())
     prev_t = prev if not isinstance(prev, np.ndarray) else pa.array(prev.astype(str).tolist())
-    changed = _mask(pc.not_equal(cur_t, prev_t))
+    changed = true_mask(pc.not_equal(cur_t, prev_t))
     if trigger.to is not None:
-        changed &= _mask(pc.equal(cur_t, pa.scalar(str(trigger.to))))
+        changed &= true_mask(pc.equal(cur_t, pa.scalar(str(trigger.to))))
     return changed
 
 
@@ -424,7 +424,7 @@ def _compare(ctx: RuleContext, cmp: Comparison) -> np.ndarray:
         "==": pc.equal,
         "!=": pc.not_equal,
     }[cmp.op]
-    return _mask(fn(values, pa.scalar(str(cmp.value))))
+    return true_mask(fn(values, pa.scalar(str(cmp.value))))
 
 
 def _as_number(ctx: RuleContext, name: str, value: float | bool | str) -> float | None:
@@ -454,10 +454,6 @@ def _numbers(values: Any) -> np.ndarray:
     return np.asarray(
         pc.cast(values, pa.float64(), safe=False).to_numpy(zero_copy_only=False), dtype=float
     )
-
-
-def _mask(values: Any) -> np.ndarray:
-    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 # -- actions ---------------------------------------------------------------------------------
