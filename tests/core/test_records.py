@@ -158,6 +158,34 @@ def test_numbers_near_the_cent_grid_are_written_as_their_dicts(span):
     assert written({"accounts": records}) == written({"accounts": plain(records)})
 
 
+@pytest.mark.parametrize("wide_offsets", [False, True])
+def test_blocks_with_and_without_numbers_of_their_own(monkeypatch, wide_offsets):
+    """Blocks take from the whole texts, but a block with numbers off the cent grid takes
+    from a source of its own; both read as the dicts, in every order, with texts that need
+    escaping in both. ``wide_offsets``: the texts held with 64-bit offsets, the indexes int64."""
+    if wide_offsets:
+        monkeypatch.setattr(records_json, "MAX_BINARY_BYTES", 0)
+        monkeypatch.setattr(records_json, "INT32_INDEXES", 0)
+    block = records_json.ROWS_PER_BLOCK
+    n = 3 * block + 5
+    rng = np.random.default_rng(7)
+    ids = [HOSTILE[i % len(HOSTILE)] + str(i) if i % 97 == 0 else f"A{i}" for i in range(n)]
+    notes = [None if i % 4 else HOSTILE[i % len(HOSTILE)] for i in range(n)]
+    score = np.round(rng.random(n) * 100, 2)
+    score[block + 3 : block + 9] += 1e-9  # only the second block writes numbers of its own
+    records = RecordColumns(
+        n,
+        [
+            TextField("account_id", pa.chunked_array([ids[:block], ids[block:]])),
+            NumberField("score", score),
+            TextField("note", pa.array(notes)),
+            CodedField("band", ["green", "red"], rng.integers(0, 2, n)),
+        ],
+    )
+    assert written({"accounts": records}) == written({"accounts": plain(records)})
+    assert written(records) == written(plain(records))
+
+
 def test_records_read_as_the_list_of_dicts():
     records = hostile_records(50, seed=3)
     rows = plain(records)

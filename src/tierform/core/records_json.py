@@ -8,6 +8,11 @@ and a record is its template's literal pieces and its values' texts, put togethe
 one left standing after such a value, to the end of its texts), so a record takes about one
 text per value. No Python object per record is built. Blocks are made two at a time, one on a
 second thread (``take`` lets go of the interpreter lock).
+
+The head and every text column's texts are put together once (:class:`_Source`), so a block
+takes straight from them: copying the head for each block cost more than the block's own
+``take`` where the head is long (a rules run's reasons). Only a block with numbers of its own
+to write (off the cent grid) takes from a source of its own.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from tierform.core.records import (
 INDENT = b"  "
 ROWS_PER_BLOCK = 8192
 MAX_CENTS = 1 << 18  # distinct cent values kept as one shared list of texts per number field
+MAX_BINARY_BYTES = (1 << 31) - 1  # beyond this, texts are held with 64-bit offsets
+INT32_INDEXES = 1 << 31  # a block indexes its texts with int32 below this many (half the bytes)
 _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'  # what orjson escapes in a string; everything else is as is
 _SCAN_BYTES = 1 << 20  # bytes scanned at a time for what needs escaping (cache-sized steps)
 
@@ -45,7 +52,6 @@ class _Slot:
     field: TextField | CodedField | NumberField | FlagField
     head: int = 0  # position of this slot's shared texts in the head
     quoted: bool = False  # text whose quotes are in the literal pieces (no blanks)
-    needs_escape: np.ndarray | None = None
     cents: np.ndarray | None = None  # per record: index into the shared texts, or -1
     low: int | None = None  # else: the first shared cent value, each block finds its codes
     negative_zero: bool = False  # the column holds -0.0 (written "-0.0", not as 0.0's text)
@@ -140,11 +146,6 @@ class _Template:
 
     def _text(self, f: TextField) -> None:
         slot = _Slot(f, quoted=f.values.null_count == 0)
-        values = f.values
-        if _may_need_escape(values):
-            slot.needs_escape = true_mask(pc.match_substring_regex(values, _NEEDS_ESCAPE))
-        else:
-            slot.needs_escape = np.zeros(len(values), dtype=bool)
         if slot.quoted:
             self._literal(b'"')
             self.parts.append(slot)
@@ -192,6 +193,52 @@ class _Template:
         self.head += [slot.prefix + text for text in texts]
 
 
+def _column_texts(values: pa.Array | pa.ChunkedArray, quoted: bool) -> pa.Array:
+    """A text column as its JSON texts: escaped where orjson escapes, and, unless its quotes
+    are in the literal pieces (``quoted``), in quotes, a blank as ``null``."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    escape = None
+    if _may_need_escape(values):
+        escape = true_mask(pc.match_substring_regex(values, _NEEDS_ESCAPE))
+    values = pc.cast(values, pa.binary())
+    if escape is not None and escape.any():
+        raw = pc.take(values, arrow_array(np.flatnonzero(escape))).to_pylist()
+        fixed = [orjson.dumps(text.decode())[1:-1] for text in raw]
+        values = pc.replace_with_mask(values, arrow_array(escape), pa.array(fixed, pa.binary()))
+    if not quoted:
+        values = pc.fill_null(pc.binary_join_element_wise(b'"', values, b'"', b""), b"null")
+    return values
+
+
+class _Source:
+    """What the blocks take from: the head, then each text slot's texts in full (``at``: where
+    a slot's first text sits). Held with 64-bit offsets when the texts pass 2 GiB."""
+
+    def __init__(self, template: _Template) -> None:
+        self.text_slots = [
+            p for p in template.program if isinstance(p, _Slot) and isinstance(p.field, TextField)
+        ]
+        head = pa.array(template.head, type=pa.binary())
+        texts = []
+        for slot in self.text_slots:
+            assert isinstance(slot.field, TextField)
+            texts.append(_column_texts(slot.field.values, slot.quoted))
+        size = head.nbytes + sum(t.nbytes for t in texts)
+        self.type = pa.binary() if size <= MAX_BINARY_BYTES else pa.large_binary()
+        self.head = pc.cast(head, self.type)
+        self.at: dict[int, int] = {}
+        at = len(head)
+        for slot, column in zip(self.text_slots, texts, strict=True):
+            self.at[id(slot)] = at
+            at += len(column)
+        self.values = pa.concat_arrays([self.head, *(pc.cast(t, self.type) for t in texts)])
+
+    def rows(self, slot: _Slot, start: int, stop: int) -> pa.Array:
+        """A text slot's texts for records ``start`` to ``stop``."""
+        return self.values.slice(self.at[id(slot)] + start, stop - start)
+
+
 def _cent_span(v: np.ndarray) -> tuple[int, int] | None:
     """The cents of the column's smallest and largest value, when every value but NaN is
     finite and their cents are exact integers; else None. Rounding is monotonic, so every
@@ -229,12 +276,12 @@ def record_items(records: RecordColumns, level: int) -> Iterator[memoryview]:
     if not len(records):
         return
     template = _Template(records, level)
-    head = pa.array(template.head, type=pa.binary())
+    source = _Source(template)
     n = len(records)
 
     def block(k: int) -> memoryview:
         start = k * ROWS_PER_BLOCK
-        return _block(template, head, start, min(start + ROWS_PER_BLOCK, n))
+        return _block(template, source, start, min(start + ROWS_PER_BLOCK, n))
 
     made = in_turns(block, -(-n // ROWS_PER_BLOCK))
     try:
@@ -244,68 +291,74 @@ def record_items(records: RecordColumns, level: int) -> Iterator[memoryview]:
         made.close()  # a write that failed: the second thread ends here, not when collected
 
 
-def _block(template: _Template, head: pa.Array, start: int, stop: int) -> memoryview:
-    pieces: list[pa.Array] = [head]
-    base = len(head)
-    idx = np.empty((stop - start, len(template.program)), dtype=np.int64)
+def _block(template: _Template, source: _Source, start: int, stop: int) -> memoryview:
+    """One block's records. Its numbers off the cent grid are texts of its own: such a block
+    takes from the head, its rows' texts and those (one copy of the head); any other block
+    takes from ``source`` itself."""
+    n = stop - start
+    own = len(source.head) + n * len(source.text_slots)  # where the block's own texts begin
+    fits = len(source.values) + own + n * len(template.program) < INT32_INDEXES
+    idx = np.empty((n, len(template.program)), dtype=np.int32 if fits else np.int64)
+    extras: list[pa.Array] = []
+    texts: list[tuple[int, _Slot]] = []
     for j, part in enumerate(template.program):
         if isinstance(part, int):
             idx[:, j] = part
-            continue
-        index, extra = _slot_index(part, start, stop, base)
-        if extra is not None:
-            pieces.append(extra)
-            base += len(extra)
-        idx[:, j] = index
-    texts = pc.take(pa.concat_arrays(pieces), arrow_array(idx.ravel()))
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32, count=texts.offset + len(texts) + 1)
-    data = texts.buffers()[2]
-    return memoryview(data[int(offsets[texts.offset]) : int(offsets[-1])])
+        elif isinstance(part.field, TextField):
+            texts.append((j, part))
+        else:
+            index, extra = _slot_index(part, start, stop, own)
+            if extra is not None:
+                extras.append(pc.cast(extra, source.type))
+                own += len(extra)
+            idx[:, j] = index
+    if extras:
+        rows = [source.rows(slot, start, stop) for _, slot in texts]
+        values = pa.concat_arrays([source.head, *rows, *extras])
+        for k, (j, _) in enumerate(texts):
+            idx[:, j] = np.arange(len(source.head) + k * n, len(source.head) + (k + 1) * n)
+    else:
+        values = source.values
+        for j, slot in texts:
+            at = source.at[id(slot)]
+            idx[:, j] = np.arange(at + start, at + stop)
+    gathered = pc.take(values, arrow_array(idx.ravel()))
+    width = np.int64 if pa.types.is_large_binary(gathered.type) else np.int32
+    offsets = np.frombuffer(
+        gathered.buffers()[1], dtype=width, count=gathered.offset + len(gathered) + 1
+    )
+    data = gathered.buffers()[2]
+    return memoryview(data[int(offsets[gathered.offset]) : int(offsets[-1])])
 
 
 def _slot_index(
     slot: _Slot, start: int, stop: int, base: int
 ) -> tuple[np.ndarray, pa.Array | None]:
-    """Per record of the block: the index of its value's text, and any texts this block adds
+    """Per record of the block: the index of its number's text, and any texts this block adds
     (placed at ``base``)."""
     f = slot.field
     if isinstance(f, CodedField):
         return slot.head + np.asarray(f.codes[start:stop], dtype=np.int64), None
     if isinstance(f, FlagField):
         return slot.head + np.asarray(f.mask[start:stop], dtype=np.int64), None
-    if isinstance(f, NumberField):
-        values = np.asarray(f.values[start:stop], dtype=np.float64)
-        if slot.low is not None:
-            index, off = _block_index(values, slot)
-        else:
-            assert slot.cents is not None
-            codes = slot.cents[start:stop]
-            index, off = slot.head + codes, codes < 0
-        rest = np.flatnonzero(off)  # NaN, and values written one by one
-        if rest.size == 0:
-            return index, None
-        nan = np.isnan(values[rest])
-        index[rest[nan]] = slot.null
-        rest = rest[~nan]
-        if rest.size == 0:
-            return index, None
-        texts = orjson.dumps(values[rest].tolist())[1:-1].split(b",")
-        if slot.prefix or slot.suffix:
-            texts = [slot.prefix + text + slot.suffix for text in texts]
-        index[rest] = base + np.arange(rest.size)
-        return index, pa.array(texts, type=pa.binary())
-    assert isinstance(f, TextField) and slot.needs_escape is not None
-    values = f.values.slice(start, stop - start)
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    values = pc.cast(values, pa.binary())
-    escape = slot.needs_escape[start:stop]
-    if escape.any():
-        texts = values.to_pylist()
-        for i in np.flatnonzero(escape).tolist():
-            texts[i] = orjson.dumps(texts[i].decode())[1:-1]
-        values = pa.array(texts, type=pa.binary())
-    if not slot.quoted:
-        quoted = pc.binary_join_element_wise(b'"', values, b'"', b"")
-        values = pc.fill_null(quoted, b"null")
-    return base + np.arange(stop - start), values
+    assert isinstance(f, NumberField)
+    values = np.asarray(f.values[start:stop], dtype=np.float64)
+    if slot.low is not None:
+        index, off = _block_index(values, slot)
+    else:
+        assert slot.cents is not None
+        codes = slot.cents[start:stop]
+        index, off = slot.head + codes, codes < 0
+    rest = np.flatnonzero(off)  # NaN, and values written one by one
+    if rest.size == 0:
+        return index, None
+    nan = np.isnan(values[rest])
+    index[rest[nan]] = slot.null
+    rest = rest[~nan]
+    if rest.size == 0:
+        return index, None
+    texts = orjson.dumps(values[rest].tolist())[1:-1].split(b",")
+    if slot.prefix or slot.suffix:
+        texts = [slot.prefix + text + slot.suffix for text in texts]
+    index[rest] = base + np.arange(rest.size)
+    return index, pa.array(texts, type=pa.binary())
