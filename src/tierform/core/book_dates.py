@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from tierform.core import arrow_compute as pc
-from tierform.core.arrays import arrow_array
+from tierform.core.arrays import arrow_array, true_mask
 
 # Unambiguous layouts, tried in order; the slash layouts are decided per column.
 _FIXED = ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y")
@@ -124,7 +124,7 @@ def parse_date_column(col: pa.ChunkedArray, date_format: str | None = None) -> P
     dates = pc.take(pa.array(parsed, type=pa.date32()), indices)
     kind_by_unique = np.array(kinds or [OK], dtype=np.int8)
     idx = np.asarray(pc.fill_null(indices, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
-    valid = np.asarray(pc.is_valid(indices).to_numpy(zero_copy_only=False), dtype=bool)
+    valid = true_mask(pc.is_valid(indices))
     cell_kind = np.where(valid, kind_by_unique[idx], OK).astype(np.int8)
     return ParsedDates(pa.chunked_array([dates]), cell_kind, order, detected)
 

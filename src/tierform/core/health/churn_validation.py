@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from tierform.core import arrow_compute as pc
-from tierform.core.arrays import positions_in
+from tierform.core.arrays import positions_in, true_mask
 from tierform.core.book import AccountBook, read_book
 from tierform.core.checks import Check, Status
 from tierform.core.health.spec import Validation
@@ -41,12 +41,8 @@ def outcome_column(col: pa.ChunkedArray) -> np.ndarray:
         flags[np.isnan(values)] = np.nan
         return flags
     text = pc.utf8_trim_whitespace(pc.utf8_lower(pc.cast(col, pa.string())))
-    true = np.asarray(
-        pc.is_in(text, value_set=pa.array(_TRUE)).to_numpy(zero_copy_only=False), dtype=bool
-    )
-    false = np.asarray(
-        pc.is_in(text, value_set=pa.array(_FALSE)).to_numpy(zero_copy_only=False), dtype=bool
-    )
+    true = true_mask(pc.is_in(text, value_set=pa.array(_TRUE)))
+    false = true_mask(pc.is_in(text, value_set=pa.array(_FALSE)))
     return np.where(true, 1.0, np.where(false, 0.0, np.nan))
 
 

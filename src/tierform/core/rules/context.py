@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from tierform.core import arrow_compute as pc
-from tierform.core.arrays import arrow_array, positions_in
+from tierform.core.arrays import arrow_array, positions_in, true_mask
 from tierform.core.background import Background
 from tierform.core.book import AccountBook
 from tierform.core.health.score import HealthResult, score_health
@@ -50,7 +50,7 @@ def id_rank(table: pa.Table) -> np.ndarray:
 def _mostly_ascending_rank(text: pa.ChunkedArray, ascending: Any) -> np.ndarray | None:
     """The dense ranks when all but a few ids lie in one strictly ascending run, else None."""
     n = len(text)
-    up = np.asarray(ascending.to_numpy(zero_copy_only=False), dtype=bool)
+    up = true_mask(ascending)
     breaks = np.flatnonzero(~up) + 1
     if breaks.size > _FEW_OUT_OF_ORDER:
         return None
