@@ -132,6 +132,33 @@ def test_the_collector_is_slowed_only_until_the_inputs_are_read() -> None:
     assert done.stdout.split() == ["True", "True", "True"]
 
 
+_PLUGIN_PROBE = (
+    "import os, sys\n"
+    "from tierform.cli import process\n"
+    "from tierform.cli.common import load\n"
+    "process.run_as_command()\n"
+    "load(sys.argv[1], sys.argv[2])\n"
+    "from pydantic.plugin import _loader\n"
+    "print(repr(os.environ['PYDANTIC_DISABLE_PLUGINS']), _loader._plugins is None)\n"
+)
+
+
+def test_the_command_has_pydantic_look_for_no_plugins() -> None:
+    """Run as the command, the model loads without pydantic's search of every installed
+    distribution for plugins; a value the user set (even an empty one) is kept."""
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    args = [str(EXAMPLES / "tierform.yaml"), str(EXAMPLES / "accounts.csv")]
+    probe = [sys.executable, "-c", _PLUGIN_PROBE, *args]
+    done = subprocess.run(probe, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["'__all__'", "True"]  # never searched
+
+    env["PYDANTIC_DISABLE_PLUGINS"] = ""
+    done = subprocess.run(probe, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["''", "False"]  # searched, as pydantic does by default
+
+
 def test_in_process_the_collector_is_left_alone() -> None:
     before = (gc.get_threshold(), gc.get_freeze_count())
     process.settle()

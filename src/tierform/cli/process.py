@@ -6,8 +6,8 @@ million-account command, and more for what a command's results hold (a million-a
 plan: about 0.4 s), all of it memory the operating system takes back anyway. Run as the
 ``tierform`` command (never in-process: tests, an embedding program), the process skips that,
 and the garbage collector keeps to a slower pace while the command starts (see
-:data:`STARTING_PACE`). numpy's linear-algebra library is also kept to one thread (see
-:data:`ONE_THREAD`).
+:data:`STARTING_PACE`). numpy's linear-algebra library is also kept to one thread, and
+pydantic looks for no plugins (see :data:`COMMAND_ENVIRONMENT`).
 """
 
 from __future__ import annotations
@@ -30,16 +30,18 @@ STARTING_PACE = (50_000, 20, 20)
 #: A command imports numpy as its book's parse begins, so on a two-core machine the spin took
 #: a core from the parse (0.1 s of a million-account command). tierform's matrix products are
 #: 2 x n correlations and 6 x 6 covariances, for which one thread is as fast; their results
-#: do not depend on the count (OpenBLAS splits such products by output cell). A value the user
-#: set is kept.
-ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1"}
+#: do not depend on the count (OpenBLAS splits such products by output cell).
+#: pydantic, building its first validator, looks for plugins in the entry points of every
+#: installed distribution: 4-6 ms among the 57 of tierform's test environment, more elsewhere.
+#: tierform's models are its own and run with no plugin. A value the user set is kept.
+COMMAND_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "PYDANTIC_DISABLE_PLUGINS": "__all__"}
 
 
 def run_as_command() -> None:
     """Called by the ``tierform`` entry point before the command runs."""
     global _kept, _usual_pace
-    for name, value in ONE_THREAD.items():
-        os.environ.setdefault(name, value)  # read once, when numpy is first imported
+    for name, value in COMMAND_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)  # read when numpy is imported, pydantic's first build
     _kept = []
     _usual_pace = gc.get_threshold()
     gc.set_threshold(*STARTING_PACE)

@@ -5,6 +5,7 @@ dies or answers nonsense costs speed, never a piece; an error of the pieces is t
 
 from __future__ import annotations
 
+import os
 import random
 import zlib
 from collections.abc import Iterator
@@ -145,6 +146,37 @@ def test_stopping_early_ends_the_workers_and_a_later_sheet_starts_new_ones() -> 
         assert _alive(pool) == [True, True]
     finally:
         pool.close()
+
+
+def _environment(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    return dict(entry.decode().partition("=")[::2] for entry in raw.split(b"\0") if entry)
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc (Linux)")
+def test_the_workers_start_with_malloc_keeping_freed_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """glibc reads its malloc settings from the environment as a process starts: each worker
+    gets those that keep a piece's freed arrays for the next piece; a value the user set is
+    kept, and the caller's own environment is left as it was."""
+    for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MALLOC_TOP_PAD_", "4096")
+    monkeypatch.setenv("TIERFORM_TEST_MARK", "passed on")
+    pool = ScanWorkers()
+    try:
+        assert list(pool.scanned(_pieces(3))) == [(p, coded_json(p)) for p in _pieces(3)]
+        seen = [_environment(w.process.pid) for w in pool._workers]
+    finally:
+        pool.close()
+    assert len(seen) == 2
+    for env in seen:
+        assert env["MALLOC_MMAP_THRESHOLD_"] == str(32 * 1024 * 1024)
+        assert env["MALLOC_TRIM_THRESHOLD_"] == str(1024 * 1024 * 1024)
+        assert env["MALLOC_TOP_PAD_"] == "4096"
+        assert env["TIERFORM_TEST_MARK"] == "passed on"
+    assert "MALLOC_MMAP_THRESHOLD_" not in os.environ
 
 
 def test_an_error_of_the_pieces_is_raised_and_the_workers_end() -> None:
