@@ -45,7 +45,8 @@ _NOT_THIS_SHAPE = (-1).to_bytes(8, "little", signed=True) * 2
 _STOP_TIMEOUT = 10.0  # seconds a worker may take to stop before it is killed
 #: glibc's malloc(3) settings, read as a worker starts (other C libraries ignore them): blocks
 #: up to 32 MiB from the heap, and up to 1 GiB of free heap kept, as
-#: :func:`tierform.core.memory.keep_freed_memory` sets for an analysis command. A million-account
+#: :func:`tierform.core.memory.keep_freed_memory` sets for an analysis command (written out
+#: again: this layer cannot import the core; a test keeps the two the same). A million-account
 #: sheet's scans then take 21 thousand page faults instead of 300 thousand, and a third of the
 #: system time. A worker's peak is the same: it keeps what its largest piece needed.
 KEEP_FREED = {

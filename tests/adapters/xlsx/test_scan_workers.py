@@ -18,6 +18,7 @@ from test_xlsx_named import _read_both, _same, _written
 
 import tierform.workbook.scan_workers as scan_workers
 import tierform.workbook.xlsx_read as xlsx_read
+from tierform.core import memory
 from tierform.sync.state import Kind
 from tierform.testing import sample_desired
 from tierform.workbook.scan_workers import ScanWorkers
@@ -177,6 +178,16 @@ def test_the_workers_start_with_malloc_keeping_freed_memory(
         assert env["MALLOC_TOP_PAD_"] == "4096"
         assert env["TIERFORM_TEST_MARK"] == "passed on"
     assert "MALLOC_MMAP_THRESHOLD_" not in os.environ
+
+
+def test_the_workers_malloc_settings_are_those_of_an_analysis_command() -> None:
+    """The workbook layer cannot import :mod:`tierform.core.memory`, so the workers' settings
+    are written out again: they must stay the values the analysis commands set."""
+    assert scan_workers.KEEP_FREED == {
+        "MALLOC_MMAP_THRESHOLD_": str(memory.MMAP_THRESHOLD),
+        "MALLOC_TRIM_THRESHOLD_": str(memory.TRIM_THRESHOLD),
+        "MALLOC_TOP_PAD_": str(memory.TOP_PAD),
+    }
 
 
 def test_an_error_of_the_pieces_is_raised_and_the_workers_end() -> None:
