@@ -99,6 +99,24 @@ def test_retry_after_forms() -> None:
     assert retry_after(response(429, {}), now=lambda: now) is None
 
 
+def test_the_platform_may_read_a_failure_its_status_misclassifies() -> None:
+    """``kind``: a quota error sent as 403 (Google) is retried as a rate limit; a 500 whose
+    body means "no rows" is final; anything else is left to the status."""
+
+    def kind(r: httpx.Response, text: str) -> str | None:
+        return {"quota": "rate_limited", "no rows": "permanent"}.get(text)
+
+    with pytest.raises(RateLimited):
+        classify(response(403, {"message": "quota"}), platform="demo", kind=kind)
+    with pytest.raises(PermanentApiError) as final:
+        classify(response(500, {"message": "no rows"}), platform="demo", kind=kind)
+    assert final.value.status == 500
+    with pytest.raises(AuthError):
+        classify(response(403, {"message": "denied"}), platform="demo", kind=kind)
+    with pytest.raises(UncertainOutcome):
+        classify(response(500, {"message": "boom"}), platform="demo", kind=kind)
+
+
 def test_secrets_are_scrubbed_from_error_text() -> None:
     with pytest.raises(AuthError) as err:
         classify(
@@ -169,12 +187,62 @@ def test_a_429_without_a_wait_backs_off_past_a_minute() -> None:
     assert RetryPolicy(initial=0.0, maximum=0.0).wait_for(3, limited) == 0.0
 
 
+class SlidingWindowServer:
+    """``limit`` requests per ``window`` seconds, sliding; ``RateLimit-Reset`` is the whole
+    seconds until the earliest request leaves the window, rounded down as some servers do."""
+
+    def __init__(self, clock: Clock, limit: int, window: float) -> None:
+        self.clock, self.limit, self.window = clock, limit, window
+        self.times: list[float] = []
+        self.statuses: list[int] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        now = self.clock.t
+        self.times = [t for t in self.times if t > now - self.window]
+        status = 429 if len(self.times) >= self.limit else 200
+        if status == 200:
+            self.times.append(now)
+        reset = int(self.times[0] + self.window - now) if self.times else 0
+        headers = {
+            "RateLimit-Remaining": str(self.limit - len(self.times)),
+            "RateLimit-Reset": str(reset),
+        }
+        self.statuses.append(status)
+        return httpx.Response(status, json={}, headers=headers)
+
+
+def test_a_reset_rounded_down_to_zero_is_waited_for_a_second(mock: respx.MockRouter) -> None:
+    """0.3 s before the window frees a slot, the server says Reset 0: taken as is, every retry
+    would land in those 0.3 s and the run would stop on a rate limit."""
+    clock = Clock()
+    server = SlidingWindowServer(clock, limit=2, window=10.0)
+    mock.route(host="api.example.test").mock(side_effect=server)
+    c = client(clock)
+    c.get_json("a")
+    clock.t = 9.6
+    c.get_json("a")
+    clock.t = 9.7  # the first request leaves the window at 10.0
+    c.get_json("a")
+    assert server.statuses == [200, 200, 429, 200]
+    assert clock.slept == [1.0]
+
+
 def test_retries_are_bounded(mock: respx.MockRouter) -> None:
     server = FlakyServer({"/a": [(503, {})] * 10})
     mock.route(host="api.example.test").mock(side_effect=server)
     with pytest.raises(TransientApiError):
         client(Clock()).get_json("a")
     assert server.hits["/a"] == 4
+
+
+def test_a_failure_the_platform_reads_as_final_is_not_retried(mock: respx.MockRouter) -> None:
+    server = FlakyServer({"/a": [(500, {})]})
+    mock.route(host="api.example.test").mock(side_effect=server)
+    final = client(Clock(), error_kind=lambda r, text: "permanent" if "500" in text else None)
+    with pytest.raises(PermanentApiError):
+        final.get_json("a")
+    assert server.hits["/a"] == 1
+    assert client(Clock()).get_json("a")["ok"]  # without the reading, a read retries a 500
 
 
 def test_non_idempotent_write_is_not_replayed_after_a_dropped_connection(
@@ -221,6 +289,8 @@ def test_pacer_holds_when_the_server_budget_is_spent() -> None:
     pacer.observe(response(200, {}, {"RateLimit-Remaining": "0", "RateLimit-Reset": "20"}))
     waited = pacer.acquire()
     assert waited == pytest.approx(20.0)
+    pacer.observe(response(200, {}, {"RateLimit-Remaining": "0", "RateLimit-Reset": "0"}))
+    assert pacer.acquire() == pytest.approx(1.0)  # a reset rounded down to 0: a second
 
 
 # -- paginators -----------------------------------------------------------------------------

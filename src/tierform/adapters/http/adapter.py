@@ -3,7 +3,8 @@
 A platform declares ``default_base_url`` and ``rate_limit`` (its documented limit, requests per
 minute) and implements :meth:`make_auth`; ``self.client`` is then a paced, retrying
 :class:`ApiClient`. Override :meth:`error_text` for the platform's error body and
-:meth:`error_hint` to tell the user what to check on a 401/403/404.
+:meth:`error_hint` to tell the user what to check on a 401/403/404; :meth:`error_kind` reads a
+failure its status alone misclassifies (a quota error sent as 403).
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ class HttpAdapter(Adapter[HttpSettingsT]):
         """What the user should check for this failure (401/403/404 especially)."""
         return None
 
+    def error_kind(self, response: httpx.Response, text: str) -> str | None:
+        """Read a failed response the status alone misclassifies: "rate_limited" or
+        "permanent" (see ``classify.ErrorKind``); None lets the status decide."""
+        return None
+
     def retry_policy(self) -> RetryPolicy:
         override = self.context.http_overrides.get("retry")
         if isinstance(override, RetryPolicy):
@@ -90,6 +96,7 @@ class HttpAdapter(Adapter[HttpSettingsT]):
             write_pacer=write,
             error_text=self.error_text,
             error_hint=self.error_hint,
+            error_kind=self.error_kind,
             transport=self.context.http_overrides.get("transport"),
         )
 

@@ -11,6 +11,10 @@ what happened                               raised                     retried
 other 4xx                                   PermanentApiError          no
 ==========================================  =========================  ==========================
 
+Before the status decides, the platform may read the response itself (``kind``, an adapter's
+``error_kind``): a quota error sent as 403 is then a ``RateLimited``, an error body that retrying
+cannot change a ``PermanentApiError``.
+
 ``UncertainOutcome`` means the request may have reached the platform: replaying a non-idempotent
 write (a create) could apply it twice, so only idempotent requests retry it; a write fails the
 run and the next run resumes from a fresh read.
@@ -39,8 +43,14 @@ from tierform.errors import (
 
 ErrorText = Callable[[httpx.Response], str]
 ErrorHint = Callable[[httpx.Response, str], str | None]
+#: A platform's own reading of a failed response, before the status decides: "rate_limited"
+#: (a quota error sent with another status, e.g. Google's 403 rateLimitExceeded), "permanent"
+#: (an answer that retrying cannot change, e.g. an error body that means "no such rows"), or
+#: None to let the status decide.
+ErrorKind = Callable[[httpx.Response, str], str | None]
 
 MAX_TEXT = 300
+MIN_RESET_WAIT = 1.0  # seconds: a RateLimit-Reset is whole seconds, possibly rounded down
 
 
 def default_error_text(response: httpx.Response) -> str:
@@ -77,7 +87,9 @@ def retry_after(response: httpx.Response, now: Callable[[], float] = time.time) 
     the quota window resets, IETF draft; a value > 10^9 is read as a Unix timestamp) is a wait
     only when the quota is what failed: on a 429, or when ``RateLimit-Remaining`` is 0. APIs
     such as Vitally's send it on *every* response, so reading it on a 500 would turn each
-    transient server error into a whole-window wait.
+    transient server error into a whole-window wait. The reset is a whole number of seconds
+    that a server may round down (0 while the last fraction of a second runs out), so it is
+    waited for at least a second: a 0 taken as is would spend every retry in that fraction.
     """
     value = response.headers.get("Retry-After")
     if value:
@@ -92,7 +104,8 @@ def retry_after(response: httpx.Response, now: Callable[[], float] = time.time) 
             number = float(reset)
         except ValueError:
             return None
-        return max(0.0, number - now()) if number > 1e9 else max(0.0, number)
+        seconds = number - now() if number > 1e9 else number
+        return max(MIN_RESET_WAIT, seconds)
     return None
 
 
@@ -135,8 +148,10 @@ def classify(
     error_text: ErrorText = default_error_text,
     hint: ErrorHint | None = None,
     secrets: Iterable[str] = (),
+    kind: ErrorKind | None = None,
 ) -> None:
-    """Raise the right error for a failed response; return for success."""
+    """Raise the right error for a failed response; return for success. ``kind`` lets the
+    platform read a response its status alone misclassifies (see :data:`ErrorKind`)."""
     status = response.status_code
     if status < 400:
         return
@@ -146,6 +161,11 @@ def classify(
     extra = hint(response, text) if hint is not None else None
     if extra:
         message += f". {extra}"
+    read = kind(response, text) if kind is not None else None
+    if read == "rate_limited":
+        raise RateLimited(message, retry_after=retry_after(response))
+    if read == "permanent":
+        raise PermanentApiError(message, status=status)
     if status == 429:
         raise RateLimited(message, retry_after=retry_after(response))
     if status in (502, 503):

@@ -27,6 +27,7 @@ from tierform.adapters.http.auth import SecretAuth
 from tierform.adapters.http.body import json_body
 from tierform.adapters.http.classify import (
     ErrorHint,
+    ErrorKind,
     ErrorText,
     classify,
     classify_transport_error,
@@ -61,6 +62,7 @@ class ApiClient:
         write_pacer: Pacer | None = None,
         error_text: ErrorText = default_error_text,
         error_hint: ErrorHint | None = None,
+        error_kind: ErrorKind | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.platform = platform
@@ -69,6 +71,7 @@ class ApiClient:
         self.write_pacer = write_pacer if write_pacer is not None else read_pacer
         self.error_text = error_text
         self.error_hint = error_hint
+        self.error_kind = error_kind
         self.auth = auth
         self._sent = itertools.count(1)
         self._sent_lock = threading.Lock()
@@ -129,6 +132,7 @@ class ApiClient:
                 error_text=self.error_text,
                 hint=self.error_hint,
                 secrets=self.secrets(),
+                kind=self.error_kind,
             )
             return response
 
