@@ -1,20 +1,28 @@
 """A stateful fake of the Google Sheets API v4 and Google's OAuth token endpoint, for respx.
 
-Dict-backed and strict about the documented shapes: bearer tokens issued only for a correctly
-signed service-account JWT, 401 without one, 404 for an unknown spreadsheet, 403
-PERMISSION_DENIED unless the spreadsheet is shared with the caller, a required ``fields`` mask
-(responses pruned to it), cell data only for explicit ``ranges``, and ``batchUpdate`` validated
-whole before anything is applied (atomic). Faults can be queued: a status (429, 5xx) for the
-next matching call, or a connection dropped after a write applied. A per-minute quota can be
-spent (:meth:`FakeSheets.spend_quota`): every call of that kind is then refused with Google's
-429 ``RESOURCE_EXHAUSTED`` (``RATE_LIMIT_EXCEEDED``, no ``Retry-After``, as documented) until
-the window refills on the fake's clock.
+Dict-backed and strict about the documented shapes (platforms/sheets.md): bearer tokens issued
+only for a correctly signed service-account JWT, 401 without one, 404 for an unknown
+spreadsheet, 403 PERMISSION_DENIED unless the spreadsheet is shared with the caller.
+
+Endpoints: ``get`` (a required ``fields`` mask, responses pruned to it; properties and developer
+metadata only, no grid data), ``values:batchGet`` (explicit A1 ranges inside the grid, answered
+in request order with trailing empty cells and rows left out), ``developerMetadata:search``, and
+``batchUpdate`` validated whole before anything is applied (atomic), accepting only the request
+kinds the research lists and bodies up to 2 MB.
+
+Faults can be queued: a status (429, 5xx, or a 403 with a Drive-style ``errors[].reason``) for
+the next matching call, or a connection dropped after a write applied. A per-minute quota can be
+spent (:meth:`FakeSheets.spend_quota`): every read ("get") or write ("batchUpdate") is then
+refused with Google's 429 ``RESOURCE_EXHAUSTED`` (``RATE_LIMIT_EXCEEDED``, no ``Retry-After``, as
+documented) until the window refills on the fake's clock.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +36,26 @@ from tests.fakes.support import json_response
 TOKEN_URL = "https://oauth2.googleapis.com/token"
 SCOPE = "https://www.googleapis.com/auth/spreadsheets"
 VALUE_KEYS = {"stringValue", "numberValue", "boolValue", "formulaValue"}
+# The batchUpdate request kinds the research lists (sheets.md 1.3, 1.7 [C]); any other kind
+# fails the whole batch with 400 INVALID_ARGUMENT.
+DOCUMENTED_KINDS = frozenset(
+    {
+        "addSheet",
+        "updateSheetProperties",
+        "deleteSheet",
+        "repeatCell",
+        "addProtectedRange",
+        "deleteProtectedRange",
+        "createDeveloperMetadata",
+        "updateCells",
+        "setDataValidation",
+    }
+)
+# Google's recommended maximum payload (sheets.md 1.6 [C]). [I] what Google does past it is not
+# documented; the fake refuses the request with 400 INVALID_ARGUMENT.
+MAX_PAYLOAD = 2_000_000
+A1_SPAN = re.compile(r"^([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)$")
+READ_ENDPOINTS = ("get", "values", "search")
 
 
 class BadRequest(Exception):
@@ -63,6 +91,24 @@ def quota_exceeded(endpoint: str) -> httpx.Response:
     }
     body = {"code": 429, "message": message, "status": "RESOURCE_EXHAUSTED", "details": [detail]}
     return httpx.Response(429, json={"error": body})
+
+
+def drive_style_403(reason: str) -> httpx.Response:
+    """A 403 in the Drive API's older shape, ``error.errors[].{domain, reason}`` (sheets.md 1.5
+    [C]: google-api-python-client retries ``rateLimitExceeded`` / ``userRateLimitExceeded``;
+    ``storageQuotaExceeded`` is the full-Drive answer that must not be retried)."""
+    message = {
+        "rateLimitExceeded": "Rate Limit Exceeded",
+        "userRateLimitExceeded": "User Rate Limit Exceeded",
+        "storageQuotaExceeded": "The user's Drive storage quota has been exceeded.",
+    }.get(reason, reason)
+    domain = "usageLimits" if "RateLimit" in reason or "rateLimit" in reason else "global"
+    body = {
+        "code": 403,
+        "message": message,
+        "errors": [{"domain": domain, "reason": reason, "message": message}],
+    }
+    return httpx.Response(403, json={"error": body})
 
 
 def parse_mask(mask: str) -> dict[str, Any]:
@@ -146,10 +192,11 @@ class Spreadsheet:
 
 @dataclass
 class Fault:
-    endpoint: str  # "get" | "batchUpdate" | "token"
+    endpoint: str  # "get" | "values" | "search" | "batchUpdate" | "token"
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     drop_after_apply: bool = False
+    reason: str | None = None  # a 403 in Drive's shape with this errors[].reason
 
 
 class FakeSheets:
@@ -167,6 +214,10 @@ class FakeSheets:
         self.clock: Callable[[], float] = lambda: 0.0
         self.spent_until: dict[str, float] = {}  # endpoint -> when its quota window refills
         self.refused = 0  # calls refused for a spent quota
+        # Whether ``get`` answers sheets[].developerMetadata (the research infers it, sheets.md
+        # 1.3 [I]); when False only developerMetadata:search (documented, [C]) finds markers.
+        self.metadata_in_get = True
+        self.payload_sizes: list[int] = []  # bytes of every batchUpdate body received
 
     # -- setup ---------------------------------------------------------------------------
 
@@ -196,13 +247,17 @@ class FakeSheets:
         times: int = 1,
         headers: dict[str, str] | None = None,
         drop_after_apply: bool = False,
+        reason: str | None = None,
     ) -> None:
         for _ in range(times):
-            self.faults.append(Fault(endpoint, status, dict(headers or {}), drop_after_apply))
+            self.faults.append(
+                Fault(endpoint, status, dict(headers or {}), drop_after_apply, reason)
+            )
 
     def spend_quota(self, endpoint: str, clock: Callable[[], float], seconds: float = 60.0) -> None:
-        """Another client spent this minute's quota of ``endpoint`` ("get" for reads,
-        "batchUpdate" for writes): refused until ``seconds`` have passed on ``clock``."""
+        """Another client spent this minute's quota of ``endpoint`` ("get" for every read:
+        get, values:batchGet, search; "batchUpdate" for writes): refused until ``seconds``
+        have passed on ``clock``."""
         self.clock = clock
         self.spent_until[endpoint] = clock() + seconds
 
@@ -225,6 +280,10 @@ class FakeSheets:
         from google.auth import jwt
 
         self.calls.append(("token", "POST /token"))
+        fault = self._fault("token")
+        if fault is not None and fault.status is not None:
+            # OAuth error body; google-auth treats 429/5xx as retryable (sheets.md 2 [C])
+            return httpx.Response(fault.status, json={"error": "internal_failure"})
         form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
         if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
             return httpx.Response(400, json={"error": "unsupported_grant_type"})
@@ -248,7 +307,7 @@ class FakeSheets:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = unquote(request.url.path)
-        endpoint = "batchUpdate" if path.endswith(":batchUpdate") else request.method.lower()
+        endpoint = _endpoint(request.method, path)
         self.calls.append((endpoint, f"{request.method} {path}?{request.url.query.decode()}"))
         auth = request.headers.get("Authorization", "")
         email = (
@@ -260,12 +319,15 @@ class FakeSheets:
                 "UNAUTHENTICATED",
                 "Request had invalid authentication credentials. Expected OAuth 2 access token.",
             )
-        if self.clock() < self.spent_until.get(endpoint, float("-inf")):
+        quota = "get" if endpoint in READ_ENDPOINTS else endpoint
+        if self.clock() < self.spent_until.get(quota, float("-inf")):
             self.refused += 1
-            return quota_exceeded(endpoint)
+            return quota_exceeded(quota)
         fault = self._fault(endpoint)
+        if fault is not None and fault.status == 403 and fault.reason:
+            return drive_style_403(fault.reason)
         if fault is not None and fault.status == 429 and not fault.headers:
-            return quota_exceeded(endpoint)
+            return quota_exceeded(quota)
         if fault is not None and fault.status is not None:
             return error(
                 fault.status,
@@ -289,6 +351,10 @@ class FakeSheets:
         try:
             if endpoint == "get" and len(parts) == 4 and ":" not in parts[3]:
                 return self.get(sp, request)
+            if endpoint == "values" and parts[4:] == ["values:batchGet"]:
+                return self.values_batch_get(sp, request)
+            if endpoint == "search" and parts[4:] == ["developerMetadata:search"]:
+                return self.search(sp, request)
             if endpoint == "batchUpdate" and request.method == "POST":
                 response = self.batch_update(sp, request)
                 if fault is not None and fault.drop_after_apply:
@@ -303,23 +369,13 @@ class FakeSheets:
         fields = params.get("fields")
         if not fields:
             raise BadRequest("this fake requires a fields mask on every read")
-        ranges = params.get_list("ranges")
         mask = parse_mask(fields)
-        wants_data = "data" in mask.get("sheets", {})
-        if wants_data and not ranges:
-            raise BadRequest("grid data requested without ranges (would read every sheet)")
-        titles = []
-        for r in ranges:
-            title = r.split("!")[0]
-            if title.startswith("'") and title.endswith("'"):
-                title = title[1:-1].replace("''", "'")
-            if sp.by_title(title) is None:
-                raise BadRequest(f"Unable to parse range: {r}")
-            titles.append(title)
+        if "data" in mask.get("sheets", {}) or params.get_list("ranges"):
+            # Cell values are read through values:batchGet (sheets.md 1.2 [C]); grid data in
+            # get is not in the research, so this fake does not serve it.
+            raise BadRequest("this fake serves cell values through values:batchGet only")
         sheets = []
         for s in sorted(sp.sheets, key=lambda s: s.index):
-            if ranges and s.title not in titles:
-                continue
             out: dict[str, Any] = {
                 "properties": {
                     "sheetId": s.sheet_id,
@@ -332,17 +388,9 @@ class FakeSheets:
                         "frozenRowCount": s.frozen,
                     },
                 },
-                "developerMetadata": copy.deepcopy(s.metadata),
             }
-            if wants_data:
-                grid_rows = []
-                height = max([r for r, _ in s.cells] + [-1]) + 1
-                for r in range(height):
-                    width = max([c for rr, c in s.cells if rr == r] + [-1]) + 1
-                    grid_rows.append(
-                        {"values": [copy.deepcopy(s.cells.get((r, c), {})) for c in range(width)]}
-                    )
-                out["data"] = [{"startRow": 0, "startColumn": 0, "rowData": grid_rows}]
+            if self.metadata_in_get:
+                out["developerMetadata"] = copy.deepcopy(s.metadata)
             sheets.append(out)
         body = {
             "spreadsheetId": sp.spreadsheet_id,
@@ -351,7 +399,90 @@ class FakeSheets:
         }
         return json_response(200, prune(body, mask), ascii_only=self.ascii_json)
 
+    def values_batch_get(self, sp: Spreadsheet, request: httpx.Request) -> httpx.Response:
+        """``values:batchGet`` (sheets.md 1.2 [C]): one ValueRange per ``ranges=``, in request
+        order; trailing empty cells and rows left out, "" for an empty cell inside a row, and
+        no ``values`` at all for an empty range."""
+        params = request.url.params
+        ranges = params.get_list("ranges")
+        if not ranges:
+            raise BadRequest("ranges is required")
+        major = params.get("majorDimension", "ROWS")
+        if major != "ROWS":
+            raise BadRequest("this fake answers majorDimension=ROWS only")
+        render = params.get("valueRenderOption", "FORMATTED_VALUE")
+        if render not in ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA"):
+            raise BadRequest(f"Invalid value at 'value_render_option' ({render})")
+        value_ranges = []
+        for text in ranges:
+            sheet, (r0, r1, c0, c1) = self._a1(sp, text)
+            rows = [
+                [_rendered(sheet.cells.get((r, c)), render) for c in range(c0, c1)]
+                for r in range(r0, r1)
+            ]
+            rows = [_trim(row) for row in rows]
+            while rows and not rows[-1]:
+                rows.pop()
+            vr: dict[str, Any] = {"range": text, "majorDimension": "ROWS"}
+            if rows:
+                vr["values"] = rows
+            value_ranges.append(vr)
+        body = {"spreadsheetId": sp.spreadsheet_id, "valueRanges": value_ranges}
+        return json_response(200, body, ascii_only=self.ascii_json)
+
+    def _a1(self, sp: Spreadsheet, text: str) -> tuple[Sheet, tuple[int, int, int, int]]:
+        """A range as ``'Title'!A1:D10`` or a bare (quoted) title -> sheet, 0-based half-open
+        (r0, r1, c0, c1). [I] a span past the grid is refused as Google refuses updates."""
+        title, _, span = text.partition("!")
+        if title.startswith("'") and title.endswith("'") and len(title) > 1:
+            title = title[1:-1].replace("''", "'")
+        sheet = sp.by_title(title)
+        if sheet is None:
+            raise BadRequest(f"Unable to parse range: {text}")
+        if not span:
+            return sheet, (0, sheet.rows, 0, sheet.cols)
+        m = A1_SPAN.match(span)
+        if m is None:
+            raise BadRequest(f"Unable to parse range: {text}")
+        c0, r0 = _col_index(m.group(1)), int(m.group(2)) - 1
+        c1, r1 = _col_index(m.group(3)) + 1, int(m.group(4))
+        if not (0 <= r0 < r1 and 0 <= c0 < c1):
+            raise BadRequest(f"Unable to parse range: {text}")
+        if r1 > sheet.rows or c1 > sheet.cols:
+            raise BadRequest(
+                f"Range ({text}) exceeds grid limits. Max rows: {sheet.rows}, "
+                f"max columns: {sheet.cols}"
+            )
+        return sheet, (r0, r1, c0, c1)
+
+    def search(self, sp: Spreadsheet, request: httpx.Request) -> httpx.Response:
+        """``developerMetadata:search`` (sheets.md 1.3 [C]): each ``developerMetadataLookup``
+        matches the intersection of the fields it gives; matches of all filters, once each."""
+        body = json.loads(request.content or b"{}")
+        filters = body.get("dataFilters")
+        if not isinstance(filters, list) or not filters:
+            raise BadRequest("dataFilters must be a non-empty list")
+        matched: list[dict[str, Any]] = []
+        seen: set[int] = set()
+        for data_filter in filters:
+            lookup = data_filter.get("developerMetadataLookup")
+            if not isinstance(lookup, dict) or not lookup:
+                raise BadRequest("this fake supports developerMetadataLookup filters only")
+            for s in sp.sheets:
+                for md in s.metadata:
+                    if md["metadataId"] not in seen and _lookup_matches(lookup, md):
+                        seen.add(md["metadataId"])
+                        matched.append(
+                            {"developerMetadata": copy.deepcopy(md), "dataFilters": [data_filter]}
+                        )
+        # An empty search answers {} (proto3 JSON leaves out empty repeated fields).
+        out = {"matchedDeveloperMetadata": matched} if matched else {}
+        return json_response(200, out, ascii_only=self.ascii_json)
+
     def batch_update(self, sp: Spreadsheet, request: httpx.Request) -> httpx.Response:
+        self.payload_sizes.append(len(request.content))
+        if len(request.content) > MAX_PAYLOAD:
+            raise BadRequest(f"Request payload size exceeds the limit: {MAX_PAYLOAD} bytes.")
         body = json.loads(request.content)
         requests = body.get("requests")
         if not isinstance(requests, list) or not requests:
@@ -362,9 +493,11 @@ class FakeSheets:
             if len(req) != 1:
                 raise BadRequest(f"Invalid requests[{i}]: exactly one request kind expected")
             kind, args = next(iter(req.items()))
+            if kind not in DOCUMENTED_KINDS:
+                raise BadRequest(f"Invalid requests[{i}]: unknown request kind {kind}")
             handler = getattr(self, f"_{kind}", None)
             if handler is None:
-                raise BadRequest(f"Invalid requests[{i}]: unknown request {kind}")
+                raise BadRequest(f"Invalid requests[{i}]: this fake does not implement {kind}")
             try:
                 replies.append(handler(work, args) or {})
             except BadRequest as exc:
@@ -411,19 +544,6 @@ class FakeSheets:
         sheet.metadata.append(md)
         return {"createDeveloperMetadata": {"developerMetadata": md}}
 
-    def _updateDeveloperMetadata(self, sp: Spreadsheet, args: dict[str, Any]) -> None:
-        if args.get("fields") != "metadataValue":
-            raise BadRequest("fields must name what to update")
-        wanted = {f["developerMetadataLookup"]["metadataId"] for f in args["dataFilters"]}
-        hit = False
-        for s in sp.sheets:
-            for md in s.metadata:
-                if md["metadataId"] in wanted:
-                    md["metadataValue"] = args["developerMetadata"]["metadataValue"]
-                    hit = True
-        if not hit:
-            raise BadRequest("no developer metadata matches the data filters")
-
     def _check_range(self, sheet: Sheet, rng: dict[str, Any]) -> tuple[int, int, int, int]:
         r0, r1 = rng.get("startRowIndex", 0), rng.get("endRowIndex", sheet.rows)
         c0, c1 = rng.get("startColumnIndex", 0), rng.get("endColumnIndex", sheet.cols)
@@ -462,34 +582,112 @@ class FakeSheets:
         if "fields" not in args:
             raise BadRequest("fields is required")
 
-    def _appendDimension(self, sp: Spreadsheet, args: dict[str, Any]) -> None:
-        sheet = sp.sheet(args["sheetId"])
-        if args.get("length", 0) < 1:
-            raise BadRequest("length must be positive")
-        if args["dimension"] == "ROWS":
-            sheet.rows += args["length"]
-        elif args["dimension"] == "COLUMNS":
-            sheet.cols += args["length"]
-        else:
-            raise BadRequest("dimension must be ROWS or COLUMNS")
+    def _updateSheetProperties(self, sp: Spreadsheet, args: dict[str, Any]) -> None:
+        """Fields named in the mask are set from ``properties``; one named but absent is
+        cleared (field-masks guide, sheets.md 1.3 [C]). [I] a grid cleared to 0 rows or
+        columns, or an empty title, is refused."""
+        props = args.get("properties") or {}
+        sheet = sp.sheet(props.get("sheetId"))
+        fields = args.get("fields")
+        if not fields:
+            raise BadRequest("fields is required")
+        grid = props.get("gridProperties") or {}
+        for path in _leaves(parse_mask(fields)):
+            if path == "title":
+                sheet.title = str(props.get("title", ""))
+            elif path == "index":
+                sheet.index = int(props.get("index", 0))
+            elif path in ("gridProperties.rowCount", "gridProperties.columnCount"):
+                name = path.split(".")[1]
+                value = int(grid.get(name, 0))
+                if name == "rowCount":
+                    sheet.rows = value
+                else:
+                    sheet.cols = value
+            elif path == "gridProperties.frozenRowCount":
+                sheet.frozen = int(grid.get("frozenRowCount", 0))
+            else:
+                raise BadRequest(f"this fake does not update {path}")
+        if sheet.rows < 1 or sheet.cols < 1:
+            raise BadRequest("a sheet needs at least one row and one column")
+        if not sheet.title or any(
+            s.title == sheet.title for s in sp.sheets if s.sheet_id != sheet.sheet_id
+        ):
+            raise BadRequest(f'Invalid sheet name "{sheet.title}"')
+        sheet.cells = {
+            (r, c): v for (r, c), v in sheet.cells.items() if r < sheet.rows and c < sheet.cols
+        }
 
-    def _deleteDimension(self, sp: Spreadsheet, args: dict[str, Any]) -> None:
-        rng = args["range"]
-        sheet = sp.sheet(rng["sheetId"])
-        if rng.get("dimension") != "ROWS":
-            raise BadRequest("this fake deletes rows only")
-        start, end = rng["startIndex"], rng["endIndex"]
-        if not 0 <= start < end <= sheet.rows:
-            raise BadRequest("row range out of bounds")
-        n = end - start
-        moved: dict[tuple[int, int], dict[str, Any]] = {}
-        for (r, c), v in sheet.cells.items():
-            if r < start:
-                moved[(r, c)] = v
-            elif r >= end:
-                moved[(r - n, c)] = v
-        sheet.cells = moved
-        sheet.rows -= n
+
+def _endpoint(method: str, path: str) -> str:
+    if path.endswith(":batchUpdate"):
+        return "batchUpdate"
+    if path.endswith("/values:batchGet"):
+        return "values"
+    if path.endswith("/developerMetadata:search"):
+        return "search"
+    return method.lower()
+
+
+def _leaves(tree: dict[str, Any], prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for name, sub in tree.items():
+        path = f"{prefix}{name}"
+        out += _leaves(sub, path + ".") if sub else [path]
+    return out
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - ord("A") + 1
+    return n - 1
+
+
+def _trim(row: list[Any]) -> list[Any]:
+    while row and row[-1] == "":
+        row.pop()
+    return row
+
+
+def _rendered(cell: dict[str, Any] | None, render: str) -> Any:
+    """A cell's value as values:batchGet renders it. [I] the fake evaluates no formulas: a
+    formula reads as its text (as FORMULA would), unless the test set an ``effectiveValue``."""
+    if not cell:
+        return ""
+    entered = cell.get("userEnteredValue") or {}
+    if "formulaValue" in entered:
+        if render == "FORMULA" or "effectiveValue" not in cell:
+            return entered["formulaValue"]
+        entered = cell["effectiveValue"]
+    if not entered:
+        return ""
+    kind, value = next(iter(entered.items()))
+    if render != "FORMATTED_VALUE" or kind == "stringValue":
+        return value
+    if kind == "boolValue":
+        return "TRUE" if value else "FALSE"
+    number_format = (cell.get("userEnteredFormat") or {}).get("numberFormat") or {}
+    if number_format.get("type") == "DATE":
+        return (dt.date(1899, 12, 30) + dt.timedelta(days=int(value))).isoformat()
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _lookup_matches(lookup: dict[str, Any], md: dict[str, Any]) -> bool:
+    location = md.get("location") or {}
+    checks = {
+        "metadataId": md.get("metadataId"),
+        "metadataKey": md.get("metadataKey"),
+        "metadataValue": md.get("metadataValue"),
+        "visibility": md.get("visibility"),
+        "locationType": location.get("locationType"),
+    }
+    for name, wanted in lookup.items():
+        if name not in checks:
+            raise BadRequest(f"this fake does not look up by {name}")
+        if checks[name] != wanted:
+            return False
+    return True
 
 
 def _ev(v: Any) -> dict[str, Any]:

@@ -96,7 +96,7 @@ def test_marked_sheets_and_unmanaged_data_survive(
     assert ours.value(1, col) == "call back Friday" and ours.value(1, 0) == first_key
     assert syncer(make_adapter, tmp_path).plan(changed).is_empty
     # Reads of cell data named only managed sheets.
-    reads = [q for e, q in server.calls if e == "get" and "ranges=" in q]
+    reads = [q for e, q in server.calls if e == "values"]
     assert reads and all("Notes" not in q for q in reads)
 
 

@@ -1,9 +1,12 @@
 """``platform: sheets``: the tracking workbook in Google Sheets, over the Sheets API v4.
 
 A sync is a metadata read (a fields mask: sheet properties and developer metadata, no cells),
-a read of the entered values of the managed sheets only, and one atomic ``batchUpdate``.
+a ``values:batchGet`` of the managed sheets only (unformatted values, dates as serial numbers),
+and one atomic ``batchUpdate`` (more, each atomic, past Google's recommended 2 MB payload).
 Managed sheets carry developer metadata ``tierform.sheet`` naming the table and the columns
 tierform owns; everything else in the spreadsheet is the user's and is never read or written.
+When the metadata read lists no marker at all, they are looked up with
+``developerMetadata:search`` (the documented lookup; metadata inside ``get`` is inferred).
 
 The spreadsheet must exist: service accounts cannot create spreadsheets (they own no Drive
 storage). Create it, share it with the service account's e-mail as Editor, and put its id in
@@ -28,6 +31,7 @@ from tierform.adapters.sheets.planner import (
     MARKER_KEY,
     ManagedSheet,
     Snapshot,
+    marker_revision,
     plan_requests,
 )
 from tierform.adapters.sheets.settings import DEFAULT_BASE_URL, SheetsSettings
@@ -36,9 +40,17 @@ from tierform.sync.adapter import AdapterContext, ApplyContext
 from tierform.sync.capabilities import FULL, Capabilities
 from tierform.sync.change import Change, ChangeResult
 from tierform.sync.state import Scope, State
-from tierform.workbook.sheets import value_of
 
 MAX_BATCH_BYTES = 2_000_000  # Google's recommended maximum payload
+# Room for the wrapper {"requests":[...],"includeSpreadsheetInResponse":false} and slack.
+BATCH_MARGIN = 4_096
+# Google's quota errors that arrive as 403: google-api-python-client retries these reasons.
+RATE_LIMIT_REASONS = frozenset(
+    {"RATE_LIMIT_EXCEEDED", "rateLimitExceeded", "userRateLimitExceeded"}
+)
+
+# A marker found: (revision, sheetId, parsed marker, metadataId).
+Found = tuple[int, int, dict[str, Any], Any]
 
 
 class SheetsAdapter(HttpAdapter[SheetsSettings]):
@@ -91,6 +103,13 @@ class SheetsAdapter(HttpAdapter[SheetsSettings]):
         status = response.status_code
         if status == 403 and ("SERVICE_DISABLED" in text or "has not been used" in text):
             return "enable the Google Sheets API for the service account's Cloud project"
+        if status in (403, 429) and _is_rate_limit(response):
+            return "Google's per-minute quota ran out (60 requests per user); try again later"
+        if status == 403 and _has_reason(response, "storageQuotaExceeded"):
+            return (
+                "service accounts own no Drive storage: create the spreadsheet yourself, "
+                f"share it with {email} as Editor and set spreadsheet_id"
+            )
         if status == 403:
             return (
                 f"share the spreadsheet with {email} as Editor (open it, Share, add that "
@@ -109,41 +128,42 @@ class SheetsAdapter(HttpAdapter[SheetsSettings]):
             return "nothing was applied (the batch is atomic); please report this as a bug"
         return None
 
+    def error_kind(self, response: httpx.Response, text: str) -> str | None:
+        """Google's quota errors sent as 403 (Sheets' ``RESOURCE_EXHAUSTED`` /
+        ``RATE_LIMIT_EXCEEDED``, Drive's ``rateLimitExceeded``) are rate limits and retried;
+        ``storageQuotaExceeded`` is not (retrying it only looks like a hang)."""
+        if response.status_code in (403, 429) and _is_rate_limit(response):
+            return "rate_limited"
+        return None
+
     # -- read ----------------------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
         meta = self.api.metadata()
         snap = Snapshot()
-        found: dict[str, tuple[int, str, Any, int | None, int, int]] = {}
+        grids: dict[int, tuple[str, int, int]] = {}
+        listed: list[tuple[Any, dict[str, Any]]] = []
         for sheet in meta.get("sheets", []) or []:
-            props = sheet.get("properties", {})
+            props = sheet.get("properties", {}) or {}
             sid, title = int(props.get("sheetId", 0)), str(props.get("title", ""))
             grid = props.get("gridProperties", {}) or {}
             snap.sheet_ids.add(sid)
             snap.titles.add(title)
-            for md in sheet.get("developerMetadata", []) or []:
-                if md.get("metadataKey") != MARKER_KEY:
-                    continue
-                try:
-                    marker = json_loads(md.get("metadataValue") or "")
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(marker, dict) and "key" in marker and marker["key"] not in found:
-                    found[str(marker["key"])] = (
-                        sid,
-                        title,
-                        marker,
-                        md.get("metadataId"),
-                        int(grid.get("rowCount", 0)),
-                        int(grid.get("columnCount", 0)),
-                    )
-        values = self.api.values([f[1] for f in found.values()])
-        for key, (sid, title, marker, mid, rows, cols) in found.items():
+            grids[sid] = (title, int(grid.get("rowCount", 0)), int(grid.get("columnCount", 0)))
+            listed += [(sid, md) for md in sheet.get("developerMetadata", []) or []]
+        found = _latest_markers(listed, grids)
+        if not found:
+            searched = self.api.search_markers(MARKER_KEY)
+            found = _latest_markers([(_sheet_of(md), md) for md in searched], grids)
+        values = self.api.values([grids[f[1]] for f in found.values()])
+        for (key, (rev, sid, marker, mid)), rows in zip(found.items(), values, strict=True):
+            title, row_count, column_count = grids[sid]
             table = table_from_marker(key, {**marker, "title": title})
             if table is None:
                 continue
-            grid_rows = [[value_of(c) for c in row] for row in values.get(sid, [])]
-            snap.managed[key] = ManagedSheet(sid, title, table, mid, grid_rows, rows, cols)
+            snap.managed[key] = ManagedSheet(
+                sid, title, table, mid, rows, row_count, column_count, rev
+            )
         return snap
 
     def read(self, scope: Scope) -> State:
@@ -164,7 +184,7 @@ class SheetsAdapter(HttpAdapter[SheetsSettings]):
         # (an adapter used for apply only) read now.
         snap = self._snapshot or self.snapshot()
         requests = plan_requests(layout(ctx.desired), changes, ctx.desired, snap)
-        batches = list(chunks_by_bytes(requests, MAX_BATCH_BYTES))
+        batches = list(chunks_by_bytes(requests, MAX_BATCH_BYTES - BATCH_MARGIN))
         if len(batches) > 1:
             self.log.warning(
                 "apply: %d requests exceed 2 MB; sending %d atomic batches",
@@ -186,3 +206,57 @@ class SheetsAdapter(HttpAdapter[SheetsSettings]):
         super().close()
         if self._auth is not None:
             self._auth.close()
+
+
+def _error_body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        error = json_body(response).get("error")
+    except (ValueError, AttributeError):
+        return {}
+    return error if isinstance(error, dict) else {}
+
+
+def _reasons(error: dict[str, Any]) -> set[str]:
+    entries = [*(error.get("details") or []), *(error.get("errors") or [])]
+    return {str(e.get("reason")) for e in entries if isinstance(e, dict) and e.get("reason")}
+
+
+def _has_reason(response: httpx.Response, reason: str) -> bool:
+    return reason in _reasons(_error_body(response))
+
+
+def _is_rate_limit(response: httpx.Response) -> bool:
+    """Whether Google's error body says a quota ran out: ``error.status``, the ErrorInfo
+    ``details[].reason`` (Sheets) or the older ``errors[].reason`` (Drive)."""
+    error = _error_body(response)
+    reasons = _reasons(error)
+    if "storageQuotaExceeded" in reasons or "storage quota" in str(error.get("message", "")):
+        return False  # a full Drive does not refill: fail fast, whatever the status says
+    return error.get("status") == "RESOURCE_EXHAUSTED" or bool(reasons & RATE_LIMIT_REASONS)
+
+
+def _sheet_of(metadata: dict[str, Any]) -> Any:
+    """The sheetId a searched marker is attached to (``location.sheetId``)."""
+    location = metadata.get("location")
+    return location.get("sheetId") if isinstance(location, dict) else None
+
+
+def _latest_markers(
+    entries: list[tuple[Any, dict[str, Any]]], grids: dict[int, tuple[str, int, int]]
+) -> dict[str, Found]:
+    """Per table key, the marker with the highest revision (the first of equals) among
+    ``(sheetId, developerMetadata)`` entries on sheets that exist."""
+    found: dict[str, Found] = {}
+    for sid, md in entries:
+        if md.get("metadataKey") != MARKER_KEY or not isinstance(sid, int) or sid not in grids:
+            continue
+        try:
+            marker = json_loads(md.get("metadataValue") or "")
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(marker, dict) or "key" not in marker:
+            continue
+        key, rev = str(marker["key"]), marker_revision(marker)
+        if key not in found or rev > found[key][0]:
+            found[key] = (rev, sid, marker, md.get("metadataId"))
+    return found

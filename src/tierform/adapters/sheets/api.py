@@ -2,8 +2,10 @@
 
 * :meth:`SheetsApi.metadata` -- ``GET spreadsheets/{id}`` with a fields mask: sheet properties
   and developer metadata only (no cell data, so user sheets are never read);
-* :meth:`SheetsApi.values` -- ``GET spreadsheets/{id}`` with ``ranges`` = the managed sheets and
-  a mask of just their entered values;
+* :meth:`SheetsApi.search_markers` -- ``POST spreadsheets/{id}/developerMetadata:search``, the
+  documented way to find the managed sheets' markers when ``get`` returns none;
+* :meth:`SheetsApi.values` -- ``GET spreadsheets/{id}/values:batchGet`` with one explicit A1
+  range per managed sheet (sized from its grid), unformatted values (dates as serial numbers);
 * :meth:`SheetsApi.batch_update` -- ``POST spreadsheets/{id}:batchUpdate``, atomic by spec.
 """
 
@@ -12,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from tierform.adapters.http.body import json_body
 from tierform.adapters.http.client import ApiClient
+from tierform.errors import PermanentApiError
 from tierform.workbook.sheets import quote_title
 
 METADATA_FIELDS = (
@@ -21,9 +23,25 @@ METADATA_FIELDS = (
     "gridProperties(rowCount,columnCount)),developerMetadata(metadataId,"
     "metadataKey,metadataValue))"
 )
-VALUES_FIELDS = (
-    "sheets(properties.sheetId,data(startRow,startColumn,rowData.values.userEnteredValue))"
-)
+
+
+def column_letters(n: int) -> str:
+    """The A1 letters of 1-based column ``n`` (1 -> A, 27 -> AA)."""
+    out = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        out = chr(ord("A") + rem) + out
+    return out
+
+
+def a1_range(title: str, rows: int, columns: int) -> str:
+    """The whole grid of a sheet as an A1 range: ``'It''s'!A1:D200``."""
+    return f"{quote_title(title)}!A1:{column_letters(max(1, columns))}{max(1, rows)}"
+
+
+def _plain_rows(rows: list[Any]) -> list[list[Any]]:
+    """Google sends "" for an empty cell inside a row (and leaves trailing ones out)."""
+    return [[None if v == "" else v for v in row] if isinstance(row, list) else [] for row in rows]
 
 
 class SheetsApi:
@@ -34,32 +52,51 @@ class SheetsApi:
     def metadata(self) -> dict[str, Any]:
         return dict(self.client.get_json(self.path, params={"fields": METADATA_FIELDS}))
 
-    def values(self, titles: list[str]) -> dict[int, list[list[Any]]]:
-        """Entered values of the named sheets, by sheetId, as rows of CellData dicts."""
-        if not titles:
-            return {}
-        params: list[tuple[str, str]] = [("fields", VALUES_FIELDS)]
-        params += [("ranges", quote_title(t)) for t in titles]
-        body = json_body(self.client.request("GET", self.path, params=params))
-        out: dict[int, list[list[Any]]] = {}
-        for sheet in body.get("sheets", []):
-            sheet_id = int(sheet.get("properties", {}).get("sheetId", -1))
-            grid: list[list[Any]] = []
-            for data in sheet.get("data", []) or []:
-                start_row = int(data.get("startRow", 0))
-                start_col = int(data.get("startColumn", 0))
-                for i, row in enumerate(data.get("rowData", []) or []):
-                    r = start_row + i
-                    while len(grid) <= r:
-                        grid.append([])
-                    cells = [None] * start_col + list((row or {}).get("values", []) or [])
-                    grid[r] = cells
-            out[sheet_id] = grid
-        return out
+    def search_markers(self, key: str) -> list[dict[str, Any]]:
+        """Every sheet-level developer metadata entry with ``metadataKey`` ``key``."""
+        body = {
+            "dataFilters": [
+                {"developerMetadataLookup": {"metadataKey": key, "locationType": "SHEET"}}
+            ]
+        }
+        # A read by Google's quota definition ("get or search"), and safe to replay.
+        answer = self.client.send_json(
+            "POST", self.path + "/developerMetadata:search", body, idempotent=True, write=False
+        )
+        matched = (answer or {}).get("matchedDeveloperMetadata") or []
+        return [
+            m["developerMetadata"]
+            for m in matched
+            if isinstance(m, dict) and m.get("developerMetadata")
+        ]
+
+    def values(self, grids: list[tuple[str, int, int]]) -> list[list[list[Any]]]:
+        """Unformatted values of each (title, rowCount, columnCount) grid, in the order given,
+        as rows of plain values with empty cells as None."""
+        if not grids:
+            return []
+        params: list[tuple[str, str]] = [("ranges", a1_range(*g)) for g in grids]
+        params += [("majorDimension", "ROWS"), ("valueRenderOption", "UNFORMATTED_VALUE")]
+        body = self.client.get_json(self.path + "/values:batchGet", params=params) or {}
+        ranges = body.get("valueRanges") or []
+        if len(ranges) != len(grids):
+            # Taking a missing range as an empty sheet would write over the user's rows.
+            raise PermanentApiError(
+                f"sheets: values:batchGet answered {len(ranges)} ranges for {len(grids)} "
+                "requested; nothing was written, please report this as a bug"
+            )
+        # Value ranges come back in request order; an empty sheet's range has no "values".
+        return [_plain_rows(r.get("values") or []) for r in ranges]
 
     def batch_update(self, requests: list[dict[str, Any]]) -> dict[str, Any]:
         body = {"requests": requests, "includeSpreadsheetInResponse": False}
-        # Not idempotent (addSheet): replayed only when Google surely did not process it.
+        # A batch without addSheet addresses absolute positions only (cells, grid sizes, new
+        # markers with a revision): replaying it lands the same state, so it is retried after
+        # a timeout or 500/504. addSheet replayed fails on the sheetId it already created.
+        adds_sheet = any("addSheet" in r for r in requests)
         return dict(
-            self.client.send_json("POST", self.path + ":batchUpdate", body, idempotent=False) or {}
+            self.client.send_json(
+                "POST", self.path + ":batchUpdate", body, idempotent=not adds_sheet
+            )
+            or {}
         )

@@ -143,6 +143,13 @@ class ServiceAccountAuth(RefreshingTokenAuth):
         try:
             creds.refresh(HttpxGoogleRequest(self._http))
         except exceptions.RefreshError as exc:
+            if getattr(exc, "retryable", False):
+                # 429 / 5xx from the token endpoint (google-auth retried it briefly already):
+                # Google is busy, the key is fine, so this is worth another try later.
+                raise TransientApiError(
+                    "sheets: Google's token endpoint answered with a temporary error; try again "
+                    "in a few minutes"
+                ) from None
             reason = str(exc.args[0]) if exc.args else "refused"
             raise AuthError(
                 f"sheets: Google refused the service-account key of {self.email} "

@@ -1,10 +1,15 @@
 """Turn changes into one list of ``batchUpdate`` requests against the managed sheets.
 
 Order inside the batch (requests run in order, all or nothing): new sheets (addSheet, marker,
-header, rows); then per existing sheet header fixes, grid growth, cell updates (including the
-rows of removed objects, which are marked, never deleted: see :mod:`~tierform.adapters.sheet_edit`)
-and appended rows. Only managed sheets and the managed columns of their rows are addressed; user
-columns and sheets never appear.
+header, rows); then per existing sheet header fixes, grid growth, a new marker revision if the
+columns changed, cell updates (including the rows of removed objects, which are marked, never
+deleted: see :mod:`~tierform.adapters.sheet_edit`) and appended rows. Only managed sheets and the
+managed columns of their rows are addressed; user columns and sheets never appear.
+
+Every request addresses absolute positions (cells by index, grid sizes as totals), so a batch
+without ``addSheet`` lands the same state when replayed. Row blocks are cut into
+``updateCells`` requests of at most :data:`BLOCK_BYTES`, so the batches can be kept under
+Google's recommended 2 MB payload.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from tierform.workbook.sheets import CELL_FIELDS, bold_header, cell_data, update
 from tierform.workbook.spec import Cell, Text
 
 MARKER_KEY = "tierform.sheet"
+BLOCK_BYTES = 400_000  # encoded rows per updateCells: several fit in one 2 MB batch
 
 
 @dataclass
@@ -36,6 +42,7 @@ class ManagedSheet:
     rows: list[list[Any]]
     row_count: int
     column_count: int
+    revision: int = 0
 
 
 @dataclass
@@ -47,8 +54,55 @@ class Snapshot:
     titles: set[str] = field(default_factory=set)
 
 
-def marker_value(table: Table) -> str:
-    return json.dumps({"key": table.key, **table.marker()}, sort_keys=True, separators=(",", ":"))
+def marker_value(table: Table, revision: int = 0) -> str:
+    """The marker stored on a managed sheet; ``revision`` orders the markers of one table."""
+    value: dict[str, Any] = {"key": table.key, **table.marker()}
+    if revision:
+        value["revision"] = revision
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def marker_revision(marker: dict[str, Any]) -> int:
+    """A marker's revision; one written without it counts as 0."""
+    value = marker.get("revision", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _same_columns(a: Table, b: Table) -> bool:
+    """Whether two tables record the same managed columns (as their markers do: by field, in
+    any order). The title is left out: the sheet as read carries its actual title (the user
+    may rename it), the desired one the default."""
+
+    def columns(t: Table) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        marker = t.marker()
+        return t.key, marker["columns"], marker["types"]
+
+    return columns(a) == columns(b)
+
+
+def _create_marker(sheet_id: int, table: Table, revision: int = 0) -> dict[str, Any]:
+    return {
+        "createDeveloperMetadata": {
+            "developerMetadata": {
+                "metadataKey": MARKER_KEY,
+                "metadataValue": marker_value(table, revision),
+                "location": {"sheetId": sheet_id},
+                "visibility": "PROJECT",
+            }
+        }
+    }
+
+
+def _grow(sheet_id: int, *, rows: int | None = None, columns: int | None = None) -> dict[str, Any]:
+    """Set the grid size to absolute totals. The mask lists only the fields set: a field in
+    the mask but absent from the message would be cleared (field-masks guide)."""
+    grid = {name: n for name, n in (("rowCount", rows), ("columnCount", columns)) if n is not None}
+    return {
+        "updateSheetProperties": {
+            "properties": {"sheetId": sheet_id, "gridProperties": grid},
+            "fields": ",".join(f"gridProperties.{name}" for name in grid),
+        }
+    }
 
 
 def _free_id(key: str, used: set[int]) -> int:
@@ -112,26 +166,36 @@ def _new_sheet(
                 }
             }
         },
-        {
-            "createDeveloperMetadata": {
-                "developerMetadata": {
-                    "metadataKey": MARKER_KEY,
-                    "metadataValue": marker_value(table),
-                    "location": {"sheetId": sheet_id},
-                    "visibility": "PROJECT",
-                }
-            }
-        },
+        _create_marker(sheet_id, table),
         update_cells(sheet_id, 0, 0, [Text(h) for h in headers]),
         bold_header(sheet_id, len(headers)),
     ]
     if rows:
-        out.append(_block(sheet_id, 1, 0, rows))
+        out += _blocks(sheet_id, 1, 0, rows)
     return out
 
 
-def _block(sheet_id: int, row: int, col: int, rows: list[list[Cell]]) -> dict[str, Any]:
-    width = max(len(r) for r in rows)
+def _blocks(sheet_id: int, row: int, col: int, rows: list[list[Cell]]) -> list[dict[str, Any]]:
+    """``updateCells`` requests writing ``rows`` from (row, col), each at most
+    :data:`BLOCK_BYTES` of encoded rows (one row alone may exceed it)."""
+    out: list[dict[str, Any]] = []
+    chunk: list[dict[str, Any]] = []
+    size, first = 0, row
+    for cells in rows:
+        data = {"values": [cell_data(c) for c in cells]}
+        data_size = len(json.dumps(data, separators=(",", ":")).encode()) + 1
+        if chunk and size + data_size > BLOCK_BYTES:
+            out.append(_block(sheet_id, first, col, chunk))
+            first, chunk, size = first + len(chunk), [], 0
+        chunk.append(data)
+        size += data_size
+    if chunk:
+        out.append(_block(sheet_id, first, col, chunk))
+    return out
+
+
+def _block(sheet_id: int, row: int, col: int, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    width = max(len(r["values"]) for r in rows)
     return {
         "updateCells": {
             "range": {
@@ -141,7 +205,7 @@ def _block(sheet_id: int, row: int, col: int, rows: list[list[Cell]]) -> dict[st
                 "startColumnIndex": col,
                 "endColumnIndex": col + width,
             },
-            "rows": [{"values": [cell_data(c) for c in r]} for r in rows],
+            "rows": rows,
             "fields": CELL_FIELDS,
         }
     }
@@ -156,20 +220,16 @@ def _existing_sheet(
     header = edit.header
     out: list[dict[str, Any]] = [update_cells(sid, 0, col, [Text(n)]) for col, n in edit.renamed]
     out += [_clear_column(sid, col, cur.row_count) for col in edit.cleared_columns]
-    need = edit.width - cur.column_count
-    if edit.added_headers and need > 0:
-        out.append({"appendDimension": {"sheetId": sid, "dimension": "COLUMNS", "length": need}})
+    if edit.added_headers and edit.width > cur.column_count:
+        out.append(_grow(sid, columns=edit.width))
     out += [update_cells(sid, 0, col, [Text(n)]) for col, n in edit.added_headers]
-    if marker_value(table) != marker_value(cur.table):
-        out.append(
-            {
-                "updateDeveloperMetadata": {
-                    "dataFilters": [{"developerMetadataLookup": {"metadataId": cur.metadata_id}}],
-                    "developerMetadata": {"metadataValue": marker_value(table)},
-                    "fields": "metadataValue",
-                }
-            }
-        )
+    if not _same_columns(table, cur.table):
+        # A new marker one revision up, not an edit of the old one: createDeveloperMetadata is
+        # the documented request and metadataKey need not be unique, so the reader takes the
+        # highest revision per table. Old markers stay where they are: editing or deleting
+        # metadata relies on requests we have not verified, a marker costs a few hundred
+        # characters, and a stale one is outranked (a replay only adds a same-revision copy).
+        out.append(_create_marker(sid, table, cur.revision + 1))
     key_col = header.get(table.key_header)
     kind_col = header.get(table.kind_header) if table.kind_header else None
     grid = cur.rows[1:]
@@ -180,11 +240,11 @@ def _existing_sheet(
         out += [update_cells(sid, row, start, run) for start, run in column_runs(cells)]
     if edit.appended:
         first, positions = edit.first_new_row, edit.positions
-        need = first + len(edit.appended) - cur.row_count
-        if need > 0:
-            out.append({"appendDimension": {"sheetId": sid, "dimension": "ROWS", "length": need}})
+        end = first + len(edit.appended)
+        if end > cur.row_count:
+            out.append(_grow(sid, rows=end))
         if positions == list(range(positions[0], positions[0] + len(positions))):
-            out.append(_block(sid, first, positions[0], edit.appended))
+            out += _blocks(sid, first, positions[0], edit.appended)
         else:
             for i, row_cells_ in enumerate(edit.appended):
                 cells = dict(zip(positions, row_cells_, strict=True))
