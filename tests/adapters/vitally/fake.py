@@ -18,7 +18,7 @@ clients, [3P] a weaker third-party claim, [INFERRED] stated nowhere (then the wo
   default), "upsert" or "reject".
 * Tasks [DOC*]: POST upserts by ``externalId``; DELETE archives (``archivedAt``) [DOC]; whether
   lists hide archived tasks is undocumented, so they are listed (the worst case) and an upsert
-  revives one [INFERRED].
+  revives one [INFERRED] (``upsert_restores_archived``: False keeps it archived).
 * Projects [DOC]: only from a template; the account field is ``accountId`` or ``customerId``
   (sources disagree: both accepted).
 * Rate limit [DOC]: 1000/min sliding window, ``RateLimit-*`` on every response, 429
@@ -161,12 +161,28 @@ class VitallyFake:
         # tasks and projects show only custom traits [DOC]. The kinds named here keep only
         # those ("tasks", "projects").
         self.custom_traits_only: set[str] = set()
+        # DELETE archives a task [DOC]; whether a POST upsert on its externalId restores it is
+        # not documented. False: the task stays archived (and the answer shows archivedAt).
+        self.upsert_restores_archived = True
+        # Data traits are documented for accounts, users and organizations only [DOC*]: the
+        # kinds named here ("tasks", "projects") answer 400 to a body carrying one.
+        self.data_traits_refused: set[str] = set()
+        # Projects list templateId as editable "only on create" [DOC]; whether reads carry
+        # it is not said. False: project reads leave it out.
+        self.project_reads_template = True
+        # GET /admins is known from clients only [CODE]; GET /admins/search?email= is the
+        # documented call [DOC]. False: the list answers 404.
+        self.admins_listed = True
         # The analytics API answers 200 "Success." on taking a batch [DOC]; whether (or when)
         # the traits land is not said. False: taken, and not (yet) applied.
         self.analytics_applies = True
+        self.analytics_auth = "either"  # see handle_analytics
         self.templates: dict[str, dict[str, Any]] = {}
         self.admins: dict[str, dict[str, Any]] = {}
         self.custom_fields: list[dict[str, Any]] = []
+        # Custom traits are written as "vitally.custom.<camelKey>" [DOC]; whether a customFields
+        # definition lists its key with that prefix is not documented. False: the bare camelKey.
+        self.field_keys_prefixed = True
         self.blocked_types: set[str] = set()
         self.project_account_field: str | None = None  # force one of accountId / customerId
         self.faults: list[Fault] = []
@@ -326,12 +342,15 @@ class VitallyFake:
 
     def handle_analytics(self, request: httpx.Request) -> httpx.Response:
         key = self.analytics_key
-        ok = key is not None and (
-            self._auth_ok(request, key)
-            # The analytics docs print "Authorization: Basic [your token]",
-            # so the token sent as-is is accepted too [DOC, ambiguous].
-            or request.headers.get("Authorization") == f"Basic {key}"
+        header = request.headers.get("Authorization")
+        # The analytics docs print "Authorization: Basic [your token]" and never say whether
+        # that is the token as written or base64("<token>:") [DOC, ambiguous]:
+        # ``analytics_auth`` picks "either" (the default), "encoded" or "as_written".
+        forms = {"encoded": basic_header(key or ""), "as_written": f"Basic {key}"}
+        accepted = (
+            forms.values() if self.analytics_auth == "either" else [forms[self.analytics_auth]]
         )
+        ok = key is not None and header in accepted
         return self._serve(request, self._analytics, ok)
 
     def _auth_ok(self, request: httpx.Request, key: str) -> bool:
@@ -572,12 +591,14 @@ class VitallyFake:
     def _upsert_task(self, request: httpx.Request) -> tuple[int, Any]:
         body = _body(request)
         self._check_task_refs(body)
+        self._check_traits("tasks", body)
         ext = body.get("externalId")
         existing = next(
             (t for t in self.tasks.values() if ext and t.get("externalId") == ext), None
         )
         if existing is not None:  # "Tasks are unique on externalId" [DOC*]
-            existing["archivedAt"] = None
+            if self.upsert_restores_archived:
+                existing["archivedAt"] = None
             return self._apply_task_update(existing, body)
         for req in ("name", "accountId"):
             if not body.get(req):
@@ -609,6 +630,7 @@ class VitallyFake:
         task = self._find_task(ref)
         body = _body(request)
         self._check_task_refs(body)
+        self._check_traits("tasks", body)
         if "externalId" in body and body["externalId"] != task["externalId"]:
             raise _bad("externalId can only be set on create")
         return self._apply_task_update(task, body)
@@ -635,16 +657,25 @@ class VitallyFake:
         return 200, _page(request, list(self.templates.values()))
 
     def _list_projects(self, request: httpx.Request) -> tuple[int, Any]:
-        return 200, _page(request, list(self.projects.values()))
+        return 200, self._project_page(request, list(self.projects.values()))
 
     def _account_projects(self, request: httpx.Request, ref: str) -> tuple[int, Any]:
         acc = self._find_account(ref)
-        return 200, _page(
+        return 200, self._project_page(
             request, [p for p in self.projects.values() if p["accountId"] == acc["id"]]
         )
 
+    def _project_page(self, request: httpx.Request, items: list[dict[str, Any]]) -> Any:
+        page = _page(request, items)
+        if not self.project_reads_template:
+            page["results"] = [_public(p) for p in page["results"]]
+            for project in page["results"]:
+                project.pop("templateId", None)
+        return page
+
     def _create_project(self, request: httpx.Request) -> tuple[int, Any]:
         body = _body(request)
+        self._check_traits("projects", body)
         tpl = self.templates.get(body.get("templateId") or "")
         if tpl is None:
             raise _bad("templateId must be the id of a project template")
@@ -684,6 +715,13 @@ class VitallyFake:
         _merge_traits(project["traits"], self._traits("projects", body))
         return 200, project
 
+    def _check_traits(self, kind: str, body: dict[str, Any]) -> None:
+        if kind not in self.data_traits_refused:
+            return
+        unknown = sorted(k for k in body.get("traits") or {} if not k.startswith("vitally.custom."))
+        if unknown:
+            raise _bad(f"Unknown trait(s): {', '.join(unknown)}")
+
     def _traits(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
         traits = body.get("traits") or {}
         if kind in self.custom_traits_only:
@@ -695,6 +733,7 @@ class VitallyFake:
         if project is None:
             raise _missing("Project")
         body = _body(request)
+        self._check_traits("projects", body)
         for key in ("templateId", "accountId", "customerId", "organizationId"):
             if key in body:
                 raise _bad(f"{key} can only be set on create")
@@ -716,9 +755,14 @@ class VitallyFake:
 
     def _list_custom_fields(self, request: httpx.Request) -> tuple[int, Any]:
         model = request.url.params.get("model")
-        return 200, [cf for cf in self.custom_fields if model is None or cf["model"] == model]
+        found = [cf for cf in self.custom_fields if model is None or cf["model"] == model]
+        if not self.field_keys_prefixed:
+            found = [{**cf, "key": cf["key"].removeprefix("vitally.custom.")} for cf in found]
+        return 200, found
 
     def _list_admins(self, request: httpx.Request) -> tuple[int, Any]:
+        if not self.admins_listed:
+            raise ApiError(404, {"error": "Not found"})
         return 200, _page(request, list(self.admins.values()))
 
     def _search_admin(self, request: httpx.Request) -> tuple[int, Any]:

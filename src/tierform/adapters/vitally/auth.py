@@ -5,6 +5,10 @@ its UI shows both the raw token and a ready-made ``Basic ...`` header value. Peo
 (some keep the encoded value without the ``Basic`` word, as Empirical-Core's client does), so all
 three are accepted. Only the header value leaves this object; every form is listed as a secret so
 error text echoing one is scrubbed.
+
+The analytics API's page prints ``Authorization: Basic [your token]`` and never says to encode
+``token:`` [DOC, ambiguous], so its auth can switch to the token as written
+(:meth:`VitallyAuth.use_token_as_written`) when the encoded form is refused.
 """
 
 from __future__ import annotations
@@ -49,11 +53,21 @@ class VitallyAuth(SecretAuth):
             token = value
             encoded = base64.b64encode(f"{token}:".encode()).decode()
         self._header = SecretStr(f"Basic {encoded}")
+        self._as_written = SecretStr(f"Basic {token}")
+        self.token_as_written = False
         self._secrets = [s for s in (token, encoded, secret.get_secret_value().strip()) if s]
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = self._header.get_secret_value()
+        header = self._as_written if self.token_as_written else self._header
+        request.headers["Authorization"] = header.get_secret_value()
         yield request
+
+    def use_token_as_written(self) -> bool:
+        """Send ``Basic <token>`` from now on; False when that is already the form in use."""
+        if self.token_as_written:
+            return False
+        self.token_as_written = True
+        return True
 
     def secrets(self) -> list[str]:
         return list(self._secrets)

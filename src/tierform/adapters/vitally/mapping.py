@@ -41,12 +41,22 @@ def squash(text: str) -> str:
 
 
 def field_key(definition: Mapping[str, Any]) -> str:
-    """The trait key of a customFields entry (the object's shape is undocumented: be lenient)."""
+    """The trait key of a customFields entry (the object's shape is undocumented: be lenient).
+
+    Custom traits are written as ``vitally.custom.<camelKey>`` [DOC]; a definition may list the
+    bare ``camelKey``, so the prefix is added to a key that has no namespace. A namespaced key
+    (``hspot.*``, ``sfdc.*``: another integration's trait) is kept as it is.
+    """
     for name in ("key", "traitKey", "path", "name"):
         value = definition.get(name)
         if isinstance(value, str) and value:
-            return value
+            return value if "." in value else CUSTOM + value
     return ""
+
+
+def is_custom(definition: Mapping[str, Any]) -> bool:
+    """A custom trait tierform can write (its key is in Vitally's custom namespace)."""
+    return field_key(definition).startswith(CUSTOM)
 
 
 def field_type(definition: Mapping[str, Any]) -> str | None:
@@ -72,7 +82,7 @@ class TraitKeys:
 
     @classmethod
     def resolve(cls, definitions: Iterable[Mapping[str, Any]], names: Iterable[str]) -> TraitKeys:
-        defs = [d for d in definitions if field_key(d).startswith(CUSTOM)]
+        defs = [d for d in definitions if is_custom(d)]
         found: dict[str, str] = {}
         for name in names:
             hit = next((d for d in defs if matches_field(d, name)), None)
@@ -134,8 +144,14 @@ def batch_message(key: str, traits: Mapping[str, Any], message_id: str) -> dict[
 # -- tasks -----------------------------------------------------------------------------------
 
 
-def task_body(key: str, data: Data, account_id: str, assignee_id: str | None) -> dict[str, Any]:
-    """``POST /tasks`` body: an upsert on ``externalId`` [DOC*], so re-runs never duplicate."""
+def task_body(
+    key: str, data: Data, account_id: str, assignee_id: str | None, *, create: bool = False
+) -> dict[str, Any]:
+    """``POST /tasks`` body: an upsert on ``externalId`` [DOC*], so re-runs never duplicate.
+
+    A create leaves out a due date or description it does not have (a null there is nowhere
+    documented); an update sends it, so a value the model no longer has is cleared.
+    """
     reason = data.get("reason")
     body: dict[str, Any] = {
         "externalId": key,
@@ -143,11 +159,13 @@ def task_body(key: str, data: Data, account_id: str, assignee_id: str | None) ->
         "name": data.get("title") or key,
         "dueDate": data.get("due"),
         "description": f"<p>{html.escape(str(reason))}</p>" if reason else None,
-        "traits": {
-            T_SOURCE: data.get("source"),
-            T_REASON: reason,
-            T_ASSIGNEE: data.get("assignee"),
-        },
+    }
+    if create:
+        body = {k: v for k, v in body.items() if v is not None}
+    body["traits"] = {
+        T_SOURCE: data.get("source"),
+        T_REASON: reason,
+        T_ASSIGNEE: data.get("assignee"),
     }
     if assignee_id:
         body["assignedToId"] = assignee_id

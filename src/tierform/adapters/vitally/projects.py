@@ -8,14 +8,17 @@ since projects have no ``externalId`` to find them by.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from tierform.adapters.vitally.client import VitallyApi
-from tierform.adapters.vitally.mapping import T_KEY, T_SOURCE
-from tierform.errors import PermanentApiError
+from tierform.adapters.vitally.mapping import T_KEY, T_SOURCE, is_live
+from tierform.errors import PermanentApiError, UncertainOutcome
 from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.state import Data
+
+log = logging.getLogger(__name__)
 
 PROJECT_PREFIX = "tfp-"
 # Sources disagree on the project's account field [DOC* vs DOC*/CODE]; the first that the
@@ -139,22 +142,54 @@ class ProjectWriter:
         return ChangeResult(change, ok=True, remote_id=self._create(change, tid, vid))
 
     def _create(self, change: Change, tid: str, vid: str) -> str | None:
-        last: PermanentApiError | None = None
-        for name in list(self.account_fields):
+        """Each account field in turn until one is taken. The list narrows only to a form the
+        platform has accepted: a 400 can have another cause (the name, a trait), and narrowing
+        on it would fail every later project of a workspace that takes only the other form.
+        The list is replaced, never changed in place: creates run a few at once."""
+        forms = list(self.account_fields)
+        refused: list[tuple[str, PermanentApiError]] = []
+        for name in forms:
             try:
-                project = self.api.create_project(
-                    project_body(change.key, change.data or {}, tid, vid, name)
+                project = self._post(
+                    change, project_body(change.key, change.data or {}, tid, vid, name)
                 )
             except PermanentApiError as exc:
-                last = exc
-                # This form was refused: try the other. A new list, never a removal in place:
-                # creates run a few at once, and two may drop the same form together.
-                rest = [f for f in self.account_fields if f != name]
-                if rest:
-                    self.account_fields = rest
-                    continue
-                raise
+                refused.append((name, exc))
+                continue
             self.account_fields = [name]
             return str(project.get("id") or "") or None
-        assert last is not None
-        raise last
+        raise _refused_in_every_form(refused)
+
+    def _post(self, change: Change, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /projects`` is not retried when its outcome is uncertain (a replay may start
+        a second project). The account's projects are listed instead: tierform's project
+        there (by its key trait, else by template and name) means the POST took; none, it is
+        posted once more."""
+        try:
+            return self.api.create_project(body)
+        except UncertainOutcome as exc:
+            log.info("vitally: %s; looking for project %s before posting it again", exc, change.key)
+        account = str(body.get("customerId") or body.get("accountId"))
+        for project in self.api.account_projects(account):
+            if is_live(project) and _is_this(project, change.key, body):
+                return project
+        return self.api.create_project(body)
+
+
+def _is_this(project: Mapping[str, Any], key: str, body: Mapping[str, Any]) -> bool:
+    """Whether a listed project is the one ``body`` started: by tierform's key trait, else
+    (a workspace keeping no data traits on projects) by template and name. templateId may be
+    missing from reads ("only on create" [DOC]): then the name decides."""
+    traits = project.get("traits") or {}
+    if traits.get(T_KEY) is not None:
+        return bool(traits.get(T_KEY) == key)
+    template = project.get("templateId")
+    return project.get("name") == body.get("name") and template in (None, body.get("templateId"))
+
+
+def _refused_in_every_form(refused: list[tuple[str, PermanentApiError]]) -> PermanentApiError:
+    """One error naming each form's answer (which one the workspace takes is unknown)."""
+    if len(refused) == 1:
+        return refused[0][1]
+    text = "; ".join(f"with {name}: {exc}" for name, exc in refused)
+    return PermanentApiError(f"vitally: project not created ({text})", status=refused[-1][1].status)

@@ -21,11 +21,13 @@ from tierform.adapters.vitally.mapping import (
     T_SOURCE,
     TraitKeys,
     field_type,
+    is_custom,
     is_live,
     matches_field,
     task_data,
 )
 from tierform.adapters.vitally.projects import PROJECT_PREFIX, project_data
+from tierform.errors import PermanentApiError
 from tierform.sync.state import Kind, Scope, State
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 TASK_PREFIX = "tf-"  # work items' external ids (tierform.sync.desired.work_item_id)
 _TASK_TRAITS = (T_SOURCE, T_REASON, T_ASSIGNEE)
 SHOWN = 10
+ANY_TEMPLATE = object()  # a project read without its templateId
 
 
 @dataclass
@@ -106,6 +109,9 @@ class Reader:
     def _fields(self, defs: list[dict[str, Any]], scope: Scope, state: State) -> None:
         """A field counts as built when Vitally lists a custom trait named like it; its data is
         the desired data with Vitally's type, so only a type mismatch shows as different."""
+        # The same definitions writes resolve to (TraitKeys): a field shown as built is one
+        # its values are written to.
+        defs = [d for d in defs if is_custom(d)]
         for name in sorted(scope.keys.get(Kind.field, ())):
             hit = next((d for d in defs if matches_field(d, name)), None)
             if hit is None:
@@ -216,19 +222,25 @@ class Reader:
         """Only projects of desired keys: a started project belongs to the team from then on,
         so tierform never archives one when its playbook is no longer due."""
         wanted = self._project_keys()
+        items = self.desired.of(Kind.work_item)
         shaped = self._projects_by_shape(wanted)
         for project in self.api.projects():
             key = (project.get("traits") or {}).get(T_KEY)
             data = project_data(project, self.index.ext_of, self.index.template_ref)
+            # templateId is editable "only on create" [DOC]: a read may not carry it, and a
+            # template not read is unknown, not different (no endless update, no second start).
+            template_read = bool(project.get("templateId"))
             if key is None:
                 # Data traits are documented for accounts, users and organizations only [DOC]:
                 # a tenant that keeps none on projects still has tierform's project found by
                 # its account, template and name, never started twice.
-                shape = (data["account_id"], data["project_template"], data["title"])
-                key = shaped.get(shape)
+                template = data["project_template"] if template_read else ANY_TEMPLATE
+                key = shaped.get((data["account_id"], template, data["title"]))
                 if key is not None and data["source"] is None:
-                    data["source"] = self.desired.of(Kind.work_item)[key].get("source")
+                    data["source"] = items[key].get("source")
             if key in wanted and is_live(project):
+                if not template_read:
+                    data["project_template"] = items[str(key)].get("project_template")
                 state.put(
                     Kind.work_item,
                     str(key),
@@ -238,12 +250,20 @@ class Reader:
                 )
 
     def _projects_by_shape(self, wanted: set[str]) -> dict[tuple[Any, Any, Any], str]:
-        """(account, template, name) -> the key of the desired project of that shape."""
+        """(account, template, name) -> the key of the desired project of that shape; with
+        :data:`ANY_TEMPLATE`, the key of the one desired project of that account and name."""
         items = self.desired.of(Kind.work_item)
-        return {
-            (items[k].get("account_id"), items[k].get("project_template"), items[k].get("title")): k
-            for k in sorted(wanted)
-        }
+        out: dict[tuple[Any, Any, Any], str] = {}
+        seen: dict[tuple[Any, Any], int] = {}
+        for k in sorted(wanted):
+            account, title = items[k].get("account_id"), items[k].get("title")
+            out[(account, items[k].get("project_template"), title)] = k
+            seen[(account, title)] = seen.get((account, title), 0) + 1
+            out[(account, ANY_TEMPLATE, title)] = k
+        for (account, title), count in seen.items():
+            if count > 1:  # ambiguous without the template: never guessed
+                del out[(account, ANY_TEMPLATE, title)]
+        return out
 
     def _templates(self, state: State) -> None:
         refs = set(self.project_templates.values())
@@ -274,7 +294,7 @@ class Reader:
         return names
 
     def _admins(self, state: State) -> None:
-        load_admins(self.api, self.index)
+        load_admins(self.api, self.index, self._people())
         assignees: dict[str, int] = {}
         for data in self.desired.of(Kind.work_item).values():
             who = data.get("assignee")
@@ -287,17 +307,32 @@ class Reader:
             )
 
 
-def load_admins(api: VitallyApi, idx: Index) -> None:
-    """Vitally's admins (its users) by id, name and e-mail, read once per index."""
+def load_admins(api: VitallyApi, idx: Index, people: Iterable[str] = ()) -> None:
+    """Vitally's admins (its users) by id, name and e-mail, read once per index.
+
+    The list (``GET /admins``) is known from clients only [CODE]; the documented call is the
+    search by e-mail [DOC]. Where the list answers 404, each e-mail among ``people`` is
+    searched instead (names cannot be).
+    """
     if idx.admins_loaded:
         return
-    for admin in api.admins():
-        aid = str(admin.get("id"))
-        for who in (admin.get("name"), admin.get("email")):
-            if who:
-                idx.admins[str(who).strip().lower()] = aid
-        if admin.get("email"):
-            idx.admin_email[aid] = str(admin["email"])
-        if admin.get("name"):
-            idx.admin_name[aid] = str(admin["name"])
+    try:
+        admins = list(api.admins())
+    except PermanentApiError as exc:
+        if exc.status != 404:
+            raise
+        admins = [a for who in sorted(set(people)) if "@" in who for a in api.search_admin(who)]
+    for admin in admins:
+        _remember_admin(idx, admin)
     idx.admins_loaded = True
+
+
+def _remember_admin(idx: Index, admin: Mapping[str, Any]) -> None:
+    aid = str(admin.get("id"))
+    for who in (admin.get("name"), admin.get("email")):
+        if who:
+            idx.admins[str(who).strip().lower()] = aid
+    if admin.get("email"):
+        idx.admin_email[aid] = str(admin["email"])
+    if admin.get("name"):
+        idx.admin_name[aid] = str(admin["name"])
