@@ -10,11 +10,14 @@ where the research gives one):
   (``eventProcessQueue``). ``setAttribute`` upserts accounts [S]; a new custom name creates a
   text field [C]; ``attr_<Name>`` multi-form [S]; a non-number to a Number field is dropped [I];
   an ``OwnerUserAccount`` that is no user's UserName is dropped [I]; ids over 100 characters are
-  dropped [S]. ``require_contact`` makes account calls without ``contactExternalId`` drop (the
-  official "all calls must include" reading [C] vs integrators' practice [S]). ``trackEvent``
-  needs a contact; duplicates (same contact and eventDate, whatever the event's name: the log
-  names only those two) are skipped unless ``allowDupes`` [S]; future dates are dropped [I].
-  Empty ``value`` clears [I].
+  dropped [S]. ``require_contact`` (default) drops account calls without ``contactExternalId``:
+  "All calls must include the appKey, account identifier and contact identifier" [C]; off,
+  integrators' practice [S]. ``trackEvent`` needs a contact; duplicates are skipped unless
+  ``allowDupes`` [S]: ``duplicates="contact"`` (default) compares the contact and the eventDate
+  only, whatever the account or the event's name, as the log names only those two ("Duplicate
+  event detected at <eventDate> for contact id ...") [S]; ``"account"`` also the account [I].
+  Future dates are dropped [I]. An empty ``value`` clears the field (``clear_on_empty``, [I]:
+  nothing documents it) or, off, is ignored.
 * REST [C]/[S]: HTTP Basic ``user:key`` (401), per-entity permission (403), GET only (405),
   OData ``$filter`` (eq/ne/gt/ge/lt/le joined by ``and`` or ``or``, never mixed: 400 [I]),
   ``$top``/``$skip``/``$count``/``$expand``/``$select``/``$orderby``; page size 100 with an
@@ -30,7 +33,12 @@ where the research gives one):
   (``soft``/``hard``, 100/200 [I]): delayed past soft, 429 past hard, by default with no
   header saying when the budget returns (``limit_headers="none"``: none is documented), or,
   should a tenant send them, ``RateLimit-*`` headers on every REST response (``"ratelimit"``)
-  or ``Retry-After`` on 429 only (``"retry-after"``).
+  or ``Retry-After`` on 429 only (``"retry-after"``). Also switchable, for what the research
+  leaves open [I]: ``refuse_expand`` answers every Account ``$expand`` with that status (a key
+  without bulk read permission on what it leads to: 403; an option not implemented: 501);
+  ``page_size`` below 100; ``skip_ignored``: ``$skip`` is ignored (the first page again). A 500
+  whose ASP.NET body says ``exceptionMessage: "Sequence contains no elements"`` [S] comes from
+  :meth:`ChurnZeroFake.inject_empty_sequence`.
 
 Use it as ``with fake.mock(): ...`` with a :class:`VirtualClock` shared with the adapter.
 """
@@ -153,8 +161,13 @@ class ChurnZeroFake:
         cf_keys: str = "stripped",
         owner_form: str = "expand",
         error_form: str = "odata",
-        require_contact: bool = False,
+        require_contact: bool = True,
+        duplicates: str = "contact",
+        clear_on_empty: bool = True,
         next_link: bool | str = True,
+        refuse_expand: int = 0,
+        page_size: int = PAGE,
+        skip_ignored: bool = False,
         segment_entity: bool = True,
         lag: float = 0.0,
         latency: float = 0.0,
@@ -172,7 +185,13 @@ class ChurnZeroFake:
         self.owner_form = owner_form
         self.error_form = error_form
         self.require_contact = require_contact
+        self.duplicates = duplicates
+        self.clear_on_empty = clear_on_empty
         self.next_link = next_link
+        self.refuse_expand = refuse_expand
+        self.page_size = page_size
+        self.skip_ignored = skip_ignored
+        self.repeats = 0  # pages served again because $skip was ignored
         self.segment_entity = segment_entity
         self.lag = lag
         self.latency = latency
@@ -262,6 +281,16 @@ class ChurnZeroFake:
     def events_of(self, ext: str) -> list[dict[str, Any]]:
         return [e for e in self.events if e["AccountExternalId"] == ext]
 
+    def inject_empty_sequence(self, times: int = 1, **kwargs: Any) -> Fault:
+        """ASP.NET's 500 for a query with no result, as third-party clients met it [S]."""
+        body = {
+            "message": "An error has occurred.",
+            "exceptionMessage": "Sequence contains no elements",
+            "exceptionType": "System.InvalidOperationException",
+            "stackTrace": "   at System.Linq.Enumerable.First[TSource](IEnumerable`1 source)",
+        }
+        return self.inject(500, times, body=body, **kwargs)
+
     def inject(self, status: int, times: int = 1, **kwargs: Any) -> Fault:
         if "methods" in kwargs and kwargs["methods"] is not None:
             kwargs["methods"] = frozenset(kwargs["methods"])
@@ -316,9 +345,8 @@ class ChurnZeroFake:
             self._log(request, query, DROP)
             return None, delay
         if fault is not None and not fault.process:
-            return self._reply(
-                request, query, fault.status, self._error(fault.status, "Server error"), headers
-            ), delay
+            body = fault.body or self._error(fault.status, "Server error")
+            return self._reply(request, query, fault.status, body, headers), delay
         try:
             status, payload = self._rest(request, query)
         except ODataError as exc:
@@ -327,7 +355,7 @@ class ChurnZeroFake:
             self._log(request, query, DROP)
             return None, delay
         if fault is not None:
-            status, payload = fault.status, self._error(fault.status, "Server error")
+            status, payload = fault.status, fault.body or self._error(fault.status, "Server error")
         return self._reply(request, query, status, payload, headers), delay
 
     def _error(self, status: int, message: str) -> dict[str, Any]:
@@ -468,7 +496,8 @@ class ChurnZeroFake:
                 return f"Cannot increment {name!r}."
             return None
         if text == "":
-            acc["_cf"][name] = None
+            if self.clear_on_empty:
+                acc["_cf"][name] = None
             return None
         typed = self._typed(name, text)
         if typed is _BAD:
@@ -505,10 +534,10 @@ class ChurnZeroFake:
         stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         allow = str(a.get("allowDupes") or "").lower() in ("true", "1")
         # The log names only the date and the contact ("Duplicate event detected at <date>
-        # for contact id ...") [S]: the strictest reading, a contact's events on one date are
-        # duplicates whatever their name.
+        # for contact id ...") [S]: by default a contact's events on one date are duplicates
+        # whatever their account or name.
         if not allow and any(
-            e["AccountExternalId"] == account
+            (self.duplicates == "contact" or e["AccountExternalId"] == account)
             and e["ContactExternalId"] == contact
             and e["EventDate"] == stamp
             for e in self.events
@@ -562,19 +591,27 @@ class ChurnZeroFake:
             if key.startswith("$") and key not in known:
                 raise ODataError(400, f"Query option {key} is not supported.")
         expand = query.get("$expand", "")
+        if expand and entity == "Account" and self.refuse_expand:
+            raise ODataError(self.refuse_expand, f"$expand={expand} is not available.")
         skip = int(query.get("$skip") or 0)
+        if self.skip_ignored and skip:
+            self.repeats += 1
+            if self.repeats > 20:  # a client that never notices would page forever
+                raise RuntimeError("the client kept paging through a server ignoring $skip")
+            skip = 0
         rows = self._rows(entity, expand, query.get("$filter"), skip)
         body: dict[str, Any] = {"@odata.context": f"{self.rest_base}/$metadata#{entity}"}
         if query.get("$count") == "true":
             body["@odata.count"] = len(rows)
+        page = self.page_size
         if "$top" in query:
-            top = min(int(query["$top"]), PAGE)
+            top = min(int(query["$top"]), page)
             body["value"] = rows[skip : skip + top]
         else:
-            body["value"] = rows[skip : skip + PAGE]
-            if self.next_link and skip + PAGE < len(rows):
+            body["value"] = rows[skip : skip + page]
+            if self.next_link and skip + page < len(rows):
                 rest = {k: v for k, v in query.items() if k != "$skip"}
-                tail = f"{entity}?" + urlencode({**rest, "$skip": skip + PAGE})
+                tail = f"{entity}?" + urlencode({**rest, "$skip": skip + page})
                 body["@odata.nextLink"] = {
                     "root": urlsplit(self.rest_base).path + "/" + tail,  # from the host's root
                     "relative": tail,  # relative to the REST base

@@ -60,7 +60,8 @@ class TwoTierLimiter:
 class Fault:
     """``times`` failures with ``status`` for matching requests (:data:`DROP`: no response).
     ``after`` lets that many through first; ``chance`` < 1 fails each with that probability;
-    ``process`` handles the request first (the work is done, the answer is lost)."""
+    ``process`` handles the request first (the work is done, the answer is lost); ``body`` is
+    the error body to answer with instead of the fake's usual one."""
 
     status: int
     times: int = 1
@@ -70,6 +71,7 @@ class Fault:
     process: bool = False
     chance: float = 1.0
     seed: int = 0
+    body: Any = None
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
     def __post_init__(self) -> None:

@@ -15,6 +15,7 @@ from tierform.sync.state import Kind
 
 from . import states
 from .conftest import APP_KEY, BASE, REST_KEY, REST_USER, spec
+from .states import ext
 
 
 def test_wrong_rest_key_stops_before_any_write(fake, syncer, monkeypatch):
@@ -50,7 +51,7 @@ def test_wrong_app_key_is_caught_by_the_canary(fake, syncer, monkeypatch):
     assert "CHURNZERO_APP_KEY" in text and "Admin > Application Keys" in text
     assert "1!WrongWrongWrong_key" not in text
     sent = [a for e in fake.log.push() for a in e.body]
-    # the first three accounts' fields, twice (plain, then with a contact id): nothing else
+    # the first three accounts' fields: nothing else
     assert {a["accountExternalId"] for a in sent} == {"ACC-001", "ACC-002", "ACC-003"}
     assert not any(a["action"] == "trackEvent" for a in sent)
     assert all(m == "Invalid appKey." for m in fake.devlog)
@@ -85,6 +86,49 @@ def test_segments_forbidden_alone_are_a_warning_not_a_stop(fake, syncer):
     assert step.status.value == "missing"
     assert syncer().apply(plan).ok
     assert syncer().plan(desired).is_empty
+
+
+def test_user_accounts_forbidden_leave_the_owner_unmanaged(fake, syncer):
+    """Bulk read permission is per entity: a key that may not read UserAccount cannot match
+    CSMs to users, so the owner is left alone (said once, plainly) and the rest goes ahead."""
+    states.seed(fake)
+    fake.forbidden.add("UserAccount")
+    desired = states.desired()
+    plan = syncer().plan(desired)
+    warned = [w for w in plan.warnings if "may not read the UserAccount entity (403)" in w]
+    assert len(warned) == 1 and "Account Owner is left as it is" in warned[0]
+    assert not any(w.startswith("unknown CSM") for w in plan.warnings)
+    assert not any("OwnerUserAccount" in (c.data or {}) for c in plan.changes)
+    report = syncer().apply(plan)
+    assert report.ok, [f.error for f in report.failures]
+    assert fake.cf(ext(3))["tf_csm"] == "Ana Ruiz"
+    assert fake.owner(ext(3)) == "sam.lee"
+    assert syncer().plan(desired).is_empty
+
+
+def test_events_forbidden_stop_the_plan(fake, syncer):
+    """Without the Event read, sent items cannot be told from new ones: no degrading here."""
+    states.seed(fake)
+    fake.forbidden.add("Event")
+    with pytest.raises(AuthError) as err:
+        syncer().plan(states.desired())
+    assert "/public/v1/Event answered 403" in str(err.value)
+    assert fake.log.push() == []
+
+
+def test_empty_sequence_500_reads_as_no_rows_without_retrying(fake, syncer):
+    """ASP.NET's 500 "Sequence contains no elements" means an empty result to third-party
+    clients [S]: read as no segments and no events, each asked once, never retried."""
+    states.seed(fake)
+    fake.add_segment("Tier: Enterprise")
+    fake.inject_empty_sequence(methods={"GET"}, path_contains="/public/v1/Segment")
+    fake.inject_empty_sequence(methods={"GET"}, path_contains="/public/v1/Event")
+    plan = syncer().plan(states.desired())
+    assert fake.log.count(path="/public/v1/Segment") == 1
+    assert fake.log.count(path="/public/v1/Event") == 1
+    step = next(s for s in plan.build_steps if s.kind is Kind.segment)
+    assert step.status.value == "missing"
+    assert len([c for c in plan.changes if c.kind is Kind.work_item]) == 3
 
 
 def test_wrong_base_url_names_the_rest_url(fake, syncer):

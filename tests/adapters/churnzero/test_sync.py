@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections import Counter
 
 import pytest
@@ -111,6 +113,58 @@ def test_events_of_one_account_from_different_sources_all_land(fake, syncer):
     mine = [e for e in fake.events if e["AccountExternalId"] == states.ext(2)]
     assert len(mine) == 2 and len({e["EventDate"] for e in mine}) == 2
     assert not any("Duplicate event" in line for line in fake.devlog)
+    assert syncer().plan(desired).is_empty
+
+
+def _epoch(stamp: str) -> float:
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def test_events_of_different_accounts_each_get_their_own_second(fake, syncer):
+    """The duplicate check names the contact and the date only [S], and all events share the
+    one contact: three items on three accounts must carry three dates, or two are skipped."""
+    states.seed(fake)
+    desired = states.desired()
+    assert syncer().apply(syncer().plan(desired)).ok
+    assert sorted(e["AccountExternalId"] for e in fake.events) == [ext(2), ext(4), ext(6)]
+    assert len({e["EventDate"] for e in fake.events}) == 3
+    assert not any("Duplicate event" in line for line in fake.devlog)
+    assert syncer().plan(desired).is_empty
+
+
+def test_a_new_event_never_takes_a_date_an_earlier_event_holds(fake, syncer, clock):
+    """A run in the same second as the last one (or after the clock was set back) picks dates
+    the ledger already gave other items: the new item moves to a free second and lands."""
+    states.seed(fake)
+    assert syncer().apply(syncer().plan(states.desired(4))).ok  # items of ACC-002, ACC-004
+    clock.now = max(_epoch(e["EventDate"]) for e in fake.events)
+    desired = states.desired(6)
+    report = syncer().apply(syncer().plan(desired))
+    assert report.ok, [f.error for f in report.failures]
+    assert len(fake.events_of(ext(6))) == 1
+    assert len({e["EventDate"] for e in fake.events}) == 3
+    assert syncer().plan(desired).is_empty
+
+
+def test_dates_a_ledger_gave_several_items_are_told_apart(fake, syncer, tmp_path):
+    """A ledger that gave items of several accounts one date (one event per account and
+    second): ChurnZero kept only the first of them. The others get a second of their own on
+    the next run instead of being re-sent as duplicates and read as a wrong app key."""
+    states.seed(fake)
+    first = states.desired(6, items=False)
+    first.put(Kind.work_item, item_key(2), states.item_data(2))
+    assert syncer().apply(syncer().plan(first)).ok
+    (landed,) = fake.events
+    path = tmp_path / ".tierform" / "churnzero-cz-events.json"
+    shared = landed["EventDate"]
+    path.write_text(json.dumps({item_key(i): shared for i in (2, 4, 6)}), encoding="utf-8")
+    desired = states.desired(6)
+    plan = syncer().plan(desired)
+    assert sorted(c.key for c in plan.changes) == [item_key(4), item_key(6)]
+    report = syncer().apply(plan)
+    assert report.ok, [f.error for f in report.failures]
+    assert len({e["EventDate"] for e in fake.events}) == 3
+    assert [e["EventDate"] for e in fake.events_of(ext(2))] == [shared]
     assert syncer().plan(desired).is_empty
 
 

@@ -3,6 +3,8 @@ is reported done."""
 
 from __future__ import annotations
 
+import pytest
+
 from tierform.sync.change import Op
 from tierform.sync.state import Kind
 
@@ -63,3 +65,41 @@ def test_failed_event_is_reported_and_resent_next_time(fake, syncer):
     assert [(c.op, c.key) for c in plan.changes] == [(Op.create, item_key(4))]
     assert syncer().apply(plan).ok
     assert len(fake.events_of(ext(4))) == 1
+
+
+@pytest.mark.parametrize("fake_options", [{"clear_on_empty": False}])
+def test_a_clear_that_does_not_take_is_named_not_read_as_a_wrong_key(fake, syncer, fake_options):
+    """Nothing documents that an empty value clears a field [I]. An account leaving the book
+    only has fields cleared: that proves nothing about the app key, and a clear ChurnZero
+    ignores is a failed change naming the field."""
+    states.seed(fake)
+    assert syncer().apply(syncer().plan(states.desired(6, items=False))).ok
+    plan = syncer().plan(states.desired(5, items=False))
+    assert [(c.op, c.key) for c in plan.changes] == [(Op.delete, ext(6))]
+    report = syncer().apply(plan, force=True)
+    (failure,) = report.failures
+    assert failure.change.key == ext(6)
+    assert "ChurnZero did not clear tf_csm (still 'Ana Ruiz')" in failure.error
+    assert "tf_tier (still 'Enterprise')" in failure.error
+    assert "CHURNZERO_APP_KEY" not in failure.error
+
+
+@pytest.mark.parametrize("fake_options", [{"clear_on_empty": False}])
+def test_a_clear_is_never_the_canary(fake, syncer, fake_options):
+    """The first change only clears a field; the canary is the later one that sets a value,
+    and the ignored clear is reported as such."""
+    states.seed(fake)
+    desired = states.desired(6, items=False)
+    assert syncer().apply(syncer().plan(desired)).ok
+    first = states.account_data(1)
+    del first["tf_health_band"]
+    desired.put(Kind.account, ext(1), first)
+    desired.put(Kind.account, ext(5), {**states.account_data(5), "tf_tier": "Enterprise"})
+    report = syncer().apply(syncer().plan(desired))
+    failed = {f.change.key: f.error for f in report.failures}
+    assert list(failed) == [ext(1)]
+    assert failed[ext(1)] == (
+        "churnzero: ChurnZero did not clear tf_health_band (still 'green') when sent an empty "
+        "value: clear it in ChurnZero's UI, or the next sync asks again"
+    )
+    assert fake.cf(ext(5))["tf_tier"] == "Enterprise"

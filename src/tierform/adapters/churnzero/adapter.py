@@ -20,12 +20,12 @@ import httpx
 
 from tierform.adapters.churnzero import buildsheet as bs
 from tierform.adapters.churnzero.auth import PushKey, RestAuth
-from tierform.adapters.churnzero.client import ChurnZeroApi, error_hint, error_text
+from tierform.adapters.churnzero.client import ChurnZeroApi, error_hint, error_kind, error_text
 from tierform.adapters.churnzero.ledger import Ledger
 from tierform.adapters.churnzero.mapping import OWNER, event_name
 from tierform.adapters.churnzero.reader import Index, Reader, some
 from tierform.adapters.churnzero.settings import ChurnZeroSettings
-from tierform.adapters.churnzero.users import Users
+from tierform.adapters.churnzero.users import UNREADABLE, Users
 from tierform.adapters.churnzero.verify import Verifier
 from tierform.adapters.churnzero.writer import Writer
 from tierform.adapters.http.adapter import HttpAdapter
@@ -108,6 +108,9 @@ class ChurnZeroAdapter(HttpAdapter[ChurnZeroSettings]):
             rest_url=self.cz.rest_url(),
         )
 
+    def error_kind(self, response: httpx.Response, text: str) -> str | None:
+        return error_kind(response)
+
     @property
     def api(self) -> ChurnZeroApi:
         if self._api is None:
@@ -163,6 +166,8 @@ class ChurnZeroAdapter(HttpAdapter[ChurnZeroSettings]):
             return desired
         if not self.index.users.loaded:
             self.index.users = Users.of(self.api.users())
+        if not self.index.users.readable:
+            return desired  # no user to match: the owner stays unmanaged (read() says why)
         roster = self.context.roster
         owner = {c: self.index.users.resolve(c, roster) for c in csms}
         out = State(
@@ -199,6 +204,8 @@ class ChurnZeroAdapter(HttpAdapter[ChurnZeroSettings]):
     def read(self, scope: Scope) -> State:
         state = Reader(self.api, scope.desired, self.index).read(scope)
         state.warnings.extend(self._owner_warnings)
+        if not self.index.users.readable:
+            state.warnings.append(UNREADABLE)
         return state
 
     def platform_owners(self) -> dict[str, str]:

@@ -23,9 +23,12 @@ from tierform.adapters.churnzero.users import OWNER_EXPANDS
 from tierform.adapters.http.body import json_body
 from tierform.adapters.http.classify import default_error_text
 from tierform.adapters.http.client import ApiClient
-from tierform.errors import PaginationLoop, PermanentApiError
+from tierform.errors import AuthError, PaginationLoop, PermanentApiError
 
 log = logging.getLogger(__name__)
+
+EMPTY_SEQUENCE = "Sequence contains no elements"
+EXPAND_REFUSED = (400, 403, 501)  # an $expand answered with these is tried another way
 
 
 def error_text(response: httpx.Response) -> str:
@@ -80,6 +83,35 @@ def error_hint(
     return None
 
 
+def error_kind(response: httpx.Response) -> str | None:
+    """REST failures retrying cannot change, though their status says otherwise:
+
+    * 500 whose ASP.NET body says "Sequence contains no elements": third-party clients read it
+      as an empty result [S] (customerlobby/churn_zero), so :meth:`ChurnZeroApi.collection`
+      does too;
+    * 501: a query option this OData subset does not implement [I].
+    """
+    status = response.status_code
+    if status == 501:
+        return "permanent"
+    if status == 500 and _empty_sequence(response):
+        return "permanent"
+    return None
+
+
+def _empty_sequence(response: httpx.Response) -> bool:
+    try:
+        body = json_body(response)
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    return any(
+        isinstance(body.get(key), str) and EMPTY_SEQUENCE in body[key]
+        for key in ("exceptionMessage", "ExceptionMessage", "Message", "message")
+    )
+
+
 class ChurnZeroApi:
     def __init__(
         self, rest: ApiClient, rest_url: str, push: ApiClient, key: PushKey, push_url: str
@@ -89,6 +121,7 @@ class ChurnZeroApi:
         self.key = key
         self.push_url = push_url
         self.owner_expands: tuple[str, ...] = OWNER_EXPANDS  # those not refused yet, in order
+        self.pages_by_link = False  # a nextLink was seen: the server pages by links
         self.rest_host = urlsplit(rest_url).netloc
         self.rest_origin = "{0.scheme}://{0.netloc}".format(urlsplit(rest_url))
 
@@ -97,37 +130,68 @@ class ChurnZeroApi:
     def collection(
         self, entity: str, params: dict[str, Any] | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Every row of ``entity`` matching ``params``, following nextLink (see :mod:`.odata`)."""
+        """Every row of ``entity`` matching ``params``, following nextLink, else ``$skip`` until
+        an empty page (see :mod:`.odata`)."""
         url: str = entity
         query: dict[str, Any] | None = dict(params or {})
-        skipped = 0
-        seen: set[str] = set()
+        read = 0
+        links: set[str] = set()
+        first: Any = None
         while True:
-            body = self.rest.get_json(url, params=query)
+            body = self._page(url, query)
             rows = _rows(body)
+            if rows and _identity(rows[0]) == first:
+                raise PaginationLoop(
+                    f"churnzero: {entity}: the page after row {read} starts with the same row "
+                    "as the one before, so ChurnZero seems to ignore $skip; tierform stops "
+                    "rather than read the same rows forever. Please report it to ChurnZero"
+                )
+            first = _identity(rows[0]) if rows else None
+            read += len(rows)
             yield from rows
-            link = body.get("@odata.nextLink") if isinstance(body, dict) else None
+            link = self._next_link(entity, body, links)
             if link:
-                link = str(link)
-                if urlsplit(link).netloc not in ("", self.rest_host):
-                    raise PermanentApiError(
-                        f"churnzero: {entity}: the next page points to another host; stopping"
-                    )
-                if link in seen:
-                    raise PaginationLoop(f"churnzero: {entity}: the same next page twice")
-                seen.add(link)
-                if link.startswith("/") and not link.startswith("//"):
-                    # A link from the host's root (its form is not documented): joined to the
-                    # REST base it would repeat /public/v1.
-                    link = self.rest_origin + link
                 url, query = link, None
                 continue
-            if len(rows) < PAGE or query is None:
-                return
-            # A full page without nextLink: continue by $skip until a short page [C]/[I].
-            skipped += len(rows)
-            query = {**(params or {}), "$skip": skipped}
+            if not rows or query is None:
+                return  # an empty page, or the last of those nextLink led to
+            if len(rows) < PAGE and self.pages_by_link:
+                return  # this server pages by nextLink: a short page without one is the last
+            # No nextLink: "continue to increase $skip ... until an empty result set is
+            # observed" [C], not merely a short page (a page may be smaller than 100 [I]).
+            query = {**(params or {}), "$skip": read}
             url = entity
+
+    def _page(self, url: str, query: dict[str, Any] | None) -> Any:
+        """One page's body; ASP.NET's "Sequence contains no elements" 500 reads as no rows [S]."""
+        try:
+            return self.rest.get_json(url, params=query)
+        except PermanentApiError as exc:
+            if exc.status != 500:
+                raise
+            # Only error_kind makes a 500 permanent, and only for that body.
+            log.info("read: %s answered 'Sequence contains no elements': no rows", url)
+            return None
+
+    def _next_link(self, entity: str, body: Any, seen: set[str]) -> str | None:
+        """A page's ``@odata.nextLink``, checked and made absolute."""
+        link = body.get("@odata.nextLink") if isinstance(body, dict) else None
+        if not link:
+            return None
+        link = str(link)
+        self.pages_by_link = True
+        if urlsplit(link).netloc not in ("", self.rest_host):
+            raise PermanentApiError(
+                f"churnzero: {entity}: the next page points to another host; stopping"
+            )
+        if link in seen:
+            raise PaginationLoop(f"churnzero: {entity}: the same next page twice")
+        seen.add(link)
+        if link.startswith("/") and not link.startswith("//"):
+            # A link from the host's root (its form is not documented): joined to the REST
+            # base it would repeat /public/v1.
+            link = self.rest_origin + link
+        return link
 
     def check(self) -> None:
         """One cheap authenticated read, so bad REST credentials fail before any write."""
@@ -148,10 +212,16 @@ class ChurnZeroApi:
                     got += 1
                     yield row
                 return
-            except PermanentApiError as exc:
-                if exc.status != 400 or got:
+            except (PermanentApiError, AuthError) as exc:
+                # 400: no such navigation property; 403: the key may not read what it leads
+                # to (bulk read permission is per entity [C]); 501: $expand not implemented.
+                if exc.status not in EXPAND_REFUSED or got:
                     raise
-                log.info("read: $expand=%s refused; trying the owner another way", expand)
+                log.info(
+                    "read: $expand=%s refused (%s); trying the owner another way",
+                    expand,
+                    exc.status,
+                )
                 self.owner_expands = self.owner_expands[1:]
         yield from self.collection("Account", base)
 
@@ -164,8 +234,17 @@ class ChurnZeroApi:
         """Accounts matching one filter (independent requests: run a few at once)."""
         return list(self.accounts({"$filter": flt}))
 
-    def users(self) -> list[dict[str, Any]]:
-        return list(self.collection("UserAccount"))
+    def users(self) -> list[dict[str, Any]] | None:
+        """UserAccount rows, or None when the key may not read them: bulk read permission is
+        granted per entity [C], so a 403 here says nothing about the other entities, and the
+        owner is what it costs (see ``users.UNREADABLE``)."""
+        try:
+            return list(self.collection("UserAccount"))
+        except AuthError as exc:
+            if exc.status != 403:
+                raise
+            log.warning("read: UserAccount refused (403); the Account Owner is left unmanaged")
+            return None
 
     def events(self, event_name: str) -> Iterator[dict[str, Any]]:
         return self.collection("Event", {"$filter": f"EventTypeName eq {_lit(event_name)}"})
@@ -195,6 +274,13 @@ class ChurnZeroApi:
             idempotent=True,
             write=True,
         )
+
+
+def _identity(row: dict[str, Any]) -> Any:
+    """What tells two rows apart: the Id, else the whole row."""
+    if row.get("Id") is not None:
+        return row["Id"]
+    return json.dumps(row, sort_keys=True, default=str)
 
 
 def _lit(value: str) -> str:

@@ -1,20 +1,28 @@
 """The events tierform has sent, kept in the target's state folder.
 
-ChurnZero skips an event whose contact and ``eventDate`` repeat one it already has (its log
-names the two; the event's name may count too), unless ``allowDupes`` is set [S] KEEPER. So
-the first send's ``eventDate`` is kept per work item: a re-send (the read-back did not see the
-event yet) carries the same date and cannot make a second task, even when ChurnZero's queue
-was only slow. Without a state folder the ledger lives in memory for the run.
+ChurnZero skips an event whose contact and ``eventDate`` repeat one it already has, unless
+``allowDupes`` is set [S] KEEPER: its log, "Duplicate event detected at <eventDate> for contact
+id ...", names only those two, so neither the event's name nor (read strictly) its account can
+be relied on to tell two events apart. Every event goes to the one ``event_contact``, so each
+event tierform sends gets its own second: within a run and against every date already kept.
+
+The first send's ``eventDate`` is kept per work item: a re-send (the read-back did not see the
+event yet) carries the same date and cannot make a second task, even when ChurnZero's queue was
+only slow. Without a state folder the ledger lives in memory for the run.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class Ledger:
@@ -30,9 +38,32 @@ class Ledger:
             if isinstance(data, dict):
                 self.sent = {str(k): str(v) for k, v in data.items()}
 
-    def date_for(self, key: str, now: str) -> str:
-        """The eventDate of ``key``: the first send's, else ``now`` (recorded)."""
-        return self.sent.setdefault(key, now)
+    def dates_for(self, keys: Iterable[str], now: str) -> dict[str, str]:
+        """One eventDate per key, no two alike and none held by another key of the ledger.
+
+        A key keeps its first send's date unless another key holds it too (a ledger written
+        before dates were kept apart): that date can land for one of them only, so the others
+        move. A new key takes ``now``, or the nearest earlier free second (never a future one).
+        """
+        run = sorted(set(keys))
+        used = {date for key, date in self.sent.items() if key not in run}
+        out: dict[str, str] = {}
+        for key in run:  # kept dates first: a new key never takes one
+            date = self.sent.get(key)
+            if date is not None and date not in used:
+                out[key] = date
+                used.add(date)
+        for key in run:
+            if key in out:
+                continue
+            date = now
+            while date in used:
+                date = _earlier(date)
+            if key in self.sent:
+                log.info("events: %s shared its eventDate with another event; re-dated", key)
+            self.sent[key] = out[key] = date
+            used.add(date)
+        return out
 
     def save(self) -> None:
         if self.path is None:
@@ -41,3 +72,8 @@ class Ledger:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.sent, sort_keys=True, indent=0), encoding="utf-8")
         os.replace(tmp, self.path)
+
+
+def _earlier(stamp: str) -> str:
+    """``stamp`` (ISO, UTC) one second earlier."""
+    return (dt.datetime.strptime(stamp, STAMP) - dt.timedelta(seconds=1)).strftime(STAMP)

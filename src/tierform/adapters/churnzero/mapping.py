@@ -99,7 +99,8 @@ def from_platform(value: Any, typ: str | None) -> Any:
 
 def to_platform(value: Any) -> str:
     """A value as the push API takes it [C] FMTDOC: numbers without spaces or separators,
-    booleans ``True``/``False``, dates ISO-8601; empty text clears the value [I]."""
+    booleans ``True``/``False``, dates ISO-8601. A cleared value is sent as empty text; nothing
+    says ChurnZero clears a field on it [I], so a clear is read back like any write."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -117,22 +118,17 @@ def _number_text(value: float) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def set_attribute(
-    account: str, name: str, value: Any, contact: str | None = None
-) -> dict[str, Any]:
-    """One ``setAttribute`` action on an account (upserts it [S])."""
-    action: dict[str, Any] = {
+def set_attribute(account: str, name: str, value: Any, contact: str) -> dict[str, Any]:
+    """One ``setAttribute`` action on an account (upserts it [S]). It names the contact too:
+    "All calls must include the appKey, account identifier and contact identifier" [C]."""
+    return {
         "action": "setAttribute",
         "entity": "account",
         "accountExternalId": account,
+        "contactExternalId": contact,
         "name": name,
         "value": to_platform(value),
     }
-    if contact:
-        # The official page says every call carries a contact identifier [C]; integrators send
-        # account attributes without one [S]. Sent only when ChurnZero ignored the plain form.
-        action["contactExternalId"] = contact
-    return action
 
 
 # -- events ----------------------------------------------------------------------------------

@@ -4,9 +4,11 @@ fit in a URL, and the two documented paging forms.
 Paging [C]: "The page size for all collection requests is 100 results", continued through
 ``@odata.nextLink``; with ``$top`` there is no nextLink and the caller raises ``$skip`` until an
 empty page. tierform lets the server page (no ``$top``) and follows nextLink; should a page come
-back full without one (one secondary source says ``$top``-style paging also applies to plain
-requests [I]), it continues with ``$skip`` until a short or empty page, so both forms are read
-completely.
+back without one (one secondary source says ``$top``-style paging also applies to plain
+requests [I]), it continues with ``$skip`` until an empty page, as the official rule says, and
+stops with an error when a page starts with the row the one before started with (a server
+ignoring ``$skip`` would otherwise be read forever). Once the server has sent a nextLink, a
+short page without one is its last.
 """
 
 from __future__ import annotations

@@ -47,8 +47,9 @@ class ChurnZeroSettings(HttpSettings):
         "tierform",
         min_length=1,
         max_length=100,
-        description="contactExternalId sent with tierform's events (ChurnZero tracks events "
-        "per contact; this contact is created on the accounts that get events).",
+        description="contactExternalId sent with every tierform write (ChurnZero asks for a "
+        "contact on every call and tracks events per contact; this contact is created on the "
+        "accounts tierform writes to).",
     )
     verify_delay: float = Field(
         5.0,

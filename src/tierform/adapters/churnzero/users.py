@@ -17,6 +17,12 @@ from typing import Any
 OWNER_EXPANDS = ("OwnerUserAccount", "UserAccount")  # an expanded owner, or its UserName
 OWNER_IDS = ("OwnerUserAccountId", "UserAccountId", "OwnerId", "OwnerUserId")
 OWNER_KEYS = OWNER_EXPANDS + OWNER_IDS
+UNREADABLE = (
+    "owner: the REST key may not read the UserAccount entity (403), so no CSM can be matched "
+    "to a ChurnZero user: every Account Owner is left as it is and tf_csm is still written. "
+    "Give rest_user Bulk Read Permissions on User Accounts (Admin > Users) to have the owner "
+    "managed"
+)
 
 
 def _norm(text: Any) -> str:
@@ -31,10 +37,14 @@ class Users:
     by_id: dict[str, str] = field(default_factory=dict)  # Id -> UserName
     email_of: dict[str, str] = field(default_factory=dict)  # UserName -> e-mail
     loaded: bool = False
+    readable: bool = True  # False: the REST key may not read UserAccount (see UNREADABLE)
 
     @classmethod
-    def of(cls, rows: Iterable[Mapping[str, Any]]) -> Users:
-        users = cls(loaded=True)
+    def of(cls, rows: Iterable[Mapping[str, Any]] | None) -> Users:
+        """The users from their rows; None (not readable) gives a roster that matches no one."""
+        users = cls(loaded=True, readable=rows is not None)
+        if rows is None:
+            return users
         for row in rows:
             username = row.get("UserName") or row.get("Username") or row.get("Email")
             if not username:

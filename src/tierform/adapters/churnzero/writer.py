@@ -5,13 +5,17 @@ Order of a run:
 
 1. a REST read proves the REST credentials before anything is sent;
 2. a *canary*: the first few accounts' writes are pushed and read back. The push API answers 200
-   even to a wrong application key [C], so this is the only way to tell; when nothing of the
-   canary lands, the same writes are tried once more with a contact identifier (the official
-   page asks for one on every call [C], integrators send account attributes without [S]), and if
-   that lands nothing either the run stops with an error naming the key, having changed nothing;
+   even to a wrong application key [C], so this is the only way to tell. Only a write that sets
+   a field other than the owner can prove the key: the owner may have held the value already,
+   and nothing says an empty value clears a field [I]. If none of the canary lands, the run
+   stops with an error naming the key, having changed nothing else;
 3. every other account's attributes, ``push_batch`` actions a request, a few requests in flight
    (the push API publishes no limit [S]: concurrency is what bounds it), then one read-back;
 4. events for the due work items, read back the same way.
+
+Every call carries the account and the contact identifier: "All calls must include the appKey,
+account identifier and contact identifier" [C] (integrators send account attributes without a
+contact [S], but the official rule is the one that cannot be wrong).
 
 A change is reported done only when its values were read back; one that did not land is a failed
 change (the apply exits 1) and, since the next plan reads the platform again, shows again there.
@@ -19,7 +23,6 @@ change (the apply exits 1) and, since the next plan reads the platform again, sh
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -55,12 +58,19 @@ class Job:
     values: dict[str, Any] = field(default_factory=dict)
     name: str | None = None  # sent as the standard Name when the account is created
 
-    def actions(self, contact: str | None) -> list[dict[str, Any]]:
+    def actions(self, contact: str) -> list[dict[str, Any]]:
         ext = self.change.key
         out = [set_attribute(ext, n, v, contact) for n, v in sorted(self.values.items())]
         if self.name:
             out.insert(0, set_attribute(ext, "Name", self.name, contact))
         return out
+
+    @property
+    def proof(self) -> list[str]:
+        """The fields whose read-back proves this write landed: those set to a value, the owner
+        aside (it may have held the value already); a clear proves nothing either, since
+        nothing says an empty value clears a field [I]."""
+        return [n for n, v in sorted(self.values.items()) if n != OWNER and v is not None]
 
 
 class Writer:
@@ -88,7 +98,6 @@ class Writer:
         self.contact = contact
         self.now = now
         self.key_help = key_help
-        self.with_contact = False
         self.proven = False  # a write of this run was read back: the app key works
 
     def run(self, changes: Sequence[Change]) -> Iterator[ChangeResult]:
@@ -113,10 +122,9 @@ class Writer:
                     error=f"churnzero: cannot {change.op.value} {change.kind.value} objects",
                 )
         if jobs:
-            # The canary must be able to prove itself: an owner read back proves nothing (it
-            # may have held the value already), so writes with another field go first.
-            provable = [job for job in jobs if any(n != OWNER for n in job.values)]
-            canary = provable[:CANARY] or jobs[:CANARY]
+            # The canary must be able to prove itself (see Job.proof); without such a write
+            # there is no canary, and the events' read-back is what proves the key.
+            canary = [job for job in jobs if job.proof][:CANARY]
             chosen = {id(job) for job in canary}
             yield from self._canary(canary)
             yield from self._accounts([job for job in jobs if id(job) not in chosen])
@@ -152,8 +160,7 @@ class Writer:
         return Job(change, {n: None for n in change.existing or {} if n != OWNER})
 
     def _push(self, jobs: list[Job]) -> None:
-        contact = self.contact if self.with_contact else None
-        actions = [a for job in jobs for a in job.actions(contact)]
+        actions = [a for job in jobs for a in job.actions(self.contact)]
         for outcome in bounded_map(
             self.api.push, list(chunks(actions, self.batch)), self.in_flight
         ):
@@ -165,20 +172,17 @@ class Writer:
         return self.verifier.accounts(expected)
 
     def _canary(self, jobs: list[Job]) -> Iterator[ChangeResult]:
+        if not jobs:
+            return
         self._push(jobs)
         misses = self._verify(jobs)
         if _nothing_landed(jobs, misses):
-            log.info("apply: no canary write landed; retrying with a contact identifier")
-            self.with_contact = True
-            self._push(jobs)
-            misses = self._verify(jobs)
-            if _nothing_landed(jobs, misses):
-                raise AuthError(
-                    "churnzero: ChurnZero answered 200 to every push but none of the first "
-                    f"{len(jobs)} account write(s) appeared in the REST read-back after "
-                    f"{self.verifier.waited:.0f}s. {self.key_help}. (If ChurnZero's queue is only "
-                    "slow today, raise verify_delay.) Nothing else was sent"
-                )
+            raise AuthError(
+                "churnzero: ChurnZero answered 200 to every push but none of the first "
+                f"{len(jobs)} account write(s) appeared in the REST read-back after "
+                f"{self.verifier.waited:.0f}s. {self.key_help}. (If ChurnZero's queue is only "
+                "slow today, raise verify_delay.) Nothing else was sent"
+            )
         self.proven = True
         yield from self._results(jobs, misses)
 
@@ -189,45 +193,50 @@ class Writer:
         yield from self._results(jobs, self._verify(jobs))
 
     def _results(self, jobs: list[Job], misses: dict[str, list[Miss]]) -> Iterator[ChangeResult]:
-        waited = self.verifier.waited
         for job in jobs:
             key = job.change.key
             if key in misses:
-                shown = "; ".join(str(m) for m in misses[key][:4])
-                yield ChangeResult(
-                    job.change,
-                    ok=False,
-                    error=(
-                        f"churnzero: the push API accepted the write (200) but the read-back "
-                        f"after {waited:.0f}s shows {shown}: ChurnZero dropped or has not yet "
-                        "processed it (see its developer logs); the next sync tries again"
-                    ),
-                )
+                yield ChangeResult(job.change, ok=False, error=self._missed(misses[key]))
             else:
                 yield ChangeResult(job.change, ok=True, remote_id=self.index.id_of.get(key))
+
+    def _missed(self, misses: list[Miss]) -> str:
+        """What did not read back: values not set, and fields not cleared (told apart: nothing
+        says an empty value clears a field [I], so a clear that does not take is no sign of a
+        dropped write)."""
+        waited = self.verifier.waited
+        sets = [m for m in misses if m.sent is not None]
+        clears = [m for m in misses if m.sent is None]
+        parts = []
+        if sets:
+            shown = "; ".join(str(m) for m in sets[:4])
+            parts.append(
+                f"the push API accepted the write (200) but the read-back after {waited:.0f}s "
+                f"shows {shown}: ChurnZero dropped or has not yet processed it (see its "
+                "developer logs); the next sync tries again"
+            )
+        if clears:
+            shown = ", ".join(f"{m.field} (still {m.seen!r})" for m in clears[:4])
+            parts.append(
+                f"ChurnZero did not clear {shown} when sent an empty value: clear it in "
+                "ChurnZero's UI, or the next sync asks again"
+            )
+        return "churnzero: " + "; ".join(parts)
 
     # -- events ---------------------------------------------------------------------------
 
     def _events(self, items: list[Change]) -> Iterator[ChangeResult]:
         if not items:
             return
-        now = self.now()
+        # ChurnZero's duplicate check names only the contact and the date [S], and every event
+        # goes to the one event_contact: each gets a second of its own (see .ledger).
+        dates = self.ledger.dates_for([c.key for c in items], self.now())
         actions = []
         sent: dict[str, str] = {}
-        taken: dict[str, int] = {}
         for change in sorted(items, key=lambda c: c.key):
             data = change.data or {}
-            name = event_name(data, change.key)
-            # ChurnZero skips a duplicate event: its log names the date and the contact
-            # ("Duplicate event detected at <date> for contact id ...") [S], not the name.
-            # Every event goes to the account's one tierform contact, so all the items of an
-            # account get dates a second apart, whatever rule or playbook they come from.
-            account = str(data.get("account_id"))
-            offset = taken.get(account, 0)
-            taken[account] = offset + 1
-            date = self.ledger.date_for(change.key, _earlier(now, offset))
-            actions.append(track_event(change.key, data, self.contact, date))
-            sent[change.key] = name
+            actions.append(track_event(change.key, data, self.contact, dates[change.key]))
+            sent[change.key] = event_name(data, change.key)
         self.ledger.save()  # the dates are kept before sending: a crash cannot lose them
         for outcome in bounded_map(
             self.api.push, list(chunks(actions, self.batch)), self.in_flight
@@ -260,23 +269,9 @@ class Writer:
 
 
 def _nothing_landed(jobs: list[Job], misses: dict[str, list[Miss]]) -> bool:
-    """No job had any of its fields read back. The owner is left out: it may have held the
-    sent value already, which proves nothing about this write."""
-    checked = False
+    """None of the values the jobs set (see :attr:`Job.proof`) read back."""
     for job in jobs:
-        names = [n for n in job.values if n != OWNER]
-        if not names:
-            continue
-        checked = True
         missed = {m.field for m in misses.get(job.change.key, [])}
-        if any(n not in missed for n in names):
+        if any(name not in missed for name in job.proof):
             return False
-    return checked
-
-
-def _earlier(stamp: str, seconds: int) -> str:
-    """``stamp`` (ISO, UTC) moved ``seconds`` back: past dates only, never a future one."""
-    if not seconds:
-        return stamp
-    when = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ") - dt.timedelta(seconds=seconds)
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return True
