@@ -33,9 +33,9 @@ from typing import Any
 import httpx
 import respx
 
-from tests.fakes.support import Fault, Logged, RequestLog, VirtualClock, json_response
+from tests.fakes.support import DROP, Fault, Logged, RequestLog, VirtualClock, json_response
 
-__all__ = ["GainsightFake", "VirtualClock"]
+__all__ = ["DROP", "GainsightFake", "VirtualClock"]
 
 STANDARD_FIELDS = {
     "Gsid": "GSID",
@@ -100,6 +100,10 @@ class GainsightFake:
         self.errors_at_200 = errors_at_200
         self.read_shape, self.empty, self.describe_mode = read_shape, empty, describe
         self.picklist_shape = picklist_shape
+        # Describe returns `company` where query samples use `Company` [S]: "lower" knows only
+        # `company` (OBJECT_NOT_FOUND otherwise [C]), "lower-empty" answers `Company` with no
+        # fields; "any" takes either case.
+        self.describe_case = "any"
         self.fields: dict[str, str] = {**STANDARD_FIELDS, match_field: "STRING"}
         self.companies: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
@@ -118,6 +122,18 @@ class GainsightFake:
         # The CTA create reply is not documented [I]: per-record success / failure lists, or
         # (True) the whole request refused at the first bad record, those before it created.
         self.cta_batch_refused_whole = False
+        # The published create sample carries reason and OwnerId [S]: with this set, a create
+        # without a reason or an owner is refused as missing mandatory fields.
+        self.strict_cta_create = False
+        # A misbehaving tenant: every query answers its first page, whatever `offset` or
+        # `pageNumber` asks for [I: the research only warns that paging can skip or repeat].
+        self.ignore_paging = False
+        # GsUser fields answered in lower case, as lookups spell them (`csm__gr.email` [C]);
+        # their case in a query answer is not documented [I].
+        self.user_keys_lower = False
+        # Picklist items an admin deactivated; served with "active": false (the flag's name
+        # is not documented [I]).
+        self.inactive_picklist_items: set[str] = set()
         self.drop_company_writes = False  # accept writes without applying them (honesty tests)
         self.faults: list[Fault] = []
         self.log = RequestLog()
@@ -168,9 +184,18 @@ class GainsightFake:
         path_contains: str | None = None,
         after: int = 0,
         body: dict[str, Any] | None = None,
+        process: bool = False,
     ) -> Fault:
+        """``status`` :data:`DROP` drops the connection; ``process`` handles the request first
+        (the write happened, its answer is lost)."""
         fault = Fault(
-            status, times, frozenset(methods) if methods else None, path_contains, after, body=body
+            status,
+            times,
+            frozenset(methods) if methods else None,
+            path_contains,
+            after,
+            process=process,
+            body=body,
         )
         self.faults.append(fault)
         return fault
@@ -213,6 +238,10 @@ class GainsightFake:
     def _reply(
         self, request: httpx.Request, status: int, payload: Any, body: Any
     ) -> httpx.Response:
+        self._record(request, status, body)
+        return json_response(status, payload, ascii_only=self.ascii_json)
+
+    def _record(self, request: httpx.Request, status: int, body: Any) -> None:
         self.log.add(
             Logged(
                 request.method,
@@ -224,7 +253,6 @@ class GainsightFake:
                 request.url.query.decode(),
             )
         )
-        return json_response(status, payload, ascii_only=self.ascii_json)
 
     def _fail(self, request: httpx.Request, exc: Fail, body: Any) -> httpx.Response:
         status = 200 if self.errors_at_200 else exc.status
@@ -261,13 +289,28 @@ class GainsightFake:
         except ValueError:
             body = None
         fault = next((f for f in self.faults if f.fires(method, path)), None)
-        if fault is not None:
-            payload = fault.body or self._envelope(
-                ok=False,
-                code="GS_APIG_2404" if fault.status == 429 else "GS_500",
-                desc="Rate limit reached" if fault.status == 429 else "Internal error",
+        if fault is not None and not fault.process:
+            return self._fault(request, fault, body)
+        response = self._serve(request, method, path, body)
+        if fault is not None:  # processed, then the answer is lost
+            return self._fault(request, fault, body)
+        return response
+
+    def _fault(self, request: httpx.Request, fault: Fault, body: Any) -> httpx.Response:
+        """The injected answer; :data:`DROP` closes the connection without one."""
+        if fault.status == DROP:
+            self._record(request, DROP, body)  # logged as status 0
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
             )
-            return self._reply(request, fault.status, payload, body)
+        payload = fault.body or self._envelope(
+            ok=False,
+            code="GS_APIG_2404" if fault.status == 429 else "GS_500",
+            desc="Rate limit reached" if fault.status == 429 else "Internal error",
+        )
+        return self._reply(request, fault.status, payload, body)
+
+    def _serve(self, request: httpx.Request, method: str, path: str, body: Any) -> httpx.Response:
         if not self._admit():
             self.rate_limited += 1
             return self._fail(request, Fail(429, "GS_APIG_2404", "Rate limit reached"), body)
@@ -337,7 +380,10 @@ class GainsightFake:
         raise Fail(404, "GS_APIG_1000", "Route does not exist")
 
     def _describe(self, obj: str) -> dict[str, Any]:
-        if obj.lower() != "company":
+        known = obj == "company" if self.describe_case != "any" else obj.lower() == "company"
+        if not known and self.describe_case == "lower-empty" and obj.lower() == "company":
+            return {"objectName": "company", "label": "Company", "fields": []}
+        if not known:
             raise Fail(400, "OBJECT_NOT_FOUND", "Requested object not found")
         return {
             "objectName": "company",
@@ -380,12 +426,15 @@ class GainsightFake:
         limit, offset = int(body.get("limit", 100)), int(body.get("offset", 0))
         if limit > 5000 or limit < 1 or offset < 0:
             raise Fail(400, "GSOBJ_1008", "limit must be 1..5000")
+        offset = 0 if self.ignore_paging else offset
         found = [r for r in rows.values() if self._where(r, body.get("where"))]
         for field, direction in reversed(list((body.get("orderBy") or {}).items())):
             found.sort(
                 key=lambda r: (r.get(field) is None, str(r.get(field))), reverse=direction == "desc"
             )
         page = [{f: r.get(f) for f in select} for r in found[offset : offset + limit]]
+        if self.user_keys_lower and obj in ("gsuser", "GsUser"):
+            page = [{k if k == "Gsid" else k.lower(): v for k, v in r.items()} for r in page]
         if not page:
             if self.empty == "nodata200":
                 raise _NoData200()
@@ -493,13 +542,14 @@ class GainsightFake:
         if unknown:
             raise Fail(400, "COCKPIT_9001", f"Invalid category {unknown[0]}")
         lists = {cat: items for cat, items in self.picklists.items() if cat in asked}
+        off = self.inactive_picklist_items
         if self.picklist_shape == "grouped":
             return {
-                cat: [{"Gsid": i, "Name": n} for n, i in items.items()]
+                cat: [{"Gsid": i, "Name": n, "active": n not in off} for n, i in items.items()]
                 for cat, items in lists.items()
             }
         return [
-            {"category": cat, "id": i, "label": n}
+            {"category": cat, "id": i, "label": n, "active": n not in off}
             for cat, items in lists.items()
             for n, i in items.items()
         ]
@@ -565,6 +615,10 @@ class GainsightFake:
         missing = [k for k in ("CompanyId", "Name") if not rec.get(k)]
         if missing or not (rec.get("type") or rec.get("TypeId")):
             raise Fail(400, "COCKPIT_9700", "Missing mandatory fields")
+        if self.strict_cta_create and not (
+            (rec.get("reason") or rec.get("ReasonId")) and rec.get("OwnerId")
+        ):
+            raise Fail(400, "COCKPIT_9700", "Missing mandatory fields: reason, OwnerId")
         if rec["CompanyId"] not in self.companies:
             raise Fail(400, "COCKPIT_9700", "Invalid CompanyId")
         gsid = self._gsid("1S01")
@@ -593,6 +647,7 @@ class GainsightFake:
         size, number = int(body.get("pageSize", 100)), int(body.get("pageNumber", 1))
         if size > 1000 or size < 1 or number < 1:
             raise Fail(400, "COCKPIT_5102", "pageSize 1..1000, pageNumber from 1")
+        number = 1 if self.ignore_paging else number
         select = body.get("select") or []
         bad = [f for f in select if f not in CTA_FIELDS and not f.endswith("__gc")]
         if bad:

@@ -36,14 +36,18 @@ def test_picklist_flat_shape(fake, syncer):
 @pytest.mark.parametrize("served", [True, False])
 def test_picklists_without_a_reason_category(fake, syncer, served):
     """The sources ask for the CTA_STATUS, CTA_PRIORITY and CTA_TYPE picklists; CTA_REASON is
-    asked for only with a reason set, and a tenant that refuses it still gives the others:
-    CTAs keep their type, status and priority ids, and the reason goes by id where served."""
+    asked for too (without cta.reason its first active item is the default reason), and a
+    tenant that refuses it still gives the others: CTAs keep their type, status and priority
+    ids, and the reason goes by id where served."""
     if not served:
         fake.picklist_categories -= {"CTA_REASON"}
     states.seed(fake, 4)
     assert syncer().apply(syncer().plan(states.desired(2))).ok
     asked = [e.query for e in fake.log.select(path="/v2/cockpit/admin/picklist/lite")]
-    assert asked and all("CTA_REASON" not in a for a in asked)  # no reason set
+    assert asked and "CTA_REASON" in asked[0]
+    assert all("CTA_REASON" not in a for a in asked[1::2]) == (not served)
+    first = next(c for c in fake.ctas.values() if "ACC-002" in c["Name"])
+    assert first.get("ReasonId") == (fake.picklists["CTA_REASON"]["Onboarding"] if served else None)
     sync = syncer(cta={"type": "Lifecycle", "reason": "Health drop"})
     assert sync.apply(sync.plan(states.desired(4))).ok
     cta = next(c for c in fake.ctas.values() if "ACC-004" in c["Name"])

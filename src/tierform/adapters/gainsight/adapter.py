@@ -13,6 +13,7 @@ of the day is refused before any write.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -22,7 +23,12 @@ from tierform.adapters.gainsight import buildsheet as bs
 from tierform.adapters.gainsight.auth import AccessKeyAuth, M2MOAuth
 from tierform.adapters.gainsight.budget import USAGE_FILE, UsageLedger, check, estimate
 from tierform.adapters.gainsight.client import GainsightApi, error_hint, error_text
-from tierform.adapters.gainsight.cta import CtaWriter, flatten_picklists
+from tierform.adapters.gainsight.cta import (
+    CtaWriter,
+    first_active,
+    flatten_picklists,
+    ownerless_warning,
+)
 from tierform.adapters.gainsight.index import Index
 from tierform.adapters.gainsight.mapping import api_name, compatible
 from tierform.adapters.gainsight.normalize import normalize, playbook_of
@@ -44,6 +50,8 @@ from tierform.sync.capabilities import Capabilities
 from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.settings import AdapterSettings
 from tierform.sync.state import Data, Kind, Scope, State
+
+log = logging.getLogger(__name__)
 
 CAPABILITIES = Capabilities.build(
     notes={
@@ -202,6 +210,7 @@ class GainsightAdapter(HttpAdapter[GainsightSettings]):
         state.warnings.extend(self._playbook_warnings)
         if scope.desired.of(Kind.work_item):
             state.warnings.extend(self._load_picklists())
+            state.warnings.extend(self._warn_ownerless(scope.desired))
         missing = sorted(
             gs
             for gs in set(self.gs.playbooks.values())
@@ -220,11 +229,12 @@ class GainsightAdapter(HttpAdapter[GainsightSettings]):
         if self.index.picklist:
             return []
         try:
-            reason = bool(self.gs.cta.reason)
-            self.index.picklist = flatten_picklists(self.api.picklists(reason=reason))
+            body = self.api.picklists(reason=True)
         except PermanentApiError as exc:
             return [f"cannot read the CTA picklists ({exc}); CTAs are sent with names only"]
+        self.index.picklist = flatten_picklists(body)
         cfg = self.gs.cta
+        notes = [] if cfg.reason else [self._default_reason(body)]
         wanted = [
             ("CTA_TYPE", cfg.type, "cta.type"),
             ("CTA_STATUS", cfg.status, "cta.status"),
@@ -238,11 +248,41 @@ class GainsightAdapter(HttpAdapter[GainsightSettings]):
             if name and (cat, name.strip().lower()) not in self.index.picklist
         ]
         if unknown:
-            return [
+            notes.append(
                 "CTA picklist value(s) not found in Gainsight (Administration > Cockpit "
                 "configuration): " + ", ".join(unknown) + "; they are sent by name only"
-            ]
-        return []
+            )
+        return notes
+
+    def _default_reason(self, picklists: Any) -> str:
+        """Picks the reason new CTAs get without ``cta.reason`` (the published create sample
+        carries one [secondary]) and says which."""
+        self.index.default_reason = first_active(picklists, "CTA_REASON")
+        if self.index.default_reason is None:
+            note = (
+                "cta.reason is not set and Gainsight's CTA reason picklist gave no active item: "
+                "CTAs are created without a reason, which Gainsight may refuse; set cta.reason"
+            )
+        else:
+            note = (
+                f"cta.reason is not set: new CTAs get the reason "
+                f"{self.index.default_reason!r}, the first active item of Gainsight's CTA "
+                "reason picklist; set cta.reason to choose another"
+            )
+        log.info("cta: %s", note)
+        return note
+
+    def _warn_ownerless(self, desired: State) -> list[str]:
+        """CTAs that would go without an owner, named by assignee and account (plan time)."""
+        idx = self.index
+        items = {
+            k: d
+            for k, d in desired.of(Kind.work_item).items()
+            if str(d.get("account_id")) in idx.gsid_of
+            or (self.gs.create_accounts and d.get("account_id") in idx.desired_accounts)
+        }
+        warning = ownerless_warning(items, idx, self.gs.cta, self.context.roster)
+        return [warning] if warning else []
 
     def include_change(self, change: Change) -> bool:
         """Leave out what the read reported as unmatched (see the warnings)."""

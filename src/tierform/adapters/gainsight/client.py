@@ -7,7 +7,10 @@ Only the calls the adapter needs, each accepting every documented response form:
 * an empty read as ``result: true`` with no rows, as ``result: false`` "No data found"
   (``GSOBJ_1XXX`` in the doc sample) or as HTTP 400 ``GSOBJ_1011`` -- all three are an empty page;
 * describe as ``POST /v1/meta/services/objects/describe`` [confirmed] or, when a tenant answers
-  that with 404/405, ``GET /v1/meta/services/objects/{object}/describe`` [secondary].
+  that with 404/405, ``GET /v1/meta/services/objects/{object}/describe`` [secondary]; an object
+  describe does not know as ``Company`` is asked for as ``company`` [secondary].
+
+Paging stops with :class:`PaginationLoop` when a page holds only rows already returned.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import httpx
 
 from tierform.adapters.http.body import json_body
 from tierform.adapters.http.client import ApiClient
-from tierform.errors import PermanentApiError
+from tierform.errors import PaginationLoop, PermanentApiError
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +91,33 @@ def is_no_data(exc: PermanentApiError) -> bool:
     return any(marker in str(exc) for marker in NO_DATA)
 
 
+def is_object_not_found(exc: PermanentApiError) -> bool:
+    """Describe's "Requested object not found" (``OBJECT_NOT_FOUND``, seen as the body's
+    ``title`` [confirmed]; read from the code or the text, whichever the tenant fills)."""
+    text = str(exc).lower()
+    return exc.status in (400, 404) and ("object_not_found" in text or "object not found" in text)
+
+
+def guard_repeat(
+    rows: list[dict[str, Any]], seen: set[str], call: str, where: str, param: str
+) -> None:
+    """Stop paging when a page holds only rows an earlier page returned: a tenant that ignores
+    ``param`` would otherwise be asked for the same page until the daily quota runs out."""
+    ids = {str(r["Gsid"]) for r in rows if r.get("Gsid")}
+    if ids and ids <= seen:
+        raise PaginationLoop(
+            f"gainsight: {call} returned at {where} only rows an earlier page returned (the "
+            f"tenant seems to ignore `{param}`); paging stopped so the daily request quota is "
+            "not spent on the same page. Retry later; if it persists, report it to Gainsight "
+            "support"
+        )
+    seen.update(ids)
+
+
 class GainsightApi:
     def __init__(self, http: ApiClient) -> None:
         self.http = http
+        self._describe_by_get = False  # the tenant has no POST describe route
 
     def _post(self, path: str, body: Any, *, read: bool = False) -> Any:
         if read:
@@ -110,31 +137,60 @@ class GainsightApi:
         """Every row, ``limit``/``offset`` paged and ordered (offset paging without an order
         skips or repeats rows [secondary])."""
         offset = 0
+        seen: set[str] = set()
         while True:
             body: dict[str, Any] = {"select": list(select), "limit": page, "offset": offset}
             if where:
                 body["where"] = where
             body["orderBy"] = order_by or {"Gsid": "asc"}
+            path = f"v1/data/objects/query/{obj}"
             try:
-                rows = records_of(self._post(f"v1/data/objects/query/{obj}", body, read=True))
+                rows = records_of(self._post(path, body, read=True))
             except PermanentApiError as exc:
                 if is_no_data(exc):
                     return
                 raise
+            guard_repeat(rows, seen, f"POST {path}", f"offset {offset}", "offset")
             yield from rows
             if len(rows) < page:
                 return
             offset += page
 
     def describe(self, obj: str) -> list[dict[str, Any]]:
-        """The object's fields (``fieldName``, ``label``, ``dataType``, ``meta``)."""
-        try:
-            body = self._post(
-                "v1/meta/services/objects/describe", {"objectNames": [obj]}, read=True
-            )
-        except PermanentApiError as exc:
-            if exc.status not in (404, 405):
-                raise
+        """The object's fields (``fieldName``, ``label``, ``dataType``, ``meta``).
+
+        Describe returns ``company`` where query samples use ``Company`` [secondary], and an
+        unknown object is OBJECT_NOT_FOUND [confirmed; its status is not given]: a tenant that
+        refuses the name as given, or knows it with no fields, is asked for it in lower case."""
+        last: PermanentApiError | None = None
+        for name in dict.fromkeys((obj, obj.lower())):
+            try:
+                fields = self._describe_once(name)
+            except PermanentApiError as exc:
+                if not is_object_not_found(exc):
+                    raise
+                last = exc
+                continue
+            if fields:
+                return fields
+        if last is not None:
+            raise last
+        return []
+
+    def _describe_once(self, obj: str) -> list[dict[str, Any]]:
+        """POST describe [confirmed], or GET ``{object}/describe`` [secondary] on a tenant whose
+        POST route is missing (404/405 that is not OBJECT_NOT_FOUND)."""
+        body: Any = None
+        if not self._describe_by_get:
+            try:
+                body = self._post(
+                    "v1/meta/services/objects/describe", {"objectNames": [obj]}, read=True
+                )
+            except PermanentApiError as exc:
+                if exc.status not in (404, 405) or is_object_not_found(exc):
+                    raise
+                self._describe_by_get = True
+        if self._describe_by_get:
             body = self.http.get_json(
                 f"v1/meta/services/objects/{obj}/describe", params={"idd": "true"}
             )
@@ -180,6 +236,7 @@ class GainsightApi:
     def cta_list(self, where: dict[str, Any] | None, select: Sequence[str]) -> Iterator[Any]:
         """Every CTA matching ``where``, by ``pageNumber`` from 1 (``pageSize`` <= 1000)."""
         number = 1
+        seen: set[str] = set()
         while True:
             body: dict[str, Any] = {"select": list(select), "pageSize": CTA_PAGE}
             body["pageNumber"] = number
@@ -191,6 +248,8 @@ class GainsightApi:
                 if is_no_data(exc):
                     return
                 raise
+            where_at = f"pageNumber {number}"
+            guard_repeat(rows, seen, "POST v2/cockpit/cta/list", where_at, "pageNumber")
             yield from rows
             if len(rows) < CTA_PAGE:
                 return

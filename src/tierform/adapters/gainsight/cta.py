@@ -20,14 +20,16 @@ from typing import Any
 from tierform.adapters.gainsight.client import CTA_BATCH, GainsightApi
 from tierform.adapters.gainsight.index import Index
 from tierform.adapters.gainsight.mapping import comments, cta_data
-from tierform.adapters.gainsight.reader import Reader
+from tierform.adapters.gainsight.reader import Reader, some
 from tierform.adapters.gainsight.settings import CtaSettings
 from tierform.adapters.http.batching import chunks
-from tierform.errors import PermanentApiError
+from tierform.errors import PermanentApiError, UncertainOutcome
 from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.state import canon_data
 
 log = logging.getLogger(__name__)
+
+RESENDS = 2  # times a create whose answer was lost is checked and sent again
 
 CATEGORY_NAMES = {
     "type": ("CTA_TYPE", "TypeId"),
@@ -37,11 +39,12 @@ CATEGORY_NAMES = {
 }
 
 
-def flatten_picklists(body: Any) -> dict[tuple[str, str], str]:
-    """(category, lower-case name) -> id from any of the plausible shapes (the answer of
-    ``/v2/cockpit/admin/picklist/lite`` is not documented [secondary path only]): a mapping
-    category -> items, a list of items carrying their category, or groups with ``items``."""
-    out: dict[tuple[str, str], str] = {}
+def picklist_items(body: Any) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(category, name, id, item) in the answer's order, from any of the plausible shapes (the
+    answer of ``/v2/cockpit/admin/picklist/lite`` is not documented [secondary path only]): a
+    mapping category -> items, a list of items carrying their category, or groups with
+    ``items``."""
+    out: list[tuple[str, str, str, dict[str, Any]]] = []
 
     def item(entry: Any, category: str | None) -> None:
         if not isinstance(entry, dict):
@@ -54,7 +57,7 @@ def flatten_picklists(body: Any) -> dict[tuple[str, str], str]:
         ident = entry.get("Gsid") or entry.get("gsid") or entry.get("id") or entry.get("value")
         name = entry.get("Name") or entry.get("name") or entry.get("label")
         if cat and ident and name:
-            out[(cat, str(name).strip().lower())] = str(ident)
+            out.append((cat, str(name).strip(), str(ident), entry))
 
     data = body.get("data") if isinstance(body, dict) and "data" in body else body
     if isinstance(data, dict):
@@ -65,6 +68,57 @@ def flatten_picklists(body: Any) -> dict[tuple[str, str], str]:
         for e in data:
             item(e, None)
     return out
+
+
+def flatten_picklists(body: Any) -> dict[tuple[str, str], str]:
+    """(category, lower-case name) -> id."""
+    return {(cat, name.lower()): ident for cat, name, ident, _ in picklist_items(body)}
+
+
+def first_active(body: Any, category: str) -> str | None:
+    """The name of the category's first item not marked inactive. Whether items carry an
+    active flag, and under which name, is not documented [I]: any of the usual spellings set
+    to false leaves the item out."""
+    for cat, name, _, entry in picklist_items(body):
+        flags = [entry.get(k) for k in ("active", "Active", "isActive", "IsActive") if k in entry]
+        if cat == category and not any(f is False or str(f).lower() == "false" for f in flags):
+            return name
+    return None
+
+
+def owner_of(
+    index: Index, cfg: CtaSettings, roster: dict[str, str | None], assignee: Any
+) -> str | None:
+    """The CTA owner's GSID: the assignee when a Gainsight user, else ``cta.owner_email``."""
+    return index.users.resolve(assignee, roster) or index.users.resolve(cfg.owner_email, roster)
+
+
+def ownerless_warning(
+    items: dict[str, dict[str, Any]],
+    index: Index,
+    cfg: CtaSettings,
+    roster: dict[str, str | None],
+) -> str | None:
+    """Names the assignees (pods, people who are no Gainsight user) and accounts whose CTAs
+    would go without an owner: the published create sample carries ``OwnerId`` [secondary]."""
+    accounts: dict[str, set[str]] = {}
+    count = 0
+    for data in items.values():
+        if owner_of(index, cfg, roster, data.get("assignee")) is None:
+            who = str(data.get("assignee") or "no assignee")
+            accounts.setdefault(who, set()).add(str(data.get("account_id")))
+            count += 1
+    if not accounts:
+        return None
+    named = "; ".join(f"{who} ({some(keys)})" for who, keys in sorted(accounts.items()))
+    if cfg.owner_email:
+        fix = f"cta.owner_email {cfg.owner_email!r} is not a Gainsight user: set it to one"
+    else:
+        fix = "set cta.owner_email to a Gainsight user's e-mail to own them"
+    return (
+        f"CTA owner: {count} work item(s) have no Gainsight user to own their CTA, and "
+        f"Gainsight may refuse a CTA without an owner; by assignee (accounts): {named}; {fix}"
+    )
 
 
 class CtaWriter:
@@ -100,6 +154,15 @@ class CtaWriter:
                 out[id_field] = ident
         return out
 
+    def _default_reason(self) -> dict[str, Any]:
+        """Without ``cta.reason``, a new CTA gets the reason picklist's first active item: the
+        published create sample carries a reason [secondary]. Updates leave the reason alone."""
+        name = self.index.default_reason
+        if self.cfg.reason or not name:
+            return {}
+        ident = self.index.picklist.get(("CTA_REASON", name.lower()))
+        return {"reason": name, **({"ReasonId": ident} if ident else {})}
+
     def body(self, key: str, data: dict[str, Any], status: str) -> dict[str, Any]:
         """One CTA record (without ``Gsid``): tierform's key is in Comments and ``referenceId``."""
         record: dict[str, Any] = {
@@ -110,9 +173,7 @@ class CtaWriter:
             "Comments": comments(key, data),
             **self._picks(status),
         }
-        owner = self.index.users.resolve(data.get("assignee"), self.roster) or (
-            self.index.users.resolve(self.cfg.owner_email, self.roster)
-        )
+        owner = owner_of(self.index, self.cfg, self.roster, data.get("assignee"))
         if owner:
             record["OwnerId"] = owner
         playbook = data.get("gs_playbook")
@@ -150,7 +211,7 @@ class CtaWriter:
             if gsid:  # an update, or a closed CTA reopened: never a second CTA
                 updates.append((c, {"Gsid": gsid, **record}))
             else:
-                creates.append((c, record))
+                creates.append((c, {**self._default_reason(), **record}))
         failed: dict[str, str] = {}
         for batch in chunks(creates, CTA_BATCH):
             failed.update(self._send(batch, create=True))
@@ -163,10 +224,31 @@ class CtaWriter:
         if sent:
             yield from self._verify(sent)
 
-    def _send(self, batch: list[tuple[Change, dict[str, Any]]], *, create: bool) -> dict[str, str]:
+    def _send(
+        self,
+        batch: list[tuple[Change, dict[str, Any]]],
+        *,
+        create: bool,
+        resends: int = RESENDS,
+    ) -> dict[str, str]:
         records = [r for _, r in batch]
         try:
             body = self.api.cta_create(records) if create else self.api.cta_update(records)
+        except UncertainOutcome:
+            # A create whose answer was lost (500, 504, dropped connection) may have landed:
+            # the CTA list says which did, and only the others are sent again. (Updates are
+            # PUTs, which the client retries itself.)
+            if not create or resends <= 0:
+                raise
+            landed = self._landed({c.key for c, _ in batch})
+            rest = [(c, r) for c, r in batch if c.key not in landed]
+            log.warning(
+                "cta: a create's answer was lost; %d of %d landed, %d sent again",
+                len(batch) - len(rest),
+                len(batch),
+                len(rest),
+            )
+            return self._send(rest, create=True, resends=resends - 1) if rest else {}
         except PermanentApiError as exc:
             if len(batch) == 1:
                 return {batch[0][0].key: str(exc)}

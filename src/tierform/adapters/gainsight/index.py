@@ -47,5 +47,7 @@ class Index:
     cta_id: dict[str, str] = field(default_factory=dict)  # work item key -> open CTA GSID
     closed_cta: dict[str, str] = field(default_factory=dict)  # key -> closed CTA GSID
     picklist: dict[tuple[str, str], str] = field(default_factory=dict)  # (category, name) -> id
+    #: the reason new CTAs get when ``cta.reason`` is not set (the picklist's first active one)
+    default_reason: str | None = None
     desired_accounts: frozenset[str] = frozenset()
     loaded: bool = False

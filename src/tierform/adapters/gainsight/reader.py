@@ -53,6 +53,16 @@ def load_schema(api: GainsightApi, index: Index) -> None:
     index.schema_loaded = True
 
 
+def value_of(row: Mapping[str, Any], field: str) -> Any:
+    """``row[field]``, else the value under the same name in another case: GsUser fields
+    appear lower case in lookups (``csm__gr.email`` [confirmed]) and their case in a query
+    answer is not documented."""
+    if row.get(field) is not None:
+        return row[field]
+    wanted = field.lower()
+    return next((v for k, v in row.items() if k.lower() == wanted and v is not None), None)
+
+
 def load_users(api: GainsightApi, index: Index) -> None:
     """GsUsers once per run: e-mail, name and GSID [query path case: both forms tried]."""
     if index.users.loaded:
@@ -67,15 +77,16 @@ def load_users(api: GainsightApi, index: Index) -> None:
             last = exc
             continue
         for row in rows:
-            gsid = str(row.get("Gsid") or "")
+            gsid = str(value_of(row, "Gsid") or "")
             if not gsid:
                 continue
-            if row.get("Email"):
-                index.users.by_email[str(row["Email"]).strip().lower()] = gsid
-                index.users.email_of[gsid] = str(row["Email"]).strip()
-            if row.get("Name"):
-                index.users.by_name[str(row["Name"]).strip().lower()] = gsid
-                index.users.name_of[gsid] = str(row["Name"])
+            email, name = value_of(row, "Email"), value_of(row, "Name")
+            if email:
+                index.users.by_email[str(email).strip().lower()] = gsid
+                index.users.email_of[gsid] = str(email).strip()
+            if name:
+                index.users.by_name[str(name).strip().lower()] = gsid
+                index.users.name_of[gsid] = str(name)
         index.users.loaded = True
         return
     if last is not None:

@@ -16,13 +16,14 @@ from tierform.adapters.gainsight.client import BATCH, PAGE, GainsightApi, record
 from tierform.adapters.gainsight.index import Index
 from tierform.adapters.gainsight.mapping import api_name, from_wire, to_wire
 from tierform.adapters.http.batching import chunks
-from tierform.errors import PermanentApiError
+from tierform.errors import PermanentApiError, UncertainOutcome
 from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.state import canon
 
 log = logging.getLogger(__name__)
 
 Record = dict[str, Any]
+RESENDS = 2  # times an insert whose answer was lost is checked and sent again
 
 
 class CompanyWriter:
@@ -97,7 +98,9 @@ class CompanyWriter:
                 yield ChangeResult(c, ok=False, error=failed[c.key])
         yield from self._verify(sent)
 
-    def _send(self, batch: list[tuple[Change, Record]], *, insert: bool) -> dict[str, str]:
+    def _send(
+        self, batch: list[tuple[Change, Record]], *, insert: bool, resends: int = RESENDS
+    ) -> dict[str, str]:
         """Errors per account key; a refused batch is bisected down to the bad record."""
         records = [r for _, r in batch]
         try:
@@ -108,6 +111,21 @@ class CompanyWriter:
                         self._found(c.key, str(row["Gsid"]))
             else:
                 body = self.api.update("Company", records, ["Gsid"])
+        except UncertainOutcome:
+            # An insert whose answer was lost (500, 504, dropped connection) may have landed:
+            # a query by match_field says which did, and only the others are sent again.
+            # (Updates are PUTs, which the client retries itself.)
+            if not insert or resends <= 0:
+                raise
+            self._find_created([c.key for c, _ in batch])
+            rest = [(c, r) for c, r in batch if c.key not in self.index.gsid_of]
+            log.warning(
+                "company: an insert's answer was lost; %d of %d landed, %d sent again",
+                len(batch) - len(rest),
+                len(batch),
+                len(rest),
+            )
+            return self._send(rest, insert=True, resends=resends - 1) if rest else {}
         except PermanentApiError as exc:
             if len(batch) == 1:
                 return {batch[0][0].key: str(exc)}
