@@ -11,21 +11,26 @@ Evidence tags: [C] an official Totango article, [C-code] working public clients,
 * Search API [C]: ``POST /api/v1/search/accounts``, form field ``query`` (JSON): ``terms`` and
   ``fields`` mandatory, ``count`` <= 1000, record ``offset``; at most 10,000 records reachable
   (past it: an empty page or an error [I], ``past_reach``). Reply envelope [C-code] with
-  positional ``selected_fields``. Refusals ``{"status": "failed", "_error": ...}`` at HTTP 200
-  or 400 (``refusal_status`` [I]). An unknown attribute as a field is refused or answered with
-  nulls (``unknown_attribute`` [I]). Terms: ``string_attribute`` (``in_list``/``eq``/
+  positional ``selected_fields``. Refusals ``{"status": "failed", "_error": ...}`` at the HTTP
+  status ``refusal_status`` (unknown [C-code]: 200, 400, 404 or 500 in the tests).
+  An unknown attribute as a field is refused or answered with nulls (``unknown_attribute``
+  [I]). Terms: ``string_attribute`` (``in_list``/``eq``/
   ``contains``), ``string`` on ``search_name`` (``contains``), ``status_group`` and the account
   id term (``id_term``, ``in_list``; the name is [I]); any other term is refused, or ignored
   (``unknown_terms="ignore"``: then the filter silently returns everything).
-* Users [C-code]: ``POST /api/v1/search/users/internal`` (form ``query`` + ``team_id``).
+* Users [C-code]: ``POST /api/v1/search/users/internal`` (form ``query`` + ``team_id``); its
+  reply shape is not given (``users_block`` [I]) and a service may not offer it at all
+  (``users_status``: answered with that status [I]).
 * HTTP gateway [C]: ``pixel.gif`` (with or without a trailing slash), GET or POST, no auth,
+  a GET's query decoded as the docs' examples encode it (``%20`` a space, ``+`` a plus [I]),
   always 200 ``image/gif``, no validation; writes are applied ``apply_delay`` seconds later
   (asynchronous), accounts are upserted, ids are case-sensitive, a wrong ``sdr_s`` or an
   attribute missing from the Data Modeler is dropped silently (``auto_define`` [I] defines it
   instead), an empty value clears (``empty_clears`` [I]). ``drop_writes`` loses writes silently.
 * Tasks [C]: ``POST /api/v3/tasks`` (JSON; ``activity_type_id`` required; unknown account ->
-  400 "Account not found"); reply JSON with ``id`` [C-code] or the text "Success" [C]
-  (``task_reply``); ``PUT /api/v3/tasks/{id}`` partial; ``GET /api/v3/tasks?id=`` [C-code];
+  400 "Account not found"); reply JSON with ``id`` [C-code] or the text "Success" and no id
+  [C] (``task_reply="text"``); ``PUT /api/v3/tasks/{id}`` partial, 404 for a task deleted in
+  Totango (``delete_task``; shape [I]); ``GET /api/v3/tasks?id=`` [C-code];
   ``GET /api/v3/activity-types/`` [C-code].
 * SuccessPlay runs [C]: ``POST /api/v2/automations/run-manual-successplay``; manual and active
   only (refusal shape [I]: 400 with a message); success is the text "Success".
@@ -38,7 +43,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 import respx
@@ -132,7 +137,9 @@ class TotangoFake:
         self.attributes: set[str] = set(BUILT_IN)
         self.users: list[dict[str, Any]] = []
         self.users_block = "users"  # where the users listing puts its hits ("unknown": nowhere)
+        self.users_status: int | None = None  # e.g. 404/403: the listing is not offered [I]
         self.tasks: dict[str, dict[str, Any]] = {}
+        self._task_seq = 0
         self.flows: list[dict[str, Any]] = [
             {"activity_type_id": "flow-general", "display_name": "General"},
             {"activity_type_id": "flow-onboarding", "display_name": "Onboarding"},
@@ -217,6 +224,10 @@ class TotangoFake:
     def gateway_requests(self) -> list[Logged]:
         return [e for e in self.log.entries if e.host == urlsplit(self.gateway_base).netloc]
 
+    def delete_task(self, task_id: str) -> None:
+        """A person deletes the task in Totango: its id then answers 404 [I]."""
+        del self.tasks[task_id]
+
     def live_tasks(self) -> list[dict[str, Any]]:
         return [t for t in self.tasks.values() if t["status"] == "open"]
 
@@ -261,8 +272,7 @@ class TotangoFake:
         return self._serve(request, lambda: self._gateway(request))
 
     def _gateway(self, request: httpx.Request) -> httpx.Response | None:
-        query = parse_qs(request.url.query.decode(), keep_blank_values=True)
-        params = {k: v[-1] for k, v in query.items()}
+        params = _unquoted(request.url.query.decode())
         if request.method == "POST":
             form = parse_qs(request.content.decode(), keep_blank_values=True)
             params.update({k: v[-1] for k, v in form.items()})
@@ -389,6 +399,8 @@ class TotangoFake:
         if path == "/api/v1/search/accounts" and method == "POST":
             return 200, self._search_accounts(request)
         if path == "/api/v1/search/users/internal" and method == "POST":
+            if self.users_status is not None:
+                raise ApiError(self.users_status, {"message": "Not allowed"})
             return 200, self._search_users(request)
         if path.rstrip("/") == "/api/v3/activity-types" and method == "GET":
             return 200, list(self.flows)
@@ -515,7 +527,8 @@ class TotangoFake:
         if body.get("activity_type_id") not in {f["activity_type_id"] for f in self.flows}:
             raise _bad("activity_type_id is required and must be an existing Flow")
         self._check_task(body)
-        tid = str(uuid.UUID(int=len(self.tasks) + 1))
+        self._task_seq += 1  # never an id seen before, even after a delete
+        tid = str(uuid.UUID(int=self._task_seq))
         task = {
             "id": tid,
             "title": body["title"],
@@ -580,6 +593,17 @@ def _matcher(term: dict[str, Any], get: Callable[[dict[str, Any]], Any]) -> Call
         needle = str(term["contains"]).lower()
         return lambda a: get(a) is not None and needle in str(get(a)).lower()
     raise Refused("a term needs in_list, eq or contains")
+
+
+def _unquoted(query: str) -> dict[str, str]:
+    """A gateway query string decoded as the research's examples encode it: ``%20`` is a space
+    (``sdr_o.Success%20Manager=Jack%20Smith`` [HTTP]) and a ``+`` stays a plus [I]."""
+    params: dict[str, str] = {}
+    for pair in query.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            params[unquote(name)] = unquote(value)
+    return params
 
 
 def _body_of(request: httpx.Request) -> Any:

@@ -50,8 +50,10 @@ def test_inline_token_is_refused():
         EnvSecret.model_validate("tt_abc")
 
 
-@pytest.mark.parametrize("status", [200, 400])
-def test_search_refusal_in_both_forms(clock, monkeypatch, make_adapter, journal, status):
+@pytest.mark.parametrize("status", [200, 400, 404, 500])
+def test_search_refusal_at_any_status(clock, monkeypatch, make_adapter, journal, status):
+    """The failure envelope's HTTP status is not in the sources [C-code]: any status is a
+    refusal, answered at once (a 500 carrying it is not retried, a 404 is not a wrong host)."""
     from tierform.errors import PermanentApiError
     from tierform.sync.engine import Syncer
 
@@ -64,8 +66,11 @@ def test_search_refusal_in_both_forms(clock, monkeypatch, make_adapter, journal,
         missing = [s.key for s in plan.build_steps if s.status.value == "missing"]
         assert missing == ["tf_health_band", "tier-enterprise"]  # segment: nothing written yet
         adapter = make_adapter()
-        with pytest.raises(PermanentApiError, match="refused the query: count must be"):
+        before = server.log.total
+        with pytest.raises(PermanentApiError, match="refused the query: count must be") as err:
             adapter.api.search('{"terms":[],"fields":[],"count":5000}', [])
+        assert server.log.total - before == 1  # not retried
+        assert "base_url" not in str(err.value)
 
 
 def test_429_with_headers_is_waited_out(fake, syncer, clock):

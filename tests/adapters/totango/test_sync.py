@@ -64,6 +64,19 @@ def test_one_gateway_request_per_account_with_all_its_attributes(fake, syncer):
     }
 
 
+def test_gateway_query_encodes_a_space_as_percent_20(fake, syncer):
+    """Every gateway request in the research writes a space as %20 [HTTP]; a plus is a plus."""
+    states.seed(fake, 3)
+    desired = states.desired(3, tasks=False)
+    desired.put(Kind.account, ext(3), {**states.account_data(3), "tf_tier": "A+B Plus"})
+    assert syncer().apply(syncer().plan(desired)).ok
+    sent = next(e for e in fake.gateway_requests() if e.body["sdr_o"] == ext(3))
+    assert "sdr_o.Success%20Manager=Ana%20Ruiz" in sent.query
+    assert "sdr_o.tf_tier=A%2BB%20Plus" in sent.query and "+" not in sent.query
+    assert fake.attrs(ext(3))["Success Manager"] == "Ana Ruiz"
+    assert fake.attrs(ext(3))["tf_tier"] == "A+B Plus"
+
+
 def test_second_apply_sends_nothing(fake, syncer):
     states.seed(fake)
     desired = states.desired()
@@ -172,6 +185,28 @@ def test_users_listing_in_any_block_or_said_unreadable(fake, syncer, block):
     else:
         assert not any("could not be listed" in w for w in notes)
         assert fake.attrs(ext(3))["Success Manager"] == "Ana Ruiz"
+    assert syncer().plan(desired).is_empty
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_users_not_listable_writes_the_roster_name_unchecked(fake, syncer, status):
+    """The users listing is only seen in client code [C-code]: where this token may not use
+    it, the roster's full name is written (Success Manager holds "First Last" [SYSATTR])."""
+    fake.users_status = status
+    states.seed(fake, 3)
+    desired = states.desired(3)
+    sync = syncer()
+    plan = sync.plan(desired)
+    note = next(w for w in plan.warnings if w.startswith("CSM:"))
+    assert "cannot be listed" in note and f"answered {status}" in note
+    assert "without checking" in note and "Ana Ruiz" in note
+    assert "Growth pod" not in note  # a pool is nobody's name
+    assert not any("base_url" in w for w in plan.warnings)
+    report = sync.apply(plan)
+    assert report.ok, [f.error for f in report.failures]
+    assert fake.attrs(ext(3))["Success Manager"] == "Ana Ruiz"
+    assert "Success Manager" not in fake.attrs(ext(1))
+    assert fake.live_tasks()  # tasks still go to the roster's e-mail
     assert syncer().plan(desired).is_empty
 
 

@@ -65,6 +65,41 @@ def test_missing_attribute_is_a_failed_write_and_a_build_step(fake, syncer):
     assert syncer().plan(states.desired(3, tasks=False)).is_empty
 
 
+def test_attribute_the_gateway_creates_is_verified_like_any_other(
+    clock, monkeypatch, make_adapter, journal
+):
+    """Whether the gateway creates an attribute it does not know is unverified [I]: where it
+    does, the strict Search API takes it after the write, and the write is then checked."""
+    from tierform.sync.engine import Syncer
+
+    server = TotangoFake(app_token=TOKEN, clock=clock, auto_define=True)
+    monkeypatch.setenv("TOTANGO_APP_TOKEN", TOKEN)
+    with server.mock():
+        states.seed(server, 3, define=False)
+        server.define("tf_tier", "tf_csm", "tf_health_score")  # not tf_health_band
+        plan = Syncer(make_adapter(), journal).plan(states.desired(3, tasks=False))
+        assert any("tf_health_band" in w and "Data Modeler" in w for w in plan.warnings)
+        report = Syncer(make_adapter(), journal).apply(plan)
+        assert report.ok, [f.error for f in report.failures]
+        assert report.counts["create"] == 3
+        assert server.attrs(ext(2))["tf_health_band"] == "yellow"
+        again = Syncer(make_adapter(), journal).plan(states.desired(3, tasks=False))
+        assert again.is_empty
+        fields = {s.key: s.status.value for s in again.build_steps if s.kind is Kind.field}
+        assert fields["tf_health_band"] == "done"
+
+
+def test_attribute_the_gateway_does_not_create_fails_soon(fake, syncer, clock):
+    states.seed(fake, 3, define=False)
+    fake.define("tf_tier", "tf_csm", "tf_health_score")
+    plan = syncer().plan(states.desired(3, tasks=False))
+    start = clock()
+    report = syncer().apply(plan)
+    assert len(report.failures) == 3
+    assert all("tf_health_band do not exist" in f.error for f in report.failures)
+    assert clock() - start < 60  # the other values landed: no wait for verify_wait (180 s)
+
+
 def test_lenient_service_unknown_attributes_come_back_empty(
     clock, monkeypatch, make_adapter, journal
 ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 
 import pytest
@@ -81,28 +82,83 @@ def test_task_for_unknown_account_reports_account_not_found(fake, syncer):
     assert "Account not found" in errors[task_key(4)]
 
 
-def test_task_reply_as_plain_success_text(clock, monkeypatch, make_adapter, journal):
-    from tierform.sync.engine import Syncer
-
+@pytest.fixture
+def success_text(clock, monkeypatch):
+    """Task creates answered with the bare text "Success", no id, as the docs show [TASKS]."""
     from .conftest import TOKEN
 
     server = TotangoFake(app_token=TOKEN, clock=clock, task_reply="text")
     monkeypatch.setenv("TOTANGO_APP_TOKEN", TOKEN)
     with server.mock():
         states.seed(server, 4)
-        Syncer(make_adapter(), journal).apply(
-            Syncer(make_adapter(), journal).plan(states.desired(4))
-        )
-        assert len(server.tasks) == 2
-        assert Syncer(make_adapter(), journal).plan(states.desired(4)).is_empty
-        desired = states.desired(4)
-        desired.put(Kind.work_item, task_key(2), states.task_data(2, due="2025-04-01"))
-        report = Syncer(make_adapter(), journal).apply(
-            Syncer(make_adapter(), journal).plan(desired)
-        )
-        assert [f.change.key for f in report.failures] == [task_key(2)]
-        assert "did not return an id" in report.failures[0].error
-        assert len(server.tasks) == 2  # never a second task
+        yield server
+
+
+def test_task_created_without_id_is_said_once_not_failed_every_run(success_text, syncer, caplog):
+    server = success_text
+    assert syncer().apply(syncer().plan(states.desired(4))).ok
+    assert len(server.tasks) == 2
+    assert syncer().plan(states.desired(4)).is_empty
+    desired = states.desired(4)
+    desired.put(Kind.work_item, task_key(2), states.task_data(2, due="2025-04-01"))
+    plan = syncer().plan(desired)
+    assert [(c.op, c.key) for c in plan.changes] == [(Op.update, task_key(2))]
+    caplog.set_level(logging.WARNING)
+    report = syncer().apply(plan)
+    assert report.ok and report.counts["update"] == 1
+    notes = [r.getMessage() for r in caplog.records if task_key(2) in r.getMessage()]
+    assert len(notes) == 1
+    assert "without Totango returning its id" in notes[0]
+    assert "due to '2025-04-01'" in notes[0]
+    assert f"tierform key: {task_key(2)}" in notes[0]
+    assert syncer().plan(desired).is_empty  # not planned (nor reported) again
+    assert len(server.tasks) == 2  # never a second task
+    assert not server.log.select(method="PUT")
+
+
+def test_task_created_without_id_asked_to_be_closed_by_hand(success_text, syncer, caplog):
+    server = success_text
+    syncer().apply(syncer().plan(states.desired(4)))
+    without = states.desired(4)
+    del without.objects[Kind.work_item][task_key(4)]
+    caplog.set_level(logging.WARNING)
+    report = syncer().apply(syncer().plan(without))
+    assert report.ok and report.counts["delete"] == 1
+    assert any("close it in Totango" in r.getMessage() for r in caplog.records)
+    assert syncer().plan(without).is_empty
+    assert len(server.live_tasks()) == 2  # tierform could not close it: a person does
+
+
+def test_task_deleted_in_totango_counts_as_closed(fake, syncer):
+    states.seed(fake, 4)
+    syncer().apply(syncer().plan(states.desired(4)))
+    task4 = next(t for t in fake.tasks.values() if t["account_id"] == ext(4))
+    fake.delete_task(task4["id"])
+    without = states.desired(4)
+    del without.objects[Kind.work_item][task_key(4)]
+    report = syncer().apply(syncer().plan(without))
+    assert report.ok and report.counts["delete"] == 1
+    assert syncer().plan(without).is_empty
+    assert [t["account_id"] for t in fake.live_tasks()] == [ext(2)]
+
+
+def test_task_deleted_in_totango_is_created_again_on_update(fake, syncer):
+    states.seed(fake, 4)
+    syncer().apply(syncer().plan(states.desired(4)))
+    task4 = next(t for t in fake.tasks.values() if t["account_id"] == ext(4))
+    fake.delete_task(task4["id"])
+    desired = states.desired(4)
+    desired.put(Kind.work_item, task_key(4), states.task_data(4, due="2025-05-01"))
+    report = syncer().apply(syncer().plan(desired))
+    assert report.ok, [f.error for f in report.failures]
+    again = next(t for t in fake.tasks.values() if t["account_id"] == ext(4))
+    assert again["id"] != task4["id"] and again["due_date"] == "2025-05-01"
+    assert f"tierform key: {task_key(4)}" in again["description"]
+    assert syncer().plan(desired).is_empty
+    # the next change goes to the new task
+    desired.put(Kind.work_item, task_key(4), states.task_data(4, due="2025-06-01"))
+    assert syncer().apply(syncer().plan(desired)).ok
+    assert again["due_date"] == "2025-06-01" and len(fake.tasks) == 2
 
 
 @pytest.fixture

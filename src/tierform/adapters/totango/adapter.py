@@ -12,6 +12,7 @@ through the Search API.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
@@ -23,12 +24,12 @@ from tierform.adapters.http.client import ApiClient
 from tierform.adapters.http.concurrency import bounded_map
 from tierform.adapters.totango import buildsheet as bs
 from tierform.adapters.totango.auth import AppTokenAuth
-from tierform.adapters.totango.client import TotangoApi, error_hint, error_text
+from tierform.adapters.totango.client import TotangoApi, error_hint, error_kind, error_text
 from tierform.adapters.totango.gateway import AccountWriter
 from tierform.adapters.totango.mapping import SM_KEY
 from tierform.adapters.totango.people import People, load
 from tierform.adapters.totango.plays import RUN_PREFIX, PlayRunner, plan_runs
-from tierform.adapters.totango.reader import Index, Reader
+from tierform.adapters.totango.reader import Index, Reader, accepted
 from tierform.adapters.totango.settings import TotangoSettings
 from tierform.adapters.totango.tasks import TaskWriter, one_task, task_data
 from tierform.adapters.totango.verify import Verifier
@@ -38,6 +39,8 @@ from tierform.sync.capabilities import Capabilities
 from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.settings import AdapterSettings
 from tierform.sync.state import Data, Kind, Scope, State
+
+log = logging.getLogger(__name__)
 
 DOCUMENTED_LIMIT = 100.0  # REST requests/minute per token [RATE]
 
@@ -101,6 +104,9 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
 
     def error_hint(self, response: httpx.Response, text: str) -> str | None:
         return error_hint(response, self.ts.app_token.env, self.ts.rest_url())
+
+    def error_kind(self, response: httpx.Response, text: str) -> str | None:
+        return error_kind(response)
 
     @property
     def api(self) -> TotangoApi:
@@ -169,6 +175,9 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
 
     def _success_managers(self, out: State, csms: set[str]) -> None:
         people = self.people()
+        if people.unlistable:
+            self._unchecked_managers(out, people)
+            return
         if not people.listed:
             self._notes.append(
                 f"CSM: Totango's users could not be listed ({people.problem}), so the Success "
@@ -197,6 +206,24 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
                 + ", ".join(f"{n} ({c} account(s))" for n, c in sorted(unknown.items()))
                 + "; Success Manager is left as it is on those accounts (the gateway would "
                 "accept any name silently): add them as Totango users or fix the roster e-mail"
+            )
+
+    def _unchecked_managers(self, out: State, people: People) -> None:
+        """Users cannot be listed here: the roster's full name ("First Last", the form Success
+        Manager holds [SYSATTR]) is written as it is, and the plan says it was not checked."""
+        accounts = out.objects.get(Kind.account, {})
+        written: set[str] = set()
+        for key, data in accounts.items():
+            csm = data.get("tf_csm")
+            if csm and str(csm) in self.context.roster:
+                accounts[key] = {**data, SM_KEY: str(csm)}  # a copy: never the input's
+                written.add(str(csm))
+        if written:
+            self._notes.append(
+                f"CSM: Totango's users cannot be listed with this token ({people.problem}), so "
+                "Success Manager is set to the roster's full name without checking that a "
+                f"Totango user has it: {', '.join(sorted(written))}. Totango takes any text "
+                "here; make sure each name is exactly a Totango user's full name"
             )
 
     def platform_owners(self) -> dict[str, str]:
@@ -339,6 +366,9 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
         def readable(name: str) -> bool:
             return name == SM_KEY or not idx.strict or name in idx.defined
 
+        def probe(names: list[str]) -> None:
+            idx.defined |= accepted(self.api, names)
+
         verifier = Verifier(
             idx.partitioner,
             numeric=idx.numeric,
@@ -346,6 +376,7 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
             wait=self.ts.verify_wait,
             clock=self._clock(),
             sleep=self._sleep(),
+            probe=probe if idx.strict else None,
         )
         return AccountWriter(
             self.api, self.ts.service_id, idx.found, verifier, self.ts.gateway_in_flight
@@ -355,7 +386,12 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
         def remote(change: Change) -> str | None:
             return change.remote_id or ctx.remote_ids.get((change.kind, change.key))
 
-        tasks = TaskWriter(self.api, remote, self.assignee, self.flow)
+        def note(message: str) -> None:
+            log.warning("%s", message)
+            if ctx.on_step is not None:
+                ctx.on_step(message)
+
+        tasks = TaskWriter(self.api, remote, self.assignee, self.flow, note)
         plays = PlayRunner(self.api)
 
         def one(change: Change) -> ChangeResult:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -37,9 +38,38 @@ def error_text(response: httpx.Response) -> str:
     return refusal(body) or default_error_text(response)
 
 
+REFUSED = "Totango refused the request (status: failed)"
+
+
+def refused(response: httpx.Response) -> bool:
+    """Whether the body is the Search API's failure envelope ``{"status": "failed", "_error":
+    ...}``, whose HTTP status the sources do not show [C-code]."""
+    try:
+        body = json_body(response)
+    except ValueError:
+        return False
+    return refusal(body) is not None
+
+
+def error_kind(response: httpx.Response) -> str | None:
+    """The failure envelope at any status is an answer (never retried), except a 401 (the
+    token) and a 429 (the rate limit), which keep their own meaning."""
+    if response.status_code in (401, 429) or not refused(response):
+        return None
+    return "permanent"
+
+
 def error_hint(response: httpx.Response, env: str, rest_url: str) -> str | None:
-    """What to check after a 401/403/404, naming the variable (never its value)."""
+    """What to check after a 401/403/404, naming the variable (never its value); a refusal
+    envelope is marked as such (it says what was wrong with the request, not the host)."""
     status, path = response.status_code, response.request.url.path
+    if status not in (401, 429) and refused(response):
+        return REFUSED
+    if status in (403, 404) and path.rstrip("/").endswith(SEARCH_USERS):
+        return (
+            "this token may not list Totango's users (an endpoint seen only in client code): "
+            "Success Manager is then set to roster names unchecked"
+        )
     if status == 401:
         return (
             f"check {env}: it must hold a Totango personal access token (Edit Profile > "
@@ -70,7 +100,8 @@ class TotangoApi:
     # -- Search API -------------------------------------------------------------------
 
     def search(self, q: str, fields: Sequence[str], kind: str = "accounts") -> Page:
-        """One page; a refused query raises :class:`SearchRefused` (at HTTP 200 or 4xx)."""
+        """One page; a refused query raises :class:`SearchRefused`, whatever the HTTP status
+        of its failure envelope (400 or 422 is a refusal whatever the body)."""
         path = SEARCH_ACCOUNTS if kind == "accounts" else SEARCH_USERS
         form: dict[str, str] = {"query": q}
         if kind == "users":
@@ -85,9 +116,10 @@ class TotangoApi:
                 write=False,
             )
         except PermanentApiError as exc:
-            if exc.status in (400, 422):
-                text = str(exc).split(f"answered {exc.status}: ", 1)[-1]
-                raise SearchRefused(text, exc.status) from None
+            message = str(exc)
+            if exc.status in (400, 422) or message.endswith(f". {REFUSED}"):
+                text = message.removesuffix(f". {REFUSED}").split(f"answered {exc.status}: ", 1)
+                raise SearchRefused(text[-1], exc.status) from None
             raise
         return parse(_json(response), fields, kind)
 
@@ -100,7 +132,8 @@ class TotangoApi:
 
     def send(self, params: Mapping[str, str]) -> None:
         """One gateway request. Its 200 says only that the network call worked [HTTP]."""
-        self.gateway.request("GET", self.gateway_url, params=dict(params), idempotent=True)
+        url = f"{self.gateway_url}?{gateway_query(params)}"
+        self.gateway.request("GET", url, idempotent=True)
 
     # -- tasks and plays --------------------------------------------------------------
 
@@ -129,6 +162,13 @@ class TotangoApi:
         return _json(response)
 
 
+def gateway_query(params: Mapping[str, str]) -> str:
+    """The gateway's query string with a space as ``%20``, as every request in Totango's docs
+    has it (``sdr_o.Success%20Manager=Jack%20Smith`` [HTTP]): httpx would send ``+``, which a
+    server decoding the way those examples encode would keep as a literal plus."""
+    return urllib.parse.urlencode(dict(params), quote_via=urllib.parse.quote)
+
+
 def _form(fields: Mapping[str, str]) -> bytes:
     return str(httpx.QueryParams(fields)).encode()
 
@@ -142,4 +182,4 @@ def _json(response: httpx.Response) -> Any:
         return response.text
 
 
-__all__ = ["SearchRefused", "TotangoApi", "error_hint", "error_text"]
+__all__ = ["SearchRefused", "TotangoApi", "error_hint", "error_kind", "error_text"]

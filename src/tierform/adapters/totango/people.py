@@ -15,11 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tierform.adapters.totango.client import TotangoApi
+from tierform.adapters.totango.client import SEARCH_USERS, TotangoApi
 from tierform.adapters.totango.query import PAGE, REACH, query
 from tierform.errors import AuthError, PermanentApiError
 
 log = logging.getLogger(__name__)
+
+UNLISTABLE = (403, 404)  # the users listing is not offered to this token
 
 
 @dataclass
@@ -35,6 +37,9 @@ class People:
     users: list[User] = field(default_factory=list)
     listed: bool = False
     problem: str | None = None
+    #: The listing endpoint is missing (404) or forbidden (403) for this token: it is only
+    #: seen in client code [C-code], so a service may well not offer it.
+    unlistable: bool = False
 
     def find(self, name: str, email: str | None) -> User | None:
         if email:
@@ -47,7 +52,7 @@ class People:
 
 def load(api: TotangoApi) -> People:
     """Every Totango user (paged like accounts); an endpoint this service refuses is reported,
-    not fatal: Success Manager values are then left as they are."""
+    not fatal (a 401 is: the token is wrong for every endpoint)."""
     people = People()
     offset = 0
     try:
@@ -63,9 +68,13 @@ def load(api: TotangoApi) -> People:
             offset += PAGE
             if len(page.hits) < PAGE or offset >= page.total:
                 break
-    except AuthError:
-        raise
-    except PermanentApiError as exc:
+    except (AuthError, PermanentApiError) as exc:
+        if exc.status in UNLISTABLE:
+            people.unlistable = True
+            people.problem = f"POST /{SEARCH_USERS} answered {exc.status}"
+            return people
+        if isinstance(exc, AuthError):
+            raise
         people.problem = str(exc)
         return people
     people.listed = True

@@ -5,8 +5,8 @@ A query is JSON sent as the form field ``query`` [SEARCH]: ``terms`` (filters, a
 (at most 1,000), ``offset`` (a record offset) and ``sort_by``/``sort_order``. The reply is
 ``{"status": "success", "response": {"accounts": {"total_hits", "hits": [{"name": <account
 id>, "display_name", "selected_fields": [...]}]}}}``; a refused query is ``{"status":
-"failed", "_error": "..."}`` with an HTTP status the sources do not show, so both a 200 and a
-4xx carrying it are read as a refusal.
+"failed", "_error": "..."}`` with an HTTP status the sources do not show, so it is read as a
+refusal at any status but 401 and 429.
 """
 
 from __future__ import annotations

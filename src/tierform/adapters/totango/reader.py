@@ -44,6 +44,25 @@ class Index:
     loaded: bool = False
 
 
+def accepts(api: TotangoApi, names: list[str]) -> bool:
+    """Whether the Search API takes these attributes as fields (a strict service refuses an
+    attribute the Data Modeler does not have)."""
+    try:
+        api.search(query([], names, count=1), names)
+    except SearchRefused:
+        return False
+    return True
+
+
+def accepted(api: TotangoApi, names: list[str]) -> set[str]:
+    """The names the Search API takes as fields: all in one probe, else one probe each."""
+    if not names:
+        return set()
+    if accepts(api, names):
+        return set(names)
+    return {n for n in names if len(names) > 1 and accepts(api, [n])}
+
+
 def _some(items: Iterable[str]) -> str:
     items = sorted(items)
     more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
@@ -85,23 +104,13 @@ class Reader:
 
     # -- definitions ------------------------------------------------------------------
 
-    def _accepts(self, names: list[str]) -> bool:
-        try:
-            self.api.search(query([], names, count=1), names)
-        except SearchRefused:
-            return False
-        return True
-
     def _definitions(self, names: list[str]) -> None:
         idx = self.index
-        idx.strict = not self._accepts([CANARY])
+        idx.strict = not accepts(self.api, [CANARY])
         if not idx.strict:
             idx.defined = set()  # known from values once the accounts are read
             return
-        if self._accepts(names):
-            idx.defined = set(names)
-            return
-        idx.defined = {n for n in names if self._accepts([n])}
+        idx.defined = accepted(self.api, names)
 
     # -- accounts ---------------------------------------------------------------------
 

@@ -5,12 +5,16 @@ keeps remote ids (the journal), which makes re-runs update rather than duplicate
 carries tierform's key in its description so a person can find it. A create is never replayed
 on an uncertain failure (it would make a second task); the next run re-plans. The create reply
 is a JSON object with ``id`` in working clients [C-code] but a bare "Success" in the docs [C]:
-both are accepted, and a task whose id Totango did not return is reported when it needs an
-update. A task no longer due is closed (``status: closed`` [C-code]).
+both are accepted. A task whose id Totango did not return cannot be changed through the API:
+its update or close is reported once as a step for a person (not a failure that every run
+would plan again). A task no longer due is closed (``status: closed`` [C-code]); one deleted
+in Totango (404) counts as closed when it is to be closed, and is created again when it is to
+be updated.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,6 +22,8 @@ from tierform.adapters.totango.client import TotangoApi
 from tierform.errors import PermanentApiError
 from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.state import Data
+
+log = logging.getLogger(__name__)
 
 NORMAL = 2  # priority: 1 high, 2 normal, 3 low [TASKS]
 KEY_LINE = "tierform key: "
@@ -116,11 +122,13 @@ class TaskWriter:
         remote: Callable[[Change], str | None],
         assignee: Callable[[str | None], str | None],
         flow: Callable[[], str | None],
+        note: Callable[[str], None] = log.warning,
     ) -> None:
         self.api = api
         self.remote = remote
         self.assignee = assignee
         self.flow = flow
+        self.note = note
 
     def write(self, change: Change) -> ChangeResult:
         data = change.data or {}
@@ -129,22 +137,10 @@ class TaskWriter:
                 return self._create(change, data)
             tid = self.remote(change)
             if not tid:
-                return ChangeResult(
-                    change,
-                    ok=False,
-                    error=f"totango: Totango did not return an id when the task {change.key} "
-                    "was created, so it cannot be changed through the API; change it in "
-                    f"Totango (its description holds 'tierform key: {change.key}')",
-                )
+                return self._without_id(change)
             if change.op is Op.delete:
-                self.api.update_task(tid, {"status": "closed"})
-            else:
-                fields = {d.field for d in change.diffs}
-                who = self.assignee(data.get("assignee"))
-                body = task_body(change.key, data, who, None, fields)
-                if body:
-                    self.api.update_task(tid, body)
-            return ChangeResult(change, ok=True, remote_id=tid)
+                return self._close(change, tid)
+            return self._update(change, data, tid)
         except PermanentApiError as exc:
             return ChangeResult(change, ok=False, error=_explain(str(exc)))
 
@@ -152,6 +148,42 @@ class TaskWriter:
         who = self.assignee(data.get("assignee"))
         reply = self.api.create_task(task_body(change.key, data, who, self.flow()))
         return ChangeResult(change, ok=True, remote_id=task_id(reply))
+
+    def _update(self, change: Change, data: Data, tid: str) -> ChangeResult:
+        fields = {d.field for d in change.diffs}
+        body = task_body(change.key, data, self.assignee(data.get("assignee")), None, fields)
+        try:
+            if body:
+                self.api.update_task(tid, body)
+        except PermanentApiError as exc:
+            if exc.status != 404:
+                raise
+            return self._create(change, data)  # deleted in Totango but still due
+        return ChangeResult(change, ok=True, remote_id=tid)
+
+    def _close(self, change: Change, tid: str) -> ChangeResult:
+        try:
+            self.api.update_task(tid, {"status": "closed"})
+        except PermanentApiError as exc:
+            if exc.status != 404:
+                raise  # a 404: deleted in Totango, which is as closed as it gets
+        return ChangeResult(change, ok=True, remote_id=tid)
+
+    def _without_id(self, change: Change) -> ChangeResult:
+        """Totango answered the create with a bare "Success" [TASKS], so the task cannot be
+        addressed: said once, and taken as done so later runs do not plan it again."""
+        todo = "close it" if change.op is Op.delete else _changes(change)
+        self.note(
+            f"totango: task {change.key} was created without Totango returning its id, so "
+            f"tierform cannot change it: {todo} in Totango (its description holds "
+            f"'{KEY_LINE}{change.key}'); tierform takes this as done and will not ask again"
+        )
+        return ChangeResult(change, ok=True)
+
+
+def _changes(change: Change) -> str:
+    shown = ", ".join(f"{d.field} to {d.new!r}" for d in change.diffs) or "update it"
+    return f"set {shown}" if change.diffs else shown
 
 
 def _explain(text: str) -> str:

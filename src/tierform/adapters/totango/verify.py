@@ -33,6 +33,10 @@ class Sent:
 
 
 class Verifier:
+    """``readable`` says whether an attribute can be read back (a strict Search API refuses
+    one the Data Modeler lacks); ``probe`` asks the Search API again which of such names it now
+    takes, since whether the gateway creates an unknown attribute is not known [I]."""
+
     def __init__(
         self,
         partitioner: Partitioner,
@@ -42,6 +46,7 @@ class Verifier:
         wait: float,
         clock: Callable[[], float],
         sleep: Callable[[float], None],
+        probe: Callable[[list[str]], object] | None = None,
     ) -> None:
         self.partitioner = partitioner
         self.numeric = numeric
@@ -49,42 +54,70 @@ class Verifier:
         self.wait = wait
         self.clock = clock
         self.sleep = sleep
+        self.probe = probe
 
     def confirm(self, sent: list[Sent]) -> Iterator[ChangeResult]:
         pending: list[Sent] = []
         for item in sent:
-            blind = sorted(f for f in item.expected if not self.readable(f))
-            if blind:
-                yield ChangeResult(
-                    item.change,
-                    ok=False,
-                    error=f"totango: the account attribute(s) {', '.join(blind)} do not exist "
-                    "(Data Modeler), so the gateway drops their values; create them (see the "
-                    "build sheet) and sync again",
-                )
+            if self.probe is None and self._blind(item):
+                yield self._undefined(item)
             else:
                 pending.append(item)
         deadline = self.clock() + self.wait
         pause = FIRST_PAUSE
         last: dict[str, dict[str, Any]] = {}
+        settled: set[int] = set()  # blind items whose other values have landed
         while pending:
             self.sleep(min(pause, max(0.0, deadline - self.clock())))
+            self._reprobe(pending)
             last = self._read(pending)
             still = []
             for item in pending:
-                if self._landed(item, last.get(item.change.key, {})):
+                values = last.get(item.change.key, {})
+                blind = self._blind(item)
+                if not blind and self._landed(item, values):
                     yield ChangeResult(item.change, ok=True, remote_id=item.change.key)
+                elif blind and id(item) in settled:
+                    yield self._undefined(item)  # written, read, and still not an attribute
                 else:
+                    if blind and len(blind) < len(item.expected) and self._landed(item, values):
+                        settled.add(id(item))
                     still.append(item)
             pending = still
             if self.clock() >= deadline:
                 break
             pause = min(pause * 2, MAX_PAUSE)
         for item in pending:
-            yield ChangeResult(item.change, ok=False, error=self._missed(item, last))
+            blind = self._blind(item)
+            yield (
+                self._undefined(item)
+                if blind
+                else ChangeResult(item.change, ok=False, error=self._missed(item, last))
+            )
+
+    def _blind(self, item: Sent) -> list[str]:
+        return sorted(f for f in item.expected if not self.readable(f))
+
+    def _reprobe(self, pending: list[Sent]) -> None:
+        """Ask again about attributes the read could not see: the gateway may have created
+        them from the values just sent."""
+        names = sorted({f for item in pending for f in self._blind(item)})
+        if names and self.probe is not None:
+            self.probe(names)
+
+    def _undefined(self, item: Sent) -> ChangeResult:
+        return ChangeResult(
+            item.change,
+            ok=False,
+            error=f"totango: the account attribute(s) {', '.join(self._blind(item))} do not "
+            "exist (Data Modeler), so the gateway drops their values; create them (see the "
+            "build sheet) and sync again",
+        )
 
     def _read(self, pending: list[Sent]) -> dict[str, dict[str, Any]]:
-        fields = sorted({attribute(f) for item in pending for f in item.expected})
+        fields = sorted(
+            {attribute(f) for item in pending for f in item.expected if self.readable(f)}
+        )
         if SUCCESS_MANAGER not in fields:
             fields.append(SUCCESS_MANAGER)
         hits = self.partitioner.fetch([i.change.key for i in pending], fields)
@@ -94,7 +127,10 @@ class Verifier:
         return canon(read_value(values.get(attribute(name)), name in self.numeric))
 
     def _landed(self, item: Sent, values: dict[str, Any]) -> bool:
-        return all(self._value(values, f) == canon(v) for f, v in item.expected.items())
+        """Whether every value that can be read back shows what was sent."""
+        return all(
+            self._value(values, f) == canon(v) for f, v in item.expected.items() if self.readable(f)
+        )
 
     def _missed(self, item: Sent, last: dict[str, dict[str, Any]]) -> str:
         values = last.get(item.change.key, {})
