@@ -23,7 +23,8 @@ where the research gives one):
   ``$top``/``$skip``/``$count``/``$expand``/``$select``/``$orderby``; page size 100 with an
   absolute ``@odata.nextLink`` and none when ``$top`` is given [C] (``next_link=False``: never
   one [I]; ``"root"`` or ``"relative"``: a link from the host's root or relative to the REST
-  base, forms the research leaves open); custom fields under ``Cf`` keyed by stripped display
+  base, forms the research leaves open; ``"spelled"``: absolute, the host in capitals with its
+  default port written out); custom fields under ``Cf`` keyed by stripped display
   name (``cf_keys="stripped"`` [S]) or by name (``"name"`` [I]); the owner as an expandable
   ``OwnerUserAccount`` (``owner_form="expand"``) or ``UserAccount``
   (``"expand-useraccount"``: the research's "related UserAccount" [C]), an
@@ -612,9 +613,12 @@ class ChurnZeroFake:
             if self.next_link and skip + page < len(rows):
                 rest = {k: v for k, v in query.items() if k != "$skip"}
                 tail = f"{entity}?" + urlencode({**rest, "$skip": skip + page})
+                base = urlsplit(self.rest_base)
                 body["@odata.nextLink"] = {
-                    "root": urlsplit(self.rest_base).path + "/" + tail,  # from the host's root
+                    "root": base.path + "/" + tail,  # from the host's root
                     "relative": tail,  # relative to the REST base
+                    # the same host as the server writes it: in capitals, its port spelled out
+                    "spelled": f"{base.scheme}://{base.netloc.upper()}:443{base.path}/{tail}",
                 }.get(str(self.next_link), f"{self.rest_base}/{tail}")
         if query.get("$select"):
             wanted = set(query["$select"].split(","))

@@ -128,11 +128,18 @@ def test_canary_is_a_write_that_can_prove_itself(fake, syncer, fake_options):
 
 @pytest.mark.parametrize(
     "fake_options",
-    [{"next_link": True}, {"next_link": "root"}, {"next_link": "relative"}, {"next_link": False}],
+    [
+        {"next_link": True},
+        {"next_link": "root"},
+        {"next_link": "relative"},
+        {"next_link": "spelled"},
+        {"next_link": False},
+    ],
 )
 def test_every_page_is_read_whatever_the_next_link_form(fake, syncer, fake_options):
-    """250 accounts: three pages, followed by an absolute link, a link from the host's root,
-    one relative to the REST base, or by $skip when there is none."""
+    """250 accounts: three pages, followed by an absolute link (also with the host in capitals
+    and its default port written out), a link from the host's root, one relative to the REST
+    base, or by $skip when there is none."""
     states.seed(fake, 250)
     desired = states.desired(250, items=False)
     assert syncer().apply(syncer().plan(desired)).ok

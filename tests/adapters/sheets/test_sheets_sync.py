@@ -332,3 +332,21 @@ def test_a_cell_holding_half_a_character_is_read_as_u_fffd_and_rewritten(
     plans_and_rewrites_a_half_character(
         server, lambda: syncer(make_adapter, tmp_path), desired, key, tier_cell, "stringValue"
     )
+
+
+@pytest.mark.parametrize(
+    "sid, ok", [("s1", True), ("sheet-1_A", True), ("a/b", False), ("", False)]
+)
+def test_spreadsheet_id_is_any_url_safe_id(sid: str, ok: bool) -> None:
+    """Google's ids are URL-safe; their length is not documented, so a short one is taken and
+    only what could not sit in the request path is refused."""
+    from pydantic import ValidationError
+
+    from tierform.adapters.sheets import SheetsSettings
+
+    raw = {"platform": "sheets", "spreadsheet_id": sid, "credentials": {"env": ENV}}
+    if ok:
+        assert SheetsSettings.model_validate(raw).spreadsheet_id == sid
+    else:
+        with pytest.raises(ValidationError):
+            SheetsSettings.model_validate(raw)

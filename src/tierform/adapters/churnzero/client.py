@@ -122,7 +122,7 @@ class ChurnZeroApi:
         self.push_url = push_url
         self.owner_expands: tuple[str, ...] = OWNER_EXPANDS  # those not refused yet, in order
         self.pages_by_link = False  # a nextLink was seen: the server pages by links
-        self.rest_host = urlsplit(rest_url).netloc
+        self.rest_host = _host_port(rest_url)
         self.rest_origin = "{0.scheme}://{0.netloc}".format(urlsplit(rest_url))
 
     # -- REST ----------------------------------------------------------------------------
@@ -180,7 +180,7 @@ class ChurnZeroApi:
             return None
         link = str(link)
         self.pages_by_link = True
-        if urlsplit(link).netloc not in ("", self.rest_host):
+        if urlsplit(link).netloc and _host_port(link) != self.rest_host:
             raise PermanentApiError(
                 f"churnzero: {entity}: the next page points to another host; stopping"
             )
@@ -274,6 +274,14 @@ class ChurnZeroApi:
             idempotent=True,
             write=True,
         )
+
+
+def _host_port(url: str) -> tuple[str, int | None]:
+    """A URL's host (any case) and port (the scheme's default when none is written), so a
+    next page at ``HTTPS://Tenant.ChurnZero.net:443/...`` is the same host."""
+    parts = urlsplit(url)
+    default = {"https": 443, "http": 80}.get(parts.scheme.lower())
+    return (parts.hostname or "").lower(), parts.port or default
 
 
 def _identity(row: dict[str, Any]) -> Any:

@@ -11,8 +11,10 @@ DEFAULT_BASE_URL = "https://sheets.googleapis.com/"
 
 class SheetsSettings(HttpSettings):
     platform: str = "sheets"
+    # Google's ids are URL-safe (letters, digits, - and _); their length is not documented, so
+    # none is required.
     spreadsheet_id: str = Field(
-        min_length=10,
+        min_length=1,
         pattern=r"^[A-Za-z0-9_-]+$",
         description="The id in the sheet's URL: docs.google.com/spreadsheets/d/<id>/edit. "
         "Create the spreadsheet yourself and share it with the service account (Editor).",
