@@ -121,7 +121,6 @@ class ChurnZeroApi:
         self.key = key
         self.push_url = push_url
         self.owner_expands: tuple[str, ...] = OWNER_EXPANDS  # those not refused yet, in order
-        self.pages_by_link = False  # a nextLink was seen: the server pages by links
         self.rest_host = _host_port(rest_url)
         self.rest_origin = "{0.scheme}://{0.netloc}".format(urlsplit(rest_url))
 
@@ -130,8 +129,8 @@ class ChurnZeroApi:
     def collection(
         self, entity: str, params: dict[str, Any] | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Every row of ``entity`` matching ``params``, following nextLink, else ``$skip`` until
-        an empty page (see :mod:`.odata`)."""
+        """Every row of ``entity`` matching ``params``, following nextLink, else ``$skip`` after
+        each full page (see :mod:`.odata`)."""
         url: str = entity
         query: dict[str, Any] | None = dict(params or {})
         read = 0
@@ -153,12 +152,13 @@ class ChurnZeroApi:
             if link:
                 url, query = link, None
                 continue
-            if not rows or query is None:
-                return  # an empty page, or the last of those nextLink led to
-            if len(rows) < PAGE and self.pages_by_link:
-                return  # this server pages by nextLink: a short page without one is the last
-            # No nextLink: "continue to increase $skip ... until an empty result set is
-            # observed" [C], not merely a short page (a page may be smaller than 100 [I]).
+            if len(rows) < PAGE or query is None:
+                # "The page size for all collection requests is 100" [C]: a shorter page
+                # (or an empty one) without a nextLink is the last; so is the last of those
+                # a nextLink led to.
+                return
+            # A full page without nextLink: on by $skip ("continue to increase $skip ... until
+            # an empty result set is observed" [C], said of $top reads).
             query = {**(params or {}), "$skip": read}
             url = entity
 
@@ -179,7 +179,6 @@ class ChurnZeroApi:
         if not link:
             return None
         link = str(link)
-        self.pages_by_link = True
         if urlsplit(link).netloc and _host_port(link) != self.rest_host:
             raise PermanentApiError(
                 f"churnzero: {entity}: the next page points to another host; stopping"

@@ -4,11 +4,11 @@ fit in a URL, and the two documented paging forms.
 Paging [C]: "The page size for all collection requests is 100 results", continued through
 ``@odata.nextLink``; with ``$top`` there is no nextLink and the caller raises ``$skip`` until an
 empty page. tierform lets the server page (no ``$top``) and follows nextLink; should a page come
-back without one (one secondary source says ``$top``-style paging also applies to plain
-requests [I]), it continues with ``$skip`` until an empty page, as the official rule says, and
-stops with an error when a page starts with the row the one before started with (a server
-ignoring ``$skip`` would otherwise be read forever). Once the server has sent a nextLink, a
-short page without one is its last.
+back full without one (one secondary source says ``$top``-style paging also applies to plain
+requests [I]), it continues with ``$skip``, and stops with an error when a page starts with the
+row the one before started with (a server ignoring ``$skip`` would otherwise be read forever).
+A page shorter than 100 without a nextLink is the last: a read that fits one page costs one
+request.
 """
 
 from __future__ import annotations
