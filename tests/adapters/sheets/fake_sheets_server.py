@@ -514,7 +514,9 @@ class FakeSheets:
         if not isinstance(sid, int) or sid < 0 or any(s.sheet_id == sid for s in sp.sheets):
             raise BadRequest(f"A sheet with id {sid} already exists")
         title = props.get("title", f"Sheet{len(sp.sheets) + 1}")
-        if sp.by_title(title) is not None:
+        # Sheet names are unique whatever their case [I: the research is silent; Google's UI
+        # refuses "accounts" beside "Accounts"].
+        if any(s.title.casefold() == title.casefold() for s in sp.sheets):
             raise BadRequest(f'A sheet with the name "{title}" already exists.')
         grid = props.get("gridProperties", {})
         sheet = Sheet(

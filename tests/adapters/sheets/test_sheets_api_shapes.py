@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
@@ -223,6 +224,48 @@ def test_a_large_first_write_is_split_under_two_megabytes(
     assert max(server.payload_sizes) <= 2_000_000
     ids = [r[0] for r in sheet(server, "Accounts").grid()[1:]]
     assert ids == [f"ACC-{i:04d}" for i in range(3600)]
+
+
+def test_a_new_sheets_setup_is_never_split_across_batches() -> None:
+    """A cut between addSheet and its marker could leave a sheet without the marker, which the
+    next run would take for the user's: the setup travels as one unit, whatever the limit."""
+    from tierform.adapters.http.batching import chunks_by_bytes
+    from tierform.adapters.sheets.planner import send_units
+
+    def new_sheet(sid: int) -> list[dict[str, Any]]:
+        return [
+            {"addSheet": {"properties": {"sheetId": sid, "title": f"T{sid}"}}},
+            {"createDeveloperMetadata": {"developerMetadata": {"location": {"sheetId": sid}}}},
+            {"updateCells": {"range": {"sheetId": sid}, "rows": [], "fields": "x"}},
+            {"repeatCell": {"range": {"sheetId": sid}, "fields": "y"}},
+        ]
+
+    cells = {"updateCells": {"range": {"sheetId": 1}, "rows": [{"values": []}] * 3}}
+    requests = [*new_sheet(1), cells, *new_sheet(2), cells]
+    for limit in range(50, 700, 7):
+        batches = [[r for u in b for r in u] for b in chunks_by_bytes(send_units(requests), limit)]
+        assert [r for b in batches for r in b] == requests
+        for batch in batches:
+            for i, request in enumerate(batch):
+                if "addSheet" in request:
+                    assert "createDeveloperMetadata" in batch[i + 1]
+
+
+def test_a_user_sheet_named_in_another_case_is_not_taken(
+    server: FakeSheets, make_adapter, tmp_path: Path
+) -> None:
+    """Sheet names are unique whatever their case: beside the user's "accounts", tierform's
+    sheet is added as "Accounts (tierform)", and the batch is not refused."""
+    server.create(SHEET_ID, shared_with=SA_EMAIL, user_sheets={"accounts": [["my", "notes"]]})
+    desired = sample_desired(3)
+    sync(make_adapter, tmp_path, desired)
+    assert sheet(server, "accounts").grid() == [["my", "notes"]]
+    assert [r[0] for r in sheet(server, "Accounts (tierform)").grid()[1:]] == [
+        "ACC-0000",
+        "ACC-0001",
+        "ACC-0002",
+    ]
+    assert syncer(make_adapter, tmp_path).plan(desired).is_empty
 
 
 # -- 6. quota errors sent as 403 ------------------------------------------------------------

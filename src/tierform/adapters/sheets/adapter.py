@@ -33,6 +33,7 @@ from tierform.adapters.sheets.planner import (
     Snapshot,
     marker_revision,
     plan_requests,
+    send_units,
 )
 from tierform.adapters.sheets.settings import DEFAULT_BASE_URL, SheetsSettings
 from tierform.adapters.tabular import layout, parse_sheet, table_from_marker
@@ -184,7 +185,8 @@ class SheetsAdapter(HttpAdapter[SheetsSettings]):
         # (an adapter used for apply only) read now.
         snap = self._snapshot or self.snapshot()
         requests = plan_requests(layout(ctx.desired), changes, ctx.desired, snap)
-        batches = list(chunks_by_bytes(requests, MAX_BATCH_BYTES - BATCH_MARGIN))
+        units = chunks_by_bytes(send_units(requests), MAX_BATCH_BYTES - BATCH_MARGIN)
+        batches = [[r for unit in batch for r in unit] for batch in units]
         if len(batches) > 1:
             self.log.warning(
                 "apply: %d requests exceed 2 MB; sending %d atomic batches",

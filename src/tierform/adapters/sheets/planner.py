@@ -114,12 +114,28 @@ def _free_id(key: str, used: set[int]) -> int:
 
 
 def _free_title(title: str, used: set[str]) -> str:
+    """``title``, or a suffixed one no sheet has. Compared case-folded: Sheets refuses a second
+    sheet whose name differs only in case [I], which would fail the whole batch."""
+    taken = {t.casefold() for t in used}
     candidate, n = title, 1
-    while candidate in used:
+    while candidate.casefold() in taken:
         n += 1
         candidate = f"{title} (tierform)" if n == 2 else f"{title} (tierform {n})"
     used.add(candidate)
     return candidate
+
+
+def send_units(requests: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The requests in the groups a batch may not split: a new sheet's setup (addSheet, its
+    marker, header and bold, :data:`NEW_SHEET_SETUP`) stays together, or a cut between them
+    could leave a sheet without its marker, which the next run would take for the user's."""
+    units: list[list[dict[str, Any]]] = []
+    i = 0
+    while i < len(requests):
+        size = NEW_SHEET_SETUP if "addSheet" in requests[i] else 1
+        units.append(requests[i : i + size])
+        i += size
+    return units
 
 
 def plan_requests(
@@ -141,6 +157,9 @@ def plan_requests(
         else:
             body += _existing_sheet(table, todo, desired, current)
     return head + body
+
+
+NEW_SHEET_SETUP = 4  # the requests that open _new_sheet's list, kept in one batch
 
 
 def _new_sheet(
