@@ -134,6 +134,16 @@ class GainsightFake:
         # Picklist items an admin deactivated; served with "active": false (the flag's name
         # is not documented [I]).
         self.inactive_picklist_items: set[str] = set()
+        # How the CTA list writes dates: "iso" as its sample does [C], or the forms the filter
+        # samples use, "datetime" (yyyy-MM-dd HH:mm:ss) and "us" (MM-dd-yyyy) [S].
+        self.cta_date_format = "iso"
+        # No source names the CTA's playbook field [C/S: "a playbook field at CTA create"]:
+        # with this set, a create drops `PlaybookId` as a field the tenant does not know,
+        # without an error [I], and the CTA gets no playbook and no tasks.
+        self.cta_ignores_playbook = False
+        # CTA fields this tenant refuses in a list `select`: COCKPIT_5101 [C], and its rows
+        # carry none of them.
+        self.cta_unselectable: set[str] = set()
         self.drop_company_writes = False  # accept writes without applying them (honesty tests)
         self.faults: list[Fault] = []
         self.log = RequestLog()
@@ -478,6 +488,9 @@ class GainsightFake:
                 continue
             if typ == "NUMBER" and (isinstance(value, bool) or not isinstance(value, int | float)):
                 raise Fail(400, "GSOBJ_1008", f"{field}= {value}: invalid number")
+            if typ == "DATE" and not _is_date(value):
+                # the Error Codes page's template, which echoes the value [C]
+                raise Fail(400, "GSOBJ_1006", f"Invalid date format ({field}= {value})")
             if field == "Csm" and value not in self.users:
                 raise Fail(400, "GSOBJ_1008", f"Csm= {value}: no such user")
 
@@ -624,7 +637,7 @@ class GainsightFake:
         gsid = self._gsid("1S01")
         cta = {"Gsid": gsid, "EntityType": "COMPANY", "IsImportant": False, "Comments": ""}
         self._cta_fields(rec, cta)
-        if rec.get("PlaybookId"):
+        if rec.get("PlaybookId") and not self.cta_ignores_playbook:
             playbook = self.playbooks.get(rec["PlaybookId"])
             if playbook is None:
                 raise Fail(400, "COCKPIT_9700", "Invalid PlaybookId")
@@ -649,7 +662,11 @@ class GainsightFake:
             raise Fail(400, "COCKPIT_5102", "pageSize 1..1000, pageNumber from 1")
         number = 1 if self.ignore_paging else number
         select = body.get("select") or []
-        bad = [f for f in select if f not in CTA_FIELDS and not f.endswith("__gc")]
+        bad = [
+            f
+            for f in select
+            if (f not in CTA_FIELDS and not f.endswith("__gc")) or f in self.cta_unselectable
+        ]
         if bad:
             raise Fail(
                 400, "COCKPIT_5101", "Invalid fields in select clause - " + ",".join(bad), data={}
@@ -658,11 +675,19 @@ class GainsightFake:
         page = found[(number - 1) * size : number * size]
         rows = []
         for c in page:
-            row = {k: v for k, v in c.items() if k != "DueDate"}
+            row = {k: v for k, v in c.items() if k != "DueDate" and k not in self.cta_unselectable}
             if c.get("DueDate"):
-                row["DueDate"] = f"{c['DueDate']}T00:00:00Z"
+                row["DueDate"] = self._cta_date(str(c["DueDate"]))
             rows.append(row)
         return rows  # the doc sample's flat list
+
+    def _cta_date(self, iso: str) -> str:
+        year, month, day = iso[:10].split("-")
+        if self.cta_date_format == "us":
+            return f"{month}-{day}-{year}"
+        if self.cta_date_format == "datetime":
+            return f"{iso[:10]} 00:00:00"
+        return f"{iso[:10]}T00:00:00Z"
 
 
 class _NoData200(Fail):
@@ -670,6 +695,17 @@ class _NoData200(Fail):
 
     def __init__(self) -> None:
         super().__init__(200, "GSOBJ_1XXX", "No data found for given criteria")
+
+
+def _is_date(value: Any) -> bool:
+    """Date input as the samples send it: ISO ``yyyy-MM-dd`` or epoch ms [S]."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return True
+    try:
+        dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return False
+    return True
 
 
 def today(clock: VirtualClock) -> str:

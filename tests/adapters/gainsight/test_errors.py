@@ -7,6 +7,7 @@ import logging
 import httpx
 import pytest
 
+from tierform.adapters.gainsight.cta import per_record_failures
 from tierform.errors import AuthError, PermanentApiError
 from tierform.sync.render import render_json, render_text
 from tierform.sync.state import Kind
@@ -184,3 +185,30 @@ def test_fake_answers_documented_shapes(fake):
     body = r.json()
     assert set(body) == {"result", "errorCode", "errorDesc", "requestId", "data", "message"}
     assert body["errorCode"] == "GS_APIG_2401" and body["result"] is False
+
+
+def test_values_echoed_in_error_desc_reach_neither_result_nor_journal(fake, syncer, tmp_path):
+    """GSOBJ_1006 echoes the refused value ("(columnName)= columnValue"): the failure keeps the
+    code and the column, not the value, in the report and in the journal."""
+    states.seed(fake, 3)
+    fake.create_field("Tf_Renewal__gc", "DATE")
+    desired = states.desired(3, tasks=False)
+    desired.put(Kind.field, "tf_renewal", {"label": "Renewal", "type": "date"})
+    value = "call Jane Roe on 555-0100"
+    desired.put(Kind.account, ext(2), states.account_data(2) | {"tf_renewal": value})
+    sync = syncer()
+    report = sync.apply(sync.plan(desired))
+    assert [f.change.key for f in report.failures] == [ext(2)]
+    error = report.failures[0].error
+    assert "GSOBJ_1006: Invalid date format (Tf_Renewal__gc" in error
+    journal = (tmp_path / ".tierform" / "journal.sqlite").read_bytes().decode("latin-1")
+    assert "GSOBJ_1006" in journal
+    for secret in (value, "Jane Roe", "555-0100"):
+        assert secret not in error and secret not in journal
+
+
+def test_per_record_cta_failure_drops_echoed_values():
+    body = {"data": {"failure": [{"k1": "COCKPIT_9700: Invalid Name = 'Jane Roe 555-0100'"}]}}
+    assert per_record_failures(body, {"k1"}) == {
+        "k1": "gainsight: CTA refused: COCKPIT_9700: Invalid Name …"
+    }

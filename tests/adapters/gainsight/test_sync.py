@@ -159,6 +159,65 @@ def test_playbook_attached_one_cta_per_account(fake, syncer):
     assert syncer(playbooks={"Enterprise onboarding": "Onboarding"}).plan(desired).is_empty
 
 
+PLAYBOOKS = {"playbooks": {"Enterprise onboarding": "Onboarding"}}
+
+
+def test_playbook_attached_by_an_apply_in_a_fresh_process(fake, syncer):
+    """A plan applied by another adapter instance (a resumed run) still attaches the playbook."""
+    states.seed(fake)
+    pb = fake.add_playbook("Onboarding", ["Kickoff call", "Send the welcome pack"])
+    desired = states.desired(tasks=False, playbook_steps=True)
+    plan = syncer(**PLAYBOOKS).plan(desired)
+    assert syncer(**PLAYBOOKS).apply(plan).ok
+    assert [c.get("PlaybookId") for c in fake.ctas.values()] == [pb, pb, pb]
+
+
+def test_playbook_the_tenant_ignores_is_reported_not_attached(fake, syncer):
+    states.seed(fake)
+    pb = fake.add_playbook("Onboarding", ["Kickoff call", "Send the welcome pack"])
+    fake.cta_ignores_playbook = True
+    desired = states.desired(tasks=False, playbook_steps=True)
+    sync = syncer(**PLAYBOOKS)
+    report = sync.apply(sync.plan(desired))
+    assert fake.tasks == {} and not any(c.get("PlaybookId") for c in fake.ctas.values())
+    assert report.counts["create"] == 9  # the Companies' values; none of the three CTAs
+    assert [f.change.kind for f in report.failures] == [Kind.work_item] * 3
+    by_account = {
+        fake.companies[c["CompanyId"]]["External_Id__gc"]: g for g, c in fake.ctas.items()
+    }
+    assert sorted(by_account) == [ext(3), ext(6), ext(9)]
+    for failure in report.failures:
+        account = failure.change.data["account_id"]
+        assert f"'{account}' ({by_account[account]})" in failure.error
+        assert "reads back without the playbook 'Onboarding'" in failure.error
+        assert "attach the playbook to this CTA in Gainsight's Cockpit by hand" in failure.error
+    again = syncer(**PLAYBOOKS).plan(desired)  # the drift stays until someone attaches it
+    assert [(c.op, [d.field for d in c.diffs]) for c in again.changes] == [
+        (Op.update, ["gs_playbook"])
+    ] * 3
+    for gsid in by_account.values():  # attached by hand in Cockpit
+        fake.ctas[gsid]["PlaybookId"] = pb
+    assert syncer(**PLAYBOOKS).plan(desired).is_empty
+
+
+def test_playbook_unverified_where_the_cta_list_refuses_its_field(fake, syncer):
+    states.seed(fake)
+    fake.add_playbook("Onboarding", ["Kickoff call", "Send the welcome pack"])
+    fake.cta_unselectable = {"PlaybookId"}
+    desired = states.desired(tasks=False, playbook_steps=True)
+    sync = syncer(**PLAYBOOKS)
+    plan = sync.plan(desired)
+    assert any(
+        "whether the playbooks of 3 CTA(s) are attached cannot be verified" in w
+        for w in plan.warnings
+    )
+    assert sync.apply(plan).ok
+    lists = fake.log.select(method="POST", path="/v2/cockpit/cta/list")
+    assert [e.status for e in lists[:2]] == [400, 200]
+    assert all("PlaybookId" not in e.body["select"] for e in lists[1:])
+    assert syncer(**PLAYBOOKS).plan(desired).is_empty
+
+
 def test_unmanaged_fields_untouched(fake, syncer):
     states.seed(fake, 3)
     fake.create_field("Renewal_Owner__gc")
@@ -244,3 +303,13 @@ def test_a_value_holding_half_a_character_is_read_as_u_fffd_and_rewritten(fake, 
     plans_and_rewrites_a_half_character(
         fake, syncer, states.desired(), ext(3), company, "Tf_Tier__gc"
     )
+
+
+@pytest.mark.parametrize("form", ["iso", "datetime", "us"])
+def test_cta_dates_read_in_every_form_the_research_shows(fake, syncer, form):
+    states.seed(fake)
+    fake.cta_date_format = form  # "2025-02-01T00:00:00Z", "2025-02-01 00:00:00", "02-01-2025"
+    desired = states.desired()
+    assert syncer().apply(syncer().plan(desired)).ok
+    assert {c["DueDate"] for c in fake.ctas.values()} == {"2025-02-01"}  # written as ISO
+    assert syncer().plan(desired).is_empty

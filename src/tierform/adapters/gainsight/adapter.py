@@ -406,6 +406,11 @@ class GainsightAdapter(HttpAdapter[GainsightSettings]):
         load_schema(self.api, self.index)
         if self._needs_users(desired):
             load_users(self.api, self.index)
+        if not self.index.playbook_id and any(
+            d.get("gs_playbook") for d in desired.of(Kind.work_item).values()
+        ):
+            # the playbooks' GSIDs, to send with new CTAs and to name what they read back with
+            self._playbook_warnings = load_playbooks(self.api, self.index)
         if not self.index.field_defs:
             self.index.field_defs = inferred_defs(desired)
         from tierform.adapters.gainsight.normalize import usable_fields

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from tierform.adapters.gainsight.client import describe_error
 from tierform.adapters.gainsight.transport import RATE_LIMITED, UNAUTHORIZED
 from tierform.adapters.http.auth import BasicAuth, HeaderAuth, RefreshingTokenAuth
 from tierform.adapters.http.body import json_body
@@ -103,8 +104,7 @@ class M2MOAuth(RefreshingTokenAuth):
         status = response.status_code
         envelope = body if isinstance(body, dict) else {}
         code = str(envelope.get("errorCode") or "")
-        desc = str(envelope.get("errorDesc") or "")[:200]
-        what = f"{code}: {desc}" if code else f"HTTP {status}"
+        what = describe_error(code, envelope.get("errorDesc")) if code else f"HTTP {status}"
         message = scrub(f"gainsight: the OAuth token request answered {what}", self.secrets())
         if status == 429 or code in RATE_LIMITED:
             return RateLimited(message, retry_after=retry_after(response))

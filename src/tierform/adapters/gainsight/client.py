@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -36,21 +37,47 @@ NO_DATA = ("GSOBJ_1011", "GSOBJ_1XXX", "No data found", "No entity matches")
 CTA_CATEGORIES = "CTA_STATUS,CTA_PRIORITY,CTA_TYPE"  # the categories the sources ask for [S]
 
 
+# Where a record value may start in an error text: Gainsight's templates echo it after "=" or
+# ":" ("%s(columnName)= %s(columnValue)" [confirmed: Error Codes page]), and texts that quote a
+# value put it in quotes [inferred]. What comes before (the message and the column) is kept.
+VALUE_START = re.compile(r"[:=\"'`]")
+TEXT_MAX = 200
+
+
+def without_values(text: str) -> str:
+    """``text`` up to where a record value may start, the cut marked with an ellipsis (and a
+    parenthesis left open closed again): "Invalid date format (Tf_Renewal__gc= 31/02)" becomes
+    "Invalid date format (Tf_Renewal__gc …)"."""
+    found = VALUE_START.search(text)
+    if found is None:
+        return text.strip()[:TEXT_MAX]
+    head = text[: found.start()].rstrip()[:TEXT_MAX]
+    return f"{head} …" + (")" if head.count("(") > head.count(")") else "")
+
+
+def describe_error(code: Any, desc: Any) -> str:
+    """``errorCode: errorDesc``, the description without the values it may echo (errorDesc
+    repeats record values, so it is not shown verbatim [secondary])."""
+    said = without_values(str(desc)) if desc else ""
+    if code and said:
+        return f"{code}: {said}"
+    return str(code or said)
+
+
 def error_text(response: httpx.Response) -> str:
-    """``errorCode: errorDesc`` from the envelope (errorDesc may echo values: kept short)."""
+    """``errorCode: errorDesc`` from the envelope, without the record values it may echo."""
     try:
         body = json_body(response)
     except ValueError:
-        return response.text.strip()[:200]
+        return response.text.strip()[:TEXT_MAX]  # not Gainsight's JSON: a proxy or gateway page
     if isinstance(body, dict):
         code, desc = body.get("errorCode"), body.get("errorDesc") or body.get("message")
         if code or desc:
-            # errorDesc echoes record values ("%s(columnValue)") [S]: kept to its start
-            return (f"{code}: {desc}" if code and desc else str(code or desc))[:200]
+            return describe_error(code, desc)
         for key in ("error", "title", "detail"):
             if body.get(key):
-                return str(body[key])[:200]
-    return response.text.strip()[:200]
+                return without_values(str(body[key]))
+    return without_values(response.text)
 
 
 def error_hint(response: httpx.Response, text: str, credential: str, host: str) -> str | None:
@@ -89,6 +116,11 @@ def records_of(body: Any) -> list[dict[str, Any]]:
 
 def is_no_data(exc: PermanentApiError) -> bool:
     return any(marker in str(exc) for marker in NO_DATA)
+
+
+def is_bad_select(exc: PermanentApiError) -> bool:
+    """The CTA list's "Invalid fields in select clause" (``COCKPIT_5101`` [confirmed])."""
+    return "COCKPIT_5101" in str(exc) or "select clause" in str(exc).lower()
 
 
 def is_object_not_found(exc: PermanentApiError) -> bool:

@@ -8,19 +8,26 @@ Type, status, priority and reason are sent by name, as the published create samp
 [secondary], and by the picklist id resolved from their names where the picklist lists them
 (Gainsight's own tooling resolves ids first [secondary]). The create answer's shape is not
 documented [inferred], so the CTA list is what proves a write: nothing is reported done until it
-reads back.
+reads back. That includes the playbook: the field it is sent under is inferred, and a CTA that
+the list returns without it is reported as not attached, naming the CTA.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from tierform.adapters.gainsight.client import CTA_BATCH, GainsightApi
+from tierform.adapters.gainsight.client import (
+    CTA_BATCH,
+    GainsightApi,
+    describe_error,
+    without_values,
+)
 from tierform.adapters.gainsight.index import Index
-from tierform.adapters.gainsight.mapping import comments, cta_data
-from tierform.adapters.gainsight.reader import Reader, some
+from tierform.adapters.gainsight.mapping import PLAYBOOK_FIELD, comments
+from tierform.adapters.gainsight.reader import KeyedCta, Reader, some
 from tierform.adapters.gainsight.settings import CtaSettings
 from tierform.adapters.http.batching import chunks
 from tierform.errors import PermanentApiError, UncertainOutcome
@@ -178,7 +185,7 @@ class CtaWriter:
             record["OwnerId"] = owner
         playbook = data.get("gs_playbook")
         if playbook and str(playbook) in self.index.playbook_id:
-            record["PlaybookId"] = self.index.playbook_id[str(playbook)]
+            record[PLAYBOOK_FIELD] = self.index.playbook_id[str(playbook)]
         if self.cfg.key_field:
             record[self.cfg.key_field] = key
         return {k: v for k, v in record.items() if v is not None}
@@ -272,43 +279,53 @@ class CtaWriter:
 
     def _verify(self, sent: list[Change]) -> Iterator[ChangeResult]:
         """One listing of tierform's CTAs proves every create, update and close."""
-        open_rows: dict[str, dict[str, Any]] = {}
+        open_ctas: dict[str, KeyedCta] = {}
         closed: dict[str, str] = {}
         for cta in self.reader.keyed_ctas():
             if cta.closed:
                 closed.setdefault(cta.key, cta.gsid)
             else:
-                open_rows.setdefault(cta.key, {**cta.row, "_marker": cta.marker})
+                open_ctas.setdefault(cta.key, cta)
         for c in sent:
-            row = open_rows.get(c.key)
+            found = open_ctas.get(c.key)
             if c.op is Op.delete:
-                if row is None:
+                if found is None:
                     self.index.cta_id.pop(c.key, None)
                     yield ChangeResult(c, ok=True, remote_id=closed.get(c.key))
                 else:
                     yield ChangeResult(c, ok=False, error="gainsight: the CTA is still open")
                 continue
-            if row is None:
+            if found is None:
                 yield ChangeResult(
                     c, ok=False, error="gainsight: the CTA was not found when read back"
                 )
                 continue
-            account = self.index.key_of.get(str(row.get("CompanyId") or ""))
-            got = canon_data(cta_data(row["_marker"], row, account))
-            if got != canon_data(c.data or {}):
-                wrong = sorted(
-                    k for k in set(got) | set(c.data or {}) if got.get(k) != (c.data or {}).get(k)
-                )
+            want = canon_data(c.data or {})
+            got = canon_data(self.reader.work_item(found))
+            if got != want:
+                wrong = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
                 yield ChangeResult(
-                    c,
-                    ok=False,
-                    remote_id=str(row["Gsid"]),
-                    error="gainsight: the CTA reads back different for " + ", ".join(wrong),
+                    c, ok=False, remote_id=found.gsid, error=readback_error(found, want, wrong)
                 )
                 continue
-            self.index.cta_id[c.key] = str(row["Gsid"])
+            self.index.cta_id[c.key] = found.gsid
             self.index.closed_cta.pop(c.key, None)
-            yield ChangeResult(c, ok=True, remote_id=str(row["Gsid"]))
+            yield ChangeResult(c, ok=True, remote_id=found.gsid)
+
+
+def readback_error(cta: KeyedCta, want: dict[str, Any], wrong: list[str]) -> str:
+    """What reads back different; a playbook that did not attach is named with the fix (the
+    tenant may ignore the inferred playbook field: only a person can attach it then)."""
+    if "gs_playbook" not in wrong or not want.get("gs_playbook"):
+        return "gainsight: the CTA reads back different for " + ", ".join(wrong)
+    others = [k for k in wrong if k != "gs_playbook"]
+    return (
+        f"gainsight: the CTA {cta.row.get('Name')!r} of account {want.get('account_id')!r} "
+        f"({cta.gsid}) reads back without the playbook {want['gs_playbook']!r}, so it is not "
+        f"attached (this tenant may ignore the playbook field {PLAYBOOK_FIELD}): attach the "
+        "playbook to this CTA in Gainsight's Cockpit by hand"
+        + (f"; it also reads back different for {', '.join(others)}" if others else "")
+    )
 
 
 def per_record_failures(body: Any, keys: set[str]) -> dict[str, str]:
@@ -321,5 +338,14 @@ def per_record_failures(body: Any, keys: set[str]) -> dict[str, str]:
             if isinstance(entry, dict):
                 for ref, text in entry.items():
                     if ref in keys:
-                        out[ref] = f"gainsight: CTA refused: {str(text)[:200]}"
+                        out[ref] = f"gainsight: CTA refused: {failure_text(text)}"
     return out
+
+
+def failure_text(text: Any) -> str:
+    """A per-record failure ("COCKPIT_9700: Missing mandatory fields…" in the one sample seen
+    [inferred]) without the record values its description may echo."""
+    code, sep, desc = str(text).partition(": ")
+    if sep and re.fullmatch(r"[A-Z][A-Z0-9_]*", code):
+        return describe_error(code, desc)
+    return without_values(str(text))

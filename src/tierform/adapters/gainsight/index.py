@@ -44,6 +44,8 @@ class Index:
     #: accounts read with tierform's fields -> their tf_csm as read (Tf_Csm__gc)
     read_csm: dict[str, str] = field(default_factory=dict)
     playbook_id: dict[str, str] = field(default_factory=dict)  # Gainsight playbook name -> GSID
+    #: the tenant refused the playbook field in a CTA list select: attachments are unverified
+    playbook_unverified: bool = False
     cta_id: dict[str, str] = field(default_factory=dict)  # work item key -> open CTA GSID
     closed_cta: dict[str, str] = field(default_factory=dict)  # key -> closed CTA GSID
     picklist: dict[tuple[str, str], str] = field(default_factory=dict)  # (category, name) -> id

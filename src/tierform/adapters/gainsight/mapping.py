@@ -32,6 +32,11 @@ COMPATIBLE: dict[str, frozenset[str]] = {
     "bool": frozenset({"BOOLEAN"}),
 }
 MARKER = "[tierform:"
+# The CTA field a playbook is attached under at create. No source names it: the research says
+# only "a playbook field at CTA create" [C/S]; the name follows the CTA's other id fields
+# (OwnerId, StatusId in the list sample [C]) and is inferred [I]. A tenant may ignore it, so
+# what the CTA list returns under it, never what was sent, says whether a playbook is attached.
+PLAYBOOK_FIELD = "PlaybookId"
 
 
 def api_name(field: str) -> str:
@@ -119,21 +124,53 @@ def parse_marker(text: Any) -> dict[str, Any] | None:
     return found if isinstance(found, dict) and isinstance(found.get("key"), str) else None
 
 
+# Date forms a CTA date may come in: ISO (the CTA list sample, "2020-04-14T11:30:00Z" [C]), and
+# those the filter samples use, "yyyy-MM-dd HH:mm:ss" and "MM-dd-yyyy" [S]; whether a tenant ever
+# answers with the latter two is not documented [I], so both are read. Dates are written as ISO.
+US_DATE = re.compile(r"(\d{2})-(\d{2})-(\d{4})")
+
+
 def cta_date(value: Any) -> str | None:
-    """CTA dates are ISO strings [confirmed] (epoch ms tolerated)."""
+    """A CTA date as ``yyyy-MM-dd``: ISO (with or without a time), ``MM-dd-yyyy`` or epoch ms."""
     if value is None or value == "":
         return None
     if isinstance(value, int | float):
         return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC).date().isoformat()
+    text = str(value).strip()
+    us = US_DATE.match(text)
     try:
-        return dt.date.fromisoformat(str(value)[:10]).isoformat()
+        if us:
+            month, day, year = (int(part) for part in us.groups())
+            return dt.date(year, month, day).isoformat()
+        return dt.date.fromisoformat(text[:10]).isoformat()
     except ValueError:
         return None
 
 
-def cta_data(marker: Mapping[str, Any], row: Mapping[str, Any], account: str | None) -> Data:
+def read_playbook(row: Mapping[str, Any], playbook_id: Mapping[str, str]) -> str | None:
+    """The playbook a CTA carries, by name where ``playbook_id`` (name -> GSID) knows it, else
+    as returned; None when the CTA has none."""
+    value = row.get(PLAYBOOK_FIELD)
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    for name, gsid in playbook_id.items():
+        if text == gsid or text.lower() == name.strip().lower():
+            return name
+    return text
+
+
+def cta_data(
+    marker: Mapping[str, Any],
+    row: Mapping[str, Any],
+    account: str | None,
+    playbook_id: Mapping[str, str] | None,
+) -> Data:
     """A CTA as neutral work-item data: the visible fields from the CTA, the rest from the
-    marker (what tierform wrote, whatever a person later does to the owner)."""
+    marker (what tierform wrote, whatever a person later does to the owner).
+
+    The playbook is read from the CTA where tierform attached one; ``playbook_id`` None means
+    the tenant refuses to list the playbook field, and only the marker can say (unverified)."""
     out: Data = {
         "account_id": account,
         "title": row.get("Name") if row.get("Name") is not None else row.get("name"),
@@ -143,5 +180,7 @@ def cta_data(marker: Mapping[str, Any], row: Mapping[str, Any], account: str | N
         "assignee": marker.get("assignee"),
     }
     if marker.get("gs_playbook"):
-        out["gs_playbook"] = marker.get("gs_playbook")
+        out["gs_playbook"] = (
+            marker["gs_playbook"] if playbook_id is None else read_playbook(row, playbook_id)
+        )
     return out

@@ -12,9 +12,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tierform.adapters.gainsight.client import GainsightApi
+from tierform.adapters.gainsight.client import GainsightApi, is_bad_select
 from tierform.adapters.gainsight.index import Index
-from tierform.adapters.gainsight.mapping import api_name, cta_data, from_wire, parse_marker
+from tierform.adapters.gainsight.mapping import (
+    PLAYBOOK_FIELD,
+    api_name,
+    cta_data,
+    from_wire,
+    parse_marker,
+)
 from tierform.errors import PermanentApiError
 from tierform.sync.state import Data, Kind, Scope, State
 
@@ -31,6 +37,7 @@ CTA_SELECT = (
     "Comments",
     "OwnerId",
     "StatusId",
+    PLAYBOOK_FIELD,
 )
 
 
@@ -163,6 +170,7 @@ class Reader:
             self._warn_unmatched(scope, state)
         if Kind.work_item in scope.kinds:
             self._ctas(state)
+            self._warn_unverified_playbooks(state)
         self._warn_waiting(state)
         self._warn_people(state)
         idx.loaded = True
@@ -262,21 +270,22 @@ class Reader:
 
     def _ctas(self, state: State) -> None:
         for cta in self.keyed_ctas():
-            key, gsid, row, marker = cta.key, cta.gsid, cta.row, cta.marker
+            key, gsid, row = cta.key, cta.gsid, cta.row
             if cta.closed:
                 self.index.closed_cta.setdefault(key, gsid)
                 continue
             if key in self.index.cta_id:
                 continue  # a second open CTA with one key: the first read is kept
             self.index.cta_id[key] = gsid
-            account = self.index.key_of.get(str(row.get("CompanyId") or ""))
             state.put(
-                Kind.work_item,
-                key,
-                cta_data(marker, row, account),
-                label=row.get("Name"),
-                remote_id=gsid,
+                Kind.work_item, key, self.work_item(cta), label=row.get("Name"), remote_id=gsid
             )
+
+    def work_item(self, cta: KeyedCta) -> Data:
+        """The CTA as neutral data, its playbook as Gainsight returns it (see :func:`cta_data`)."""
+        account = self.index.key_of.get(str(cta.row.get("CompanyId") or ""))
+        playbooks = None if self.index.playbook_unverified else self.index.playbook_id
+        return cta_data(cta.marker, cta.row, account, playbooks)
 
     def keyed_ctas(self) -> Iterator[KeyedCta]:
         """tierform's CTAs (those whose Comments hold its marker), with their key."""
@@ -307,14 +316,41 @@ class Reader:
                 "operator": "CONTAINS",
             }
         try:
-            return list(self.api.cta_list({"conditions": [cond], "expression": "A"}, select))
+            return self._list({"conditions": [cond], "expression": "A"}, select)
         except PermanentApiError as exc:
             if exc.status != 400:
                 raise
             log.info("cta: filter refused (%s); listing every CTA", exc)
-            return list(self.api.cta_list(None, select))
+            return self._list(None, select)
+
+    def _list(self, where: dict[str, Any] | None, select: list[str]) -> list[dict[str, Any]]:
+        """The CTA list; a tenant that refuses the playbook field in ``select`` (COCKPIT_5101)
+        is asked again without it, and attached playbooks are then unverified."""
+        if self.index.playbook_unverified:
+            select = [f for f in select if f != PLAYBOOK_FIELD]
+        try:
+            return list(self.api.cta_list(where, select))
+        except PermanentApiError as exc:
+            if not (is_bad_select(exc) and PLAYBOOK_FIELD in select):
+                raise
+            log.info(
+                "cta: %s refused in the CTA list (%s); listing without it", PLAYBOOK_FIELD, exc
+            )
+        self.index.playbook_unverified = True
+        return list(self.api.cta_list(where, [f for f in select if f != PLAYBOOK_FIELD]))
 
     # -- warnings ---------------------------------------------------------------------
+
+    def _warn_unverified_playbooks(self, state: State) -> None:
+        if not self.index.playbook_unverified:
+            return
+        items = [d for d in self.desired.of(Kind.work_item).values() if d.get("gs_playbook")]
+        if items:
+            state.warnings.append(
+                f"Gainsight refused the CTA field {PLAYBOOK_FIELD} in a CTA list, so whether "
+                f"the playbooks of {len(items)} CTA(s) are attached cannot be verified: check "
+                "them in Cockpit, and attach the playbook by hand where a CTA has none"
+            )
 
     def _warn_waiting(self, state: State) -> None:
         for name, count in sorted(self.index.waiting.items()):
