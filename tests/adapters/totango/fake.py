@@ -17,7 +17,10 @@ Evidence tags: [C] an official Totango article, [C-code] working public clients,
   [I]). Terms: ``string_attribute`` (``in_list``/``eq``/
   ``contains``), ``string`` on ``search_name`` (``contains``), ``status_group`` and the account
   id term (``id_term``, ``in_list``; the name is [I]); any other term is refused, or ignored
-  (``unknown_terms="ignore"``: then the filter silently returns everything).
+  (``unknown_terms="ignore"``: then the filter silently returns everything). No documented
+  term filters by account id, so a service may have none: ``id_filter`` "refuse" or "ignore"
+  [I]. ``sort_order`` ASC/DESC [C] orders by display name (then id). ``total_hits`` may be
+  capped at the reach (``cap_total`` [I]: the docs say only that no more is reachable).
 * Users [C-code]: ``POST /api/v1/search/users/internal`` (form ``query`` + ``team_id``); its
   reply shape is not given (``users_block`` [I]) and a service may not offer it at all
   (``users_status``: answered with that status [I]).
@@ -27,11 +30,15 @@ Evidence tags: [C] an official Totango article, [C-code] working public clients,
   (asynchronous), accounts are upserted, ids are case-sensitive, a wrong ``sdr_s`` or an
   attribute missing from the Data Modeler is dropped silently (``auto_define`` [I] defines it
   instead), an empty value clears (``empty_clears`` [I]). ``drop_writes`` loses writes silently.
+  ``gateway_redirect`` [I] answers ``/pixel.gif`` with a 301: to ``/pixel.gif/`` on the same
+  host, query kept ("slash") or dropped ("slash-bare"), or to another host ("elsewhere").
 * Tasks [C]: ``POST /api/v3/tasks`` (JSON; ``activity_type_id`` required; unknown account ->
   400 "Account not found"); reply JSON with ``id`` [C-code] or the text "Success" and no id
   [C] (``task_reply="text"``); ``PUT /api/v3/tasks/{id}`` partial, 404 for a task deleted in
   Totango (``delete_task``; shape [I]); ``GET /api/v3/tasks?id=`` [C-code];
-  ``GET /api/v3/activity-types/`` [C-code].
+  ``GET /api/v3/activity-types/`` [C-code]: a list of ``{activity_type_id, display_name}``,
+  its reply shape undocumented (``flows_shape="envelope"``: ``{"activityTypes": [{
+  "activityTypeId", "name"}]}`` [I]).
 * SuccessPlay runs [C]: ``POST /api/v2/automations/run-manual-successplay``; manual and active
   only (refusal shape [I]: 400 with a message); success is the text "Success".
 """
@@ -114,6 +121,8 @@ class TotangoFake:
         latency: float = 0.0,
         page_max: int = 1000,
         reach: int = 10_000,
+        id_filter: str = "works",
+        cap_total: bool = False,
     ) -> None:
         self.app_token = app_token
         self.service_id = service_id
@@ -133,6 +142,8 @@ class TotangoFake:
         self.latency = latency
         self.page_max = page_max
         self.reach = reach
+        self.id_filter = id_filter
+        self.cap_total = cap_total
         self.accounts: dict[str, dict[str, Any]] = {}
         self.attributes: set[str] = set(BUILT_IN)
         self.users: list[dict[str, Any]] = []
@@ -144,6 +155,8 @@ class TotangoFake:
             {"activity_type_id": "flow-general", "display_name": "General"},
             {"activity_type_id": "flow-onboarding", "display_name": "Onboarding"},
         ]
+        self.gateway_redirect: str | None = None  # "slash", "slash-bare" or "elsewhere"
+        self.flows_shape = "list"  # or "envelope" (the reply's shape is not documented [I])
         self.plays: dict[str, dict[str, Any]] = {}
         self.runs: list[tuple[str, str]] = []
         self.pending: list[tuple[float, dict[str, str]]] = []
@@ -283,6 +296,9 @@ class TotangoFake:
         if request.url.path.rstrip("/") != "/pixel.gif":
             self._log(request, 404, params)
             return httpx.Response(404, text="Not Found")
+        if self.gateway_redirect and request.url.path == "/pixel.gif":
+            self._log(request, 301, params)
+            return httpx.Response(301, headers={"Location": self._redirect(request)})
         account = params.get("sdr_o")
         if self.drop_next > 0:
             self.drop_next -= 1
@@ -295,6 +311,14 @@ class TotangoFake:
         if fault is not None:
             return None if fault.status == DROP else httpx.Response(fault.status)
         return httpx.Response(200, content=GIF, headers={"Content-Type": "image/gif"})
+
+    def _redirect(self, request: httpx.Request) -> str:
+        query = request.url.query.decode()
+        if self.gateway_redirect == "elsewhere":
+            return f"https://www.totango.com/pixel.gif?{query}"
+        if self.gateway_redirect == "slash-bare":
+            return "/pixel.gif/"
+        return f"{self.gateway_base}/pixel.gif/?{query}"
 
     def settle(self, everything: bool = False) -> None:
         """Apply the gateway writes that are due (``everything``: all of them)."""
@@ -403,7 +427,7 @@ class TotangoFake:
                 raise ApiError(self.users_status, {"message": "Not allowed"})
             return 200, self._search_users(request)
         if path.rstrip("/") == "/api/v3/activity-types" and method == "GET":
-            return 200, list(self.flows)
+            return 200, self._flows_reply()
         if path == "/api/v3/tasks" and method == "POST":
             return self._create_task(request)
         if path == "/api/v3/tasks" and method == "GET":
@@ -414,6 +438,14 @@ class TotangoFake:
         if path == "/api/v2/automations/run-manual-successplay" and method == "POST":
             return self._run_play(request)
         raise ApiError(404, {"message": "Not found"})
+
+    def _flows_reply(self) -> Any:
+        if self.flows_shape == "list":
+            return list(self.flows)
+        items = [
+            {"activityTypeId": f["activity_type_id"], "name": f["display_name"]} for f in self.flows
+        ]
+        return {"status": "success", "activityTypes": items}
 
     # search
 
@@ -447,8 +479,12 @@ class TotangoFake:
             if attr not in self.attributes and self.unknown_attribute == "error":
                 raise Refused(f"Unknown attribute: {attr}")
             return _matcher(term, lambda a: a["attributes"].get(attr))
-        if kind == "string" and term.get("term") == self.id_term:
+        if kind == "string" and term.get("term") == self.id_term and self.id_filter == "works":
             return _matcher(term, lambda a: a["id"])
+        if kind == "string" and term.get("term") == self.id_term and self.id_filter == "ignore":
+            return lambda a: True
+        if kind == "string" and term.get("term") == self.id_term:
+            raise Refused(f"Unknown term: {self.id_term}")
         if kind == "string" and term.get("term") == "search_name":
             return _matcher(term, lambda a: a["display_name"])
         if kind == "string" and term.get("term") == "status_group":
@@ -500,7 +536,8 @@ class TotangoFake:
         if not window:
             for f in fields:  # a refused field is refused even on an empty page
                 self._cell(f, {"attributes": {}})
-        return self._envelope("accounts", len(matching), hits)
+        total = min(len(matching), self.reach) if self.cap_total else len(matching)
+        return self._envelope("accounts", total, hits)
 
     def _search_users(self, request: httpx.Request) -> dict[str, Any]:
         q = self._form_query(request)

@@ -8,7 +8,6 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from tierform.errors import AdapterError
 from tierform.sync.change import Op
 from tierform.sync.state import Kind, State
 
@@ -20,10 +19,11 @@ FIELDS = ("tf_tier", "tf_health_band")
 @pytest.fixture
 def small_reach(monkeypatch, fake):
     """The same algorithm at a tenth of the scale: 100 a page, 1,000 a query."""
-    from tierform.adapters.totango import partition
+    from tierform.adapters.totango import partition, people
 
-    monkeypatch.setattr(partition, "PAGE", 100)
-    monkeypatch.setattr(partition, "REACH", 1000)
+    for module in (partition, people):
+        monkeypatch.setattr(module, "PAGE", 100)
+        monkeypatch.setattr(module, "REACH", 1000)
     fake.page_max, fake.reach = 100, 1000
     return fake
 
@@ -119,15 +119,102 @@ def test_small_book_is_paged_without_filters(fake, syncer):
     assert not any(w.startswith("read:") for w in plan.warnings)
 
 
+def unmanaged_book(fake: TotangoFake, n: int) -> State:
+    """``n`` accounts no one has synced yet (no ``tf_tier``), all in the book."""
+    fake.define(*FIELDS)
+    desired = State()
+    desired.put(Kind.field, "tf_tier", {"label": "Tier", "options": ["SMB"]})
+    for i in range(n):
+        fake.add_account(f"N{i:05d}", f"Name {i:05d}")
+        desired.put(Kind.account, f"N{i:05d}", {"tf_tier": "SMB"})
+    return desired
+
+
+def by_name(fake: TotangoFake) -> list[str]:
+    """The fake's account ids in its sort order (display name, then id)."""
+    ordered = sorted(fake.accounts.values(), key=lambda a: (a["display_name"], a["id"]))
+    return [a["id"] for a in ordered]
+
+
+def created(plan) -> set[str]:
+    return {c.key for c in plan.changes if c.kind is Kind.account and c.op is Op.create}
+
+
 @pytest.mark.parametrize("form", ["refuse", "ignore"])
-def test_unknown_id_term_is_a_clear_error(small_reach, syncer, form):
+def test_first_sync_past_reach_without_id_filter_reads_both_ends(fake, syncer, form):
+    """10,500 accounts, none synced yet, a total_hits capped at 10,000 and no account-id
+    filter: the unfiltered query read ascending and descending reaches all of them."""
+    fake.id_filter, fake.cap_total = form, True
+    desired = unmanaged_book(fake, 10_500)
+    plan = syncer().plan(desired)
+    assert created(plan) == set(fake.accounts)
+    assert not any(w.startswith(("unmatched", "out of reach")) for w in plan.warnings)
+    assert any("account-id term 'account_id'" in w and "id_term" in w for w in plan.warnings)
+    orders = Counter(q["sort_order"] for q in searches(fake) if q["count"] == 1000)
+    assert orders["DESC"] >= 1
+    for q in searches(fake):
+        assert q["offset"] + q["count"] <= 10_000
+
+
+def test_capped_total_is_not_read_as_everything(small_reach, syncer):
+    """total_hits equal to the reach may be a cap: the read goes on past it."""
     fake = small_reach
-    desired = big_book(fake, 1_100, scale=10)
-    for i in range(1_000, 1_100):
-        fake.accounts[f"A{i:05d}"]["attributes"] = {}  # not managed yet: read by id
-    fake.id_term, fake.unknown_terms = "something_else", form
-    with pytest.raises(AdapterError, match="set `id_term`"):
-        syncer().plan(desired)
+    fake.cap_total = True
+    desired = unmanaged_book(fake, 1_050)
+    plan = syncer().plan(desired)
+    assert created(plan) == set(fake.accounts)
+    assert not any(w.startswith("unmatched") for w in plan.warnings)
+
+
+def test_book_accounts_out_of_reach_are_said_and_not_planned(small_reach, syncer):
+    """2,500 accounts, reach 1,000, no id filter, no users: the middle 500 of the sort order
+    are out of reach of both ends; they are named as such and nothing is planned for them."""
+    fake = small_reach
+    fake.id_filter, fake.cap_total = "refuse", True
+    desired = unmanaged_book(fake, 2_500)
+    order = by_name(fake)
+    middle = set(order[1_000:1_500])
+    plan = syncer().plan(desired)
+    assert created(plan) == set(fake.accounts) - middle
+    warning = next(w for w in plan.warnings if w.startswith("out of reach"))
+    assert "500 account(s)" in warning and "NOT planned" in warning
+    assert not any(w.startswith("unmatched") for w in plan.warnings)
+
+
+def test_without_id_filter_success_manager_shards_reach_the_middle(small_reach, syncer):
+    """Accounts past both ends are looked for by Success Manager, one query per user."""
+    fake = small_reach
+    fake.id_filter = "ignore"
+    desired = unmanaged_book(fake, 2_500)
+    fake.add_user("Ana Ruiz", "ana@example.com")
+    fake.define("tf_csm")
+    order = by_name(fake)
+    assigned = order[1_000:1_400]
+    for aid in assigned:
+        fake.accounts[aid]["attributes"]["Success Manager"] = "Ana Ruiz"
+    for aid in order:
+        desired.put(Kind.account, aid, {"tf_tier": "SMB", "tf_csm": "Ana Ruiz"})
+    plan = syncer().plan(desired)
+    assert created(plan) == set(fake.accounts) - set(order[1_400:1_500])
+    warning = next(w for w in plan.warnings if w.startswith("out of reach"))
+    assert "100 account(s)" in warning
+    terms = [t for q in searches(fake) for t in q["terms"]]
+    assert {
+        "type": "string_attribute",
+        "attribute": "Success Manager",
+        "in_list": ["Ana Ruiz"],
+    } in terms
+
+
+def test_apply_without_id_filter_verifies_by_documented_reads(small_reach, syncer):
+    fake = small_reach
+    fake.id_filter = "refuse"
+    desired = unmanaged_book(fake, 1_200)
+    plan = syncer().plan(desired)
+    report = syncer().apply(plan)
+    assert report.ok, [f.error for f in report.failures][:3]
+    assert report.counts["create"] == 1_200
+    assert syncer().plan(desired).is_empty
 
 
 def test_id_term_is_configurable(small_reach, syncer):

@@ -214,3 +214,31 @@ def test_a_value_holding_half_a_character_is_read_as_u_fffd_and_rewritten(fake, 
     states.seed(fake)
     holder = lambda: fake.attrs(ext(3))  # noqa: E731
     plans_and_rewrites_a_half_character(fake, syncer, states.desired(), ext(3), holder, "tf_tier")
+
+
+@pytest.mark.parametrize("form", ["slash", "slash-bare"])
+def test_gateway_redirect_to_its_pixel_is_followed_once(fake, syncer, form):
+    """``pixel.gif`` and ``pixel.gif/`` are both the pixel [HTTP]: a redirect between them on
+    the same host is followed, with the write's query."""
+    fake.gateway_redirect = form
+    states.seed(fake, 3)
+    desired = states.desired(3, tasks=False)
+    report = syncer().apply(syncer().plan(desired))
+    assert report.ok, [f.error for f in report.failures]
+    for i in range(1, 4):
+        assert fake.attrs(ext(i)) == expected_attrs(i)
+    statuses = Counter(e.status for e in fake.gateway_requests())
+    assert statuses == {301: 3, 200: 3}
+    assert syncer().plan(desired).is_empty
+
+
+def test_gateway_redirect_elsewhere_is_a_failed_write(fake, syncer):
+    fake.gateway_redirect = "elsewhere"
+    states.seed(fake, 3)
+    report = syncer().apply(syncer().plan(states.desired(3, tasks=False)))
+    assert report.counts["failed"] == 3
+    error = report.failures[0].error
+    assert "answered 301" in error and "https://www.totango.com/pixel.gif" in error
+    assert "sdr_url" in error and "sdr_o" not in error
+    assert [e.status for e in fake.gateway_requests()] == [301, 301, 301]
+    assert not fake.pending

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from tierform.adapters.totango.flows import parse_flows
 from tierform.sync.change import Op
 from tierform.sync.state import Kind
 
@@ -48,6 +49,30 @@ def test_tasks_created_once_then_updated_in_place(fake, syncer):
     assert puts[0].body["title"] == "Check in on ACC-006"
     assert len(fake.tasks) == 4 and task6["due_date"] == "2025-03-01"
     assert syncer().plan(desired).is_empty
+
+
+def test_flow_listed_in_an_envelope_with_camel_case_ids(fake, syncer):
+    """The activity-types reply shape is not documented: an envelope whose list holds
+    ``activityTypeId`` still gives the Flow a task create requires."""
+    fake.flows_shape = "envelope"
+    states.seed(fake)
+    report = syncer().apply(syncer().plan(states.desired()))
+    assert report.ok, [f.error for f in report.failures]
+    assert len(fake.tasks) == 4
+    assert {t["activity_type_id"] for t in fake.tasks.values()} == {"flow-general"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [{"activity_type_id": "f1", "display_name": "General"}],
+        [{"id": "f1", "name": "General"}],
+        {"data": [{"activityTypeId": "f1", "title": "General"}]},
+        {"status": "success", "response": {"types": [{"activityTypeId": "f1"}]}},
+    ],
+)
+def test_flow_reply_shapes(body):
+    assert parse_flows(body)[0].id == "f1"
 
 
 def test_task_no_longer_due_is_closed(fake, syncer):

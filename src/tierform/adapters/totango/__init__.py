@@ -4,6 +4,7 @@ Modules: ``settings`` (the target's settings), ``auth`` (the ``app-token`` heade
 (Totango's endpoints over the SDK's HTTP client), ``query`` (Search API queries and replies),
 ``partition`` (reading past the Search API's 10,000-record reach), ``people`` (roster CSMs to
 Totango users), ``reader`` (the read), ``gateway`` (attribute writes through the HTTP gateway),
-``verify`` (reading those writes back), ``tasks`` and ``plays`` (work items), ``buildsheet``
+``verify`` (reading those writes back), ``tasks`` and ``plays`` (work items),
+``flows`` (the Flow a task is filed under), ``buildsheet``
 (steps in Totango's vocabulary for what only its UI can create).
 """

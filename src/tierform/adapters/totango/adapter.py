@@ -334,9 +334,10 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
                 flows = self.api.flows()
             except PermanentApiError:
                 flows = []
-            first = next((f for f in flows if f.get("activity_type_id") or f.get("id")), None)
-            ident = (first.get("activity_type_id") or first.get("id")) if first else None
-            self._flow = (str(ident) if ident else None,)
+            first = flows[0] if flows else None
+            if first is not None:
+                log.info("totango: tasks are filed under the Flow %s (%s)", first.name, first.id)
+            self._flow = (first.id if first else None,)
         return self._flow[0]
 
     def apply(self, changes: Sequence[Change], ctx: ApplyContext) -> Iterator[ChangeResult]:

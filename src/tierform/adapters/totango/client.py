@@ -17,6 +17,7 @@ import httpx
 from tierform.adapters.http.body import json_body
 from tierform.adapters.http.classify import default_error_text
 from tierform.adapters.http.client import ApiClient
+from tierform.adapters.totango.flows import Flow, parse_flows
 from tierform.adapters.totango.query import Page, SearchRefused, parse, refusal
 from tierform.errors import PermanentApiError
 
@@ -131,17 +132,25 @@ class TotangoApi:
     # -- HTTP gateway -----------------------------------------------------------------
 
     def send(self, params: Mapping[str, str]) -> None:
-        """One gateway request. Its 200 says only that the network call worked [HTTP]."""
-        url = f"{self.gateway_url}?{gateway_query(params)}"
-        self.gateway.request("GET", url, idempotent=True)
+        """One gateway request. Its 200 says only that the network call worked [HTTP]. The
+        pixel is served as ``pixel.gif`` and ``pixel.gif/`` alike [HTTP], so a redirect from
+        one to the other is followed, once, on the same host; any other 3xx wrote nothing
+        and raises :class:`GatewayRedirected`."""
+        query = gateway_query(params)
+        url = f"{self.gateway_url}?{query}"
+        response = self.gateway.request("GET", url, idempotent=True)
+        if not response.is_redirect:
+            _written(response)
+            return
+        target = pixel_redirect(url, response.headers["Location"], query)
+        if target is None:
+            raise GatewayRedirected(response)
+        _written(self.gateway.request("GET", target, idempotent=True))
 
     # -- tasks and plays --------------------------------------------------------------
 
-    def flows(self) -> list[dict[str, Any]]:
-        body = self.rest.get_json(FLOWS)
-        if isinstance(body, Mapping):
-            body = body.get("activity_types") or body.get("data") or []
-        return [f for f in body if isinstance(f, dict)] if isinstance(body, list) else []
+    def flows(self) -> list[Flow]:
+        return parse_flows(self.rest.get_json(FLOWS))
 
     def create_task(self, body: Mapping[str, Any]) -> Any:
         """Not idempotent: a replayed create would make a second task."""
@@ -160,6 +169,43 @@ class TotangoApi:
         body = {"successplayId": play_id, "accountId": account_id}
         response = self.rest.request("POST", RUN_PLAY, json=body, idempotent=False)
         return _json(response)
+
+
+class GatewayRedirected(PermanentApiError):
+    """The gateway answered a 3xx that was not followed: nothing was written."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        request = response.request.url
+        where = response.headers.get("Location")
+        to = f" to {_no_query(str(request.join(where)))}" if where else ""
+        super().__init__(
+            f"totango: the HTTP gateway {_no_query(str(request))} answered "
+            f"{response.status_code}, a redirect{to} that tierform does not follow (only one "
+            "to the pixel on the same host): the write was not sent. Check sdr_url and region "
+            "(US: https://sdr.totango.com/pixel.gif, EU: https://sdr-eu1.totango.com/pixel.gif)",
+            status=response.status_code,
+        )
+
+
+def pixel_redirect(url: str, location: str, query: str) -> str | None:
+    """Where to follow a gateway redirect: only to the pixel path on the same scheme and host
+    (nothing leaves that host), carrying the write's query if the redirect dropped it."""
+    here, there = httpx.URL(url), httpx.URL(url).join(location)
+    same_host = (there.scheme, there.host, there.port) == (here.scheme, here.host, here.port)
+    if not same_host or not there.path.rstrip("/").endswith("/pixel.gif"):
+        return None
+    if there.path == here.path and there.query == here.query:
+        return None  # a loop
+    return str(there if there.query else there.copy_with(query=query.encode()))
+
+
+def _written(response: httpx.Response) -> None:
+    if 300 <= response.status_code < 400:
+        raise GatewayRedirected(response)
+
+
+def _no_query(url: str) -> str:
+    return url.split("?", 1)[0]
 
 
 def gateway_query(params: Mapping[str, str]) -> str:
@@ -182,4 +228,11 @@ def _json(response: httpx.Response) -> Any:
         return response.text
 
 
-__all__ = ["SearchRefused", "TotangoApi", "error_hint", "error_kind", "error_text"]
+__all__ = [
+    "GatewayRedirected",
+    "SearchRefused",
+    "TotangoApi",
+    "error_hint",
+    "error_kind",
+    "error_text",
+]

@@ -4,7 +4,8 @@ changed attributes (``sdr_s``, ``sdr_o``, ``sdr_o.<attribute>``) [HTTP].
 The gateway is not rate-limited [RATE], so up to ``gateway_in_flight`` requests run at once. It
 creates any account it does not know (upsert), so only accounts the read found are written. A
 request that fails on the network is retried (setting attributes is idempotent); one that still
-fails is reported. Nothing is reported done before :mod:`.verify` has read it back.
+fails, or is redirected off the pixel, is reported. Nothing is reported done before
+:mod:`.verify` has read it back.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from tierform.adapters.http.concurrency import bounded_map
-from tierform.adapters.totango.client import TotangoApi
+from tierform.adapters.totango.client import GatewayRedirected, TotangoApi
 from tierform.adapters.totango.mapping import SM_KEY, gateway_params
 from tierform.adapters.totango.verify import Sent, Verifier
 from tierform.errors import AuthError, RetriableError
@@ -71,6 +72,8 @@ class AccountWriter:
                     ok=False,
                     error=f"totango: the gateway could not be reached: {outcome.error}",
                 )
+            elif isinstance(outcome.error, GatewayRedirected):
+                yield ChangeResult(outcome.item.change, ok=False, error=str(outcome.error))
             elif outcome.error is not None:
                 raise outcome.error
             else:

@@ -18,7 +18,13 @@ from tierform.adapters.totango.client import TotangoApi
 from tierform.adapters.totango.mapping import SM_KEY, neutral, owned
 from tierform.adapters.totango.partition import Dim, Partitioner
 from tierform.adapters.totango.people import People
-from tierform.adapters.totango.query import SUCCESS_MANAGER, SearchRefused, attribute_in, query
+from tierform.adapters.totango.query import (
+    REACH,
+    SUCCESS_MANAGER,
+    SearchRefused,
+    attribute_in,
+    query,
+)
 from tierform.sync.state import Data, Kind, Scope, State
 
 log = logging.getLogger(__name__)
@@ -130,15 +136,20 @@ class Reader:
         readable = names if not idx.strict else [n for n in names if n in idx.defined]
         selected = [*readable, SUCCESS_MANAGER]
         book = sorted(self.desired.of(Kind.account))
-        hits = idx.partitioner.read(selected, book, self._dims())
-        idx.read_note = idx.partitioner.report.describe(idx.partitioner.mode)
+        hits = idx.partitioner.read(selected, book, self._dims(), self._shards())
+        report = idx.partitioner.report
+        idx.read_note = report.describe(idx.partitioner.mode)
         if idx.partitioner.mode != "all":
             state.warnings.append("read: " + idx.read_note)
-        for text in idx.partitioner.report.truncated:
+        for text in report.truncated:
             state.warnings.append(
-                f"read: the partition {text} holds more than the Search API reaches; only its "
-                "first 10,000 accounts were read"
+                f"read: the partition {text} may hold more than the Search API reaches, even "
+                "read from both ends of its sort order"
             )
+        if report.id_problem:
+            state.warnings.append(_no_id_filter(report.id_problem))
+        if report.unreached:
+            state.warnings.append(_unreached(report.unreached))
         want = self.desired.of(Kind.account)
         for aid, hit in hits.items():
             if not idx.strict:
@@ -152,8 +163,20 @@ class Reader:
                     idx.csm_of[aid], idx.manager_of[aid] = str(data["tf_csm"]), str(manager)
         self._warn_unmatched(state)
 
+    def _shards(self) -> list[Dim]:
+        """Success Manager holds a user's full name [SYSATTR]: with the users listed, one
+        documented filter per user reaches accounts when the id filter cannot."""
+        names = sorted({u.full_name for u in self.people.users if u.full_name})
+        return [(SUCCESS_MANAGER, names)] if self.people.listed and names else []
+
     def _warn_unmatched(self, state: State) -> None:
-        missing = sorted(k for k in self.desired.of(Kind.account) if k not in self.index.found)
+        assert self.index.partitioner is not None
+        unreached = set(self.index.partitioner.report.unreached)
+        missing = sorted(
+            k
+            for k in self.desired.of(Kind.account)
+            if k not in self.index.found and k not in unreached
+        )
         if not missing:
             return
         gone = set(missing)
@@ -193,6 +216,24 @@ class Reader:
                 state.put(Kind.segment, key, data)
             elif page.total:
                 state.put(Kind.segment, key, {**data, "query_returns": page.total})
+
+
+def _no_id_filter(problem: str) -> str:
+    return (
+        f"read: {problem}, so past {REACH:,} accounts the book's accounts were looked for by "
+        "documented means only (all accounts from both ends of the sort order, then by Success "
+        "Manager). Set `id_term` on the target to the term your service filters account ids by "
+        "(see a segment's 'Generate API endpoint' query) to read them by id"
+    )
+
+
+def _unreached(ids: list[str]) -> str:
+    return (
+        f"out of reach: {len(ids)} account(s) of the book were not found within the Search "
+        f"API's reach ({_some(ids)}); tierform cannot tell whether Totango has them, so they are "
+        "NOT planned: no attribute create or update and no task for them (the gateway would "
+        "create an account it does not have). Set `id_term` so they can be read by id"
+    )
 
 
 def _terms(conditions: list[Any]) -> list[dict[str, Any]] | None:
