@@ -10,6 +10,7 @@ from pydantic import SecretStr
 
 from tests.fakes.support import DROP
 from tierform.adapters.vitally.auth import VitallyAuth
+from tierform.errors import UncertainOutcome
 from tierform.sync.change import Op
 from tierform.sync.state import Kind, State
 
@@ -247,3 +248,43 @@ def test_uncertain_project_create_is_looked_up_not_duplicated(fake, syncer, kept
     )
     assert len(listed) == 1
     assert syncer(**TEMPLATES).plan(desired).is_empty
+
+
+def test_a_failed_lookup_after_a_lost_project_answer_never_posts_again(fake, syncer):
+    """The POST took but its answer was lost, and listing the account's projects [CODE] fails
+    too: whether the project exists stays unknown, so the run stops as uncertain; it is not
+    read as the account field refused (which would post it again in the other form)."""
+    states.seed(fake, 3)
+    fake.add_template("Enterprise Onboarding")
+    desired = states.desired(3, tasks=False, playbook_tasks=True)
+    plan = syncer(**TEMPLATES).plan(desired)
+    fake.inject(500, methods={"POST"}, path_contains="/resources/projects", process=True)
+    vid = fake.account(ext(3))["id"]
+    fake.inject(404, methods={"GET"}, path_contains=f"/accounts/{vid}/projects")
+    with pytest.raises(UncertainOutcome):
+        syncer(**TEMPLATES).apply(plan)
+    assert len(fake.projects) == 1
+    assert fake.log.count(method="POST", path="/resources/projects") == 1
+    assert syncer(**TEMPLATES).plan(desired).is_empty  # the next run finds it
+
+
+def test_task_update_sends_a_null_only_to_clear_a_value(fake, syncer):
+    """A task without a due date whose reason changes: the update names the description and
+    leaves dueDate out (a null there is not documented); dropping the reason clears it."""
+    states.seed(fake, 2)
+    desired = State()
+    desired.put(Kind.account, ext(1), states.account_data(1))
+    task = {"account_id": ext(1), "title": "Say hello", "due": None, "reason": "first"}
+    desired.put(Kind.work_item, task_key(1), {**task, "source": "rule:x", "assignee": None})
+    assert syncer().apply(syncer().plan(desired)).ok
+    desired.put(Kind.work_item, task_key(1), {**task, "reason": "second", "source": "rule:x"})
+    assert syncer().apply(syncer().plan(desired)).ok
+    desired.put(Kind.work_item, task_key(1), {**task, "reason": None, "source": "rule:x"})
+    assert syncer().apply(syncer().plan(desired)).ok
+    posts = fake.log.select(method="POST", path="/resources/tasks")
+    assert [("dueDate" in p.body, p.body.get("description", "absent")) for p in posts] == [
+        (False, "<p>first</p>"),
+        (False, "<p>second</p>"),
+        (False, None),
+    ]
+    assert syncer().plan(desired).is_empty

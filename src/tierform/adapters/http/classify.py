@@ -5,8 +5,8 @@ what happened                               raised                     retried
 ==========================================  =========================  ==========================
 2xx / 3xx                                   nothing                    --
 429                                         RateLimited                yes (Retry-After honoured)
-502, 503; connect error / connect timeout   TransientApiError          yes
-408, 500, 504; read timeout; dropped conn.  UncertainOutcome           idempotent requests only
+503; connect error / connect timeout        TransientApiError          yes
+408, other 5xx; timeout; dropped conn.      UncertainOutcome           idempotent requests only
 401, 403                                    AuthError                  no
 other 4xx                                   PermanentApiError          no
 ==========================================  =========================  ==========================
@@ -168,9 +168,9 @@ def classify(
         raise PermanentApiError(message, status=status)
     if status == 429:
         raise RateLimited(message, retry_after=retry_after(response))
-    if status in (502, 503):
+    if status == 503:  # unavailable: the request was not taken
         raise TransientApiError(message, retry_after=retry_after(response))
-    if status in (408, 500, 504) or status >= 500:
+    if status == 408 or status >= 500:  # a gateway's 502/504 may follow a done request
         raise UncertainOutcome(message, retry_after=retry_after(response))
     if status in (401, 403):
         raise AuthError(message, status=status)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,12 +145,19 @@ def batch_message(key: str, traits: Mapping[str, Any], message_id: str) -> dict[
 
 
 def task_body(
-    key: str, data: Data, account_id: str, assignee_id: str | None, *, create: bool = False
+    key: str,
+    data: Data,
+    account_id: str,
+    assignee_id: str | None,
+    *,
+    create: bool = False,
+    changed: Collection[str] = (),
 ) -> dict[str, Any]:
     """``POST /tasks`` body: an upsert on ``externalId`` [DOC*], so re-runs never duplicate.
 
-    A create leaves out a due date or description it does not have (a null there is nowhere
-    documented); an update sends it, so a value the model no longer has is cleared.
+    A due date or description the task does not have is left out (a null there is nowhere
+    documented, and a strict platform refuses it); only an update whose ``changed`` fields
+    name it sends the null, so a value the model no longer has is cleared.
     """
     reason = data.get("reason")
     body: dict[str, Any] = {
@@ -160,8 +167,8 @@ def task_body(
         "dueDate": data.get("due"),
         "description": f"<p>{html.escape(str(reason))}</p>" if reason else None,
     }
-    if create:
-        body = {k: v for k, v in body.items() if v is not None}
+    cleared = set() if create else {TASK_FIELDS[f] for f in changed if f in TASK_FIELDS}
+    body = {k: v for k, v in body.items() if v is not None or k in cleared}
     body["traits"] = {
         T_SOURCE: data.get("source"),
         T_REASON: reason,
@@ -170,6 +177,9 @@ def task_body(
     if assignee_id:
         body["assignedToId"] = assignee_id
     return body
+
+
+TASK_FIELDS = {"due": "dueDate", "reason": "description"}  # model field -> the task's own
 
 
 def task_data(task: Mapping[str, Any], external_of: Mapping[str, str]) -> Data:

@@ -14,7 +14,7 @@ from typing import Any
 
 from tierform.adapters.vitally.client import VitallyApi
 from tierform.adapters.vitally.mapping import T_KEY, T_SOURCE, is_live
-from tierform.errors import PermanentApiError, UncertainOutcome
+from tierform.errors import AdapterError, PermanentApiError, UncertainOutcome
 from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.state import Data
 
@@ -168,9 +168,16 @@ class ProjectWriter:
         try:
             return self.api.create_project(body)
         except UncertainOutcome as exc:
+            lost = exc
             log.info("vitally: %s; looking for project %s before posting it again", exc, change.key)
         account = str(body.get("customerId") or body.get("accountId"))
-        for project in self.api.account_projects(account):
+        try:
+            listed = list(self.api.account_projects(account))
+        except AdapterError:
+            # The listing [CODE] failed: whether the POST took stays unknown. Raised as such,
+            # never as a refused form (that would post again in the other form).
+            raise lost from None
+        for project in listed:
             if is_live(project) and _is_this(project, change.key, body):
                 return project
         return self.api.create_project(body)

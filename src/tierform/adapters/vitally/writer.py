@@ -162,7 +162,9 @@ class Writer:
         data = change.data or {}
         who = data.get("assignee")
         assignee = self.index.admin_id(str(who)) if who else None
-        body = task_body(change.key, data, vid, assignee, create=change.op is Op.create)
+        changed = {d.field for d in change.diffs}
+        create = change.op is Op.create
+        body = task_body(change.key, data, vid, assignee, create=create, changed=changed)
         task = self.api.upsert_task(body)
         task_id = str(task.get("id") or "") or None
         if task.get("archivedAt"):
