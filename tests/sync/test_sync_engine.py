@@ -145,6 +145,25 @@ def test_write_only_kind_uses_journal_state_no_duplicates(tmp_path: Path) -> Non
     assert store.duplicates() == []
 
 
+def test_a_change_to_a_write_only_object_carries_its_journaled_remote_id(tmp_path: Path) -> None:
+    """The journal stands in for the read of a kind the platform cannot list: the remote id of
+    each object's last write comes with it, so a change already names the platform's object."""
+    cls = fake_adapter_class(WRITE_ONLY_TASKS, "blind")
+    store = FakePlatform()
+    desired = sample_desired(4)
+    s = syncer(tmp_path, store, cls)
+    s.apply(s.plan(desired))
+    tasks = sorted(desired.of(Kind.work_item))
+    changed = tasks[0]
+    desired.put(
+        Kind.work_item, changed, {**desired.of(Kind.work_item)[changed], "due": "2031-01-01"}
+    )
+    plan = syncer(tmp_path, store, cls).plan(desired)
+    assert [(c.op, c.key, c.remote_id) for c in plan.changes] == [
+        (Op.update, changed, f"fake-{changed}")
+    ]
+
+
 def test_crash_mid_apply_resumes_without_duplicates(tmp_path: Path) -> None:
     cls = fake_adapter_class(WRITE_ONLY_TASKS, "blind")
     store = FakePlatform(crash_after=30)

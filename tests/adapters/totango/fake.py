@@ -12,7 +12,7 @@ Evidence tags: [C] an official Totango article, [C-code] working public clients,
   ``fields`` mandatory, ``count`` <= 1000, record ``offset``; at most 10,000 records reachable
   (past it: an empty page or an error [I], ``past_reach``). Reply envelope [C-code] with
   positional ``selected_fields``. Refusals ``{"status": "failed", "_error": ...}`` at the HTTP
-  status ``refusal_status`` (unknown [C-code]: 200, 400, 404 or 500 in the tests).
+  status ``refusal_status`` (unknown [C-code]: 200, 400, 404 or 409 in the tests).
   An unknown attribute as a field is refused or answered with nulls (``unknown_attribute``
   [I]). Terms: ``string_attribute`` (``in_list``/``eq``/
   ``contains``), ``string`` on ``search_name`` (``contains``), ``status_group`` and the account

@@ -50,10 +50,10 @@ def test_inline_token_is_refused():
         EnvSecret.model_validate("tt_abc")
 
 
-@pytest.mark.parametrize("status", [200, 400, 404, 500])
+@pytest.mark.parametrize("status", [200, 400, 404, 409])
 def test_search_refusal_at_any_status(clock, monkeypatch, make_adapter, journal, status):
-    """The failure envelope's HTTP status is not in the sources [C-code]: any status is a
-    refusal, answered at once (a 500 carrying it is not retried, a 404 is not a wrong host)."""
+    """The failure envelope's HTTP status is not in the sources [C-code]: at 200 or any 4xx
+    it is a refusal, answered at once (a 404 carrying it is not a wrong host)."""
     from tierform.errors import PermanentApiError
     from tierform.sync.engine import Syncer
 
@@ -71,6 +71,19 @@ def test_search_refusal_at_any_status(clock, monkeypatch, make_adapter, journal,
             adapter.api.search('{"terms":[],"fields":[],"count":5000}', [])
         assert server.log.total - before == 1  # not retried
         assert "base_url" not in str(err.value)
+
+
+def test_a_server_error_carrying_the_envelope_is_retried(fake, syncer):
+    """A 5xx is a server failure whatever its body: retried, not read as the query refused
+    (which would take defined attributes for undefined ones)."""
+    states.seed(fake)
+    envelope = {"status": "failed", "_error": "Service temporarily unavailable"}
+    fake.inject(503, times=2, methods={"POST"}, path_contains="/search/", body=envelope)
+    desired = states.desired()
+    report = syncer().apply(syncer().plan(desired))
+    assert report.ok, [f.error for f in report.failures]
+    assert len(fake.log.select(status=503)) == 2
+    assert syncer().plan(desired).is_empty
 
 
 def test_429_with_headers_is_waited_out(fake, syncer, clock):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 
 import pytest
 
 from tierform.adapters.totango.flows import parse_flows
-from tierform.sync.change import Op
+from tierform.adapters.totango.tasks import TaskWriter
+from tierform.sync.buildsheet import StepStatus
+from tierform.sync.change import Change, Op
 from tierform.sync.state import Kind
 
 from . import states
@@ -119,7 +120,10 @@ def success_text(clock, monkeypatch):
         yield server
 
 
-def test_task_created_without_id_is_said_once_not_failed_every_run(success_text, syncer, caplog):
+def test_task_created_without_id_becomes_a_step_for_a_person(success_text, syncer):
+    """Totango answered the create with a bare "Success" [C]: the task cannot be addressed, so
+    its update is a build step (unverified) naming the task and the change, never a change
+    reported as made; no PUT is sent and no second task made."""
     server = success_text
     assert syncer().apply(syncer().plan(states.desired(4))).ok
     assert len(server.tasks) == 2
@@ -127,31 +131,39 @@ def test_task_created_without_id_is_said_once_not_failed_every_run(success_text,
     desired = states.desired(4)
     desired.put(Kind.work_item, task_key(2), states.task_data(2, due="2025-04-01"))
     plan = syncer().plan(desired)
-    assert [(c.op, c.key) for c in plan.changes] == [(Op.update, task_key(2))]
-    caplog.set_level(logging.WARNING)
-    report = syncer().apply(plan)
-    assert report.ok and report.counts["update"] == 1
-    notes = [r.getMessage() for r in caplog.records if task_key(2) in r.getMessage()]
-    assert len(notes) == 1
-    assert "without Totango returning its id" in notes[0]
-    assert "due to '2025-04-01'" in notes[0]
-    assert f"tierform key: {task_key(2)}" in notes[0]
-    assert syncer().plan(desired).is_empty  # not planned (nor reported) again
+    assert plan.is_empty  # nothing the API can apply
+    [step] = [s for s in plan.build_steps if s.kind is Kind.work_item]
+    assert step.key == task_key(2) and step.status is StepStatus.unverified
+    assert "did not return this task's id" in step.reason
+    assert f"tierform key: {task_key(2)}" in step.steps[0]
+    assert "due to '2025-04-01'" in step.steps[1]
+    assert syncer().apply(plan).ok
+    assert [s.key for s in syncer().plan(desired).build_steps if s.kind is Kind.work_item] == [
+        task_key(2)
+    ]  # still there: only a person can do it (and mark it done)
     assert len(server.tasks) == 2  # never a second task
     assert not server.log.select(method="PUT")
 
 
-def test_task_created_without_id_asked_to_be_closed_by_hand(success_text, syncer, caplog):
+def test_task_created_without_id_asked_to_be_closed_by_hand(success_text, syncer):
     server = success_text
     syncer().apply(syncer().plan(states.desired(4)))
     without = states.desired(4)
     del without.objects[Kind.work_item][task_key(4)]
-    caplog.set_level(logging.WARNING)
-    report = syncer().apply(syncer().plan(without))
-    assert report.ok and report.counts["delete"] == 1
-    assert any("close it in Totango" in r.getMessage() for r in caplog.records)
-    assert syncer().plan(without).is_empty
+    plan = syncer().plan(without)
+    assert plan.is_empty
+    [step] = [s for s in plan.build_steps if s.kind is Kind.work_item]
+    assert step.key == task_key(4) and step.steps[1] == "Close it."
     assert len(server.live_tasks()) == 2  # tierform could not close it: a person does
+
+
+def test_a_change_to_a_task_without_id_applied_from_elsewhere_fails(success_text, syncer):
+    """A plan made by another tool or version may still carry such a change: it fails, saying
+    what to do, rather than being recorded as made."""
+    change = Change(Op.update, Kind.work_item, task_key(2), data=states.task_data(2))
+    writer = TaskWriter(None, lambda c: None, lambda who: None, lambda: None)  # type: ignore[arg-type]
+    result = writer.write(change)
+    assert not result.ok and "did not return an id" in (result.error or "")
 
 
 def test_task_deleted_in_totango_counts_as_closed(fake, syncer):

@@ -31,10 +31,17 @@ from tierform.adapters.totango.people import People, load
 from tierform.adapters.totango.plays import RUN_PREFIX, PlayRunner, plan_runs
 from tierform.adapters.totango.reader import Index, Reader, accepted
 from tierform.adapters.totango.settings import TotangoSettings
-from tierform.adapters.totango.tasks import TaskWriter, one_task, task_data
+from tierform.adapters.totango.tasks import (
+    TaskWriter,
+    by_hand,
+    one_task,
+    task_data,
+    unaddressable,
+)
 from tierform.adapters.totango.verify import Verifier
 from tierform.errors import PermanentApiError
 from tierform.sync.adapter import AdapterContext, ApplyContext
+from tierform.sync.buildsheet import BuildStep
 from tierform.sync.capabilities import Capabilities
 from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.settings import AdapterSettings
@@ -86,6 +93,7 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
         self._people: People | None = None
         self._flow: tuple[str | None] | None = None
         self._notes: list[str] = []
+        self._by_hand: list[BuildStep] = []  # changes to tasks Totango gave no id (a plan's)
         self.index = Index()
 
     @property
@@ -154,6 +162,7 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
         """Adds ``success_manager`` where ``tf_csm`` names a Totango user, and SuccessPlay run
         items for playbooks named in ``successplays`` (in place of their step tasks)."""
         self._notes = []
+        self._by_hand = []
         accounts = desired.of(Kind.account)
         csms = {str(d["tf_csm"]) for d in accounts.values() if d.get("tf_csm")}
         out = State(
@@ -292,7 +301,11 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
         return state
 
     def include_change(self, change: Change) -> bool:
-        """Leave out what the read reported as unmatched (see the warnings)."""
+        """Leave out what the read reported as unmatched (see the warnings), and changes to
+        tasks Totango gave no id, which become build steps (:meth:`build_steps`)."""
+        if unaddressable(change) and not change.key.startswith(RUN_PREFIX):
+            self._by_hand.append(by_hand(change))
+            return False
         if not self.index.loaded:
             return True
         if change.kind is Kind.account and change.op is not Op.delete:
@@ -300,6 +313,9 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
         if change.kind is Kind.work_item and change.op is not Op.delete:
             return str((change.data or {}).get("account_id")) in self.index.found
         return True
+
+    def build_steps(self, desired: State) -> list[BuildStep]:
+        return list(self._by_hand)
 
     def describe(self, kind: Kind, key: str, data: Data) -> list[str]:
         if kind is Kind.segment:
@@ -387,12 +403,7 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
         def remote(change: Change) -> str | None:
             return change.remote_id or ctx.remote_ids.get((change.kind, change.key))
 
-        def note(message: str) -> None:
-            log.warning("%s", message)
-            if ctx.on_step is not None:
-                ctx.on_step(message)
-
-        tasks = TaskWriter(self.api, remote, self.assignee, self.flow, note)
+        tasks = TaskWriter(self.api, remote, self.assignee, self.flow)
         plays = PlayRunner(self.api)
 
         def one(change: Change) -> ChangeResult:

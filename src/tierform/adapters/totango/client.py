@@ -52,19 +52,24 @@ def refused(response: httpx.Response) -> bool:
     return refusal(body) is not None
 
 
+def is_refusal(response: httpx.Response) -> bool:
+    """The failure envelope sent with a 4xx is the query refused, whatever the 4xx; a 401 (the
+    token), 403 (access) and 429 (the rate limit) keep their own meaning, and a 5xx carrying it
+    is still a server failure, retried."""
+    status = response.status_code
+    return 400 <= status < 500 and status not in (401, 403, 429) and refused(response)
+
+
 def error_kind(response: httpx.Response) -> str | None:
-    """The failure envelope at any status is an answer (never retried), except a 401 (the
-    token) and a 429 (the rate limit), which keep their own meaning."""
-    if response.status_code in (401, 429) or not refused(response):
-        return None
-    return "permanent"
+    """A refusal (:func:`is_refusal`) is an answer: never retried."""
+    return "permanent" if is_refusal(response) else None
 
 
 def error_hint(response: httpx.Response, env: str, rest_url: str) -> str | None:
     """What to check after a 401/403/404, naming the variable (never its value); a refusal
     envelope is marked as such (it says what was wrong with the request, not the host)."""
     status, path = response.status_code, response.request.url.path
-    if status not in (401, 429) and refused(response):
+    if is_refusal(response):
         return REFUSED
     if status in (403, 404) and path.rstrip("/").endswith(SEARCH_USERS):
         return (

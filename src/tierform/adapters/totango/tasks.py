@@ -6,10 +6,10 @@ carries tierform's key in its description so a person can find it. A create is n
 on an uncertain failure (it would make a second task); the next run re-plans. The create reply
 is a JSON object with ``id`` in working clients [C-code] but a bare "Success" in the docs [C]:
 both are accepted. A task whose id Totango did not return cannot be changed through the API:
-its update or close is reported once as a step for a person (not a failure that every run
-would plan again). A task no longer due is closed (``status: closed`` [C-code]); one deleted
-in Totango (404) counts as closed when it is to be closed, and is created again when it is to
-be updated.
+its update or close becomes a build step for a person (unverified, as the task cannot be read),
+never a change reported as made. A task no longer due is closed (``status: closed``
+[C-code]); one deleted in Totango (404) counts as closed when it is to be closed, and is
+created again when it is to be updated.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from typing import Any
 
 from tierform.adapters.totango.client import TotangoApi
 from tierform.errors import PermanentApiError
+from tierform.sync.buildsheet import BuildStep, StepStatus
 from tierform.sync.change import Change, ChangeResult, Op
-from tierform.sync.state import Data
+from tierform.sync.state import Data, Kind
 
 log = logging.getLogger(__name__)
 
@@ -122,13 +123,11 @@ class TaskWriter:
         remote: Callable[[Change], str | None],
         assignee: Callable[[str | None], str | None],
         flow: Callable[[], str | None],
-        note: Callable[[str], None] = log.warning,
     ) -> None:
         self.api = api
         self.remote = remote
         self.assignee = assignee
         self.flow = flow
-        self.note = note
 
     def write(self, change: Change) -> ChangeResult:
         data = change.data or {}
@@ -170,15 +169,43 @@ class TaskWriter:
         return ChangeResult(change, ok=True, remote_id=tid)
 
     def _without_id(self, change: Change) -> ChangeResult:
-        """Totango answered the create with a bare "Success" [TASKS], so the task cannot be
-        addressed: said once, and taken as done so later runs do not plan it again."""
-        todo = "close it" if change.op is Op.delete else _changes(change)
-        self.note(
-            f"totango: task {change.key} was created without Totango returning its id, so "
-            f"tierform cannot change it: {todo} in Totango (its description holds "
-            f"'{KEY_LINE}{change.key}'); tierform takes this as done and will not ask again"
-        )
-        return ChangeResult(change, ok=True)
+        """A change to a task Totango gave no id (a plan made elsewhere; the adapter's own
+        plans turn these into build steps, :func:`by_hand`): failed, saying what to do."""
+        return ChangeResult(change, ok=False, error=_no_id(change))
+
+
+def _no_id(change: Change) -> str:
+    todo = "close it" if change.op is Op.delete else _changes(change)
+    return (
+        f"totango: Totango did not return an id when the task {change.key} was created, so "
+        f"tierform cannot change it through the API: {todo} in Totango (its description holds "
+        f"'{KEY_LINE}{change.key}')"
+    )
+
+
+def unaddressable(change: Change) -> bool:
+    """A change to a task whose create Totango answered with a bare "Success" [TASKS] and no
+    id: no API call can reach that task."""
+    return change.kind is Kind.work_item and change.op is not Op.create and not change.remote_id
+
+
+def by_hand(change: Change) -> BuildStep:
+    """The build step that replaces a change :func:`unaddressable` says the API cannot make:
+    unverified (the task cannot be read either), until a person marks it done."""
+    data = change.data or change.existing or {}
+    todo = "Close it" if change.op is Op.delete else _changes(change).capitalize()
+    return BuildStep(
+        kind=Kind.work_item,
+        key=change.key,
+        title=f"work_item: {data.get('title') or change.key} ({data.get('account_id')})",
+        reason="Totango did not return this task's id when it was created, so its API cannot "
+        "change it",
+        steps=[
+            f"In Totango, open the task whose description holds '{KEY_LINE}{change.key}'.",
+            f"{todo}.",
+        ],
+        status=StepStatus.unverified,
+    )
 
 
 def _changes(change: Change) -> str:
