@@ -129,10 +129,9 @@ class Syncer:
     def _plan(self, desired: State, existing: State) -> Plan:
         a = self.adapter
         caps = a.capabilities
-        journaled = [k for k in Kind if not caps.can_read(k) and caps.can_write(k)]
-        known = self.journal.remote_ids(self.target) if journaled else {}
-        for kind in journaled:
-            self._journal_state(kind, desired, existing, known)
+        for kind in Kind:
+            if not caps.can_read(kind) and caps.can_write(kind):
+                self._journal_state(kind, desired, existing)
         plan = Plan(
             self.target,
             a.platform,
@@ -165,14 +164,13 @@ class Syncer:
         plan.meta.update(a.plan_meta())
         return plan
 
-    def _journal_state(
-        self, kind: Kind, desired: State, existing: State, known: dict[tuple[Kind, str], str]
-    ) -> None:
+    def _journal_state(self, kind: Kind, desired: State, existing: State) -> None:
         """For a kind the platform cannot read back, the journal's last successful write per key
         stands in for the read: unchanged payloads are no change, so re-runs never duplicate.
-        Its remote ids (``known``) go with it, so a change already says which object it is
-        (and the adapter can tell one the platform gave no id)."""
+        The remote id that write left goes with it, so a change already says which object it
+        is (and the adapter can tell one the platform gave no id)."""
         last = self.journal.last_payloads(self.target, kind)
+        known = self.journal.current_ids(self.target, kind)
         want = desired.of(kind)
         have = existing.objects.setdefault(kind, {})
         ids = existing.remote_ids.setdefault(kind, {})
@@ -182,7 +180,7 @@ class Syncer:
                 have[key] = data
             else:
                 have[key] = {}  # written before; its content now differs (or is unknown)
-            rid = known.get((kind, key))
+            rid = known.get(key)
             if rid is not None:
                 ids.setdefault(key, rid)
 

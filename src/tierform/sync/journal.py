@@ -475,6 +475,22 @@ class Journal:
                 out[key] = h
         return out
 
+    def current_ids(self, target: str, kind: Kind) -> dict[str, str]:
+        """key -> the remote id the latest successful write of that key left, for one kind. A
+        delete, or a write that returned no id, leaves none: an older id names an object the
+        key no longer points at (a task closed, then created again without an id)."""
+        out: dict[str, str] = {}
+        for op, key, rid in self._db.execute(
+            "SELECT op, key, remote_id FROM entries WHERE target=? AND kind=? AND result='ok' "
+            "ORDER BY rowid",
+            (target, kind.value),
+        ):
+            if op == Op.delete.value or rid is None:
+                out.pop(key, None)
+            else:
+                out[key] = rid
+        return out
+
     def remote_ids(self, target: str) -> dict[tuple[Kind, str], str]:
         """(kind, key) -> the remote id of its latest successful write (in writing order)."""
         out: dict[tuple[Kind, str], str] = {}

@@ -217,6 +217,32 @@ def test_apply_without_id_filter_verifies_by_documented_reads(small_reach, synce
     assert syncer().plan(desired).is_empty
 
 
+def test_without_id_filter_an_account_reached_by_its_tier_is_verified_the_same_way(
+    small_reach, syncer
+):
+    """2,500 accounts at a reach of 1,000, no id filter: the middle 500 carry tf_tier (synced
+    before), so the read reaches them by that value only. Ten of them change band; the
+    verification must reach them again the same way, or landed writes read as failed."""
+    fake = small_reach
+    fake.id_filter = "refuse"
+    fake.define(*FIELDS)
+    desired = State()
+    for i in range(2_500):
+        fake.add_account(f"N{i:05d}", f"Name {i:05d}")
+    middle = by_name(fake)[1_000:1_500]
+    for n, aid in enumerate(middle):
+        fake.accounts[aid]["attributes"].update({"tf_tier": "SMB", "tf_health_band": "red"})
+        desired.put(
+            Kind.account, aid, {"tf_tier": "SMB", "tf_health_band": "green" if n < 10 else "red"}
+        )
+    plan = syncer().plan(desired)
+    assert [c.op for c in plan.changes] == [Op.update] * 10
+    report = syncer().apply(plan)
+    assert report.ok, [f.error for f in report.failures][:2]
+    assert [fake.attrs(a)["tf_health_band"] for a in middle[:10]] == ["green"] * 10
+    assert syncer().plan(desired).is_empty
+
+
 def test_id_term_is_configurable(small_reach, syncer):
     fake = small_reach
     fake.id_term = "identifier"

@@ -157,6 +157,40 @@ def test_task_created_without_id_asked_to_be_closed_by_hand(success_text, syncer
     assert len(server.live_tasks()) == 2  # tierform could not close it: a person does
 
 
+def test_a_task_created_again_without_id_never_gets_the_closed_ones_id(fake, syncer):
+    """Closed, then due again and created while Totango answers only "Success": the key's id
+    is now unknown, so a later change is a step for a person, never an update of the closed
+    task."""
+    states.seed(fake, 4)
+    syncer().apply(syncer().plan(states.desired(4)))
+    old = next(t for t in fake.tasks.values() if t["account_id"] == ext(2))
+    without = states.desired(4)
+    del without.objects[Kind.work_item][task_key(2)]
+    syncer().apply(syncer().plan(without))
+    fake.task_reply = "text"
+    assert syncer().apply(syncer().plan(states.desired(4))).ok
+    desired = states.desired(4)
+    desired.put(Kind.work_item, task_key(2), states.task_data(2, due="2025-04-01"))
+    plan = syncer().plan(desired)
+    assert plan.is_empty
+    assert [s.key for s in plan.build_steps if s.kind is Kind.work_item] == [task_key(2)]
+    assert (old["status"], old["due_date"]) == ("closed", "2025-02-01")
+
+
+def test_a_task_deleted_in_totango_is_created_once_however_often_it_changes(fake, syncer):
+    """Deleted in Totango, then re-created while Totango answers only "Success": the next
+    changes are steps for a person, not updates of the deleted id (a 404, then another task)."""
+    states.seed(fake, 4)
+    syncer().apply(syncer().plan(states.desired(4)))
+    fake.delete_task(next(t for t in fake.tasks.values() if t["account_id"] == ext(2))["id"])
+    fake.task_reply = "text"
+    for due in ("2025-04-01", "2025-05-01", "2025-06-01"):
+        desired = states.desired(4)
+        desired.put(Kind.work_item, task_key(2), states.task_data(2, due=due))
+        assert syncer().apply(syncer().plan(desired)).ok
+    assert len([t for t in fake.live_tasks() if t["account_id"] == ext(2)]) == 1
+
+
 def test_a_change_to_a_task_without_id_applied_from_elsewhere_fails(success_text, syncer):
     """A plan made by another tool or version may still carry such a change: it fails, saying
     what to do, rather than being recorded as made."""

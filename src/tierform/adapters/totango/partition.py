@@ -90,6 +90,7 @@ class Partitioner:
         self.mode = "all"
         self.report = ReadReport()
         self.shards: list[Dim] = []
+        self.dims: list[Dim] = []  # the read's value partitions, for a verification to reuse
 
     def read(
         self,
@@ -102,6 +103,7 @@ class Partitioner:
         by when the id filter cannot be used."""
         self.report = ReadReport()
         self.shards = list(shards)
+        self.dims = list(dims)
         first = self._search([], fields, 0)
         self.report.total = first.total
         seen: dict[str, Hit] = {}
@@ -138,6 +140,10 @@ class Partitioner:
         everything: dict[str, Hit] = {}
         if self.mode == "sorted":
             self._documented(first, fields, wanted, everything)
+            if _missing(wanted, everything):
+                # Accounts the read reached by their tf_tier value (and below) are only
+                # reached that way again.
+                self._by_value([], self.dims, fields, everything)
         else:
             self._rest_of([], fields, first, everything)
         keep = set(wanted)
