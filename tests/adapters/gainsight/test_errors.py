@@ -207,6 +207,19 @@ def test_values_echoed_in_error_desc_reach_neither_result_nor_journal(fake, sync
         assert secret not in error and secret not in journal
 
 
+def test_field_names_an_error_lists_are_kept():
+    """Only the "= value" form echoes a value [confirmed template]; the fields a message lists
+    after a colon, or names in quotes, say what to fix and stay."""
+    from tierform.adapters.gainsight.client import without_values
+
+    listed = "Missing mandatory fields: DueDate, OwnerId"
+    assert without_values(listed) == listed
+    assert without_values("Invalid field 'Tf_Tier__gc'") == "Invalid field 'Tf_Tier__gc'"
+    assert without_values("Invalid date format (Tf_Renewal__gc= 31/02)") == (
+        "Invalid date format (Tf_Renewal__gc …)"
+    )
+
+
 def test_per_record_cta_failure_drops_echoed_values():
     body = {"data": {"failure": [{"k1": "COCKPIT_9700: Invalid Name = 'Jane Roe 555-0100'"}]}}
     assert per_record_failures(body, {"k1"}) == {

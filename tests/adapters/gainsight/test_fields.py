@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tierform.sync.buildsheet import StepStatus
 from tierform.sync.render import render_json, render_text
 from tierform.sync.state import Kind
@@ -116,3 +118,25 @@ def test_build_sheet_in_gainsight_vocabulary(fake, syncer):
     for step in plan.build_steps:
         for line in step.steps:
             assert "{'" not in line and "TODO" not in line
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"PlaybookId": "1P0ABC"},
+        {"playbookId": "1p0abc"},
+        {"playbook_id": "1P0ABC"},
+        {"PlaybookId": {"Gsid": "1P0ABC", "Name": "Enterprise onboarding"}},
+        {"PlaybookId": "enterprise ONBOARDING"},
+    ],
+)
+def test_a_playbook_reads_back_in_any_spelling_of_its_field_and_id(row):
+    """The playbook field's name is inferred and ids may come back in another case: each form
+    names the attached playbook (else every apply would report it not attached)."""
+    from tierform.adapters.gainsight.mapping import read_playbook
+
+    assert read_playbook(row, {"Enterprise onboarding": "1P0ABC"}) == "Enterprise onboarding"
+    assert (
+        read_playbook({"PlaybookId": None, "Name": "x"}, {"Enterprise onboarding": "1P0ABC"})
+        is None
+    )

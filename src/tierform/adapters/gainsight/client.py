@@ -37,10 +37,11 @@ NO_DATA = ("GSOBJ_1011", "GSOBJ_1XXX", "No data found", "No entity matches")
 CTA_CATEGORIES = "CTA_STATUS,CTA_PRIORITY,CTA_TYPE"  # the categories the sources ask for [S]
 
 
-# Where a record value may start in an error text: Gainsight's templates echo it after "=" or
-# ":" ("%s(columnName)= %s(columnValue)" [confirmed: Error Codes page]), and texts that quote a
-# value put it in quotes [inferred]. What comes before (the message and the column) is kept.
-VALUE_START = re.compile(r"[:=\"'`]")
+# Where a record value may start in an error text: Gainsight's templates echo it after "="
+# ("%s(columnName)= %s(columnValue)" [confirmed: Error Codes page]). Only that form is cut: a
+# ":" or a quote in a message more often introduces field names ("Missing mandatory fields:
+# DueDate, OwnerId"), which say what to fix. What comes before the value is kept.
+VALUE_START = re.compile(r"=")
 TEXT_MAX = 200
 
 

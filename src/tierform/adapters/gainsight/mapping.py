@@ -147,15 +147,21 @@ def cta_date(value: Any) -> str | None:
         return None
 
 
+PLAYBOOK_KEYS = ("playbookid", "playbook_id")  # the field as rows may spell it [I]
+
+
 def read_playbook(row: Mapping[str, Any], playbook_id: Mapping[str, str]) -> str | None:
     """The playbook a CTA carries, by name where ``playbook_id`` (name -> GSID) knows it, else
-    as returned; None when the CTA has none."""
-    value = row.get(PLAYBOOK_FIELD)
+    as returned; None when the CTA has none. The field name is inferred, so it is found in any
+    case or snake form, and an expanded lookup (``{"Gsid", "Name"}``) counts by either."""
+    value = next((v for k, v in row.items() if k.lower() in PLAYBOOK_KEYS), None)
+    if isinstance(value, Mapping):
+        value = next((value[k] for k in ("Gsid", "gsid", "Name", "name") if value.get(k)), None)
     if value is None or value == "":
         return None
     text = str(value).strip()
     for name, gsid in playbook_id.items():
-        if text == gsid or text.lower() == name.strip().lower():
+        if text.casefold() in (gsid.casefold(), name.strip().casefold()):
             return name
     return text
 
