@@ -242,3 +242,24 @@ def test_gateway_redirect_elsewhere_is_a_failed_write(fake, syncer):
     assert "sdr_url" in error and "sdr_o" not in error
     assert [e.status for e in fake.gateway_requests()] == [301, 301, 301]
     assert not fake.pending
+
+
+@pytest.mark.parametrize(
+    ("location", "followed"),
+    [
+        ("/pixel.gif/", True),
+        ("https://sdr.totango.com/pixel.gif/", True),
+        ("/pixel.gif", False),  # the same request again, its query dropped: a loop
+        ("/other/pixel.gif", False),  # not the gateway's pixel
+        ("https://elsewhere.example/pixel.gif/", False),
+    ],
+)
+def test_only_a_redirect_between_the_pixels_two_paths_is_followed(location, followed):
+    from tierform.adapters.totango.client import pixel_redirect
+
+    url = "https://sdr.totango.com/pixel.gif?sdr_s=S&sdr_o=ACC-1"
+    target = pixel_redirect(url, location, "sdr_s=S&sdr_o=ACC-1")
+    if followed:
+        assert target == "https://sdr.totango.com/pixel.gif/?sdr_s=S&sdr_o=ACC-1"
+    else:
+        assert target is None

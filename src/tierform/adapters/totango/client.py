@@ -192,16 +192,21 @@ class GatewayRedirected(PermanentApiError):
         )
 
 
+PIXEL_PATHS = ("/pixel.gif", "/pixel.gif/")  # the gateway's two spellings [HTTP]
+
+
 def pixel_redirect(url: str, location: str, query: str) -> str | None:
     """Where to follow a gateway redirect: only to the pixel path on the same scheme and host
     (nothing leaves that host), carrying the write's query if the redirect dropped it."""
     here, there = httpx.URL(url), httpx.URL(url).join(location)
     same_host = (there.scheme, there.host, there.port) == (here.scheme, here.host, here.port)
-    if not same_host or not there.path.rstrip("/").endswith("/pixel.gif"):
+    if not same_host or there.path not in PIXEL_PATHS:
         return None
+    if not there.query:
+        there = there.copy_with(query=query.encode())
     if there.path == here.path and there.query == here.query:
-        return None  # a loop
-    return str(there if there.query else there.copy_with(query=query.encode()))
+        return None  # a loop: the same request again
+    return str(there)
 
 
 def _written(response: httpx.Response) -> None:
