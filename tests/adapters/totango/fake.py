@@ -21,6 +21,7 @@ Evidence tags: [C] an official Totango article, [C-code] working public clients,
   term filters by account id, so a service may have none: ``id_filter`` "refuse" or "ignore"
   [I]. ``sort_order`` ASC/DESC [C] orders by display name (then id). ``total_hits`` may be
   capped at the reach (``cap_total`` [I]: the docs say only that no more is reachable).
+  ``desc_empty``: a descending query answers no hits (a service without that order [I]).
 * Users [C-code]: ``POST /api/v1/search/users/internal`` (form ``query`` + ``team_id``); its
   reply shape is not given (``users_block`` [I]) and a service may not offer it at all
   (``users_status``: answered with that status [I]).
@@ -123,6 +124,7 @@ class TotangoFake:
         reach: int = 10_000,
         id_filter: str = "works",
         cap_total: bool = False,
+        desc_empty: bool = False,
     ) -> None:
         self.app_token = app_token
         self.service_id = service_id
@@ -144,6 +146,7 @@ class TotangoFake:
         self.reach = reach
         self.id_filter = id_filter
         self.cap_total = cap_total
+        self.desc_empty = desc_empty
         self.accounts: dict[str, dict[str, Any]] = {}
         self.attributes: set[str] = set(BUILT_IN)
         self.users: list[dict[str, Any]] = []
@@ -525,6 +528,8 @@ class TotangoFake:
         if offset >= self.reach and self.past_reach == "error":
             raise Refused(f"only the first {self.reach} records can be reached")
         window = matching[offset : max(offset, min(offset + count, self.reach))]
+        if reverse and self.desc_empty:
+            window = []
         hits = [
             {
                 "name": a["id"],

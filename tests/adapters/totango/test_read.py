@@ -166,6 +166,18 @@ def test_capped_total_is_not_read_as_everything(small_reach, syncer):
     assert not any(w.startswith("unmatched") for w in plan.warnings)
 
 
+def test_an_empty_descending_answer_is_not_taken_for_the_end(small_reach, syncer):
+    """1,050 accounts, reach 1,000, no id filter, and a service that answers nothing sorted
+    descending: the last 50 are out of reach and said to be, not taken as read."""
+    fake = small_reach
+    fake.id_filter, fake.cap_total, fake.desc_empty = "refuse", True, True
+    desired = unmanaged_book(fake, 1_050)
+    plan = syncer().plan(desired)
+    assert created(plan) == set(by_name(fake)[:1_000])
+    warning = next(w for w in plan.warnings if w.startswith("out of reach"))
+    assert "50 account(s)" in warning
+
+
 def test_book_accounts_out_of_reach_are_said_and_not_planned(small_reach, syncer):
     """2,500 accounts, reach 1,000, no id filter, no users: the middle 500 of the sort order
     are out of reach of both ends; they are named as such and nothing is planned for them."""

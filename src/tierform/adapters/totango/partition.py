@@ -190,8 +190,8 @@ class Partitioner:
         offset = 0
         while not complete and offset < REACH:
             page = self._search(terms, fields, offset, order="DESC")
-            if offset == 0 and _ids(page.hits)[:1] == _ids(first.hits)[:1]:
-                break  # sort_order not honoured: the same end again
+            if offset == 0 and (not page.hits or _ids(page.hits)[:1] == _ids(first.hits)[:1]):
+                break  # sort_order not honoured: the same end again, or nothing for it
             complete = any(h.account_id in asc for h in page.hits) or len(page.hits) < PAGE
             _keep(page.hits, asc)
             offset += PAGE
