@@ -107,24 +107,31 @@ def test_custom_trait_found_is_the_one_written(fake, syncer, prefixed):
 # -- archived tasks ---------------------------------------------------------------------------
 
 
-def test_task_kept_archived_by_the_upsert_is_reported_not_done(fake, syncer):
-    """DELETE archives a task [DOC]; nothing says an upsert on its externalId restores it.
-    A workspace that keeps it archived gets a failure saying what to do, every run, and
-    the change is never recorded as done."""
+def test_a_task_due_again_after_tierform_archived_it_gets_a_task_of_its_own(fake, syncer):
+    """DELETE archives a task [DOC]; nothing says an upsert on its externalId restores it. In
+    a workspace that keeps it archived, the work item due again is created under the next
+    generation of its key, the plan settles, and later changes go to that task."""
     fake.upsert_restores_archived = False
     states.seed(fake, 4)
     syncer().apply(syncer().plan(states.desired(4)))
     without = states.desired(4)
     del without.objects[Kind.work_item][task_key(2)]
     syncer().apply(syncer().plan(without))
-    for _ in range(2):
+    for cycle in (2, 3):  # due again, archived again, due again
         plan = syncer().plan(states.desired(4))
         assert [(c.op, c.key) for c in plan.changes] == [(Op.create, task_key(2))]
-        report = syncer().apply(plan)
-        assert [f.change.key for f in report.failures] == [task_key(2)]
-        assert "archived in Vitally" in report.failures[0].error
-        assert "restore it in Vitally, or remove it from the model" in report.failures[0].error
-    assert len(fake.tasks) == 2 and [t["externalId"] for t in fake.live_tasks()] == [task_key(4)]
+        assert syncer().apply(plan).ok
+        assert syncer().plan(states.desired(4)).is_empty
+        live = sorted(t["externalId"] for t in fake.live_tasks())
+        assert live == sorted([task_key(4), f"{task_key(2)}~{cycle}"])
+        if cycle == 2:
+            syncer().apply(syncer().plan(without))
+    changed = states.desired(4)
+    changed.put(Kind.work_item, task_key(2), states.task_data(2, due="2025-09-01"))
+    assert syncer().apply(syncer().plan(changed)).ok
+    [task] = [t for t in fake.live_tasks() if t["externalId"].startswith(task_key(2))]
+    assert task["externalId"] == f"{task_key(2)}~3" and task["dueDate"].startswith("2025-09-01")
+    assert syncer().plan(changed).is_empty
 
 
 # -- data traits on tasks and projects --------------------------------------------------------

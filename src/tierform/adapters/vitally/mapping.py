@@ -180,6 +180,25 @@ def task_body(
 
 
 TASK_FIELDS = {"due": "dueDate", "reason": "description"}  # model field -> the task's own
+# A work item's task is upserted on its key as externalId [DOC*]. A task tierform archived (a
+# DELETE archives [DOC]) may stay archived when that externalId is written again (nothing says
+# an upsert restores it), so a task due again is then created under "<key>~2", "~3", ...: the
+# reader maps every generation back to the key, the highest live one being the task.
+GENERATION = "~"
+MAX_GENERATION = 20
+
+
+def task_generation(external_id: str) -> tuple[str, int]:
+    """(key, generation) of a task's externalId: ``tf-abc~3`` is generation 3 of ``tf-abc``,
+    a plain key generation 1."""
+    base, sep, number = external_id.rpartition(GENERATION)
+    if sep and number.isdigit() and int(number) >= 2:
+        return base, int(number)
+    return external_id, 1
+
+
+def generation_id(key: str, generation: int) -> str:
+    return key if generation <= 1 else f"{key}{GENERATION}{generation}"
 
 
 def task_data(task: Mapping[str, Any], external_of: Mapping[str, str]) -> Data:

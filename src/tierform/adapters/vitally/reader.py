@@ -21,10 +21,12 @@ from tierform.adapters.vitally.mapping import (
     T_SOURCE,
     TraitKeys,
     field_type,
+    generation_id,
     is_custom,
     is_live,
     matches_field,
     task_data,
+    task_generation,
 )
 from tierform.adapters.vitally.projects import PROJECT_PREFIX, project_data
 from tierform.errors import PermanentApiError
@@ -55,6 +57,8 @@ class Index:
     admins_loaded: bool = False
     template_id: dict[str, str] = field(default_factory=dict)
     template_ref: dict[str, str] = field(default_factory=dict)
+    #: work item key -> the externalId of its live task, where not the key itself
+    task_ext: dict[str, str] = field(default_factory=dict)
     desired_accounts: frozenset[str] = frozenset()
     loaded: bool = False
 
@@ -196,9 +200,15 @@ class Reader:
 
     def _tasks(self, state: State) -> None:
         desired = self.desired.of(Kind.work_item)
+        newest: dict[str, int] = {}
         for task in self.api.tasks():
-            ext = str(task.get("externalId") or "")
+            ext, generation = task_generation(str(task.get("externalId") or ""))
+            if generation < newest.get(ext, 0):
+                continue  # an older live generation: the newest is the work item's task
             if ext.startswith(TASK_PREFIX) and is_live(task):
+                newest[ext] = generation
+                if generation > 1:
+                    self.index.task_ext[ext] = generation_id(ext, generation)
                 data = task_data(task, self.index.ext_of)
                 traits = task.get("traits") or {}
                 if ext in desired and not any(k in traits for k in _TASK_TRAITS):

@@ -20,7 +20,14 @@ from typing import Any
 from tierform.adapters.http.concurrency import bounded_map
 from tierform.adapters.vitally.batch import TraitBatch, new_values
 from tierform.adapters.vitally.client import VitallyApi
-from tierform.adapters.vitally.mapping import account_create, task_body, trait_update
+from tierform.adapters.vitally.mapping import (
+    MAX_GENERATION,
+    account_create,
+    generation_id,
+    task_body,
+    task_generation,
+    trait_update,
+)
 from tierform.adapters.vitally.projects import PROJECT_PREFIX, ProjectWriter
 from tierform.adapters.vitally.reader import Index
 from tierform.errors import PermanentApiError, UncertainOutcome
@@ -165,12 +172,20 @@ class Writer:
         changed = {d.field for d in change.diffs}
         create = change.op is Op.create
         body = task_body(change.key, data, vid, assignee, create=create, changed=changed)
+        body["externalId"] = self.index.task_ext.get(change.key, change.key)
         task = self.api.upsert_task(body)
+        _, generation = task_generation(str(body["externalId"]))
+        while task.get("archivedAt") and generation < MAX_GENERATION:
+            # DELETE archives a task [DOC]; that an upsert on its externalId restores it is not
+            # documented. This workspace keeps it archived: the work item, due again, gets a
+            # task of its own under the next generation of its key (see mapping.GENERATION).
+            generation += 1
+            ext = generation_id(change.key, generation)
+            fresh = task_body(change.key, data, vid, assignee, create=True)
+            task = self.api.upsert_task({**fresh, "externalId": ext})
+            self.index.task_ext[change.key] = ext
         task_id = str(task.get("id") or "") or None
         if task.get("archivedAt"):
-            # DELETE archives a task [DOC]; that an upsert on its externalId restores it is
-            # not documented. Reported, never recorded as done: the next plan would only
-            # create it again.
             return ChangeResult(
                 change,
                 ok=False,
