@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
@@ -230,20 +229,21 @@ def test_a_new_sheets_setup_is_never_split_across_batches() -> None:
     """A cut between addSheet and its marker could leave a sheet without the marker, which the
     next run would take for the user's: the setup travels as one unit, whatever the limit."""
     from tierform.adapters.http.batching import chunks_by_bytes
-    from tierform.adapters.sheets.planner import send_units
+    from tierform.adapters.sheets.planner import Snapshot, plan_requests
+    from tierform.adapters.tabular import layout
+    from tierform.sync.change import Change, Op
 
-    def new_sheet(sid: int) -> list[dict[str, Any]]:
-        return [
-            {"addSheet": {"properties": {"sheetId": sid, "title": f"T{sid}"}}},
-            {"createDeveloperMetadata": {"developerMetadata": {"location": {"sheetId": sid}}}},
-            {"updateCells": {"range": {"sheetId": sid}, "rows": [], "fields": "x"}},
-            {"repeatCell": {"range": {"sheetId": sid}, "fields": "y"}},
-        ]
-
-    cells = {"updateCells": {"range": {"sheetId": 1}, "rows": [{"values": []}] * 3}}
-    requests = [*new_sheet(1), cells, *new_sheet(2), cells]
-    for limit in range(50, 700, 7):
-        batches = [[r for u in b for r in u] for b in chunks_by_bytes(send_units(requests), limit)]
+    desired = sample_desired(3)
+    changes = [
+        Change(Op.create, kind, key, data)
+        for kind in desired.kinds()
+        for key, data in desired.of(kind).items()
+    ]
+    units = plan_requests(layout(desired), changes, desired, Snapshot())
+    requests = [r for unit in units for r in unit]
+    assert sum("addSheet" in r for r in requests) >= 2
+    for limit in range(500, 20_000, 257):
+        batches = [[r for u in b for r in u] for b in chunks_by_bytes(units, limit)]
         assert [r for b in batches for r in b] == requests
         for batch in batches:
             for i, request in enumerate(batch):

@@ -46,17 +46,18 @@ class Ledger:
         move. A new key takes ``now``, or the nearest earlier free second (never a future one).
         """
         run = sorted(set(keys))
-        used = {date for key, date in self.sent.items() if key not in run}
+        in_run = set(run)
+        used = {date for key, date in self.sent.items() if key not in in_run}
         out: dict[str, str] = {}
         for key in run:  # kept dates first: a new key never takes one
             date = self.sent.get(key)
             if date is not None and date not in used:
                 out[key] = date
                 used.add(date)
-        for key in run:
+        date = now  # new keys take seconds going back from now: each search starts where the
+        for key in run:  # last one ended, so a run of n new events costs n steps, not n^2
             if key in out:
                 continue
-            date = now
             while date in used:
                 date = _earlier(date)
             if key in self.sent:

@@ -33,7 +33,6 @@ from tierform.adapters.sheets.planner import (
     Snapshot,
     marker_revision,
     plan_requests,
-    send_units,
 )
 from tierform.adapters.sheets.settings import DEFAULT_BASE_URL, SheetsSettings
 from tierform.adapters.tabular import layout, parse_sheet, table_from_marker
@@ -50,8 +49,8 @@ RATE_LIMIT_REASONS = frozenset(
     {"RATE_LIMIT_EXCEEDED", "rateLimitExceeded", "userRateLimitExceeded"}
 )
 
-# A marker found: (revision, sheetId, parsed marker, metadataId).
-Found = tuple[int, int, dict[str, Any], Any]
+# A marker found: (revision, sheetId, parsed marker).
+Found = tuple[int, int, dict[str, Any]]
 
 
 class SheetsAdapter(HttpAdapter[SheetsSettings]):
@@ -157,14 +156,12 @@ class SheetsAdapter(HttpAdapter[SheetsSettings]):
             searched = self.api.search_markers(MARKER_KEY)
             found = _latest_markers([(_sheet_of(md), md) for md in searched], grids)
         values = self.api.values([grids[f[1]] for f in found.values()])
-        for (key, (rev, sid, marker, mid)), rows in zip(found.items(), values, strict=True):
+        for (key, (rev, sid, marker)), rows in zip(found.items(), values, strict=True):
             title, row_count, column_count = grids[sid]
             table = table_from_marker(key, {**marker, "title": title})
             if table is None:
                 continue
-            snap.managed[key] = ManagedSheet(
-                sid, title, table, mid, rows, row_count, column_count, rev
-            )
+            snap.managed[key] = ManagedSheet(sid, title, table, rows, row_count, column_count, rev)
         return snap
 
     def read(self, scope: Scope) -> State:
@@ -184,13 +181,13 @@ class SheetsAdapter(HttpAdapter[SheetsSettings]):
         # Row positions come from the read this plan was made from (moments ago); without one
         # (an adapter used for apply only) read now.
         snap = self._snapshot or self.snapshot()
-        requests = plan_requests(layout(ctx.desired), changes, ctx.desired, snap)
-        units = chunks_by_bytes(send_units(requests), MAX_BATCH_BYTES - BATCH_MARGIN)
-        batches = [[r for unit in batch for r in unit] for batch in units]
+        units = plan_requests(layout(ctx.desired), changes, ctx.desired, snap)
+        chunked = chunks_by_bytes(units, MAX_BATCH_BYTES - BATCH_MARGIN)
+        batches = [[r for unit in batch for r in unit] for batch in chunked]
         if len(batches) > 1:
             self.log.warning(
                 "apply: %d requests exceed 2 MB; sending %d atomic batches",
-                len(requests),
+                sum(map(len, batches)),
                 len(batches),
             )
         for i, batch in enumerate(batches, 1):
@@ -260,5 +257,5 @@ def _latest_markers(
             continue
         key, rev = str(marker["key"]), marker_revision(marker)
         if key not in found or rev > found[key][0]:
-            found[key] = (rev, sid, marker, md.get("metadataId"))
+            found[key] = (rev, sid, marker)
     return found

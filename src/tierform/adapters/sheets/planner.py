@@ -33,12 +33,12 @@ BLOCK_BYTES = 400_000  # encoded rows per updateCells: several fit in one 2 MB b
 
 @dataclass
 class ManagedSheet:
-    """A managed sheet as read: its table (from the marker), grid of plain values, metadata id."""
+    """A managed sheet as read: its table (from the marker), grid of plain values, and the
+    revision of the marker it was read by."""
 
     sheet_id: int
     title: str
     table: Table
-    metadata_id: int | None
     rows: list[list[Any]]
     row_count: int
     column_count: int
@@ -125,27 +125,21 @@ def _free_title(title: str, used: set[str]) -> str:
     return candidate
 
 
-def send_units(requests: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """The requests in the groups a batch may not split: a new sheet's setup (addSheet, its
-    marker, header and bold, :data:`NEW_SHEET_SETUP`) stays together, or a cut between them
-    could leave a sheet without its marker, which the next run would take for the user's."""
-    units: list[list[dict[str, Any]]] = []
-    i = 0
-    while i < len(requests):
-        size = NEW_SHEET_SETUP if "addSheet" in requests[i] else 1
-        units.append(requests[i : i + size])
-        i += size
-    return units
+Unit = list[dict[str, Any]]  # requests that go in one batch together
 
 
 def plan_requests(
     tables: Sequence[Table], changes: Sequence[Change], desired: State, snap: Snapshot
-) -> list[dict[str, Any]]:
+) -> list[Unit]:
+    """The requests in order, in the units a split into batches may not cut: a new sheet's
+    setup (addSheet, its marker, header and bold) is one, or a cut between them could leave a
+    sheet without its marker, which the next run would take for the user's; every other
+    request is a unit of its own."""
     by_kind: dict[Kind, list[Change]] = {}
     for change in changes:
         by_kind.setdefault(change.kind, []).append(change)
-    head: list[dict[str, Any]] = []
-    body: list[dict[str, Any]] = []
+    head: list[Unit] = []
+    body: list[Unit] = []
     ids, titles = set(snap.sheet_ids), set(snap.titles)
     for table in tables:
         todo = [c for k in table.kinds for c in by_kind.get(k, [])]
@@ -155,23 +149,20 @@ def plan_requests(
                 table, todo, desired, _free_id(table.key, ids), _free_title(table.title, titles)
             )
         else:
-            body += _existing_sheet(table, todo, desired, current)
+            body += [[r] for r in _existing_sheet(table, todo, desired, current)]
     return head + body
-
-
-NEW_SHEET_SETUP = 4  # the requests that open _new_sheet's list, kept in one batch
 
 
 def _new_sheet(
     table: Table, changes: Sequence[Change], desired: State, sheet_id: int, title: str
-) -> list[dict[str, Any]]:
+) -> list[Unit]:
     rows = [
         row_cells(table, c.kind, c.key, desired.label(c.kind, c.key) or c.label, c.data or {})
         for c in changes
         if c.op is not Op.delete
     ]
     headers = table.headers
-    out: list[dict[str, Any]] = [
+    setup: Unit = [
         {
             "addSheet": {
                 "properties": {
@@ -189,9 +180,7 @@ def _new_sheet(
         update_cells(sheet_id, 0, 0, [Text(h) for h in headers]),
         bold_header(sheet_id, len(headers)),
     ]
-    if rows:
-        out += _blocks(sheet_id, 1, 0, rows)
-    return out
+    return [setup, *([block] for block in _blocks(sheet_id, 1, 0, rows))]
 
 
 def _blocks(sheet_id: int, row: int, col: int, rows: list[list[Cell]]) -> list[dict[str, Any]]:

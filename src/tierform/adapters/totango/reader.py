@@ -66,7 +66,9 @@ def accepted(api: TotangoApi, names: list[str]) -> set[str]:
         return set()
     if accepts(api, names):
         return set(names)
-    return {n for n in names if len(names) > 1 and accepts(api, [n])}
+    if len(names) == 1:
+        return set()
+    return {n for n in names if accepts(api, [n])}
 
 
 def _some(items: Iterable[str]) -> str:
