@@ -154,6 +154,7 @@ def test_task_created_without_id_asked_to_be_closed_by_hand(success_text, syncer
     assert plan.is_empty
     [step] = [s for s in plan.build_steps if s.kind is Kind.work_item]
     assert step.key == task_key(4) and step.steps[1] == "Close it."
+    assert step.title == f"work_item: {task_key(4)}"  # the journal kept no account to name
     assert len(server.live_tasks()) == 2  # tierform could not close it: a person does
 
 

@@ -194,10 +194,12 @@ def by_hand(change: Change) -> BuildStep:
     unverified (the task cannot be read either), until a person marks it done."""
     data = change.data or change.existing or {}
     todo = "Close it" if change.op is Op.delete else _changes(change).capitalize()
+    account = data.get("account_id")  # a close knows only what the journal kept: maybe none
     return BuildStep(
         kind=Kind.work_item,
         key=change.key,
-        title=f"work_item: {data.get('title') or change.key} ({data.get('account_id')})",
+        title=f"work_item: {data.get('title') or change.key}"
+        + (f" ({account})" if account else ""),
         reason="Totango did not return this task's id when it was created, so its API cannot "
         "change it",
         steps=[
