@@ -110,6 +110,25 @@ def test_ctas_never_duplicated_and_updated_in_place(fake, syncer):
     assert syncer().plan(desired).is_empty
 
 
+def test_a_second_open_cta_with_one_key_is_named_and_left_alone(fake, syncer):
+    """A create whose lost answer was settled by a listing can land after all, and then two
+    open CTAs carry one key: the plan names the extra one for a person to close, manages the
+    first, and neither changes nor closes either."""
+    states.seed(fake)
+    desired = states.desired()
+    syncer().apply(syncer().plan(desired))
+    [first] = fake.ctas_with_key(task_key(4))
+    extra = dict(first, Gsid=fake._gsid("1I00"))
+    fake.ctas[extra["Gsid"]] = extra
+    plan = syncer().plan(desired)
+    assert plan.is_empty
+    [warning] = [w for w in plan.warnings if "more than one open CTA" in w]
+    assert warning.startswith("work items: 1 key(s)")
+    assert f"{task_key(4)}: Gsid {extra['Gsid']}" in warning and first["Gsid"] not in warning
+    assert syncer().apply(plan).ok
+    assert [c["IsClosed"] for c in fake.ctas_with_key(task_key(4))] == [False, False]
+
+
 @pytest.mark.parametrize("whole", [False, True])
 def test_a_refused_cta_in_a_batch_never_duplicates_the_others(fake, syncer, whole):
     """One CTA of a create batch is refused. Per record (``whole=False``) or with the whole

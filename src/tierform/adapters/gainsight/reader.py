@@ -269,16 +269,27 @@ class Reader:
     # -- CTAs -------------------------------------------------------------------------
 
     def _ctas(self, state: State) -> None:
+        extra: dict[str, list[str]] = {}  # key -> the Gsids of its open CTAs after the first
         for cta in self.keyed_ctas():
             key, gsid, row = cta.key, cta.gsid, cta.row
             if cta.closed:
                 self.index.closed_cta.setdefault(key, gsid)
                 continue
             if key in self.index.cta_id:
-                continue  # a second open CTA with one key: the first read is kept
+                extra.setdefault(key, []).append(gsid)  # the first read is kept
+                continue
             self.index.cta_id[key] = gsid
             state.put(
                 Kind.work_item, key, self.work_item(cta), label=row.get("Name"), remote_id=gsid
+            )
+        if extra:
+            # A create whose lost answer was settled by a listing, then landed after all,
+            # leaves two; closing one a person may be working on is theirs to decide.
+            shown = some(f"{key}: Gsid {' '.join(ids)}" for key, ids in extra.items())
+            state.warnings.append(
+                f"work items: {len(extra)} key(s) have more than one open CTA; tierform "
+                f"manages the first and leaves the others: close the extra ones in Gainsight "
+                f"({shown})"
             )
 
     def work_item(self, cta: KeyedCta) -> Data:
