@@ -133,6 +133,26 @@ def test_onboarding_playbook_starts_a_project_once(fake, syncer, kept):
     assert Counter(t["externalId"][:5] for t in fake.tasks.values()) == {"tf-pb": 2}
 
 
+def test_a_second_live_project_with_one_key_is_named_and_left_alone(fake, syncer):
+    """A project create whose lost answer was settled by a look-up can land after all: two
+    live projects then carry one key. The plan names the later one for a person to archive,
+    keeps managing the first, and archives neither."""
+    states.seed(fake, 6)
+    fake.add_template("Enterprise Onboarding", 45)
+    desired = states.desired(6, tasks=False, playbook_tasks=True)
+    syncer(**TEMPLATES).apply(syncer(**TEMPLATES).plan(desired))
+    first = next(p for p in fake.projects.values() if p["accountId"] == fake.account(ext(3))["id"])
+    extra = dict(first, traits=dict(first["traits"]), id=fake._new_id(), name="Renamed by hand")
+    fake.projects[extra["id"]] = extra
+    plan = syncer(**TEMPLATES).plan(desired)
+    assert plan.is_empty  # the first is as desired; the renamed copy is not read as it
+    [warning] = [w for w in plan.warnings if "more than one live Vitally project" in w]
+    assert warning.startswith("1 project key(s)")
+    assert extra["id"] in warning and first["id"] not in warning
+    assert syncer(**TEMPLATES).apply(plan).ok
+    assert first["archivedAt"] is None and extra["archivedAt"] is None
+
+
 def test_project_account_field_either_form(fake, syncer):
     states.seed(fake, 3)
     fake.add_template("Enterprise Onboarding")

@@ -234,6 +234,7 @@ class Reader:
         wanted = self._project_keys()
         items = self.desired.of(Kind.work_item)
         shaped = self._projects_by_shape(wanted)
+        found: dict[str, list[str]] = {}  # key -> the ids of its live projects after the first
         for project in self.api.projects():
             key = (project.get("traits") or {}).get(T_KEY)
             data = project_data(project, self.index.ext_of, self.index.template_ref)
@@ -249,6 +250,12 @@ class Reader:
                 if key is not None and data["source"] is None:
                     data["source"] = items[key].get("source")
             if key in wanted and is_live(project):
+                if str(key) in found:
+                    # A create whose lost answer was settled by a look-up, landed after all:
+                    # the first listed is managed; the team may work in either.
+                    found[str(key)].append(str(project.get("id")))
+                    continue
+                found[str(key)] = []
                 if not template_read:
                     data["project_template"] = items[str(key)].get("project_template")
                 state.put(
@@ -258,6 +265,14 @@ class Reader:
                     label=project.get("name"),
                     remote_id=str(project.get("id")),
                 )
+        extra = {key: ids for key, ids in found.items() if ids}
+        if extra:
+            shown = _some(f"{key}: {' '.join(ids)}" for key, ids in extra.items())
+            state.warnings.append(
+                f"{len(extra)} project key(s) belong to more than one live Vitally project "
+                f"({shown}): tierform manages the first listed and leaves the others; archive "
+                "the extra ones in Vitally"
+            )
 
     def _projects_by_shape(self, wanted: set[str]) -> dict[tuple[Any, Any, Any], str]:
         """(account, template, name) -> the key of the desired project of that shape; with
