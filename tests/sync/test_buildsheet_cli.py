@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from tierform.cli.main import cli
 from tierform.sync.capabilities import Capabilities
+from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.registry import Registry
 from tierform.testing.fake import fake_adapter_class
 
@@ -119,3 +120,51 @@ def test_html_and_xlsx_deliverables(project: Path) -> None:
 def test_unknown_suffix_is_refused(project: Path) -> None:
     result = _run(project, "buildsheet", "--out", str(project / "sheet.pdf"))
     assert result.exit_code == 1 and "use .md, .html or .xlsx" in result.output
+
+
+CLOSE = "work_item:tf-closed-by-hand"
+
+
+def test_a_close_marked_done_is_journaled_as_the_delete(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step that closes an object the API cannot reach, marked done: the journal holds it
+    as that delete, in a run of its own ("by hand"), and the step is gone from later plans."""
+    from tierform.sync.buildsheet import BuildStep
+    from tierform.sync.journal import BY_HAND, Journal
+    from tierform.sync.state import Kind
+
+    def build_steps(self, desired):  # the close a no-id task asks for, while it is journaled
+        journal = Journal.beside(project / "tierform.yaml")
+        try:
+            held = journal.last_payloads("cs", Kind.work_item)
+        finally:
+            journal.close()
+        steps = FakeUi.build_steps(self, desired)
+        if "tf-closed-by-hand" not in held:
+            return steps
+        close = BuildStep(Kind.work_item, "tf-closed-by-hand", "work_item: t", "r", ["Close it."])
+        close.deletes = True
+        return [*steps, close]
+
+    Closing = type("Closing", (FakeUi,), {"build_steps": build_steps})
+    monkeypatch.setattr(Registry, "discover", classmethod(lambda cls: Registry.of([Closing])))
+    journal = Journal.beside(project / "tierform.yaml")
+    journal.start("cs", "fakeui", "c", run_id="r1")
+    created = Change(Op.create, Kind.work_item, "tf-closed-by-hand", {"title": "t"})
+    journal.record("r1", "cs", [ChangeResult(created)])
+    journal.finish("r1", "completed", {"create": 1})
+    journal.close()
+
+    md = project / "sheet.md"
+    marked = _run(project, "buildsheet", "--done", CLOSE, "--by", "Jo", "--out", str(md))
+    assert marked.exit_code == 0, marked.output
+    assert _rows(md.read_text(encoding="utf-8"))[CLOSE][2] == "done (marked by Jo)"
+    journal = Journal.beside(project / "tierform.yaml")
+    [by_hand] = [r for r in journal.runs("cs") if r.status == BY_HAND]
+    assert [(e["op"], e["key"]) for e in journal.entries(by_hand.run_id)] == [
+        ("delete", "tf-closed-by-hand")
+    ]
+    journal.close()
+    later = _run(project, "buildsheet", "--out", str(md))
+    assert later.exit_code == 0 and CLOSE not in _rows(md.read_text(encoding="utf-8"))

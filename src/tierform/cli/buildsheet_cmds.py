@@ -36,7 +36,8 @@ from tierform.errors import ConfigError, Issue
     multiple=True,
     metavar="STEP",
     help="Mark a step done, by its id (e.g. playbook:enterprise_onboarding); repeatable. "
-    "Recorded in the journal with the date and who; for steps the platform cannot verify.",
+    "Recorded in the journal with the date and who; for steps the platform cannot verify. "
+    "A task closed by hand is journaled as closed: due again, it is created anew.",
 )
 @click.option("--by", "by", default=None, help="Who did the steps marked --done (default: you).")
 @as_of_option()
@@ -60,6 +61,7 @@ def buildsheet_cmd(
     from tierform.cli.sync_cmds import _plan_with_history, _policy
     from tierform.sync.buildsheet import StepStatus, apply_marks
     from tierform.sync.buildsheet_doc import markdown, rows_of, write_sheet
+    from tierform.sync.change import Change, Op
     from tierform.sync.engine import Syncer
     from tierform.sync.journal import Journal
     from tierform.sync.targets import open_target
@@ -93,6 +95,11 @@ def buildsheet_cmd(
         for step in done:
             journal.mark_done(name, step, who, by_id[step].digest)
         apply_marks(plan.build_steps, journal.steps_done(name))
+        for step in done:
+            made = by_id[step]
+            if made.deletes:  # a close done by hand: the object is gone from now on
+                change = Change(Op.delete, made.kind, made.key, None)
+                journal.record_by_hand(name, plan.platform, change, step)
     finally:
         journal.close()
     rows = rows_of(plan.build_steps, day)

@@ -59,6 +59,10 @@ class BuildStep:
     marked: Mark | None = None
     #: A mark found for an earlier version of the step (the model changed since): not done.
     stale_mark: Mark | None = None
+    #: The step deletes the object (closes a task the API cannot reach): marked done, it is
+    #: journaled as that delete (:meth:`~tierform.sync.journal.Journal.record_by_hand`), so
+    #: the plans after it no longer see the object, and one due again is created anew.
+    deletes: bool = False
 
     @property
     def id(self) -> str:

@@ -35,7 +35,7 @@ import orjson
 
 from tierform.errors import JournalError
 from tierform.sync.buildsheet import Mark
-from tierform.sync.change import ChangeResult, Op
+from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.state import Kind
 
 STATE_DIR = ".tierform"
@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS steps_done (
 );
 """
 LOCK_POLL = 0.5  # seconds between looks at a held lock while waiting
+BY_HAND = "by hand"  # the status of a run that journals what a person did in the platform
 # A result's change, and the change's kind, key, op and payload hash (``_value_``: the enum's
 # text without the descriptor; getters in C: a first sync records a million results).
 _CHANGE = attrgetter("change")
@@ -237,6 +238,39 @@ class Journal:
                 "VALUES (?,?,?,?,?)",
                 (target, step, _now(), who, digest),
             )
+
+    def record_by_hand(self, target: str, platform: str, change: Change, step: str) -> str:
+        """Journal ``change`` as made by a person (the build step ``step``, just marked done)
+        in a run of its own, status "by hand": the plans after it start from what the platform
+        now holds. The step's mark is used up by it: a later step of the same text (the same
+        task due and closed again) is a new one to do. Returns the run's id."""
+        self.ensure_writable()
+        run_id, now = self.new_run_id(), _now()
+        counts = [int(change.op is op) for op in (Op.create, Op.update, Op.delete)]
+        with self._db:
+            self._db.execute(
+                "INSERT INTO runs (run_id, target, platform, started, finished, status, "
+                "checksum, created, updated, deleted) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (run_id, target, platform, now, now, BY_HAND, "", *counts),
+            )
+            self._db.execute(
+                "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    run_id,
+                    1,
+                    target,
+                    change.kind.value,
+                    change.key,
+                    change.op.value,
+                    change.payload_hash,
+                    "ok",
+                    change.remote_id,
+                    None,
+                    now,
+                ),
+            )
+            self._db.execute("DELETE FROM steps_done WHERE target=? AND step=?", (target, step))
+        return run_id
 
     def steps_done(self, target: str) -> dict[str, Mark]:
         """Step id -> the mark (when, who, which version) for the steps marked done."""
@@ -424,9 +458,12 @@ class Journal:
     # -- resume and state ---------------------------------------------------------------
 
     def unfinished(self, target: str) -> Run | None:
-        """The latest run of ``target`` if it did not complete (died or failed)."""
+        """The latest run of ``target`` if it did not complete (died or failed); what a person
+        did by hand (:meth:`record_by_hand`) is looked past, so an apply still resumes."""
         row = self._db.execute(
-            "SELECT * FROM runs WHERE target=? ORDER BY started DESC, rowid DESC LIMIT 1", (target,)
+            "SELECT * FROM runs WHERE target=? AND status!=? ORDER BY started DESC, rowid DESC "
+            "LIMIT 1",
+            (target, BY_HAND),
         ).fetchone()
         if row is None:
             return None

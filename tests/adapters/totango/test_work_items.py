@@ -158,6 +158,33 @@ def test_task_created_without_id_asked_to_be_closed_by_hand(success_text, syncer
     assert len(server.live_tasks()) == 2  # tierform could not close it: a person does
 
 
+def test_a_task_closed_by_hand_and_due_again_is_created_anew(success_text, syncer, journal):
+    """Its "Close it" step marked done, as ``tierform buildsheet --done`` journals it: the task
+    is gone for the plans after it, and falling due again with the same payload it is created
+    anew, never taken for the one a person closed."""
+    server = success_text
+    syncer().apply(syncer().plan(states.desired(4)))
+    without = states.desired(4)
+    del without.objects[Kind.work_item][task_key(4)]
+    plan = syncer().plan(without)
+    [step] = [s for s in plan.build_steps if s.kind is Kind.work_item]
+    assert step.deletes
+    target = syncer().target
+    (closed,) = [t for t in server.live_tasks() if t["account_id"] == ext(4)]
+    closed["status"] = "closed"  # what the person did in Totango
+    journal.mark_done(target, step.id, "Jo", step.digest)
+    journal.record_by_hand(
+        target, plan.platform, Change(Op.delete, step.kind, step.key, None), step.id
+    )
+    again = syncer().plan(without)
+    assert again.is_empty and not [s for s in again.build_steps if s.kind is Kind.work_item]
+    due = syncer().plan(states.desired(4))
+    assert [(c.op, c.key) for c in due.changes] == [(Op.create, task_key(4))]
+    assert syncer().apply(due).ok
+    assert sorted(t["account_id"] for t in server.live_tasks()) == [ext(2), ext(4)]
+    assert syncer().plan(states.desired(4)).is_empty
+
+
 def test_a_task_created_again_without_id_never_gets_the_closed_ones_id(fake, syncer):
     """Closed, then due again and created while Totango answers only "Success": the key's id
     is now unknown, so a later change is a step for a person, never an update of the closed

@@ -207,6 +207,7 @@ def by_hand(change: Change) -> BuildStep:
             f"{todo}.",
         ],
         status=StepStatus.unverified,
+        deletes=change.op is Op.delete,
     )
 
 
