@@ -145,7 +145,7 @@ def test_a_second_live_project_with_one_key_is_named_and_left_alone(fake, syncer
     extra = dict(first, traits=dict(first["traits"]), id=fake._new_id(), name="Renamed by hand")
     fake.projects[extra["id"]] = extra
     plan = syncer(**TEMPLATES).plan(desired)
-    assert plan.is_empty  # the first is as desired; the renamed copy is not read as it
+    assert plan.is_empty  # the first is as desired; the renamed copy is not taken for it
     [warning] = [w for w in plan.warnings if "more than one live Vitally project" in w]
     assert warning.startswith("1 project key(s)")
     assert extra["id"] in warning and first["id"] not in warning
