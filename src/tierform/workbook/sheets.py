@@ -80,19 +80,6 @@ def bold_header(sheet_id: int, columns: int) -> dict[str, Any]:
     }
 
 
-def value_of(data: dict[str, Any] | None) -> Any:
-    """The plain value of a ``CellData`` read back (formulas as their ``=`` text)."""
-    if not data:
-        return None
-    ev = data.get("userEnteredValue") or {}
-    for key in ("stringValue", "numberValue", "boolValue", "formulaValue"):
-        if key in ev:
-            return ev[key]
-    if "errorValue" in ev:
-        return None
-    return None
-
-
 def quote_title(title: str) -> str:
     """A sheet title as an A1 range (``'It''s'``)."""
     return "'" + title.replace("'", "''") + "'"

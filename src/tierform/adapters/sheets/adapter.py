@@ -88,11 +88,8 @@ class SheetsAdapter(HttpAdapter[SheetsSettings]):
 
     def error_text(self, response: httpx.Response) -> str:
         """Google's ``{"error": {"code", "message", "status"}}`` as ``STATUS: message``."""
-        try:
-            error = json_body(response).get("error")
-        except (ValueError, AttributeError):
-            error = None
-        if isinstance(error, dict) and error.get("message"):
+        error = _error_body(response)
+        if error.get("message"):
             status = error.get("status")
             return f"{status}: {error['message']}" if status else str(error["message"])
         return default_error_text(response)

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from tierform.adapters.http.client import ApiClient
 from tierform.errors import PermanentApiError
 from tierform.workbook.sheets import quote_title
+from tierform.workbook.spec import column_letter
 
 METADATA_FIELDS = (
     "spreadsheetId,properties.title,sheets(properties(sheetId,title,index,"
@@ -25,18 +26,9 @@ METADATA_FIELDS = (
 )
 
 
-def column_letters(n: int) -> str:
-    """The A1 letters of 1-based column ``n`` (1 -> A, 27 -> AA)."""
-    out = ""
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
-        out = chr(ord("A") + rem) + out
-    return out
-
-
 def a1_range(title: str, rows: int, columns: int) -> str:
     """The whole grid of a sheet as an A1 range: ``'It''s'!A1:D200``."""
-    return f"{quote_title(title)}!A1:{column_letters(max(1, columns))}{max(1, rows)}"
+    return f"{quote_title(title)}!A1:{column_letter(max(1, columns))}{max(1, rows)}"
 
 
 def _plain_rows(rows: list[Any]) -> list[list[Any]]:

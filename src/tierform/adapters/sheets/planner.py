@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tierform.adapters.http.batching import chunks_by_bytes
 from tierform.adapters.sheet_edit import column_runs, key_rows, plan_header, plan_rows
 from tierform.adapters.tabular import Table, row_cells
 from tierform.sync.change import Change, Op
@@ -72,12 +73,8 @@ def _same_columns(a: Table, b: Table) -> bool:
     """Whether two tables record the same managed columns (as their markers do: by field, in
     any order). The title is left out: the sheet as read carries its actual title (the user
     may rename it), the desired one the default."""
-
-    def columns(t: Table) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        marker = t.marker()
-        return t.key, marker["columns"], marker["types"]
-
-    return columns(a) == columns(b)
+    ma, mb = a.marker(), b.marker()
+    return (ma["columns"], ma["types"]) == (mb["columns"], mb["types"])
 
 
 def _create_marker(sheet_id: int, table: Table, revision: int = 0) -> dict[str, Any]:
@@ -186,19 +183,11 @@ def _new_sheet(
 def _blocks(sheet_id: int, row: int, col: int, rows: list[list[Cell]]) -> list[dict[str, Any]]:
     """``updateCells`` requests writing ``rows`` from (row, col), each at most
     :data:`BLOCK_BYTES` of encoded rows (one row alone may exceed it)."""
+    data = [{"values": [cell_data(c) for c in cells]} for cells in rows]
     out: list[dict[str, Any]] = []
-    chunk: list[dict[str, Any]] = []
-    size, first = 0, row
-    for cells in rows:
-        data = {"values": [cell_data(c) for c in cells]}
-        data_size = len(json.dumps(data, separators=(",", ":")).encode()) + 1
-        if chunk and size + data_size > BLOCK_BYTES:
-            out.append(_block(sheet_id, first, col, chunk))
-            first, chunk, size = first + len(chunk), [], 0
-        chunk.append(data)
-        size += data_size
-    if chunk:
-        out.append(_block(sheet_id, first, col, chunk))
+    for chunk in chunks_by_bytes(data, BLOCK_BYTES):
+        out.append(_block(sheet_id, row, col, chunk))
+        row += len(chunk)
     return out
 
 
