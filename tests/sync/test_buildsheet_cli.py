@@ -137,7 +137,7 @@ def test_a_close_marked_done_is_journaled_as_the_delete(
     def build_steps(self, desired):  # the close a no-id task asks for, while it is journaled
         journal = Journal.beside(project / "tierform.yaml")
         try:
-            held = journal.last_payloads("cs", Kind.work_item)
+            held = journal.latest_writes("cs", Kind.work_item)[0]
         finally:
             journal.close()
         steps = FakeUi.build_steps(self, desired)

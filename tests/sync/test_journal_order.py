@@ -35,7 +35,7 @@ def test_the_later_of_two_runs_in_the_same_second_wins(
     _write(journal, "20260301T090000-ffffff", "old title", "R-old")
     newest = _write(journal, "20260301T090000-000000", "new title", "R-new")
 
-    assert journal.last_payloads("t", Kind.work_item) == {"task-1": newest}
+    assert journal.latest_writes("t", Kind.work_item)[0] == {"task-1": newest}
     assert journal.remote_ids("t") == {(Kind.work_item, "task-1"): "R-new"}
     journal.close()
 
@@ -50,5 +50,5 @@ def test_a_delete_after_a_write_in_the_same_second_removes_the_key(
     journal.start("t", "fake", "c", run_id="20260301T090000-000000")
     journal.record("20260301T090000-000000", "t", [ChangeResult(gone)])
 
-    assert journal.last_payloads("t", Kind.work_item) == {}
+    assert journal.latest_writes("t", Kind.work_item)[0] == {}
     journal.close()

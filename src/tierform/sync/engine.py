@@ -169,8 +169,7 @@ class Syncer:
         stands in for the read: unchanged payloads are no change, so re-runs never duplicate.
         The remote id that write left goes with it, so a change already says which object it
         is (and the adapter can tell one the platform gave no id)."""
-        last = self.journal.last_payloads(self.target, kind)
-        known = self.journal.current_ids(self.target, kind)
+        last, known = self.journal.latest_writes(self.target, kind)
         want = desired.of(kind)
         have = existing.objects.setdefault(kind, {})
         ids = existing.remote_ids.setdefault(kind, {})

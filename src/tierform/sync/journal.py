@@ -253,22 +253,10 @@ class Journal:
                 "checksum, created, updated, deleted) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (run_id, target, platform, now, now, BY_HAND, "", *counts),
             )
-            self._db.execute(
-                "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    run_id,
-                    1,
-                    target,
-                    change.kind.value,
-                    change.key,
-                    change.op.value,
-                    change.payload_hash,
-                    "ok",
-                    change.remote_id,
-                    None,
-                    now,
-                ),
+            done = _Batch(
+                run_id, 1, target, now, [ChangeResult(change, remote_id=change.remote_id)]
             )
+            self._db.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?)", done.rows())
             self._db.execute("DELETE FROM steps_done WHERE target=? AND step=?", (target, step))
         return run_id
 
@@ -494,39 +482,33 @@ class Journal:
             current = run.resumed_from if run else None
         return done
 
-    def last_payloads(self, target: str, kind: Kind) -> dict[str, str]:
-        """Key -> payload hash of the last successful create/update per key (deletes remove).
+    def latest_writes(self, target: str, kind: Kind) -> tuple[dict[str, str], dict[str, str]]:
+        """For one kind, in one pass over its entries: key -> payload hash of the last
+        successful create/update (a delete removes the key), and key -> the remote id that
+        key's latest successful write left. A delete, or a write that returned no id, leaves
+        no id: an older one names an object the key no longer points at (a task closed, then
+        created again without an id).
 
         "Last" is the order entries were written (``rowid``, which only grows: entries are never
         deleted), not their time stamp: two runs in the same second must not be ordered by
         their random run ids."""
-        out: dict[str, str] = {}
-        for key, op, h in self._db.execute(
-            "SELECT key, op, payload_hash FROM entries WHERE target=? AND kind=? AND "
+        payloads: dict[str, str] = {}
+        ids: dict[str, str] = {}
+        for key, op, h, rid in self._db.execute(
+            "SELECT key, op, payload_hash, remote_id FROM entries WHERE target=? AND kind=? AND "
             "result='ok' ORDER BY rowid",
             (target, kind.value),
         ):
             if op == Op.delete.value:
-                out.pop(key, None)
+                payloads.pop(key, None)
+                ids.pop(key, None)
+                continue
+            payloads[key] = h
+            if rid is None:
+                ids.pop(key, None)
             else:
-                out[key] = h
-        return out
-
-    def current_ids(self, target: str, kind: Kind) -> dict[str, str]:
-        """key -> the remote id the latest successful write of that key left, for one kind. A
-        delete, or a write that returned no id, leaves none: an older id names an object the
-        key no longer points at (a task closed, then created again without an id)."""
-        out: dict[str, str] = {}
-        for op, key, rid in self._db.execute(
-            "SELECT op, key, remote_id FROM entries WHERE target=? AND kind=? AND result='ok' "
-            "ORDER BY rowid",
-            (target, kind.value),
-        ):
-            if op == Op.delete.value or rid is None:
-                out.pop(key, None)
-            else:
-                out[key] = rid
-        return out
+                ids[key] = rid
+        return payloads, ids
 
     def remote_ids(self, target: str) -> dict[tuple[Kind, str], str]:
         """(kind, key) -> the remote id of its latest successful write (in writing order)."""

@@ -21,7 +21,7 @@ import httpx
 from tierform.adapters.churnzero import buildsheet as bs
 from tierform.adapters.churnzero.auth import PushKey, RestAuth
 from tierform.adapters.churnzero.client import ChurnZeroApi, error_hint, error_kind, error_text
-from tierform.adapters.churnzero.ledger import Ledger
+from tierform.adapters.churnzero.ledger import STAMP, Ledger
 from tierform.adapters.churnzero.mapping import OWNER, event_name
 from tierform.adapters.churnzero.reader import Index, Reader, some
 from tierform.adapters.churnzero.settings import ChurnZeroSettings
@@ -143,7 +143,7 @@ class ChurnZeroAdapter(HttpAdapter[ChurnZeroSettings]):
         if not isinstance(seconds, int | float) or seconds < 1e9:
             seconds = time.time()
         when = dt.datetime.fromtimestamp(int(seconds), tz=dt.UTC)
-        return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return when.strftime(STAMP)
 
     @property
     def key_help(self) -> str:

@@ -243,6 +243,7 @@ class ChurnZeroApi:
             if exc.status != 403:
                 raise
             log.warning("read: UserAccount refused (403); the Account Owner is left unmanaged")
+            self.owner_expands = ()  # each $expand leads to the entity just refused
             return None
 
     def events(self, event_name: str) -> Iterator[dict[str, Any]]:

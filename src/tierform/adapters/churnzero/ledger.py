@@ -45,8 +45,8 @@ class Ledger:
         before dates were kept apart): that date can land for one of them only, so the others
         move. A new key takes ``now``, or the nearest earlier free second (never a future one).
         """
-        run = sorted(set(keys))
-        in_run = set(run)
+        in_run = set(keys)
+        run = sorted(in_run)
         used = {date for key, date in self.sent.items() if key not in in_run}
         out: dict[str, str] = {}
         for key in run:  # kept dates first: a new key never takes one

@@ -229,7 +229,7 @@ class GainsightAdapter(HttpAdapter[GainsightSettings]):
         if self.index.picklist:
             return []
         try:
-            body = self.api.picklists(reason=True)
+            body = self.api.picklists()
         except PermanentApiError as exc:
             return [f"cannot read the CTA picklists ({exc}); CTAs are sent with names only"]
         self.index.picklist = flatten_picklists(body)

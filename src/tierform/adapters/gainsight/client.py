@@ -254,16 +254,15 @@ class GainsightApi:
 
     # -- Cockpit ----------------------------------------------------------------------
 
-    def picklists(self, reason: bool = False) -> Any:
-        """The CTA picklists; with ``reason``, CTA_REASON too, which no source names as a
-        category [I]: refused, the lists are asked for again without it."""
+    def picklists(self) -> Any:
+        """The CTA picklists with CTA_REASON, which no source names as a category [I]:
+        refused, the lists are asked for again without it."""
         path = "v2/cockpit/admin/picklist/lite"
-        if reason:
-            try:
-                categories = CTA_CATEGORIES + ",CTA_REASON"
-                return self.http.get_json(path, params={"category": categories, "et": "COMPANY"})
-            except PermanentApiError:
-                log.info("picklists: CTA_REASON refused; reading the others without it")
+        try:
+            categories = CTA_CATEGORIES + ",CTA_REASON"
+            return self.http.get_json(path, params={"category": categories, "et": "COMPANY"})
+        except PermanentApiError:
+            log.info("picklists: CTA_REASON refused; reading the others without it")
         return self.http.get_json(path, params={"category": CTA_CATEGORIES, "et": "COMPANY"})
 
     def cta_list(self, where: dict[str, Any] | None, select: Sequence[str]) -> Iterator[Any]:

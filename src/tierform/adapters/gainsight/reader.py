@@ -337,8 +337,9 @@ class Reader:
     def _list(self, where: dict[str, Any] | None, select: list[str]) -> list[dict[str, Any]]:
         """The CTA list; a tenant that refuses the playbook field in ``select`` (COCKPIT_5101)
         is asked again without it, and attached playbooks are then unverified."""
+        without = [f for f in select if f != PLAYBOOK_FIELD]
         if self.index.playbook_unverified:
-            select = [f for f in select if f != PLAYBOOK_FIELD]
+            select = without
         try:
             return list(self.api.cta_list(where, select))
         except PermanentApiError as exc:
@@ -348,7 +349,7 @@ class Reader:
                 "cta: %s refused in the CTA list (%s); listing without it", PLAYBOOK_FIELD, exc
             )
         self.index.playbook_unverified = True
-        return list(self.api.cta_list(where, [f for f in select if f != PLAYBOOK_FIELD]))
+        return list(self.api.cta_list(where, without))
 
     # -- warnings ---------------------------------------------------------------------
 

@@ -162,11 +162,9 @@ def classify(
     if extra:
         message += f". {extra}"
     read = kind(response, text) if kind is not None else None
-    if read == "rate_limited":
-        raise RateLimited(message, retry_after=retry_after(response))
     if read == "permanent":
         raise PermanentApiError(message, status=status)
-    if status == 429:
+    if read == "rate_limited" or status == 429:
         raise RateLimited(message, retry_after=retry_after(response))
     if status == 503:  # unavailable: the request was not taken
         raise TransientApiError(message, retry_after=retry_after(response))

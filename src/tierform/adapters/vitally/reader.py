@@ -102,8 +102,9 @@ class Reader:
             if self._project_keys():
                 self._templates(state)
                 self._projects(state)
-        if self._people():
-            self._admins(state)
+        people = self._people()
+        if people:
+            self._admins(state, people)
         self._warn_unmatched(scope, state)
         self.index.loaded = needs_accounts
         return state
@@ -318,8 +319,8 @@ class Reader:
         }
         return names
 
-    def _admins(self, state: State) -> None:
-        load_admins(self.api, self.index, self._people())
+    def _admins(self, state: State, people: set[str]) -> None:
+        load_admins(self.api, self.index, people)
         assignees: dict[str, int] = {}
         for data in self.desired.of(Kind.work_item).values():
             who = data.get("assignee")

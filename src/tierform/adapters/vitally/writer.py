@@ -169,8 +169,8 @@ class Writer:
         data = change.data or {}
         who = data.get("assignee")
         assignee = self.index.admin_id(str(who)) if who else None
-        changed = {d.field for d in change.diffs}
         create = change.op is Op.create
+        changed = () if create else {d.field for d in change.diffs}  # a create's go unread
         body = task_body(change.key, data, vid, assignee, create=create, changed=changed)
         body["externalId"] = self.index.task_ext.get(change.key, change.key)
         task = self.api.upsert_task(body)
