@@ -374,7 +374,7 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
             ctx.step(f"writing {len(accounts)} account(s) through the HTTP gateway")
             yield from self._account_writer().write(accounts)
         if items:
-            yield from self._items(items, ctx)
+            yield from self._items(items)
 
     def _account_writer(self) -> AccountWriter:
         idx = self.index
@@ -399,11 +399,10 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
             self.api, self.ts.service_id, idx.found, verifier, self.ts.gateway_in_flight
         )
 
-    def _items(self, items: list[Change], ctx: ApplyContext) -> Iterator[ChangeResult]:
-        def remote(change: Change) -> str | None:
-            return change.remote_id or ctx.remote_ids.get((change.kind, change.key))
-
-        tasks = TaskWriter(self.api, remote, self.assignee, self.flow)
+    def _items(self, items: list[Change]) -> Iterator[ChangeResult]:
+        # A task's id is the plan's own: the engine gives each change the id its key's latest
+        # write left (the apply-time journal ids keep a closed task's after an id-less create).
+        tasks = TaskWriter(self.api, lambda change: change.remote_id, self.assignee, self.flow)
         plays = PlayRunner(self.api)
 
         def one(change: Change) -> ChangeResult:
