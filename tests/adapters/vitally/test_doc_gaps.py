@@ -134,6 +134,32 @@ def test_a_task_due_again_after_tierform_archived_it_gets_a_task_of_its_own(fake
     assert syncer().plan(changed).is_empty
 
 
+@pytest.mark.parametrize("restores", [False, True])
+def test_a_task_due_again_is_written_from_its_highest_archived_generation(fake, syncer, restores):
+    """Each return of a work item whose every generation is archived costs at most two
+    upserts (its highest archived one, then the next), not one per generation before it. A
+    workspace whose upsert restores an archived task gets that task back in one."""
+    fake.upsert_restores_archived = False
+    states.seed(fake, 4)
+    syncer().apply(syncer().plan(states.desired(4)))
+    without = states.desired(4)
+    del without.objects[Kind.work_item][task_key(2)]
+    for cycle in (2, 3, 4, 5):
+        syncer().apply(syncer().plan(without))
+        assert not [t for t in fake.live_tasks() if t["externalId"].startswith(task_key(2))]
+        fake.upsert_restores_archived = restores and cycle == 5
+        before = fake.log.count(method="POST", path="/resources/tasks")
+        assert syncer().apply(syncer().plan(states.desired(4))).ok
+        sent = fake.log.select(method="POST", path="/resources/tasks")[before:]
+        restored = fake.upsert_restores_archived  # the highest archived one, ~(cycle - 1)
+        assert len(sent) == (1 if restored else 2)
+        live = [
+            t["externalId"] for t in fake.live_tasks() if t["externalId"].startswith(task_key(2))
+        ]
+        assert live == [f"{task_key(2)}~{cycle - 1 if restored else cycle}"]
+        assert syncer().plan(states.desired(4)).is_empty
+
+
 # -- data traits on tasks and projects --------------------------------------------------------
 
 

@@ -202,8 +202,11 @@ class Reader:
     def _tasks(self, state: State) -> None:
         desired = self.desired.of(Kind.work_item)
         newest: dict[str, int] = {}
+        archived: dict[str, int] = {}  # key -> its highest archived generation listed
         for task in self.api.tasks():
             ext, generation = task_generation(str(task.get("externalId") or ""))
+            if ext.startswith(TASK_PREFIX) and not is_live(task):
+                archived[ext] = max(generation, archived.get(ext, 0))
             if generation < newest.get(ext, 0):
                 continue  # an older live generation: the newest is the work item's task
             if ext.startswith(TASK_PREFIX) and is_live(task):
@@ -225,6 +228,13 @@ class Reader:
                     label=task.get("name"),
                     remote_id=str(task.get("id")),
                 )
+        # A key whose every generation listed is archived is written again from its highest
+        # one: each lower one was found archived when the next was made, so a workspace that
+        # keeps them archived takes two upserts, not one per generation. Lists may leave
+        # archived tasks out (not documented): then it starts from the key, as before.
+        for ext, generation in archived.items():
+            if ext not in newest and generation > 1:
+                self.index.task_ext[ext] = generation_id(ext, generation)
 
     def _project_keys(self) -> set[str]:
         return {k for k in self.desired.of(Kind.work_item) if k.startswith(PROJECT_PREFIX)}
