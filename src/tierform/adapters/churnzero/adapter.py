@@ -23,13 +23,14 @@ from tierform.adapters.churnzero.auth import PushKey, RestAuth
 from tierform.adapters.churnzero.client import ChurnZeroApi, error_hint, error_kind, error_text
 from tierform.adapters.churnzero.ledger import STAMP, Ledger
 from tierform.adapters.churnzero.mapping import OWNER, event_name
-from tierform.adapters.churnzero.reader import Index, Reader, some
+from tierform.adapters.churnzero.reader import Index, Reader
 from tierform.adapters.churnzero.settings import ChurnZeroSettings
 from tierform.adapters.churnzero.users import UNREADABLE, Users
 from tierform.adapters.churnzero.verify import Verifier
 from tierform.adapters.churnzero.writer import Writer
 from tierform.adapters.http.adapter import HttpAdapter
 from tierform.adapters.http.client import ApiClient
+from tierform.adapters.listing import some
 from tierform.sync.adapter import AdapterContext, ApplyContext
 from tierform.sync.buildsheet import BuildStep, StepStatus
 from tierform.sync.capabilities import Capabilities

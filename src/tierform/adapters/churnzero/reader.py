@@ -9,7 +9,7 @@ desired work items use (``Event?$filter=EventTypeName eq ...``), segments by nam
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,24 +24,18 @@ from tierform.adapters.churnzero.mapping import (
     from_platform,
 )
 from tierform.adapters.churnzero.users import Users, owner_ref
+from tierform.adapters.listing import some
 from tierform.errors import AuthError
 from tierform.sync.state import Data, Kind, Scope, State
 
 log = logging.getLogger(__name__)
 
-SHOWN = 10
 WORK_ITEMS_NOTE = (
     "work items: ChurnZero has no public task API. tierform sends each due playbook step and "
     "rule action as an event (trackEvent) named 'tf: <action>' whose description carries "
     "tierform's key, never twice; the Plays on the build sheet ('When event ... occurs -> "
     "Create Task for the account owner') turn those events into tasks"
 )
-
-
-def some(items: Iterable[str]) -> str:
-    items = sorted(items)
-    more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
-    return ", ".join(items[:SHOWN]) + more
 
 
 @dataclass

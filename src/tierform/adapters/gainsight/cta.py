@@ -27,9 +27,10 @@ from tierform.adapters.gainsight.client import (
 )
 from tierform.adapters.gainsight.index import Index
 from tierform.adapters.gainsight.mapping import PLAYBOOK_FIELD, comments
-from tierform.adapters.gainsight.reader import KeyedCta, Reader, some
+from tierform.adapters.gainsight.reader import KeyedCta, Reader
 from tierform.adapters.gainsight.settings import CtaSettings
 from tierform.adapters.http.batching import chunks
+from tierform.adapters.listing import some
 from tierform.errors import PermanentApiError, UncertainOutcome
 from tierform.sync.change import Change, ChangeResult, Op
 from tierform.sync.state import canon_data

@@ -8,7 +8,7 @@ skips nor repeats). Only tierform's fields (and the match field, Gsid, Name, Csm
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,12 +21,12 @@ from tierform.adapters.gainsight.mapping import (
     from_wire,
     parse_marker,
 )
+from tierform.adapters.listing import some
 from tierform.errors import PermanentApiError
 from tierform.sync.state import Data, Kind, Scope, State
 
 log = logging.getLogger(__name__)
 
-SHOWN = 10
 USER_OBJECTS = ("gsuser", "GsUser")  # the query path's case differs between sources
 CTA_SELECT = (
     "Gsid",
@@ -39,12 +39,6 @@ CTA_SELECT = (
     "StatusId",
     PLAYBOOK_FIELD,
 )
-
-
-def some(items: Iterable[str]) -> str:
-    items = sorted(items)
-    more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
-    return ", ".join(items[:SHOWN]) + more
 
 
 # -- before the plan (normalize_desired) ------------------------------------------------------

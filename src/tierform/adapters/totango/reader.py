@@ -10,10 +10,10 @@ service that answers unknown attributes with empty values, when some account hol
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tierform.adapters.listing import some
 from tierform.adapters.totango.client import TotangoApi
 from tierform.adapters.totango.mapping import SM_KEY, neutral, owned
 from tierform.adapters.totango.partition import Dim, Partitioner
@@ -30,7 +30,6 @@ from tierform.sync.state import Data, Kind, Scope, State
 log = logging.getLogger(__name__)
 
 CANARY = "tf_tierform_probe_no_such_attribute"
-SHOWN = 10
 SPLIT_BY = ("tf_tier", "tf_health_band", "tf_renewal_window")
 
 
@@ -69,12 +68,6 @@ def accepted(api: TotangoApi, names: list[str]) -> set[str]:
     if len(names) == 1:
         return set()
     return {n for n in names if accepts(api, [n])}
-
-
-def _some(items: Iterable[str]) -> str:
-    items = sorted(items)
-    more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
-    return ", ".join(items[:SHOWN]) + more
 
 
 class Reader:
@@ -187,7 +180,7 @@ class Reader:
         ]
         state.warnings.append(
             f"unmatched: {len(missing)} account(s) of the book have no Totango account with "
-            f"that id and are left out ({_some(missing)})"
+            f"that id and are left out ({some(missing)})"
             + (f", with {len(items)} work item(s)" if items else "")
             + "; the gateway would create them, so tierform never writes to them: check the "
             "book's account ids (Totango compares them case-sensitively)"
@@ -232,7 +225,7 @@ def _no_id_filter(problem: str) -> str:
 def _unreached(ids: list[str]) -> str:
     return (
         f"out of reach: {len(ids)} account(s) of the book were not found within the Search "
-        f"API's reach ({_some(ids)}); tierform cannot tell whether Totango has them, so they are "
+        f"API's reach ({some(ids)}); tierform cannot tell whether Totango has them, so they are "
         "NOT planned: no attribute create or update and no task for them (the gateway would "
         "create an account it does not have). Set `id_term` so they can be read by id"
     )

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tierform.adapters.listing import some
 from tierform.adapters.vitally.client import VitallyApi
 from tierform.adapters.vitally.mapping import (
     T_ASSIGNEE,
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 
 TASK_PREFIX = "tf-"  # work items' external ids (tierform.sync.desired.work_item_id)
 _TASK_TRAITS = (T_SOURCE, T_REASON, T_ASSIGNEE)
-SHOWN = 10
 ANY_TEMPLATE = object()  # a project read without its templateId
 
 
@@ -64,12 +64,6 @@ class Index:
 
     def admin_id(self, who: str | None) -> str | None:
         return self.admins.get(who.strip().lower()) if who else None
-
-
-def _some(items: Iterable[str]) -> str:
-    items = sorted(items)
-    more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
-    return ", ".join(items[:SHOWN]) + more
 
 
 class Reader:
@@ -171,7 +165,7 @@ class Reader:
         if dups:
             state.warnings.append(
                 f"{len(dups)} externalId(s) belong to more than one Vitally account "
-                f"({_some(dups)}): tierform writes to the oldest of each"
+                f"({some(dups)}): tierform writes to the oldest of each"
             )
 
     def _warn_unmatched(self, scope: Scope, state: State) -> None:
@@ -182,7 +176,7 @@ class Reader:
         if self.create_accounts:
             state.warnings.append(
                 f"{len(missing)} account(s) of the book are not in Vitally "
-                f"and will be created (create_accounts: true): {_some(missing)}"
+                f"and will be created (create_accounts: true): {some(missing)}"
             )
             return
         items = [
@@ -192,7 +186,7 @@ class Reader:
         ]
         state.warnings.append(
             f"unmatched: {len(missing)} account(s) of the book have no Vitally account with that "
-            f"externalId and are left out ({_some(missing)})"
+            f"externalId and are left out ({some(missing)})"
             + (f", with {len(items)} work item(s)" if items else "")
             + "; check the book's account ids, or set create_accounts: true to create them"
         )
@@ -278,7 +272,7 @@ class Reader:
                 )
         extra = {key: ids for key, ids in found.items() if ids}
         if extra:
-            shown = _some(f"{key}: {' '.join(ids)}" for key, ids in extra.items())
+            shown = some(f"{key}: {' '.join(ids)}" for key, ids in extra.items())
             state.warnings.append(
                 f"{len(extra)} project key(s) belong to more than one live Vitally project "
                 f"({shown}): tierform manages the first listed and leaves the others; archive "
@@ -312,7 +306,7 @@ class Reader:
         unknown = sorted(refs - set(self.index.template_id))
         if unknown:
             state.warnings.append(
-                f"project template(s) not found in Vitally: {_some(unknown)}; "
+                f"project template(s) not found in Vitally: {some(unknown)}; "
                 "their projects are left out (check project_templates)"
             )
 
