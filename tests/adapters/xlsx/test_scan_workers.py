@@ -230,3 +230,49 @@ def test_a_large_sheet_read_through_the_workers_reads_as_the_general_path(
     _same(fast, general)
     assert fast.of(Kind.account) == desired.of(Kind.account)
     assert fast.of(Kind.work_item) == desired.of(Kind.work_item)
+
+
+def _pipe_cap() -> int:
+    cap = Path("/proc/sys/fs/pipe-max-size")
+    return int(cap.read_text()) if cap.exists() else 0
+
+
+@pytest.mark.skipif(
+    not hasattr(scan_workers.fcntl, "F_GETPIPE_SZ") or _pipe_cap() < scan_workers.PIPE_BYTES,
+    reason="sizes pipes (Linux, with a cap of at least PIPE_BYTES)",
+)
+def test_the_workers_pipes_hold_a_quarter_of_a_piece() -> None:
+    """A piece and its answer pass in a few system calls, not one per 64 KiB."""
+    fcntl = scan_workers.fcntl
+    pool = ScanWorkers()
+    try:
+        assert list(pool.scanned(_pieces(3))) == [(p, coded_json(p)) for p in _pieces(3)]
+        sizes = [
+            fcntl.fcntl(pipe.fileno(), fcntl.F_GETPIPE_SZ)
+            for w in pool._workers
+            for pipe in (w.process.stdin, w.process.stdout)
+        ]
+    finally:
+        pool.close()
+    assert sizes == [scan_workers.PIPE_BYTES] * 4
+
+
+def test_pipes_the_system_will_not_widen_still_carry_every_piece(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Refusing:
+        F_SETPIPE_SZ = 1031
+
+        @staticmethod
+        def fcntl(fd: int, op: int, arg: int) -> int:
+            raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(scan_workers, "fcntl", Refusing)
+    pieces = _pieces(6)
+    _no_scan_here(monkeypatch)
+    pool = ScanWorkers()
+    try:
+        assert list(pool.scanned(pieces)) == [(p, coded_json(p)) for p in pieces]
+        assert not pool._unusable
+    finally:
+        pool.close()
