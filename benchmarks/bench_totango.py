@@ -9,8 +9,9 @@ same request timestamps. Prints requests per account (REST and gateway), the RES
 of the limit, 429s met, and whether the re-plan is empty.
 
 Then a **latency** run on the real clock: every request takes 200 ms of round trip, tasks are
-written a few at a time (bounded concurrency), and the REST rate of the task phase is printed as
-a share of the limit (target >= 90 %).
+written a few at a time (bounded concurrency) while the gateway applies the account writes, and
+the REST rate of the task phase and of the whole run are printed as shares of the limit (target
+>= 90 %).
 
     python benchmarks/bench_totango.py [--accounts 20000] [--tasks-every 10]
         [--latency-accounts 40] [--latency 0.2]
@@ -174,6 +175,7 @@ def main() -> None:
     if args.latency_accounts:
         lat = run(args.latency_accounts, 1, latency=args.latency)
         verdict = "meets" if lat["task_share"] >= 0.9 else "MISSES"
+        whole = "meets" if lat["rest_share"] >= 0.9 else "MISSES"
         print(
             f"\n[latency] {lat['n']:,} accounts with a task each, {1000 * args.latency:.0f} ms "
             "per request, real clock, bounded concurrency"
@@ -185,7 +187,7 @@ def main() -> None:
         print(
             f"  REST rate:           {100 * lat['task_share']:.1f} % of the limit during the task "
             f"phase ({verdict} the target >= 90 %); {100 * lat['rest_share']:.1f} % over the "
-            "whole run (which includes the read-back wait)"
+            f"whole run, reads and read-back included ({whole} it)"
         )
         print(f"  429s met:            {lat['r429']:.0f}; re-plan empty: {lat['replan_empty']}")
 

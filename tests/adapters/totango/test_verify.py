@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from tierform.errors import TierformError
+from tierform.sync.change import ChangeResult
 from tierform.sync.state import Kind
 
 from . import states
@@ -129,3 +133,50 @@ def test_wrong_service_id_drops_everything_and_says_so(fake, syncer):
     assert len(report.failures) == 2
     assert "Check service_id and region" in report.failures[0].error
     assert fake.attrs(ext(1)) == UNMANAGED
+
+
+def test_the_tasks_are_written_while_the_gateway_applies_the_accounts(fake, syncer):
+    """The gateway applies its writes seconds later: the tasks go first, then the read-back,
+    with no wait of its own where the tasks took longer than its first pause."""
+    from tierform.adapters.totango.verify import FIRST_PAUSE
+
+    states.seed(fake)
+    fake.apply_delay = 1.0
+    plan = syncer().plan(states.desired())
+    tasks = [c for c in plan.changes if c.kind is Kind.work_item]
+    before = fake.log.total
+    results: list[ChangeResult] = []
+    report = syncer().apply(plan, on_result=results.append)
+    assert report.ok and len(tasks) == 4
+    log = fake.log.entries[before:]
+    gateway = set(map(id, fake.gateway_requests()))
+    sent = [i for i, e in enumerate(log) if id(e) in gateway]
+    posted = [i for i, e in enumerate(log) if e.method == "POST" and e.path == "/api/v3/tasks"]
+    searches = [i for i, e in enumerate(log) if e.path == "/api/v1/search/accounts"]
+    reads = [i for i in searches if i > sent[0]]  # not the apply's own first read
+    assert len(sent) == 9 and len(posted) == 4 and reads
+    assert max(sent) < min(posted) and max(posted) < min(reads)
+    # The read-back comes its first pause after the last account was sent, or right after
+    # the tasks where they took longer (one pacer step, 60/95 s, later).
+    last_sent, last_task, first_read = log[max(sent)].at, log[max(posted)].at, log[min(reads)].at
+    assert first_read - last_sent >= FIRST_PAUSE
+    assert first_read <= max(last_sent + FIRST_PAUSE, last_task) + 1.0
+    # Results: every account confirmed (after the tasks), and the plans settle.
+    done = [r.change.kind for r in results]
+    assert done == [Kind.work_item] * 4 + [Kind.account] * 9
+    assert syncer().plan(states.desired()).is_empty
+
+
+def test_a_run_stopped_by_a_task_keeps_its_own_error_when_the_read_back_fails(fake, syncer):
+    """A task error stops the run after the accounts were sent: they are read back first,
+    and where the Search API fails too, the run still reports the task's error."""
+    states.seed(fake)
+    sync = syncer()
+    plan = sync.plan(states.desired())
+    fake.inject(500, times=1000, methods={"POST"}, path_contains="/api/v3/tasks")
+    # The apply's credentials check is a search; the read-back's searches come after it.
+    fake.inject(500, times=1000, methods={"POST"}, path_contains="/api/v1/search/accounts", after=1)
+    with pytest.raises(TierformError) as raised:
+        sync.apply(plan)
+    assert "/api/v3/tasks" in str(raised.value)
+    assert fake.log.count(path="/api/v1/search/accounts", status=500) > 0  # it was tried

@@ -370,11 +370,25 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
             yield ChangeResult(
                 change, ok=False, error=f"totango: cannot write {change.kind.value} objects"
             )
-        if accounts:
+        writer = self._account_writer() if accounts else None
+        if writer is not None:
             ctx.step(f"writing {len(accounts)} account(s) through the HTTP gateway")
-            yield from self._account_writer().write(accounts)
+            yield from writer.send(accounts)
         if items:
-            yield from self._items(items)
+            # The gateway applies its writes some seconds later: the tasks (a hundred a
+            # minute) are written meanwhile, and the accounts read back after them.
+            ctx.step(f"writing {len(items)} task(s) and SuccessPlay run(s)")
+            try:
+                yield from self._items(items)
+            except Exception:
+                # The run stops here. The accounts sent are read back first, so that the
+                # journal holds them and a resumed run does not send them again.
+                if writer is not None:
+                    yield from _confirmed_if_readable(writer)
+                raise
+        if writer is not None and writer.sent:
+            ctx.step(f"reading back {len(writer.sent)} account write(s) (Search API)")
+            yield from writer.confirm()
 
     def _account_writer(self) -> AccountWriter:
         idx = self.index
@@ -422,3 +436,13 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
             self._gateway = None
         self._api = None
         super().close()
+
+
+def _confirmed_if_readable(writer: AccountWriter) -> Iterator[ChangeResult]:
+    """What :meth:`AccountWriter.confirm` reports, as far as the Search API answers: a run
+    stopping on another error is not made to stop on this one instead."""
+    try:
+        yield from writer.confirm()
+    except Exception as exc:  # the error being raised already says what went wrong
+        log.info("totango: the account writes could not be read back (%s)", exc)
+

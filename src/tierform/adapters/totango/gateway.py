@@ -49,8 +49,13 @@ class AccountWriter:
         self.found = found
         self.verifier = verifier
         self.in_flight = in_flight
+        self.sent: list[Sent] = []  # sent and not yet confirmed
+        self.sent_at = 0.0  # the verifier's clock when the last of them was sent
 
-    def write(self, changes: Sequence[Change]) -> Iterator[ChangeResult]:
+    def send(self, changes: Sequence[Change]) -> Iterator[ChangeResult]:
+        """Send each change through the gateway, reporting now only what could not be sent;
+        what was sent waits for :meth:`confirm` (the gateway applies it some seconds later, so
+        the caller may do other work meanwhile)."""
         todo: list[Sent] = []
         for change in changes:
             if change.key not in self.found:
@@ -62,7 +67,6 @@ class AccountWriter:
                 )
             else:
                 todo.append(Sent(change, values_of(change)))
-        sent: list[Sent] = []
         for outcome in bounded_map(self._send, todo, self.in_flight):
             if isinstance(outcome.error, AuthError):
                 raise outcome.error
@@ -77,8 +81,14 @@ class AccountWriter:
             elif outcome.error is not None:
                 raise outcome.error
             else:
-                sent.append(outcome.item)
-        yield from self.verifier.confirm(sent)
+                self.sent.append(outcome.item)
+        self.sent_at = self.verifier.clock()
+
+    def confirm(self) -> Iterator[ChangeResult]:
+        """The writes :meth:`send` sent, each reported once the Search API shows it (timed
+        from when they were sent)."""
+        sent, self.sent = self.sent, []
+        yield from self.verifier.confirm(sent, since=self.sent_at)
 
     def _send(self, item: Sent) -> None:
         self.api.send(gateway_params(self.service_id, item.change.key, item.expected))

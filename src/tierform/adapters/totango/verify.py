@@ -56,19 +56,23 @@ class Verifier:
         self.sleep = sleep
         self.probe = probe
 
-    def confirm(self, sent: list[Sent]) -> Iterator[ChangeResult]:
+    def confirm(self, sent: list[Sent], since: float | None = None) -> Iterator[ChangeResult]:
+        """``since``: when the writes were sent (the clock's time; default now). The waits
+        count from then: what the caller did meanwhile (the tasks) is time the gateway had."""
         pending: list[Sent] = []
         for item in sent:
             if self.probe is None and self._blind(item):
                 yield self._undefined(item)
             else:
                 pending.append(item)
-        deadline = self.clock() + self.wait
+        start = self.clock() if since is None else since
+        deadline = start + self.wait
         pause = FIRST_PAUSE
+        due = start + pause  # the next read
         last: dict[str, dict[str, Any]] = {}
         settled: set[int] = set()  # blind items whose other values have landed
         while pending:
-            self.sleep(min(pause, max(0.0, deadline - self.clock())))
+            self.sleep(max(0.0, min(due, deadline) - self.clock()))
             self._reprobe(pending)
             last = self._read(pending)
             still = []
@@ -87,6 +91,7 @@ class Verifier:
             if self.clock() >= deadline:
                 break
             pause = min(pause * 2, MAX_PAUSE)
+            due = self.clock() + pause
         for item in pending:
             blind = self._blind(item)
             yield (
