@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 
+from tierform.adapters.http.concurrency import ReadAhead
 from tierform.errors import RateLimited
-from tierform.sync.state import Kind
+from tierform.sync.state import Kind, Scope
 
 from . import states
 from .fake import VitallyFake
@@ -148,3 +150,44 @@ def test_interrupted_apply_resumes_without_duplicates(fake, syncer):
     assert fake.log.count(method="POST", status=200) - posts_before == 2
     assert len(fake.tasks) == 3 and syncer().plan(desired).is_empty
     assert Kind.work_item in {c.kind for c in plan.changes}
+
+
+def test_the_reads_listings_run_side_by_side_and_read_the_same(fake, syncer, monkeypatch):
+    """With ``max_in_flight`` 1 the listings follow one another, as they always did; with
+    more, each is fetched alongside the accounts: the same state from the same requests."""
+    started: list[tuple[bool, str]] = []
+    start = ReadAhead.start
+
+    def spy(self: ReadAhead, name: str, listing: Any) -> None:
+        started.append((self._pool is not None, name))
+        start(self, name, listing)
+
+    monkeypatch.setattr(ReadAhead, "start", spy)
+    states.seed(fake, 250)  # three pages of accounts
+    fake.add_template("Enterprise Onboarding")
+    desired = states.desired(250, playbook_tasks=True)
+    templates = {"project_templates": {"Enterprise onboarding": "Enterprise Onboarding"}}
+    syncer(**templates).apply(syncer(**templates).plan(desired))
+    reads = {}
+    for in_flight in (1, 4):
+        before = fake.log.total
+        adapter = syncer(max_in_flight=in_flight, **templates).adapter
+        state = adapter.read(Scope.of(adapter.normalize_desired(desired), list(Kind)))
+        paths = [e.path.rsplit("/", 1)[-1] for e in fake.log.entries[before:]]
+        reads[in_flight] = (state, paths)
+    (one, sequence), (four, side_by_side) = reads[1], reads[4]
+    task_pages = -(-len(fake.tasks) // 100)  # a page holds 100
+    assert sequence == [
+        "customFields",
+        *["accounts"] * 3,
+        *["tasks"] * task_pages,
+        "projectTemplates",
+        "projects",
+        "admins",
+    ]
+    assert sorted(side_by_side) == sorted(sequence)
+    names = ["accounts", "fields", "tasks", "projectTemplates", "projects", "admins"]
+    assert [name for ahead, name in started if ahead] == names  # the read with 4
+    assert four.objects == one.objects and four.labels == one.labels
+    assert four.remote_ids == one.remote_ids and four.warnings == one.warnings
+    assert one.of(Kind.account) and one.of(Kind.work_item)

@@ -9,11 +9,12 @@ order, so an adapter can yield its ``ChangeResult`` objects in the plan's order.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -66,3 +67,51 @@ def _outcome(item: T, future: Future[R]) -> Outcome[T, R]:
         return Outcome(item, future.result())
     except Exception as exc:  # noqa: BLE001
         return Outcome(item, error=exc)
+
+
+class ReadAhead:
+    """The listings a read will need, each fetched whole on a thread of its own as the read
+    starts (up to ``in_flight`` at once, in the order started): their chains of pages (each
+    page needing the cursor of the one before) then run side by side instead of one after
+    another. The pacer still sets the pace. With ``in_flight`` 1 nothing is fetched ahead: a
+    listing is read when it is taken, as it would be without this.
+
+    A listing started and never taken, or still running when the read fails, is stopped
+    between two pages when the block ends."""
+
+    def __init__(self, in_flight: int) -> None:
+        self._pool = (
+            ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="tierform-read")
+            if in_flight > 1
+            else None
+        )
+        self._started: dict[str, Future[list[Any]]] = {}
+        self._stop = threading.Event()
+
+    def start(self, name: str, listing: Callable[[], Iterable[Any]]) -> None:
+        if self._pool is not None and name not in self._started:
+            self._started[name] = self._pool.submit(self._whole, listing)
+
+    def take(self, name: str, listing: Callable[[], Iterable[Any]]) -> Iterable[Any]:
+        """Listing ``name`` as fetched ahead (raising its error here), else ``listing()``."""
+        future = self._started.pop(name, None)
+        return listing() if future is None else future.result()
+
+    def _whole(self, listing: Callable[[], Iterable[Any]]) -> list[Any]:
+        out = []
+        for item in listing():  # the next page is asked for only when its first item is
+            if self._stop.is_set():
+                break
+            out.append(item)
+        return out
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -445,4 +445,3 @@ def _confirmed_if_readable(writer: AccountWriter) -> Iterator[ChangeResult]:
         yield from writer.confirm()
     except Exception as exc:  # the error being raised already says what went wrong
         log.info("totango: the account writes could not be read back (%s)", exc)
-

@@ -143,6 +143,7 @@ class VitallyAdapter(HttpAdapter[VitallySettings]):
             scope.desired,
             create_accounts=self.vs.create_accounts,
             project_templates=self.vs.project_templates,
+            in_flight=self.vs.max_in_flight,
         )
         state = reader.read(scope)
         self.index = reader.index

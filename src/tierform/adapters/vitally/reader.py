@@ -8,11 +8,13 @@ everything at 100 per request is the cheapest complete read. Accounts match the 
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tierform.adapters.http.concurrency import ReadAhead
 from tierform.adapters.listing import some
 from tierform.adapters.vitally.client import VitallyApi
 from tierform.adapters.vitally.mapping import (
@@ -74,34 +76,65 @@ class Reader:
         *,
         create_accounts: bool,
         project_templates: Mapping[str, str],
+        in_flight: int = 1,
     ) -> None:
         self.api = api
         self.desired = desired
         self.create_accounts = create_accounts
         self.project_templates = project_templates
         self.index = Index(desired_accounts=frozenset(desired.of(Kind.account)))
+        self.in_flight = in_flight
+        self._ahead = ReadAhead(1)  # the read's own, while it runs
+        self._lists: dict[str, Callable[[], Iterable[dict[str, Any]]]] = {
+            "fields": functools.partial(api.custom_fields, "accounts"),
+            "accounts": api.accounts,
+            "tasks": api.tasks,
+            "projectTemplates": api.project_templates,
+            "projects": api.projects,
+            "admins": api.admins,
+        }
 
     def read(self, scope: Scope) -> State:
+        """Custom fields, accounts, tasks, projects and admins: each listing is a chain of
+        pages, so they are fetched side by side, up to ``max_in_flight`` at once
+        (:class:`ReadAhead`), and read in this order."""
+        with ReadAhead(self.in_flight) as self._ahead:
+            return self._read(scope)
+
+    def _read(self, scope: Scope) -> State:
         state = State()
-        defs = self.api.custom_fields("accounts")
+        needs_accounts = bool(scope.kinds & {Kind.account, Kind.work_item})
+        items = Kind.work_item in scope.kinds
+        projects = items and bool(self._project_keys())
+        people = self._people()
+        ahead = ["accounts"] if needs_accounts else []  # the longest chain first
+        ahead += ["fields"]
+        ahead += ["tasks"] if items else []
+        ahead += ["projectTemplates", "projects"] if projects else []
+        ahead += ["admins"] if people else []
+        for name in ahead:
+            self._ahead.start(name, self._lists[name])
+        defs = list(self._listed("fields"))
         names = set(self.desired.of(Kind.field)) | set(scope.keys.get(Kind.field, ()))
         self.index.keys = TraitKeys.resolve(defs, names)
         if Kind.field in scope.kinds:
             self._fields(defs, scope, state)
-        needs_accounts = bool(scope.kinds & {Kind.account, Kind.work_item})
         if needs_accounts:
             self._accounts(scope, state)
-        if Kind.work_item in scope.kinds:
+        if items:
             self._tasks(state)
-            if self._project_keys():
+            if projects:
                 self._templates(state)
                 self._projects(state)
-        people = self._people()
         if people:
             self._admins(state, people)
         self._warn_unmatched(scope, state)
         self.index.loaded = needs_accounts
         return state
+
+    def _listed(self, name: str) -> Iterable[dict[str, Any]]:
+        """A listing, as fetched ahead where it was."""
+        return self._ahead.take(name, self._lists[name])
 
     # -- definitions ------------------------------------------------------------------
 
@@ -133,7 +166,7 @@ class Reader:
         idx = self.index
         latest: dict[str, dict[str, Any]] = {}
         dups: set[str] = set()
-        for acc in self.api.accounts():
+        for acc in self._listed("accounts"):
             ext, vid = acc.get("externalId"), acc.get("id")
             if not ext or not vid:
                 continue  # no externalId: not matchable, never ours
@@ -197,7 +230,7 @@ class Reader:
         desired = self.desired.of(Kind.work_item)
         newest: dict[str, int] = {}
         archived: dict[str, int] = {}  # key -> its highest archived generation listed
-        for task in self.api.tasks():
+        for task in self._listed("tasks"):
             ext, generation = task_generation(str(task.get("externalId") or ""))
             if ext.startswith(TASK_PREFIX) and not is_live(task):
                 archived[ext] = max(generation, archived.get(ext, 0))
@@ -240,7 +273,7 @@ class Reader:
         items = self.desired.of(Kind.work_item)
         shaped = self._projects_by_shape(wanted)
         found: dict[str, list[str]] = {}  # key -> the ids of its live projects after the first
-        for project in self.api.projects():
+        for project in self._listed("projects"):
             key = (project.get("traits") or {}).get(T_KEY)
             data = project_data(project, self.index.ext_of, self.index.template_ref)
             # templateId is editable "only on create" [DOC]: a read may not carry it, and a
@@ -297,7 +330,7 @@ class Reader:
 
     def _templates(self, state: State) -> None:
         refs = set(self.project_templates.values())
-        for tpl in self.api.project_templates():
+        for tpl in self._listed("projectTemplates"):
             tid, name = str(tpl.get("id")), str(tpl.get("name") or "")
             for ref in refs:
                 if ref == tid or ref.strip().lower() == name.strip().lower():
@@ -324,7 +357,7 @@ class Reader:
         return names
 
     def _admins(self, state: State, people: set[str]) -> None:
-        load_admins(self.api, self.index, people)
+        load_admins(self.api, self.index, people, lambda: self._listed("admins"))
         assignees: dict[str, int] = {}
         for data in self.desired.of(Kind.work_item).values():
             who = data.get("assignee")
@@ -337,8 +370,14 @@ class Reader:
             )
 
 
-def load_admins(api: VitallyApi, idx: Index, people: Iterable[str] = ()) -> None:
-    """Vitally's admins (its users) by id, name and e-mail, read once per index.
+def load_admins(
+    api: VitallyApi,
+    idx: Index,
+    people: Iterable[str] = (),
+    listing: Callable[[], Iterable[dict[str, Any]]] | None = None,
+) -> None:
+    """Vitally's admins (its users) by id, name and e-mail, read once per index (``listing``:
+    the list as a read fetched it ahead).
 
     The list (``GET /admins``) is known from clients only [CODE]; the documented call is the
     search by e-mail [DOC]. Where the list answers 404, each e-mail among ``people`` is
@@ -347,7 +386,7 @@ def load_admins(api: VitallyApi, idx: Index, people: Iterable[str] = ()) -> None
     if idx.admins_loaded:
         return
     try:
-        admins = list(api.admins())
+        admins = list((listing or api.admins)())
     except PermanentApiError as exc:
         if exc.status != 404:
             raise
