@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -16,7 +16,7 @@ T = TypeVar("T")
 _WAIT = 0.05  # seconds between looks at whether the caller stopped
 
 
-def ahead(items: Iterator[T]) -> Iterator[T]:
+def ahead(items: Iterator[T]) -> Generator[T, None, None]:
     """``items``, each made one step ahead in a thread. An error raised making an item is
     raised here, where the caller takes that item; a caller that stops early stops the
     thread (and closes ``items``) before going on."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -276,3 +277,37 @@ def test_pipes_the_system_will_not_widen_still_carry_every_piece(
         assert not pool._unusable
     finally:
         pool.close()
+
+
+def _pieces_ahead() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "tierform-prefetch" and t.is_alive()]
+
+
+def test_a_large_sheet_read_and_stopped_early_leaves_no_thread_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large sheet's pieces are cut a step ahead, in a thread: every run comes out as the
+    scan here makes it, and a read stopped after its first run ends that thread (and the
+    inflating one) before the reader goes on."""
+    _written(tmp_path, sample_desired(120))
+    monkeypatch.setattr(xlsx_read, "WORKERS_FROM", 0)
+    monkeypatch.setattr(xlsx_read, "_CHUNK", 3000)
+    made: list[int] = []
+    ahead = xlsx_read.ahead
+
+    def counted(items: Any) -> Any:
+        made.append(1)
+        return ahead(items)
+
+    monkeypatch.setattr(xlsx_read, "ahead", counted)
+    path = next(tmp_path.glob("*.xlsx"))
+    with xlsx_read.XlsxReader(path) as reader:
+        title = reader.titles[0]
+        whole = list(reader.typed_runs(title))
+        assert len(whole) > 3 and None not in whole
+        assert len(made) == 2  # the inflating and the cutting
+        runs = reader.typed_runs(title)
+        assert next(runs) == whole[0]
+        assert _pieces_ahead()  # both threads at work
+        runs.close()
+        assert _pieces_ahead() == []
