@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tierform.errors import TierformError
@@ -167,9 +169,10 @@ def test_the_tasks_are_written_while_the_gateway_applies_the_accounts(fake, sync
     assert syncer().plan(states.desired()).is_empty
 
 
-def test_a_run_stopped_by_a_task_keeps_its_own_error_when_the_read_back_fails(fake, syncer):
+def test_a_run_stopped_by_a_task_keeps_its_own_error_when_the_read_back_fails(fake, syncer, caplog):
     """A task error stops the run after the accounts were sent: they are read back first,
-    and where the Search API fails too, the run still reports the task's error."""
+    and where the Search API fails too, the run still reports the task's error, with a
+    warning that the accounts sent were not read back."""
     states.seed(fake)
     sync = syncer()
     plan = sync.plan(states.desired())
@@ -180,3 +183,7 @@ def test_a_run_stopped_by_a_task_keeps_its_own_error_when_the_read_back_fails(fa
         sync.apply(plan)
     assert "/api/v3/tasks" in str(raised.value)
     assert fake.log.count(path="/api/v1/search/accounts", status=500) > 0  # it was tried
+    warned = [r for r in caplog.records if "could not be read back" in r.getMessage()]
+    assert [r.levelno for r in warned] == [logging.WARNING]
+    accounts = sum(1 for change in plan.changes if change.kind is Kind.account)
+    assert f"the {accounts} account write(s) sent" in warned[0].getMessage()

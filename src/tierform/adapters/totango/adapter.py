@@ -441,7 +441,15 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
 def _confirmed_if_readable(writer: AccountWriter) -> Iterator[ChangeResult]:
     """What :meth:`AccountWriter.confirm` reports, as far as the Search API answers: a run
     stopping on another error is not made to stop on this one instead."""
+    count = len(writer.sent)  # confirm() takes them
     try:
         yield from writer.confirm()
     except Exception as exc:  # the error being raised already says what went wrong
-        log.info("totango: the account writes could not be read back (%s)", exc)
+        # Shown (a warning): what became of the accounts sent is not known until a plan
+        # reads them again.
+        log.warning(
+            "totango: the %d account write(s) sent before the run stopped could not be read "
+            "back (%s); the next plan reads the accounts again and lists any that did not land",
+            count,
+            exc,
+        )
