@@ -41,7 +41,9 @@ def test_one_silently_dropped_account_among_many(fake, syncer):
     report = syncer().apply(syncer().plan(states.desired(9, items=False)))
     assert [f.change.key for f in report.failures] == [ext(7)]
     assert report.counts["create"] == 8
-    assert "read-back after" in report.failures[0].error
+    # The time given to this write: 4 read-backs 5 s apart (the defaults), not counting the
+    # canary's wait before them.
+    assert "the read-back after 20s" in report.failures[0].error
 
 
 def test_slow_queue_within_the_window_still_confirms(fake, syncer, clock):
@@ -59,7 +61,7 @@ def test_failed_event_is_reported_and_resent_next_time(fake, syncer):
     )
     report = syncer().apply(syncer().plan(states.desired()))
     assert [f.change.key for f in report.failures] == [item_key(4)]
-    assert "not in ChurnZero's Event list" in report.failures[0].error
+    assert "not in ChurnZero's Event list after 20s" in report.failures[0].error
     fake.drop = None
     plan = syncer().plan(states.desired())
     assert [(c.op, c.key) for c in plan.changes] == [(Op.create, item_key(4))]

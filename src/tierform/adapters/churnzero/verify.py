@@ -56,7 +56,7 @@ class Verifier:
         self.delay = delay
         self.attempts = attempts
         self.in_flight = in_flight
-        self.waited = 0.0
+        self.waited = 0.0  # by the latest read-back (its messages say how long it gave)
 
     def _wait(self) -> None:
         if self.delay > 0:
@@ -67,6 +67,7 @@ class Verifier:
 
     def accounts(self, expected: Expected) -> dict[str, list[Miss]]:
         """Accounts whose values did not all read back (empty: everything landed)."""
+        self.waited = 0.0
         pending = dict(expected)
         misses: dict[str, list[Miss]] = {}
         for _ in range(self.attempts):
@@ -119,6 +120,7 @@ class Verifier:
 
     def events(self, sent: Mapping[str, str]) -> dict[str, str]:
         """``sent`` maps work-item key -> event name; returns key -> event Id of those seen."""
+        self.waited = 0.0
         names = sorted(set(sent.values()))
         found: dict[str, str] = {}
         for _ in range(self.attempts):
