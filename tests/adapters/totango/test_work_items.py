@@ -223,7 +223,7 @@ def test_a_change_to_a_task_without_id_applied_from_elsewhere_fails(success_text
     """A plan made by another tool or version may still carry such a change: it fails, saying
     what to do, rather than being recorded as made."""
     change = Change(Op.update, Kind.work_item, task_key(2), data=states.task_data(2))
-    writer = TaskWriter(None, lambda c: None, lambda who: None, lambda: None)  # type: ignore[arg-type]
+    writer = TaskWriter(None, lambda who: None, lambda: None)  # type: ignore[arg-type]
     result = writer.write(change)
     assert not result.ok and "did not return an id" in (result.error or "")
 

@@ -414,9 +414,7 @@ class TotangoAdapter(HttpAdapter[TotangoSettings]):
         )
 
     def _items(self, items: list[Change]) -> Iterator[ChangeResult]:
-        # A task's id is the plan's own: the engine gives each change the id its key's latest
-        # write left (the apply-time journal ids keep a closed task's after an id-less create).
-        tasks = TaskWriter(self.api, lambda change: change.remote_id, self.assignee, self.flow)
+        tasks = TaskWriter(self.api, self.assignee, self.flow)
         plays = PlayRunner(self.api)
 
         def one(change: Change) -> ChangeResult:

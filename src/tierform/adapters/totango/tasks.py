@@ -120,12 +120,10 @@ class TaskWriter:
     def __init__(
         self,
         api: TotangoApi,
-        remote: Callable[[Change], str | None],
         assignee: Callable[[str | None], str | None],
         flow: Callable[[], str | None],
     ) -> None:
         self.api = api
-        self.remote = remote
         self.assignee = assignee
         self.flow = flow
 
@@ -134,7 +132,9 @@ class TaskWriter:
         try:
             if change.op is Op.create:
                 return self._create(change, data)
-            tid = self.remote(change)
+            # The plan's own id: the engine gives each change the one its key's latest write
+            # left (the apply-time journal ids keep a closed task's after an id-less create).
+            tid = change.remote_id
             if not tid:
                 return self._without_id(change)
             if change.op is Op.delete:
