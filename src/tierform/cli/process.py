@@ -22,9 +22,12 @@ from typing import NoReturn
 _kept: list[object] | None = None  # a list once run as the command: held until the exit
 _usual_pace: tuple[int, ...] | None = None  # the collector's thresholds, until settle()
 #: While a command starts (its engine imported, its model and book read), the cyclic garbage
-#: collector runs once per 50,000 new objects rather than per 700: the hundreds of thousands
-#: of module objects made then are walked a few times instead of a hundred (tens of ms).
-STARTING_PACE = (50_000, 20, 20)
+#: collector runs once per 200,000 new objects rather than per 700. A command makes 75,000 to
+#: 90,000 of them (modules, the model's validators) before it settles, all of which live to the
+#: end: at 700 they were walked about a hundred times, at 50,000 once (8-35 ms, beside a
+#: large book's parse or on a small command's own path), now not at all. A command that never
+#: settles still has its garbage collected, once per 200,000 objects.
+STARTING_PACE = (200_000, 20, 20)
 #: numpy's OpenBLAS starts a thread per core when numpy is imported, and those threads spin,
 #: waiting for work, for about a tenth of a second after it and after every matrix product.
 #: A command imports numpy as its book's parse begins, so on a two-core machine the spin took
