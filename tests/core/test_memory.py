@@ -7,6 +7,7 @@ import platform
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +56,47 @@ def test_freed_blocks_are_reused_instead_of_faulted_in_again() -> None:
     kept = _third_round_faults("keep")
     assert plain > pages // 2  # given back and faulted in again (4 KiB pages)
     assert kept < pages // 20
+
+
+# The heap's stretches marked for huge pages ("hg" in their flags), and the memory the process
+# uses, before and after the call.
+HEAP_MARKS = textwrap.dedent(
+    """
+    import re
+    from tierform.core.memory import keep_freed_memory
+
+    def used_kib():
+        return int(re.search(r"VmRSS:\\s+(\\d+)", open("/proc/self/status").read())[1])
+
+    def heap_marked():
+        marked = 0
+        for vma in re.split(r"\\n(?=[0-9a-f]+-[0-9a-f]+ )", open("/proc/self/smaps").read()):
+            head = vma.split("\\n", 1)[0]
+            flags = re.search(r"VmFlags:([^\\n]*)", vma)
+            if head.endswith("[heap]") and flags and " hg" in flags[1]:
+                start, end = (int(x, 16) for x in head.split()[0].split("-"))
+                marked += end - start
+        return marked
+
+    before = used_kib(), heap_marked()
+    assert keep_freed_memory()
+    print(before[0], before[1], used_kib(), heap_marked())
+    """
+)
+
+
+@pytest.mark.skipif(
+    not GLIBC or not Path("/sys/kernel/mm/transparent_hugepage/enabled").exists(),
+    reason="glibc's malloc on a kernel with transparent huge pages",
+)
+def test_the_heap_is_grown_on_huge_pages_without_using_memory() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", HEAP_MARKS], capture_output=True, text=True, check=True
+    )
+    used_before, marked_before, used_after, marked_after = map(int, out.stdout.split())
+    assert marked_before == 0
+    assert marked_after >= memory.HUGE_PAGE_HEAP * 9 // 10  # all but the blocks' ragged ends
+    assert used_after - used_before < 8 << 10  # KiB: address space only, nothing written
 
 
 @pytest.fixture

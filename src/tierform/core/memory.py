@@ -10,12 +10,21 @@ the same peak. Memory freed is not returned before the process ends: right for a
 works on the book's columns and ends, not for one that goes on to build a large output (a
 million-account report's peak rose from about 0.9 to 1.1 GiB), which is why the caller decides.
 
+The heap is also grown once, up front, by ``HUGE_PAGE_HEAP`` and marked for transparent huge
+pages (``madvise``), then handed back to malloc with nothing written: a column the command makes
+later is faulted in 2 MiB at a time rather than 4 KiB. numpy asks for huge pages itself, but only
+for arrays of 4 MiB or more; a million accounts' flags, codes and small integers (1-4 MB each)
+took some 15,000 of a ``rules run``'s 38,000 page faults, and the kernel's share of its time falls
+by about a tenth (0.20 to 0.18 s). No memory is used until a column is: the heap's size is
+address space, not memory. Where the kernel has no transparent huge pages the mark changes nothing.
+
 Elsewhere (macOS, Windows, musl) this does nothing: those allocators have their own policies.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 # mallopt(3) parameters (malloc.h).
 _M_TRIM_THRESHOLD = -1
@@ -32,12 +41,19 @@ TOP_PAD = 64 << 20
 #: An input file this large (about seven thousand accounts as CSV) makes it worth it.
 LARGE_INPUT_BYTES = 1 << 20
 
+#: The heap grown up front and marked for transparent huge pages (address space, not memory).
+HUGE_PAGE_HEAP = 512 << 20
+_HEAP_BLOCK = 30 << 20  # below MMAP_THRESHOLD: taken from the heap, not mapped on its own
+_HUGE_PAGE = 2 << 20
+_MADV_HUGEPAGE = 14  # madvise(2), Linux
+
 _kept = False
 
 
 def keep_freed_memory() -> bool:
-    """Set glibc's malloc to keep freed blocks for reuse (once per process); whether it did.
-    Never raises: on another C library, or if the call is refused, nothing changes."""
+    """Set glibc's malloc to keep freed blocks for reuse, and grow its heap on huge pages (once
+    per process); whether it did. Never raises: on another C library, or if the call is refused,
+    nothing changes."""
     global _kept
     if _kept:
         return True
@@ -60,6 +76,55 @@ def keep_freed_memory() -> bool:
                 (_M_TOP_PAD, TOP_PAD),
             )
         )
+        if _kept:
+            _grow_heap_on_huge_pages(libc)  # never raises: at worst nothing is marked
     except (OSError, AttributeError, ValueError):
         return False
     return _kept
+
+
+def _grow_heap_on_huge_pages(libc: Any) -> int:
+    """Grow the heap by ``HUGE_PAGE_HEAP`` (blocks that glibc carves from its top, never
+    written), mark it for transparent huge pages and free it again; the bytes marked. The freed
+    space stays at the heap's top (below ``TRIM_THRESHOLD``), where later blocks are carved."""
+    import ctypes
+
+    try:
+        libc.malloc.argtypes = [ctypes.c_size_t]
+        libc.malloc.restype = ctypes.c_void_p
+        libc.free.argtypes = [ctypes.c_void_p]
+        libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        libc.madvise.restype = ctypes.c_int
+    except AttributeError:
+        return 0
+    blocks: list[int] = []
+    try:
+        for _ in range(HUGE_PAGE_HEAP // _HEAP_BLOCK):
+            block = libc.malloc(_HEAP_BLOCK)
+            if not block:
+                break  # no more address space for it (strict overcommit): what there is
+            blocks.append(block)
+        marked = 0
+        for start, end in _spans(blocks):
+            first = -(-start // _HUGE_PAGE) * _HUGE_PAGE  # whole huge pages inside the span
+            last = end // _HUGE_PAGE * _HUGE_PAGE
+            if last > first and libc.madvise(first, last - first, _MADV_HUGEPAGE) == 0:
+                marked += last - first
+        return marked
+    except (OSError, ValueError, TypeError, ctypes.ArgumentError):
+        return 0
+    finally:
+        for block in reversed(blocks):
+            libc.free(block)
+
+
+def _spans(blocks: list[int]) -> list[tuple[int, int]]:
+    """The address ranges the blocks cover, those that follow one another (the heap's top
+    carved block after block, a chunk header apart) joined into one."""
+    spans: list[tuple[int, int]] = []
+    for block in blocks:
+        if spans and 0 <= block - spans[-1][1] <= 64:
+            spans[-1] = (spans[-1][0], block + _HEAP_BLOCK)
+        else:
+            spans.append((block, block + _HEAP_BLOCK))
+    return spans
