@@ -83,10 +83,11 @@ def keep_freed_memory() -> bool:
     return _kept
 
 
-def _grow_heap_on_huge_pages(libc: Any) -> int:
+def _grow_heap_on_huge_pages(libc: Any) -> None:
     """Grow the heap by ``HUGE_PAGE_HEAP`` (blocks that glibc carves from its top, never
-    written), mark it for transparent huge pages and free it again; the bytes marked. The freed
-    space stays at the heap's top (below ``TRIM_THRESHOLD``), where later blocks are carved."""
+    written), mark it for transparent huge pages and free it again. The freed space stays at
+    the heap's top (below ``TRIM_THRESHOLD``), where later blocks are carved. A refused mark
+    (no transparent huge pages) leaves the heap as it was."""
     import ctypes
 
     try:
@@ -96,7 +97,7 @@ def _grow_heap_on_huge_pages(libc: Any) -> int:
         libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
         libc.madvise.restype = ctypes.c_int
     except AttributeError:
-        return 0
+        return
     blocks: list[int] = []
     try:
         for _ in range(HUGE_PAGE_HEAP // _HEAP_BLOCK):
@@ -104,15 +105,13 @@ def _grow_heap_on_huge_pages(libc: Any) -> int:
             if not block:
                 break  # no more address space for it (strict overcommit): what there is
             blocks.append(block)
-        marked = 0
         for start, end in _spans(blocks):
             first = -(-start // _HUGE_PAGE) * _HUGE_PAGE  # whole huge pages inside the span
             last = end // _HUGE_PAGE * _HUGE_PAGE
-            if last > first and libc.madvise(first, last - first, _MADV_HUGEPAGE) == 0:
-                marked += last - first
-        return marked
+            if last > first:
+                libc.madvise(first, last - first, _MADV_HUGEPAGE)
     except (OSError, ValueError, TypeError, ctypes.ArgumentError):
-        return 0
+        pass  # nothing more is marked; the blocks are freed all the same
     finally:
         for block in reversed(blocks):
             libc.free(block)
